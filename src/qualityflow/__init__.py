@@ -1,0 +1,130 @@
+"""qualityflow: quality-management workflows for light industry.
+
+Typed models of suppliers, batches, inspections, shipments, incidents and complaints;
+state machines that enforce the closed loop; a batch genealogy for recall impact; plugin
+hooks for storage and notifications. Start with ``import qualityflow as qf``.
+"""
+
+from __future__ import annotations
+
+from qualityflow.errors import (
+    ConcurrencyError,
+    GenealogyError,
+    InteropError,
+    NotFoundError,
+    QualityFlowError,
+    StorageError,
+    TransitionError,
+    UnitMismatchError,
+)
+from qualityflow.models import (
+    ActionKind,
+    ActionStatus,
+    Batch,
+    BatchKind,
+    BatchStatus,
+    Channel,
+    Characteristic,
+    CheckType,
+    Complaint,
+    ComplaintStatus,
+    Contact,
+    ContainmentAction,
+    ContainmentKind,
+    CorrectiveAction,
+    Direction,
+    EmergencyTeam,
+    FollowUp,
+    ImpactAssessment,
+    Incident,
+    IncidentStatus,
+    Inspection,
+    InspectionResult,
+    InspectionStage,
+    Notification,
+    Quantity,
+    RcaMethod,
+    RecallDecision,
+    Resolution,
+    ResolutionKind,
+    RootCauseAnalysis,
+    Severity,
+    Shipment,
+    SixM,
+    Supplier,
+    SupplierDecision,
+    SupplierEvaluation,
+    SupplierStatus,
+    TeamMember,
+    TransitionRecord,
+    Verification,
+    json_schemas,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ActionKind",
+    "ActionStatus",
+    "Batch",
+    "BatchKind",
+    "BatchStatus",
+    "Channel",
+    "Characteristic",
+    "CheckType",
+    "Complaint",
+    "ComplaintStatus",
+    "ConcurrencyError",
+    "Contact",
+    "ContainmentAction",
+    "ContainmentKind",
+    "CorrectiveAction",
+    "Direction",
+    "EmergencyTeam",
+    "FollowUp",
+    "GenealogyError",
+    "ImpactAssessment",
+    "Incident",
+    "IncidentStatus",
+    "Inspection",
+    "InspectionResult",
+    "InspectionStage",
+    "InteropError",
+    "NotFoundError",
+    "Notification",
+    "QualityFlowError",
+    "Quantity",
+    "RcaMethod",
+    "RecallDecision",
+    "Resolution",
+    "ResolutionKind",
+    "RootCauseAnalysis",
+    "Severity",
+    "Shipment",
+    "SixM",
+    "StorageError",
+    "Supplier",
+    "SupplierDecision",
+    "SupplierEvaluation",
+    "SupplierStatus",
+    "TeamMember",
+    "TransitionError",
+    "TransitionRecord",
+    "UnitMismatchError",
+    "Verification",
+    "__version__",
+    "json_schemas",
+]
+
+# Each layer adds its public names in its own block below: an import, then `__all__ += [...]`.
+# --- lifecycle ---
+
+# --- genealogy ---
+
+# --- prevention ---
+
+# --- plugins / storage / notify / service ---
+
+# --- interop ---
+
+# --- reports ---

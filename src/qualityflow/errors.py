@@ -1,0 +1,73 @@
+"""The library's exceptions.
+
+Every error qualityflow raises on purpose derives from :class:`QualityFlowError`, so an
+application can catch them all in one place. Messages say what is wrong and how to fix it.
+This module imports nothing from the rest of the package and is importable from every layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "ConcurrencyError",
+    "GenealogyError",
+    "InteropError",
+    "NotFoundError",
+    "QualityFlowError",
+    "StorageError",
+    "TransitionError",
+    "UnitMismatchError",
+]
+
+
+class QualityFlowError(Exception):
+    """Base class of every error raised by qualityflow."""
+
+
+class TransitionError(QualityFlowError):
+    """A lifecycle trigger was refused.
+
+    ``trigger`` is the trigger asked for, ``state`` the entity's state at the time and
+    ``reasons`` the unmet conditions, each a sentence a quality engineer understands.
+    The entity is left exactly as it was.
+    """
+
+    def __init__(self, trigger: str, state: str, reasons: Sequence[str]) -> None:
+        self.trigger = trigger
+        self.state = state
+        self.reasons: list[str] = list(reasons)
+        detail = "; ".join(self.reasons) if self.reasons else "not allowed"
+        super().__init__(f"cannot {trigger!r} from state {state!r}: {detail}")
+
+
+class NotFoundError(QualityFlowError, KeyError):
+    """An entity with the given id does not exist."""
+
+    def __init__(self, kind: str, id: str) -> None:
+        self.kind = kind
+        self.id = id
+        super().__init__(f"{kind} {id!r} not found")
+
+    def __str__(self) -> str:  # KeyError would quote the message again
+        return str(self.args[0])
+
+
+class ConcurrencyError(QualityFlowError):
+    """A save was based on a stale version; nothing was written. Reload and retry."""
+
+
+class GenealogyError(QualityFlowError):
+    """A genealogy operation was refused: an unknown id, a cycle, a blocked lot."""
+
+
+class StorageError(QualityFlowError):
+    """A storage backend failed or was misconfigured (passwords are masked)."""
+
+
+class InteropError(QualityFlowError):
+    """Bad EPCIS, CSV or other interchange input; the message names the file and place."""
+
+
+class UnitMismatchError(QualityFlowError, ValueError):
+    """Arithmetic or comparison between quantities of different units."""

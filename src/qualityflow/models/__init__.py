@@ -1,0 +1,131 @@
+"""The domain models: pure data and validation (pydantic v2), no I/O.
+
+Every model refuses unknown fields, validates assignments, and round-trips through
+``model_dump_json()`` / ``model_validate_json()`` unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from qualityflow.models._base import AwareDatetime, QFModel
+from qualityflow.models.batch import (
+    Batch,
+    BatchKind,
+    BatchStatus,
+    Characteristic,
+    CheckType,
+    Inspection,
+    InspectionResult,
+    InspectionStage,
+    Shipment,
+)
+from qualityflow.models.complaint import (
+    Channel,
+    Complaint,
+    ComplaintStatus,
+    Contact,
+    Direction,
+    FollowUp,
+    Resolution,
+    ResolutionKind,
+)
+from qualityflow.models.incident import (
+    ActionKind,
+    ActionStatus,
+    ContainmentAction,
+    ContainmentKind,
+    CorrectiveAction,
+    EmergencyTeam,
+    ImpactAssessment,
+    Incident,
+    IncidentStatus,
+    RcaMethod,
+    RecallDecision,
+    RootCauseAnalysis,
+    SixM,
+    TeamMember,
+    Verification,
+)
+from qualityflow.models.notification import Notification
+from qualityflow.models.quantity import Quantity
+from qualityflow.models.records import Severity, TransitionRecord
+from qualityflow.models.supplier import (
+    Supplier,
+    SupplierDecision,
+    SupplierEvaluation,
+    SupplierStatus,
+)
+
+__all__ = [
+    "TOP_LEVEL_MODELS",
+    "ActionKind",
+    "ActionStatus",
+    "AwareDatetime",
+    "Batch",
+    "BatchKind",
+    "BatchStatus",
+    "Channel",
+    "Characteristic",
+    "CheckType",
+    "Complaint",
+    "ComplaintStatus",
+    "Contact",
+    "ContainmentAction",
+    "ContainmentKind",
+    "CorrectiveAction",
+    "Direction",
+    "EmergencyTeam",
+    "FollowUp",
+    "ImpactAssessment",
+    "Incident",
+    "IncidentStatus",
+    "Inspection",
+    "InspectionResult",
+    "InspectionStage",
+    "Notification",
+    "QFModel",
+    "Quantity",
+    "RcaMethod",
+    "RecallDecision",
+    "Resolution",
+    "ResolutionKind",
+    "RootCauseAnalysis",
+    "Severity",
+    "Shipment",
+    "SixM",
+    "Supplier",
+    "SupplierDecision",
+    "SupplierEvaluation",
+    "SupplierStatus",
+    "TeamMember",
+    "TransitionRecord",
+    "Verification",
+    "json_schemas",
+]
+
+TOP_LEVEL_MODELS: dict[str, type[BaseModel]] = {
+    "Supplier": Supplier,
+    "SupplierEvaluation": SupplierEvaluation,
+    "Batch": Batch,
+    "Shipment": Shipment,
+    "Inspection": Inspection,
+    "Incident": Incident,
+    "Complaint": Complaint,
+    "Notification": Notification,
+}
+"""The models other applications exchange as payloads, by name."""
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """Return the JSON Schema (draft 2020-12) of every top-level model, by model name.
+
+    Other applications use these to validate payloads before handing them over.
+
+    >>> schemas = json_schemas()
+    >>> schemas["Batch"]["properties"]["kind"]["$ref"]
+    '#/$defs/BatchKind'
+    """
+    return {name: model.model_json_schema() for name, model in TOP_LEVEL_MODELS.items()}

@@ -1,0 +1,45 @@
+"""Shared fixtures: a small biscuit plant any test can use."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+import qualityflow as qf
+
+T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def t0() -> datetime:
+    """Monday 06:00 UTC, the start of the plant's week."""
+    return T0
+
+
+@pytest.fixture
+def flour_mill() -> qf.Supplier:
+    return qf.Supplier(id="SUP-MILL", name="Northfield Mill", materials=["wheat flour"])
+
+
+@pytest.fixture
+def flour_lot() -> qf.Batch:
+    return qf.Batch(
+        id="FLOUR-0412",
+        kind="raw_material",
+        product="wheat flour",
+        quantity=qf.Quantity(amount=1000, unit="kg"),
+        supplier_id="SUP-MILL",
+    )
+
+
+@pytest.fixture
+def biscuit_batch() -> qf.Batch:
+    return qf.Batch(
+        id="BISC-0301",
+        kind="finished",
+        product="butter biscuits 200 g",
+        quantity=qf.Quantity(amount=4000, unit="pack"),
+        line="L2",
+        produced_at=T0,
+    )
