@@ -124,6 +124,9 @@ __all__ = [
 # --- prevention ---
 
 # --- plugins / storage / notify / service ---
+from qualityflow.plugins import hookimpl
+
+__all__ += ["hookimpl"]
 
 # --- interop ---
 

@@ -199,6 +199,7 @@ class Incident(QFModel):
     status: IncidentStatus = IncidentStatus.REPORTED
     reported_at: AwareDatetime = Field(default_factory=_utcnow)
     reported_by: str = ""
+    detected_at: AwareDatetime | None = None
     batch_ids: list[str] = Field(default_factory=list)
     description: str = ""
     product: str | None = None
