@@ -118,6 +118,9 @@ __all__ = [
 
 # Each layer adds its public names in its own block below: an import, then `__all__ += [...]`.
 # --- lifecycle ---
+from qualityflow.lifecycle import verify_history
+
+__all__ += ["verify_history"]
 
 # --- genealogy ---
 

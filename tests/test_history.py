@@ -1,0 +1,158 @@
+"""Tamper-evident histories: a biscuit plant's incident file cannot be quietly rewritten."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+import qualityflow as qf
+from qualityflow.lifecycle.audit import chain, record_hash, seal, verify_chain
+
+T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+
+STEPS = [
+    ("assess", "reported", "assessed"),
+    ("contain", "assessed", "contained"),
+    ("investigate", "contained", "investigating"),
+    ("correct", "investigating", "correcting"),
+]
+
+
+def _history() -> list[qf.TransitionRecord]:
+    history: list[qf.TransitionRecord] = []
+    for i, (trigger, source, dest) in enumerate(STEPS):
+        record = qf.TransitionRecord(
+            at=T0 + timedelta(hours=i),
+            actor="QA manager Lena Ortiz",
+            trigger=trigger,
+            source=source,
+            dest=dest,
+            note=f"step {i}",
+        )
+        history.append(chain(history, record))
+    return history
+
+
+def _incident(history: list[qf.TransitionRecord]) -> qf.Incident:
+    return qf.Incident(
+        id="INC-2026-014",
+        title="Metal fragment in butter biscuits",
+        severity="critical",
+        reported_at=T0,
+        status=history[-1].dest if history else "reported",
+        history=history,
+    )
+
+
+def test_record_hash_is_sha256_over_canonical_json_without_the_hash_field() -> None:
+    import hashlib
+    import json
+
+    rec = _history()[0]
+    payload = rec.model_dump(mode="json")
+    del payload["hash"]
+    expected = hashlib.sha256(
+        json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
+    assert record_hash(rec) == expected == rec.hash
+
+
+def test_an_untouched_history_verifies() -> None:
+    history = _history()
+    assert verify_chain(history)
+    assert qf.verify_history(_incident(history))
+    assert history[0].prev_hash == ""
+    assert all(history[i].prev_hash == history[i - 1].hash for i in range(1, len(history)))
+
+
+def test_history_survives_a_json_round_trip() -> None:
+    incident = _incident(_history())
+    again = qf.Incident.model_validate_json(incident.model_dump_json())
+    assert qf.verify_history(again)
+
+
+def test_an_edited_note_is_detected() -> None:
+    incident = _incident(_history())
+    incident.history[1].note = "nothing to see here"
+    assert not qf.verify_history(incident)
+
+
+def test_an_edited_actor_is_detected_even_if_its_own_hash_is_recomputed() -> None:
+    history = _history()
+    forged = history[1].model_copy(update={"actor": "someone else"})
+    history[1] = seal(forged, forged.prev_hash)
+    assert not verify_chain(history)  # the next record still points at the old hash
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_a_removed_record_is_detected(index: int) -> None:
+    history = _history()
+    del history[index]
+    assert not qf.verify_history(_incident(history))
+
+
+def test_removing_the_last_record_is_detected_through_the_status() -> None:
+    incident = _incident(_history())
+    incident.history.pop()
+    assert verify_chain(incident.history)  # a shorter chain is still a chain...
+    assert not qf.verify_history(incident)  # ...but the status no longer matches it
+
+
+def test_reordered_records_are_detected() -> None:
+    history = _history()
+    history[1], history[2] = history[2], history[1]
+    assert not verify_chain(history)
+
+
+def test_an_inserted_record_is_detected() -> None:
+    history = _history()
+    fake = qf.TransitionRecord(
+        at=T0 + timedelta(minutes=30),
+        actor="intruder",
+        trigger="contain",
+        source="assessed",
+        dest="contained",
+    )
+    history.insert(1, seal(fake, history[0].hash))
+    assert not verify_chain(history)
+
+
+def test_status_moved_without_a_record_is_detected() -> None:
+    incident = _incident(_history())
+    incident.status = qf.IncidentStatus.CLOSED
+    assert not qf.verify_history(incident)
+
+
+def test_a_fresh_complaint_and_supplier_verify() -> None:
+    complaint = qf.Complaint(
+        id="CMP-88",
+        customer_id="CUST-SHOP-12",
+        channel="phone",
+        received_at=T0,
+        description="Tissue rolls tear along the perforation",
+    )
+    assert qf.verify_history(complaint)
+    complaint.status = qf.ComplaintStatus.RESOLVED
+    assert not qf.verify_history(complaint)
+
+
+def test_supplier_decisions_use_the_same_chain() -> None:
+    decisions: list[qf.SupplierDecision] = []
+    decisions.append(
+        chain(
+            decisions,
+            qf.SupplierDecision(
+                at=T0,
+                actor="purchasing",
+                source="approved",
+                dest="suspended",
+                reason="two foreign-body findings in incoming flour",
+            ),
+        )
+    )
+    mill = qf.Supplier(id="SUP-MILL", name="Northfield Mill", status="suspended")
+    mill.decisions = decisions
+    assert qf.verify_history(mill)
+    mill.decisions[0].reason = "no reason"
+    assert not qf.verify_history(mill)
