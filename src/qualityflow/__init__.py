@@ -125,12 +125,76 @@ __all__ += ["verify_history"]
 # --- genealogy ---
 
 # --- prevention ---
+from qualityflow.prevention import (
+    LinkOverride,
+    SamplingPlan,
+    decide,
+    ensure_linkable,
+    link_blockers,
+    sampling_plan,
+    status_change_notification,
+    verify_decisions,
+)
+
+__all__ += [
+    "LinkOverride",
+    "SamplingPlan",
+    "decide",
+    "ensure_linkable",
+    "link_blockers",
+    "sampling_plan",
+    "status_change_notification",
+    "verify_decisions",
+]
 
 # --- plugins / storage / notify / service ---
 from qualityflow.plugins import hookimpl
 
 __all__ += ["hookimpl"]
 
+from qualityflow.notify import (
+    AppriseNotifier,
+    DeliveryError,
+    EmailNotifier,
+    LoggingNotifier,
+    NotifierConfigError,
+    WebhookNotifier,
+    builtin_notifiers,
+    verify_signature,
+)
+
+__all__ += [
+    "AppriseNotifier",
+    "DeliveryError",
+    "EmailNotifier",
+    "LoggingNotifier",
+    "NotifierConfigError",
+    "WebhookNotifier",
+    "builtin_notifiers",
+    "verify_signature",
+]
+
 # --- interop ---
 
 # --- reports ---
+from qualityflow.reports import (
+    DrillReport,
+    EightDReport,
+    KPIs,
+    Pareto,
+    eight_d,
+    kpis,
+    mock_recall,
+    pareto,
+)
+
+__all__ += [
+    "DrillReport",
+    "EightDReport",
+    "KPIs",
+    "Pareto",
+    "eight_d",
+    "kpis",
+    "mock_recall",
+    "pareto",
+]

@@ -1,0 +1,29 @@
+"""Reports for people: the 8D report, KPIs, Pareto charts and the mock-recall drill.
+
+Every report renders as Markdown and as a self-contained HTML page (inline CSS and SVG, no
+scripts, no network), so it can be mailed, archived or printed as it is.
+"""
+
+from __future__ import annotations
+
+from qualityflow.reports.drill import FSMA204_BOUND, DrillReport, mock_recall
+from qualityflow.reports.eight_d import DISCIPLINES, Discipline, EightDReport, eight_d
+from qualityflow.reports.kpis import DurationStats, KPIs, kpis
+from qualityflow.reports.pareto import PARETO_DIMENSIONS, Pareto, ParetoRow, pareto
+
+__all__ = [
+    "DISCIPLINES",
+    "FSMA204_BOUND",
+    "PARETO_DIMENSIONS",
+    "Discipline",
+    "DrillReport",
+    "DurationStats",
+    "EightDReport",
+    "KPIs",
+    "Pareto",
+    "ParetoRow",
+    "eight_d",
+    "kpis",
+    "mock_recall",
+    "pareto",
+]

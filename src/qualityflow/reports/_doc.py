@@ -1,0 +1,142 @@
+"""A tiny document model shared by the reports: paragraphs, lists and tables.
+
+Each report builds its content once from these blocks and renders it twice, as Markdown and
+as HTML, so the two formats never disagree.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+__all__ = [
+    "Block",
+    "Bullets",
+    "Numbered",
+    "Paragraph",
+    "Table",
+    "blocks_to_html",
+    "blocks_to_markdown",
+    "fmt_duration",
+    "fmt_time",
+]
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph of plain text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Bullets:
+    """An unordered list."""
+
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Numbered:
+    """An ordered list (the whys of a 5-Why)."""
+
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table with a header row."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def of(cls, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Table:
+        """Build a table, turning every cell into text."""
+        return cls(tuple(headers), tuple(tuple(_cell(c) for c in row) for row in rows))
+
+
+Block = Paragraph | Bullets | Numbered | Table
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return fmt_time(value)
+    if isinstance(value, timedelta):
+        return fmt_duration(value)
+    if hasattr(value, "value") and isinstance(value.value, str):  # enums
+        return value.value
+    return str(value)
+
+
+def fmt_time(value: datetime) -> str:
+    """Format an aware datetime as ``2026-03-05 09:00 UTC`` (UTC, minutes)."""
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def fmt_duration(value: timedelta) -> str:
+    """Format a duration the way a quality engineer says it: ``2 d 3 h 5 min``."""
+    total = int(value.total_seconds())
+    sign = "-" if total < 0 else ""
+    total = abs(total)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(f"{days} d")
+    if hours:
+        parts.append(f"{hours} h")
+    if minutes:
+        parts.append(f"{minutes} min")
+    if not parts:
+        parts.append(f"{seconds} s")
+    return sign + " ".join(parts)
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def blocks_to_markdown(blocks: Sequence[Block]) -> str:
+    """Render blocks as Markdown, separated by blank lines."""
+    out: list[str] = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            out.append(block.text)
+        elif isinstance(block, Bullets):
+            out.append("\n".join(f"- {item}" for item in block.items))
+        elif isinstance(block, Numbered):
+            out.append("\n".join(f"{i}. {item}" for i, item in enumerate(block.items, 1)))
+        else:
+            lines = [
+                "| " + " | ".join(_md_escape(h) for h in block.headers) + " |",
+                "| " + " | ".join("---" for _ in block.headers) + " |",
+            ]
+            lines += ["| " + " | ".join(_md_escape(c) for c in row) + " |" for row in block.rows]
+            out.append("\n".join(lines))
+    return "\n\n".join(out)
+
+
+def blocks_to_html(blocks: Sequence[Block]) -> str:
+    """Render blocks as HTML fragments, every text escaped."""
+    esc = html.escape
+    out: list[str] = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            out.append(f"<p>{esc(block.text)}</p>")
+        elif isinstance(block, Bullets):
+            out.append("<ul>" + "".join(f"<li>{esc(i)}</li>" for i in block.items) + "</ul>")
+        elif isinstance(block, Numbered):
+            out.append("<ol>" + "".join(f"<li>{esc(i)}</li>" for i in block.items) + "</ol>")
+        else:
+            head = "".join(f"<th>{esc(h)}</th>" for h in block.headers)
+            body = "".join(
+                "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in block.rows
+            )
+            out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    return "\n".join(out)

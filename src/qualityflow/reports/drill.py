@@ -1,0 +1,134 @@
+"""The mock-recall drill: how long does it take to answer "where did this lot go?".
+
+FSMA 204 gives a firm 24 hours to hand the FDA its traceability records for a recall; a
+plant drills the question regularly. The drill times the library answering it for one lot.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+
+from qualityflow.models import Batch, Shipment
+from qualityflow.reports._doc import Table, blocks_to_markdown, fmt_time
+
+__all__ = ["FSMA204_BOUND", "DrillReport", "RecallSource", "mock_recall"]
+
+FSMA204_BOUND = timedelta(hours=24)
+"""The FSMA 204 outside bound for producing traceability records on request."""
+
+
+class _Impact(Protocol):
+    @property
+    def batches(self) -> Iterable[Batch]: ...
+
+    @property
+    def shipments(self) -> Iterable[Shipment]: ...
+
+    @property
+    def customer_ids(self) -> Iterable[str]: ...
+
+    @property
+    def regions(self) -> Iterable[str]: ...
+
+
+class RecallSource(Protocol):
+    """Anything that answers a recall question: a ``qf.Genealogy`` or a ``qf.QualityFlow``."""
+
+    def recall_impact(self, *suspect_ids: str) -> _Impact:
+        """Return the recall impact of the suspect lots."""
+
+
+@dataclass(frozen=True)
+class DrillReport:
+    """The outcome of one mock-recall drill.
+
+    ``elapsed`` is how long the library took to answer; ``within_bound`` whether that is
+    inside ``bound`` (24 h by default, the FSMA 204 rule).
+    """
+
+    lot_id: str
+    started_at: datetime
+    elapsed: timedelta
+    bound: timedelta
+    batch_ids: tuple[str, ...]
+    shipment_ids: tuple[str, ...]
+    customer_ids: tuple[str, ...]
+    regions: tuple[str, ...]
+
+    @property
+    def within_bound(self) -> bool:
+        """True when the answer came inside the bound."""
+        return self.elapsed <= self.bound
+
+    @property
+    def margin(self) -> timedelta:
+        """How much of the bound was left (negative when it was missed)."""
+        return self.bound - self.elapsed
+
+    def to_markdown(self) -> str:
+        """Render the drill as a short Markdown report."""
+        verdict = "PASSED" if self.within_bound else "FAILED"
+        rows = [
+            ("Lot", self.lot_id),
+            ("Drill started", fmt_time(self.started_at)),
+            ("Answered in", f"{self.elapsed.total_seconds():.3f} s"),
+            ("Bound", f"{self.bound.total_seconds() / 3600:g} h (FSMA 204)"),
+            ("Batches affected", str(len(self.batch_ids))),
+            ("Shipments", str(len(self.shipment_ids))),
+            ("Customers to contact", ", ".join(self.customer_ids) or "none"),
+            ("Regions", ", ".join(self.regions) or "none"),
+        ]
+        return (
+            f"## Mock-recall drill for {self.lot_id}: {verdict}\n\n"
+            + blocks_to_markdown([Table.of(("", ""), rows)])
+            + "\n"
+        )
+
+
+def mock_recall(
+    source: RecallSource,
+    lot_id: str,
+    *,
+    bound: timedelta = FSMA204_BOUND,
+    now: datetime | None = None,
+) -> DrillReport:
+    """Time how long ``source`` takes to answer the recall question for ``lot_id``.
+
+    ``source`` is a ``qf.Genealogy`` or a ``qf.QualityFlow`` (whose ``recall_impact``
+    reads the stored genealogy, so the drill then includes loading it). Unknown lots raise
+    the source's own error (``qf.GenealogyError`` or ``qf.NotFoundError``).
+
+    Examples
+    --------
+    >>> import qualityflow as qf
+    >>> class Tiny:  # any object with recall_impact works; normally a Genealogy
+    ...     def recall_impact(self, *ids):
+    ...         return type("I", (), {"batches": [], "shipments": [],
+    ...                               "customer_ids": ["SHOP"], "regions": []})()
+    >>> drill = qf.mock_recall(Tiny(), "FLOUR-0412")
+    >>> drill.within_bound, drill.customer_ids
+    (True, ('SHOP',))
+
+    """
+    started = now or datetime.now(timezone.utc)
+    t0 = time.perf_counter()
+    impact = source.recall_impact(lot_id)
+    batch_ids = tuple(sorted(b.id for b in impact.batches))
+    shipment_ids = tuple(sorted(s.id for s in impact.shipments))
+    customers = tuple(sorted(impact.customer_ids))
+    regions = tuple(sorted(impact.regions))
+    elapsed = timedelta(seconds=time.perf_counter() - t0)
+    return DrillReport(
+        lot_id=lot_id,
+        started_at=started,
+        elapsed=elapsed,
+        bound=bound,
+        batch_ids=batch_ids,
+        shipment_ids=shipment_ids,
+        customer_ids=customers,
+        regions=regions,
+    )

@@ -1,0 +1,343 @@
+"""Reports for people: the 8D report, KPIs and Pareto of a biscuit plant's quality cases."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import qualityflow as qf
+
+T0 = datetime(2026, 3, 5, 9, 0, tzinfo=timezone.utc)
+
+
+def _record(hours: float, trigger: str, source: str, dest: str, actor: str, note: str = ""):
+    return qf.TransitionRecord(
+        at=T0 + timedelta(hours=hours),
+        actor=actor,
+        trigger=trigger,
+        source=source,
+        dest=dest,
+        note=note,
+    )
+
+
+@pytest.fixture
+def metal_incident() -> qf.Incident:
+    """Metal fragments in butter biscuits: worked through to closure by the emergency team."""
+    leader = qf.TeamMember(name="Dana Ruiz", role="QA manager", department="quality")
+    team = qf.EmergencyTeam(
+        leader=leader,
+        members=[
+            qf.TeamMember(name="Ole Berg", role="line supervisor", department="production"),
+            qf.TeamMember(name="Mia Chen", role="process engineer", department="technical"),
+            qf.TeamMember(name="Sam Patel", role="key accounts", department="sales"),
+        ],
+    )
+    return qf.Incident(
+        id="INC-5",
+        title="Metal fragments in butter biscuits",
+        severity="critical",
+        status="closed",
+        reported_at=T0,
+        reported_by="QA shift lead",
+        detected_at=T0 - timedelta(minutes=40),
+        batch_ids=["BISC-0301"],
+        product="butter biscuits 200 g",
+        description="Customer found a 3 mm steel fragment in a sealed pack.",
+        complaint_ids=["CMP-17"],
+        team=team,
+        assessment=qf.ImpactAssessment(
+            severity="critical",
+            batch_ids=["BISC-0301", "BISC-0302"],
+            regions=["north"],
+            risk="injury to mouth or teeth",
+            recall_required=True,
+            rationale="Packs reached retail shelves; physical hazard.",
+        ),
+        containment=[
+            qf.ContainmentAction(
+                batch_id="BISC-0301", action="recall", by="Sam Patel", at=T0 + timedelta(hours=2)
+            ),
+            qf.ContainmentAction(
+                batch_id="BISC-0302",
+                action="quarantine",
+                by="Ole Berg",
+                at=T0 + timedelta(hours=1),
+                note="warehouse bay 4 sealed",
+            ),
+        ],
+        recall=qf.RecallDecision(
+            initiated_at=T0 + timedelta(hours=2),
+            batch_ids=["BISC-0301"],
+            customer_ids=["CUST-FRESHMART"],
+            reason="Metal fragment hazard.",
+            decided_by="Dana Ruiz",
+        ),
+        root_cause=qf.RootCauseAnalysis(
+            method="five_why",
+            problem="Steel fragments in biscuits from line L2.",
+            whys=[
+                "The metal detector did not reject the packs.",
+                "Its sensitivity had drifted above 2.5 mm.",
+                "The daily test-piece check was skipped on night shift.",
+                "The check was not on the night-shift checklist.",
+                "The checklist was not updated when the night shift started.",
+            ],
+            fishbone={"machine": ["worn sieve mesh"], "method": ["checklist gap"]},
+            root_cause="Night-shift checklist lacked the metal-detector test.",
+            category="method",
+            confirmed=True,
+        ),
+        actions=[
+            qf.CorrectiveAction(
+                id="CA-1",
+                description="Add the test-piece check to the night-shift checklist",
+                owner="Ole Berg",
+                department="production",
+                due=date(2026, 3, 9),
+                status="done",
+                done_at=T0 + timedelta(days=2),
+            ),
+            qf.CorrectiveAction(
+                id="PA-1",
+                description="Audit every line's checklists against the HACCP plan",
+                owner="Mia Chen",
+                department="technical",
+                due=date(2026, 3, 20),
+                kind="preventive",
+                status="done",
+                done_at=T0 + timedelta(days=6),
+            ),
+        ],
+        verification=qf.Verification(
+            effective=True,
+            evidence="30 shifts of test-piece logs, zero misses.",
+            verified_by="Dana Ruiz",
+            at=T0 + timedelta(days=9),
+        ),
+        lessons=["Every new shift pattern gets a checklist review before it starts."],
+        history=[
+            _record(1.5, "assess", "reported", "assessed", "Dana Ruiz"),
+            _record(2.5, "contain", "assessed", "contained", "Dana Ruiz", "recall under way"),
+            _record(3, "investigate", "contained", "investigating", "Mia Chen"),
+            _record(30, "correct", "investigating", "correcting", "Mia Chen"),
+            _record(150, "verify", "correcting", "verifying", "Dana Ruiz"),
+            _record(220, "close", "verifying", "closed", "Dana Ruiz", "8D signed off"),
+        ],
+    )
+
+
+@pytest.fixture
+def social_complaint() -> qf.Complaint:
+    return qf.Complaint(
+        id="CMP-17",
+        customer_id="CUST-FRESHMART",
+        channel="social_media",
+        received_at=T0 - timedelta(hours=3),
+        description="Posted a photo of a metal shard in a biscuit",
+        incident_id="INC-5",
+        category="foreign body",
+    )
+
+
+def test_the_8d_of_a_closed_incident_covers_every_discipline_with_its_data(
+    metal_incident: qf.Incident, social_complaint: qf.Complaint
+) -> None:
+    report = qf.eight_d(metal_incident, complaints=[social_complaint])
+    assert report.missing == []
+    assert [d.code for d in report.disciplines] == [f"D{i}" for i in range(9)]
+    md = report.to_markdown()
+    for heading in ("D0 Emergency response", "D4 Root cause", "D8 Closure and recognition"):
+        assert f"## {heading}" in md
+    assert "Not recorded yet" not in md
+    # D0: reported 40 min after detection; first containment 1 h after the report
+    assert "40 min after detection" in report.discipline("D0").to_markdown()
+    assert "quarantine of BISC-0302" in report.discipline("D0").to_markdown()
+    assert "Dana Ruiz" in report.discipline("D1").to_markdown()
+    assert "sales" in report.discipline("D1").to_markdown()
+    d2 = report.discipline("D2").to_markdown()
+    assert "social_media" in d2 and "metal shard" in d2 and "injury" in d2
+    assert "warehouse bay 4 sealed" in report.discipline("D3").to_markdown()
+    d4 = report.discipline("D4").to_markdown()
+    assert "5. The checklist was not updated" in d4
+    assert "worn sieve mesh" in d4
+    assert "confirmed" in d4
+    assert "CA-1" in report.discipline("D5").to_markdown()
+    assert "PA-1" not in report.discipline("D5").to_markdown()
+    assert "30 shifts" in report.discipline("D6").to_markdown()
+    d7 = report.discipline("D7").to_markdown()
+    assert "PA-1" in d7 and "checklist review" in d7
+    d8 = report.discipline("D8").to_markdown()
+    assert "9 d 4 h after the report" in d8 and "8D signed off" in d8
+
+
+def test_a_fresh_incident_says_what_is_not_recorded_instead_of_inventing_it() -> None:
+    inc = qf.Incident(id="INC-9", title="Soft tissue rolls", severity="minor", reported_at=T0)
+    report = qf.eight_d(inc)
+    assert report.missing == [f"D{i}" for i in range(9)]
+    assert report.to_markdown().count("Not recorded yet") == 9
+    assert "the incident is reported, not closed" in report.discipline("D8").to_markdown()
+
+
+def test_an_unconfirmed_root_cause_leaves_d4_open(metal_incident: qf.Incident) -> None:
+    assert metal_incident.root_cause is not None
+    metal_incident.root_cause = metal_incident.root_cause.model_copy(update={"confirmed": False})
+    report = qf.eight_d(metal_incident)
+    assert "D4" in report.missing
+    assert "NOT yet confirmed" in report.discipline("D4").to_markdown()
+
+
+def test_unrelated_complaints_stay_out_of_the_problem_description(
+    metal_incident: qf.Incident,
+) -> None:
+    other = qf.Complaint(
+        id="CMP-99",
+        customer_id="CUST-CORNER",
+        channel="phone",
+        received_at=T0,
+        description="Packaging dented",
+    )
+    assert "CMP-99" not in qf.eight_d(metal_incident, complaints=[other]).to_markdown()
+
+
+def test_the_html_page_is_self_contained_with_a_timeline_item_per_step(
+    metal_incident: qf.Incident,
+) -> None:
+    page = qf.eight_d(metal_incident).to_html()
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<script" not in page
+    assert not re.search(r"""(src|href)=["']?https?:""", page)
+    timeline = re.search(r'<ol id="timeline".*?</ol>', page, re.S)
+    assert timeline is not None
+    assert timeline.group(0).count("<li>") == len(metal_incident.history)
+    for code in range(9):
+        assert f'<section id="d{code}">' in page
+
+
+def test_html_escapes_what_people_typed(metal_incident: qf.Incident) -> None:
+    metal_incident.title = "Shard <script>alert(1)</script> & co"
+    page = qf.eight_d(metal_incident).to_html()
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page
+
+
+def _complaint(i: int, category: str | None, incident_id: str | None = None) -> qf.Complaint:
+    return qf.Complaint(
+        id=f"CMP-{i}",
+        customer_id=f"CUST-{i % 3}",
+        channel="email",
+        received_at=T0,
+        description="complaint",
+        category=category,
+        product="butter biscuits" if i % 2 else "oat cookies",
+        incident_id=incident_id,
+    )
+
+
+def test_pareto_ranks_complaint_categories_and_names_the_vital_few() -> None:
+    categories = ["broken"] * 6 + ["foreign body"] * 3 + ["stale"] * 1 + [None]
+    result = qf.pareto([_complaint(i, c) for i, c in enumerate(categories)])
+    assert [(r.key, r.count) for r in result.rows] == [
+        ("broken", 6),
+        ("foreign body", 3),
+        ("stale", 1),
+        ("uncategorised", 1),
+    ]
+    assert result.vital_few == ["broken", "foreign body"]
+    assert "| broken | 6 | 55% | 55% |" in result.to_markdown()
+    svg = result.to_svg()
+    assert svg.count('class="bar"') == 4 and 'class="cumulative"' in svg
+
+
+def test_pareto_by_root_cause_follows_the_escalation_to_the_incident(
+    metal_incident: qf.Incident,
+) -> None:
+    complaints = [_complaint(1, "foreign body", "INC-5"), _complaint(2, "foreign body", "INC-5")]
+    complaints.append(_complaint(3, "stale"))
+    result = qf.pareto(complaints, "root_cause", incidents=[metal_incident])
+    assert [(r.key, r.count) for r in result.rows] == [("method", 2), ("not investigated", 1)]
+
+
+def test_pareto_refuses_an_unknown_dimension_and_says_which_exist() -> None:
+    with pytest.raises(ValueError, match="category, product, root_cause"):
+        qf.pareto([], "colour")  # type: ignore[arg-type]
+
+
+@given(st.lists(st.sampled_from(["broken", "stale", "soft", "burnt", None]), max_size=40))
+def test_pareto_rows_always_add_up(categories: list[str | None]) -> None:
+    result = qf.pareto([_complaint(i, c) for i, c in enumerate(categories)])
+    assert sum(r.count for r in result.rows) == result.total == len(categories)
+    counts = [r.count for r in result.rows]
+    assert counts == sorted(counts, reverse=True)
+    cumulative = [r.cumulative for r in result.rows]
+    assert cumulative == sorted(cumulative)
+    if result.rows:
+        assert cumulative[-1] == pytest.approx(1.0)
+        assert len(result.vital_few) <= len(result.rows)
+
+
+def _shipment(i: int, packs: int, unit: str = "pack") -> qf.Shipment:
+    return qf.Shipment(
+        id=f"SHP-{i}",
+        batch_id="BISC-0301",
+        customer_id="CUST-FRESHMART",
+        quantity=qf.Quantity(amount=packs, unit=unit),
+        shipped_at=T0,
+    )
+
+
+def test_kpis_measure_handling_times_from_the_audit_history(
+    metal_incident: qf.Incident, social_complaint: qf.Complaint
+) -> None:
+    social_complaint.history.append(
+        qf.TransitionRecord(
+            at=social_complaint.received_at + timedelta(minutes=45),
+            actor="care desk",
+            trigger="acknowledge",
+            source="received",
+            dest="acknowledged",
+        )
+    )
+    second = metal_incident.model_copy(
+        update={"id": "INC-6", "history": metal_incident.history[:2]}
+    )
+    result = qf.kpis(
+        [metal_incident, second],
+        [social_complaint],
+        [_shipment(1, 150_000), _shipment(2, 50_000)],
+    )
+    assert result.complaint_acknowledge.median == timedelta(minutes=45)
+    assert result.incident_contain.count == 2
+    assert result.incident_contain.mean == timedelta(hours=2.5)
+    assert result.incident_close.count == 1
+    assert result.incident_close.worst == timedelta(hours=220)
+    assert result.shipped == qf.Quantity(amount=200_000, unit="pack")
+    assert result.complaints_per_million == Decimal(5)
+    assert result.sla_breach_rate is None
+    md = result.to_markdown()
+    assert "5.0 per million pack" in md and "45 min" in md
+
+
+def test_sla_breach_rate_counts_only_open_cases(
+    metal_incident: qf.Incident, social_complaint: qf.Complaint
+) -> None:
+    late = qf.Incident(id="INC-7", title="Wet cartons", severity="major", reported_at=T0)
+    on_time = qf.Incident(id="INC-8", title="Torn labels", severity="minor", reported_at=T0)
+    result = qf.kpis(
+        [metal_incident, late, on_time], [social_complaint], overdue_ids=["INC-7", "INC-5"]
+    )
+    # INC-5 is closed and does not count; open: INC-7, INC-8, CMP-17
+    assert (result.sla_breached, result.sla_checked) == (1, 3)
+    assert result.sla_breach_rate == pytest.approx(1 / 3)
+
+
+def test_kpis_ask_which_unit_when_shipments_mix_units() -> None:
+    with pytest.raises(ValueError, match="pass unit="):
+        qf.kpis([], [], [_shipment(1, 10), _shipment(2, 5, "case")])
+    result = qf.kpis([], [], [_shipment(1, 10), _shipment(2, 5, "case")], unit="case")
+    assert result.shipped == qf.Quantity(amount=5, unit="case")
