@@ -1,0 +1,180 @@
+"""Sampling plans for incoming and final inspection: ISO 2859-1 / ANSI/ASQ Z1.4.
+
+Expected values are the published ones: code letters from ISO 2859-1:1999 Table 1
+(= ANSI/ASQ Z1.4-2003 Table I, "Sample size code letters") and sample sizes and Ac/Re from
+ISO 2859-1:1999 Table 2-A (= Z1.4 Table II-A, "Single sampling plans for normal
+inspection (Master table)"), read off the tables row by row, arrows included.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import qualityflow as qf
+from qualityflow.prevention import AQL_VALUES, INSPECTION_LEVELS, SAMPLE_SIZES, code_letter
+
+
+@pytest.mark.parametrize(
+    ("lot_size", "level", "letter"),
+    [
+        # Table 1, general level II, at both ends of several lot-size ranges.
+        (2, "II", "A"),
+        (8, "II", "A"),
+        (9, "II", "B"),
+        (50, "II", "D"),
+        (51, "II", "E"),
+        (500, "II", "H"),
+        (501, "II", "J"),
+        (1000, "II", "J"),
+        (1200, "II", "J"),
+        (3200, "II", "K"),
+        (3201, "II", "L"),
+        (10000, "II", "L"),
+        (35001, "II", "N"),
+        (500001, "II", "Q"),
+        # Levels I and III, and the special levels, for a 1000-unit lot and a huge one.
+        (1000, "I", "G"),
+        (1000, "III", "K"),
+        (1000, "S-1", "C"),
+        (1000, "S-2", "C"),
+        (1000, "S-3", "E"),
+        (1000, "S-4", "F"),
+        (600000, "III", "R"),
+        (600000, "S-4", "K"),
+        (20, "S-3", "B"),
+    ],
+)
+def test_code_letters_follow_table_1(lot_size: int, level: str, letter: str) -> None:
+    assert code_letter(lot_size, level) == letter
+
+
+@pytest.mark.parametrize(
+    ("lot_size", "aql", "letter", "n", "ac", "re"),
+    [
+        # A biscuit plant's 1000-pack lot: J, n = 80 (Table 2-A row J).
+        (1000, "0.65", "J", 80, 1, 2),
+        (1000, "1.0", "J", 80, 2, 3),
+        (1000, "2.5", "J", 80, 5, 6),
+        (1000, "4.0", "J", 80, 7, 8),
+        (1000, "6.5", "J", 80, 10, 11),
+        (1000, "0.15", "J", 80, 0, 1),
+        # Lot 1000, AQL 0.25: J shows an up arrow -> H, n = 50, Ac 0 Re 1.
+        (1000, "0.25", "H", 50, 0, 1),
+        # Lot 1000, AQL 0.40: J shows a down arrow -> K, n = 125, Ac 1 Re 2.
+        (1000, "0.40", "K", 125, 1, 2),
+        # Lot 50 (D, n = 8).
+        (50, "6.5", "D", 8, 1, 2),
+        (50, "10", "D", 8, 2, 3),
+        (50, "2.5", "C", 5, 0, 1),  # up arrow
+        (50, "4.0", "E", 13, 1, 2),  # down arrow
+        # Lot 500 (H, n = 50).
+        (500, "1.0", "H", 50, 1, 2),
+        (500, "4.0", "H", 50, 5, 6),
+        (500, "0.065", "L", 200, 0, 1),  # down arrow, four rows
+        (500, "0.40", "G", 32, 0, 1),  # up arrow
+        # Lot 5000 (L, n = 200): the sofeast / ISO example, 2.5 -> Ac 10, 4.0 -> Ac 14.
+        (5000, "2.5", "L", 200, 10, 11),
+        (5000, "4.0", "L", 200, 14, 15),
+        (5000, "10", "K", 125, 21, 22),  # right of 21/22 the row points up
+        # Nonconformities per hundred units, small samples: rows A-E reach 44/45.
+        (20, "250", "C", 5, 21, 22),
+        (20, "1000", "B", 3, 44, 45),  # C's cell is an up arrow
+        (50, "400", "D", 8, 44, 45),
+        # Huge lots, level II (Q, n = 1250).
+        (600000, "0.010", "Q", 1250, 0, 1),
+        (600000, "0.65", "Q", 1250, 14, 15),
+        (600000, "1.5", "P", 800, 21, 22),  # up arrow
+    ],
+)
+def test_single_sampling_plans_follow_table_2a(
+    lot_size: int, aql: str, letter: str, n: int, ac: int, re: int
+) -> None:
+    plan = qf.sampling_plan(lot_size, aql)
+    assert (plan.code_letter, plan.sample_size, plan.accept, plan.reject) == (letter, n, ac, re)
+    assert plan.lot_code_letter == code_letter(lot_size)
+    assert not plan.full_inspection
+
+
+def test_level_iii_and_special_levels_change_the_sample() -> None:
+    # Lot 1000, level III -> K (n = 125), AQL 1.0 -> Ac 3 Re 4.
+    plan = qf.sampling_plan(1000, 1.0, level="III")
+    assert (plan.code_letter, plan.sample_size, plan.accept, plan.reject) == ("K", 125, 3, 4)
+    # Lot 1000, S-2 -> C (n = 5); AQL 2.5 on row C is 0/1.
+    plan = qf.sampling_plan(1000, 2.5, level="S-2")
+    assert (plan.code_letter, plan.sample_size, plan.accept, plan.reject) == ("C", 5, 0, 1)
+
+
+def test_whole_lot_inspected_when_the_sample_would_exceed_it() -> None:
+    # A 40-roll lot of tissue paper at AQL 0.10: D's arrow leads down to K, n = 125 > 40.
+    plan = qf.sampling_plan(40, "0.10")
+    assert plan.full_inspection
+    assert plan.sample_size == 40
+    assert (plan.code_letter, plan.accept, plan.reject) == ("K", 0, 1)
+
+
+def test_plan_decides_on_the_number_of_nonconforming_units() -> None:
+    plan = qf.sampling_plan(1000, 2.5)
+    assert plan.accepts(5)
+    assert not plan.accepts(6)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"lot_size": 0, "aql": 1.0}, "lot_size"),
+        ({"lot_size": 100, "aql": 3.0}, "AQL 3.0 is not one of"),
+        ({"lot_size": 100, "aql": 1.0, "level": "IV"}, "inspection level 'IV'"),
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_message(
+    kwargs: dict[str, object], fragment: str
+) -> None:
+    with pytest.raises(ValueError, match=fragment):
+        qf.sampling_plan(**kwargs)  # type: ignore[arg-type]
+
+
+lot_sizes = st.integers(min_value=1, max_value=2_000_000)
+aqls = st.sampled_from(AQL_VALUES)
+levels = st.sampled_from(INSPECTION_LEVELS)
+
+
+@given(lot_sizes, lot_sizes, aqls, levels)
+def test_sample_size_never_decreases_as_the_lot_grows(
+    a: int, b: int, aql: Decimal, level: str
+) -> None:
+    small, large = sorted((a, b))
+    assert (
+        qf.sampling_plan(small, aql, level).sample_size
+        <= qf.sampling_plan(large, aql, level).sample_size
+    )
+
+
+@given(lot_sizes, aqls, levels)
+def test_every_plan_is_well_formed(lot_size: int, aql: Decimal, level: str) -> None:
+    plan = qf.sampling_plan(lot_size, aql, level)
+    assert plan.accept < plan.reject
+    assert 1 <= plan.sample_size <= lot_size
+    assert plan.full_inspection == (SAMPLE_SIZES[plan.code_letter] >= lot_size)
+    if not plan.full_inspection:
+        assert plan.sample_size == SAMPLE_SIZES[plan.code_letter]
+    # Ac never exceeds what the sample can hold, except for nonconformities per hundred.
+    if aql <= 10:
+        assert plan.accept < max(plan.sample_size, 2)
+
+
+@given(lot_sizes, levels, st.integers(min_value=0, max_value=len(AQL_VALUES) - 2))
+def test_a_looser_aql_never_tightens_the_acceptance_ratio(
+    lot_size: int, level: str, index: int
+) -> None:
+    tight = qf.sampling_plan(lot_size, AQL_VALUES[index], level)
+    loose = qf.sampling_plan(lot_size, AQL_VALUES[index + 1], level)
+    # Acceptance number per sampled unit grows (or stays) with the AQL.
+    assert (
+        tight.accept * SAMPLE_SIZES[loose.code_letter]
+        <= (loose.accept * SAMPLE_SIZES[tight.code_letter])
+        or tight.accept == 0
+    )
