@@ -1,0 +1,265 @@
+"""The plugin manager: one per ``QualityFlow``, behind a small typed facade.
+
+:func:`make_plugins` builds a :class:`pluggy.PluginManager`, registers the built-ins given
+by the caller (storage backends and notifiers are plugins like any other), loads the
+``qualityflow`` entry-point group one entry point at a time (a broken one is logged and
+skipped; ``QUALITYFLOW_DISABLE_PLUGINS=name,...`` blocks some), registers the objects or
+modules passed in ``plugins=`` last, and calls ``check_pending()`` so that a misspelled
+hook fails loudly. Callers use :class:`Plugins`, never the untyped ``pm.hook``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import types
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Any
+
+import pluggy
+
+from qualityflow.errors import QualityFlowError
+from qualityflow.models import Notification, TransitionRecord
+from qualityflow.plugins import PROJECT_NAME, hookspecs
+
+__all__ = [
+    "DISABLE_ENV",
+    "ENTRY_POINT_GROUP",
+    "NotifierResult",
+    "Plugins",
+    "StorageFactory",
+    "make_plugins",
+    "plugin_name",
+]
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = PROJECT_NAME
+"""The entry-point group plugins declare: ``[project.entry-points.qualityflow]``."""
+DISABLE_ENV = "QUALITYFLOW_DISABLE_PLUGINS"
+"""Environment variable: comma-separated plugin names that must not be loaded."""
+
+StorageFactory = Callable[[str], Any]
+"""``factory(url) -> Storage``, as registered through ``qualityflow_register_storage``."""
+
+_SCHEME = re.compile(r"^[a-z][a-z0-9.-]*$")
+
+
+@dataclass(frozen=True)
+class NotifierResult:
+    """The outcome of handing one notification to one notifier.
+
+    ``error`` is ``None`` on success, else the exception's type and message.
+    """
+
+    notifier: str
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the notifier accepted the notification."""
+        return self.error is None
+
+
+def plugin_name(plugin: object) -> str:
+    """Give a plugin a name that is stable across processes.
+
+    A ``name`` (or ``qualityflow_name``) string attribute wins, then a module's
+    ``__name__``, then the class's dotted path. Delivery records are kept under this name,
+    so a retried delivery reaches the same notifier after a restart.
+
+    >>> import logging
+    >>> plugin_name(logging)
+    'logging'
+    """
+    for attribute in ("qualityflow_name", "name"):
+        value = getattr(plugin, attribute, None)
+        if isinstance(value, str) and value:
+            return value
+    if isinstance(plugin, types.ModuleType):
+        return plugin.__name__
+    cls = plugin if isinstance(plugin, type) else type(plugin)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _disabled_names(environ: Mapping[str, str]) -> set[str]:
+    raw = environ.get(DISABLE_ENV, "")
+    return {name.strip() for name in raw.split(",") if name.strip()}
+
+
+class Plugins:
+    """Typed access to the hooks of one plugin manager.
+
+    Build it with :func:`make_plugins`. ``pm`` is the underlying
+    :class:`pluggy.PluginManager` for introspection (``pm.list_name_plugin()``).
+    """
+
+    def __init__(self, pm: pluggy.PluginManager) -> None:
+        self.pm = pm
+
+    def names(self) -> list[str]:
+        """List the names of the registered plugins, in registration order."""
+        return [name for name, plugin in self.pm.list_name_plugin() if plugin is not None]
+
+    def storage_factories(self) -> dict[str, StorageFactory]:
+        """Collect ``scheme -> factory`` from ``qualityflow_register_storage``.
+
+        Plugins are asked before the built-ins, and the first registration of a scheme
+        wins, so a plugin can replace a built-in backend.
+        """
+        factories: dict[str, StorageFactory] = {}
+
+        def register(scheme: str, factory: StorageFactory) -> None:
+            if not isinstance(scheme, str) or not _SCHEME.match(scheme):
+                raise QualityFlowError(
+                    f"storage scheme {scheme!r} is not valid: use lower-case letters, "
+                    "digits, '.' or '-', starting with a letter (e.g. 'sqlite')"
+                )
+            if not callable(factory):
+                raise QualityFlowError(
+                    f"storage scheme {scheme!r}: the factory must be callable as "
+                    f"factory(url) -> Storage, got {factory!r}"
+                )
+            factories.setdefault(scheme, factory)
+
+        self.pm.hook.qualityflow_register_storage(register=register)
+        return factories
+
+    def notifiers(self) -> list[tuple[str, Callable[..., object]]]:
+        """Every ``qualityflow_notify`` implementation as ``(plugin name, function)``.
+
+        In registration order: built-ins, entry points, then ``plugins=``.
+        """
+        result: list[tuple[str, Callable[..., object]]] = []
+        for impl in self.pm.hook.qualityflow_notify.get_hookimpls():
+            result.append((impl.plugin_name, impl.function))
+        return result
+
+    def notify(
+        self, notification: Notification, *, only: Iterable[str] | None = None
+    ) -> list[NotifierResult]:
+        """Hand ``notification`` to each notifier separately and report each outcome.
+
+        A notifier that raises is recorded as failed and does not stop the others.
+        ``only`` restricts delivery to the named notifiers (for retries).
+        """
+        wanted = None if only is None else set(only)
+        results: list[NotifierResult] = []
+        for name, function in self.notifiers():
+            if wanted is not None and name not in wanted:
+                continue
+            try:
+                function(notification=notification)
+            except Exception as exc:
+                log.warning("notifier %s failed on %s: %s", name, notification.title, exc)
+                results.append(NotifierResult(name, f"{type(exc).__name__}: {exc}"))
+            else:
+                results.append(NotifierResult(name))
+        return results
+
+    def transitioned(self, entity: Any, record: TransitionRecord) -> None:
+        """Call ``qualityflow_transitioned``; a failing implementation is logged, not raised."""
+        for impl in reversed(self.pm.hook.qualityflow_transitioned.get_hookimpls()):
+            try:
+                impl.function(entity=entity, record=record)
+            except Exception:
+                log.exception("plugin %s failed in qualityflow_transitioned", impl.plugin_name)
+
+    def extra_guards(self, lifecycle: Any, trigger: str, entity: Any) -> list[str]:
+        """Collect the reasons every plugin gives against ``trigger`` on ``entity``."""
+        results = self.pm.hook.qualityflow_extra_guards(
+            lifecycle=lifecycle, trigger=trigger, entity=entity
+        )
+        reasons: list[str] = []
+        for result in results:
+            if isinstance(result, str):
+                reasons.append(result)
+            elif result:
+                reasons.extend(str(reason) for reason in result)
+        return reasons
+
+    def deadline_policy(self, entity: Any) -> list[Any] | None:
+        """Return the first plugin's deadlines for ``entity``, or ``None`` for the defaults."""
+        result: list[Any] | None = self.pm.hook.qualityflow_deadline_policy(entity=entity)
+        return None if result is None else list(result)
+
+
+def _register(pm: pluggy.PluginManager, plugin: object, name: str | None = None) -> str | None:
+    base = name or plugin_name(plugin)
+    unique, n = base, 1
+    while pm.has_plugin(unique) or pm.is_blocked(unique):
+        if pm.is_blocked(unique):
+            log.info("plugin %s is disabled by %s", unique, DISABLE_ENV)
+            return None
+        n += 1
+        unique = f"{base}#{n}"
+    pm.register(plugin, name=unique)
+    return unique
+
+
+def make_plugins(
+    plugins: Iterable[object] = (),
+    *,
+    builtins: Iterable[object] = (),
+    load_entry_points: bool = True,
+    environ: Mapping[str, str] | None = None,
+) -> Plugins:
+    """Build a fresh plugin manager and wrap it in :class:`Plugins`.
+
+    Parameters
+    ----------
+    plugins:
+        Plugin objects or modules with ``@qf.hookimpl`` functions, registered last.
+    builtins:
+        The host's built-in plugins (storage backends, notifiers), registered first.
+    load_entry_points:
+        Load the installed ``qualityflow`` entry points (a broken one is logged and
+        skipped).
+    environ:
+        Where to read ``QUALITYFLOW_DISABLE_PLUGINS`` (default ``os.environ``).
+
+    Raises
+    ------
+    pluggy.PluginValidationError
+        When a plugin implements a hook that does not exist (e.g. a typo).
+
+    Examples
+    --------
+    >>> import qualityflow as qf
+    >>> class Audit:
+    ...     @qf.hookimpl
+    ...     def qualityflow_extra_guards(self, lifecycle, trigger, entity):
+    ...         return ["the plant manager must sign"] if trigger == "close" else []
+    >>> make_plugins([Audit()], load_entry_points=False).extra_guards(None, "close", None)
+    ['the plant manager must sign']
+
+    """
+    disabled = _disabled_names(os.environ if environ is None else environ)
+    pm = pluggy.PluginManager(PROJECT_NAME)
+    pm.add_hookspecs(hookspecs)
+    for name in disabled:
+        pm.set_blocked(name)
+    for plugin in builtins:
+        _register(pm, plugin)
+    if load_entry_points:
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            if ep.name in disabled or pm.has_plugin(ep.name):
+                continue
+            try:
+                loaded = ep.load()
+                _register(pm, loaded, ep.name)
+            except Exception as exc:
+                log.warning(
+                    "qualityflow plugin %r (%s) failed to load and is skipped: %s: %s",
+                    ep.name,
+                    ep.value,
+                    type(exc).__name__,
+                    exc,
+                )
+    for plugin in plugins:
+        _register(pm, plugin)
+    pm.check_pending()
+    return Plugins(pm)

@@ -1,0 +1,284 @@
+"""The storage contract every backend fulfils, and the helpers backends share."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, TypeAlias, runtime_checkable
+from urllib.parse import urlsplit, urlunsplit
+
+from qualityflow.errors import StorageError
+from qualityflow.models import (
+    Batch,
+    Complaint,
+    Incident,
+    Inspection,
+    Notification,
+    Quantity,
+    Shipment,
+    Supplier,
+)
+
+__all__ = [
+    "ENTITY_KINDS",
+    "SCHEMA_VERSION",
+    "Delivery",
+    "Direction",
+    "Edge",
+    "Entity",
+    "OutboxEntry",
+    "Storage",
+    "kind_of",
+    "mask_url",
+    "model_for",
+    "status_of",
+]
+
+SCHEMA_VERSION = 1
+"""The layout version stored with the data, so later releases can migrate it."""
+
+Entity: TypeAlias = Supplier | Batch | Shipment | Inspection | Incident | Complaint
+"""Anything a repository stores."""
+
+ENTITY_KINDS: dict[str, type[Entity]] = {
+    "supplier": Supplier,
+    "batch": Batch,
+    "shipment": Shipment,
+    "inspection": Inspection,
+    "incident": Incident,
+    "complaint": Complaint,
+}
+"""Stored kinds and their model classes; the kind is the ``kind`` column."""
+
+_KIND_OF: dict[type, str] = {cls: kind for kind, cls in ENTITY_KINDS.items()}
+
+Direction = Literal["forward", "backward"]
+"""``forward`` follows edges from input to output (where did it go), ``backward`` back."""
+
+
+def kind_of(entity: object) -> str:
+    """Return the stored kind of an entity: ``kind_of(Batch(...)) == "batch"``."""
+    try:
+        return _KIND_OF[type(entity)]
+    except KeyError:
+        raise StorageError(
+            f"cannot store a {type(entity).__name__}: storable kinds are "
+            f"{', '.join(sorted(ENTITY_KINDS))}"
+        ) from None
+
+
+def model_for(kind: str) -> type[Entity]:
+    """Return the model class stored under ``kind``; a clear error for an unknown kind."""
+    try:
+        return ENTITY_KINDS[kind]
+    except KeyError:
+        raise StorageError(
+            f"unknown entity kind {kind!r}: use one of {', '.join(sorted(ENTITY_KINDS))}"
+        ) from None
+
+
+def status_of(entity: Entity) -> str | None:
+    """Return the indexed ``status`` column's value (``None`` for kinds without status)."""
+    status = getattr(entity, "status", None)
+    if status is None:
+        return None
+    return str(getattr(status, "value", status))
+
+
+def mask_url(url: str) -> str:
+    """Hide the password in a storage URL, for messages and logs.
+
+    >>> mask_url("postgresql://qms:s3cret@db.plant:5432/qms")
+    'postgresql://qms:***@db.plant:5432/qms'
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable url>"
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    user = parts.username or ""
+    masked = f"{user}:***@{netloc[-1]}"
+    return urlunsplit((parts.scheme, masked, parts.path, parts.query, parts.fragment))
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One genealogy edge, from input to output.
+
+    ``input_id`` is consumed into (``link``) or shipped as (``ship``) ``output_id``;
+    ``override`` records an approved exception (reason, approver, at).
+    """
+
+    input_id: str
+    output_id: str
+    quantity: Quantity | None = None
+    kind: Literal["link", "ship"] = "link"
+    override: Mapping[str, str] | None = None
+
+
+@dataclass
+class Delivery:
+    """One notifier's delivery state for one outbox entry."""
+
+    ok: bool
+    attempts: int = 1
+    error: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """Encode as a plain dict for storing."""
+        return {"ok": self.ok, "attempts": self.attempts, "error": self.error}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Delivery:
+        """Decode what :meth:`to_json` produced."""
+        attempts = data.get("attempts", 1)
+        error = data.get("error")
+        return cls(
+            ok=bool(data.get("ok")),
+            attempts=attempts if isinstance(attempts, int) else 1,
+            error=None if error is None else str(error),
+        )
+
+
+@dataclass
+class OutboxEntry:
+    """A notification queued in the same transaction as the change it reports.
+
+    ``deliveries`` holds each notifier's state by name; ``delivered`` is true once every
+    notifier has taken it.
+    """
+
+    id: int
+    notification: Notification
+    deliveries: dict[str, Delivery] = field(default_factory=dict)
+    delivered: bool = False
+
+
+@runtime_checkable
+class Storage(Protocol):
+    """What the service needs from a backend.
+
+    Writes made inside ``with storage.transaction():`` commit together or not at all;
+    a write outside a transaction is its own transaction. Versions are optimistic locks:
+    :meth:`add` stores version 1, :meth:`save` requires the stored version to equal the
+    expected one and stores the next, else raises :class:`qualityflow.ConcurrencyError`
+    and writes nothing. Driver errors surface as :class:`qualityflow.StorageError` with the
+    URL's password masked. Third-party backends prove themselves with
+    :class:`qualityflow.testing.StorageConformance`.
+    """
+
+    url: str
+    """The storage URL, password masked."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Group writes into one atomic transaction (re-entrant: inner blocks join)."""
+        ...
+
+    def get(self, kind: str, id: str) -> Entity:
+        """Load the stored entity, or raise :class:`qualityflow.NotFoundError`."""
+        ...
+
+    def add(self, entity: Entity) -> Entity:
+        """Store a new entity at version 1 and return the stored copy.
+
+        An existing id of the same kind is a :class:`qualityflow.StorageError`.
+        """
+        ...
+
+    def save(self, entity: Entity, *, expected_version: int | None = None) -> Entity:
+        """Replace a stored entity if its version is ``expected_version``.
+
+        ``expected_version`` defaults to ``entity.version``; returns the stored copy with
+        the version incremented.
+        """
+        ...
+
+    def list(
+        self,
+        kind: str,
+        *,
+        status: str | Iterable[str] | None = None,
+        ids: Iterable[str] | None = None,
+    ) -> builtins.list[Entity]:
+        """List entities of ``kind`` ordered by id, optionally filtered.
+
+        ``status`` keeps those with the given status(es), ``ids`` those with the given ids.
+        """
+        ...
+
+    def count(self, kind: str) -> int:
+        """How many entities of ``kind`` are stored."""
+        ...
+
+    def add_edge(self, edge: Edge) -> None:
+        """Store a genealogy edge (adding the same pair twice is a StorageError)."""
+        ...
+
+    def edges(self, *, among: Iterable[str] | None = None) -> builtins.list[Edge]:
+        """All edges, or those whose both ends are in ``among``."""
+        ...
+
+    def reach(self, ids: Iterable[str], direction: Direction) -> set[str]:
+        """Return the stored batch and shipment ids reachable from ``ids`` (included).
+
+        SQL backends answer with a recursive query over the edge table, so a single-lot
+        trace does not load the whole genealogy.
+        """
+        ...
+
+    def enqueue(self, notification: Notification) -> int | None:
+        """Queue a notification in the outbox; returns its entry id.
+
+        When ``notification.id`` is set and already queued, nothing is added and ``None``
+        is returned (each overdue deadline is notified once).
+        """
+        ...
+
+    def outbox(self, *, pending_only: bool = True) -> builtins.list[OutboxEntry]:
+        """Outbox entries in queueing order; by default only undelivered ones."""
+        ...
+
+    def update_delivery(
+        self, entry_id: int, deliveries: Mapping[str, Delivery], *, delivered: bool
+    ) -> None:
+        """Record the notifiers' delivery states of one outbox entry."""
+        ...
+
+    def close(self) -> None:
+        """Release connections; the object must not be used afterwards."""
+        ...
+
+
+def iter_chunks(values: Iterable[str], size: int = 500) -> Iterator[builtins.list[str]]:
+    """Split ids into chunks small enough for an SQL ``IN`` list."""
+    chunk: builtins.list[str] = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def normalise_status(status: str | Iterable[str] | None) -> set[str] | None:
+    """``"open"`` or ``["a", "b"]`` or an enum to a set of strings; ``None`` stays."""
+    if status is None:
+        return None
+    if isinstance(status, str):
+        return {str(getattr(status, "value", status))}
+    return {str(getattr(s, "value", s)) for s in status}
+
+
+def check_scheme_available(scheme: str, installed: Iterable[str], url: str) -> None:
+    """Raise the StorageError for an unknown scheme, naming the installed ones."""
+    names = sorted(installed)
+    raise StorageError(
+        f"no storage backend for scheme {scheme!r} (url {mask_url(url)}); installed: "
+        f"{', '.join(names) if names else 'none'}. Install the plugin that provides it "
+        "or use one of those."
+    )

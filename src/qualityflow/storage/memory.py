@@ -1,0 +1,291 @@
+"""``memory://``: a process-local backend for tests, examples and scratch work.
+
+Entities are kept as their validated JSON, so callers never share objects with the store;
+transactions keep an undo log and roll back on error, like the SQL backends.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from qualityflow.errors import ConcurrencyError, NotFoundError, StorageError
+from qualityflow.models import Notification, Quantity
+from qualityflow.storage.base import (
+    Delivery,
+    Direction,
+    Edge,
+    Entity,
+    OutboxEntry,
+    kind_of,
+    model_for,
+    normalise_status,
+    status_of,
+)
+
+__all__ = ["MemoryStorage"]
+
+
+class MemoryStorage:
+    """Everything in dictionaries; gone when the process ends.
+
+    >>> import qualityflow as qf
+    >>> store = MemoryStorage()
+    >>> store.add(qf.Supplier(id="SUP-MILL", name="Northfield Mill")).version
+    1
+    """
+
+    def __init__(self, url: str = "memory://") -> None:
+        self.url = url
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._undo: list[Callable[[], None]] = []
+        # (kind, id) -> (status, version, json)
+        self._rows: dict[tuple[str, str], tuple[str | None, int, str]] = {}
+        self._edges: dict[tuple[str, str], Edge] = {}
+        self._out: dict[str, set[str]] = {}
+        self._in: dict[str, set[str]] = {}
+        self._outbox: dict[int, tuple[str, str | None, str, bool]] = {}
+        self._keys: dict[str, int] = {}
+        self._seq = 0
+        self._closed = False
+
+    # -- transactions ------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes; roll back all of them when the block raises."""
+        with self._lock:
+            self._check_open()
+            self._depth += 1
+            mark = len(self._undo)
+            try:
+                yield
+            except BaseException:
+                while len(self._undo) > mark:
+                    self._undo.pop()()
+                raise
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._undo.clear()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StorageError(f"storage {self.url} is closed")
+
+    def _set_row(self, key: tuple[str, str], value: tuple[str | None, int, str]) -> None:
+        old = self._rows.get(key)
+        self._rows[key] = value
+
+        def undo() -> None:
+            if old is None:
+                self._rows.pop(key, None)
+            else:
+                self._rows[key] = old
+
+        self._undo.append(undo)
+
+    # -- entities ----------------------------------------------------------------------
+
+    def get(self, kind: str, id: str) -> Entity:
+        """Load the stored entity, or raise NotFoundError."""
+        cls = model_for(kind)
+        with self._lock:
+            self._check_open()
+            row = self._rows.get((kind, id))
+        if row is None:
+            raise NotFoundError(kind, id)
+        return cls.model_validate_json(row[2])
+
+    def add(self, entity: Entity) -> Entity:
+        """Store a new entity at version 1."""
+        kind = kind_of(entity)
+        stored = _validated(entity, 1)
+        with self.transaction():
+            if (kind, entity.id) in self._rows:
+                raise StorageError(
+                    f"{kind} {entity.id!r} already exists; load it and save() changes instead"
+                )
+            self._set_row((kind, entity.id), (status_of(stored), 1, stored.model_dump_json()))
+        return stored
+
+    def save(self, entity: Entity, *, expected_version: int | None = None) -> Entity:
+        """Replace the entity if the stored version is the expected one."""
+        kind = kind_of(entity)
+        expected = entity.version if expected_version is None else expected_version
+        stored = _validated(entity, expected + 1)
+        with self.transaction():
+            row = self._rows.get((kind, entity.id))
+            if row is None:
+                raise NotFoundError(kind, entity.id)
+            if row[1] != expected:
+                raise ConcurrencyError(
+                    f"{kind} {entity.id!r} was changed by someone else (stored version "
+                    f"{row[1]}, yours {expected}); reload it and apply your change again"
+                )
+            self._set_row(
+                (kind, entity.id), (status_of(stored), expected + 1, stored.model_dump_json())
+            )
+        return stored
+
+    def list(
+        self,
+        kind: str,
+        *,
+        status: str | Iterable[str] | None = None,
+        ids: Iterable[str] | None = None,
+    ) -> builtins.list[Entity]:
+        """Entities of ``kind`` filtered by status and ids, ordered by id."""
+        cls = model_for(kind)
+        statuses = normalise_status(status)
+        wanted = None if ids is None else set(ids)
+        with self._lock:
+            self._check_open()
+            rows = [
+                (key[1], row)
+                for key, row in self._rows.items()
+                if key[0] == kind
+                and (statuses is None or row[0] in statuses)
+                and (wanted is None or key[1] in wanted)
+            ]
+        rows.sort(key=lambda item: item[0])
+        return [cls.model_validate_json(row[2]) for _, row in rows]
+
+    def count(self, kind: str) -> int:
+        """How many entities of ``kind`` are stored."""
+        model_for(kind)
+        with self._lock:
+            return sum(1 for key in self._rows if key[0] == kind)
+
+    # -- genealogy ---------------------------------------------------------------------
+
+    def add_edge(self, edge: Edge) -> None:
+        """Store a genealogy edge."""
+        key = (edge.input_id, edge.output_id)
+        with self.transaction():
+            if key in self._edges:
+                raise StorageError(
+                    f"{edge.input_id!r} is already linked to {edge.output_id!r}; "
+                    "a pair is linked once"
+                )
+            frozen = Edge(
+                edge.input_id,
+                edge.output_id,
+                None if edge.quantity is None else Quantity.model_validate(edge.quantity),
+                edge.kind,
+                None if edge.override is None else dict(edge.override),
+            )
+            self._edges[key] = frozen
+            self._out.setdefault(edge.input_id, set()).add(edge.output_id)
+            self._in.setdefault(edge.output_id, set()).add(edge.input_id)
+
+            def undo() -> None:
+                del self._edges[key]
+                self._out[edge.input_id].discard(edge.output_id)
+                self._in[edge.output_id].discard(edge.input_id)
+
+            self._undo.append(undo)
+
+    def edges(self, *, among: Iterable[str] | None = None) -> builtins.list[Edge]:
+        """All edges, or those with both ends in ``among``."""
+        with self._lock:
+            self._check_open()
+            if among is None:
+                return builtins.list(self._edges.values())
+            nodes = set(among)
+            return [e for e in self._edges.values() if e.input_id in nodes and e.output_id in nodes]
+
+    def reach(self, ids: Iterable[str], direction: Direction) -> set[str]:
+        """Return stored batch/shipment ids reachable from ``ids`` (those included)."""
+        step = self._out if direction == "forward" else self._in
+        with self._lock:
+            self._check_open()
+            seen = {i for i in ids if ("batch", i) in self._rows or ("shipment", i) in self._rows}
+            queue = deque(seen)
+            while queue:
+                node = queue.popleft()
+                for nxt in step.get(node, ()):
+                    if nxt not in seen:
+                        seen.add(nxt)
+                        queue.append(nxt)
+        return seen
+
+    # -- outbox ------------------------------------------------------------------------
+
+    def enqueue(self, notification: Notification) -> int | None:
+        """Queue a notification; a repeated ``notification.id`` is ignored."""
+        with self.transaction():
+            key = notification.id
+            if key is not None and key in self._keys:
+                return None
+            self._seq += 1
+            seq = self._seq
+            self._outbox[seq] = (notification.model_dump_json(), key, "{}", False)
+            if key is not None:
+                self._keys[key] = seq
+
+            def undo() -> None:
+                del self._outbox[seq]
+                if key is not None:
+                    self._keys.pop(key, None)
+
+            self._undo.append(undo)
+            return seq
+
+    def outbox(self, *, pending_only: bool = True) -> builtins.list[OutboxEntry]:
+        """Outbox entries in order; by default the undelivered ones."""
+        with self._lock:
+            self._check_open()
+            rows = sorted(self._outbox.items())
+        return [
+            _entry(seq, data, deliveries, delivered)
+            for seq, (data, _key, deliveries, delivered) in rows
+            if not (pending_only and delivered)
+        ]
+
+    def update_delivery(
+        self, entry_id: int, deliveries: Mapping[str, Delivery], *, delivered: bool
+    ) -> None:
+        """Record the notifiers' delivery states of one entry."""
+        with self.transaction():
+            row = self._outbox.get(entry_id)
+            if row is None:
+                raise NotFoundError("outbox entry", str(entry_id))
+            encoded = json.dumps({n: d.to_json() for n, d in deliveries.items()})
+            self._outbox[entry_id] = (row[0], row[1], encoded, delivered)
+
+            def undo() -> None:
+                self._outbox[entry_id] = row
+
+            self._undo.append(undo)
+
+    def close(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._closed = True
+            self._rows.clear()
+            self._edges.clear()
+            self._outbox.clear()
+
+
+def _validated(entity: Entity, version: int) -> Entity:
+    """Return the entity at ``version``, re-validated so the store holds valid data."""
+    data = entity.model_dump(mode="json")
+    data["version"] = version
+    return type(entity).model_validate(data)
+
+
+def _entry(seq: int, data: str, deliveries: str, delivered: bool) -> OutboxEntry:
+    raw: dict[str, Any] = json.loads(deliveries) if deliveries else {}
+    return OutboxEntry(
+        id=seq,
+        notification=Notification.model_validate_json(data),
+        deliveries={name: Delivery.from_json(state) for name, state in raw.items()},
+        delivered=delivered,
+    )

@@ -1,0 +1,500 @@
+"""SQL backends on SQLAlchemy Core 2: ``sqlite:///``, ``postgresql://``, ``mysql://``.
+
+One table of entities (validated JSON with indexed ``kind``, ``id``, ``status`` and
+``version`` columns), one of genealogy edges (traced with a recursive query), the outbox
+of notifications, and ``qf_meta`` holding the schema version. The schema is created on
+first use. Any engine SQLAlchemy speaks works through :class:`SQLStorage` directly.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+
+from qualityflow.errors import ConcurrencyError, NotFoundError, QualityFlowError, StorageError
+from qualityflow.models import Notification, Quantity
+from qualityflow.storage.base import (
+    SCHEMA_VERSION,
+    Delivery,
+    Direction,
+    Edge,
+    Entity,
+    OutboxEntry,
+    iter_chunks,
+    kind_of,
+    mask_url,
+    model_for,
+    normalise_status,
+    status_of,
+)
+
+__all__ = ["SQLStorage", "metadata", "mysql_storage", "postgresql_storage", "sqlite_storage"]
+
+_LongText = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+
+metadata = sa.MetaData()
+"""The tables, for migrations and tooling."""
+
+meta_table = sa.Table(
+    "qf_meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(255), nullable=False),
+)
+entities = sa.Table(
+    "qf_entities",
+    metadata,
+    sa.Column("kind", sa.String(32), primary_key=True),
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column("status", sa.String(32), nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("data", _LongText, nullable=False),
+    sa.Index("ix_qf_entities_kind_status", "kind", "status"),
+)
+edges_table = sa.Table(
+    "qf_edges",
+    metadata,
+    sa.Column("input_id", sa.String(255), primary_key=True),
+    sa.Column("output_id", sa.String(255), primary_key=True),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("quantity", sa.Text, nullable=True),
+    sa.Column("override", sa.Text, nullable=True),
+    sa.Index("ix_qf_edges_output", "output_id", "input_id"),
+)
+outbox_table = sa.Table(
+    "qf_outbox",
+    metadata,
+    sa.Column("seq", sa.Integer, sa.Identity(), primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String(255), nullable=True, unique=True),
+    sa.Column("subject_kind", sa.String(32), nullable=False),
+    sa.Column("subject_id", sa.String(255), nullable=False),
+    sa.Column("notification", _LongText, nullable=False),
+    sa.Column("deliveries", sa.Text, nullable=False),
+    sa.Column("delivered", sa.Boolean, nullable=False),
+    sa.Index("ix_qf_outbox_delivered", "delivered", "seq"),
+)
+
+
+class SQLStorage:
+    """A storage backend over any SQLAlchemy engine.
+
+    Parameters
+    ----------
+    url:
+        The storage URL as the user wrote it (used, password masked, in messages).
+    engine:
+        The SQLAlchemy engine; the schema is created on first use.
+
+    Each call outside :meth:`transaction` runs in its own transaction; inside, calls made
+    by the same thread share one connection and commit together.
+
+    """
+
+    def __init__(self, url: str, engine: Engine) -> None:
+        self.url = mask_url(url)
+        self.engine = engine
+        self._secret = make_url(engine.url).password
+        self._local = threading.local()
+        self._ensure_schema()
+
+    # -- errors and transactions ---------------------------------------------------------
+
+    def _error(self, exc: BaseException) -> StorageError:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        if self._secret:
+            detail = detail.replace(str(self._secret), "***")
+        return StorageError(f"storage {self.url}: {type(exc).__name__}: {detail}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes into one transaction; inner blocks join the outer one."""
+        if getattr(self._local, "conn", None) is not None:
+            yield
+            return
+        try:
+            with self.engine.begin() as conn:
+                self._local.conn = conn
+                try:
+                    yield
+                finally:
+                    self._local.conn = None
+        except QualityFlowError:
+            raise
+        except SQLAlchemyError as exc:
+            raise self._error(exc) from exc
+
+    @contextmanager
+    def _conn(self) -> Iterator[Connection]:
+        with self.transaction():
+            conn: Connection = self._local.conn
+            try:
+                yield conn
+            except QualityFlowError:
+                raise
+            except SQLAlchemyError as exc:
+                raise self._error(exc) from exc
+
+    def _ensure_schema(self) -> None:
+        for attempt in range(3):
+            try:
+                with self._conn() as conn:
+                    metadata.create_all(conn, checkfirst=True)
+                    stored = conn.execute(
+                        sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")
+                    ).scalar_one_or_none()
+                    if stored is None:
+                        conn.execute(
+                            meta_table.insert().values(
+                                key="schema_version", value=str(SCHEMA_VERSION)
+                            )
+                        )
+                    elif int(stored) > SCHEMA_VERSION:
+                        raise StorageError(
+                            f"storage {self.url} has schema version {stored}, newer than "
+                            f"this qualityflow understands ({SCHEMA_VERSION}); upgrade "
+                            "qualityflow"
+                        )
+                return
+            except StorageError:
+                # Two processes creating the schema at once: the loser retries and finds it.
+                if attempt == 2:
+                    raise
+
+    def schema_version(self) -> int:
+        """Return the schema version stored in ``qf_meta``."""
+        with self._conn() as conn:
+            value = conn.execute(
+                sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")
+            ).scalar_one()
+        return int(value)
+
+    def drop_schema(self) -> None:
+        """Drop every qualityflow table (tests and teardown only)."""
+        with self._conn() as conn:
+            metadata.drop_all(conn, checkfirst=True)
+
+    # -- entities ----------------------------------------------------------------------
+
+    def get(self, kind: str, id: str) -> Entity:
+        """Load the stored entity, or raise NotFoundError."""
+        cls = model_for(kind)
+        with self._conn() as conn:
+            data = conn.execute(
+                sa.select(entities.c.data).where(entities.c.kind == kind, entities.c.id == id)
+            ).scalar_one_or_none()
+        if data is None:
+            raise NotFoundError(kind, id)
+        return cls.model_validate_json(data)
+
+    def add(self, entity: Entity) -> Entity:
+        """Store a new entity at version 1."""
+        kind = kind_of(entity)
+        stored = _validated(entity, 1)
+        with self._conn() as conn:
+            exists = conn.execute(
+                sa.select(entities.c.version).where(
+                    entities.c.kind == kind, entities.c.id == entity.id
+                )
+            ).first()
+            if exists is not None:
+                raise StorageError(
+                    f"{kind} {entity.id!r} already exists; load it and save() changes instead"
+                )
+            try:
+                conn.execute(
+                    entities.insert().values(
+                        kind=kind,
+                        id=entity.id,
+                        status=status_of(stored),
+                        version=1,
+                        data=stored.model_dump_json(),
+                    )
+                )
+            except IntegrityError as exc:
+                raise StorageError(
+                    f"{kind} {entity.id!r} already exists (added concurrently); load it and "
+                    "save() changes instead"
+                ) from exc
+        return stored
+
+    def save(self, entity: Entity, *, expected_version: int | None = None) -> Entity:
+        """Replace the entity if the stored version is the expected one."""
+        kind = kind_of(entity)
+        expected = entity.version if expected_version is None else expected_version
+        stored = _validated(entity, expected + 1)
+        with self._conn() as conn:
+            result = conn.execute(
+                entities.update()
+                .where(
+                    entities.c.kind == kind,
+                    entities.c.id == entity.id,
+                    entities.c.version == expected,
+                )
+                .values(
+                    status=status_of(stored), version=expected + 1, data=stored.model_dump_json()
+                )
+            )
+            if result.rowcount != 1:
+                current = conn.execute(
+                    sa.select(entities.c.version).where(
+                        entities.c.kind == kind, entities.c.id == entity.id
+                    )
+                ).scalar_one_or_none()
+                if current is None:
+                    raise NotFoundError(kind, entity.id)
+                raise ConcurrencyError(
+                    f"{kind} {entity.id!r} was changed by someone else (stored version "
+                    f"{current}, yours {expected}); reload it and apply your change again"
+                )
+        return stored
+
+    def list(
+        self,
+        kind: str,
+        *,
+        status: str | Iterable[str] | None = None,
+        ids: Iterable[str] | None = None,
+    ) -> builtins.list[Entity]:
+        """Entities of ``kind`` filtered by status and ids, ordered by id."""
+        cls = model_for(kind)
+        statuses = normalise_status(status)
+        query = sa.select(entities.c.id, entities.c.data).where(entities.c.kind == kind)
+        if statuses is not None:
+            query = query.where(entities.c.status.in_(sorted(statuses)))
+        rows: builtins.list[Any] = []
+        with self._conn() as conn:
+            if ids is None:
+                rows.extend(conn.execute(query))
+            else:
+                for chunk in iter_chunks(set(ids)):
+                    rows.extend(conn.execute(query.where(entities.c.id.in_(chunk))))
+        rows.sort(key=lambda row: row[0])
+        return [cls.model_validate_json(row[1]) for row in rows]
+
+    def count(self, kind: str) -> int:
+        """How many entities of ``kind`` are stored."""
+        model_for(kind)
+        with self._conn() as conn:
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count()).select_from(entities).where(entities.c.kind == kind)
+                ).scalar_one()
+            )
+
+    # -- genealogy ---------------------------------------------------------------------
+
+    def add_edge(self, edge: Edge) -> None:
+        """Store a genealogy edge."""
+        with self._conn() as conn:
+            exists = conn.execute(
+                sa.select(edges_table.c.kind).where(
+                    edges_table.c.input_id == edge.input_id,
+                    edges_table.c.output_id == edge.output_id,
+                )
+            ).first()
+            if exists is not None:
+                raise StorageError(
+                    f"{edge.input_id!r} is already linked to {edge.output_id!r}; "
+                    "a pair is linked once"
+                )
+            conn.execute(
+                edges_table.insert().values(
+                    input_id=edge.input_id,
+                    output_id=edge.output_id,
+                    kind=edge.kind,
+                    quantity=None if edge.quantity is None else edge.quantity.model_dump_json(),
+                    override=None if edge.override is None else json.dumps(dict(edge.override)),
+                )
+            )
+
+    def edges(self, *, among: Iterable[str] | None = None) -> builtins.list[Edge]:
+        """All edges, or those with both ends in ``among``."""
+        query = sa.select(edges_table)
+        rows: builtins.list[Any] = []
+        with self._conn() as conn:
+            if among is None:
+                rows.extend(conn.execute(query))
+            else:
+                nodes = set(among)
+                for chunk in iter_chunks(nodes):
+                    for row in conn.execute(query.where(edges_table.c.input_id.in_(chunk))):
+                        if row.output_id in nodes:
+                            rows.append(row)
+        return [_edge(row) for row in rows]
+
+    def reach(self, ids: Iterable[str], direction: Direction) -> set[str]:
+        """Return stored batch/shipment ids reachable from ``ids``, by a recursive query."""
+        start_ids = sorted(set(ids))
+        if not start_ids:
+            return set()
+        if direction == "forward":
+            src, dst = edges_table.c.input_id, edges_table.c.output_id
+        else:
+            src, dst = edges_table.c.output_id, edges_table.c.input_id
+        found: set[str] = set()
+        with self._conn() as conn:
+            for chunk in iter_chunks(start_ids):
+                start = (
+                    sa.select(entities.c.id.label("node"))
+                    .where(entities.c.kind.in_(("batch", "shipment")), entities.c.id.in_(chunk))
+                    .cte("qf_reach", recursive=True)
+                )
+                step = sa.select(dst.label("node")).join(start, src == start.c.node)
+                reach = start.union(step)
+                found.update(conn.execute(sa.select(reach.c.node)).scalars())
+        return found
+
+    # -- outbox ------------------------------------------------------------------------
+
+    def enqueue(self, notification: Notification) -> int | None:
+        """Queue a notification; a repeated ``notification.id`` is ignored."""
+        with self._conn() as conn:
+            if notification.id is not None:
+                exists = conn.execute(
+                    sa.select(outbox_table.c.seq).where(outbox_table.c.key == notification.id)
+                ).first()
+                if exists is not None:
+                    return None
+            result = conn.execute(
+                outbox_table.insert().values(
+                    key=notification.id,
+                    subject_kind=notification.subject_kind,
+                    subject_id=notification.subject_id,
+                    notification=notification.model_dump_json(),
+                    deliveries="{}",
+                    delivered=False,
+                )
+            )
+            key = result.inserted_primary_key
+            return None if key is None else int(key[0])
+
+    def outbox(self, *, pending_only: bool = True) -> builtins.list[OutboxEntry]:
+        """Outbox entries in order; by default the undelivered ones."""
+        query = sa.select(
+            outbox_table.c.seq,
+            outbox_table.c.notification,
+            outbox_table.c.deliveries,
+            outbox_table.c.delivered,
+        ).order_by(outbox_table.c.seq)
+        if pending_only:
+            query = query.where(outbox_table.c.delivered == sa.false())
+        with self._conn() as conn:
+            rows = builtins.list(conn.execute(query))
+        return [
+            OutboxEntry(
+                id=int(row.seq),
+                notification=Notification.model_validate_json(row.notification),
+                deliveries={
+                    name: Delivery.from_json(state)
+                    for name, state in json.loads(row.deliveries or "{}").items()
+                },
+                delivered=bool(row.delivered),
+            )
+            for row in rows
+        ]
+
+    def update_delivery(
+        self, entry_id: int, deliveries: Mapping[str, Delivery], *, delivered: bool
+    ) -> None:
+        """Record the notifiers' delivery states of one entry."""
+        with self._conn() as conn:
+            result = conn.execute(
+                outbox_table.update()
+                .where(outbox_table.c.seq == entry_id)
+                .values(
+                    deliveries=json.dumps({n: d.to_json() for n, d in deliveries.items()}),
+                    delivered=delivered,
+                )
+            )
+            if result.rowcount != 1:
+                raise NotFoundError("outbox entry", str(entry_id))
+
+    def close(self) -> None:
+        """Dispose of the engine's connections."""
+        self.engine.dispose()
+
+
+def _validated(entity: Entity, version: int) -> Entity:
+    data = entity.model_dump(mode="json")
+    data["version"] = version
+    return type(entity).model_validate(data)
+
+
+def _edge(row: Any) -> Edge:
+    return Edge(
+        input_id=row.input_id,
+        output_id=row.output_id,
+        quantity=None if row.quantity is None else Quantity.model_validate_json(row.quantity),
+        kind="ship" if row.kind == "ship" else "link",
+        override=None if row.override is None else json.loads(row.override),
+    )
+
+
+def _engine(url: str, driver_url: str, **kwargs: Any) -> Engine:
+    try:
+        return sa.create_engine(driver_url, **kwargs)
+    except (ArgumentError, ImportError, ValueError) as exc:
+        detail = str(exc)
+        try:
+            secret = make_url(driver_url).password
+        except ArgumentError:
+            secret = None
+        if secret:
+            detail = detail.replace(str(secret), "***")
+        raise StorageError(f"storage {mask_url(url)}: {detail}") from exc
+
+
+def sqlite_storage(url: str) -> SQLStorage:
+    """``sqlite:///path/to/qms.db``: the embedded default.
+
+    WAL journal, foreign keys on, a 30 s busy timeout, ``synchronous=FULL``, and every
+    transaction ``BEGIN IMMEDIATE`` so that concurrent writers queue instead of failing
+    half-way. ``sqlite://`` alone is an in-memory database.
+    """
+    engine = _engine(url, url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return SQLStorage(url, engine)
+
+
+def _with_driver(url: str, driver: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if "+" in scheme:
+        return url
+    return f"{scheme}+{driver}{sep}{rest}"
+
+
+def postgresql_storage(url: str) -> SQLStorage:
+    """``postgresql://user:password@host:5432/db``: psycopg 3 through SQLAlchemy."""
+    return SQLStorage(url, _engine(url, _with_driver(url, "psycopg"), pool_pre_ping=True))
+
+
+def mysql_storage(url: str) -> SQLStorage:
+    """``mysql://user:password@host:3306/db`` (MySQL or MariaDB): PyMySQL."""
+    driver_url = _with_driver(url, "pymysql")
+    if "charset=" not in driver_url:
+        driver_url += ("&" if "?" in driver_url else "?") + "charset=utf8mb4"
+    return SQLStorage(url, _engine(url, driver_url, pool_pre_ping=True, pool_recycle=3600))

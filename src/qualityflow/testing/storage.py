@@ -1,0 +1,367 @@
+# ruff: noqa: D102  (test names say what each checks)
+"""The storage conformance suite: every backend passes the same tests.
+
+Subclass :class:`StorageConformance`, implement :meth:`~StorageConformance.make_storage`
+(and :meth:`~StorageConformance.destroy_storage` when a backend leaves something behind),
+and pytest collects the inherited tests. The scenarios are a biscuit plant's records.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qualityflow.errors import ConcurrencyError, NotFoundError, StorageError
+from qualityflow.models import (
+    Batch,
+    Complaint,
+    Incident,
+    Notification,
+    Quantity,
+    Shipment,
+    Supplier,
+    TransitionRecord,
+)
+from qualityflow.storage.base import Delivery, Edge, Storage
+
+__all__ = ["StorageConformance"]
+
+T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+
+
+class _Rollback(Exception):
+    """Raised inside a transaction to make it roll back."""
+
+
+def _lot(id: str, kind: str = "raw_material", **extra: object) -> Batch:
+    return Batch.model_validate(
+        {
+            "id": id,
+            "kind": kind,
+            "product": "wheat flour" if kind == "raw_material" else "butter biscuits 200 g",
+            "quantity": {"amount": "1000", "unit": "kg"},
+            **extra,
+        }
+    )
+
+
+def _notice(subject_id: str, key: str | None = None) -> Notification:
+    return Notification(
+        kind="transition",
+        subject_kind="incident",
+        subject_id=subject_id,
+        title=f"Incident {subject_id} assessed",
+        at=T0,
+        id=key,
+    )
+
+
+class StorageConformance:
+    """The tests every :class:`qualityflow.storage.Storage` backend must pass."""
+
+    def make_storage(self) -> Storage:
+        """Return a fresh, empty backend (override in the subclass)."""
+        raise NotImplementedError("subclasses say how to make the backend under test")
+
+    def destroy_storage(self, storage: Storage) -> None:
+        """Release what :meth:`make_storage` created (default: ``close()``)."""
+        storage.close()
+
+    @pytest.fixture
+    def storage(self) -> Iterator[Storage]:
+        """Make a fresh backend for one test and destroy it afterwards."""
+        store = self.make_storage()
+        try:
+            yield store
+        finally:
+            self.destroy_storage(store)
+
+    # -- entities ----------------------------------------------------------------------
+
+    def test_backend_satisfies_the_protocol(self, storage: Storage) -> None:
+        assert isinstance(storage, Storage)
+        assert "***" in storage.url or ":" not in storage.url.split("@")[0].split("//")[-1]
+
+    def test_added_entities_come_back_equal_at_version_one(self, storage: Storage) -> None:
+        mill = Supplier(id="SUP-MILL", name="Northfield Mill", materials=["wheat flour"])
+        stored = storage.add(mill)
+        assert stored.version == 1
+        assert storage.get("supplier", "SUP-MILL") == stored
+        assert stored.model_copy(update={"version": 0}) == mill
+
+    def test_a_rich_incident_round_trips_through_json(self, storage: Storage) -> None:
+        record = TransitionRecord(
+            at=T0, actor="Zhang Wei", trigger="assess", source="reported", dest="assessed"
+        )
+        incident = Incident(
+            id="INC-2026-014",
+            title="Metal fragment in biscuit pack — Linie 2",
+            severity="critical",
+            reported_at=T0,
+            batch_ids=["BISC-0301", "BISC-0302"],
+            lessons=["magnet grate inspected daily", "防止再发"],
+            history=[record],
+        )
+        storage.add(incident)
+        loaded = storage.get("incident", "INC-2026-014")
+        assert isinstance(loaded, Incident)
+        assert loaded.model_dump() == {**incident.model_dump(), "version": 1}
+
+    def test_unknown_ids_and_kinds_are_clear_errors(self, storage: Storage) -> None:
+        with pytest.raises(NotFoundError, match="BISC-9999"):
+            storage.get("batch", "BISC-9999")
+        with pytest.raises(StorageError, match="unknown entity kind 'pallet'"):
+            storage.get("pallet", "P-1")
+
+    def test_adding_an_existing_id_is_refused_and_keeps_the_original(
+        self, storage: Storage
+    ) -> None:
+        storage.add(_lot("FLOUR-0412"))
+        with pytest.raises(StorageError, match="already exists"):
+            storage.add(_lot("FLOUR-0412", status="quarantined"))
+        assert storage.get("batch", "FLOUR-0412").status.value == "released"  # type: ignore[union-attr]
+
+    def test_the_same_id_may_exist_under_two_kinds(self, storage: Storage) -> None:
+        storage.add(_lot("X-1"))
+        storage.add(Supplier(id="X-1", name="Xiamen Packaging"))
+        assert storage.get("batch", "X-1").id == storage.get("supplier", "X-1").id
+
+    def test_save_increments_the_version(self, storage: Storage) -> None:
+        lot = storage.add(_lot("FLOUR-0412"))
+        assert isinstance(lot, Batch)
+        lot.status = "quarantined"  # type: ignore[assignment]
+        saved = storage.save(lot)
+        assert saved.version == 2
+        assert storage.get("batch", "FLOUR-0412") == saved
+
+    def test_a_stale_save_raises_and_writes_nothing(self, storage: Storage) -> None:
+        first = storage.add(_lot("FLOUR-0412"))
+        second = storage.get("batch", "FLOUR-0412")
+        assert isinstance(first, Batch) and isinstance(second, Batch)
+        first.status = "quarantined"  # type: ignore[assignment]
+        winner = storage.save(first)
+        second.status = "scrapped"  # type: ignore[assignment]
+        with pytest.raises(ConcurrencyError, match="FLOUR-0412"):
+            storage.save(second)
+        assert storage.get("batch", "FLOUR-0412") == winner
+
+    def test_save_checks_an_explicit_expected_version(self, storage: Storage) -> None:
+        lot = storage.add(_lot("FLOUR-0412"))
+        with pytest.raises(ConcurrencyError):
+            storage.save(lot, expected_version=7)
+        assert storage.save(lot, expected_version=1).version == 2
+
+    def test_saving_an_entity_never_added_is_not_found(self, storage: Storage) -> None:
+        with pytest.raises(NotFoundError, match="FLOUR-0413"):
+            storage.save(_lot("FLOUR-0413", version=1))
+        assert storage.count("batch") == 0
+
+    def test_list_filters_by_kind_status_and_ids_in_id_order(self, storage: Storage) -> None:
+        for id, status in [("L-3", "released"), ("L-1", "quarantined"), ("L-2", "released")]:
+            storage.add(_lot(id, status=status))
+        storage.add(Supplier(id="L-0", name="Not a lot"))
+        assert [b.id for b in storage.list("batch")] == ["L-1", "L-2", "L-3"]
+        assert [b.id for b in storage.list("batch", status="released")] == ["L-2", "L-3"]
+        assert [b.id for b in storage.list("batch", status=["quarantined", "recalled"])] == ["L-1"]
+        assert [b.id for b in storage.list("batch", ids=["L-3", "L-1", "nope"])] == [
+            "L-1",
+            "L-3",
+        ]
+        assert storage.list("batch", ids=[]) == []
+        assert storage.count("batch") == 3
+        assert storage.count("supplier") == 1
+
+    def test_status_filter_follows_saves(self, storage: Storage) -> None:
+        lot = storage.add(_lot("FLOUR-0412"))
+        assert isinstance(lot, Batch)
+        lot.status = "on_hold"  # type: ignore[assignment]
+        storage.save(lot)
+        assert storage.list("batch", status="released") == []
+        assert [b.id for b in storage.list("batch", status="on_hold")] == ["FLOUR-0412"]
+
+    # -- transactions ------------------------------------------------------------------
+
+    def test_a_failed_transaction_leaves_nothing_behind(self, storage: Storage) -> None:
+        storage.add(_lot("FLOUR-0412"))
+        with pytest.raises(_Rollback), storage.transaction():
+            lot = storage.get("batch", "FLOUR-0412")
+            lot.status = "quarantined"  # type: ignore[union-attr]
+            storage.save(lot)
+            storage.add(_lot("BISC-0301", kind="finished"))
+            storage.add_edge(Edge("FLOUR-0412", "BISC-0301"))
+            storage.enqueue(_notice("INC-1", key="k-rollback"))
+            raise _Rollback
+        assert storage.get("batch", "FLOUR-0412").version == 1
+        assert storage.count("batch") == 1
+        assert storage.edges() == []
+        assert storage.outbox(pending_only=False) == []
+        assert storage.enqueue(_notice("INC-1", key="k-rollback")) is not None
+
+    def test_a_concurrency_error_inside_a_transaction_undoes_earlier_writes(
+        self, storage: Storage
+    ) -> None:
+        lot = storage.add(_lot("FLOUR-0412"))
+        storage.save(lot)
+        with pytest.raises(ConcurrencyError), storage.transaction():
+            storage.add(_lot("SUGAR-0077"))
+            storage.save(lot)  # stale: version 1, stored 2
+        assert storage.count("batch") == 1
+
+    def test_nested_transactions_join_the_outer_one(self, storage: Storage) -> None:
+        with pytest.raises(_Rollback), storage.transaction():
+            with storage.transaction():
+                storage.add(_lot("FLOUR-0412"))
+            assert storage.get("batch", "FLOUR-0412").version == 1
+            raise _Rollback
+        assert storage.count("batch") == 0
+
+    def test_committed_transaction_keeps_everything(self, storage: Storage) -> None:
+        with storage.transaction():
+            storage.add(_lot("FLOUR-0412"))
+            storage.add(_lot("BISC-0301", kind="finished"))
+            storage.add_edge(Edge("FLOUR-0412", "BISC-0301", Quantity(amount=250, unit="kg")))
+            entry = storage.enqueue(_notice("INC-1"))
+        assert entry is not None
+        assert storage.count("batch") == 2
+        assert [e.quantity for e in storage.edges()] == [Quantity(amount=250, unit="kg")]
+
+    # -- genealogy ---------------------------------------------------------------------
+
+    def _plant(self, storage: Storage) -> None:
+        # flour and sugar go into dough; dough into two biscuit batches; one shipped.
+        for id in ("FLOUR-0412", "SUGAR-0077"):
+            storage.add(_lot(id))
+        storage.add(_lot("DOUGH-0301", kind="intermediate"))
+        for id in ("BISC-0301", "BISC-0302"):
+            storage.add(_lot(id, kind="finished"))
+        storage.add(
+            Shipment(
+                id="SHIP-881",
+                batch_id="BISC-0301",
+                customer_id="CUST-FRESHMART",
+                quantity=Quantity(amount=1200, unit="pack"),
+                shipped_at=T0 + timedelta(days=1),
+            )
+        )
+        storage.add_edge(Edge("FLOUR-0412", "DOUGH-0301", Quantity(amount=400, unit="kg")))
+        storage.add_edge(Edge("SUGAR-0077", "DOUGH-0301"))
+        storage.add_edge(Edge("DOUGH-0301", "BISC-0301"))
+        storage.add_edge(Edge("DOUGH-0301", "BISC-0302"))
+        storage.add_edge(Edge("BISC-0301", "SHIP-881", kind="ship"))
+
+    def test_reach_follows_edges_both_ways(self, storage: Storage) -> None:
+        self._plant(storage)
+        assert storage.reach(["FLOUR-0412"], "forward") == {
+            "FLOUR-0412",
+            "DOUGH-0301",
+            "BISC-0301",
+            "BISC-0302",
+            "SHIP-881",
+        }
+        assert storage.reach(["SHIP-881"], "backward") == {
+            "SHIP-881",
+            "BISC-0301",
+            "DOUGH-0301",
+            "FLOUR-0412",
+            "SUGAR-0077",
+        }
+        assert storage.reach(["BISC-0302"], "forward") == {"BISC-0302"}
+        assert storage.reach(["NO-SUCH-LOT"], "forward") == set()
+
+    def test_edges_among_keeps_only_inner_edges(self, storage: Storage) -> None:
+        self._plant(storage)
+        inner = storage.edges(among={"DOUGH-0301", "BISC-0301", "SHIP-881"})
+        assert sorted((e.input_id, e.output_id, e.kind) for e in inner) == [
+            ("BISC-0301", "SHIP-881", "ship"),
+            ("DOUGH-0301", "BISC-0301", "link"),
+        ]
+        assert len(storage.edges()) == 5
+
+    def test_a_pair_is_linked_once_and_overrides_are_kept(self, storage: Storage) -> None:
+        self._plant(storage)
+        with pytest.raises(StorageError, match="already linked"):
+            storage.add_edge(Edge("FLOUR-0412", "DOUGH-0301"))
+        storage.add(_lot("SALT-0009"))
+        override = {"reason": "only salt in stock", "approver": "QA manager Li", "at": "x"}
+        storage.add_edge(Edge("SALT-0009", "DOUGH-0301", override=override))
+        (edge,) = [e for e in storage.edges() if e.input_id == "SALT-0009"]
+        assert edge.override == override
+
+    @settings(
+        max_examples=15,
+        deadline=None,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.differing_executors,
+        ],
+    )
+    @given(st.data())
+    def test_reach_matches_a_breadth_first_walk(
+        self, storage: Storage, data: st.DataObject
+    ) -> None:
+        prefix = f"H{uuid.uuid4().hex[:10]}-"  # fresh ids: the store outlives one example
+        n = data.draw(st.integers(2, 8))
+        pairs = data.draw(
+            st.sets(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=12)
+        )
+        dag = {(a, b) for a, b in pairs if a < b}
+        with storage.transaction():
+            for i in range(n):
+                storage.add(_lot(f"{prefix}{i}"))
+            for a, b in dag:
+                storage.add_edge(Edge(f"{prefix}{a}", f"{prefix}{b}"))
+        start = data.draw(st.integers(0, n - 1))
+        expected, frontier = {start}, [start]
+        while frontier:
+            node = frontier.pop()
+            for a, b in dag:
+                if a == node and b not in expected:
+                    expected.add(b)
+                    frontier.append(b)
+        reached = storage.reach([f"{prefix}{start}"], "forward")
+        assert reached == {f"{prefix}{i}" for i in expected}
+
+    # -- outbox ------------------------------------------------------------------------
+
+    def test_outbox_keeps_order_and_delivery_state(self, storage: Storage) -> None:
+        first = storage.enqueue(_notice("INC-1"))
+        second = storage.enqueue(_notice("INC-2"))
+        assert first is not None and second is not None
+        assert [e.notification.subject_id for e in storage.outbox()] == ["INC-1", "INC-2"]
+        storage.update_delivery(
+            first,
+            {"log": Delivery(ok=True), "email": Delivery(ok=False, attempts=2, error="timeout")},
+            delivered=False,
+        )
+        storage.update_delivery(second, {"log": Delivery(ok=True)}, delivered=True)
+        pending = storage.outbox()
+        assert [e.id for e in pending] == [first]
+        assert pending[0].deliveries["email"] == Delivery(ok=False, attempts=2, error="timeout")
+        assert len(storage.outbox(pending_only=False)) == 2
+
+    def test_a_notification_key_is_queued_once(self, storage: Storage) -> None:
+        assert storage.enqueue(_notice("INC-1", key="overdue:INC-1:contain")) is not None
+        assert storage.enqueue(_notice("INC-1", key="overdue:INC-1:contain")) is None
+        assert len(storage.outbox()) == 1
+
+    def test_updating_an_unknown_outbox_entry_is_not_found(self, storage: Storage) -> None:
+        with pytest.raises(NotFoundError):
+            storage.update_delivery(424242, {}, delivered=True)
+
+    def test_complaints_keep_their_own_kind(self, storage: Storage) -> None:
+        storage.add(
+            Complaint(
+                id="CMP-77",
+                customer_id="CUST-FRESHMART",
+                channel="phone",
+                received_at=T0,
+                description="biscuits taste of soap",
+            )
+        )
+        assert [c.id for c in storage.list("complaint", status="received")] == ["CMP-77"]
+        assert storage.list("incident") == []

@@ -1,0 +1,166 @@
+"""Every storage backend passes the conformance suite; SQL specifics on top."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+import qualityflow as qf
+from qualityflow.storage import SCHEMA_VERSION, MemoryStorage, SQLStorage, Storage, open_storage
+from qualityflow.storage.sql import meta_table, mysql_storage, postgresql_storage, sqlite_storage
+from qualityflow.testing import (
+    MYSQL_ENV,
+    POSTGRESQL_ENV,
+    StorageConformance,
+    server_url,
+    temporary_database,
+)
+
+
+def _server_database(env: str, label: str) -> Iterator[str]:
+    url = server_url(env)
+    try:
+        with temporary_database(url) as database_url:
+            yield database_url
+    except ConnectionError as exc:
+        pytest.skip(f"{label} tests skipped ({env} or its default): {exc}")
+
+
+@pytest.fixture(scope="session")
+def postgresql_database() -> Iterator[str]:
+    yield from _server_database(POSTGRESQL_ENV, "PostgreSQL")
+
+
+@pytest.fixture(scope="session")
+def mysql_database() -> Iterator[str]:
+    yield from _server_database(MYSQL_ENV, "MySQL/MariaDB")
+
+
+def _make(url: str) -> Storage:
+    factories: dict[str, Callable[[str], Storage]] = {
+        "memory": MemoryStorage,
+        "sqlite": sqlite_storage,
+        "postgresql": postgresql_storage,
+        "mysql": mysql_storage,
+    }
+    return open_storage(url, factories)
+
+
+class TestMemoryStorage(StorageConformance):
+    def make_storage(self) -> Storage:
+        return MemoryStorage()
+
+
+class TestSQLiteStorage(StorageConformance):
+    @pytest.fixture(autouse=True)
+    def _database_file(self, tmp_path: Path) -> None:
+        self.path = tmp_path / "biscuit-plant.db"
+
+    def make_storage(self) -> Storage:
+        return sqlite_storage(f"sqlite:///{self.path}")
+
+
+class _ServerStorage(StorageConformance):
+    url = ""
+
+    def make_storage(self) -> Storage:
+        return _make(self.url)
+
+    def destroy_storage(self, storage: Storage) -> None:
+        assert isinstance(storage, SQLStorage)
+        storage.drop_schema()
+        storage.close()
+
+
+@pytest.mark.postgresql
+class TestPostgreSQLStorage(_ServerStorage):
+    @pytest.fixture(autouse=True)
+    def _database(self, postgresql_database: str) -> None:
+        self.url = postgresql_database
+
+
+@pytest.mark.mysql
+class TestMariaDBStorage(_ServerStorage):
+    @pytest.fixture(autouse=True)
+    def _database(self, mysql_database: str) -> None:
+        self.url = mysql_database
+
+
+# -- what is specific to the SQL backends ------------------------------------------------
+
+
+def test_sqlite_file_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    store = sqlite_storage(f"sqlite:///{tmp_path / 'mill.db'}")
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+    store.close()
+
+
+def test_schema_is_created_on_first_use_with_its_version(tmp_path: Path) -> None:
+    path = tmp_path / "tissue-mill.db"
+    store = sqlite_storage(f"sqlite:///{path}")
+    assert store.schema_version() == SCHEMA_VERSION
+    store.close()
+    tables = {
+        row[0]
+        for row in sqlite3.connect(path).execute(
+            "select name from sqlite_master where type='table'"
+        )
+    }
+    assert {"qf_meta", "qf_entities", "qf_edges", "qf_outbox"} <= tables
+
+
+def test_a_database_from_a_newer_release_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'future.db'}"
+    store = sqlite_storage(url)
+    with store.engine.begin() as conn:
+        conn.execute(
+            meta_table.update().where(meta_table.c.key == "schema_version").values(value="99")
+        )
+    store.close()
+    with pytest.raises(qf.StorageError, match="schema version 99"):
+        sqlite_storage(url)
+
+
+def test_driver_errors_become_storage_errors_with_the_password_masked() -> None:
+    url = "postgresql://qms:Tr0ub4dor@127.0.0.1:1/qms?connect_timeout=1"
+    with pytest.raises(qf.StorageError) as caught:
+        _make(url)
+    message = str(caught.value)
+    assert "Tr0ub4dor" not in message
+    assert "qms:***@127.0.0.1:1" in message
+
+
+def test_a_broken_sqlite_path_is_a_storage_error(tmp_path: Path) -> None:
+    with pytest.raises(qf.StorageError, match="sqlite"):
+        sqlite_storage(f"sqlite:///{tmp_path / 'no-such-dir' / 'x.db'}")
+
+
+def test_an_unknown_scheme_names_it_and_the_installed_ones() -> None:
+    with pytest.raises(qf.StorageError) as caught:
+        open_storage("mongodb://qms@127.0.0.1/qms", {"memory": MemoryStorage})
+    assert "'mongodb'" in str(caught.value)
+    assert "installed: memory" in str(caught.value)
+
+
+def test_sqlite_rows_carry_the_indexed_columns(tmp_path: Path) -> None:
+    store = sqlite_storage(f"sqlite:///{tmp_path / 'toys.db'}")
+    store.add(
+        qf.Batch(
+            id="TEDDY-0917",
+            kind="finished",
+            product="plush bear",
+            quantity=qf.Quantity(amount=500, unit="pcs"),
+            status="on_hold",
+        )
+    )
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.text("select kind, id, status, version from qf_entities")).one()
+    assert tuple(row) == ("batch", "TEDDY-0917", "on_hold", 1)
+    store.close()
