@@ -123,6 +123,16 @@ from qualityflow.lifecycle import verify_history
 __all__ += ["verify_history"]
 
 # --- genealogy ---
+from qualityflow.genealogy import (
+    CommonCause,
+    DataIssue,
+    Genealogy,
+    MassBalance,
+    RecallImpact,
+    Trace,
+)
+
+__all__ += ["CommonCause", "DataIssue", "Genealogy", "MassBalance", "RecallImpact", "Trace"]
 
 # --- prevention ---
 from qualityflow.prevention import (
