@@ -118,9 +118,14 @@ __all__ = [
 
 # Each layer adds its public names in its own block below: an import, then `__all__ += [...]`.
 # --- lifecycle ---
-from qualityflow.lifecycle import verify_history
+from qualityflow.lifecycle import (
+    COMPLAINT_LIFECYCLE,
+    INCIDENT_LIFECYCLE,
+    Lifecycle,
+    verify_history,
+)
 
-__all__ += ["verify_history"]
+__all__ += ["COMPLAINT_LIFECYCLE", "INCIDENT_LIFECYCLE", "Lifecycle", "verify_history"]
 
 # --- genealogy ---
 from qualityflow.genealogy import (
@@ -136,31 +141,69 @@ __all__ += ["CommonCause", "DataIssue", "Genealogy", "MassBalance", "RecallImpac
 
 # --- prevention ---
 from qualityflow.prevention import (
+    DefaultSupplierPolicy,
+    Delivery,
     LinkOverride,
+    OpenTraining,
+    RetainedSample,
     SamplingPlan,
+    Similar,
+    SupplierPolicy,
+    TrainingRecord,
+    TrainingRequirement,
+    apply_inspection,
     decide,
     ensure_linkable,
+    evaluate_inspection,
+    lesson_open,
     link_blockers,
+    open_training,
+    release_blockers,
+    samples_due_for_disposal,
+    samples_for,
     sampling_plan,
+    score_supplier,
+    similar_incidents,
+    spread_lesson,
     status_change_notification,
     verify_decisions,
 )
 
 __all__ += [
+    "DefaultSupplierPolicy",
+    "Delivery",
     "LinkOverride",
+    "OpenTraining",
+    "RetainedSample",
     "SamplingPlan",
+    "Similar",
+    "SupplierPolicy",
+    "TrainingRecord",
+    "TrainingRequirement",
+    "apply_inspection",
     "decide",
     "ensure_linkable",
+    "evaluate_inspection",
+    "lesson_open",
     "link_blockers",
+    "open_training",
+    "release_blockers",
+    "samples_due_for_disposal",
+    "samples_for",
     "sampling_plan",
+    "score_supplier",
+    "similar_incidents",
+    "spread_lesson",
     "status_change_notification",
     "verify_decisions",
 ]
 
 # --- plugins / storage / notify / service ---
-from qualityflow.plugins import hookimpl
+from qualityflow.plugins import hookimpl, hookspec
+from qualityflow.service import QualityFlow
+from qualityflow.storage import Storage
 
-__all__ += ["hookimpl"]
+__all__ += ["QualityFlow", "Storage", "hookimpl", "hookspec"]
 
 from qualityflow.notify import (
     AppriseNotifier,

@@ -1,4 +1,9 @@
-"""Incident and complaint lifecycles: state machines, guards, deadlines, audit chain."""
+"""Incident and complaint lifecycles: state machines, guards, deadlines, audit chain.
+
+Each lifecycle runs on one shared module-level ``transitions.Machine`` (see
+:mod:`qualityflow.lifecycle.machine` for the pattern); histories are hash-chained
+(:mod:`qualityflow.lifecycle.audit`).
+"""
 
 from __future__ import annotations
 
@@ -9,5 +14,29 @@ from qualityflow.lifecycle.audit import (
     verify_chain,
     verify_history,
 )
+from qualityflow.lifecycle.guards import COMPLAINT_GUARDS, INCIDENT_GUARDS, Guard
+from qualityflow.lifecycle.machine import (
+    COMPLAINT_LIFECYCLE,
+    COMPLAINT_MACHINE,
+    INCIDENT_LIFECYCLE,
+    INCIDENT_MACHINE,
+    ExtraGuards,
+    Lifecycle,
+)
 
-__all__ = ["chain", "record_hash", "seal", "verify_chain", "verify_history"]
+__all__ = [
+    "COMPLAINT_GUARDS",
+    "COMPLAINT_LIFECYCLE",
+    "COMPLAINT_MACHINE",
+    "INCIDENT_GUARDS",
+    "INCIDENT_LIFECYCLE",
+    "INCIDENT_MACHINE",
+    "ExtraGuards",
+    "Guard",
+    "Lifecycle",
+    "chain",
+    "record_hash",
+    "seal",
+    "verify_chain",
+    "verify_history",
+]

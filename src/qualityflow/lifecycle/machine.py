@@ -1,0 +1,605 @@
+"""The incident and complaint lifecycles: one shared ``transitions.Machine`` each.
+
+The pattern
+-----------
+A plant has thousands of incidents and complaints; giving each its own
+``transitions.Machine`` (or calling ``add_model``) would cost about half a millisecond and
+tens of KiB per entity, and pydantic models refuse the trigger methods and callbacks that
+transitions attaches to its models anyway. So each lifecycle owns **one module-level
+machine**, built once from plain data::
+
+    Machine(model=None, states=[...], transitions=[...], initial=...,
+            model_attribute="status", auto_transitions=False)
+
+and :meth:`Lifecycle.fire` drives it per call:
+
+1. look the trigger up in the plain transition data (unknown trigger, wrong state: refused);
+2. validate the ``data`` fields on a shallow copy of the entity (the entity is untouched);
+3. run the named guards (and a caller's ``extra_guards``) on that copy, collecting reasons;
+4. fire ``MACHINE.events[trigger].trigger(token)`` on a tiny throw-away token that only
+   carries ``status`` (as a plain string): transitions validates the source state and
+   computes the destination; nothing is attached to the entity and nothing is retained;
+5. build and hash the :class:`~qualityflow.TransitionRecord`, then, and only then, write the
+   data fields, the new status and the record onto the entity.
+
+Everything that can fail happens before step 5, so a refused trigger (or invalid data)
+leaves the entity exactly as it was. Guards are evaluated by the lifecycle rather than as
+transitions ``conditions``, because they return *reasons* rather than a bare boolean; they
+are still referred to by name in the transition data. Side effects (saving, notifying,
+setting batch statuses) belong to the service, after ``fire`` returns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any, TypeAlias
+
+import pydantic_core
+from pydantic import BaseModel
+from transitions import Machine
+
+from qualityflow.errors import TransitionError
+from qualityflow.lifecycle.audit import record_hash
+from qualityflow.lifecycle.guards import COMPLAINT_GUARDS, INCIDENT_GUARDS, Guard
+from qualityflow.models import (
+    Complaint,
+    ComplaintStatus,
+    Incident,
+    IncidentStatus,
+    TransitionRecord,
+)
+
+__all__ = [
+    "COMPLAINT_LIFECYCLE",
+    "COMPLAINT_MACHINE",
+    "COMPLAINT_TRANSITIONS",
+    "INCIDENT_LIFECYCLE",
+    "INCIDENT_MACHINE",
+    "INCIDENT_TRANSITIONS",
+    "ExtraGuards",
+    "Lifecycle",
+]
+
+ExtraGuards: TypeAlias = Callable[["Lifecycle", str, Any], list[str]]
+"""``extra_guards(lifecycle, trigger, entity) -> reasons``: company rules (plugins)."""
+
+_PROTECTED_FIELDS = frozenset({"status", "history", "version", "id"})
+
+
+class _Token:
+    """The throw-away model transitions moves: only a plain-string ``status``."""
+
+    __slots__ = ("status",)
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+
+
+def _machine(states: Sequence[str], transitions: Sequence[Mapping[str, Any]]) -> Machine:
+    return Machine(
+        model=None,
+        states=list(states),
+        transitions=[
+            {"trigger": t["trigger"], "source": list(t["source"]), "dest": t["dest"]}
+            for t in transitions
+        ],
+        initial=states[0],
+        model_attribute="status",
+        auto_transitions=False,
+        send_event=False,
+    )
+
+
+class Lifecycle:
+    """A lifecycle (incident or complaint) over one shared ``transitions.Machine``.
+
+    Use the two instances :data:`INCIDENT_LIFECYCLE` and :data:`COMPLAINT_LIFECYCLE`;
+    build another only for a different entity type.
+
+    Parameters
+    ----------
+    name
+        ``"incident"`` or ``"complaint"``; used in messages and diagrams.
+    model
+        The pydantic entity class the lifecycle moves.
+    states
+        The state names, the initial state first.
+    transitions
+        Plain data: ``{"trigger", "source": [...], "dest" (None = stay), "guards": [...]}``.
+    guards
+        The guards the transitions refer to, by name.
+    machine
+        The shared machine built from the same states and transitions.
+
+    """
+
+    def __init__(
+        self,
+        name: str,
+        model: type[BaseModel],
+        states: Sequence[str],
+        transitions: Sequence[Mapping[str, Any]],
+        guards: Mapping[str, Guard],
+        machine: Machine,
+    ) -> None:
+        self.name = name
+        self.model = model
+        self.machine = machine
+        self._states = tuple(states)
+        self._transitions = tuple(
+            {
+                "trigger": str(t["trigger"]),
+                "source": tuple(t["source"]),
+                "dest": t["dest"],
+                "guards": tuple(t.get("guards", ())),
+            }
+            for t in transitions
+        )
+        self.guards: dict[str, Guard] = dict(guards)
+        status_field = model.model_fields["status"]
+        self._status_type: Any = status_field.annotation
+        self.initial: str = str(_plain(status_field.default))
+        self._table: dict[str, dict[str, tuple[str, tuple[Guard, ...]]]] = {}
+        for t in self._transitions:
+            chosen = tuple(self.guards[g] for g in t["guards"])
+            for source in t["source"]:
+                dest = source if t["dest"] is None else t["dest"]
+                self._table.setdefault(t["trigger"], {})[source] = (dest, chosen)
+        self.triggers: tuple[str, ...] = tuple(self._table)
+
+    # --- plain data -------------------------------------------------------------------------
+
+    @property
+    def states(self) -> list[str]:
+        """The state names, the initial state first."""
+        return list(self._states)
+
+    @property
+    def transitions(self) -> list[dict[str, Any]]:
+        """The transitions as plain data (fresh copies): trigger, source, dest, guards.
+
+        ``dest`` is ``None`` for a transition that keeps the state (an internal one, such as
+        a complaint's ``escalate``).
+        """
+        return [
+            {
+                "trigger": t["trigger"],
+                "source": list(t["source"]),
+                "dest": t["dest"],
+                "guards": list(t["guards"]),
+            }
+            for t in self._transitions
+        ]
+
+    def to_mermaid(self) -> str:
+        """Return the lifecycle as a Mermaid ``stateDiagram-v2``, generated from the data.
+
+        Each arrow is labelled with its trigger; the guards are in :meth:`guard_table`.
+
+        Examples
+        --------
+        >>> import qualityflow as qf
+        >>> print(qf.INCIDENT_LIFECYCLE.to_mermaid().splitlines()[1])
+            [*] --> reported
+
+        """
+        lines = ["stateDiagram-v2", f"    [*] --> {self._states[0]}"]
+        has_exit: set[str] = set()
+        for t in self._transitions:
+            for source in t["source"]:
+                dest = source if t["dest"] is None else t["dest"]
+                if dest != source:
+                    has_exit.add(source)
+                lines.append(f"    {source} --> {dest}: {t['trigger']}")
+        lines.extend(f"    {s} --> [*]" for s in self._states if s not in has_exit)
+        return "\n".join(lines) + "\n"
+
+    def guard_table(self) -> str:
+        """Return a Markdown table of every guard: triggers, what it needs, its reason texts."""
+        used: dict[str, list[str]] = {name: [] for name in self.guards}
+        for t in self._transitions:
+            for g in t["guards"]:
+                if t["trigger"] not in used[g]:
+                    used[g].append(t["trigger"])
+        rows = ["| Guard | Triggers | Requires | Reasons when unmet |", "|---|---|---|---|"]
+        for name, guard in self.guards.items():
+            triggers = ", ".join(f"`{t}`" for t in used[name])
+            reasons = "<br>".join(guard.reasons).replace("|", "\\|")
+            rows.append(f"| `{name}` | {triggers} | {guard.requires} | {reasons} |")
+        return "\n".join(rows) + "\n"
+
+    # --- checks -----------------------------------------------------------------------------
+
+    def _state(self, entity: Any) -> str:
+        if not isinstance(entity, self.model):
+            raise TypeError(
+                f"the {self.name} lifecycle moves {self.model.__name__} objects, "
+                f"not {type(entity).__name__}"
+            )
+        status: Any = entity.__dict__["status"]
+        return str(_plain(status))
+
+    def _route(self, trigger: str, state: str) -> tuple[str, tuple[Guard, ...]]:
+        by_source = self._table.get(trigger)
+        if by_source is None:
+            raise TransitionError(
+                trigger,
+                state,
+                [
+                    f"the {self.name} lifecycle has no trigger {trigger!r}; its triggers "
+                    f"are: {', '.join(self.triggers)}"
+                ],
+            )
+        route = by_source.get(state)
+        if route is None:
+            possible = [t for t, by in self._table.items() if state in by]
+            sources = ", ".join(by_source)
+            raise TransitionError(
+                trigger,
+                state,
+                [
+                    f"a {self.name} cannot {trigger!r} while it is {state!r} (only from: "
+                    f"{sources}); from {state!r} the triggers are: "
+                    f"{', '.join(possible) or 'none'}"
+                ],
+            )
+        return route
+
+    def _reasons(
+        self,
+        entity: Any,
+        trigger: str,
+        guards: tuple[Guard, ...],
+        note: str,
+        extra_guards: ExtraGuards | None,
+    ) -> list[str]:
+        reasons: list[str] = []
+        for guard in guards:
+            reasons.extend(guard.check(entity, note))
+        if extra_guards is not None:
+            reasons.extend(extra_guards(self, trigger, entity))
+        return list(dict.fromkeys(reasons)) if len(reasons) > 1 else reasons
+
+    def blockers(
+        self,
+        entity: Any,
+        trigger: str,
+        *,
+        note: str = "",
+        extra_guards: ExtraGuards | None = None,
+    ) -> list[str]:
+        """Return what stands between ``entity`` and ``trigger`` now (empty: it may fire).
+
+        A trigger that does not exist raises :class:`~qualityflow.TransitionError` listing
+        the triggers that do; a trigger that exists but not from the entity's state gives
+        one reason saying so. ``note`` is the note the trigger would be fired with (a
+        cancellation needs one); ``extra_guards`` adds company rules.
+
+        Examples
+        --------
+        >>> import qualityflow as qf
+        >>> inc = qf.Incident(id="INC-7", title="Hair in tissue pack", severity="minor")
+        >>> qf.INCIDENT_LIFECYCLE.blockers(inc, "assess")[1]
+        'no emergency team has been formed: name a leader and the members from production, \
+technical, quality and sales'
+
+        """
+        state = self._state(entity)
+        try:
+            _dest, guards = self._route(trigger, state)
+        except TransitionError as err:
+            if trigger not in self._table:
+                raise
+            return err.reasons
+        return self._reasons(entity, trigger, guards, note, extra_guards)
+
+    def allowed(
+        self,
+        entity: Any,
+        *,
+        note: str = "",
+        extra_guards: ExtraGuards | None = None,
+    ) -> list[str]:
+        """Return the triggers ``entity`` could fire now (their guards hold).
+
+        ``cancel`` needs a note, so it is listed only when ``note`` is given.
+
+        Examples
+        --------
+        >>> import qualityflow as qf
+        >>> inc = qf.Incident(id="INC-7", title="Hair in tissue pack", severity="minor")
+        >>> qf.INCIDENT_LIFECYCLE.allowed(inc, note="duplicate of INC-6")
+        ['cancel']
+
+        """
+        state = self._state(entity)
+        return [
+            trigger
+            for trigger, by_source in self._table.items()
+            if state in by_source
+            and not self._reasons(entity, trigger, by_source[state][1], note, extra_guards)
+        ]
+
+    # --- firing -----------------------------------------------------------------------------
+
+    def fire(
+        self,
+        entity: Any,
+        trigger: str,
+        *,
+        actor: str,
+        at: datetime | None = None,
+        note: str = "",
+        extra_guards: ExtraGuards | None = None,
+        **data: Any,
+    ) -> TransitionRecord:
+        """Set ``data`` on ``entity``, check the guards, move it and record the step.
+
+        Parameters
+        ----------
+        entity
+            The incident or complaint; changed in place when the trigger is allowed.
+        trigger
+            One of :attr:`triggers`.
+        actor
+            Who fires it (recorded).
+        at
+            When (timezone-aware); defaults to now in UTC.
+        note
+            Free text for the record; a cancellation needs one.
+        extra_guards
+            ``extra_guards(lifecycle, trigger, entity) -> reasons``; its reasons join the
+            built-in ones (the service passes the plugins' ``qualityflow_extra_guards``).
+        **data
+            Entity fields to set with the transition (validated by pydantic), for example
+            ``assessment=...`` and ``team=...`` with ``assess``.
+
+        Returns
+        -------
+        TransitionRecord
+            The record appended to ``entity.history``, chained to the one before.
+
+        Raises
+        ------
+        TransitionError
+            Unknown trigger, wrong state, unmet guards, a naive ``at`` or a protected field
+            in ``data``; the entity is left exactly as it was.
+        pydantic.ValidationError
+            A ``data`` value is invalid; the entity is left exactly as it was.
+
+        Examples
+        --------
+        >>> from datetime import datetime, timezone
+        >>> import qualityflow as qf
+        >>> inc = qf.Incident(id="INC-9", title="Torn seams on tea towels", severity="minor")
+        >>> rec = qf.INCIDENT_LIFECYCLE.fire(inc, "cancel", actor="QA Lena",
+        ...     note="the seams were torn by the customer's dog",
+        ...     at=datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+        >>> inc.status.value, rec.source, rec.dest, qf.verify_history(inc)
+        ('cancelled', 'reported', 'cancelled', True)
+
+        """
+        state = self._state(entity)
+        dest, guards = self._route(trigger, state)
+        if at is None:
+            at = datetime.now(timezone.utc)
+        elif at.tzinfo is None or at.utcoffset() is None:
+            raise TransitionError(
+                trigger,
+                state,
+                [
+                    "the time 'at' has no timezone: give an aware datetime, for example "
+                    "datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)"
+                ],
+            )
+        if data:
+            protected = sorted(_PROTECTED_FIELDS.intersection(data))
+            if protected:
+                raise TransitionError(
+                    trigger,
+                    state,
+                    [
+                        f"the field {name!r} cannot be set through fire(): the lifecycle manages it"
+                        for name in protected
+                    ],
+                )
+            probe = _shallow_copy(entity)
+            validate = self.model.__pydantic_validator__.validate_assignment
+            for name, value in data.items():
+                validate(probe, name, value)  # raises before the entity changes
+        else:
+            probe = entity
+        reasons = self._reasons(probe, trigger, guards, note, extra_guards)
+        if reasons:
+            raise TransitionError(trigger, state, reasons)
+        token = _Token(state)
+        self.machine.events[trigger].trigger(token)
+        if token.status != dest:  # the plain data and the machine disagree: a bug, not input
+            raise RuntimeError(f"machine moved {state!r} to {token.status!r}, expected {dest!r}")
+        history = entity.history
+        record = TransitionRecord(
+            at=at,
+            actor=actor,
+            trigger=trigger,
+            source=state,
+            dest=dest,
+            note=note,
+            prev_hash=history[-1].hash if history else "",
+        )
+        record.__dict__["hash"] = (
+            _fast_record_hash(record) if _FAST_HASH_OK else record_hash(record)
+        )
+        record.__pydantic_fields_set__.add("hash")
+        # Nothing below can fail: write the validated fields, the state, the record.
+        if data:
+            values = entity.__dict__
+            new_values = probe.__dict__
+            for name in data:
+                values[name] = new_values[name]
+            entity.__pydantic_fields_set__.update(data)
+        entity.__dict__["status"] = self._status_type(dest)
+        entity.__pydantic_fields_set__.add("status")
+        history.append(record)
+        return record
+
+
+_RECORD_FIELDS = ("actor", "at", "dest", "note", "prev_hash", "source", "trigger")
+_FAST_HASH_OK = sorted(TransitionRecord.model_fields) == sorted((*_RECORD_FIELDS, "hash"))
+
+
+def _fast_record_hash(record: TransitionRecord) -> str:
+    """:func:`record_hash` for a TransitionRecord, without the generic dump (same bytes).
+
+    The keys are written already sorted; pydantic-core serializes ``at`` exactly as the
+    model does. Used only while TransitionRecord has exactly these fields.
+    """
+    canonical = pydantic_core.to_json(
+        {
+            "actor": record.actor,
+            "at": record.at,
+            "dest": record.dest,
+            "note": record.note,
+            "prev_hash": record.prev_hash,
+            "source": record.source,
+            "trigger": record.trigger,
+        }
+    )
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def _shallow_copy(entity: BaseModel) -> Any:
+    """Return a throw-away copy sharing the field values, to validate ``data`` on."""
+    probe = type(entity).__new__(type(entity))
+    object.__setattr__(probe, "__dict__", entity.__dict__.copy())
+    object.__setattr__(probe, "__pydantic_fields_set__", set())
+    object.__setattr__(probe, "__pydantic_extra__", None)
+    object.__setattr__(probe, "__pydantic_private__", None)
+    return probe
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+INCIDENT_STATES: tuple[str, ...] = tuple(s.value for s in IncidentStatus)
+
+INCIDENT_TRANSITIONS: tuple[dict[str, Any], ...] = (
+    {
+        "trigger": "assess",
+        "source": ["reported"],
+        "dest": "assessed",
+        "guards": ["impact_assessment", "emergency_team"],
+    },
+    {
+        "trigger": "contain",
+        "source": ["assessed"],
+        "dest": "contained",
+        "guards": ["impact_assessment", "containment_covers_scope", "recall_decided"],
+    },
+    {"trigger": "investigate", "source": ["contained"], "dest": "investigating", "guards": []},
+    {
+        "trigger": "correct",
+        "source": ["investigating"],
+        "dest": "correcting",
+        "guards": ["root_cause_confirmed", "actions_planned"],
+    },
+    {
+        "trigger": "verify",
+        "source": ["correcting"],
+        "dest": "verifying",
+        "guards": ["actions_done"],
+    },
+    {
+        "trigger": "close",
+        "source": ["verifying"],
+        "dest": "closed",
+        # The closed loop: what correct and verify required must still hold at closing,
+        # so data given with 'close' cannot undo it.
+        "guards": [
+            "root_cause_confirmed",
+            "actions_planned",
+            "actions_done",
+            "effective_verification",
+            "lesson_learned",
+        ],
+    },
+    {
+        "trigger": "rework",
+        "source": ["verifying"],
+        "dest": "correcting",
+        "guards": ["ineffective_verification"],
+    },
+    {
+        "trigger": "cancel",
+        "source": ["reported", "assessed"],
+        "dest": "cancelled",
+        "guards": ["cancel_note"],
+    },
+    {"trigger": "reopen", "source": ["closed"], "dest": "investigating", "guards": []},
+)
+"""The incident transitions as plain data; guards by name (see ``INCIDENT_GUARDS``)."""
+
+COMPLAINT_STATES: tuple[str, ...] = tuple(s.value for s in ComplaintStatus)
+
+COMPLAINT_TRANSITIONS: tuple[dict[str, Any], ...] = (
+    {
+        "trigger": "acknowledge",
+        "source": ["received"],
+        "dest": "acknowledged",
+        "guards": ["acknowledged"],
+    },
+    {"trigger": "verify", "source": ["acknowledged"], "dest": "verifying", "guards": []},
+    {"trigger": "investigate", "source": ["verifying"], "dest": "investigating", "guards": []},
+    {
+        "trigger": "resolve",
+        "source": ["investigating"],
+        "dest": "resolved",
+        "guards": ["resolution_communicated"],
+    },
+    {"trigger": "close", "source": ["resolved"], "dest": "closed", "guards": ["follow_up"]},
+    {
+        "trigger": "reject",
+        "source": ["verifying"],
+        "dest": "rejected",
+        "guards": ["rejection_reason", "customer_told"],
+    },
+    {
+        "trigger": "reopen",
+        "source": ["resolved", "closed"],
+        "dest": "investigating",
+        "guards": [],
+    },
+    {
+        "trigger": "escalate",
+        "source": ["received", "acknowledged", "verifying", "investigating", "resolved", "closed"],
+        "dest": None,
+        "guards": ["incident_link"],
+    },
+)
+"""The complaint transitions as plain data; ``escalate`` keeps the state (``dest`` None)."""
+
+INCIDENT_MACHINE: Machine = _machine(INCIDENT_STATES, INCIDENT_TRANSITIONS)
+"""The one ``transitions.Machine`` every incident goes through (``model=None``)."""
+
+COMPLAINT_MACHINE: Machine = _machine(COMPLAINT_STATES, COMPLAINT_TRANSITIONS)
+"""The one ``transitions.Machine`` every complaint goes through (``model=None``)."""
+
+INCIDENT_LIFECYCLE = Lifecycle(
+    "incident", Incident, INCIDENT_STATES, INCIDENT_TRANSITIONS, INCIDENT_GUARDS, INCIDENT_MACHINE
+)
+"""The incident lifecycle: reported -> assessed -> contained -> investigating -> correcting
+-> verifying -> closed, with cancel, rework and reopen."""
+
+COMPLAINT_LIFECYCLE = Lifecycle(
+    "complaint",
+    Complaint,
+    COMPLAINT_STATES,
+    COMPLAINT_TRANSITIONS,
+    COMPLAINT_GUARDS,
+    COMPLAINT_MACHINE,
+)
+"""The complaint lifecycle: received -> acknowledged -> verifying -> investigating ->
+resolved -> closed, with reject, reopen and escalate."""

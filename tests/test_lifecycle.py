@@ -1,0 +1,682 @@
+"""The incident and complaint lifecycles, told as a biscuit plant and a tissue mill.
+
+A metal fragment is found in butter biscuits (batch BISC-0301, and BISC-0302 from the same
+line); the emergency team assesses, contains, finds the root cause, corrects, verifies and
+closes. A supermarket complains about tissue rolls tearing along the perforation; the
+complaint is acknowledged, verified, investigated, resolved and followed up.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+import qualityflow as qf
+from qualityflow.lifecycle import INCIDENT_MACHINE
+
+T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+INC = qf.INCIDENT_LIFECYCLE
+CMP = qf.COMPLAINT_LIFECYCLE
+
+
+# --- the biscuit plant's records -----------------------------------------------------------
+
+
+def foreign_body_incident(**fields: Any) -> qf.Incident:
+    return qf.Incident(
+        id="INC-2026-014",
+        title="Metal fragment in butter biscuits",
+        severity="critical",
+        reported_at=T0,
+        reported_by="line 2 operator Sam Weber",
+        batch_ids=["BISC-0301"],
+        **fields,
+    )
+
+
+def emergency_team() -> qf.EmergencyTeam:
+    return qf.EmergencyTeam(
+        leader=qf.TeamMember(name="Lena Ortiz", role="leader", department="quality"),
+        members=[
+            qf.TeamMember(name="Jon Park", role="line lead", department="production"),
+            qf.TeamMember(name="Ana Ruiz", role="engineer", department="technical"),
+            qf.TeamMember(name="Mo Chen", role="key accounts", department="sales"),
+        ],
+    )
+
+
+def assessment(recall: bool = False) -> qf.ImpactAssessment:
+    return qf.ImpactAssessment(
+        severity="critical",
+        batch_ids=["BISC-0301", "BISC-0302"],
+        regions=["North"],
+        risk="choking and cuts from metal fragments",
+        recall_required=recall,
+        rationale="two packs with fragments from the same sheeter shift",
+    )
+
+
+def contain(batch_id: str, action: str = "quarantine") -> qf.ContainmentAction:
+    return qf.ContainmentAction(batch_id=batch_id, action=action, by="Jon Park", at=T0)
+
+
+def recall_decision() -> qf.RecallDecision:
+    return qf.RecallDecision(
+        initiated_at=T0 + timedelta(hours=3),
+        batch_ids=["BISC-0301"],
+        customer_ids=["CUST-FRESHMART"],
+        reason="metal fragments found in retail packs",
+    )
+
+
+def five_why(confirmed: bool = True, whys: list[str] | None = None) -> qf.RootCauseAnalysis:
+    return qf.RootCauseAnalysis(
+        method="five_why",
+        problem="metal fragment in biscuits",
+        whys=["the sheeter blade chipped", "the blade was past its service life"]
+        if whys is None
+        else whys,
+        root_cause="no blade replacement interval in the maintenance plan",
+        category="machine",
+        confirmed=confirmed,
+    )
+
+
+def fishbone(causes: dict[str, list[str]]) -> qf.RootCauseAnalysis:
+    return qf.RootCauseAnalysis(
+        method="fishbone",
+        problem="metal fragment in biscuits",
+        fishbone=causes,
+        root_cause="worn sheeter blade",
+        category="machine",
+        confirmed=True,
+    )
+
+
+def action(
+    id: str = "CA-1",
+    *,
+    owner: str | None = "Ana Ruiz",
+    department: str | None = "maintenance",
+    due: date | None = date(2026, 3, 9),
+    done: bool = False,
+) -> qf.CorrectiveAction:
+    return qf.CorrectiveAction(
+        id=id,
+        description="add a 500-hour blade replacement interval to the maintenance plan",
+        owner=owner,
+        department=department,
+        due=due,
+        status="done" if done else "open",
+        done_at=T0 + timedelta(days=5) if done else None,
+    )
+
+
+def verification(effective: bool = True) -> qf.Verification:
+    return qf.Verification(
+        effective=effective,
+        evidence="metal detector rejects 0 in 40 000 packs over two weeks",
+        verified_by="Lena Ortiz",
+        at=T0 + timedelta(days=20),
+    )
+
+
+def fire(entity: Any, trigger: str, hours: float = 1, **kw: Any) -> qf.TransitionRecord:
+    lifecycle = INC if isinstance(entity, qf.Incident) else CMP
+    return lifecycle.fire(entity, trigger, actor="Lena Ortiz", at=T0 + timedelta(hours=hours), **kw)
+
+
+def incident_in(state: str) -> qf.Incident:
+    """The incident walked along the happy path up to ``state``."""
+    inc = foreign_body_incident()
+    path: list[tuple[str, dict[str, Any]]] = [
+        ("assess", {"assessment": assessment(), "team": emergency_team()}),
+        ("contain", {"containment": [contain("BISC-0301"), contain("BISC-0302", "hold")]}),
+        ("investigate", {}),
+        ("correct", {"root_cause": five_why(), "actions": [action()]}),
+        ("verify", {"actions": [action(done=True)]}),
+        ("close", {"verification": verification(), "lessons": ["blades have a service life"]}),
+    ]
+    for i, (trigger, data) in enumerate(path):
+        if inc.status.value == state:
+            break
+        fire(inc, trigger, hours=i + 1, **data)
+    assert inc.status.value == state
+    return inc
+
+
+def snapshot(entity: Any) -> tuple[str, set[str]]:
+    return entity.model_dump_json(), set(entity.model_fields_set)
+
+
+def assert_refused(entity: Any, trigger: str, *expected: str, **kw: Any) -> list[str]:
+    before = snapshot(entity)
+    with pytest.raises(qf.TransitionError) as err:
+        fire(entity, trigger, **kw)
+    assert snapshot(entity) == before, "a refused trigger must change nothing"
+    assert err.value.trigger == trigger
+    assert err.value.state == entity.status.value
+    for reason in expected:
+        assert reason in err.value.reasons
+    return err.value.reasons
+
+
+# --- the incident loop ---------------------------------------------------------------------
+
+
+def test_the_whole_loop_closes_with_a_verifiable_history() -> None:
+    inc = incident_in("closed")
+    assert [r.trigger for r in inc.history] == [
+        "assess",
+        "contain",
+        "investigate",
+        "correct",
+        "verify",
+        "close",
+    ]
+    assert inc.history[-1].dest == "closed" == inc.status.value
+    assert inc.history[0].actor == "Lena Ortiz"
+    assert qf.verify_history(inc)
+    # the data given with each trigger was stored on the incident
+    assert inc.team is not None and inc.team.leader.name == "Lena Ortiz"
+    assert {c.batch_id for c in inc.containment} == {"BISC-0301", "BISC-0302"}
+    assert inc.actions[0].status is qf.ActionStatus.DONE
+
+
+def test_assess_needs_an_assessment_and_a_team() -> None:
+    inc = foreign_body_incident()
+    reasons = assert_refused(inc, "assess")
+    assert any("impact assessment" in r for r in reasons)
+    assert any("emergency team" in r for r in reasons)
+    assert_refused(inc, "assess", assessment=assessment())
+    fire(inc, "assess", assessment=assessment(), team=emergency_team())
+    assert inc.status is qf.IncidentStatus.ASSESSED
+
+
+def test_contain_names_each_batch_in_scope_without_containment() -> None:
+    inc = incident_in("assessed")
+    assert_refused(
+        inc,
+        "contain",
+        "batch BISC-0302 in the assessment's scope has no containment action",
+        containment=[contain("BISC-0301")],
+    )
+    fire(inc, "contain", containment=[contain("BISC-0301"), contain("BISC-0302", "scrap")])
+    assert inc.status is qf.IncidentStatus.CONTAINED
+
+
+def test_contain_needs_a_recall_decision_when_the_assessment_says_recall() -> None:
+    inc = foreign_body_incident()
+    fire(inc, "assess", assessment=assessment(recall=True), team=emergency_team())
+    full = [contain("BISC-0301", "recall"), contain("BISC-0302", "stop_shipment")]
+    reasons = assert_refused(inc, "contain", containment=full)
+    assert reasons == [qf.lifecycle.guards.NO_RECALL_DECISION]
+    fire(inc, "contain", containment=full, recall=recall_decision())
+    assert inc.recall is not None and inc.status is qf.IncidentStatus.CONTAINED
+
+
+def test_investigate_has_no_guard() -> None:
+    inc = incident_in("contained")
+    assert INC.blockers(inc, "investigate") == []
+    assert INC.allowed(inc) == ["investigate"]
+
+
+@pytest.mark.parametrize(
+    ("rca", "expected"),
+    [
+        (None, qf.lifecycle.guards.NO_RCA),
+        (
+            five_why(confirmed=False),
+            "the root cause 'no blade replacement interval in the maintenance plan' "
+            "has not been confirmed yet",
+        ),
+        (five_why(whys=[]), qf.lifecycle.guards.NO_WHYS),
+        (
+            fishbone({"material": ["flour sieve torn"]}),
+            "the fishbone lists no cause under 'machine', the category of the root cause",
+        ),
+    ],
+)
+def test_correct_needs_a_confirmed_root_cause(
+    rca: qf.RootCauseAnalysis | None, expected: str
+) -> None:
+    inc = incident_in("investigating")
+    assert_refused(inc, "correct", expected, root_cause=rca, actions=[action()])
+
+
+def test_a_fishbone_with_a_cause_in_the_root_cause_category_is_enough() -> None:
+    inc = incident_in("investigating")
+    rca = fishbone({"machine": ["sheeter blade worn"], "man": ["no blade check on the round"]})
+    fire(inc, "correct", root_cause=rca, actions=[action()])
+    assert inc.status is qf.IncidentStatus.CORRECTING
+
+
+def test_correct_names_each_incomplete_corrective_action() -> None:
+    inc = incident_in("investigating")
+    assert_refused(inc, "correct", "no corrective action has been planned", root_cause=five_why())
+    reasons = assert_refused(
+        inc,
+        "correct",
+        root_cause=five_why(),
+        actions=[
+            action("CA-1"),
+            action("CA-2", due=None),
+            action("CA-3", owner=" ", department=None),
+        ],
+    )
+    assert reasons == [
+        "corrective action CA-2 has no due date",
+        "corrective action CA-3 has no owner",
+        "corrective action CA-3 has no responsible department",
+    ]
+
+
+def test_verify_needs_every_action_done() -> None:
+    inc = incident_in("investigating")
+    fire(inc, "correct", root_cause=five_why(), actions=[action("CA-1"), action("CA-2")])
+    assert_refused(
+        inc,
+        "verify",
+        "corrective action CA-2 is not done yet",
+        actions=[action("CA-1", done=True), action("CA-2")],
+    )
+    fire(inc, "verify", actions=[action("CA-1", done=True), action("CA-2", done=True)])
+    assert inc.status is qf.IncidentStatus.VERIFYING
+
+
+def test_close_needs_an_effective_verification_and_a_lesson() -> None:
+    inc = incident_in("verifying")
+    reasons = assert_refused(inc, "close")
+    assert qf.lifecycle.guards.NO_VERIFICATION in reasons
+    assert qf.lifecycle.guards.NO_LESSON in reasons
+    assert_refused(
+        inc,
+        "close",
+        qf.lifecycle.guards.VERIFICATION_INEFFECTIVE,
+        verification=verification(effective=False),
+        lessons=["check blades"],
+    )
+    assert_refused(inc, "close", qf.lifecycle.guards.NO_LESSON, verification=verification())
+    fire(inc, "close", verification=verification(), lessons=["blades wear: plan their life"])
+    assert inc.status is qf.IncidentStatus.CLOSED
+
+
+def test_close_cannot_undo_the_loop_with_its_data() -> None:
+    inc = incident_in("verifying")
+    assert_refused(
+        inc,
+        "close",
+        "corrective action CA-9 is not done yet",
+        verification=verification(),
+        lessons=["x"],
+        actions=[action(done=True), action("CA-9")],
+    )
+    assert_refused(
+        inc,
+        "close",
+        qf.lifecycle.guards.NO_RCA,
+        verification=verification(),
+        lessons=["x"],
+        root_cause=None,
+    )
+
+
+def test_rework_needs_an_ineffective_verification_and_goes_back_to_correcting() -> None:
+    inc = incident_in("verifying")
+    assert_refused(inc, "rework", qf.lifecycle.guards.NO_VERIFICATION)
+    assert_refused(
+        inc, "rework", qf.lifecycle.guards.VERIFICATION_EFFECTIVE, verification=verification()
+    )
+    fire(inc, "rework", verification=verification(effective=False))
+    assert inc.status is qf.IncidentStatus.CORRECTING
+    assert inc.history[-1].source == "verifying"
+
+
+@pytest.mark.parametrize("state", ["reported", "assessed"])
+def test_cancel_needs_a_note_saying_why(state: str) -> None:
+    inc = incident_in(state)
+    assert_refused(inc, "cancel", qf.lifecycle.guards.NO_CANCEL_NOTE, note="   ")
+    assert "cancel" not in INC.allowed(inc)
+    assert "cancel" in INC.allowed(inc, note="the fragment was a piece of the customer's tin")
+    fire(inc, "cancel", note="the fragment was a piece of the customer's tin")
+    assert inc.status is qf.IncidentStatus.CANCELLED
+    assert inc.history[-1].note == "the fragment was a piece of the customer's tin"
+
+
+def test_cancel_is_not_possible_once_contained() -> None:
+    inc = incident_in("contained")
+    (reason,) = assert_refused(inc, "cancel", note="changed our mind")
+    assert "'contained'" in reason and "investigate" in reason
+
+
+def test_reopen_goes_back_to_investigating() -> None:
+    inc = incident_in("closed")
+    fire(inc, "reopen", hours=100, note="a second fragment in BISC-0317")
+    assert inc.status is qf.IncidentStatus.INVESTIGATING
+    assert qf.verify_history(inc)
+
+
+# --- refusals change nothing ---------------------------------------------------------------
+
+
+def test_invalid_data_leaves_the_incident_exactly_as_it_was() -> None:
+    inc = incident_in("investigating")
+    before = snapshot(inc)
+    with pytest.raises(ValidationError):
+        fire(inc, "correct", root_cause=five_why(), actions=[{"id": "CA-1"}])
+    assert snapshot(inc) == before
+    with pytest.raises(ValidationError):
+        fire(inc, "correct", root_cause=five_why(), colour="red")
+    assert snapshot(inc) == before
+
+
+def test_an_empty_actor_is_refused_and_changes_nothing() -> None:
+    inc = incident_in("contained")
+    before = snapshot(inc)
+    with pytest.raises(ValidationError):
+        INC.fire(inc, "investigate", actor="  ", at=T0)
+    assert snapshot(inc) == before
+
+
+def test_unknown_trigger_lists_the_triggers_that_exist() -> None:
+    inc = foreign_body_incident()
+    (reason,) = assert_refused(inc, "approve")
+    for trigger in ("assess", "contain", "investigate", "correct", "verify", "close"):
+        assert trigger in reason
+    with pytest.raises(qf.TransitionError):
+        INC.blockers(inc, "approve")
+
+
+def test_a_naive_time_is_refused() -> None:
+    inc = foreign_body_incident()
+    before = snapshot(inc)
+    with pytest.raises(qf.TransitionError, match="timezone"):
+        INC.fire(inc, "cancel", actor="QA", note="dup", at=datetime(2026, 3, 2, 8, 0))
+    assert snapshot(inc) == before
+
+
+@pytest.mark.parametrize("field", ["status", "history", "version"])
+def test_fields_the_lifecycle_manages_cannot_be_set_through_fire(field: str) -> None:
+    inc = foreign_body_incident()
+    value: Any = {"status": "closed", "history": [], "version": 3}[field]
+    (reason,) = assert_refused(inc, "cancel", note="dup", **{field: value})
+    assert repr(field) in reason
+
+
+def test_fire_refuses_the_wrong_entity_type() -> None:
+    with pytest.raises(TypeError, match="Complaint"):
+        CMP.fire(foreign_body_incident(), "acknowledge", actor="QA")
+
+
+def test_at_defaults_to_now_in_utc() -> None:
+    inc = foreign_body_incident()
+    before = datetime.now(timezone.utc)
+    record = INC.fire(inc, "cancel", actor="QA", note="duplicate of INC-2026-013")
+    assert before <= record.at <= datetime.now(timezone.utc)
+    assert record.at.utcoffset() == timedelta(0)
+
+
+# --- extra guards (company rules, from plugins via the service) ----------------------------
+
+
+def test_extra_guards_join_the_built_in_reasons() -> None:
+    seen: list[tuple[str, str]] = []
+
+    def sales_must_be_on_the_team(lifecycle: qf.Lifecycle, trigger: str, entity: Any) -> list[str]:
+        seen.append((lifecycle.name, trigger))
+        team = entity.team
+        if trigger == "assess" and (team is None or "sales" not in team.departments):
+            return ["the emergency team has nobody from sales"]
+        return []
+
+    inc = foreign_body_incident()
+    solo = qf.EmergencyTeam(leader=emergency_team().leader)
+    reasons = assert_refused(
+        inc,
+        "assess",
+        "the emergency team has nobody from sales",
+        assessment=assessment(),
+        team=solo,
+        extra_guards=sales_must_be_on_the_team,
+    )
+    assert reasons == ["the emergency team has nobody from sales"]
+    assert ("incident", "assess") in seen
+    assert INC.blockers(inc, "assess", extra_guards=sales_must_be_on_the_team)[-1] == (
+        "the emergency team has nobody from sales"
+    )
+    fire(
+        inc,
+        "assess",
+        assessment=assessment(),
+        team=emergency_team(),
+        extra_guards=sales_must_be_on_the_team,
+    )
+    assert inc.status is qf.IncidentStatus.ASSESSED
+
+
+# --- the tissue mill's complaint -----------------------------------------------------------
+
+
+def tissue_complaint() -> qf.Complaint:
+    return qf.Complaint(
+        id="CMP-2026-088",
+        customer_id="CUST-FRESHMART",
+        channel="email",
+        received_at=T0,
+        description="Tissue rolls tear along the perforation when pulled",
+        batch_ids=["TIS-2207"],
+        severity="major",
+        contacts=[
+            qf.Contact(
+                at=T0,
+                direction="inbound",
+                channel="email",
+                message="Customers return rolls that tear at every sheet",
+                by="FreshMart buyer",
+            )
+        ],
+    )
+
+
+def outbound(message: str, hours: float = 2) -> qf.Contact:
+    return qf.Contact(
+        at=T0 + timedelta(hours=hours),
+        direction="outbound",
+        channel="phone",
+        message=message,
+        by="Mo Chen",
+    )
+
+
+def complaint_in(state: str) -> qf.Complaint:
+    cmp = tissue_complaint()
+    path: list[tuple[str, dict[str, Any]]] = [
+        ("acknowledge", {"contacts": [*cmp.contacts, outbound("we are on it")]}),
+        ("verify", {}),
+        ("investigate", {}),
+        (
+            "resolve",
+            {
+                "resolution": qf.Resolution(
+                    kind="replacement",
+                    description="two pallets replaced",
+                    communicated_at=T0 + timedelta(days=3),
+                )
+            },
+        ),
+        ("close", {"follow_up": qf.FollowUp(at=T0 + timedelta(days=10), satisfied=True)}),
+    ]
+    for i, (trigger, data) in enumerate(path):
+        if cmp.status.value == state:
+            break
+        fire(cmp, trigger, hours=i + 1, **data)
+    assert cmp.status.value == state
+    return cmp
+
+
+def test_the_complaint_loop_closes_with_a_verifiable_history() -> None:
+    cmp = complaint_in("closed")
+    assert [r.dest for r in cmp.history] == [
+        "acknowledged",
+        "verifying",
+        "investigating",
+        "resolved",
+        "closed",
+    ]
+    assert qf.verify_history(cmp)
+
+
+def test_acknowledge_needs_an_outbound_contact() -> None:
+    cmp = tissue_complaint()
+    assert_refused(cmp, "acknowledge", qf.lifecycle.guards.NOT_ACKNOWLEDGED)
+    fire(cmp, "acknowledge", contacts=[*cmp.contacts, outbound("thank you, we are checking")])
+    assert cmp.status is qf.ComplaintStatus.ACKNOWLEDGED
+
+
+def test_reject_needs_a_reason_and_the_customer_told() -> None:
+    cmp = complaint_in("verifying")
+    assert_refused(cmp, "reject", qf.lifecycle.guards.NO_REJECTION_REASON)
+    unacknowledged = tissue_complaint()
+    unacknowledged.status = qf.ComplaintStatus.VERIFYING  # imported from an older system
+    reasons = assert_refused(
+        unacknowledged, "reject", rejection_reason="rolls were stored in a wet warehouse"
+    )
+    assert reasons == [qf.lifecycle.guards.CUSTOMER_NOT_TOLD]
+    fire(
+        cmp,
+        "reject",
+        rejection_reason="the rolls were stored in a wet warehouse",
+        contacts=[*cmp.contacts, outbound("the tearing comes from damp storage", hours=30)],
+    )
+    assert cmp.status is qf.ComplaintStatus.REJECTED
+
+
+def test_resolve_needs_a_resolution_communicated_to_the_customer() -> None:
+    cmp = complaint_in("investigating")
+    assert_refused(cmp, "resolve", qf.lifecycle.guards.NO_RESOLUTION)
+    draft = qf.Resolution(kind="refund", description="refund two pallets")
+    assert_refused(
+        cmp,
+        "resolve",
+        "the resolution (refund) has not been communicated to the customer: set its "
+        "communicated_at",
+        resolution=draft,
+    )
+    told = draft.model_copy(update={"communicated_at": T0 + timedelta(days=2)})
+    fire(cmp, "resolve", resolution=told)
+    assert cmp.status is qf.ComplaintStatus.RESOLVED
+
+
+def test_close_needs_a_follow_up_or_failed_attempts() -> None:
+    cmp = complaint_in("resolved")
+    assert_refused(cmp, "close", qf.lifecycle.guards.NO_FOLLOW_UP)
+    nothing = qf.FollowUp(at=T0 + timedelta(days=9), satisfied=None, attempts=0)
+    assert_refused(cmp, "close", qf.lifecycle.guards.FOLLOW_UP_EMPTY, follow_up=nothing)
+    unreachable = qf.FollowUp(
+        at=T0 + timedelta(days=9), satisfied=None, attempts=3, note="no answer"
+    )
+    fire(cmp, "close", follow_up=unreachable)
+    assert cmp.status is qf.ComplaintStatus.CLOSED
+
+
+@pytest.mark.parametrize("state", ["resolved", "closed"])
+def test_an_unsatisfied_customer_reopens_the_complaint(state: str) -> None:
+    cmp = complaint_in(state)
+    fire(cmp, "reopen", hours=300, note="the replacement rolls tear too")
+    assert cmp.status is qf.ComplaintStatus.INVESTIGATING
+    assert qf.verify_history(cmp)
+
+
+def test_escalate_links_an_incident_and_keeps_the_state() -> None:
+    cmp = complaint_in("investigating")
+    assert_refused(cmp, "escalate", qf.lifecycle.guards.NO_INCIDENT_LINK)
+    record = fire(cmp, "escalate", incident_id="INC-2026-021")
+    assert cmp.status is qf.ComplaintStatus.INVESTIGATING
+    assert (record.source, record.dest, record.trigger) == (
+        "investigating",
+        "investigating",
+        "escalate",
+    )
+    assert cmp.incident_id == "INC-2026-021"
+    assert qf.verify_history(cmp)
+
+
+def test_a_rejected_complaint_cannot_be_escalated() -> None:
+    cmp = complaint_in("verifying")
+    fire(cmp, "reject", rejection_reason="misuse", contacts=[*cmp.contacts, outbound("misuse")])
+    assert CMP.allowed(cmp) == []
+    assert_refused(cmp, "escalate", incident_id="INC-1")
+
+
+# --- the machines themselves ---------------------------------------------------------------
+
+
+def test_states_and_triggers_are_those_of_the_design() -> None:
+    assert INC.states == [
+        "reported",
+        "assessed",
+        "contained",
+        "investigating",
+        "correcting",
+        "verifying",
+        "closed",
+        "cancelled",
+    ]
+    assert {t["trigger"] for t in INC.transitions} == {
+        "assess",
+        "contain",
+        "investigate",
+        "correct",
+        "verify",
+        "close",
+        "rework",
+        "cancel",
+        "reopen",
+    }
+    assert CMP.states == [
+        "received",
+        "acknowledged",
+        "verifying",
+        "investigating",
+        "resolved",
+        "closed",
+        "rejected",
+    ]
+    assert {t["trigger"] for t in CMP.transitions} == {
+        "acknowledge",
+        "verify",
+        "investigate",
+        "resolve",
+        "close",
+        "reject",
+        "reopen",
+        "escalate",
+    }
+
+
+def test_one_shared_machine_without_models_or_auto_transitions() -> None:
+    assert INC.machine is INCIDENT_MACHINE
+    assert INCIDENT_MACHINE.models == []
+    assert "to_closed" not in INCIDENT_MACHINE.events
+    incidents = [incident_in("assessed") for _ in range(3)]
+    assert INCIDENT_MACHINE.models == []
+    assert all(not hasattr(i, "trigger") and not hasattr(i, "may_contain") for i in incidents)
+
+
+def test_the_plain_data_agrees_with_the_machine() -> None:
+    for lifecycle in (INC, CMP):
+        for t in lifecycle.transitions:
+            event = lifecycle.machine.events[t["trigger"]]
+            for source in t["source"]:
+                (transition,) = event.transitions[source]
+                assert transition.dest == t["dest"]
+        assert set(lifecycle.machine.states) == set(lifecycle.states)
+
+
+def test_transitions_returns_copies() -> None:
+    data = INC.transitions
+    data[0]["guards"].append("nothing")
+    assert "nothing" not in INC.transitions[0]["guards"]
