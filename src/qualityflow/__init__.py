@@ -121,11 +121,26 @@ __all__ = [
 from qualityflow.lifecycle import (
     COMPLAINT_LIFECYCLE,
     INCIDENT_LIFECYCLE,
+    Deadline,
+    DeadlinePolicy,
+    DefaultDeadlinePolicy,
     Lifecycle,
+    deadlines,
+    overdue,
     verify_history,
 )
 
-__all__ += ["COMPLAINT_LIFECYCLE", "INCIDENT_LIFECYCLE", "Lifecycle", "verify_history"]
+__all__ += [
+    "COMPLAINT_LIFECYCLE",
+    "INCIDENT_LIFECYCLE",
+    "Deadline",
+    "DeadlinePolicy",
+    "DefaultDeadlinePolicy",
+    "Lifecycle",
+    "deadlines",
+    "overdue",
+    "verify_history",
+]
 
 # --- genealogy ---
 from qualityflow.genealogy import (
@@ -228,6 +243,9 @@ __all__ += [
 ]
 
 # --- interop ---
+from qualityflow.interop import EpcisImport, EpcisWarning, load_epcis, to_epcis, to_fsma204
+
+__all__ += ["EpcisImport", "EpcisWarning", "load_epcis", "to_epcis", "to_fsma204"]
 
 # --- reports ---
 from qualityflow.reports import (

@@ -1,0 +1,838 @@
+"""GS1 EPCIS import into a batch genealogy.
+
+:func:`load_epcis` reads what partners send (EPCIS 2.0 JSON-LD, EPCIS 1.2 and 2.0 XML) and
+builds one :class:`~qualityflow.genealogy.Genealogy` from any number of documents:
+
+* lots keep the partner's identifiers (``urn:epc:class:lgtin:...``, GS1 Digital Link, the
+  data's own lot URIs, SGTIN instances); two spellings of one GS1 key become one node, named
+  by the spelling seen first;
+* a TransformationEvent links every input to every output, with the input's quantity;
+  events sharing a ``transformationID`` are one transformation;
+* AggregationEvents put lots and cases into cases and pallets over time (ADD, DELETE),
+  applied in event-time order: shipping a pallet ships what it held at that moment.
+  Containment is not genealogy: pallets and cases (SSCCs) are not nodes;
+* a shipping ObjectEvent becomes one :class:`~qualityflow.models.Shipment` per lot shipped,
+  to the destination's owning party, else its location, else the ``bizLocation`` of the
+  receiving event that confirms it; receiving events confirm shipments;
+* error declarations retract the declared event; the corrective events apply;
+* duplicates (the same eventID, or the same content under another id) count once.
+
+Flaws in the data become :class:`EpcisWarning` entries, never crashes; ``strict=True``
+raises :class:`~qualityflow.errors.InteropError` on the first one.
+
+Quantities EPCIS does not give (an SGTIN instance, a lot named without a quantity) are
+recorded as ``Quantity(amount=0, unit="unknown")`` with ``attributes["quantity_known"] =
+False`` on the batch; a shipment of unknown quantity gets the same zero-unknown quantity.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+from pydantic import ValidationError
+
+from qualityflow.errors import GenealogyError, InteropError
+from qualityflow.interop._read import Document, read_source
+from qualityflow.interop._vocab import identifier_key, product_class
+from qualityflow.interop.events import (
+    EpcisEvent,
+    EpcisWarning,
+    QuantityElement,
+    normalise_event,
+)
+from qualityflow.models import Batch, BatchKind, Quantity, Shipment
+
+if TYPE_CHECKING:
+    from qualityflow.genealogy import Genealogy
+
+__all__ = ["EpcisImport", "EpcisWarning", "ShipmentRecord", "load_epcis"]
+
+UNKNOWN_UNIT = "unknown"
+QF_BATCH = "qf:batch"
+QF_SHIPMENT_ID = "qf:shipmentId"
+QF_CUSTOMER_PREFIX = "urn:qualityflow:party:"
+QF_LOT_PREFIX = "urn:qualityflow:lot:"
+QF_LINE_PREFIX = "urn:qualityflow:line:"
+QF_REGION = "qf:region"
+Source = str | bytes | Path | Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ShipmentRecord:
+    """Where a shipment came from in the EPCIS data: for FSMA 204 reference documents.
+
+    ``containers`` lists the pallets and cases (outermost first) the lot travelled in;
+    ``received_by`` is the receiving event that confirmed it (``None`` when none did),
+    ``received_at`` its location and ``received_on`` its time.
+    """
+
+    shipment_id: str
+    event_id: str
+    file: str
+    ship_from: str | None
+    containers: tuple[str, ...]
+    received_by: str | None
+    received_at: str | None
+    received_on: datetime | None
+    biz_transactions: tuple[tuple[str, str], ...]
+
+
+@dataclass
+class EpcisImport:
+    """The result of :func:`load_epcis`.
+
+    Attributes
+    ----------
+    genealogy
+        One :class:`~qualityflow.genealogy.Genealogy` over every document loaded.
+    warnings
+        :class:`EpcisWarning` entries (file, event id, message) for each flaw found.
+    events
+        The events applied, normalised, in event-time order (duplicates and retracted
+        events left out).
+    retracted
+        Event ids withdrawn by error declarations.
+    shipments
+        For each shipment id, the :class:`ShipmentRecord` it was read from.
+
+    """
+
+    genealogy: Genealogy
+    warnings: list[EpcisWarning]
+    events: list[EpcisEvent]
+    retracted: list[str] = field(default_factory=list)
+    shipments: dict[str, ShipmentRecord] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def node_id(self, identifier: str) -> str | None:
+        """Return the genealogy node for any spelling of an identifier, or ``None``.
+
+        >>> # "https://id.gs1.org/01/00614141777778/10/987" and
+        >>> # "urn:epc:class:lgtin:0614141.077777.987" give the same node
+        """
+        node = self.aliases.get(identifier_key(identifier))
+        if node is not None and node in self.genealogy.graph:
+            return node
+        return None
+
+
+class _Report:
+    """Collects warnings, or raises the first one in strict mode."""
+
+    def __init__(self, strict: bool) -> None:
+        self.strict = strict
+        self.warnings: list[EpcisWarning] = []
+
+    def warn(self, file: str, event_id: str | None, message: str) -> None:
+        warning = EpcisWarning(file, event_id, message)
+        if self.strict:
+            raise InteropError(str(warning))
+        self.warnings.append(warning)
+
+    def for_file(self, file: str) -> Any:
+        return lambda event_id, message: self.warn(file, event_id, message)
+
+
+def _label(event: EpcisEvent) -> str:
+    return event.event_id if event.has_event_id else f"#{event.index + 1} (no eventID)"
+
+
+def _is_logistic_unit(identifier: str) -> bool:
+    lower = identifier.lower()
+    return lower.startswith("urn:epc:id:sscc:") or identifier_key(identifier).startswith("gs1:00/")
+
+
+def _decode_lot(identifier: str) -> str:
+    if identifier.startswith(QF_LOT_PREFIX):
+        from urllib.parse import unquote
+
+        return unquote(identifier[len(QF_LOT_PREFIX) :])
+    return identifier
+
+
+def _decode_party(identifier: str) -> str:
+    if identifier.startswith(QF_CUSTOMER_PREFIX):
+        from urllib.parse import unquote
+
+        return unquote(identifier[len(QF_CUSTOMER_PREFIX) :])
+    return identifier
+
+
+@dataclass
+class _Lot:
+    node: str
+    first_file: str
+    files: list[str] = field(default_factory=list)
+    outputs: list[QuantityElement] = field(default_factory=list)
+    added: list[QuantityElement] = field(default_factory=list)
+    seen: list[QuantityElement] = field(default_factory=list)
+    created_by: EpcisEvent | None = None
+    consumed: list[tuple[datetime, QuantityElement, EpcisEvent]] = field(default_factory=list)
+    qf_batch: Mapping[str, Any] | None = None
+    lot_number: str | None = None
+    shipments: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class _PendingShipment:
+    shipment_id: str
+    node: str
+    event: EpcisEvent
+    quantity: QuantityElement | None
+    containers: tuple[str, ...]
+    customer: str | None
+    region: str | None = None
+    received: EpcisEvent | None = None
+
+
+def _sum(elements: Iterable[QuantityElement]) -> tuple[Quantity | None, bool]:
+    """Sum quantities of one unit; second value False when units disagree or some are missing."""
+    total: Decimal | None = None
+    unit: str | None = None
+    consistent = True
+    for element in elements:
+        if element.quantity is None or element.unit is None:
+            consistent = False
+            continue
+        if unit is None:
+            unit, total = element.unit, element.quantity
+        elif element.unit != unit:
+            consistent = False
+        else:
+            assert total is not None
+            total += element.quantity
+    if unit is None or total is None:
+        return None, consistent
+    return Quantity(amount=total, unit=unit), consistent
+
+
+class _Builder:
+    """Applies normalised events, in event-time order, to a genealogy plan."""
+
+    def __init__(self, report: _Report, master_data: Mapping[str, Mapping[str, str]]) -> None:
+        self.report = report
+        self.master = master_data
+        self.aliases: dict[str, str] = {}
+        self.lots: dict[str, _Lot] = {}
+        self.contents: dict[str, dict[str, QuantityElement | None]] = {}
+        self.groups: dict[str, list[EpcisEvent]] = {}
+        self.shipments: list[_PendingShipment] = []
+        self.shipment_ids: set[str] = set()
+        self.open_shipments: dict[str, list[_PendingShipment]] = defaultdict(list)
+
+    # identifiers -------------------------------------------------------------------
+    def node(self, identifier: str) -> str:
+        identifier = _decode_lot(identifier)
+        key = identifier_key(identifier)
+        node = self.aliases.get(key)
+        if node is None:
+            node = identifier
+            self.aliases[key] = node
+        return node
+
+    def lot(self, identifier: str, event: EpcisEvent) -> _Lot:
+        node = self.node(identifier)
+        lot = self.lots.get(node)
+        if lot is None:
+            lot = self.lots[node] = _Lot(node, event.file)
+        if (not lot.files or lot.files[-1] != event.file) and event.file not in lot.files:
+            lot.files.append(event.file)
+        return lot
+
+    def warn(self, event: EpcisEvent, message: str) -> None:
+        self.report.warn(event.file, _label(event), message)
+
+    # containment -------------------------------------------------------------------
+    def held(
+        self, container: str, path: tuple[str, ...] = ()
+    ) -> list[tuple[str, QuantityElement | None, tuple[str, ...]]]:
+        """Everything inside ``container`` now, with the containers it sits in."""
+        out: list[tuple[str, QuantityElement | None, tuple[str, ...]]] = []
+        inner_path = (*path, container)
+        for child, quantity in self.contents.get(container, {}).items():
+            if child in inner_path:
+                continue
+            if self.contents.get(child):
+                if child in self.lots:
+                    out.append((child, quantity, inner_path))
+                out.extend(self.held(child, inner_path))
+            else:
+                out.append((child, quantity, inner_path))
+        return out
+
+    def objects(
+        self, event: EpcisEvent, shipping: bool = False
+    ) -> list[tuple[str, QuantityElement | None, tuple[str, ...]]]:
+        """List the lots an ObjectEvent moves: its epcs (containers opened) and quantity lots.
+
+        An empty logistic unit (SSCC) is not a lot; shipping one is a flaw, and it is then
+        recorded as a lot of its own so that the shipment is not lost.
+        """
+        out: list[tuple[str, QuantityElement | None, tuple[str, ...]]] = []
+        for epc in event.epcs:
+            node = self.node(epc)
+            inside = self.held(node) if self.contents.get(node) else []
+            if inside:
+                if node in self.lots:
+                    out.append((node, None, ()))
+                out.extend(inside)
+            else:
+                if _is_logistic_unit(epc) and node not in self.lots:
+                    if not shipping:
+                        continue
+                    self.warn(
+                        event,
+                        f"{epc} is shipped but holds nothing known at "
+                        f"{event.event_time.isoformat()}; recorded as a lot of its own",
+                    )
+                self.lot(epc, event).seen.append(QuantityElement(node, None, None))
+                out.append((node, None, ()))
+        for element in event.quantities:
+            lot = self.lot(element.epc_class, event)
+            lot.seen.append(element)
+            out.append((lot.node, element, ()))
+        return out
+
+    # events ------------------------------------------------------------------------
+    def apply(self, event: EpcisEvent) -> None:
+        if event.type == "ObjectEvent":
+            self.object_event(event)
+        elif event.type == "AggregationEvent":
+            self.aggregation(event)
+        elif event.type == "TransformationEvent":
+            self.transformation(event)
+
+    def creation(self, lot: _Lot, event: EpcisEvent) -> None:
+        if lot.created_by is None:
+            lot.created_by = event
+        if event.ilmd:
+            qf_batch = event.ilmd.get(QF_BATCH)
+            if isinstance(qf_batch, Mapping) and qf_batch.get("id") in (lot.node, None):
+                lot.qf_batch = qf_batch
+            number = next(
+                (
+                    v
+                    for k, v in event.ilmd.items()
+                    if k.endswith("lotNumber") and isinstance(v, str)
+                ),
+                None,
+            )
+            if number and lot.lot_number is None:
+                lot.lot_number = number
+
+    def object_event(self, event: EpcisEvent) -> None:
+        moved = self.objects(event, shipping=event.biz_step == "shipping")
+        if event.action == "ADD":
+            for node, element, path in moved:
+                if path:
+                    continue
+                lot = self.lots[node]
+                if element is not None:
+                    lot.added.append(element)
+                self.creation(lot, event)
+        if event.biz_step == "shipping":
+            self.shipping(event, moved)
+        elif event.biz_step == "receiving":
+            self.receiving(event, moved)
+
+    def aggregation(self, event: EpcisEvent) -> None:
+        if event.parent_id is None:
+            return
+        parent = self.node(event.parent_id)
+        children: list[tuple[str, QuantityElement | None]] = []
+        for epc in event.epcs:
+            if not _is_logistic_unit(epc):
+                self.lot(epc, event)
+            children.append((self.node(epc), None))
+        for element in event.quantities:
+            lot = self.lot(element.epc_class, event)
+            lot.seen.append(element)
+            children.append((lot.node, element))
+        held = self.contents.setdefault(parent, {})
+        if event.action in ("ADD", "OBSERVE"):
+            for child, packed in children:
+                if child == parent:
+                    self.warn(event, f"{child} cannot contain itself; ignored")
+                    continue
+                held[child] = packed
+        elif event.action == "DELETE":
+            if not children:
+                held.clear()
+            for child, _ in children:
+                if child not in held:
+                    self.warn(event, f"unpacking {child} from {parent}, which did not hold it")
+                held.pop(child, None)
+
+    def transformation(self, event: EpcisEvent) -> None:
+        key = event.transformation_id or f"\0{event.file}\0{event.event_id}\0{event.index}"
+        self.groups.setdefault(key, []).append(event)
+        for epc in event.input_epcs:
+            self.lot(epc, event).consumed.append(
+                (event.event_time, QuantityElement(epc, None, None), event)
+            )
+        for element in event.input_quantities:
+            lot = self.lot(element.epc_class, event)
+            lot.consumed.append((event.event_time, element, event))
+            lot.seen.append(element)
+        for epc in event.output_epcs:
+            self.creation(self.lot(epc, event), event)
+        for element in event.output_quantities:
+            lot = self.lot(element.epc_class, event)
+            lot.outputs.append(element)
+            lot.seen.append(element)
+            self.creation(lot, event)
+
+    def shipping(
+        self, event: EpcisEvent, moved: list[tuple[str, QuantityElement | None, tuple[str, ...]]]
+    ) -> None:
+        customer: str | None = None
+        by_type = {kind: value for kind, value in reversed(event.destinations)}
+        for kind in ("owning_party", "possessing_party", "location"):
+            if kind in by_type:
+                customer = by_type[kind]
+                break
+        else:
+            if event.destinations:
+                customer = event.destinations[0][1]
+        explicit = event.extensions.get(QF_SHIPMENT_ID)
+        region = event.extensions.get(QF_REGION)
+        for node, element, path in moved:
+            lot = self.lots.get(node)
+            if lot is None:
+                continue
+            base = (
+                explicit
+                if isinstance(explicit, str) and explicit and len(moved) == 1
+                else f"{event.event_id}:{node}"
+                if len(moved) > 1
+                else event.event_id
+            )
+            shipment_id = base
+            for n in itertools.count(2):
+                if shipment_id not in self.shipment_ids:
+                    break
+                shipment_id = f"{base}#{n}"
+            self.shipment_ids.add(shipment_id)
+            pending = _PendingShipment(
+                shipment_id,
+                node,
+                event,
+                element,
+                path,
+                _decode_party(customer) if customer else None,
+                region if isinstance(region, str) and region else None,
+            )
+            self.shipments.append(pending)
+            self.open_shipments[node].append(pending)
+            self.check_not_consumed(lot, event)
+
+    def check_not_consumed(self, lot: _Lot, event: EpcisEvent) -> None:
+        before = [c for c in lot.consumed if c[0] < event.event_time]
+        if not before:
+            return
+        consumed, _ = _sum(c[1] for c in before)
+        held = self.declared(lot)
+        if (
+            consumed is not None
+            and held is not None
+            and consumed.unit == held.unit
+            and consumed.amount >= held.amount
+        ):
+            self.warn(
+                event,
+                f"{lot.node} shipped at {event.event_time.isoformat()} after "
+                f"{before[0][2].event_id} consumed it ({consumed} of {held}) at "
+                f"{before[0][0].isoformat()}",
+            )
+
+    def receiving(
+        self, event: EpcisEvent, moved: list[tuple[str, QuantityElement | None, tuple[str, ...]]]
+    ) -> None:
+        for node, _, _ in moved:
+            for pending in self.open_shipments.get(node, []):
+                if pending.received is None and pending.event.event_time <= event.event_time:
+                    pending.received = event
+                    break
+
+    # results ----------------------------------------------------------------------
+    def declared(self, lot: _Lot) -> Quantity | None:
+        for elements in (lot.outputs, lot.added):
+            total, _ = _sum(elements)
+            if total is not None:
+                return total
+        best: Quantity | None = None
+        for element in lot.seen:
+            if (
+                element.quantity is not None
+                and element.unit is not None
+                and (best is None or (best.unit == element.unit and element.quantity > best.amount))
+            ):
+                best = Quantity(amount=element.quantity, unit=element.unit)
+        return best
+
+    def edges(self) -> dict[tuple[str, str], Quantity | None]:
+        links: dict[tuple[str, str], Quantity | None] = {}
+        for events in self.groups.values():
+            inputs: dict[str, list[QuantityElement]] = defaultdict(list)
+            outputs: list[str] = []
+            for event in events:
+                for epc in event.input_epcs:
+                    inputs[self.node(epc)].append(QuantityElement(epc, None, None))
+                for element in event.input_quantities:
+                    inputs[self.node(element.epc_class)].append(element)
+                for epc in event.output_epcs:
+                    outputs.append(self.node(epc))
+                for element in event.output_quantities:
+                    outputs.append(self.node(element.epc_class))
+            for source, elements in inputs.items():
+                quantity, consistent = _sum(elements)
+                if not consistent and quantity is not None:
+                    self.warn(
+                        events[0],
+                        f"input {source} is given in several units or partly without a "
+                        f"quantity; link quantity taken as {quantity}",
+                    )
+                for target in dict.fromkeys(outputs):
+                    if target == source:
+                        self.warn(events[0], f"{source} is both input and output; link skipped")
+                        continue
+                    key = (source, target)
+                    if key in links and links[key] is not None and quantity is not None:
+                        previous = links[key]
+                        assert previous is not None
+                        if previous.unit == quantity.unit:
+                            links[key] = previous + quantity
+                    else:
+                        links.setdefault(key, quantity)
+        return links
+
+    def acyclic(
+        self, links: dict[tuple[str, str], Quantity | None], where: Mapping[str, EpcisEvent]
+    ) -> dict[tuple[str, str], Quantity | None]:
+        graph = nx.DiGraph(list(links))
+        while not nx.is_directed_acyclic_graph(graph):
+            cycle = nx.find_cycle(graph)
+            source, target = cycle[-1][0], cycle[-1][1]
+            graph.remove_edge(source, target)
+            del links[(source, target)]
+            event = where.get(target)
+            message = (
+                f"link {source} -> {target} would close a cycle "
+                f"({' -> '.join(str(c[0]) for c in cycle)}); link skipped"
+            )
+            if event is not None:
+                self.warn(event, message)
+            else:
+                self.report.warn("<genealogy>", None, message)
+        return links
+
+    def product(self, node: str) -> str:
+        product = product_class(node)
+        for key in (product, node):
+            if key and key in self.master:
+                attrs = self.master[key]
+                for name in ("descriptionShort", "description", "name", "tradeItemDescription"):
+                    for attr_id, value in attrs.items():
+                        if attr_id.rsplit("#", 1)[-1].rsplit(":", 1)[-1] == name and value:
+                            return value
+        return product or node
+
+    def batches(self, kinds: Mapping[str, BatchKind]) -> list[Batch]:
+        out: list[Batch] = []
+        for node, lot in self.lots.items():
+            if lot.qf_batch is not None:
+                try:
+                    out.append(Batch.model_validate({**lot.qf_batch, "id": node}))
+                    continue
+                except ValidationError as exc:
+                    event = lot.created_by
+                    assert event is not None
+                    self.warn(
+                        event, f"{QF_BATCH} of {node} is not a valid batch ({exc}); derived instead"
+                    )
+            declared = self.declared(lot)
+            attributes: dict[str, Any] = {
+                "epcis_files": list(lot.files),
+                "quantity_known": declared is not None,
+            }
+            pc = product_class(node)
+            if pc:
+                attributes["epcis_product_class"] = pc
+            if lot.lot_number:
+                attributes["lot_number"] = lot.lot_number
+            created = lot.created_by
+            if created is not None:
+                attributes["epcis_created_by"] = created.event_id
+                if created.biz_step:
+                    attributes["epcis_cte"] = created.biz_step
+                if created.biz_location or created.read_point:
+                    attributes["epcis_location"] = created.biz_location or created.read_point
+                owner = created.extension("productOwner")
+                if isinstance(owner, str):
+                    attributes["epcis_owner"] = owner
+            if lot.shipments:
+                attributes["epcis_shipments"] = lot.shipments
+            consumed, _ = _sum(c[1] for c in lot.consumed)
+            if (
+                consumed is not None
+                and declared is not None
+                and consumed.unit == declared.unit
+                and consumed.amount > declared.amount
+            ):
+                self.warn(
+                    lot.consumed[-1][2],
+                    f"more of {node} consumed ({consumed}) than the lot holds ({declared})",
+                )
+            out.append(
+                Batch(
+                    id=node,
+                    kind=kinds[node],
+                    product=self.product(node),
+                    quantity=declared or Quantity(amount=Decimal(0), unit=UNKNOWN_UNIT),
+                    produced_at=created.event_time if created is not None else None,
+                    attributes=attributes,
+                )
+            )
+        return out
+
+
+def _kinds(nodes: Iterable[str], links: Iterable[tuple[str, str]]) -> dict[str, BatchKind]:
+    has_input: set[str] = set()
+    has_output: set[str] = set()
+    for source, target in links:
+        has_output.add(source)
+        has_input.add(target)
+    kinds: dict[str, BatchKind] = {}
+    for node in nodes:
+        if node in has_input:
+            kinds[node] = BatchKind.INTERMEDIATE if node in has_output else BatchKind.FINISHED
+        else:
+            kinds[node] = BatchKind.RAW_MATERIAL if node in has_output else BatchKind.FINISHED
+    return kinds
+
+
+def _deduplicate(events: list[EpcisEvent], report: _Report) -> list[EpcisEvent]:
+    kept: list[EpcisEvent] = []
+    by_id: dict[str, list[EpcisEvent]] = {}
+    by_content: dict[tuple[object, ...], EpcisEvent] = {}
+    for event in events:
+        content = event.content_key()
+        same_id = by_id.get(event.event_id, []) if event.has_event_id else []
+        twin = next((e for e in same_id if e.content_key() == content), None)
+        if twin is not None:
+            report.warn(
+                event.file,
+                event.event_id,
+                f"duplicate of the event with the same eventID in {twin.file}; counted once",
+            )
+            continue
+        other = by_content.get(content)
+        if other is not None:
+            report.warn(
+                event.file,
+                _label(event),
+                f"same content as event {other.event_id} ({other.file}) under another id; "
+                "counted once",
+            )
+            continue
+        if same_id:
+            report.warn(
+                event.file,
+                event.event_id,
+                f"eventID also used by a different event in {same_id[0].file} "
+                f"({same_id[0].type} at {same_id[0].event_time.isoformat()}); eventIDs must be "
+                "unique, both events kept",
+            )
+        by_id.setdefault(event.event_id, []).append(event)
+        by_content[content] = event
+        kept.append(event)
+    return kept
+
+
+def _retract(events: list[EpcisEvent], report: _Report) -> tuple[list[EpcisEvent], list[str]]:
+    declared = {e.event_id for e in events if e.error_declaration is not None}
+    if not declared:
+        return events, []
+    remaining = [e for e in events if e.event_id not in declared]
+    present = {e.event_id for e in remaining}
+    for event in events:
+        if event.error_declaration is None:
+            continue
+        for corrective in event.error_declaration.corrective_event_ids:
+            if corrective not in present:
+                report.warn(
+                    event.file,
+                    _label(event),
+                    f"error declaration names corrective event {corrective}, which is not in "
+                    "the documents loaded; the declared event is retracted without replacement",
+                )
+    return remaining, sorted(declared)
+
+
+def load_epcis(*sources: Source, strict: bool = False) -> EpcisImport:
+    """Load EPCIS documents from partners into one genealogy.
+
+    Parameters
+    ----------
+    *sources
+        Paths (``str`` or :class:`~pathlib.Path`), document text (JSON-LD or XML),
+        ``bytes``, or JSON documents already parsed into dicts. EPCIS 2.0 JSON-LD and
+        EPCIS 1.2 / 2.0 XML (``EPCISDocument`` or ``EPCISQueryDocument``).
+    strict
+        Raise :class:`~qualityflow.errors.InteropError` on the first flaw instead of
+        collecting warnings.
+
+    Returns
+    -------
+    EpcisImport
+        ``genealogy``, ``warnings``, ``events`` (and ``retracted``, ``shipments``).
+
+    Raises
+    ------
+    InteropError
+        A source is not an EPCIS event document (a JSON Schema, a JSON-LD context, master
+        data only, not XML/JSON at all), cannot be read, or (``strict``) holds a flaw.
+
+    Examples
+    --------
+    >>> import qualityflow as qf
+    >>> doc = {
+    ...     "@context": ["https://ref.gs1.org/standards/epcis/epcis-context.jsonld"],
+    ...     "type": "EPCISDocument", "schemaVersion": "2.0",
+    ...     "creationDate": "2026-03-02T06:00:00Z",
+    ...     "epcisBody": {"eventList": [{
+    ...         "type": "TransformationEvent", "eventID": "urn:uuid:1",
+    ...         "eventTime": "2026-03-02T06:00:00Z", "eventTimeZoneOffset": "+00:00",
+    ...         "inputQuantityList": [{"epcClass": "urn:example:lot:flour-1",
+    ...                                "quantity": 25, "uom": "KGM"}],
+    ...         "outputQuantityList": [{"epcClass": "urn:example:lot:biscuit-1",
+    ...                                 "quantity": 40, "uom": "KGM"}]}]}}
+    >>> result = qf.load_epcis(doc)
+    >>> sorted(result.genealogy.trace_forward("urn:example:lot:flour-1").ids)
+    ['urn:example:lot:biscuit-1']
+
+    """
+    from qualityflow.genealogy import Genealogy
+
+    report = _Report(strict)
+    documents: list[Document] = []
+    for index, source in enumerate(sources, start=1):
+        documents.append(read_source(source, index))
+    master: dict[str, dict[str, str]] = {}
+    events: list[EpcisEvent] = []
+    for document in documents:
+        for problem in document.problems:
+            report.warn(document.name, None, problem)
+        for key, attrs in document.master_data.items():
+            master.setdefault(key, {}).update(attrs)
+        warn = report.for_file(document.name)
+        for index, raw in enumerate(document.events):
+            try:
+                event = normalise_event(raw, document.name, index, warn)
+            except InteropError:
+                raise
+            except Exception as exc:  # a shape nobody foresaw must not crash the import
+                report.warn(
+                    document.name,
+                    None,
+                    f"event #{index + 1} could not be read ({type(exc).__name__}: {exc}); skipped",
+                )
+                continue
+            if event is not None:
+                events.append(event)
+    events, retracted = _retract(events, report)
+    events = _deduplicate(events, report)
+    file_order = {document.name: n for n, document in enumerate(documents)}
+    events.sort(key=lambda e: (e.event_time, file_order[e.file], e.index))
+
+    builder = _Builder(report, master)
+    for event in events:
+        builder.apply(event)
+    creators = {lot.node: lot.created_by for lot in builder.lots.values() if lot.created_by}
+    links = builder.acyclic(builder.edges(), creators)
+    kinds = _kinds(builder.lots, links)
+
+    records: dict[str, ShipmentRecord] = {}
+    shipments: list[Shipment] = []
+    for pending in builder.shipments:
+        if pending.shipment_id in builder.lots:  # an event id that is also a lot id
+            pending.shipment_id = f"{pending.shipment_id}#shipment"
+        event = pending.event
+        customer = pending.customer
+        if customer is None:
+            if pending.received is not None and (
+                pending.received.biz_location or pending.received.read_point
+            ):
+                customer = pending.received.biz_location or pending.received.read_point
+                builder.warn(
+                    event,
+                    f"shipping of {pending.node} names no destination; destination taken from "
+                    f"receiving event {pending.received.event_id} at {customer}",
+                )
+            else:
+                customer = UNKNOWN_UNIT
+                builder.warn(
+                    event,
+                    f"shipping of {pending.node} names no destination and no receiving event "
+                    "confirms it; customer recorded as 'unknown'",
+                )
+        element = pending.quantity
+        if element is not None and element.quantity is not None and element.unit is not None:
+            quantity = Quantity(amount=element.quantity, unit=element.unit)
+        else:
+            quantity = Quantity(amount=Decimal(0), unit=UNKNOWN_UNIT)
+        assert customer is not None
+        shipments.append(
+            Shipment(
+                id=pending.shipment_id,
+                batch_id=pending.node,
+                customer_id=customer,
+                quantity=quantity,
+                shipped_at=event.event_time,
+                region=pending.region,
+            )
+        )
+        record = ShipmentRecord(
+            shipment_id=pending.shipment_id,
+            event_id=event.event_id,
+            file=event.file,
+            ship_from=event.biz_location or event.read_point,
+            containers=pending.containers,
+            received_by=pending.received.event_id if pending.received else None,
+            received_at=pending.received.biz_location if pending.received else None,
+            received_on=pending.received.event_time if pending.received else None,
+            biz_transactions=event.biz_transactions,
+        )
+        records[pending.shipment_id] = record
+        builder.lots[pending.node].shipments[pending.shipment_id] = {
+            "event_id": record.event_id,
+            "file": record.file,
+            "ship_from": record.ship_from,
+            "containers": list(record.containers),
+            "received_by": record.received_by,
+            "received_at": record.received_at,
+            "received_on": record.received_on.isoformat() if record.received_on else None,
+            "biz_transactions": [list(p) for p in record.biz_transactions],
+        }
+
+    batches = builder.batches(kinds)
+    try:
+        genealogy = Genealogy.build(batches, [(s, t, q) for (s, t), q in links.items()], shipments)
+    except GenealogyError as exc:  # pragma: no cover - the plan is checked above
+        raise InteropError(f"the EPCIS data could not be turned into a genealogy: {exc}") from exc
+    return EpcisImport(
+        genealogy=genealogy,
+        warnings=report.warnings,
+        events=events,
+        retracted=retracted,
+        shipments=records,
+        aliases=dict(builder.aliases),
+    )
