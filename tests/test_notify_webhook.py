@@ -321,3 +321,46 @@ def test_without_apprise_the_error_says_how_to_install_it(monkeypatch: pytest.Mo
 
     with pytest.raises(qf.NotifierConfigError, match=r"pip install 'qualityflow\[notify\]'"):
         qf.AppriseNotifier("json://127.0.0.1:9/chat")
+
+
+# --- through the service: a failed delivery is kept and retried ----------------------------
+
+
+def test_a_failed_webhook_is_retried_by_the_service_without_undoing_the_change(
+    receiver: Receiver,
+) -> None:
+    if not hasattr(qf, "QualityFlow"):
+        pytest.skip("qf.QualityFlow (the service, issue 5) is not importable yet")
+    hook = qf.WebhookNotifier(receiver.url(), secret=SECRET)
+    qms = qf.QualityFlow("memory://", plugins=[hook])
+    qms.incidents.add(
+        qf.Incident(
+            id="INC-PM2-0050",
+            title="Reel core crushed in transport",
+            severity="minor",
+            reported_at=AT,
+            reported_by="warehouse B",
+            batch_ids=[],
+        )
+    )
+    receiver.status = 503  # the recall desk's server is being updated
+
+    cancelled = qms.incidents.fire(
+        "INC-PM2-0050", "cancel", actor="qa", note="damage happened at the customer's site"
+    )
+
+    assert cancelled.status == "cancelled"
+    assert qms.incidents.get("INC-PM2-0050").status == "cancelled"
+    assert len(receiver.requests) == 1
+    assert qms.deliver_pending() != []  # still down: kept for later
+    assert len(receiver.requests) == 2
+
+    receiver.status = 200
+    assert qms.deliver_pending() == []
+    first, retried = receiver.requests[0], receiver.requests[-1]
+    assert retried.body == first.body
+    assert retried.headers[ID_HEADER.lower()] == first.headers[ID_HEADER.lower()]
+    assert qf.verify_signature(retried.body, retried.headers["x-qualityflow-signature"], SECRET)
+    assert "INC-PM2-0050" in qf.Notification.model_validate_json(retried.body).subject_id
+    assert qms.deliver_pending() == []  # delivered once, never again
+    assert len(receiver.requests) == 3

@@ -79,6 +79,9 @@ class AppriseNotifier:
 
     """
 
+    qualityflow_name = "notify.apprise"
+    """Plugin name: deliveries are recorded under it; QUALITYFLOW_DISABLE_PLUGINS takes it."""
+
     def __init__(self, urls: str | Iterable[str]) -> None:
         apprise = _import_apprise()
         self._services: list[tuple[str, Any]] = []

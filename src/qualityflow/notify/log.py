@@ -45,6 +45,9 @@ class LoggingNotifier:
 
     """
 
+    qualityflow_name = "notify.logging"
+    """Plugin name: deliveries are recorded under it; QUALITYFLOW_DISABLE_PLUGINS takes it."""
+
     def __init__(self, logger: logging.Logger | str = LOGGER_NAME) -> None:
         self.logger = logging.getLogger(logger) if isinstance(logger, str) else logger
 

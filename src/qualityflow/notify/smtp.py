@@ -71,6 +71,9 @@ class EmailNotifier:
 
     """
 
+    qualityflow_name = "notify.email"
+    """Plugin name: deliveries are recorded under it; QUALITYFLOW_DISABLE_PLUGINS takes it."""
+
     def __init__(
         self,
         host: str,

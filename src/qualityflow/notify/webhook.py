@@ -100,6 +100,9 @@ class WebhookNotifier:
 
     """
 
+    qualityflow_name = "notify.webhook"
+    """Plugin name: deliveries are recorded under it; QUALITYFLOW_DISABLE_PLUGINS takes it."""
+
     def __init__(
         self,
         url: str,
