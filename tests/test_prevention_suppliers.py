@@ -60,7 +60,7 @@ def test_refused_decision_changes_nothing(
     before = flour_mill.model_copy(deep=True)
     args = {"actor": "QA", "reason": "lots failing"} | kwargs
     with pytest.raises(qf.TransitionError) as caught:
-        qf.decide(flour_mill, status, **args)
+        qf.decide(flour_mill, status, actor=args["actor"], reason=args["reason"])
     assert caught.value.trigger == "decide"
     assert caught.value.state == "approved"
     assert any(fragment in r for r in caught.value.reasons)

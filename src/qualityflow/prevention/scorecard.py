@@ -1,0 +1,317 @@
+"""The default supplier scorecard and the policy that recommends a status from it.
+
+:func:`score_supplier` turns what the library already holds into a
+:class:`~qualityflow.SupplierEvaluation` for one period, on up to four criteria (0-100):
+
+``quality``
+    Incoming-inspection pass rate of the supplier's lots: a pass counts 1, a conditional
+    result (accepted under concession) 0.5, a failure 0.
+``incidents``
+    100 minus penalty points for each incident that involves one of its lots, directly or
+    upstream through the genealogy: critical 50, major 25, minor 10 (not below 0).
+``complaints``
+    The same for customer complaints: critical 30, major 15, minor 5.
+``delivery``
+    Share of deliveries on time (only when deliveries are given).
+
+Criteria without data in the period are left out rather than scored 100; default weights
+are quality 50, incidents 20, complaints 10, delivery 20.
+
+:class:`DefaultSupplierPolicy` recommends approved from 80, conditional from 60, suspended
+from 30 and disqualified below 30. It never lifts a supplier more than one step at a time
+(suspended comes back as conditional first) and never lifts a disqualified one: that takes a
+human decision with evidence (:func:`~qualityflow.prevention.decide`). A plugin can replace
+the policy with any object that has a ``recommend(evaluation, supplier)`` method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Annotated, Protocol, runtime_checkable
+
+from pydantic import StringConstraints, model_validator
+
+from qualityflow.models import (
+    AwareDatetime,
+    Complaint,
+    Incident,
+    Inspection,
+    InspectionResult,
+    InspectionStage,
+    QFModel,
+    Severity,
+    Supplier,
+    SupplierEvaluation,
+    SupplierStatus,
+)
+from qualityflow.prevention._protocols import (
+    BatchLookup,
+    TracesBackward,
+    batch_index,
+    upstream_ids,
+)
+
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "DefaultSupplierPolicy",
+    "Delivery",
+    "SupplierPolicy",
+    "score_supplier",
+]
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+DEFAULT_WEIGHTS: dict[str, Decimal] = {
+    "quality": Decimal(50),
+    "incidents": Decimal(20),
+    "complaints": Decimal(10),
+    "delivery": Decimal(20),
+}
+"""Default criterion weights of :func:`score_supplier`."""
+
+_INCIDENT_PENALTY = {Severity.CRITICAL: 50, Severity.MAJOR: 25, Severity.MINOR: 10}
+_COMPLAINT_PENALTY = {Severity.CRITICAL: 30, Severity.MAJOR: 15, Severity.MINOR: 5}
+
+
+class Delivery(QFModel):
+    """One delivery by a supplier: when it was due and when it arrived.
+
+    >>> from datetime import datetime, timezone
+    >>> d = Delivery(supplier_id="SUP-MILL", due=datetime(2026, 3, 2, 8, tzinfo=timezone.utc),
+    ...              delivered_at=datetime(2026, 3, 2, 7, tzinfo=timezone.utc))
+    >>> d.on_time
+    True
+    """
+
+    supplier_id: NonEmpty
+    due: AwareDatetime
+    delivered_at: AwareDatetime
+    lot_id: str | None = None
+
+    @property
+    def on_time(self) -> bool:
+        """Whether it arrived no later than due."""
+        return self.delivered_at <= self.due
+
+
+@runtime_checkable
+class SupplierPolicy(Protocol):
+    """Recommends a supplier status from an evaluation (replaceable by a plugin)."""
+
+    def recommend(self, evaluation: SupplierEvaluation, supplier: Supplier) -> SupplierStatus:
+        """Return the status the evaluation calls for; a human still decides."""
+        ...
+
+
+class DefaultSupplierPolicy(QFModel):
+    """Score bands: approved from 80, conditional from 60, suspended from 30, else disqualified.
+
+    Upgrades go one step at a time and never out of disqualified (see the module notes).
+
+    >>> import qualityflow as qf
+    >>> e = qf.SupplierEvaluation(period="2026-Q1", scores={"quality": 65}, weights={"quality": 1})
+    >>> DefaultSupplierPolicy().recommend(e, qf.Supplier(id="S", name="Mill")).value
+    'conditional'
+    """
+
+    approve_at: Decimal = Decimal(80)
+    conditional_at: Decimal = Decimal(60)
+    suspend_at: Decimal = Decimal(30)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DefaultSupplierPolicy:
+        if not self.approve_at >= self.conditional_at >= self.suspend_at:
+            raise ValueError(
+                "thresholds must satisfy approve_at >= conditional_at >= suspend_at, got "
+                f"{self.approve_at}, {self.conditional_at}, {self.suspend_at}"
+            )
+        return self
+
+    def recommend(self, evaluation: SupplierEvaluation, supplier: Supplier) -> SupplierStatus:
+        """Return the recommended status for ``supplier`` given ``evaluation``."""
+        total = evaluation.weighted_total
+        if total >= self.approve_at:
+            banded = SupplierStatus.APPROVED
+        elif total >= self.conditional_at:
+            banded = SupplierStatus.CONDITIONAL
+        elif total >= self.suspend_at:
+            banded = SupplierStatus.SUSPENDED
+        else:
+            banded = SupplierStatus.DISQUALIFIED
+        order = [
+            SupplierStatus.DISQUALIFIED,
+            SupplierStatus.SUSPENDED,
+            SupplierStatus.CONDITIONAL,
+            SupplierStatus.APPROVED,
+        ]
+        current = order.index(supplier.status)
+        wanted = order.index(banded)
+        if wanted <= current:
+            return banded
+        if supplier.status is SupplierStatus.DISQUALIFIED:
+            return SupplierStatus.DISQUALIFIED
+        return order[current + 1]
+
+
+def _percent(part: Decimal, whole: int) -> Decimal:
+    """``part / whole`` in percent, to two decimals, without trailing zeros."""
+    value = (part * 100 / whole).quantize(Decimal("0.01"))
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
+
+
+def _within(at: datetime | date | None, start: datetime | None, end: datetime | None) -> bool:
+    if at is None:
+        return True
+    if isinstance(at, datetime):
+        moment = at
+    else:
+        moment = datetime(at.year, at.month, at.day, tzinfo=timezone.utc)
+    return (start is None or moment >= start) and (end is None or moment < end)
+
+
+def score_supplier(
+    supplier: Supplier,
+    *,
+    period: str,
+    inspections: Iterable[Inspection],
+    incidents: Iterable[Incident] = (),
+    complaints: Iterable[Complaint] = (),
+    genealogy: TracesBackward | None = None,
+    deliveries: Iterable[Delivery] | None = None,
+    weights: Mapping[str, Decimal | int | float] | None = None,
+    lots: BatchLookup | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    evaluated_by: str = "qualityflow scorecard",
+    at: datetime | None = None,
+) -> SupplierEvaluation:
+    """Evaluate ``supplier`` for ``period`` from inspections, incidents, complaints, deliveries.
+
+    Parameters
+    ----------
+    supplier
+        The supplier to score.
+    period
+        The period's label, e.g. ``"2026-Q1"``.
+    inspections, incidents, complaints
+        Records of the plant; those outside ``[start, end)`` (by ``at``, ``reported_at``,
+        ``received_at``) are ignored, as are those not about the supplier's lots.
+    genealogy
+        A :class:`~qualityflow.Genealogy` (or anything with ``trace_backward``): an incident
+        or complaint about a finished batch counts against every supplier whose lots went
+        into it.
+    deliveries
+        :class:`Delivery` records; gives the ``delivery`` criterion.
+    weights
+        Criterion weights, replacing :data:`DEFAULT_WEIGHTS` (criteria not named get none).
+    lots
+        The plant's batches (mapping or iterable); the supplier's lots are those with its
+        ``supplier_id``. Defaults to the genealogy's batches.
+    start, end
+        The period as a half-open time range; ``None`` leaves that side open.
+    evaluated_by, at
+        Recorded on the evaluation (``at`` defaults to now).
+
+    Raises
+    ------
+    ValueError
+        When there is nothing to score (no inspected lot, no delivery, no weight left).
+
+    Examples
+    --------
+    >>> import qualityflow as qf
+    >>> mill = qf.Supplier(id="SUP-MILL", name="Northfield Mill")
+    >>> lots = [qf.Batch(id=f"FLOUR-{i}", kind="raw_material", product="flour",
+    ...         quantity=qf.Quantity(amount=1000, unit="kg"), supplier_id="SUP-MILL")
+    ...         for i in range(4)]
+    >>> checks = [qf.Inspection(id=f"IQC-{i}", batch_id=f"FLOUR-{i}", stage="incoming",
+    ...           result="fail" if i == 0 else "pass") for i in range(4)]
+    >>> e = score_supplier(mill, period="2026-03", inspections=checks, lots=lots)
+    >>> e.scores
+    {'quality': Decimal('75'), 'incidents': Decimal('100'), 'complaints': Decimal('100')}
+
+    """
+    by_id = batch_index(lots, genealogy)
+    own_lots = {b.id for b in by_id.values() if b.supplier_id == supplier.id}
+
+    scores: dict[str, Decimal] = {}
+    notes: list[str] = []
+
+    incoming = [
+        i
+        for i in inspections
+        if i.stage is InspectionStage.INCOMING
+        and i.batch_id in own_lots
+        and _within(i.at, start, end)
+    ]
+    if incoming:
+        points = sum(
+            (
+                Decimal(1)
+                if i.result is InspectionResult.PASS
+                else Decimal("0.5")
+                if i.result is InspectionResult.CONDITIONAL
+                else Decimal(0)
+                for i in incoming
+            ),
+            Decimal(0),
+        )
+        scores["quality"] = _percent(points, len(incoming))
+        failed = sorted(i.batch_id for i in incoming if i.result is InspectionResult.FAIL)
+        notes.append(
+            f"incoming inspections: {len(incoming) - len(failed)}/{len(incoming)} not failed"
+            + (f" (failed: {', '.join(failed)})" if failed else "")
+        )
+
+    if incoming or own_lots:
+        hit_incidents = [
+            inc
+            for inc in incidents
+            if _within(inc.reported_at, start, end)
+            and upstream_ids(inc.batch_ids, genealogy) & own_lots
+        ]
+        penalty = sum(_INCIDENT_PENALTY[i.severity] for i in hit_incidents)
+        scores["incidents"] = Decimal(max(0, 100 - penalty))
+        if hit_incidents:
+            notes.append(
+                "incidents traced to its lots: "
+                + ", ".join(f"{i.id} ({i.severity.value})" for i in hit_incidents)
+            )
+        hit_complaints = [
+            c
+            for c in complaints
+            if _within(c.received_at, start, end)
+            and upstream_ids(c.batch_ids, genealogy) & own_lots
+        ]
+        penalty = sum(_COMPLAINT_PENALTY[c.severity] for c in hit_complaints)
+        scores["complaints"] = Decimal(max(0, 100 - penalty))
+        if hit_complaints:
+            notes.append(
+                "complaints traced to its lots: "
+                + ", ".join(f"{c.id} ({c.severity.value})" for c in hit_complaints)
+            )
+
+    if deliveries is not None:
+        own = [d for d in deliveries if d.supplier_id == supplier.id and _within(d.due, start, end)]
+        if own:
+            on_time = sum(1 for d in own if d.on_time)
+            scores["delivery"] = _percent(Decimal(on_time), len(own))
+            notes.append(f"deliveries on time: {on_time}/{len(own)}")
+
+    chosen = {k: Decimal(str(v)) for k, v in (weights or DEFAULT_WEIGHTS).items()}
+    scores = {k: v for k, v in scores.items() if chosen.get(k, Decimal(0)) > 0}
+    if not scores:
+        raise ValueError(
+            f"nothing to score for supplier {supplier.id} in {period}: no lot of it is known "
+            "(pass lots= or a genealogy holding its lots) and no delivery was given"
+        )
+    return SupplierEvaluation(
+        period=period,
+        scores=scores,
+        weights={k: chosen[k] for k in scores},
+        evaluated_by=evaluated_by,
+        at=at if at is not None else datetime.now(timezone.utc),
+        note="; ".join(notes),
+    )
