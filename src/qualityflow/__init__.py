@@ -121,11 +121,26 @@ __all__ = [
 from qualityflow.lifecycle import (
     COMPLAINT_LIFECYCLE,
     INCIDENT_LIFECYCLE,
+    Deadline,
+    DeadlinePolicy,
+    DefaultDeadlinePolicy,
     Lifecycle,
+    deadlines,
+    overdue,
     verify_history,
 )
 
-__all__ += ["COMPLAINT_LIFECYCLE", "INCIDENT_LIFECYCLE", "Lifecycle", "verify_history"]
+__all__ += [
+    "COMPLAINT_LIFECYCLE",
+    "INCIDENT_LIFECYCLE",
+    "Deadline",
+    "DeadlinePolicy",
+    "DefaultDeadlinePolicy",
+    "Lifecycle",
+    "deadlines",
+    "overdue",
+    "verify_history",
+]
 
 # --- genealogy ---
 from qualityflow.genealogy import (

@@ -14,6 +14,13 @@ from qualityflow.lifecycle.audit import (
     verify_chain,
     verify_history,
 )
+from qualityflow.lifecycle.timelimits import (
+    Deadline,
+    DeadlinePolicy,
+    DefaultDeadlinePolicy,
+    deadlines,
+    overdue,
+)
 from qualityflow.lifecycle.guards import COMPLAINT_GUARDS, INCIDENT_GUARDS, Guard
 from qualityflow.lifecycle.machine import (
     COMPLAINT_LIFECYCLE,
@@ -28,6 +35,9 @@ __all__ = [
     "COMPLAINT_GUARDS",
     "COMPLAINT_LIFECYCLE",
     "COMPLAINT_MACHINE",
+    "Deadline",
+    "DeadlinePolicy",
+    "DefaultDeadlinePolicy",
     "INCIDENT_GUARDS",
     "INCIDENT_LIFECYCLE",
     "INCIDENT_MACHINE",
@@ -35,6 +45,8 @@ __all__ = [
     "Guard",
     "Lifecycle",
     "chain",
+    "deadlines",
+    "overdue",
     "record_hash",
     "seal",
     "verify_chain",

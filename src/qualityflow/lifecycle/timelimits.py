@@ -1,0 +1,248 @@
+"""Deadlines: when each step of an open incident or complaint is due, and what is late.
+
+The guide says nobody may sit on a quality problem: an incident is reported within a set
+time of its detection, assessed and contained within hours that depend on its severity, and
+its corrective actions are done by their due dates; a complaint is acknowledged within a
+day and resolved within a week. A :class:`DeadlinePolicy` gives an entity its deadlines;
+:class:`DefaultDeadlinePolicy` holds these defaults, and a plugin can supply another policy
+(the service asks the ``qualityflow_deadline_policy`` hook first).
+
+A deadline is *met* once the entity's history shows the transition happened (an ``assess``
+record meets the ``assess`` deadline); met deadlines are not listed, except a late report,
+which stays a breach: it is listed with ``met_at`` set to the time it was reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta, timezone
+from typing import Literal, Protocol, runtime_checkable
+
+from qualityflow.models import (
+    ActionStatus,
+    AwareDatetime,
+    Complaint,
+    ComplaintStatus,
+    Incident,
+    IncidentStatus,
+    QFModel,
+    Severity,
+)
+
+__all__ = ["Deadline", "DeadlinePolicy", "DefaultDeadlinePolicy", "deadlines", "overdue"]
+
+H = timedelta(hours=1)
+
+
+class Deadline(QFModel):
+    """One due time of one incident or complaint.
+
+    ``what`` names the step: ``"report"``, ``"assess"``, ``"contain"``, ``"acknowledge"``,
+    ``"resolve"`` or ``"action CA-1"``. ``late_by`` is set by :func:`overdue`; ``met_at``
+    only for a step that was done, but late (a late report).
+    """
+
+    subject_kind: Literal["incident", "complaint"]
+    subject_id: str
+    what: str
+    due: AwareDatetime
+    severity: Severity
+    late_by: timedelta | None = None
+    met_at: AwareDatetime | None = None
+
+    def __str__(self) -> str:
+        text = (
+            f"{self.subject_kind} {self.subject_id}: {self.what} due {self.due:%Y-%m-%d %H:%M %Z}"
+        )
+        if self.late_by:
+            text += f", late by {_human(self.late_by)}"
+        return text
+
+
+@runtime_checkable
+class DeadlinePolicy(Protocol):
+    """Gives an incident or complaint its deadlines that are not met yet."""
+
+    def deadlines(self, entity: Incident | Complaint) -> list[Deadline]:
+        """Return ``entity``'s open deadlines (and a late report), ``late_by`` unset."""
+        ...
+
+
+def _by_severity(critical: float, major: float, minor: float) -> dict[Severity, timedelta]:
+    return {
+        Severity.CRITICAL: critical * H,
+        Severity.MAJOR: major * H,
+        Severity.MINOR: minor * H,
+    }
+
+
+@dataclass(frozen=True)
+class DefaultDeadlinePolicy:
+    """The default time limits, by severity.
+
+    Incidents: reported within ``report_within`` of ``detected_at`` (when known); assessed
+    and contained within ``assess_within`` / ``contain_within`` of ``reported_at``; every
+    open corrective action by the end of its due day (midnight UTC). Complaints:
+    acknowledged within ``acknowledge_within`` and resolved within ``resolve_within`` of
+    ``received_at``. Closed, cancelled and rejected entities have no open deadlines.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> import qualityflow as qf
+    >>> t0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+    >>> inc = qf.Incident(id="INC-1", title="Glass in jam", severity="critical", reported_at=t0)
+    >>> [(d.what, d.due.hour) for d in DefaultDeadlinePolicy().deadlines(inc)]
+    [('assess', 10), ('contain', 6)]
+
+    """
+
+    report_within: timedelta = H
+    assess_within: Mapping[Severity, timedelta] = field(
+        default_factory=lambda: _by_severity(4, 24, 72)
+    )
+    contain_within: Mapping[Severity, timedelta] = field(
+        default_factory=lambda: _by_severity(24, 48, 120)
+    )
+    acknowledge_within: Mapping[Severity, timedelta] = field(
+        default_factory=lambda: _by_severity(24, 24, 24)
+    )
+    resolve_within: Mapping[Severity, timedelta] = field(
+        default_factory=lambda: _by_severity(7 * 24, 7 * 24, 7 * 24)
+    )
+
+    def deadlines(self, entity: Incident | Complaint) -> list[Deadline]:
+        """Return ``entity``'s deadlines that are not met yet (and a late report)."""
+        if isinstance(entity, Incident):
+            return self._incident(entity)
+        if isinstance(entity, Complaint):
+            return self._complaint(entity)
+        raise TypeError(f"deadlines are for incidents and complaints, not {type(entity).__name__}")
+
+    def _incident(self, incident: Incident) -> list[Deadline]:
+        found: list[Deadline] = []
+
+        def due(what: str, at: datetime, met_at: datetime | None = None) -> None:
+            found.append(
+                Deadline(
+                    subject_kind="incident",
+                    subject_id=incident.id,
+                    what=what,
+                    due=at,
+                    severity=incident.severity,
+                    met_at=met_at,
+                )
+            )
+
+        if incident.detected_at is not None:
+            report_due = incident.detected_at + self.report_within
+            if incident.reported_at > report_due:
+                due("report", report_due, met_at=incident.reported_at)
+        if incident.status in (IncidentStatus.CLOSED, IncidentStatus.CANCELLED):
+            return found
+        done = {record.trigger for record in incident.history}
+        severity = incident.severity
+        if "assess" not in done:
+            due("assess", incident.reported_at + self.assess_within[severity])
+        if "contain" not in done:
+            due("contain", incident.reported_at + self.contain_within[severity])
+        for action in incident.actions:
+            if action.status is ActionStatus.OPEN and action.due is not None:
+                end_of_day = datetime.combine(
+                    action.due + timedelta(days=1), time(0), tzinfo=timezone.utc
+                )
+                due(f"action {action.id}", end_of_day)
+        return found
+
+    def _complaint(self, complaint: Complaint) -> list[Deadline]:
+        if complaint.status in (ComplaintStatus.CLOSED, ComplaintStatus.REJECTED):
+            return []
+        done = {record.trigger for record in complaint.history}
+        found = []
+        for what, within in (
+            ("acknowledge", self.acknowledge_within),
+            ("resolve", self.resolve_within),
+        ):
+            if what not in done:
+                found.append(
+                    Deadline(
+                        subject_kind="complaint",
+                        subject_id=complaint.id,
+                        what=what,
+                        due=complaint.received_at + within[complaint.severity],
+                        severity=complaint.severity,
+                    )
+                )
+        return found
+
+
+_DEFAULT_POLICY = DefaultDeadlinePolicy()
+
+
+def deadlines(
+    entity: Incident | Complaint, *, policy: DeadlinePolicy | None = None
+) -> list[Deadline]:
+    """Return ``entity``'s deadlines not met yet, by ``policy`` (default: the defaults).
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> import qualityflow as qf
+    >>> cmp = qf.Complaint(id="CMP-1", customer_id="C-1", channel="phone",
+    ...     received_at=datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc),
+    ...     description="Wet wipes dried out")
+    >>> [(d.what, d.due.day) for d in deadlines(cmp)]
+    [('acknowledge', 3), ('resolve', 9)]
+
+    """
+    return (policy or _DEFAULT_POLICY).deadlines(entity)
+
+
+def overdue(
+    entities: Iterable[Incident | Complaint],
+    now: datetime,
+    *,
+    policy: DeadlinePolicy | None = None,
+) -> list[Deadline]:
+    """Return the breached deadlines of ``entities`` at ``now``, the latest first.
+
+    Each returned :class:`Deadline` has ``late_by`` set: ``now`` (or, for a step done late,
+    the time it was done) minus the due time. A deadline exactly at ``now`` is not late.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timedelta, timezone
+    >>> import qualityflow as qf
+    >>> t0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+    >>> inc = qf.Incident(id="INC-3", title="Loose button eyes on teddy bears",
+    ...     severity="major", reported_at=t0)
+    >>> [str(d) for d in overdue([inc], t0 + timedelta(hours=30))]
+    ['incident INC-3: assess due 2026-03-03 06:00 UTC, late by 6 h']
+
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError(
+            "'now' has no timezone: give an aware datetime, for example datetime.now(timezone.utc)"
+        )
+    chosen = policy or _DEFAULT_POLICY
+    late: list[Deadline] = []
+    for entity in entities:
+        for deadline in chosen.deadlines(entity):
+            late_by = (deadline.met_at or now) - deadline.due
+            if late_by > timedelta(0):
+                late.append(deadline.model_copy(update={"late_by": late_by}))
+    late.sort(key=lambda d: (-(d.late_by or timedelta(0)), d.subject_id, d.what))
+    return late
+
+
+def _human(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [
+        f"{days} d" if days else "",
+        f"{hours} h" if hours else "",
+        f"{minutes} min" if minutes else "",
+    ]
+    return " ".join(p for p in parts if p) or "less than a minute"
