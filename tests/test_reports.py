@@ -327,22 +327,34 @@ def test_kpis_measure_handling_times_from_the_audit_history(
     assert result.incident_close.worst == timedelta(hours=220)
     assert result.shipped == qf.Quantity(amount=200_000, unit="pack")
     assert result.complaints_per_million == Decimal(5)
-    assert result.sla_breach_rate is None
     md = result.to_markdown()
     assert "5.0 per million pack" in md and "45 min" in md
 
 
-def test_sla_breach_rate_counts_only_open_cases(
+def test_sla_breach_rate_counts_late_steps_against_the_severity_limits(
     metal_incident: qf.Incident, social_complaint: qf.Complaint
 ) -> None:
-    late = qf.Incident(id="INC-7", title="Wet cartons", severity="major", reported_at=T0)
-    on_time = qf.Incident(id="INC-8", title="Torn labels", severity="minor", reported_at=T0)
-    result = qf.kpis(
-        [metal_incident, late, on_time], [social_complaint], overdue_ids=["INC-7", "INC-5"]
+    # INC-5 (critical): detected 40 min before the report (limit 1 h), assessed after
+    # 1.5 h (limit 4 h), contained after 2.5 h (limit 24 h): all on time.
+    # CMP-17 (minor): never acknowledged nor resolved; judged 2 days later only the
+    # acknowledgement (24 h) is due, and late.
+    as_of = social_complaint.received_at + timedelta(days=2)
+    result = qf.kpis([metal_incident], [social_complaint], as_of=as_of)
+    assert (result.sla_breached, result.sla_checked) == (1, 4)
+    assert result.sla_breach_rate == pytest.approx(1 / 4)
+    assert result.sla_breaches == ("CMP-17 acknowledge late by 1 d (still open)",)
+    # a slow containment of a critical incident is a breach too
+    slow = metal_incident.model_copy(
+        update={
+            "id": "INC-6",
+            "history": [
+                _record(1.5, "assess", "reported", "assessed", "Dana Ruiz"),
+                _record(30, "contain", "assessed", "contained", "Dana Ruiz"),
+            ],
+        }
     )
-    # INC-5 is closed and does not count; open: INC-7, INC-8, CMP-17
-    assert (result.sla_breached, result.sla_checked) == (1, 3)
-    assert result.sla_breach_rate == pytest.approx(1 / 3)
+    result = qf.kpis([slow], as_of=as_of)
+    assert result.sla_breaches == ("INC-6 contain late by 6 h (done)",)
 
 
 def test_kpis_ask_which_unit_when_shipments_mix_units() -> None:
@@ -350,3 +362,57 @@ def test_kpis_ask_which_unit_when_shipments_mix_units() -> None:
         qf.kpis([], [], [_shipment(1, 10), _shipment(2, 5, "case")])
     result = qf.kpis([], [], [_shipment(1, 10), _shipment(2, 5, "case")], unit="case")
     assert result.shipped == qf.Quantity(amount=5, unit="case")
+
+
+def _biscuit_plant() -> qf.Genealogy:
+    """Flour and butter into dough, dough into two biscuit batches, shipped to two shops."""
+    from qualityflow.demo import plant
+
+    p = plant()
+    return qf.Genealogy.build(p.batches, p.links, p.shipments)
+
+
+def test_the_8d_picture_draws_the_recall_with_the_lots_that_went_into_it(
+    metal_incident: qf.Incident,
+) -> None:
+    genealogy = _biscuit_plant()
+    metal_incident.batch_ids = ["BISC-0302"]
+    metal_incident.assessment.batch_ids = ["BISC-0302", "BISC-0303"]  # type: ignore[union-attr]
+    metal_incident.recall.batch_ids = ["BISC-0302", "BISC-0303"]  # type: ignore[union-attr]
+    impact = genealogy.recall_impact("BISC-0302", "BISC-0303")
+    report = qf.eight_d(metal_incident, impact=impact, genealogy=genealogy)
+    page = report.to_html()
+    svg = re.search(r'<svg[^>]*id="genealogy".*?</svg>', page, re.S)
+    assert svg is not None
+    drawn = set(re.findall(r'<g class="node" data-id="([^"]+)"', svg.group(0)))
+    upstream = genealogy.trace_backward("BISC-0302", "BISC-0303").ids
+    assert upstream <= drawn  # flour, butter, sugar, film and the two mixes
+    assert set(impact.shipment_ids) <= drawn
+    assert "OAT-0303" not in drawn  # other products stay out of the picture
+    # every drawn edge is a real genealogy link
+    edges = re.findall(r"<title>([^<]+) → ([^<]+)</title></path>", svg.group(0))
+    assert edges and all(genealogy.graph.has_edge(a, b) for a, b in edges)
+    d3 = report.discipline("D3").to_markdown()
+    assert "CUST-MEGAMART" in d3 and "5100 pack" in d3
+
+
+def test_a_mock_recall_drill_on_a_flour_lot_answers_well_inside_24_hours() -> None:
+    genealogy = _biscuit_plant()
+    drill = qf.mock_recall(genealogy, "FLOUR-0412")
+    assert drill.within_bound
+    assert drill.margin > timedelta(hours=23)
+    expected = genealogy.recall_impact("FLOUR-0412")
+    assert set(drill.customer_ids) == set(expected.customer_ids)
+    assert set(drill.shipment_ids) == set(expected.shipment_ids) != set()
+    assert "PASSED" in drill.to_markdown()
+
+
+def test_a_drill_that_takes_longer_than_the_bound_fails() -> None:
+    drill = qf.mock_recall(_biscuit_plant(), "FLOUR-0412", bound=timedelta(0))
+    assert not drill.within_bound
+    assert "FAILED" in drill.to_markdown()
+
+
+def test_a_drill_on_an_unknown_lot_raises_the_genealogys_error() -> None:
+    with pytest.raises(qf.GenealogyError, match="FLOUR-9999"):
+        qf.mock_recall(_biscuit_plant(), "FLOUR-9999")

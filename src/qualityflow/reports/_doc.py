@@ -135,8 +135,9 @@ def blocks_to_html(blocks: Sequence[Block]) -> str:
             out.append("<ol>" + "".join(f"<li>{esc(i)}</li>" for i in block.items) + "</ol>")
         else:
             head = "".join(f"<th>{esc(h)}</th>" for h in block.headers)
+            thead = f"<thead><tr>{head}</tr></thead>" if any(block.headers) else ""
             body = "".join(
                 "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in block.rows
             )
-            out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+            out.append(f"<table>{thead}<tbody>{body}</tbody></table>")
     return "\n".join(out)

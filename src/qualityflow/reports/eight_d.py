@@ -174,7 +174,7 @@ class EightDReport:
         """Render the whole report as Markdown (header, timeline, D0-D8)."""
         inc = self.incident
         parts = [f"# 8D report: {inc.id} {inc.title}"]
-        parts.append(blocks_to_markdown([Table.of(("", ""), self._header_rows())]))
+        parts.append(blocks_to_markdown([Table.of(("field", "value"), self._header_rows())]))
         parts.append("## Timeline")
         if self.timeline:
             parts.append(
@@ -202,7 +202,7 @@ class EightDReport:
         esc = html.escape
         inc = self.incident
         body = [f"<h1>8D report: {esc(inc.id)} {esc(inc.title)}</h1>"]
-        body.append(blocks_to_html([Table.of(("", ""), self._header_rows())]))
+        body.append(blocks_to_html([Table.of(("field", "value"), self._header_rows())]))
         body.append('<section id="timeline-section"><h2>Timeline</h2>')
         if self.timeline:
             items = []

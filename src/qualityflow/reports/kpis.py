@@ -5,9 +5,10 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+from qualityflow.lifecycle import DefaultDeadlinePolicy
 from qualityflow.models import Complaint, Incident, Quantity, Shipment, TransitionRecord
 from qualityflow.reports._doc import Table, blocks_to_markdown, fmt_duration
 
@@ -43,12 +44,15 @@ class KPIs:
 
     Durations are measured from the audit history: from ``reported_at`` (incidents) or
     ``received_at`` (complaints) to the first record of the step's trigger.
-    ``sla_breach_rate`` is the share of checked open incidents and complaints with at least
-    one overdue deadline at ``as_of`` (``None`` when none was checked).
-    ``complaints_per_million`` counts complaints per million ``unit`` shipped.
+    ``sla_breach_rate`` is the share of time-limited steps that were late: reporting
+    (after detection), assessing and containing incidents, acknowledging and resolving
+    complaints, each against the deadline policy's limit for the case's severity. A step
+    counts once it was done, or once its deadline passed before ``as_of`` without it;
+    ``sla_breaches`` names the late ones. ``complaints_per_million`` counts complaints per
+    million ``unit`` shipped.
     """
 
-    as_of: datetime | None
+    as_of: datetime
     complaint_acknowledge: DurationStats
     incident_assess: DurationStats
     incident_contain: DurationStats
@@ -56,13 +60,14 @@ class KPIs:
     complaint_close: DurationStats
     sla_checked: int
     sla_breached: int
+    sla_breaches: tuple[str, ...]
     complaints: int
     shipped: Quantity | None
     complaints_per_million: Decimal | None
 
     @property
     def sla_breach_rate(self) -> float | None:
-        """Breached / checked, or ``None`` when nothing was checked."""
+        """Late steps / steps due, or ``None`` when no step was due yet."""
         return self.sla_breached / self.sla_checked if self.sla_checked else None
 
     def to_markdown(self) -> str:
@@ -83,9 +88,12 @@ class KPIs:
         table = Table.of(("indicator", "cases", "mean", "median", "worst"), rows)
         rate = self.sla_breach_rate
         sla = (
-            "SLA breach rate: n/a (nothing open to check)"
+            "SLA breach rate: n/a (no time-limited step due yet)"
             if rate is None
-            else f"SLA breach rate: {rate:.0%} ({self.sla_breached} of {self.sla_checked} open)"
+            else f"SLA breach rate: {rate:.0%} ({self.sla_breached} of {self.sla_checked} "
+            "time-limited steps late"
+            + (": " + "; ".join(self.sla_breaches) if self.sla_breaches else "")
+            + ")"
         )
         per_million = (
             "n/a (nothing shipped)"
@@ -133,13 +141,51 @@ def _shipped(shipments: Sequence[Shipment], unit: str | None) -> Quantity | None
     return total
 
 
+def _sla(
+    incidents: Sequence[Incident],
+    complaints: Sequence[Complaint],
+    limits: DefaultDeadlinePolicy,
+    as_of: datetime,
+) -> tuple[int, list[str]]:
+    """Count the time-limited steps due by ``as_of`` and describe the late ones."""
+    steps: list[tuple[str, str, datetime, datetime | None]] = []
+    for inc in incidents:
+        if inc.detected_at is not None:
+            steps.append(
+                (inc.id, "report", inc.detected_at + limits.report_within, inc.reported_at)
+            )
+        for what, within in (("assess", limits.assess_within), ("contain", limits.contain_within)):
+            steps.append(
+                (inc.id, what, inc.reported_at + within[inc.severity], _first_at(inc.history, what))
+            )
+    for c in complaints:
+        for what, within in (
+            ("acknowledge", limits.acknowledge_within),
+            ("resolve", limits.resolve_within),
+        ):
+            steps.append(
+                (c.id, what, c.received_at + within[c.severity], _first_at(c.history, what))
+            )
+    checked = 0
+    late: list[str] = []
+    for case_id, what, due, done in steps:
+        if done is None and due >= as_of:
+            continue  # not done, but not due yet either
+        checked += 1
+        lateness = (done or as_of) - due
+        if lateness > timedelta(0):
+            state = "done" if done is not None else "still open"
+            late.append(f"{case_id} {what} late by {fmt_duration(lateness)} ({state})")
+    return checked, late
+
+
 def kpis(
     incidents: Iterable[Incident],
     complaints: Iterable[Complaint] = (),
     shipments: Iterable[Shipment] = (),
     *,
     unit: str | None = None,
-    overdue_ids: Iterable[str] | None = None,
+    limits: DefaultDeadlinePolicy | None = None,
     as_of: datetime | None = None,
 ) -> KPIs:
     """Compute the handling KPIs of ``incidents`` and ``complaints``.
@@ -152,11 +198,12 @@ def kpis(
         What was shipped in the period, for complaints per million units.
     unit
         The shipment unit to count (needed only when shipments use several units).
-    overdue_ids
-        Ids of open cases with a breached deadline (from ``qf.overdue(cases, now)`` or
-        ``qms.overdue()``); with it, ``sla_breach_rate`` is computed over the open cases.
+    limits
+        The time limits by severity for the SLA breach rate (default:
+        ``qf.DefaultDeadlinePolicy()``, the limits ``qf.overdue`` applies).
     as_of
-        When the SLA check was made (for the record).
+        When the SLA is judged (default now): a step not done by then counts as late
+        once its deadline has passed.
 
     Examples
     --------
@@ -167,22 +214,18 @@ def kpis(
     ...                  description="Soft biscuits")
     >>> c.history.append(qf.TransitionRecord(at=t + timedelta(hours=2), actor="desk",
     ...                  trigger="acknowledge", source="received", dest="acknowledged"))
-    >>> str(qf.kpis([], [c]).complaint_acknowledge.median)
-    '2:00:00'
+    >>> k = qf.kpis([], [c], as_of=t + timedelta(days=1))
+    >>> str(k.complaint_acknowledge.median), k.sla_breach_rate
+    ('2:00:00', 0.0)
 
     """
     incident_list = list(incidents)
     complaint_list = list(complaints)
     shipment_list = list(shipments)
+    when = as_of or datetime.now(timezone.utc)
     inc_items = [(i.reported_at, i.history) for i in incident_list]
     cmp_items = [(c.received_at, c.history) for c in complaint_list]
-    checked = breached = 0
-    if overdue_ids is not None:
-        late = set(overdue_ids)
-        open_ids = [i.id for i in incident_list if i.status.value not in ("closed", "cancelled")]
-        open_ids += [c.id for c in complaint_list if c.status.value not in ("closed", "rejected")]
-        checked = len(open_ids)
-        breached = sum(1 for i in open_ids if i in late)
+    checked, late = _sla(incident_list, complaint_list, limits or DefaultDeadlinePolicy(), when)
     shipped = _shipped(shipment_list, unit)
     per_million = (
         None
@@ -190,14 +233,15 @@ def kpis(
         else Decimal(len(complaint_list)) * 1_000_000 / shipped.amount
     )
     return KPIs(
-        as_of=as_of,
+        as_of=when,
         complaint_acknowledge=DurationStats.of(_durations(cmp_items, "acknowledge")),
         incident_assess=DurationStats.of(_durations(inc_items, "assess")),
         incident_contain=DurationStats.of(_durations(inc_items, "contain")),
         incident_close=DurationStats.of(_durations(inc_items, "close")),
         complaint_close=DurationStats.of(_durations(cmp_items, "close")),
         sla_checked=checked,
-        sla_breached=breached,
+        sla_breached=len(late),
+        sla_breaches=tuple(late),
         complaints=len(complaint_list),
         shipped=shipped,
         complaints_per_million=per_million,
