@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import email
 import email.policy
+import shutil
 import socket
+import ssl
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -162,7 +166,7 @@ def test_a_title_with_line_breaks_cannot_inject_mail_headers(relay: Relay) -> No
 
 def test_each_address_gets_the_mail_once(relay: Relay) -> None:
     notifier = qf.EmailNotifier(
-        relay.host, relay.port, sender="qms@mill.example", recipients=["QA@mill.example"]
+        relay.host, relay.port, sender="qms@mill.example", recipients=iter(["QA@mill.example"])
     )
 
     notifier.qualityflow_notify(metal_fragment_recall(recipients=["qa@mill.example"]))
@@ -247,6 +251,7 @@ def test_no_recipient_at_all_is_a_delivery_error_saying_how_to_fix_it(relay: Rel
     [
         ({"sender": "quality department"}, "not an e-mail address"),
         ({"sender": "qms@x.example", "recipients": "qa@x.example"}, "list of e-mail addresses"),
+        ({"sender": "qms@x.example", "recipients": iter(["QA lead"])}, "not e-mail addresses"),
         ({"sender": "qms@x.example", "recipients": ["QA lead"]}, "QA lead"),
         ({"sender": "qms@x.example", "starttls": True, "ssl": True}, "not both"),
         ({"sender": "qms@x.example", "password": PASSWORD}, "without a username"),
@@ -288,3 +293,106 @@ def test_settings_from_the_environment_reach_the_relay(
     assert mail.sender == "qms@tissue-mill.example"
     assert mail.recipients == ["shift-lead@tissue-mill.example", "qa@tissue-mill.example"]
     assert mail.message["Subject"].startswith("[qualityflow][major] Containment overdue")
+
+
+# --- TLS: STARTTLS (587) and SMTPS (465) with a certificate from the plant's own CA -------
+
+
+@dataclass
+class Certificate:
+    cert: Path
+    key: Path
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.cert, self.key)
+        return context
+
+    def client_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.cert))
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
+    """A self-signed certificate for 127.0.0.1, as a plant's internal CA would issue."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("the openssl command is not installed; it makes the test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "relay.pem", folder / "relay.key"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
+         "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return Certificate(cert, key)
+
+
+def test_starttls_login_and_delivery_with_the_plants_ca(certificate: Certificate) -> None:
+    controller, relay = _start(
+        Mailbox(),
+        tls_context=certificate.server_context(),
+        require_starttls=True,
+        authenticator=_authenticate,
+        auth_required=True,
+    )
+    try:
+        notifier = qf.EmailNotifier(
+            relay.host,
+            relay.port,
+            sender="qms@biscuits.example",
+            recipients=["qa@biscuits.example"],
+            username="qms",
+            password=PASSWORD,
+            starttls=True,
+            ssl_context=certificate.client_context(),
+        )
+        notifier.qualityflow_notify(metal_fragment_recall())
+    finally:
+        controller.stop()
+
+    [mail] = relay.mailbox.mails
+    assert mail.message["Subject"].startswith("[qualityflow][critical] Recall decided")
+
+
+def test_an_untrusted_certificate_is_refused_with_a_hint(certificate: Certificate) -> None:
+    controller, relay = _start(
+        Mailbox(), tls_context=certificate.server_context(), require_starttls=True
+    )
+    try:
+        notifier = qf.EmailNotifier(  # the system's CAs do not know the plant's CA
+            relay.host,
+            relay.port,
+            sender="qms@biscuits.example",
+            recipients=["qa@biscuits.example"],
+            starttls=True,
+        )
+        with pytest.raises(qf.DeliveryError, match=r"not trusted.*cafile"):
+            notifier.qualityflow_notify(metal_fragment_recall())
+    finally:
+        controller.stop()
+    assert relay.mailbox.mails == []
+
+
+def test_smtps_implicit_tls(certificate: Certificate) -> None:
+    port = free_port()
+    mailbox = Mailbox()
+    controller = Controller(
+        mailbox, hostname="127.0.0.1", port=port, ssl_context=certificate.server_context()
+    )
+    controller.start()
+    try:
+        qf.EmailNotifier(
+            "127.0.0.1",
+            port,
+            sender="qms@biscuits.example",
+            recipients=["qa@biscuits.example"],
+            ssl=True,
+            ssl_context=certificate.client_context(),
+        ).qualityflow_notify(metal_fragment_recall())
+    finally:
+        controller.stop()
+
+    assert len(mailbox.mails) == 1

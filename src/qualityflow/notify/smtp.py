@@ -58,6 +58,11 @@ class EmailNotifier:
         Connect over implicit TLS (SMTPS, port 465) instead.
     timeout
         Seconds to wait for the server.
+    ssl_context
+        The TLS settings for ``starttls`` and ``ssl``; default: the system's trusted
+        certificate authorities with host-name checking. Give
+        ``ssl.create_default_context(cafile="plant-ca.pem")`` for a mail server whose
+        certificate comes from the plant's own CA.
 
     Examples
     --------
@@ -86,6 +91,7 @@ class EmailNotifier:
         starttls: bool = False,
         ssl: bool = False,
         timeout: float = 10,
+        ssl_context: _ssl.SSLContext | None = None,
     ) -> None:
         if not host.strip():
             raise NotifierConfigError("EmailNotifier: host is empty; give the SMTP server name")
@@ -102,12 +108,14 @@ class EmailNotifier:
             )
         if password is not None and username is None:
             raise NotifierConfigError("EmailNotifier: a password was given without a username")
-        bad = [r for r in recipients if "@" not in r] if not isinstance(recipients, str) else []
-        if isinstance(recipients, str) or bad:
+        if isinstance(recipients, str):
             raise NotifierConfigError(
                 f"EmailNotifier: recipients must be a list of e-mail addresses, "
-                f"got {bad or recipients!r}"
+                f"got the string {recipients!r}; write [{recipients!r}]"
             )
+        recipients = list(recipients)
+        if bad := [r for r in recipients if "@" not in r]:
+            raise NotifierConfigError(f"EmailNotifier: recipients {bad!r} are not e-mail addresses")
         self.host = host.strip()
         self.port = int(port)
         self.sender = sender.strip()
@@ -116,6 +124,7 @@ class EmailNotifier:
         self._password = password
         self.starttls = starttls
         self.ssl = ssl
+        self.ssl_context = ssl_context
         self.timeout = float(timeout)
 
     def __repr__(self) -> str:
@@ -152,7 +161,6 @@ class EmailNotifier:
     @hookimpl
     def qualityflow_notify(self, notification: Notification) -> None:
         """Send ``notification`` by e-mail; raise :class:`DeliveryError` when that fails."""
-        msg = self.message(notification)
         to = _addresses([*self.recipients, *notification.recipients])
         if not to:
             raise self._fail(
@@ -161,7 +169,7 @@ class EmailNotifier:
                 "QUALITYFLOW_SMTP_TO, or e-mail addresses in the notification's recipients"
             )
         try:
-            self._send(msg, to)
+            self._send(self.message(notification), to)
         except smtplib.SMTPAuthenticationError as exc:
             raise self._fail(
                 f"login as {self.username!r} refused ({exc.smtp_code}); "
@@ -182,10 +190,15 @@ class EmailNotifier:
                 reason = "connection refused; is the SMTP server running on that host and port?"
             elif isinstance(exc, TimeoutError):
                 reason = f"no answer within {self.timeout:g} s"
+            elif isinstance(exc, _ssl.SSLCertVerificationError):
+                reason = (
+                    f"the server's TLS certificate is not trusted ({exc.verify_message}); "
+                    "for a plant CA give ssl_context=ssl.create_default_context(cafile=...)"
+                )
             raise self._fail(reason) from exc
 
     def _send(self, msg: EmailMessage, to: list[str]) -> None:
-        context = _ssl.create_default_context()
+        context = self.ssl_context or _ssl.create_default_context()
         smtp: smtplib.SMTP
         if self.ssl:
             smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
