@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from qualityflow.lifecycle import Deadline
 from qualityflow.models import Notification, TransitionRecord
 from qualityflow.plugins import hookspec
 
@@ -79,7 +80,7 @@ def qualityflow_extra_guards(lifecycle: Any, trigger: str, entity: Any) -> list[
 
 
 @hookspec(firstresult=True)
-def qualityflow_deadline_policy(entity: Any) -> list[Any] | None:
+def qualityflow_deadline_policy(entity: Any) -> list[Deadline] | None:
     """Give an open incident's or complaint's deadlines, replacing the defaults.
 
     Stops at the first non-``None`` result; return ``None`` to leave the entity to the

@@ -22,6 +22,7 @@ from typing import Any
 import pluggy
 
 from qualityflow.errors import QualityFlowError
+from qualityflow.lifecycle import Deadline
 from qualityflow.models import Notification, TransitionRecord
 from qualityflow.plugins import PROJECT_NAME, hookspecs
 
@@ -181,9 +182,9 @@ class Plugins:
                 reasons.extend(str(reason) for reason in result)
         return reasons
 
-    def deadline_policy(self, entity: Any) -> list[Any] | None:
+    def deadline_policy(self, entity: Any) -> list[Deadline] | None:
         """Return the first plugin's deadlines for ``entity``, or ``None`` for the defaults."""
-        result: list[Any] | None = self.pm.hook.qualityflow_deadline_policy(entity=entity)
+        result: list[Deadline] | None = self.pm.hook.qualityflow_deadline_policy(entity=entity)
         return None if result is None else list(result)
 
 

@@ -1,0 +1,704 @@
+"""``qf.QualityFlow``: the application facade over storage, plugins and the lifecycles.
+
+One object ties a plant's records together::
+
+    qms = qf.QualityFlow("sqlite:///plant.db")
+    qms.batches.add(flour_lot)
+    qms.incidents.fire("INC-14", "contain", actor="QA lead", containment=[...])
+
+Each service call that changes something runs in one storage transaction: the entity, the
+batch statuses it implies and the notifications it produces (the outbox) commit together
+or not at all. Notifications are then handed to every notifier, each separately, in the
+calling thread; a failure is recorded per notifier and retried by :meth:`deliver_pending`,
+never lost and never undoing the change.
+"""
+
+from __future__ import annotations
+
+import builtins
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timezone
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+from qualityflow.errors import GenealogyError, NotFoundError, TransitionError
+from qualityflow.genealogy import CommonCause, Genealogy, RecallImpact, Trace
+from qualityflow.lifecycle import (
+    COMPLAINT_LIFECYCLE,
+    INCIDENT_LIFECYCLE,
+    Deadline,
+    DefaultDeadlinePolicy,
+    Lifecycle,
+)
+from qualityflow.lifecycle import overdue as find_overdue
+from qualityflow.models import (
+    Batch,
+    BatchStatus,
+    Complaint,
+    ComplaintStatus,
+    ContainmentKind,
+    Incident,
+    IncidentStatus,
+    Inspection,
+    Notification,
+    Quantity,
+    Shipment,
+    Supplier,
+    SupplierStatus,
+    TransitionRecord,
+)
+from qualityflow.notify import builtin_notifiers
+from qualityflow.plugins.manager import Plugins, make_plugins
+from qualityflow.prevention import LinkOverride, decide, link_blockers, status_change_notification
+from qualityflow.storage import Delivery, Edge, Entity, OutboxEntry, Storage, open_storage
+from qualityflow.storage import builtin as builtin_storage
+
+__all__ = [
+    "CONTAINMENT_STATUS",
+    "LifecycleRepository",
+    "QualityFlow",
+    "Repository",
+    "ShipmentRepository",
+    "SupplierRepository",
+]
+
+log = logging.getLogger(__name__)
+
+E = TypeVar("E", bound=Entity)
+L = TypeVar("L", bound=Incident | Complaint)
+
+CONTAINMENT_STATUS: dict[ContainmentKind, BatchStatus] = {
+    ContainmentKind.QUARANTINE: BatchStatus.QUARANTINED,
+    ContainmentKind.HOLD: BatchStatus.ON_HOLD,
+    ContainmentKind.STOP_SHIPMENT: BatchStatus.ON_HOLD,
+    ContainmentKind.SCRAP: BatchStatus.SCRAPPED,
+    ContainmentKind.RECALL: BatchStatus.RECALLED,
+}
+"""The batch status each containment action sets (a recall decision sets ``recalled``)."""
+
+# A containment never relaxes a batch: the stricter status wins.
+_STRICTNESS = {
+    BatchStatus.RELEASED: 0,
+    BatchStatus.ON_HOLD: 1,
+    BatchStatus.QUARANTINED: 2,
+    BatchStatus.RECALLED: 3,
+    BatchStatus.SCRAPPED: 4,
+}
+_PUSHED_DOWN = ("status", "ids")
+
+
+def _value(value: object) -> object:
+    return getattr(value, "value", value)
+
+
+class Repository(Generic[E]):
+    """Add, get, list and save one kind of record (``qms.batches``, ``qms.suppliers``...).
+
+    Every method is one storage transaction. ``list(**filters)`` filters on ``status``
+    (one value or several) and ``ids`` in the database, and on any other field by
+    equality (``qms.batches.list(supplier_id="SUP-MILL")``).
+    """
+
+    def __init__(self, service: QualityFlow, kind: str, model: type[E]) -> None:
+        self._service = service
+        self.kind = kind
+        self.model: type[E] = model
+
+    @property
+    def _storage(self) -> Storage:
+        return self._service.storage
+
+    def _typed(self, entity: object) -> E:
+        if not isinstance(entity, self.model):  # pragma: no cover - storage returns the kind
+            raise TypeError(f"expected a {self.model.__name__}, got {type(entity).__name__}")
+        return entity
+
+    def add(self, entity: E) -> E:
+        """Store a new record; returns the stored copy (version 1)."""
+        self._check_type(entity)
+        return self._typed(self._storage.add(entity))
+
+    def get(self, id: str) -> E:
+        """Load a record by id, or raise :class:`qualityflow.NotFoundError`."""
+        return self._typed(self._storage.get(self.kind, id))
+
+    def list(self, **filters: Any) -> builtins.list[E]:
+        """List records ordered by id, filtered by field values.
+
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> _ = qms.suppliers.add(qf.Supplier(id="SUP-MILL", name="Northfield Mill"))
+        >>> [s.id for s in qms.suppliers.list(status="approved")]
+        ['SUP-MILL']
+        """
+        fields = self.model.model_fields
+        unknown = sorted(k for k in filters if k not in fields and k not in _PUSHED_DOWN)
+        if unknown:
+            raise TypeError(
+                f"{self.kind} records cannot be filtered by {', '.join(unknown)}: use status, "
+                f"ids or one of the fields {', '.join(sorted(fields))}"
+            )
+        status = filters.pop("status", None)
+        if status is not None and not isinstance(status, str):
+            status = [str(_value(s)) for s in status]
+        elif status is not None:
+            status = str(_value(status))
+        ids = filters.pop("ids", None)
+        found = self._storage.list(self.kind, status=status, ids=ids)
+        wanted = {name: _value(value) for name, value in filters.items()}
+        return [
+            self._typed(e)
+            for e in found
+            if all(_value(getattr(e, name)) == value for name, value in wanted.items())
+        ]
+
+    def save(self, entity: E) -> E:
+        """Store a changed record if nobody changed it since it was loaded.
+
+        Raises :class:`qualityflow.ConcurrencyError` (writing nothing) when the stored
+        version is newer: reload, apply the change again, save.
+        """
+        self._check_type(entity)
+        return self._typed(self._storage.save(entity))
+
+    def _check_type(self, entity: object) -> None:
+        if not isinstance(entity, self.model):
+            raise TypeError(
+                f"qms.{self.kind}... stores {self.model.__name__} records, "
+                f"not {type(entity).__name__}"
+            )
+
+
+class ShipmentRepository(Repository[Shipment]):
+    """Shipments: adding one also records the batch -> shipment genealogy edge."""
+
+    def add(self, entity: Shipment) -> Shipment:
+        """Store a shipment of a released batch on file, and link it to that batch."""
+        self._check_type(entity)
+        with self._storage.transaction():
+            try:
+                batch = self._storage.get("batch", entity.batch_id)
+            except NotFoundError:
+                raise GenealogyError(
+                    f"shipment {entity.id!r}: batch {entity.batch_id!r} is not on file; add "
+                    "the batch first"
+                ) from None
+            assert isinstance(batch, Batch)
+            if batch.status is not BatchStatus.RELEASED:
+                raise GenealogyError(
+                    f"shipment {entity.id!r}: batch {batch.id!r} is {batch.status.value} and "
+                    "may not be shipped; release it first"
+                )
+            stored = self._typed(self._storage.add(entity))
+            self._storage.add_edge(Edge(entity.batch_id, entity.id, entity.quantity, "ship"))
+        return stored
+
+
+class SupplierRepository(Repository[Supplier]):
+    """Suppliers; status changes are recorded decisions (:meth:`decide`)."""
+
+    def decide(
+        self,
+        id: str,
+        status: SupplierStatus | str,
+        *,
+        actor: str,
+        reason: str,
+        evidence: str = "",
+        at: datetime | None = None,
+    ) -> Supplier:
+        """Change a supplier's status by a recorded decision and notify ``supplier_status``.
+
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> _ = qms.suppliers.add(qf.Supplier(id="SUP-MILL", name="Northfield Mill"))
+        >>> qms.suppliers.decide("SUP-MILL", "suspended", actor="QA manager",
+        ...                      reason="mould in two flour lots").status.value
+        'suspended'
+        """
+        service = self._service
+        with self._storage.transaction():
+            supplier = self.get(id)
+            decision = decide(
+                supplier, status, actor=actor, reason=reason, evidence=evidence, at=at
+            )
+            saved = self.save(supplier)
+            notice = status_change_notification(saved, decision).model_copy(
+                update={"id": f"supplier_status:{id}:{len(saved.decisions)}"}
+            )
+            entry = self._storage.enqueue(notice)
+        service._deliver_new([(entry, notice)])
+        return saved
+
+
+class LifecycleRepository(Repository[L]):
+    """Incidents or complaints: records that change state only through :meth:`fire`."""
+
+    def __init__(
+        self, service: QualityFlow, kind: str, model: type[L], lifecycle: Lifecycle
+    ) -> None:
+        super().__init__(service, kind, model)
+        self.lifecycle = lifecycle
+
+    def save(self, entity: L) -> L:
+        """Store changed fields; the status and history change only through :meth:`fire`."""
+        self._check_type(entity)
+        with self._storage.transaction():
+            stored = self.get(entity.id)
+            if stored.version != entity.version:
+                return self._typed(self._storage.save(entity))  # raises ConcurrencyError
+            if stored.status != entity.status or stored.history != entity.history:
+                raise TransitionError(
+                    "save",
+                    str(_value(stored.status)),
+                    [
+                        f"{self.kind} {entity.id!r}: status and history change only through "
+                        f"qms.{self.kind}s.fire(id, trigger, ...), which records who did it"
+                    ],
+                )
+            return self._typed(self._storage.save(entity))
+
+    def fire(
+        self,
+        id: str,
+        trigger: str,
+        *,
+        actor: str,
+        at: datetime | None = None,
+        note: str = "",
+        **data: Any,
+    ) -> L:
+        """Load, transition, save and queue notifications in one transaction, then deliver.
+
+        ``data`` sets entity fields with the transition (e.g. ``assessment=...`` with
+        ``assess``). The plugins' ``qualityflow_extra_guards`` reasons join the built-in
+        guards'. Containment actions and a recall decision set the named batches'
+        statuses in the same transaction. Returns the saved entity.
+
+        Raises
+        ------
+        TransitionError
+            The trigger is refused; nothing was changed.
+        ConcurrencyError
+            Someone saved the record in between; nothing was changed, retry.
+
+        Examples
+        --------
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> _ = qms.complaints.add(qf.Complaint(
+        ...     id="CMP-7", customer_id="CUST-1", channel="phone",
+        ...     received_at="2026-03-02T09:00:00+00:00", description="soft biscuits"))
+        >>> contact = qf.Contact(at="2026-03-02T10:00:00+00:00", direction="outbound",
+        ...                      channel="phone", message="We are on it", by="Service desk")
+        >>> qms.complaints.fire("CMP-7", "acknowledge", actor="Service desk",
+        ...                     contacts=[contact]).status.value
+        'acknowledged'
+
+        """
+        service = self._service
+        storage = self._storage
+        with storage.transaction():
+            entity = self.get(id)
+            before_actions = {(a.batch_id, a.action) for a in getattr(entity, "containment", [])}
+            before_recall = getattr(entity, "recall", None)
+            record = self.lifecycle.fire(
+                entity,
+                trigger,
+                actor=actor,
+                at=at,
+                note=note,
+                extra_guards=service.plugins.extra_guards,
+                **data,
+            )
+            if isinstance(entity, Incident):
+                service._contain(entity, trigger, record, before_actions, before_recall)
+            saved = self._typed(storage.save(entity))
+            notices = [service._transition_notice(self.kind, saved, record)]
+            if (
+                isinstance(saved, Incident)
+                and saved.recall is not None
+                and saved.recall != before_recall
+            ):
+                notices.append(service._recall_notice(saved, record))
+            queued = [(storage.enqueue(n), n) for n in notices]
+        service._deliver_new(queued)
+        service.plugins.transitioned(saved, record)
+        return saved
+
+
+class QualityFlow:
+    """The quality-management service: repositories, genealogy and notifications.
+
+    Parameters
+    ----------
+    url:
+        Where records live: ``memory://`` (default), ``sqlite:///plant.db``,
+        ``postgresql://...``, ``mysql://...`` or a plugin's scheme.
+    plugins:
+        Plugin objects or modules with ``@qf.hookimpl`` functions, registered after the
+        built-ins and the installed entry points.
+    settings:
+        Notifier settings (see :data:`qualityflow.notify.SETTINGS`); default: the
+        environment.
+    load_entry_points:
+        Load the installed ``qualityflow`` entry points (on by default).
+
+    Examples
+    --------
+    >>> import qualityflow as qf
+    >>> with qf.QualityFlow() as qms:
+    ...     lot = qms.batches.add(qf.Batch(id="FLOUR-0412", kind="raw_material",
+    ...         product="wheat flour", quantity=qf.Quantity(amount=1000, unit="kg")))
+    ...     qms.batches.get("FLOUR-0412").version
+    1
+
+    """
+
+    def __init__(
+        self,
+        url: str = "memory://",
+        plugins: Iterable[object] = (),
+        *,
+        settings: Mapping[str, str] | None = None,
+        load_entry_points: bool = True,
+    ) -> None:
+        self.plugins: Plugins = make_plugins(
+            plugins,
+            builtins=[builtin_storage, *builtin_notifiers(settings)],
+            load_entry_points=load_entry_points,
+        )
+        self.storage: Storage = open_storage(url, self.plugins.storage_factories())
+        self.suppliers = SupplierRepository(self, "supplier", Supplier)
+        self.batches: Repository[Batch] = Repository(self, "batch", Batch)
+        self.shipments = ShipmentRepository(self, "shipment", Shipment)
+        self.inspections: Repository[Inspection] = Repository(self, "inspection", Inspection)
+        self.incidents: LifecycleRepository[Incident] = LifecycleRepository(
+            self, "incident", Incident, INCIDENT_LIFECYCLE
+        )
+        self.complaints: LifecycleRepository[Complaint] = LifecycleRepository(
+            self, "complaint", Complaint, COMPLAINT_LIFECYCLE
+        )
+
+    def __repr__(self) -> str:
+        return f"QualityFlow({self.storage.url!r})"
+
+    # -- lifetime ----------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the storage's connections."""
+        self.storage.close()
+
+    def __enter__(self) -> QualityFlow:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- genealogy ---------------------------------------------------------------------
+
+    def link(
+        self,
+        input_id: str,
+        output_id: str,
+        quantity: Quantity | None = None,
+        *,
+        override: LinkOverride | None = None,
+    ) -> None:
+        """Record that lot ``input_id`` was consumed into batch ``output_id``.
+
+        A lot that is on hold, quarantined, recalled or scrapped, or whose supplier is
+        suspended or disqualified, is refused with a :class:`qualityflow.GenealogyError`
+        naming the supplier and its status; an ``override`` with reason and approver lifts
+        the supplier block and is stored with the link. Unknown ids, a self-link and a
+        link that would close a cycle are refused too; nothing is written.
+
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> kg = lambda n: qf.Quantity(amount=n, unit="kg")
+        >>> _ = qms.batches.add(qf.Batch(id="SUGAR-1", kind="raw_material", product="sugar",
+        ...                              quantity=kg(100)))
+        >>> _ = qms.batches.add(qf.Batch(id="MIX-9", kind="intermediate", product="dough",
+        ...                              quantity=kg(300)))
+        >>> qms.link("SUGAR-1", "MIX-9", kg(40))
+        >>> sorted(qms.trace_forward("SUGAR-1").ids)
+        ['MIX-9']
+        """
+        storage = self.storage
+        with storage.transaction():
+            lot = self._batch_for_link(input_id, input_id, output_id)
+            self._batch_for_link(output_id, input_id, output_id)
+            supplier: Supplier | None = None
+            if lot.supplier_id:
+                try:
+                    found = storage.get("supplier", lot.supplier_id)
+                    supplier = found if isinstance(found, Supplier) else None
+                except NotFoundError:
+                    supplier = None
+            blockers = link_blockers(lot, supplier, override)
+            if blockers:
+                raise GenealogyError(
+                    f"cannot link {input_id!r} into {output_id!r}: " + "; ".join(blockers)
+                )
+            if input_id == output_id or input_id in storage.reach([output_id], "forward"):
+                raise GenealogyError(
+                    f"cannot link {input_id!r} into {output_id!r}: {output_id!r} already "
+                    f"goes into {input_id!r}, so the link would make a cycle"
+                )
+            storage.add_edge(
+                Edge(
+                    input_id,
+                    output_id,
+                    quantity,
+                    "link",
+                    None if override is None else override.model_dump(mode="json"),
+                )
+            )
+
+    def _batch_for_link(self, id: str, input_id: str, output_id: str) -> Batch:
+        try:
+            found = self.storage.get("batch", id)
+        except NotFoundError:
+            raise GenealogyError(
+                f"cannot link {input_id!r} into {output_id!r}: batch {id!r} is not on file; "
+                "add it first"
+            ) from None
+        assert isinstance(found, Batch)
+        return found
+
+    @property
+    def genealogy(self) -> Genealogy:
+        """The whole stored genealogy as a :class:`qualityflow.Genealogy` (loads it all).
+
+        For one lot's trace use :meth:`trace_forward` / :meth:`trace_backward`, which
+        load only what the lot reaches.
+        """
+        return self._genealogy_of(None)
+
+    def _genealogy_of(self, nodes: set[str] | None) -> Genealogy:
+        storage = self.storage
+        ids = None if nodes is None else sorted(nodes)
+        batches = [b for b in storage.list("batch", ids=ids) if isinstance(b, Batch)]
+        shipments = [s for s in storage.list("shipment", ids=ids) if isinstance(s, Shipment)]
+        links = [
+            (e.input_id, e.output_id, e.quantity)
+            for e in storage.edges(among=nodes)
+            if e.kind == "link"
+        ]
+        return Genealogy.build(batches, links, shipments)
+
+    def trace_forward(self, *ids: str) -> Trace:
+        """Everything downstream of ``ids``, loading only what they reach.
+
+        The storage answers which ids are reached (a recursive SQL query on the SQL
+        backends), and only those records are loaded into a :class:`~qualityflow.Genealogy`.
+        """
+        nodes = self.storage.reach(ids, "forward")
+        return self._genealogy_of(nodes).trace_forward(*ids)
+
+    def trace_backward(self, *ids: str) -> Trace:
+        """Everything upstream of ``ids``, loading only what they reach."""
+        nodes = self.storage.reach(ids, "backward")
+        return self._genealogy_of(nodes).trace_backward(*ids)
+
+    def recall_impact(self, *suspect_ids: str) -> RecallImpact:
+        """Find the batches, shipments, customers and quantities a recall of the suspects hits."""
+        nodes = self.storage.reach(suspect_ids, "forward")
+        return self._genealogy_of(nodes).recall_impact(*suspect_ids)
+
+    def common_causes(self, *batch_ids: str, top: int = 10) -> list[CommonCause]:
+        """Upstream lots, suppliers and lines shared by the given batches, best first.
+
+        Ranking by specificity needs every lot's downstream, so this loads the whole
+        genealogy.
+        """
+        return self.genealogy.common_causes(*batch_ids, top=top)
+
+    # -- containment -------------------------------------------------------------------
+
+    def _contain(
+        self,
+        incident: Incident,
+        trigger: str,
+        record: TransitionRecord,
+        before_actions: set[tuple[str, ContainmentKind]],
+        before_recall: object,
+    ) -> None:
+        targets: dict[str, BatchStatus] = {}
+
+        def demand(batch_id: str, status: BatchStatus) -> None:
+            current = targets.get(batch_id)
+            if current is None or _STRICTNESS[status] > _STRICTNESS[current]:
+                targets[batch_id] = status
+
+        for action in incident.containment:
+            if trigger == "contain" or (action.batch_id, action.action) not in before_actions:
+                demand(action.batch_id, CONTAINMENT_STATUS[action.action])
+        if incident.recall is not None and (
+            trigger == "contain" or incident.recall != before_recall
+        ):
+            for batch_id in incident.recall.batch_ids:
+                demand(batch_id, BatchStatus.RECALLED)
+        if not targets:
+            return
+        batches = {b.id: b for b in self.batches.list(ids=targets)}
+        missing = sorted(set(targets) - set(batches))
+        if missing:
+            raise TransitionError(
+                trigger,
+                record.source,
+                [
+                    f"containment names batch(es) {', '.join(missing)}, which are not on "
+                    "file: add them (qms.batches.add) so their status can be set"
+                ],
+            )
+        for batch_id, status in sorted(targets.items()):
+            batch = batches[batch_id]
+            if _STRICTNESS[status] > _STRICTNESS[batch.status]:
+                batch.status = status
+                self.batches.save(batch)
+
+    # -- notifications -----------------------------------------------------------------
+
+    def _transition_notice(
+        self, kind: str, entity: Incident | Complaint, record: TransitionRecord
+    ) -> Notification:
+        title = (
+            f"{kind.capitalize()} {entity.id}: {record.source} -> {record.dest} ({record.trigger})"
+        )
+        body = f"{record.trigger} by {record.actor} at {record.at.isoformat()}"
+        if record.note:
+            body += f"\n{record.note}"
+        return Notification(
+            kind="transition",
+            subject_kind=kind,
+            subject_id=entity.id,
+            title=title,
+            body=body,
+            severity=entity.severity,
+            at=record.at,
+            id=f"transition:{kind}:{entity.id}:{len(entity.history)}",
+        )
+
+    def _recall_notice(self, incident: Incident, record: TransitionRecord) -> Notification:
+        recall = incident.recall
+        assert recall is not None
+        body = f"Reason: {recall.reason}\nBatches: {', '.join(recall.batch_ids)}"
+        if recall.customer_ids:
+            body += f"\nCustomers: {', '.join(recall.customer_ids)}"
+        return Notification(
+            kind="recall",
+            subject_kind="incident",
+            subject_id=incident.id,
+            title=f"Recall decided for incident {incident.id}: {', '.join(recall.batch_ids)}",
+            body=body,
+            severity=incident.severity,
+            at=record.at,
+            id=f"recall:{incident.id}:{len(incident.history)}",
+        )
+
+    def _deliver_new(self, queued: Sequence[tuple[int | None, Notification]]) -> None:
+        entries = [OutboxEntry(id=i, notification=n) for i, n in queued if i is not None]
+        self._deliver(entries)
+
+    def _deliver(self, entries: Iterable[OutboxEntry]) -> list[OutboxEntry]:
+        notifier_names = [name for name, _ in self.plugins.notifiers()]
+        still_pending: list[OutboxEntry] = []
+        for entry in entries:
+            due = [n for n in notifier_names if not entry.deliveries.get(n, _NOT_YET).ok]
+            deliveries = dict(entry.deliveries)
+            for result in self.plugins.notify(entry.notification, only=due):
+                previous = deliveries.get(result.notifier)
+                attempts = 1 if previous is None else previous.attempts + 1
+                deliveries[result.notifier] = Delivery(result.ok, attempts, result.error)
+            delivered = all(deliveries.get(n, _NOT_YET).ok for n in notifier_names)
+            try:
+                self.storage.update_delivery(entry.id, deliveries, delivered=delivered)
+            except Exception:
+                # The change has committed; a failure to record the delivery only means
+                # it is tried again by deliver_pending().
+                log.exception("could not record the delivery of outbox entry %s", entry.id)
+            entry.deliveries, entry.delivered = deliveries, delivered
+            if not delivered:
+                still_pending.append(entry)
+        return still_pending
+
+    def deliver_pending(self) -> list[OutboxEntry]:
+        """Retry every undelivered notification; return those still undelivered.
+
+        Each notifier that has not yet taken an entry is tried again; those that have are
+        not called twice.
+        """
+        return self._deliver(self.storage.outbox())
+
+    # -- deadlines ---------------------------------------------------------------------
+
+    def overdue(self, now: datetime | None = None) -> list[Deadline]:
+        """List the open incidents' and complaints' breached deadlines at ``now``.
+
+        Deadlines come from the ``qualityflow_deadline_policy`` hook, else
+        :class:`qualityflow.DefaultDeadlinePolicy`. Each breached deadline is notified
+        (``overdue``) once, however often this is called.
+
+        >>> import qualityflow as qf
+        >>> from datetime import datetime, timedelta, timezone
+        >>> t0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+        >>> qms = qf.QualityFlow()
+        >>> _ = qms.incidents.add(qf.Incident(id="INC-3", title="Loose eyes on teddy bears",
+        ...                                   severity="major", reported_at=t0))
+        >>> [d.what for d in qms.overdue(t0 + timedelta(hours=30))]
+        ['assess']
+        """
+        when = now or datetime.now(timezone.utc)
+        entities: list[Incident | Complaint] = [
+            *self.incidents.list(status=_OPEN_INCIDENT),
+            *self.complaints.list(status=_OPEN_COMPLAINT),
+        ]
+        breaches = find_overdue(entities, when, policy=_HookPolicy(self.plugins))
+        queued: list[tuple[int | None, Notification]] = []
+        with self.storage.transaction():
+            for breach in breaches:
+                notice = _overdue_notice(breach, when)
+                queued.append((self.storage.enqueue(notice), notice))
+        self._deliver_new(queued)
+        return breaches
+
+
+class _HookPolicy:
+    """Deadlines from the ``qualityflow_deadline_policy`` hook, else the defaults."""
+
+    def __init__(self, plugins: Plugins) -> None:
+        self._plugins = plugins
+        self._default = DefaultDeadlinePolicy()
+
+    def deadlines(self, entity: Incident | Complaint) -> list[Deadline]:
+        chosen = self._plugins.deadline_policy(entity)
+        return self._default.deadlines(entity) if chosen is None else chosen
+
+
+_OPEN_INCIDENT = [s.value for s in IncidentStatus if s.value not in ("closed", "cancelled")]
+_OPEN_COMPLAINT = [s.value for s in ComplaintStatus if s.value not in ("closed", "rejected")]
+
+
+def _overdue_notice(deadline: Deadline, now: datetime) -> Notification:
+    kind = deadline.subject_kind
+    due = deadline.due.isoformat()
+    return Notification(
+        kind="overdue",
+        subject_kind=kind,
+        subject_id=deadline.subject_id,
+        title=f"{kind.capitalize()} {deadline.subject_id}: {deadline.what} overdue (due {due})",
+        body=str(deadline),
+        severity=deadline.severity,
+        at=now,
+        id=f"overdue:{kind}:{deadline.subject_id}:{deadline.what}:{due}",
+    )
+
+
+_NOT_YET = Delivery(ok=False, attempts=0)
