@@ -416,3 +416,37 @@ def test_a_drill_that_takes_longer_than_the_bound_fails() -> None:
 def test_a_drill_on_an_unknown_lot_raises_the_genealogys_error() -> None:
     with pytest.raises(qf.GenealogyError, match="FLOUR-9999"):
         qf.mock_recall(_biscuit_plant(), "FLOUR-9999")
+
+
+def test_the_supplier_scorecard_flags_the_film_supplier_for_a_decision() -> None:
+    from qualityflow.demo import plant
+
+    p = plant()
+    genealogy = qf.Genealogy.build(p.batches, p.links, p.shipments)
+    incident = qf.Incident(
+        id="INC-5",
+        title="Metal fragment in butter biscuits",
+        severity="critical",
+        reported_at=T0,
+        batch_ids=["BISC-0302"],
+    )
+    unused = qf.Supplier(id="SUP-SALT", name="Coastal Salt Works")
+    card = qf.supplier_scorecard(
+        [*p.suppliers, unused],
+        period="2026-03",
+        inspections=p.inspections,
+        incidents=[incident],
+        genealogy=genealogy,
+    )
+    # Every supplier fed BISC-0302, so each loses 50 incident points; no complaint (100);
+    # the film lot was accepted only under concession (quality 50). Weights 50/20/10.
+    assert card.row("SUP-PACK").total == pytest.approx((50 * 50 + 50 * 20 + 100 * 10) / 80)
+    assert card.row("SUP-MILL").total == pytest.approx((100 * 50 + 50 * 20 + 100 * 10) / 80)
+    assert [r.supplier.id for r in card.rows][-2:] == ["SUP-PACK", "SUP-SALT"]
+    assert card.row("SUP-PACK").recommended is qf.SupplierStatus.SUSPENDED
+    assert card.row("SUP-PACK").needs_decision
+    assert not card.row("SUP-MILL").needs_decision
+    assert card.row("SUP-SALT").total is None and "not scored" in card.row("SUP-SALT").note
+    md = card.to_markdown()
+    assert "Status decisions to review: SUP-PACK." in md
+    assert card.to_svg().count('class="bar"') == 4

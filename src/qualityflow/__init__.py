@@ -253,10 +253,12 @@ from qualityflow.reports import (
     EightDReport,
     KPIs,
     Pareto,
+    Scorecard,
     eight_d,
     kpis,
     mock_recall,
     pareto,
+    supplier_scorecard,
 )
 
 __all__ += [
@@ -264,8 +266,10 @@ __all__ += [
     "EightDReport",
     "KPIs",
     "Pareto",
+    "Scorecard",
     "eight_d",
     "kpis",
     "mock_recall",
     "pareto",
+    "supplier_scorecard",
 ]

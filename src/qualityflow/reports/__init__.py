@@ -1,4 +1,4 @@
-"""Reports for people: the 8D report, KPIs, Pareto charts and the mock-recall drill.
+"""Reports for people: the 8D report, KPIs, Pareto charts, supplier scorecard, recall drill.
 
 Every report renders as Markdown and as a self-contained HTML page (inline CSS and SVG, no
 scripts, no network), so it can be mailed, archived or printed as it is.
@@ -10,6 +10,7 @@ from qualityflow.reports.drill import FSMA204_BOUND, DrillReport, mock_recall
 from qualityflow.reports.eight_d import DISCIPLINES, Discipline, EightDReport, eight_d
 from qualityflow.reports.kpis import DurationStats, KPIs, kpis
 from qualityflow.reports.pareto import PARETO_DIMENSIONS, Pareto, ParetoRow, pareto
+from qualityflow.reports.scorecard import Scorecard, ScorecardRow, supplier_scorecard
 
 __all__ = [
     "DISCIPLINES",
@@ -22,8 +23,11 @@ __all__ = [
     "KPIs",
     "Pareto",
     "ParetoRow",
+    "Scorecard",
+    "ScorecardRow",
     "eight_d",
     "kpis",
     "mock_recall",
     "pareto",
+    "supplier_scorecard",
 ]

@@ -1,0 +1,196 @@
+"""The supplier scorecard: every supplier's evaluation for a period, side by side.
+
+The scores come from :func:`qualityflow.score_supplier` (incoming-inspection pass rate,
+incidents and complaints traced back to the supplier's lots, deliveries on time); the
+report ranks suppliers by weighted total and shows the status the supplier policy
+recommends next to the current one, so the approved-supplier list can be reviewed at a
+glance. A human still decides (``qms.suppliers.decide``).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from qualityflow.models import (
+    Batch,
+    Complaint,
+    Incident,
+    Inspection,
+    Supplier,
+    SupplierEvaluation,
+    SupplierStatus,
+)
+from qualityflow.prevention import (
+    DefaultSupplierPolicy,
+    SupplierPolicy,
+    TracesBackward,
+    score_supplier,
+)
+from qualityflow.reports._doc import Table, blocks_to_html, blocks_to_markdown
+from qualityflow.reports._html import page
+from qualityflow.reports._svg import bar_chart_svg
+
+__all__ = ["Scorecard", "ScorecardRow", "supplier_scorecard"]
+
+
+@dataclass(frozen=True)
+class ScorecardRow:
+    """One supplier's line: its evaluation (``None`` when there was nothing to score)."""
+
+    supplier: Supplier
+    evaluation: SupplierEvaluation | None
+    recommended: SupplierStatus | None
+    note: str = ""
+
+    @property
+    def total(self) -> float | None:
+        """The weighted total 0-100, or ``None`` when not scored."""
+        return None if self.evaluation is None else float(self.evaluation.weighted_total)
+
+    @property
+    def needs_decision(self) -> bool:
+        """True when the policy recommends a status other than the current one."""
+        return self.recommended is not None and self.recommended is not self.supplier.status
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """Suppliers ranked by weighted total for one period, unscored ones last."""
+
+    period: str
+    rows: tuple[ScorecardRow, ...]
+
+    @property
+    def criteria(self) -> list[str]:
+        """The criteria scored for at least one supplier, in first-seen order."""
+        seen: dict[str, None] = {}
+        for row in self.rows:
+            if row.evaluation is not None:
+                seen.update(dict.fromkeys(row.evaluation.scores))
+        return list(seen)
+
+    def row(self, supplier_id: str) -> ScorecardRow:
+        """Return the row of ``supplier_id``."""
+        for row in self.rows:
+            if row.supplier.id == supplier_id:
+                return row
+        raise KeyError(f"supplier {supplier_id!r} is not on the scorecard")
+
+    def _table(self) -> Table:
+        criteria = self.criteria
+        rows = []
+        for r in self.rows:
+            scores = r.evaluation.scores if r.evaluation else {}
+            rows.append(
+                (
+                    r.supplier.id,
+                    r.supplier.name,
+                    *(f"{scores[c]:.0f}" if c in scores else "" for c in criteria),
+                    "" if r.total is None else f"{r.total:.1f}",
+                    r.supplier.status,
+                    (r.recommended.value + (" (decide)" if r.needs_decision else ""))
+                    if r.recommended
+                    else r.note,
+                )
+            )
+        return Table.of(("supplier", "name", *criteria, "total", "status", "recommended"), rows)
+
+    def to_markdown(self) -> str:
+        """Render the scorecard as a Markdown table."""
+        title = f"## Supplier scorecard {self.period}"
+        if not self.rows:
+            return f"{title}\n\nNo suppliers.\n"
+        decide = [r.supplier.id for r in self.rows if r.needs_decision]
+        tail = (
+            f"\n\nStatus decisions to review: {', '.join(decide)}."
+            if decide
+            else "\n\nNo status change recommended."
+        )
+        return f"{title}\n\n{blocks_to_markdown([self._table()])}{tail}\n"
+
+    def to_svg(self) -> str:
+        """Draw the weighted totals as a bar chart, best supplier first."""
+        scored = [r for r in self.rows if r.total is not None]
+        return bar_chart_svg(
+            [r.supplier.id for r in scored],
+            [round(r.total or 0.0, 1) for r in scored],
+            title=f"Supplier scores {self.period} (0-100)",
+            svg_id="scorecard",
+        )
+
+    def to_html(self) -> str:
+        """Render a self-contained HTML page with the chart and the table."""
+        body = (
+            f"<h1>Supplier scorecard {html.escape(self.period)}</h1>"
+            f"<figure>{self.to_svg()}</figure>{blocks_to_html([self._table()])}"
+        )
+        return page(f"Supplier scorecard {self.period}", body)
+
+
+def supplier_scorecard(
+    suppliers: Iterable[Supplier],
+    *,
+    period: str,
+    inspections: Iterable[Inspection],
+    incidents: Iterable[Incident] = (),
+    complaints: Iterable[Complaint] = (),
+    genealogy: TracesBackward | None = None,
+    lots: Iterable[Batch] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    policy: SupplierPolicy | None = None,
+    at: datetime | None = None,
+) -> Scorecard:
+    """Score every supplier for ``period`` and rank them.
+
+    The arguments are those of :func:`qualityflow.score_supplier`, applied to each
+    supplier; ``policy`` recommends a status from each evaluation (default
+    ``DefaultSupplierPolicy``). A supplier with nothing to score in the period (no
+    inspected lot) is listed last with the reason.
+
+    Examples
+    --------
+    >>> import qualityflow as qf
+    >>> mill = qf.Supplier(id="SUP-MILL", name="Northfield Mill")
+    >>> dairy = qf.Supplier(id="SUP-DAIRY", name="Valley Dairy")
+    >>> lots = [qf.Batch(id=f"FLOUR-{i}", kind="raw_material", product="flour",
+    ...         quantity=qf.Quantity(amount=1000, unit="kg"), supplier_id="SUP-MILL")
+    ...         for i in range(4)]
+    >>> checks = [qf.Inspection(id=f"IQC-{i}", batch_id=f"FLOUR-{i}", stage="incoming",
+    ...           result="fail" if i == 0 else "pass") for i in range(4)]
+    >>> card = qf.supplier_scorecard([mill, dairy], period="2026-03", inspections=checks,
+    ...                              lots=lots)
+    >>> [(r.supplier.id, r.total) for r in card.rows]
+    [('SUP-MILL', 84.375), ('SUP-DAIRY', None)]
+
+    """
+    chosen = policy or DefaultSupplierPolicy()
+    inspection_list = list(inspections)
+    incident_list = list(incidents)
+    complaint_list = list(complaints)
+    lot_list = None if lots is None else list(lots)
+    scored: list[ScorecardRow] = []
+    unscored: list[ScorecardRow] = []
+    for supplier in suppliers:
+        try:
+            evaluation = score_supplier(
+                supplier,
+                period=period,
+                inspections=inspection_list,
+                incidents=incident_list,
+                complaints=complaint_list,
+                genealogy=genealogy,
+                lots=lot_list,
+                start=start,
+                end=end,
+                at=at,
+            )
+        except ValueError as exc:
+            unscored.append(ScorecardRow(supplier, None, None, f"not scored: {exc}"))
+            continue
+        scored.append(ScorecardRow(supplier, evaluation, chosen.recommend(evaluation, supplier)))
+    scored.sort(key=lambda r: (-(r.total or 0.0), r.supplier.id))
+    return Scorecard(period=period, rows=tuple(scored + unscored))
