@@ -64,9 +64,10 @@ def verify_signature(body: bytes | str, header: str | None, secret: str | bytes)
     False
 
     """
-    if not header or not header.startswith("sha256="):
+    given = (header or "").strip().lower()
+    if not given.startswith("sha256="):
         return False
-    return hmac.compare_digest(header.strip().lower(), sign(body, secret))
+    return hmac.compare_digest(given, sign(body, secret))
 
 
 class WebhookNotifier:
