@@ -220,3 +220,16 @@ def test_policy_brings_a_recovered_supplier_back_one_step_at_a_time(
         at=APRIL,
     )
     assert policy.recommend(perfect, flour_mill) is qf.SupplierStatus.APPROVED
+
+
+def test_the_example_script_tells_the_story(capsys: pytest.CaptureFixture[str]) -> None:
+    import runpy
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "supplier_approval.py"
+    runpy.run_path(str(script), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "Policy recommends: conditional" in out
+    assert "Policy recommends: suspended" in out
+    assert "REFUSED: lot FLOUR-10 comes from supplier SUP-MILL" in out
+    assert "chain verifies: True" in out
