@@ -6,11 +6,14 @@ scorecard drops the mill to conditional, then to suspended; its next lot cannot 
 mix until the plant QA manager records an override. Retained samples, training and similar
 past incidents close the loop.
 
-Run it with ``python examples/supplier_approval.py``; it needs only qualityflow.
+Records live in a :class:`qualityflow.QualityFlow` service (``memory://`` by default; pass
+a URL such as ``sqlite:///plant.db`` to keep them). Run it with
+``python examples/supplier_approval.py [URL]``; it needs only qualityflow.
 """
 
 from __future__ import annotations
 
+import sys
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -26,6 +29,7 @@ def say(text: str = "") -> None:
 
 
 def flour_lot(lot_id: str) -> qf.Batch:
+    """A 1000-bag lot of wheat flour from Northfield Mill."""
     return qf.Batch(
         id=lot_id,
         kind="raw_material",
@@ -35,11 +39,14 @@ def flour_lot(lot_id: str) -> qf.Batch:
     )
 
 
-def goods_in(lot: qf.Batch, moisture: str, damaged_bags: int, at: datetime) -> qf.Inspection:
+def goods_in(
+    qms: qf.QualityFlow, lot_id: str, moisture: str, damaged_bags: int, at: datetime
+) -> qf.Inspection:
+    """Sample a 1000-bag lot at goods-in, record the inspection, hold the lot if it failed."""
     plan = qf.sampling_plan(1000, "2.5")
     check = qf.evaluate_inspection(
-        id=f"IQC-{lot.id}",
-        batch_id=lot.id,
+        id=f"IQC-{lot_id}",
+        batch_id=lot_id,
         stage="incoming",
         characteristics=[
             qf.Characteristic(name="moisture", value=Decimal(moisture), upper=14, unit="%")
@@ -49,37 +56,56 @@ def goods_in(lot: qf.Batch, moisture: str, damaged_bags: int, at: datetime) -> q
         at=at,
         inspector="Goods-in QC Ravi",
     )
+    lot = qms.batches.get(lot_id)
     status = qf.apply_inspection(lot, check)
+    qms.batches.save(lot)
+    qms.inspections.add(check)
     verdict = check.result.value.upper()
     say(
-        f"  {at:%d %b}  {lot.id}: moisture {moisture} %, {damaged_bags} damaged of "
+        f"  {at:%d %b}  {lot_id}: moisture {moisture} %, {damaged_bags} damaged of "
         f"{plan.sample_size} sampled -> {verdict:4}  (lot now {status.value})"
     )
     return check
 
 
-def main() -> None:
-    mill = qf.Supplier(id="SUP-MILL", name="Northfield Mill", materials=["wheat flour"])
-    lots = {f"FLOUR-{n}": flour_lot(f"FLOUR-{n}") for n in range(1, 11)}
-    dough = qf.Batch(
-        id="MIX-40",
-        kind="intermediate",
-        product="butter dough",
-        quantity=qf.Quantity(amount=800, unit="kg"),
-        line="L1",
+class PrintNotices:
+    """A tiny plugin: print every notification the service sends."""
+
+    @qf.hookimpl
+    def qualityflow_notify(self, notification: qf.Notification) -> None:
+        say(
+            f"  [notification to {', '.join(notification.recipients) or 'all'}] "
+            f"{notification.title}"
+        )
+
+
+def main(url: str = "memory://") -> None:
+    with qf.QualityFlow(url, plugins=[PrintNotices()]) as qms:
+        run(qms)
+
+
+def run(qms: qf.QualityFlow) -> None:
+    qms.suppliers.add(qf.Supplier(id="SUP-MILL", name="Northfield Mill", materials=["wheat flour"]))
+    for n in range(1, 11):
+        qms.batches.add(flour_lot(f"FLOUR-{n}"))
+    qms.batches.add(
+        qf.Batch(
+            id="MIX-40",
+            kind="intermediate",
+            product="butter dough",
+            quantity=qf.Quantity(amount=800, unit="kg"),
+            line="L1",
+        )
     )
-    biscuits = qf.Batch(
-        id="BISC-40",
-        kind="finished",
-        product="butter biscuits 200 g",
-        quantity=qf.Quantity(amount=4000, unit="pack"),
-        line="L2",
-        produced_at=APRIL + timedelta(days=5),
-    )
-    genealogy = qf.Genealogy.build(
-        [*lots.values(), dough, biscuits],
-        [("FLOUR-6", "MIX-40", None), ("MIX-40", "BISC-40", None)],
-        [],
+    qms.batches.add(
+        qf.Batch(
+            id="BISC-40",
+            kind="finished",
+            product="butter biscuits 200 g",
+            quantity=qf.Quantity(amount=4000, unit="pack"),
+            line="L2",
+            produced_at=APRIL + timedelta(days=5),
+        )
     )
     policy = qf.DefaultSupplierPolicy()
 
@@ -91,100 +117,120 @@ def main() -> None:
     )
 
     say("\nMarch deliveries")
-    march = [
-        goods_in(lots["FLOUR-1"], "13.1", 1, MARCH + timedelta(days=2)),
-        goods_in(lots["FLOUR-2"], "14.8", 0, MARCH + timedelta(days=9)),
-        goods_in(lots["FLOUR-3"], "13.4", 6, MARCH + timedelta(days=16)),
-        goods_in(lots["FLOUR-4"], "13.0", 2, MARCH + timedelta(days=23)),
-        goods_in(lots["FLOUR-5"], "12.9", 0, MARCH + timedelta(days=30)),
-    ]
+    goods_in(qms, "FLOUR-1", "13.1", 1, MARCH + timedelta(days=2))
+    goods_in(qms, "FLOUR-2", "14.8", 0, MARCH + timedelta(days=9))
+    goods_in(qms, "FLOUR-3", "13.4", 6, MARCH + timedelta(days=16))
+    goods_in(qms, "FLOUR-4", "13.0", 2, MARCH + timedelta(days=23))
+    goods_in(qms, "FLOUR-5", "12.9", 0, MARCH + timedelta(days=30))
+
+    mill = qms.suppliers.get("SUP-MILL")
     q1 = qf.score_supplier(
-        mill, period="2026-03", inspections=march, genealogy=genealogy, start=MARCH, end=APRIL
+        mill,
+        period="2026-03",
+        inspections=qms.inspections.list(),
+        incidents=qms.incidents.list(),
+        complaints=qms.complaints.list(),
+        genealogy=qms.genealogy,
+        start=MARCH,
+        end=APRIL,
     )
     mill.evaluations.append(q1)
+    qms.suppliers.save(mill)
     say(f"\nMarch scorecard: {q1.weighted_total:.1f}/100 ({q1.note})")
     recommended = policy.recommend(q1, mill)
     say(f"Policy recommends: {recommended.value}")
-    first = qf.decide(
-        mill,
+    mill = qms.suppliers.decide(
+        "SUP-MILL",
         recommended,
         actor="QA manager Dana Price",
         reason=f"March scorecard {q1.weighted_total:.0f}/100",
         evidence="scorecard 2026-03; IQC-FLOUR-2, IQC-FLOUR-3",
         at=APRIL,
     )
-    say(f"Decision recorded: {first.source.value} -> {first.dest.value} by {first.actor}")
 
-    say("\nApril deliveries")
-    april = [
-        goods_in(lots["FLOUR-6"], "13.9", 0, APRIL + timedelta(days=3)),
-        goods_in(lots["FLOUR-7"], "15.2", 0, APRIL + timedelta(days=10)),
-        goods_in(lots["FLOUR-8"], "14.6", 3, APRIL + timedelta(days=17)),
-        goods_in(lots["FLOUR-9"], "13.5", 9, APRIL + timedelta(days=24)),
-    ]
-    rancid = qf.Incident(
-        id="INC-12",
-        title="Rancid taste in butter biscuits",
-        description="Stale, rancid taste reported by two retailers",
-        severity="major",
-        reported_at=APRIL + timedelta(days=20),
-        batch_ids=["BISC-40"],
-        root_cause=qf.RootCauseAnalysis(
-            method="five_why",
-            problem="rancid taste",
-            whys=["fat oxidised", "flour too moist and stored warm"],
-            root_cause="flour delivered above 14 % moisture",
-            category="material",
-            confirmed=True,
-        ),
+    say("\nApril: FLOUR-6 passes goods-in and goes into dough MIX-40 for biscuits BISC-40")
+    goods_in(qms, "FLOUR-6", "13.9", 0, APRIL + timedelta(days=3))
+    qms.link("FLOUR-6", "MIX-40", qf.Quantity(amount=24, unit="bag"))  # conditional: allowed
+    qms.link("MIX-40", "BISC-40", qf.Quantity(amount=800, unit="kg"))
+    goods_in(qms, "FLOUR-7", "15.2", 0, APRIL + timedelta(days=10))
+    goods_in(qms, "FLOUR-8", "14.6", 3, APRIL + timedelta(days=17))
+    rancid = qms.incidents.add(
+        qf.Incident(
+            id="INC-12",
+            title="Rancid taste in butter biscuits",
+            description="Stale, rancid taste reported by two retailers",
+            severity="major",
+            reported_at=APRIL + timedelta(days=20),
+            batch_ids=["BISC-40"],
+            root_cause=qf.RootCauseAnalysis(
+                method="five_why",
+                problem="rancid taste",
+                whys=["fat oxidised", "flour too moist and stored warm"],
+                root_cause="flour delivered above 14 % moisture",
+                category="material",
+                confirmed=True,
+            ),
+        )
     )
     say(f"  {rancid.reported_at:%d %b}  incident {rancid.id}: {rancid.title} (batch BISC-40)")
-    upstream = sorted(genealogy.trace_backward("BISC-40"))
+    upstream = sorted(qms.trace_backward("BISC-40").ids)
     say(f"           BISC-40 was made from {', '.join(upstream)}")
+    goods_in(qms, "FLOUR-9", "13.5", 9, APRIL + timedelta(days=24))
+
+    genealogy = qms.genealogy
     q2 = qf.score_supplier(
         mill,
         period="2026-04",
-        inspections=[*march, *april],
-        incidents=[rancid],
+        inspections=qms.inspections.list(),
+        incidents=qms.incidents.list(),
+        complaints=qms.complaints.list(),
         genealogy=genealogy,
         start=APRIL,
         end=MAY,
     )
     mill.evaluations.append(q2)
+    mill = qms.suppliers.save(mill)
     say(f"\nApril scorecard: {q2.weighted_total:.1f}/100 ({q2.note})")
     recommended = policy.recommend(q2, mill)
     say(f"Policy recommends: {recommended.value}")
-    second = qf.decide(
-        mill,
+    mill = qms.suppliers.decide(
+        "SUP-MILL",
         recommended,
         actor="QA manager Dana Price",
         reason=f"April scorecard {q2.weighted_total:.0f}/100 and incident INC-12",
         evidence="scorecard 2026-04; INC-12 5-Why",
         at=MAY,
     )
-    notice = qf.status_change_notification(mill, second, recipients=["purchasing", "production"])
-    say(f"Notification to {', '.join(notice.recipients)}: {notice.title}")
 
-    say("\nMay: a new lot arrives and production wants it in today's mix")
-    new_lot = lots["FLOUR-10"]
-    for reason in qf.link_blockers(new_lot, mill):
-        say(f"  REFUSED: {reason}")
+    say("\nMay: a new lot arrives and production wants it in today's dough")
+    qms.batches.add(
+        qf.Batch(
+            id="MIX-41",
+            kind="intermediate",
+            product="butter dough",
+            quantity=qf.Quantity(amount=800, unit="kg"),
+            line="L1",
+        )
+    )
+    try:
+        qms.link("FLOUR-10", "MIX-41", qf.Quantity(amount=24, unit="bag"))
+    except qf.GenealogyError as refused:
+        say(f"  REFUSED: {refused}")
     override = qf.LinkOverride(
         reason="external lab report L-2291: moisture 13.2 %, peroxide value in spec",
         approver="Plant QA manager Ortiz",
         at=MAY + timedelta(hours=3),
-        lot_id=new_lot.id,
+        lot_id="FLOUR-10",
     )
-    left = qf.link_blockers(new_lot, mill, override)
-    say(f"  Override by {override.approver}: {override.reason}")
-    say(f"  -> {'allowed' if not left else 'still blocked: ' + '; '.join(left)}")
-    for reason in qf.link_blockers(lots["FLOUR-7"], mill, override):
+    qms.link("FLOUR-10", "MIX-41", qf.Quantity(amount=24, unit="bag"), override=override)
+    say(f"  Linked with an override by {override.approver}: {override.reason}")
+    for reason in qf.link_blockers(qms.batches.get("FLOUR-7"), mill, override):
         say(f"  FLOUR-7 stays out: {reason}")
 
-    say("\nDecision history (hash-chained):")
+    say("\nDecision history (hash-chained, as stored):")
     for d in mill.decisions:
         say(f"  {d.at:%Y-%m-%d} {d.source.value:>11} -> {d.dest.value:<11} {d.reason}")
-    say(f"  chain verifies: {qf.verify_decisions(mill)}")
+    say(f"  chain verifies: {qf.verify_decisions(qms.suppliers.get('SUP-MILL'))}")
 
     say("\nRetained samples for the incident (the batch and the lots it was made from):")
     samples = [
@@ -239,6 +285,8 @@ def main() -> None:
         department="production",
         due=date(2026, 6, 1),
     )
+    rancid.actions.extend(spread)
+    qms.incidents.save(rancid)
     for action in spread:
         say(f"  preventive action {action.id}: {action.description}")
 
@@ -279,4 +327,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(*sys.argv[1:2])

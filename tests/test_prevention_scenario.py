@@ -10,8 +10,11 @@ override for one urgently needed lot that an external lab has cleared.
 
 from __future__ import annotations
 
+import runpy
+import sys
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -222,14 +225,21 @@ def test_policy_brings_a_recovered_supplier_back_one_step_at_a_time(
     assert policy.recommend(perfect, flour_mill) is qf.SupplierStatus.APPROVED
 
 
-def test_the_example_script_tells_the_story(capsys: pytest.CaptureFixture[str]) -> None:
-    import runpy
-    from pathlib import Path
-
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_the_example_script_tells_the_story(
+    backend: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     script = Path(__file__).resolve().parents[1] / "examples" / "supplier_approval.py"
+    url = "memory://" if backend == "memory" else f"sqlite:///{tmp_path / 'plant.db'}"
+    monkeypatch.setattr(sys, "argv", [str(script), url])
     runpy.run_path(str(script), run_name="__main__")
     out = capsys.readouterr().out
     assert "Policy recommends: conditional" in out
     assert "Policy recommends: suspended" in out
-    assert "REFUSED: lot FLOUR-10 comes from supplier SUP-MILL" in out
+    assert "approved -> conditional" in out and "conditional -> suspended" in out
+    assert "REFUSED: cannot link 'FLOUR-10' into 'MIX-41': lot FLOUR-10 comes from" in out
+    assert "Linked with an override by Plant QA manager Ortiz" in out
     assert "chain verifies: True" in out
