@@ -284,7 +284,7 @@ def run_demo(qms: QualityFlow) -> DemoRun:
             severity="critical",
             reported_at=reported,
             reported_by=care,
-            detected_at=thu + timedelta(hours=1, minutes=10),
+            detected_at=evidence.at,  # the photo's lot code confirmed the hazard
             batch_ids=[suspect],
             product="butter biscuits 200 g",
             description=(
