@@ -260,7 +260,8 @@ def _json_master_data(doc: Mapping[str, Any]) -> dict[str, dict[str, str]]:
             if not isinstance(element, Mapping) or not isinstance(element.get("id"), str):
                 continue
             attrs = out.setdefault(element["id"], {})
-            for attr in element.get("attributes") or []:
+            listed = element.get("attributes")
+            for attr in listed if isinstance(listed, list) else []:
                 if isinstance(attr, Mapping) and isinstance(attr.get("id"), str):
                     value = attr.get("attribute")
                     if isinstance(value, (str, int, float)):
@@ -295,6 +296,8 @@ def _read_json(name: str, text: str | None, parsed: Any = None) -> Document:
     if what:
         raise InteropError(f"{name}: refused: {what}")
     kind = parsed.get("type")
+    if not isinstance(kind, str):
+        kind = None
     if kind in EVENT_TYPES:
         return Document(name, [parsed])
     body = parsed.get("epcisBody")
@@ -354,13 +357,19 @@ def read_source(source: object, index: int) -> Document:
             if stripped[:1] == "<":
                 return _read_xml(name, stripped)
             return _read_json(name, stripped)
+        if "\n" in source or "\0" in source or len(source) > 4096:
+            raise InteropError(
+                f"<text {index}>: refused: neither XML nor JSON (starts with {source[:20]!r}); "
+                "EPCIS documents are JSON-LD or XML"
+            )
         source = Path(source)
     if isinstance(source, Path):
         name = str(source)
         try:
             raw = source.read_bytes()
-        except OSError as exc:
-            raise InteropError(f"{name}: cannot read the file ({exc.strerror or exc})") from exc
+        except (OSError, ValueError) as exc:
+            reason = getattr(exc, "strerror", None) or exc
+            raise InteropError(f"{name}: cannot read the file ({reason})") from exc
         head = raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
         if head == b"<":
             return _read_xml(name, raw)

@@ -725,7 +725,14 @@ def load_epcis(*sources: Source, strict: bool = False) -> EpcisImport:
     report = _Report(strict)
     documents: list[Document] = []
     for index, source in enumerate(sources, start=1):
-        documents.append(read_source(source, index))
+        try:
+            documents.append(read_source(source, index))
+        except (InteropError, KeyboardInterrupt, MemoryError):
+            raise
+        except Exception as exc:  # a document shape nobody foresaw is bad input, not a crash
+            raise InteropError(
+                f"source {index}: could not be read as EPCIS ({type(exc).__name__}: {exc})"
+            ) from exc
     master: dict[str, dict[str, str]] = {}
     events: list[EpcisEvent] = []
     for document in documents:

@@ -294,7 +294,7 @@ def normalise_event(
     event_id = raw_id.strip() if isinstance(raw_id, str) and has_id else f"{file}#event-{index + 1}"
     label = event_id if has_id else f"#{index + 1} (no eventID)"
     kind = raw.get("type")
-    if kind not in EVENT_TYPES:
+    if not isinstance(kind, str) or kind not in EVENT_TYPES:
         warn_in_file(label, f"unknown event type {kind!r}; event skipped")
         return None
     if kind == "QuantityEvent":
