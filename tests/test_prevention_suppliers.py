@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import qualityflow as qf
 
@@ -196,3 +198,42 @@ def test_wrong_supplier_for_the_lot_is_a_programming_error() -> None:
     other = qf.Supplier(id="SUP-SUGAR", name="Sweet Co")
     with pytest.raises(ValueError, match="comes from supplier SUP-MILL, not SUP-SUGAR"):
         qf.link_blockers(_lot("FLOUR-13"), other)
+
+
+_STATUSES = [s.value for s in qf.SupplierStatus]
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_STATUSES), st.booleans(), st.booleans()),
+        max_size=12,
+    )
+)
+def test_any_sequence_of_decisions_keeps_a_verifiable_history(
+    steps: list[tuple[str, bool, bool]],
+) -> None:
+    supplier = qf.Supplier(id="SUP-FILM", name="Clearwrap Films")
+    at = datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)
+    for n, (status, with_reason, with_evidence) in enumerate(steps):
+        before = supplier.model_copy(deep=True)
+        try:
+            qf.decide(
+                supplier,
+                status,
+                actor="QA",
+                reason="monthly review" if with_reason else "",
+                evidence="audit report" if with_evidence else "",
+                at=at + timedelta(days=n),
+            )
+        except qf.TransitionError as refused:
+            assert refused.reasons
+            assert supplier == before  # a refused decision changes nothing
+        else:
+            assert supplier.decisions[-1].dest.value == status
+            assert before.status.value != status
+            if before.status is qf.SupplierStatus.DISQUALIFIED:
+                assert status == "conditional" and with_evidence
+        assert qf.verify_decisions(supplier)
+        assert supplier.status is (
+            supplier.decisions[-1].dest if supplier.decisions else qf.SupplierStatus.APPROVED
+        )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import qualityflow as qf
 
@@ -175,3 +177,43 @@ def test_a_lesson_spreads_to_other_lines_as_preventive_actions() -> None:
 
     with pytest.raises(ValueError, match="lesson is empty; no target"):
         qf.spread_lesson(incident, " ", [], owner="O", department="D", due=date(2026, 5, 15))
+
+
+_WORDS = ["metal", "chip", "rancid", "stale", "mould", "torn", "film", "seal", "burnt", "wet"]
+_CASES = st.builds(
+    lambda n, words, category, batch, product: qf.Incident(
+        id=f"INC-{n}",
+        title=" ".join(words) or "untitled",
+        severity="minor",
+        reported_at=T0 + timedelta(hours=n),
+        batch_ids=[batch] if batch else [],
+        product=product,
+        root_cause=None if category is None else rca(category, "problem", "cause"),
+    ),
+    st.integers(min_value=0, max_value=50),
+    st.lists(st.sampled_from(_WORDS), max_size=4),
+    st.none() | st.sampled_from([c.value for c in qf.SixM]),
+    st.none() | st.sampled_from(["BISC-1", "BISC-2", "BISC-3", "MIX-1", "FLOUR-3"]),
+    st.none() | st.sampled_from(["cocoa biscuits 200 g", "butter biscuits 200 g"]),
+)
+
+
+@given(
+    _CASES,
+    st.lists(_CASES, max_size=8, unique_by=lambda c: c.id),
+    st.integers(min_value=1, max_value=6),
+)
+def test_ranking_rules_hold_for_any_history(
+    new: qf.Incident, past: list[qf.Incident], top: int
+) -> None:
+    genealogy = qf.Genealogy.example()
+    ranked = qf.similar_incidents(new, past, top=top, genealogy=genealogy)
+    assert len(ranked) <= top
+    assert all(s.score > 0 and s.reasons for s in ranked)
+    assert all(s.id != new.id for s in ranked)
+    assert [s.score for s in ranked] == sorted((s.score for s in ranked), reverse=True)
+    # Similarity is mutual: the score does not depend on which case is the new one.
+    by_id = {c.id: c for c in past}
+    for hit in ranked:
+        [back] = qf.similar_incidents(by_id[hit.id], [new], genealogy=genealogy)
+        assert back.score == hit.score
