@@ -8,15 +8,15 @@ away on every change. Small traces never touch it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from qualityflow.models import Batch, BatchKind, BatchStatus, Shipment
+from qualityflow.models import BatchKind, BatchStatus
 
 __all__: list[str] = []
 
@@ -127,7 +127,13 @@ class Topology:
 
 @dataclass
 class Attributes:
-    """Per-node arrays for vectorised recall impact (built on the first wide recall)."""
+    """Per-node arrays for vectorised recall impact (built on the first wide recall).
+
+    Quantities, customers and regions are read for shipments and finished batches only,
+    the nodes a recall impact sums; ``amount`` and ``remaining`` hold exact amounts scaled
+    to integers (``amount / 10**scale``), or are ``None`` when that is not possible and the
+    ``*_exact`` decimal arrays are summed instead.
+    """
 
     entity: ObjArray
     kind: npt.NDArray[np.int8]
@@ -143,56 +149,66 @@ class Attributes:
     customers: list[str]
     region: npt.NDArray[np.int32]
     regions: list[str]
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, ids: Sequence[str], entities: Sequence[Batch | Shipment]) -> Attributes:
-        """Extract kind, status, quantity, customer and region codes of every node."""
-        n = len(ids)
-        entity = np.empty(n, dtype=object)
-        entity[:] = entities
-        kind = np.empty(n, dtype=np.int8)
-        status = np.full(n, -1, dtype=np.int8)
-        unit = np.empty(n, dtype=np.int32)
-        customer = np.full(n, -1, dtype=np.int32)
-        region = np.full(n, -1, dtype=np.int32)
-        amounts: list[Decimal] = [Decimal(0)] * n
+    def build(cls, topo: Topology, nodes: dict[str, dict[str, Any]]) -> Attributes:
+        """Extract the arrays from the networkx node attributes, in ``topo`` order."""
+        n = len(topo.ids)
+        # The topology lists nodes in insertion order, as networkx keeps them.
+        in_order = list(nodes) == topo.ids
+        data = list(nodes.values()) if in_order else [nodes[i] for i in topo.ids]
+        codes = {**KIND_CODES, "shipment": SHIPMENT_KIND}
+        kind = np.fromiter((codes[d["kind"]] for d in data), dtype=np.int8, count=n)
+        entity = np.fromiter((d["entity"] for d in data), dtype=object, count=n)
+        ship = np.flatnonzero(kind == SHIPMENT_KIND)
+        fin = np.flatnonzero(kind == FINISHED)
+        ship_list = ship.tolist()
+        fin_list = fin.tolist()
+        wanted = ship_list + fin_list
+
         units: dict[str, int] = {}
+        unit = np.full(n, -1, dtype=np.int32)
+        quantities = [data[i]["quantity"] for i in wanted]
+        unit[wanted] = [units.setdefault(q.unit, len(units)) for q in quantities]
+        amounts: list[Decimal] = [q.amount for q in quantities]
+
         customers: dict[str, int] = {}
+        customer = np.full(n, -1, dtype=np.int32)
+        customer[ship] = [
+            customers.setdefault(data[i]["customer"], len(customers)) for i in ship_list
+        ]
         regions: dict[str, int] = {}
-        batch_pos: list[int] = []
-        ship_batch: list[int] = []
-        ship_pos: list[int] = []
-        pos = {node: i for i, node in enumerate(ids)}
-        for i, e in enumerate(entities):
-            q = e.quantity
-            amounts[i] = q.amount
-            unit[i] = units.setdefault(q.unit, len(units))
-            if isinstance(e, Shipment):
-                kind[i] = SHIPMENT_KIND
-                customer[i] = customers.setdefault(e.customer_id, len(customers))
-                if e.region is not None:
-                    region[i] = regions.setdefault(e.region, len(regions))
-                ship_pos.append(i)
-                ship_batch.append(pos[e.batch_id])
-            else:
-                kind[i] = KIND_CODES[e.kind.value]
-                status[i] = STATUS_CODES[e.status.value]
-                batch_pos.append(i)
-        amount_exact = np.empty(n, dtype=object)
-        amount_exact[:] = amounts
-        # What is still in house per finished batch: its quantity minus what was shipped
-        # from it in the same unit, never below zero.
-        shipped_exact: dict[int, Decimal] = {}
-        for s, b in zip(ship_pos, ship_batch, strict=True):
-            if unit[s] == unit[b]:
-                shipped_exact[b] = shipped_exact.get(b, Decimal(0)) + amounts[s]
-        remaining_exact = np.zeros(n, dtype=object)
-        for i in batch_pos:
-            if kind[i] == FINISHED:
-                left = amounts[i] - shipped_exact.get(i, Decimal(0))
-                remaining_exact[i] = left if left > 0 else Decimal(0)
-        scale, amount, remaining = _scaled(amounts, remaining_exact)
+        region = np.full(n, -1, dtype=np.int32)
+        region[ship] = [
+            -1 if r is None else regions.setdefault(r, len(regions))
+            for r in (data[i]["region"] for i in ship_list)
+        ]
+        status = np.full(n, -1, dtype=np.int8)
+        status[fin] = [STATUS_CODES[data[i]["status"]] for i in fin_list]
+
+        # Each shipment has exactly one input: the batch it ships.
+        ship_batch = topo.pred_idx[topo.pred_ptr[ship]]
+        same_unit = unit[ship] == unit[ship_batch]
+        zero = Decimal(0)
+        amount_exact = np.full(n, zero, dtype=object)
+        amount_exact[wanted] = np.fromiter(amounts, dtype=object, count=len(amounts))
+        scale, scaled = _scaled(amounts)
+        amount: IntArray | None = None
+        remaining: IntArray | None = None
+        remaining_exact = np.full(n, zero, dtype=object)
+        if scaled is not None:
+            amount = np.zeros(n, dtype=np.int64)
+            amount[wanted] = scaled
+            out = np.zeros(n, dtype=np.int64)
+            np.add.at(out, ship_batch[same_unit], amount[ship[same_unit]])
+            remaining = np.zeros(n, dtype=np.int64)
+            remaining[fin] = np.maximum(amount[fin] - out[fin], 0)
+        else:
+            out_exact: dict[int, Decimal] = {}
+            for s, b in zip(ship[same_unit].tolist(), ship_batch[same_unit].tolist(), strict=True):
+                out_exact[b] = out_exact.get(b, zero) + amount_exact[s]
+            for i in fin_list:
+                remaining_exact[i] = max(amount_exact[i] - out_exact.get(i, zero), zero)
         return cls(
             entity=entity,
             kind=kind,
@@ -217,26 +233,22 @@ class Attributes:
         return sum(exact[idx].tolist(), Decimal(0))
 
 
-def _scaled(
-    amounts: list[Decimal], remaining: ObjArray
-) -> tuple[int, IntArray | None, IntArray | None]:
-    """Scale decimal amounts to exact int64 so sums stay exact and vectorised.
+def _scaled(amounts: list[Decimal]) -> tuple[int, list[int] | None]:
+    """Scale decimal amounts to exact integers so sums stay exact and vectorised.
 
-    Returns ``(scale, None, None)`` when some amount has too many decimals or the plant's
-    total would overflow int64; sums then fall back to Python decimals.
+    Returns ``(scale, None)`` when some amount has too many decimals or the plant's total
+    would overflow int64; sums then fall back to Python decimals.
     """
-    if not amounts:
-        return 0, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    exponents = {a.as_tuple().exponent for a in set(amounts)}
-    if any(not isinstance(e, int) for e in exponents):
-        return 0, None, None
-    scale = max(0, -min(e for e in exponents if isinstance(e, int)))
+    distinct = set(amounts)
+    exponents = [d.as_tuple().exponent for d in distinct]
+    if not all(isinstance(e, int) for e in exponents):
+        return 0, None
+    scale = max(0, -min((e for e in exponents if isinstance(e, int)), default=0))
     if scale > _MAX_SCALE:
-        return 0, None, None
+        return 0, None
     factor = Decimal(10) ** scale
-    scaled = [int(a * factor) for a in amounts]
+    memo = {d: int(d * factor) for d in distinct}
+    scaled = [memo[a] for a in amounts]
     if sum(scaled) >= 2**62:
-        return 0, None, None
-    amount = np.array(scaled, dtype=np.int64)
-    rem = np.array([int(r * factor) for r in remaining.tolist()], dtype=np.int64)
-    return scale, amount, rem
+        return 0, None
+    return scale, scaled

@@ -89,16 +89,40 @@ def _bfs(
     depth: int | None,
     budget: int | None,
 ) -> list[str] | None:
-    """Breadth-first order of what ``adj`` reaches from ``starts`` (starts excluded).
+    """Breadth-first order of what ``adj`` reaches from distinct ``starts`` (excluded).
 
     Returns ``None`` as soon as more than ``budget`` ids are reached, so the caller can
     switch to the CSR index for a wide trace.
     """
+    if depth is not None:
+        return _bfs_levels(adj, starts, depth, budget)
+    seen = set(starts)
+    order = list(starts)
+    limit = len(order) + budget if budget is not None else -1
+    add = seen.add
+    append = order.append
+    # Iterating a list while appending to it visits the appended ids too: a FIFO queue.
+    for node in order:
+        for other in adj[node]:
+            if other not in seen:
+                add(other)
+                append(other)
+        if 0 <= limit < len(order):
+            return None
+    return order[len(starts) :]
+
+
+def _bfs_levels(
+    adj: dict[str, dict[str, Any]],
+    starts: Sequence[str],
+    depth: int,
+    budget: int | None,
+) -> list[str] | None:
     seen = set(starts)
     order: list[str] = []
     frontier = list(starts)
     level = 0
-    while frontier and (depth is None or level < depth):
+    while frontier and level < depth:
         nxt: list[str] = []
         for node in frontier:
             for other in adj[node]:
@@ -608,9 +632,7 @@ class Genealogy:
 
     def _attrs(self) -> Attributes:
         if self._attributes is None:
-            topo = self._topo()
-            nodes = self._graph._node
-            self._attributes = Attributes.build(topo.ids, [nodes[i]["entity"] for i in topo.ids])
+            self._attributes = Attributes.build(self._topo(), self._graph._node)
         return self._attributes
 
     def _index_ids(self) -> list[str]:
@@ -681,6 +703,8 @@ class Genealogy:
         return self._impact_wide(trace)
 
     def _impact_small(self, affected: list[str], suspects: tuple[str, ...]) -> RecallImpact:
+        # Reads the node attributes (as the CSR arrays do), so both paths agree; a batch
+        # changed in place is seen after update_batch().
         nodes = self._graph._node
         succ = self._graph._succ
         batches: list[Batch] = []
@@ -688,30 +712,34 @@ class Genealogy:
         shipped: dict[str, Decimal] = defaultdict(Decimal)
         in_house: dict[str, Decimal] = defaultdict(Decimal)
         by_status: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+        finished = BatchKind.FINISHED.value
         for node in affected:
-            entity = nodes[node]["entity"]
-            if isinstance(entity, Shipment):
-                shipments.append(entity)
-                shipped[entity.quantity.unit] += entity.quantity.amount
+            data = nodes[node]
+            quantity: Quantity = data["quantity"]
+            if data["kind"] == "shipment":
+                shipments.append(data["entity"])
+                shipped[quantity.unit] += quantity.amount
                 continue
-            batches.append(entity)
-            if entity.kind is not BatchKind.FINISHED:
+            batches.append(data["entity"])
+            if data["kind"] != finished:
                 continue
-            unit = entity.quantity.unit
+            unit = quantity.unit
             out = Decimal(0)
             for other in succ[node]:
-                shipped_entity = nodes[other]["entity"]
-                if isinstance(shipped_entity, Shipment) and shipped_entity.quantity.unit == unit:
-                    out += shipped_entity.quantity.amount
-            left = max(entity.quantity.amount - out, Decimal(0))
+                sent = nodes[other]
+                if sent["kind"] == "shipment" and sent["quantity"].unit == unit:
+                    out += sent["quantity"].amount
+            left = max(quantity.amount - out, Decimal(0))
             in_house[unit] += left
-            by_status[entity.status.value][unit] += left
+            by_status[data["status"]][unit] += left
         return RecallImpact(
             suspect_ids=suspects,
             batches=batches,
             shipments=shipments,
-            customer_ids=frozenset(s.customer_id for s in shipments),
-            regions=frozenset(s.region for s in shipments if s.region is not None),
+            customer_ids=frozenset(nodes[s.id]["customer"] for s in shipments),
+            regions=frozenset(
+                r for r in (nodes[s.id]["region"] for s in shipments) if r is not None
+            ),
             shipped=_quantities(shipped),
             in_house=_quantities(in_house),
             in_house_by_status={k: _quantities(v) for k, v in sorted(by_status.items())},
