@@ -1,4 +1,4 @@
-"""The 8D report opened in a real browser: headless Chromium renders it without errors.
+"""The demo incident's 8D report in a real browser: headless Chromium renders it cleanly.
 
 The page is checked as a quality manager would open it: the timeline and the genealogy
 picture of the recall are visible (laid out with a real size), nothing is fetched from the
@@ -13,12 +13,11 @@ import shutil
 import subprocess
 from html import unescape
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 import qualityflow as qf
-from test_reports import T0, metal_incident_data
+from qualityflow.demo import run_demo
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -81,37 +80,23 @@ def _console_messages(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if ":CONSOLE" in line]
 
 
-def _demo_report() -> str:
-    incident = qf.Incident.model_validate(metal_incident_data())
-    biscuits = qf.Batch(
-        id="BISC-0301",
-        kind="finished",
-        product="butter biscuits 200 g",
-        quantity=qf.Quantity(amount=4000, unit="pack"),
-        status="recalled",
-    )
-    shipments = [
-        qf.Shipment(
-            id=f"SHP-90{i}",
-            batch_id="BISC-0301",
-            customer_id=customer,
-            quantity=qf.Quantity(amount=600, unit="pack"),
-            shipped_at=T0,
-            region="north",
+def _demo_report() -> tuple[str, int, int]:
+    """The demo incident's 8D page, with its number of history steps and drawn nodes."""
+    with qf.QualityFlow("memory://") as qms:
+        run = run_demo(qms)
+        incident = qms.incidents.get(run.incident_id)
+        assert incident.recall is not None
+        impact = qms.recall_impact(*incident.recall.batch_ids)
+        report = qf.eight_d(
+            incident, impact=impact, genealogy=qms.genealogy, complaints=qms.complaints.list()
         )
-        for i, customer in enumerate(["CUST-FRESHMART", "CUST-CORNER"], 1)
-    ]
-    impact = SimpleNamespace(
-        batches=[biscuits],
-        shipments=shipments,
-        customer_ids={"CUST-FRESHMART", "CUST-CORNER"},
-        regions={"north"},
-    )
-    return qf.eight_d(incident, impact=impact).to_html()
+        upstream = qms.genealogy.trace_backward(*incident.recall.batch_ids).ids
+        drawn = len(upstream) + len(impact.batches) + len(impact.shipments)
+        return report.to_html(), len(incident.history), drawn
 
 
 def test_the_8d_page_renders_in_chromium_with_timeline_and_picture(tmp_path: Path) -> None:
-    html = _demo_report()
+    html, steps, drawn = _demo_report()
     plain = tmp_path / "INC-5-8D.html"
     plain.write_text(html, encoding="utf-8")
     probed = tmp_path / "INC-5-8D-probe.html"
@@ -124,10 +109,11 @@ def test_the_8d_page_renders_in_chromium_with_timeline_and_picture(tmp_path: Pat
     probe = json.loads(unescape(match.group(1)))
     assert probe["errors"] == []
     assert probe["resources"] == [], "the report must not fetch anything"
-    assert probe["timelineItems"] == 6
+    assert probe["timelineItems"] == steps == 6
     assert probe["timeline"]["h"] > 50 and probe["timeline"]["visible"]
-    # the recalled batch, the quarantined one in the assessment's scope, two shipments
-    assert probe["pictureNodes"] == 4 and probe["pictureEdges"] == 2
+    # the two recalled batches, the mixes and lots that went into them, their shipments
+    assert probe["pictureNodes"] == drawn == 12
+    assert probe["pictureEdges"] >= drawn - 2
     assert probe["picture"]["w"] > 200 and probe["picture"]["h"] > 50
 
     # The report itself, without the probe: a screenshot and no console errors.

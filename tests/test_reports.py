@@ -26,11 +26,6 @@ def _record(hours: float, trigger: str, source: str, dest: str, actor: str, note
     )
 
 
-def metal_incident_data() -> dict[str, object]:
-    """Metal fragments in butter biscuits, worked through to closure (as a plain dict)."""
-    return _metal_incident().model_dump()
-
-
 @pytest.fixture
 def metal_incident() -> qf.Incident:
     """Metal fragments in butter biscuits: worked through to closure by the emergency team."""
