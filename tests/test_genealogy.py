@@ -239,3 +239,23 @@ def test_mermaid_and_dot_pictures_of_a_trace(plant: qf.Genealogy) -> None:
     assert dot.startswith("digraph genealogy {") and dot.rstrip().endswith("}")
     assert '"COCOA-7" -> "MIX-1" [label="200 kg"];' in dot
     assert "fillcolor" in dot
+
+
+def test_a_lot_of_unknown_quantity_is_never_judged_over_consumed() -> None:
+    # EPCIS imports record a lot whose quantity was never declared as zero, flagged unknown.
+    g = qf.Genealogy()
+    g.add_batch(
+        qf.Batch(
+            id="urn:epc:class:lgtin:4012345.012345.LOT7",
+            kind="raw_material",
+            product="hazelnut paste",
+            quantity=qf.Quantity(amount=0, unit="unknown"),
+            attributes={"quantity_known": False},
+        )
+    )
+    g.add_batch(qf.Batch(id="SPREAD-1", kind="finished", product="spread", quantity=kg(900)))
+    g.link("urn:epc:class:lgtin:4012345.012345.LOT7", "SPREAD-1", kg(300))
+    balance = g.mass_balance("urn:epc:class:lgtin:4012345.012345.LOT7")
+    assert not balance.known
+    assert balance.over_by is None and balance.remaining is None
+    assert g.check() == []

@@ -48,6 +48,7 @@ Link: TypeAlias = tuple[str, str, Quantity | None]
 """One link as ``(input_id, output_id, quantity_or_None)``."""
 
 _MAX_LISTED = 10
+_FREEZE_MIN_NODES = 50_000
 _KIND_ORDER: dict[str, int] = {"lot": 0, "line": 1, "supplier": 2}
 
 
@@ -357,9 +358,10 @@ class Genealogy:
 
         ``links`` are ``(input_id, output_id, quantity_or_None)``; each shipment is linked
         from its batch. The errors are those of the one-by-one calls (all problems found
-        are listed). The garbage collector is paused while loading and the loaded objects
-        are moved out of its way (``gc.freeze()``), because scanning millions of fresh
-        objects would otherwise cost a third of the load; its state is restored after.
+        are listed). The garbage collector is paused while loading, because scanning
+        millions of fresh objects would otherwise cost a third of the load, and switched
+        back on after; a load of 50,000 nodes or more is also moved out of its way with
+        ``gc.freeze()`` (frozen objects are still freed when no longer referenced).
 
         Examples
         --------
@@ -376,12 +378,18 @@ class Genealogy:
         """
         enabled = gc.isenabled()
         gc.disable()
+        built: Genealogy | None = None
         try:
-            return cls._build(batches, links, shipments)
+            built = cls._build(batches, links, shipments)
+            return built
         finally:
             if enabled:
+                # A plant-sized load would otherwise be traversed again by the next
+                # collections; freezing moves it (and whatever else is alive) out of
+                # their way. Small loads are not worth it.
+                if built is not None and len(built) >= _FREEZE_MIN_NODES:
+                    gc.freeze()
                 gc.enable()
-                gc.freeze()
 
     @classmethod
     def _build(
@@ -905,12 +913,16 @@ class Genealogy:
                 used += q.amount
             else:
                 other[q.unit] += q.amount
+        known = batch.attributes.get("quantity_known") is not False and not (
+            batch.quantity.amount == 0 and unit == "unknown"
+        )
         return MassBalance(
             id=id,
             quantity=batch.quantity,
             used=Quantity(amount=used, unit=unit),
             other_units=_quantities(other),
             unmeasured=tuple(unmeasured),
+            known=known,
         )
 
     def orphan_shipments(self) -> list[Shipment]:

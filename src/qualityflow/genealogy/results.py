@@ -263,7 +263,9 @@ class MassBalance:
     ``used`` sums the quantities on the lot's outgoing links and shipments in the lot's
     own unit; ``other_units`` sums those in other units (not comparable); ``unmeasured``
     lists outputs linked without a quantity. ``over_by`` is set when more was used than
-    the lot held.
+    the lot held. ``known`` is false for a lot whose own quantity is not known (as EPCIS
+    imports record it: zero, with ``attributes["quantity_known"] = False`` or the unit
+    ``"unknown"``); no over-consumption is judged then.
     """
 
     id: str
@@ -271,18 +273,21 @@ class MassBalance:
     used: Quantity
     other_units: dict[str, Quantity]
     unmeasured: tuple[str, ...]
+    known: bool = True
 
     @property
-    def remaining(self) -> Quantity:
-        """What should be left of the lot (zero when over-consumed)."""
+    def remaining(self) -> Quantity | None:
+        """What should be left of the lot (zero when over-consumed; ``None`` if unknown)."""
+        if not self.known:
+            return None
         if self.used.amount >= self.quantity.amount:
             return Quantity.zero(self.quantity.unit)
         return self.quantity - self.used
 
     @property
     def over_by(self) -> Quantity | None:
-        """How much more was used than the lot held, or ``None``."""
-        if self.used.amount > self.quantity.amount:
+        """How much more was used than the lot held, or ``None`` (also when unknown)."""
+        if self.known and self.used.amount > self.quantity.amount:
             return self.used - self.quantity
         return None
 
