@@ -445,3 +445,18 @@ def test_the_supplier_scorecard_flags_the_film_supplier_for_a_decision() -> None
     md = card.to_markdown()
     assert "Status decisions to review: SUP-PACK." in md
     assert card.to_svg().count('class="bar"') == 4
+
+
+def test_a_rejected_complaint_is_not_late_for_a_resolution_it_never_needed() -> None:
+    counterfeit = qf.Complaint(
+        id="CMP-302",
+        customer_id="@bargain_bea",
+        channel="social_media",
+        received_at=T0,
+        description="Grey cream smelling of paint",
+        status="rejected",
+        rejection_reason="counterfeit jar",
+        history=[_record(0.5, "acknowledge", "received", "acknowledged", "care desk")],
+    )
+    result = qf.kpis([], [counterfeit], as_of=T0 + timedelta(days=30))
+    assert (result.sla_breached, result.sla_checked) == (0, 1)

@@ -727,7 +727,7 @@ def export_fsma204(
     qms = _open(db)
     with console.status("Tracing and writing..."):
         impact = qms.recall_impact(*ids)
-        to_fsma204(impact, out)
+        to_fsma204(impact, out, genealogy=qms.genealogy)
     console.print(
         f"FSMA 204 spreadsheet written to {out}: {len(impact.batches)} lots, "
         f"{len(impact.shipments)} shipments."

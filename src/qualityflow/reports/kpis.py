@@ -47,7 +47,8 @@ class KPIs:
     ``sla_breach_rate`` is the share of time-limited steps that were late: reporting
     (after detection), assessing and containing incidents, acknowledging and resolving
     complaints, each against the deadline policy's limit for the case's severity. A step
-    counts once it was done, or once its deadline passed before ``as_of`` without it;
+    counts once it was done, or once its deadline passed before ``as_of`` without it
+    while the case is still open (a rejected complaint is never resolved, rightly);
     ``sla_breaches`` names the late ones. ``complaints_per_million`` counts complaints per
     million ``unit`` shipped.
     """
@@ -148,29 +149,29 @@ def _sla(
     as_of: datetime,
 ) -> tuple[int, list[str]]:
     """Count the time-limited steps due by ``as_of`` and describe the late ones."""
-    steps: list[tuple[str, str, datetime, datetime | None]] = []
+    # (case, step, due, done at, whether the case has ended)
+    steps: list[tuple[str, str, datetime, datetime | None, bool]] = []
     for inc in incidents:
+        ended = inc.status.value in ("closed", "cancelled")
         if inc.detected_at is not None:
-            steps.append(
-                (inc.id, "report", inc.detected_at + limits.report_within, inc.reported_at)
-            )
+            due = inc.detected_at + limits.report_within
+            steps.append((inc.id, "report", due, inc.reported_at, ended))
         for what, within in (("assess", limits.assess_within), ("contain", limits.contain_within)):
-            steps.append(
-                (inc.id, what, inc.reported_at + within[inc.severity], _first_at(inc.history, what))
-            )
+            due = inc.reported_at + within[inc.severity]
+            steps.append((inc.id, what, due, _first_at(inc.history, what), ended))
     for c in complaints:
+        ended = c.status.value in ("closed", "rejected")
         for what, within in (
             ("acknowledge", limits.acknowledge_within),
             ("resolve", limits.resolve_within),
         ):
-            steps.append(
-                (c.id, what, c.received_at + within[c.severity], _first_at(c.history, what))
-            )
+            due = c.received_at + within[c.severity]
+            steps.append((c.id, what, due, _first_at(c.history, what), ended))
     checked = 0
     late: list[str] = []
-    for case_id, what, due, done in steps:
-        if done is None and due >= as_of:
-            continue  # not done, but not due yet either
+    for case_id, what, due, done, ended in steps:
+        if done is None and (due >= as_of or ended):
+            continue  # not due yet, or the case ended without the step (rejected, cancelled)
         checked += 1
         lateness = (done or as_of) - due
         if lateness > timedelta(0):
