@@ -376,9 +376,26 @@ def test_invalid_data_leaves_the_incident_exactly_as_it_was() -> None:
 def test_an_empty_actor_is_refused_and_changes_nothing() -> None:
     inc = incident_in("contained")
     before = snapshot(inc)
-    with pytest.raises(ValidationError):
+    with pytest.raises(qf.TransitionError, match="actor"):
         INC.fire(inc, "investigate", actor="  ", at=T0)
     assert snapshot(inc) == before
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        T0,
+        datetime(2026, 3, 2, 7, 30, 0, 123456, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+    ],
+)
+def test_records_are_sealed_exactly_as_the_model_would_seal_them(at: datetime) -> None:
+    inc = incident_in("contained")
+    record = INC.fire(inc, "investigate", actor="  Jürgen Müller ", at=at, note='says "ok"\n')
+    validated = qf.TransitionRecord.model_validate_json(record.model_dump_json())
+    assert validated == record
+    assert record.actor == "Jürgen Müller"
+    assert record.hash == qf.lifecycle.record_hash(validated)
+    assert record.prev_hash == inc.history[-2].hash
 
 
 def test_unknown_trigger_lists_the_triggers_that_exist() -> None:

@@ -14,13 +14,6 @@ from qualityflow.lifecycle.audit import (
     verify_chain,
     verify_history,
 )
-from qualityflow.lifecycle.timelimits import (
-    Deadline,
-    DeadlinePolicy,
-    DefaultDeadlinePolicy,
-    deadlines,
-    overdue,
-)
 from qualityflow.lifecycle.guards import COMPLAINT_GUARDS, INCIDENT_GUARDS, Guard
 from qualityflow.lifecycle.machine import (
     COMPLAINT_LIFECYCLE,
@@ -29,6 +22,13 @@ from qualityflow.lifecycle.machine import (
     INCIDENT_MACHINE,
     ExtraGuards,
     Lifecycle,
+)
+from qualityflow.lifecycle.timelimits import (
+    Deadline,
+    DeadlinePolicy,
+    DefaultDeadlinePolicy,
+    deadlines,
+    overdue,
 )
 
 __all__ = [

@@ -140,7 +140,11 @@ class Lifecycle:
         )
         self.guards: dict[str, Guard] = dict(guards)
         status_field = model.model_fields["status"]
-        self._status_type: Any = status_field.annotation
+        self._status_members: dict[str, Any] = {
+            str(_plain(member)): member
+            for member in status_field.annotation  # type: ignore[union-attr]
+        }
+        self._validate_assignment = model.__pydantic_validator__.validate_assignment
         self.initial: str = str(_plain(status_field.default))
         self._table: dict[str, dict[str, tuple[str, tuple[Guard, ...]]]] = {}
         for t in self._transitions:
@@ -395,19 +399,24 @@ technical, quality and sales'
                     "datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)"
                 ],
             )
+        if type(actor) is not str or not actor.strip():
+            raise TransitionError(
+                trigger,
+                state,
+                [f"say who fires {trigger!r}: the actor {actor!r} is not a name"],
+            )
         if data:
-            protected = sorted(_PROTECTED_FIELDS.intersection(data))
-            if protected:
+            if not _PROTECTED_FIELDS.isdisjoint(data):
                 raise TransitionError(
                     trigger,
                     state,
                     [
                         f"the field {name!r} cannot be set through fire(): the lifecycle manages it"
-                        for name in protected
+                        for name in sorted(_PROTECTED_FIELDS.intersection(data))
                     ],
                 )
             probe = _shallow_copy(entity)
-            validate = self.model.__pydantic_validator__.validate_assignment
+            validate = self._validate_assignment
             for name, value in data.items():
                 validate(probe, name, value)  # raises before the entity changes
         else:
@@ -420,19 +429,21 @@ technical, quality and sales'
         if token.status != dest:  # the plain data and the machine disagree: a bug, not input
             raise RuntimeError(f"machine moved {state!r} to {token.status!r}, expected {dest!r}")
         history = entity.history
-        record = TransitionRecord(
-            at=at,
-            actor=actor,
-            trigger=trigger,
-            source=state,
-            dest=dest,
-            note=note,
-            prev_hash=history[-1].hash if history else "",
-        )
-        record.__dict__["hash"] = (
-            _fast_record_hash(record) if _FAST_HASH_OK else record_hash(record)
-        )
-        record.__pydantic_fields_set__.add("hash")
+        prev_hash = history[-1].hash if history else ""
+        if _FAST_RECORD and type(at) is datetime and type(note) is str:
+            record = _trusted_record(at, actor.strip(), trigger, state, dest, note, prev_hash)
+        else:
+            record = TransitionRecord(
+                at=at,
+                actor=actor,
+                trigger=trigger,
+                source=state,
+                dest=dest,
+                note=note,
+                prev_hash=prev_hash,
+            )
+            record.__dict__["hash"] = record_hash(record)
+            record.__pydantic_fields_set__.add("hash")
         # Nothing below can fail: write the validated fields, the state, the record.
         if data:
             values = entity.__dict__
@@ -440,34 +451,55 @@ technical, quality and sales'
             for name in data:
                 values[name] = new_values[name]
             entity.__pydantic_fields_set__.update(data)
-        entity.__dict__["status"] = self._status_type(dest)
+        entity.__dict__["status"] = self._status_members[dest]
         entity.__pydantic_fields_set__.add("status")
         history.append(record)
         return record
 
 
-_RECORD_FIELDS = ("actor", "at", "dest", "note", "prev_hash", "source", "trigger")
-_FAST_HASH_OK = sorted(TransitionRecord.model_fields) == sorted((*_RECORD_FIELDS, "hash"))
+_RECORD_FIELDS = ("actor", "at", "dest", "hash", "note", "prev_hash", "source", "trigger")
+# The trusted path below writes TransitionRecord's fields directly; it is used only while the
+# model has exactly these fields (a new field falls back to the validated, generic path).
+_FAST_RECORD = tuple(sorted(TransitionRecord.model_fields)) == _RECORD_FIELDS
 
 
-def _fast_record_hash(record: TransitionRecord) -> str:
-    """:func:`record_hash` for a TransitionRecord, without the generic dump (same bytes).
+def _trusted_record(
+    at: datetime, actor: str, trigger: str, source: str, dest: str, note: str, prev_hash: str
+) -> TransitionRecord:
+    """Build a sealed record from values ``fire`` has already checked, without revalidating.
 
-    The keys are written already sorted; pydantic-core serializes ``at`` exactly as the
-    model does. Used only while TransitionRecord has exactly these fields.
+    ``at`` is an aware datetime and ``actor`` a stripped non-empty string (what the model's
+    validators would enforce); the canonical JSON is written with its keys already sorted,
+    and pydantic-core serializes ``at`` exactly as the model does, so the hash equals
+    :func:`~qualityflow.lifecycle.audit.record_hash` of the record (a test checks this).
     """
     canonical = pydantic_core.to_json(
         {
-            "actor": record.actor,
-            "at": record.at,
-            "dest": record.dest,
-            "note": record.note,
-            "prev_hash": record.prev_hash,
-            "source": record.source,
-            "trigger": record.trigger,
+            "actor": actor,
+            "at": at,
+            "dest": dest,
+            "note": note,
+            "prev_hash": prev_hash,
+            "source": source,
+            "trigger": trigger,
         }
     )
-    return hashlib.sha256(canonical).hexdigest()
+    values = {
+        "at": at,
+        "actor": actor,
+        "trigger": trigger,
+        "source": source,
+        "dest": dest,
+        "note": note,
+        "prev_hash": prev_hash,
+        "hash": hashlib.sha256(canonical).hexdigest(),
+    }
+    record: TransitionRecord = TransitionRecord.__new__(TransitionRecord)
+    object.__setattr__(record, "__dict__", values)
+    object.__setattr__(record, "__pydantic_fields_set__", set(values))
+    object.__setattr__(record, "__pydantic_extra__", None)
+    object.__setattr__(record, "__pydantic_private__", None)
+    return record
 
 
 def _shallow_copy(entity: BaseModel) -> Any:
