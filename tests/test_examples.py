@@ -106,3 +106,23 @@ def test_the_epcis_example_uses_the_shared_data_sets_or_says_it_skipped(
         assert "EcuadorianShrimpFarmScenario.xml" in out and "warnings" in out
     else:
         assert "Skipped: the shared EPCIS data sets are not on this machine." in out
+
+
+def test_the_tutorial_code_runs_in_order_and_reaches_a_closed_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import re
+
+    monkeypatch.chdir(tmp_path)
+    text = (EXAMPLES.parent / "docs" / "tutorial.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) >= 10
+    namespace: dict[str, object] = {}
+    exec(compile("\n".join(blocks), "docs/tutorial.md", "exec"), namespace)
+    out = capsys.readouterr().out
+    assert "K 125 3 4" in out  # the sampling plan the text quotes
+    assert "recalled" in out
+    assert "Root cause (method, confirmed)" in out
+    assert "closed INC-5" in out
+    assert "['foreign body']" in out
+    assert list(tmp_path.iterdir()) == []
