@@ -11,7 +11,13 @@ import sqlalchemy as sa
 
 import qualityflow as qf
 from qualityflow.storage import SCHEMA_VERSION, MemoryStorage, SQLStorage, Storage, open_storage
-from qualityflow.storage.sql import meta_table, mysql_storage, postgresql_storage, sqlite_storage
+from qualityflow.storage.sql import (
+    meta_table,
+    metadata,
+    mysql_storage,
+    postgresql_storage,
+    sqlite_storage,
+)
 from qualityflow.testing import (
     MYSQL_ENV,
     POSTGRESQL_ENV,
@@ -71,8 +77,12 @@ class _ServerStorage(StorageConformance):
         return _make(self.url)
 
     def destroy_storage(self, storage: Storage) -> None:
+        # Empty the tables (the run's database is dropped at the end of the session).
         assert isinstance(storage, SQLStorage)
-        storage.drop_schema()
+        with storage.engine.begin() as conn:
+            for table in reversed(metadata.sorted_tables):
+                if table is not meta_table:
+                    conn.execute(table.delete())
         storage.close()
 
 
