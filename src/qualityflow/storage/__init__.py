@@ -8,7 +8,7 @@ Backends are chosen by URL scheme and registered through the
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualityflow.plugins import hookimpl
 from qualityflow.storage.base import (
@@ -26,7 +26,9 @@ from qualityflow.storage.base import (
     model_for,
 )
 from qualityflow.storage.memory import MemoryStorage
-from qualityflow.storage.sql import SQLStorage, mysql_storage, postgresql_storage, sqlite_storage
+
+if TYPE_CHECKING:
+    from qualityflow.storage.sql import SQLStorage
 
 __all__ = [
     "ENTITY_KINDS",
@@ -44,7 +46,10 @@ __all__ = [
     "kind_of",
     "mask_url",
     "model_for",
+    "mysql_storage",
     "open_storage",
+    "postgresql_storage",
+    "sqlite_storage",
 ]
 
 
@@ -64,6 +69,35 @@ class BuiltinStorage:
         register("postgres", postgresql_storage)
         register("mysql", mysql_storage)
         register("mariadb", mysql_storage)
+
+
+def sqlite_storage(url: str) -> SQLStorage:
+    """Open ``sqlite:///path`` (see :func:`qualityflow.storage.sql.sqlite_storage`)."""
+    from qualityflow.storage import sql  # SQLAlchemy is imported on first use only
+
+    return sql.sqlite_storage(url)
+
+
+def postgresql_storage(url: str) -> SQLStorage:
+    """Open ``postgresql://...`` (see :func:`qualityflow.storage.sql.postgresql_storage`)."""
+    from qualityflow.storage import sql
+
+    return sql.postgresql_storage(url)
+
+
+def mysql_storage(url: str) -> SQLStorage:
+    """Open ``mysql://...`` (see :func:`qualityflow.storage.sql.mysql_storage`)."""
+    from qualityflow.storage import sql
+
+    return sql.mysql_storage(url)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SQLStorage":
+        from qualityflow.storage.sql import SQLStorage
+
+        return SQLStorage
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 builtin = BuiltinStorage()
