@@ -42,7 +42,7 @@ def synthetic_plant(scale: float, seed: int = 7) -> tuple[Plant, list[str]]:
     n_mix = int(300_000 * scale)
     n_fin = int(60_000 * scale)
     suppliers = [f"SUP-{i:03d}" for i in range(200)]
-    weights = [1 / (rank + 1) ** 1.1 for rank in range(len(suppliers))]
+    weights = [1 / (rank + 1) ** 0.75 for rank in range(len(suppliers))]
     kg = {a: qf.Quantity.model_construct(amount=Decimal(a), unit="kg") for a in range(1, 1001)}
     packs = {a: qf.Quantity.model_construct(amount=Decimal(a), unit="pack") for a in range(0, 5001)}
     batches: list[qf.Batch] = []

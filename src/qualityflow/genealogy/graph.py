@@ -16,6 +16,7 @@ object the caller opened.
 from __future__ import annotations
 
 import gc
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
@@ -413,8 +414,9 @@ class Genealogy:
             ids.append(b.id)
             attrs.append(_batch_attrs(b))
         n_batches = len(ids)
-        edge_u: list[int] = []
-        edge_v: list[int] = []
+        # Integer endpoints in compact arrays: no int object kept per edge.
+        edge_u = array("q")
+        edge_v = array("q")
         edge_q: list[Quantity | None] = []
         for s in shipments:
             if not isinstance(s, Shipment):
@@ -454,18 +456,18 @@ class Genealogy:
                 "genealogy not built: " + "; ".join(problems[:_MAX_LISTED]) + _more(problems)
             )
         n = len(ids)
-        src = np.array(edge_u, dtype=np.int64)
-        dst = np.array(edge_v, dtype=np.int64)
-        cls._refuse_cycles(ids, n, src, dst)
+        src = np.frombuffer(edge_u, dtype=np.int64) if n else np.zeros(0, dtype=np.int64)
+        dst = np.frombuffer(edge_v, dtype=np.int64) if n else np.zeros(0, dtype=np.int64)
+        topology = Topology.from_edges(ids, pos, src, dst)
+        cls._refuse_cycles(topology)
 
-        succ: dict[str, dict[str, dict[str, Any]]] = {i: {} for i in ids}
-        pred: dict[str, dict[str, dict[str, Any]]] = {i: {} for i in ids}
+        # Adjacency built by position (list indexing) and keyed by id only at the end.
+        succ_at: list[dict[str, dict[str, Any]]] = [{} for _ in range(n)]
+        pred_at: list[dict[str, dict[str, Any]]] = [{} for _ in range(n)]
         duplicates = False
-        for k in range(len(edge_u)):
-            u = ids[edge_u[k]]
-            v = ids[edge_v[k]]
-            q = edge_q[k]
-            out = succ[u]
+        for iu, iv, q in zip(edge_u, edge_v, edge_q, strict=True):
+            v = ids[iv]
+            out = succ_at[iu]
             if v in out:
                 duplicates = True
                 data = out[v]
@@ -475,7 +477,10 @@ class Genealogy:
                 continue
             data = {} if q is None else {"quantity": q}
             out[v] = data
-            pred[v][u] = data
+            pred_at[iv][ids[iu]] = data
+        succ = dict(zip(ids, succ_at, strict=True))
+        pred = dict(zip(ids, pred_at, strict=True))
+        del succ_at, pred_at
         g = cls()
         graph = g._graph
         graph._node = dict(zip(ids, attrs, strict=True))
@@ -483,8 +488,8 @@ class Genealogy:
         graph._pred = pred
         if duplicates:
             keys = np.unique(src * n + dst)
-            src, dst = keys // n, keys % n
-        g._topology = Topology.from_edges(ids, pos, src, dst)
+            topology = Topology.from_edges(ids, pos, keys // n, keys % n)
+        g._topology = topology
         return g
 
     @staticmethod
@@ -503,20 +508,24 @@ class Genealogy:
         ]
 
     @staticmethod
-    def _refuse_cycles(ids: list[str], n: int, src: Any, dst: Any) -> None:
-        if n == 0 or src.size == 0:
+    def _refuse_cycles(topo: Topology) -> None:
+        n = len(topo.ids)
+        if n == 0 or topo.succ_idx.size == 0:
             return
-        matrix = csr_array((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(n, n))
+        ones = np.ones(topo.succ_idx.size, dtype=np.int8)
+        matrix = csr_array((ones, topo.succ_idx, topo.succ_ptr), shape=(n, n))
         count, labels = connected_components(matrix, directed=True, connection="strong")
         if count == n:
             return
-        sizes = np.bincount(labels)
-        big = int(np.argmax(sizes))
-        members = set(np.flatnonzero(labels == big).tolist())
+        big = int(np.argmax(np.bincount(labels)))
+        members = np.flatnonzero(labels == big).tolist()
+        inside = set(members)
+        ids = topo.ids
         sub = nx.DiGraph(
             (ids[a], ids[b])
-            for a, b in zip(src.tolist(), dst.tolist(), strict=True)
-            if a in members and b in members
+            for a in members
+            for b in topo.succ_idx[topo.succ_ptr[a] : topo.succ_ptr[a + 1]].tolist()
+            if b in inside
         )
         cycle = [u for u, _ in nx.find_cycle(sub)]
         raise GenealogyError(
@@ -617,6 +626,8 @@ class Genealogy:
         return entity
 
     def _known(self, ids: Sequence[str], what: str) -> tuple[str, ...]:
+        if len(ids) == 1 and ids[0] in self._graph._node:
+            return tuple(ids)
         if not ids:
             raise GenealogyError(f"{what}: give at least one batch or shipment id")
         nodes = self._graph._node
