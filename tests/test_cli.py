@@ -106,6 +106,18 @@ def test_recall_lists_the_shipments_and_drills_the_answer_time(db: str) -> None:
     assert "PASSED" in out
 
 
+def test_recall_and_export_of_an_unknown_lot_exit_3(db: str, tmp_path: Path) -> None:
+    code, _, err = run("recall", "BISC-9999", "--db", db)
+    assert code == 3 and "BISC-9999" in err
+    code, _, err = run("export-fsma204", "BISC-9999", "--out", str(tmp_path / "x.csv"), "--db", db)
+    assert code == 3 and not (tmp_path / "x.csv").exists()
+
+
+def test_listing_by_an_unknown_state_names_the_states(db: str) -> None:
+    code, _, err = run("incidents", "list", "--status", "finished", "--db", db)
+    assert code == 2 and "investigating" in err
+
+
 def test_recall_as_json_gives_the_customers(db: str) -> None:
     code, out, _ = run("recall", "BISC-0303", "--json", "--db", db)
     assert code == 0

@@ -324,13 +324,7 @@ def trace(
     qms = _open(db)
     with console.status("Loading the genealogy..."):
         genealogy = qms.genealogy
-    missing = [i for i in ids if i not in genealogy]
-    if missing:
-        raise _fail(
-            "not_found",
-            f"not in the genealogy: {', '.join(missing)}",
-            "check the ids; `qualityflow import-epcis` or the service add batches",
-        )
+    _require_known(genealogy, ids)
     result = (
         genealogy.trace_backward(*ids, depth=depth)
         if backward
@@ -356,6 +350,18 @@ def trace(
             rows,
         )
     )
+
+
+def _require_known(genealogy: Any, ids: Sequence[str]) -> None:
+    """Exit 3 naming the ids the genealogy does not hold."""
+    missing = [i for i in ids if i not in genealogy]
+    if missing:
+        raise _fail(
+            "not_found",
+            f"not in the genealogy: {', '.join(missing)}",
+            "check the ids (`qualityflow trace` shows what a lot reaches); lots come in "
+            "through the service or `qualityflow import-epcis`",
+        )
 
 
 def _print_impact(impact: Any) -> None:
@@ -394,6 +400,7 @@ def recall(
 
     qms = _open(db)
     with console.status("Tracing the recall..."):
+        _require_known(qms.genealogy, ids)
         impact = qms.recall_impact(*ids)
     if as_json:
         console.print_json(json.dumps(impact.to_dict()))
@@ -426,6 +433,9 @@ def _case_commands(group: typer.Typer, kind: str) -> None:
         ] = None,
         db: Db = None,
     ) -> None:
+        states = lifecycle().states
+        if status is not None and status not in states:
+            raise _fail("bad_input", f"--status {status!r}", f"use one of {', '.join(states)}")
         filters = {"status": status} if status else {}
         cases = repo(_open(db)).list(**filters)
         rows: list[tuple[object, ...]]
@@ -726,6 +736,7 @@ def export_fsma204(
 
     qms = _open(db)
     with console.status("Tracing and writing..."):
+        _require_known(qms.genealogy, ids)
         impact = qms.recall_impact(*ids)
         to_fsma204(impact, out, genealogy=qms.genealogy)
     console.print(
