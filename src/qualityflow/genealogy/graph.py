@@ -263,7 +263,22 @@ class Genealogy:
         self.link_many([(input_id, output_id, quantity)])
 
     def link_many(self, links: Iterable[Link]) -> None:
-        """Add several links at once: all of them, or (on any error) none of them."""
+        """Add several links at once: all of them, or (on any error) none of them.
+
+        Each link is ``(input_id, output_id, quantity_or_None)``; the checks are those of
+        :meth:`link`, and every problem found is listed in one error.
+
+        >>> import qualityflow as qf
+        >>> g = qf.Genealogy.example()
+        >>> bad = [("FILM-2", "MIX-2", None), ("BISC-3", "FLOUR-3", None)]
+        >>> g.link_many(bad)  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
+        Traceback (most recent call last):
+        ...
+        qualityflow.errors.GenealogyError: cannot link 'BISC-3' -> 'FLOUR-3': it would close
+        the cycle FLOUR-3 -> MIX-2 -> BISC-3 -> FLOUR-3; ...
+        >>> g.graph.has_edge("FILM-2", "MIX-2")   # the good link was not kept either
+        False
+        """
         links = list(links)
         problems = self._link_problems(links)
         if problems:
@@ -654,9 +669,6 @@ class Genealogy:
             self._attributes = Attributes.build(self._topo(), self._graph._node)
         return self._attributes
 
-    def _index_ids(self) -> list[str]:
-        return self._topo().ids
-
     # ------------------------------------------------------------------ traces
 
     def trace_forward(self, *ids: str, depth: int | None = None) -> Trace:
@@ -696,7 +708,7 @@ class Genealogy:
         else:
             ptr, idx = topo.pred_ptr, topo.pred_idx
         reached = _index.bfs(ptr, idx, topo.indices_of(starts), depth)
-        return Trace(self, direction, starts, depth, indices=reached)
+        return Trace(self, direction, starts, depth, indices=reached, names=topo.ids)
 
     # ------------------------------------------------------------------ recall
 

@@ -38,7 +38,16 @@ class Trace:
     ['COCOA-7', 'MIX-1', 'BISC-2', 'SHIP-2']
     """
 
-    __slots__ = ("__dict__", "_genealogy", "_ids", "_indices", "depth", "direction", "starts")
+    __slots__ = (
+        "__dict__",
+        "_genealogy",
+        "_ids",
+        "_indices",
+        "_names",
+        "depth",
+        "direction",
+        "starts",
+    )
 
     def __init__(
         self,
@@ -48,13 +57,17 @@ class Trace:
         depth: int | None,
         ids: list[str] | None = None,
         indices: Any = None,
+        names: list[str] | None = None,
     ) -> None:
+        # A trace holds either the reached ids (small traces) or their positions in the
+        # CSR index together with the index's id list (wide traces, materialised lazily).
         self._genealogy = genealogy
         self.direction: Direction = direction
         self.starts = starts
         self.depth = depth
         self._ids = ids
         self._indices = indices
+        self._names = names
 
     @cached_property
     def ids(self) -> frozenset[str]:
@@ -66,7 +79,7 @@ class Trace:
         """The reached ids in breadth-first order (nearest first)."""
         if self._ids is not None:
             return self._ids
-        names = self._genealogy._index_ids()
+        names = self._names or []
         return [names[i] for i in self._indices.tolist()]
 
     def __len__(self) -> int:
