@@ -102,6 +102,8 @@ def test_every_partner_file_imports_or_is_refused_with_a_reason(path: Path) -> N
         assert "refused" in str(exc)
         return
     assert isinstance(result.genealogy, qf.Genealogy)
+    for batch in result.genealogy.batches():  # records built without re-validation are valid
+        assert qf.Batch.model_validate(batch.model_dump()) == batch
     for warning in result.warnings:
         assert warning.file == str(path)
         assert warning.message
@@ -603,3 +605,35 @@ def test_sources_that_are_not_epcis_are_refused_and_change_nothing(tmp_path: Pat
         qf.load_epcis("<html><body/></html>")
     with pytest.raises(qf.InteropError, match="JSON list"):
         qf.load_epcis("[1, 2]")
+
+
+def test_duplicate_detection_compares_every_business_field() -> None:
+    from qualityflow.interop import EpcisEvent
+
+    # content_key slices the named tuple from action to biz_transactions
+    assert EpcisEvent._fields[5] == "action"
+    assert EpcisEvent._fields[20] == "biz_transactions"
+    base = event(
+        "ObjectEvent",
+        "urn:uuid:a",
+        "2026-03-02T08:00:00Z",
+        action="OBSERVE",
+        bizStep="shipping",
+        quantityList=[lot("urn:example:lot:towel-5", 12)],
+        destinationList=[{"type": "owning_party", "destination": "urn:example:party:spa"}],
+    )
+    other_destination = {
+        **base,
+        "eventID": "urn:uuid:b",
+        "destinationList": [{"type": "owning_party", "destination": "urn:example:party:gym"}],
+    }
+    result = qf.load_epcis(doc(base, other_destination))
+    assert len(list(result.genealogy.shipments())) == 2
+
+
+def test_imported_records_pass_model_validation() -> None:
+    result = qf.load_epcis(_pallet_story([0, 1, 2, 3, 4]))
+    for batch in result.genealogy.batches():
+        assert qf.Batch.model_validate(batch.model_dump()) == batch
+    for shipment in result.genealogy.shipments():
+        assert qf.Shipment.model_validate(shipment.model_dump()) == shipment

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from urllib.parse import unquote
 
 __all__ = [
@@ -69,6 +70,7 @@ _VOCAB_PREFIXES: dict[str, tuple[str, ...]] = {
 }
 
 
+@lru_cache(maxsize=4096)
 def normalise_vocab(value: str | None, vocabulary: str) -> str | None:
     """Return the bare CBV word for any standard spelling; keep extension values as given.
 
@@ -124,8 +126,9 @@ def is_uri(value: str) -> bool:
 
 
 def _check_digit(digits: str) -> str:
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
-    return str((10 - total % 10) % 10)
+    odd = sum(map(int, digits[-1::-2]))  # rightmost digit and every second one: weight 3
+    even = sum(map(int, digits[-2::-2]))
+    return str((10 - (3 * odd + even) % 10) % 10)
 
 
 def _gtin_from_epc(company: str, item: str) -> str | None:
@@ -275,6 +278,21 @@ def parse_time(value: object, zone_offset: object = None) -> tuple[datetime | No
     if not isinstance(value, str) or not value.strip():
         return None, f"missing or empty time {value!r}"
     text = value.strip()
+    if (
+        len(text) >= 20
+        and text[4] == "-"
+        and text[7] == "-"
+        and text[10] in "Tt"
+        and text[13] == ":"
+        and text[-1] in "Zz0123456789"
+    ):
+        try:  # fast path for the common, well-formed extended-format case
+            quick = datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            if quick.tzinfo is not None:
+                return quick, None
     match = _ISO.match(text)
     if match:
         year, month, day, hour, minute = (int(match.group(i)) for i in range(1, 6))

@@ -27,6 +27,7 @@ False`` on the batch; a shipment of unknown quantity gets the same zero-unknown 
 
 from __future__ import annotations
 
+import gc
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -34,12 +35,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import networkx as nx
 from pydantic import ValidationError
 
 from qualityflow.errors import GenealogyError, InteropError
+from qualityflow.genealogy import Genealogy
 from qualityflow.interop._read import Document, read_source
 from qualityflow.interop._vocab import identifier_key, product_class
 from qualityflow.interop.events import (
@@ -48,10 +50,7 @@ from qualityflow.interop.events import (
     QuantityElement,
     normalise_event,
 )
-from qualityflow.models import Batch, BatchKind, Quantity, Shipment
-
-if TYPE_CHECKING:
-    from qualityflow.genealogy import Genealogy
+from qualityflow.models import Batch, BatchKind, BatchStatus, Quantity, Shipment
 
 __all__ = ["EpcisImport", "EpcisWarning", "ShipmentRecord", "load_epcis"]
 
@@ -142,7 +141,7 @@ class _Report:
 
 
 def _label(event: EpcisEvent) -> str:
-    return event.event_id if event.has_event_id else f"#{event.index + 1} (no eventID)"
+    return event.event_id if event.has_event_id else f"#{event.position + 1} (no eventID)"
 
 
 def _is_logistic_unit(identifier: str) -> bool:
@@ -211,7 +210,22 @@ def _sum(elements: Iterable[QuantityElement]) -> tuple[Quantity | None, bool]:
             total += element.quantity
     if unit is None or total is None:
         return None, consistent
-    return Quantity(amount=total, unit=unit), consistent
+    return _quantity(total, unit), consistent
+
+
+_QUANTITIES: dict[tuple[Decimal, str], Quantity] = {}
+
+
+def _quantity(amount: Decimal, unit: str) -> Quantity:
+    # Amounts and units were checked when the event was read (finite, >= 0, non-empty).
+    # Quantities are immutable, so equal ones are shared; real data repeats them a lot.
+    key = (amount, unit)
+    quantity = _QUANTITIES.get(key)
+    if quantity is None:
+        if len(_QUANTITIES) > 100_000:
+            _QUANTITIES.clear()
+        quantity = _QUANTITIES[key] = Quantity.model_construct(amount=amount, unit=unit)
+    return quantity
 
 
 class _Builder:
@@ -221,6 +235,7 @@ class _Builder:
         self.report = report
         self.master = master_data
         self.aliases: dict[str, str] = {}
+        self.spellings: dict[str, str] = {}  # identifier as written -> node (a cache)
         self.lots: dict[str, _Lot] = {}
         self.contents: dict[str, dict[str, QuantityElement | None]] = {}
         self.groups: dict[str, list[EpcisEvent]] = {}
@@ -230,12 +245,16 @@ class _Builder:
 
     # identifiers -------------------------------------------------------------------
     def node(self, identifier: str) -> str:
-        identifier = _decode_lot(identifier)
-        key = identifier_key(identifier)
+        node = self.spellings.get(identifier)
+        if node is not None:
+            return node
+        decoded = _decode_lot(identifier)
+        key = identifier_key(decoded)
         node = self.aliases.get(key)
         if node is None:
-            node = identifier
+            node = decoded
             self.aliases[key] = node
+        self.spellings[identifier] = node
         return node
 
     def lot(self, identifier: str, event: EpcisEvent) -> _Lot:
@@ -372,7 +391,7 @@ class _Builder:
                 held.pop(child, None)
 
     def transformation(self, event: EpcisEvent) -> None:
-        key = event.transformation_id or f"\0{event.file}\0{event.event_id}\0{event.index}"
+        key = event.transformation_id or f"\0{event.file}\0{event.event_id}\0{event.position}"
         self.groups.setdefault(key, []).append(event)
         for epc in event.input_epcs:
             self.lot(epc, event).consumed.append(
@@ -475,7 +494,7 @@ class _Builder:
                 and element.unit is not None
                 and (best is None or (best.unit == element.unit and element.quantity > best.amount))
             ):
-                best = Quantity(amount=element.quantity, unit=element.unit)
+                best = _quantity(element.quantity, element.unit)
         return best
 
     def edges(self) -> dict[tuple[str, str], Quantity | None]:
@@ -591,17 +610,43 @@ class _Builder:
                     lot.consumed[-1][2],
                     f"more of {node} consumed ({consumed}) than the lot holds ({declared})",
                 )
+            # Every value below was checked when its event was read (ids non-empty and
+            # stripped, times aware, amounts finite and >= 0, attributes plain JSON), so the
+            # per-field validation is skipped: it would double the cost of a large import.
             out.append(
-                Batch(
+                Batch.model_construct(
                     id=node,
                     kind=kinds[node],
                     product=self.product(node),
-                    quantity=declared or Quantity(amount=Decimal(0), unit=UNKNOWN_UNIT),
+                    quantity=declared or _quantity(Decimal(0), UNKNOWN_UNIT),
+                    status=BatchStatus.RELEASED,
+                    supplier_id=None,
+                    line=None,
                     produced_at=created.event_time if created is not None else None,
                     attributes=attributes,
+                    version=0,
                 )
             )
         return out
+
+
+def _is_acyclic(links: Mapping[tuple[str, str], object]) -> bool:
+    """Kahn's algorithm on plain dicts: cheaper than building a DiGraph for the common case."""
+    successors: dict[str, list[str]] = defaultdict(list)
+    indegree: dict[str, int] = defaultdict(int)
+    for source, target in links:
+        successors[source].append(target)
+        indegree[target] += 1
+    ready = [node for node in successors if indegree[node] == 0]
+    seen = 0
+    while ready:
+        node = ready.pop()
+        seen += 1
+        for target in successors.get(node, ()):
+            indegree[target] -= 1
+            if indegree[target] == 0:
+                ready.append(target)
+    return seen == len(set(successors) | set(indegree))
 
 
 def _kinds(nodes: Iterable[str], links: Iterable[tuple[str, str]]) -> dict[str, BatchKind]:
@@ -625,8 +670,10 @@ def _deduplicate(events: list[EpcisEvent], report: _Report) -> list[EpcisEvent]:
     by_content: dict[tuple[object, ...], EpcisEvent] = {}
     for event in events:
         content = event.content_key()
-        same_id = by_id.get(event.event_id, []) if event.has_event_id else []
-        twin = next((e for e in same_id if e.content_key() == content), None)
+        same_id = by_id.get(event.event_id) if event.has_event_id else None
+        twin = None
+        if same_id:
+            twin = next((e for e in same_id if e.content_key() == content), None)
         if twin is not None:
             report.warn(
                 event.file,
@@ -643,7 +690,7 @@ def _deduplicate(events: list[EpcisEvent], report: _Report) -> list[EpcisEvent]:
                 "counted once",
             )
             continue
-        if same_id:
+        if same_id:  # the same id on different content: a partner's bug, keep both
             report.warn(
                 event.file,
                 event.event_id,
@@ -651,7 +698,10 @@ def _deduplicate(events: list[EpcisEvent], report: _Report) -> list[EpcisEvent]:
                 f"({same_id[0].type} at {same_id[0].event_time.isoformat()}); eventIDs must be "
                 "unique, both events kept",
             )
-        by_id.setdefault(event.event_id, []).append(event)
+        if same_id:
+            same_id.append(event)
+        else:
+            by_id[event.event_id] = [event]
         by_content[content] = event
         kept.append(event)
     return kept
@@ -720,8 +770,16 @@ def load_epcis(*sources: Source, strict: bool = False) -> EpcisImport:
     ['urn:example:lot:biscuit-1']
 
     """
-    from qualityflow.genealogy import Genealogy
+    enabled = gc.isenabled()
+    gc.disable()  # a large import makes millions of small objects; collect once, after
+    try:
+        return _load(sources, strict)
+    finally:
+        if enabled:
+            gc.enable()
 
+
+def _load(sources: tuple[Source, ...], strict: bool) -> EpcisImport:
     report = _Report(strict)
     documents: list[Document] = []
     for index, source in enumerate(sources, start=1):
@@ -758,13 +816,15 @@ def load_epcis(*sources: Source, strict: bool = False) -> EpcisImport:
     events, retracted = _retract(events, report)
     events = _deduplicate(events, report)
     file_order = {document.name: n for n, document in enumerate(documents)}
-    events.sort(key=lambda e: (e.event_time, file_order[e.file], e.index))
+    events.sort(key=lambda e: (e.event_time, file_order[e.file], e.position))
 
     builder = _Builder(report, master)
     for event in events:
         builder.apply(event)
-    creators = {lot.node: lot.created_by for lot in builder.lots.values() if lot.created_by}
-    links = builder.acyclic(builder.edges(), creators)
+    links = builder.edges()
+    if not _is_acyclic(links):
+        creators = {lot.node: lot.created_by for lot in builder.lots.values() if lot.created_by}
+        links = builder.acyclic(links, creators)
     kinds = _kinds(builder.lots, links)
 
     records: dict[str, ShipmentRecord] = {}
@@ -793,18 +853,19 @@ def load_epcis(*sources: Source, strict: bool = False) -> EpcisImport:
                 )
         element = pending.quantity
         if element is not None and element.quantity is not None and element.unit is not None:
-            quantity = Quantity(amount=element.quantity, unit=element.unit)
+            quantity = _quantity(element.quantity, element.unit)
         else:
-            quantity = Quantity(amount=Decimal(0), unit=UNKNOWN_UNIT)
+            quantity = _quantity(Decimal(0), UNKNOWN_UNIT)
         assert customer is not None
         shipments.append(
-            Shipment(
+            Shipment.model_construct(  # values checked on reading, as for batches
                 id=pending.shipment_id,
                 batch_id=pending.node,
                 customer_id=customer,
                 quantity=quantity,
                 shipped_at=event.event_time,
                 region=pending.region,
+                version=0,
             )
         )
         record = ShipmentRecord(

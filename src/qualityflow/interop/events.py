@@ -10,10 +10,11 @@ wrote them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from qualityflow.interop._read import EVENT_TYPES
 from qualityflow.interop._vocab import UNIT_FROM_UNECE, normalise_vocab, parse_decimal, parse_time
@@ -38,8 +39,7 @@ class EpcisWarning:
         return f"{self.file}: {where}: {self.message}"
 
 
-@dataclass(frozen=True)
-class QuantityElement:
+class QuantityElement(NamedTuple):
     """A class-level identifier (a lot) with an amount; ``quantity`` is ``None`` when absent.
 
     ``unit`` is the plant unit (``kg`` for ``KGM``; unknown UN/ECE codes kept as given;
@@ -60,14 +60,16 @@ class ErrorDeclaration:
     corrective_event_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class EpcisEvent:
-    """One EPCIS event after normalisation.
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+class EpcisEvent(NamedTuple):
+    """One EPCIS event after normalisation (an immutable named tuple).
 
     ``epcs`` and ``quantities`` hold an ObjectEvent's ``epcList``/``quantityList`` or an
     AggregationEvent's ``childEPCs``/``childQuantityList``; TransformationEvents use the
     ``input_*`` and ``output_*`` fields. ``sources`` and ``destinations`` are ``(type, id)``
-    pairs with the type normalised (``owning_party``, ``location``...). ``index`` is the
+    pairs with the type normalised (``owning_party``, ``location``...). ``position`` is the
     event's position in its file, used to keep file order among events at the same time.
     """
 
@@ -75,7 +77,7 @@ class EpcisEvent:
     event_id: str
     event_time: datetime
     file: str
-    index: int = 0
+    position: int = 0
     action: str | None = None
     biz_step: str | None = None
     disposition: str | None = None
@@ -93,32 +95,18 @@ class EpcisEvent:
     destinations: tuple[tuple[str, str], ...] = ()
     biz_transactions: tuple[tuple[str, str], ...] = ()
     error_declaration: ErrorDeclaration | None = None
-    ilmd: Mapping[str, Any] = field(default_factory=dict, compare=False)
-    extensions: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    ilmd: Mapping[str, Any] = _EMPTY
+    extensions: Mapping[str, Any] = _EMPTY
     has_event_id: bool = True
 
     def content_key(self) -> tuple[object, ...]:
         """Return the business content, for spotting the same event under another id."""
+        # type and time, then every field from ``action`` to ``biz_transactions``
         return (
             self.type,
             self.event_time,
-            self.action,
-            self.biz_step,
-            self.disposition,
-            self.read_point,
-            self.biz_location,
-            self.epcs,
-            self.quantities,
-            self.parent_id,
-            self.input_epcs,
-            self.input_quantities,
-            self.output_epcs,
-            self.output_quantities,
-            self.transformation_id,
-            self.sources,
-            self.destinations,
-            self.biz_transactions,
-            self.extensions.get("qf:shipmentId"),
+            self[5:21],
+            self.extensions.get("qf:shipmentId") if self.extensions else None,
         )
 
     def extension(self, name: str) -> Any:
@@ -180,7 +168,7 @@ def _identifier_list(raw: Any, field_name: str, warn: Warn, event_id: str) -> tu
         return ()
     out: list[str] = []
     for item in raw:
-        if isinstance(item, Mapping) and isinstance(item.get("epc"), str):
+        if isinstance(item, dict) and isinstance(item.get("epc"), str):
             item = item["epc"]
         if isinstance(item, str) and item.strip():
             if item.strip() not in out:
@@ -200,7 +188,20 @@ def _quantity_list(
         return ()
     out: list[QuantityElement] = []
     for item in raw:
-        if not isinstance(item, Mapping):
+        if type(item) is dict and len(item) == 3:  # the common well-formed element, fast
+            epc_class, raw_qty, uom = item.get("epcClass"), item.get("quantity"), item.get("uom")
+            if (
+                type(epc_class) is str
+                and type(raw_qty) is int
+                and raw_qty >= 0
+                and type(uom) is str
+                and uom in UNIT_FROM_UNECE
+                and epc_class.strip() == epc_class
+                and epc_class
+            ):
+                out.append(QuantityElement(epc_class, Decimal(raw_qty), UNIT_FROM_UNECE[uom]))
+                continue
+        if not isinstance(item, dict):
             warn(event_id, f"{field_name} holds {item!r}, not a quantity element; ignored")
             continue
         epc_class = item.get("epcClass")
@@ -237,7 +238,7 @@ def _pairs(
         return ()
     out: list[tuple[str, str]] = []
     for item in raw:
-        if not isinstance(item, Mapping):
+        if not isinstance(item, dict):
             warn(event_id, f"{field_name} holds {item!r}; ignored")
             continue
         kind = normalise_vocab(
@@ -259,18 +260,20 @@ def _pairs(
 
 
 def _with_units(elements: tuple[QuantityElement, ...], units: Any) -> tuple[QuantityElement, ...]:
-    if not isinstance(units, Mapping) or not units:
+    if not isinstance(units, dict) or not units:
         return elements
     return tuple(
-        QuantityElement(e.epc_class, e.quantity, str(units[e.epc_class]))
-        if e.epc_class in units and e.quantity is not None and isinstance(units[e.epc_class], str)
+        QuantityElement(e.epc_class, e.quantity, units[e.epc_class].strip())
+        if e.quantity is not None
+        and isinstance(units.get(e.epc_class), str)
+        and units[e.epc_class].strip()
         else e
         for e in elements
     )
 
 
 def _location(raw: Any) -> str | None:
-    if isinstance(raw, Mapping):
+    if isinstance(raw, dict):
         raw = raw.get("id")
     if isinstance(raw, str) and raw.strip():
         return raw.strip()
@@ -319,7 +322,7 @@ def normalise_event(
         action = "OBSERVE"
     decl = raw.get("errorDeclaration")
     declaration = None
-    if isinstance(decl, Mapping):
+    if isinstance(decl, dict):
         decl_time, _ = parse_time(decl.get("declarationTime"))
         corrective = decl.get("correctiveEventIDs") or []
         if isinstance(corrective, str):
@@ -343,54 +346,62 @@ def normalise_event(
     )
     ilmd = raw.get("ilmd")
     units = raw.get("qf:uom")
-    if isinstance(units, Mapping):
+    if isinstance(units, dict):
         # qualityflow's own exports name units that have no UN/ECE code here
         quantities = _with_units(quantities, units)
+    get = raw.get
+    input_epcs: tuple[str, ...] = ()
+    output_epcs: tuple[str, ...] = ()
+    input_quantities: tuple[QuantityElement, ...] = ()
+    output_quantities: tuple[QuantityElement, ...] = ()
+    if kind == "TransformationEvent":
+        input_epcs = _identifier_list(get("inputEPCList"), "inputEPCList", warn_in_file, label)
+        input_quantities = _with_units(
+            _quantity_list(get("inputQuantityList"), "inputQuantityList", warn_in_file, label),
+            units,
+        )
+        output_epcs = _identifier_list(get("outputEPCList"), "outputEPCList", warn_in_file, label)
+        output_quantities = _with_units(
+            _quantity_list(get("outputQuantityList"), "outputQuantityList", warn_in_file, label),
+            units,
+        )
+    sources = get("sourceList")
+    destinations = get("destinationList")
+    transactions = get("bizTransactionList")
     event = EpcisEvent(
-        type=kind,
-        event_id=event_id,
-        event_time=when,
-        file=file,
-        index=index,
-        action=action,
-        biz_step=normalise_vocab(_text(raw.get("bizStep")), "bizStep"),
-        disposition=normalise_vocab(_text(raw.get("disposition")), "disposition"),
-        read_point=_location(raw.get("readPoint")),
-        biz_location=_location(raw.get("bizLocation")),
-        epcs=epcs,
-        quantities=quantities,
-        parent_id=_text(raw.get("parentID")),
-        input_epcs=_identifier_list(raw.get("inputEPCList"), "inputEPCList", warn_in_file, label),
-        input_quantities=_with_units(
-            _quantity_list(raw.get("inputQuantityList"), "inputQuantityList", warn_in_file, label),
-            units,
+        kind,
+        event_id,
+        when,
+        file,
+        index,
+        action,
+        normalise_vocab(_text(get("bizStep")), "bizStep"),
+        normalise_vocab(_text(get("disposition")), "disposition"),
+        _location(get("readPoint")),
+        _location(get("bizLocation")),
+        epcs,
+        quantities,
+        _text(get("parentID")),
+        input_epcs,
+        input_quantities,
+        output_epcs,
+        output_quantities,
+        _text(get("transformationID")),
+        ()
+        if sources is None
+        else _pairs(sources, "sourceList", "source", "sdt", warn_in_file, label),
+        ()
+        if destinations is None
+        else _pairs(destinations, "destinationList", "destination", "sdt", warn_in_file, label),
+        ()
+        if transactions is None
+        else _pairs(
+            transactions, "bizTransactionList", "bizTransaction", "btt", warn_in_file, label
         ),
-        output_epcs=_identifier_list(
-            raw.get("outputEPCList"), "outputEPCList", warn_in_file, label
-        ),
-        output_quantities=_with_units(
-            _quantity_list(
-                raw.get("outputQuantityList"), "outputQuantityList", warn_in_file, label
-            ),
-            units,
-        ),
-        transformation_id=_text(raw.get("transformationID")),
-        sources=_pairs(raw.get("sourceList"), "sourceList", "source", "sdt", warn_in_file, label),
-        destinations=_pairs(
-            raw.get("destinationList"), "destinationList", "destination", "sdt", warn_in_file, label
-        ),
-        biz_transactions=_pairs(
-            raw.get("bizTransactionList"),
-            "bizTransactionList",
-            "bizTransaction",
-            "btt",
-            warn_in_file,
-            label,
-        ),
-        error_declaration=declaration,
-        ilmd=ilmd if isinstance(ilmd, Mapping) else {},
-        extensions={k: v for k, v in raw.items() if k not in _KNOWN_KEYS},
-        has_event_id=has_id,
+        declaration,
+        ilmd if isinstance(ilmd, dict) else _EMPTY,
+        {k: v for k, v in raw.items() if k not in _KNOWN_KEYS} or _EMPTY,
+        has_id,
     )
     if kind == "ObjectEvent" and not event.epcs and not event.quantities:
         warn_in_file(
