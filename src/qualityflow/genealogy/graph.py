@@ -85,46 +85,63 @@ def _shipment_attrs(shipment: Shipment) -> dict[str, Any]:
     }
 
 
+class _ShipmentEdge(dict):  # type: ignore[type-arg]
+    """Edge data of a batch-to-shipment edge (a plain dict to networkx).
+
+    Its type tells a forward trace that the target is a shipment, a leaf reached only
+    through its batch, so the trace neither looks the shipment up nor deduplicates it;
+    shipments are most of a plant's nodes.
+    """
+
+    __slots__ = ()
+
+
 def _bfs(
     adj: dict[str, dict[str, Any]],
     starts: Sequence[str],
     depth: int | None,
     budget: int | None,
+    forward: bool = True,
 ) -> list[str] | None:
     """Breadth-first order of what ``adj`` reaches from distinct ``starts`` (excluded).
 
     Returns ``None`` as soon as more than ``budget`` ids are reached, so the caller can
     switch to the CSR index for a wide trace.
     """
-    if depth is not None:
+    if depth is not None or not forward:
         return _bfs_levels(adj, starts, depth, budget)
     seen = set(starts)
-    order = list(starts)
-    limit = len(order) + budget if budget is not None else -1
+    queue = list(starts)
+    order: list[str] = []
+    limit = budget if budget is not None else -1
     add = seen.add
-    append = order.append
+    enqueue = queue.append
+    reach = order.append
     # Iterating a list while appending to it visits the appended ids too: a FIFO queue.
-    for node in order:
-        for other in adj[node]:
-            if other not in seen:
+    for node in queue:
+        for other, data in adj[node].items():
+            if type(data) is _ShipmentEdge:
+                reach(other)
+            elif other not in seen:
                 add(other)
-                append(other)
+                enqueue(other)
+                reach(other)
         if 0 <= limit < len(order):
             return None
-    return order[len(starts) :]
+    return order
 
 
 def _bfs_levels(
     adj: dict[str, dict[str, Any]],
     starts: Sequence[str],
-    depth: int,
+    depth: int | None,
     budget: int | None,
 ) -> list[str] | None:
     seen = set(starts)
     order: list[str] = []
     frontier = list(starts)
     level = 0
-    while frontier and level < depth:
+    while frontier and (depth is None or level < depth):
         nxt: list[str] = []
         for node in frontier:
             for other in adj[node]:
@@ -234,7 +251,10 @@ class Genealogy:
             raise GenealogyError(f"id {shipment.id!r} is already in the genealogy")
         self._require_batch(shipment.batch_id, f"shipment {shipment.id!r}")
         self._graph.add_node(shipment.id, **_shipment_attrs(shipment))
-        self._graph.add_edge(shipment.batch_id, shipment.id, quantity=shipment.quantity)
+        self._graph.add_edge(shipment.batch_id, shipment.id)
+        data = _ShipmentEdge(quantity=shipment.quantity)
+        self._graph._succ[shipment.batch_id][shipment.id] = data
+        self._graph._pred[shipment.id][shipment.batch_id] = data
         self._changed()
 
     def link(self, input_id: str, output_id: str, quantity: Quantity | None = None) -> None:
@@ -490,7 +510,10 @@ class Genealogy:
                 if total is not None:
                     data["quantity"] = total
                 continue
-            data = {} if q is None else {"quantity": q}
+            if iv >= n_batches:
+                data = _ShipmentEdge(quantity=q)
+            else:
+                data = {} if q is None else {"quantity": q}
             out[v] = data
             pred_at[iv][ids[iu]] = data
         succ = dict(zip(ids, succ_at, strict=True))
@@ -699,7 +722,8 @@ class Genealogy:
             raise GenealogyError(f"depth must be None or at least 0, got {depth}")
         adj = self._graph._succ if direction == "forward" else self._graph._pred
         wide = len(self._graph._node) >= self._index_min_nodes
-        order = _bfs(adj, starts, depth, self._dict_budget if wide else None)
+        budget = self._dict_budget if wide else None
+        order = _bfs(adj, starts, depth, budget, forward=direction == "forward")
         if order is not None:
             return Trace(self, direction, starts, depth, ids=order)
         topo = self._topo()
