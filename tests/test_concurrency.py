@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import qualityflow as qf
-from qualityflow.testing import POSTGRESQL_ENV, server_url, temporary_database
+from qualityflow.testing import MYSQL_ENV, POSTGRESQL_ENV, server_url, temporary_database
 
 pytestmark = [
     pytest.mark.slow,
@@ -119,15 +119,29 @@ def test_four_processes_on_one_sqlite_file_lose_no_update(tmp_path: Path) -> Non
     _check(url, _run_workers(url))
 
 
-@pytest.fixture
-def postgresql_url() -> Iterator[str]:
+def _server(env: str, label: str) -> Iterator[str]:
     try:
-        with temporary_database(server_url(POSTGRESQL_ENV)) as url:
+        with temporary_database(server_url(env)) as url:
             yield url
     except ConnectionError as exc:
-        pytest.skip(f"PostgreSQL tests skipped ({POSTGRESQL_ENV} or its default): {exc}")
+        pytest.skip(f"{label} tests skipped ({env} or its default): {exc}")
+
+
+@pytest.fixture
+def postgresql_url() -> Iterator[str]:
+    yield from _server(POSTGRESQL_ENV, "PostgreSQL")
+
+
+@pytest.fixture
+def mysql_url() -> Iterator[str]:
+    yield from _server(MYSQL_ENV, "MySQL/MariaDB")
 
 
 @pytest.mark.postgresql
 def test_four_processes_on_postgresql_lose_no_update(postgresql_url: str) -> None:
     _check(postgresql_url, _run_workers(postgresql_url))
+
+
+@pytest.mark.mysql
+def test_four_processes_on_mariadb_lose_no_update(mysql_url: str) -> None:
+    _check(mysql_url, _run_workers(mysql_url))

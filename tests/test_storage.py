@@ -147,6 +147,26 @@ def test_driver_errors_become_storage_errors_with_the_password_masked() -> None:
     assert "qms:***@127.0.0.1:1" in message
 
 
+def test_mysql_errors_mask_the_password_too() -> None:
+    with pytest.raises(qf.StorageError) as caught:
+        _make("mysql://root:Sup3rSecret@127.0.0.1:1/qms?connect_timeout=1")
+    assert "Sup3rSecret" not in str(caught.value)
+    assert "root:***@127.0.0.1:1" in str(caught.value)
+
+
+@pytest.mark.postgresql
+def test_the_storage_url_never_shows_the_password(postgresql_database: str) -> None:
+    # the project's server trusts local connections, so any password gets in
+    with_password = postgresql_database.replace("postgres@", "postgres:Pl4ntSecret@", 1)
+    store = _make(with_password)
+    try:
+        assert "Pl4ntSecret" not in store.url
+        assert "postgres:***@" in store.url
+        assert "Pl4ntSecret" not in repr(qf.QualityFlow(with_password, load_entry_points=False))
+    finally:
+        store.close()
+
+
 def test_a_broken_sqlite_path_is_a_storage_error(tmp_path: Path) -> None:
     with pytest.raises(qf.StorageError, match="sqlite"):
         sqlite_storage(f"sqlite:///{tmp_path / 'no-such-dir' / 'x.db'}")
