@@ -87,6 +87,15 @@ def test_trace_forward_from_a_flour_lot_reaches_its_biscuits_and_shipments(db: s
     assert "OAT-0303" not in out  # the oat cookies used the other flour lot
 
 
+def test_long_traces_are_cut_at_the_limit_and_say_so(db: str) -> None:
+    code, out, _ = run("trace", "FLOUR-0412", "--limit", "2", "--db", db)
+    assert code == 0
+    assert "8 ids downstream" in out and "... and 6 more" in out
+    assert "SHP-9004" not in out  # sorted ids: the two mixes come first
+    code, out, _ = run("recall", "FLOUR-0412", "--limit", "1", "--db", db)
+    assert code == 0 and "... and 3 more" in out
+
+
 def test_trace_backward_from_a_shipment_finds_the_flour(db: str) -> None:
     code, out, _ = run("trace", "SHP-9004", "--backward", "--db", db)
     assert code == 0 and "FLOUR-0412" in out and "FLOUR-0413" not in out

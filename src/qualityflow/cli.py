@@ -84,6 +84,8 @@ Db = Annotated[
     ),
 ]
 
+Limit = Annotated[int, typer.Option(help="Show at most this many rows per table (0: all).", min=0)]
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -172,12 +174,20 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _table(title: str, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> Table:
+def _table(
+    title: str, headers: Sequence[str], rows: Iterable[Sequence[object]], limit: int = 0
+) -> Table:
     table = Table(title=title, title_justify="left", show_lines=False)
     for header in headers:
         table.add_column(header)
-    for row in rows:
+    hidden = 0
+    for n, row in enumerate(rows):
+        if limit and n >= limit:
+            hidden += 1
+            continue
         table.add_row(*(_text(c) for c in row))
+    if hidden:
+        table.caption = f"... and {hidden} more (--limit 0 shows all)"
     return table
 
 
@@ -318,6 +328,7 @@ def trace(
         bool, typer.Option("--backward", "-b", help="Trace upstream (where it came from).")
     ] = False,
     depth: Annotated[int | None, typer.Option(help="Stop after this many steps.")] = None,
+    limit: Limit = 200,
     db: Db = None,
 ) -> None:
     """Trace lots forward (where did they go) or backward (what went into them)."""
@@ -331,8 +342,9 @@ def trace(
         else genealogy.trace_forward(*ids, depth=depth)
     )
     direction = "upstream of" if backward else "downstream of"
+    reached = sorted(result.ids)
     rows = []
-    for node in sorted(result.ids):
+    for node in reached[:limit] if limit else reached:
         data = genealogy.graph.nodes[node]
         rows.append(
             (
@@ -343,13 +355,14 @@ def trace(
                 " > ".join(result.path_to(node)),
             )
         )
-    console.print(
-        _table(
-            f"{len(rows)} ids {direction} {', '.join(ids)}",
-            ("id", "kind", "product / customer", "status / region", "path"),
-            rows,
-        )
+    table = _table(
+        f"{len(reached)} ids {direction} {', '.join(ids)}",
+        ("id", "kind", "product / customer", "status / region", "path"),
+        rows,
     )
+    if len(rows) < len(reached):
+        table.caption = f"... and {len(reached) - len(rows)} more (--limit 0 shows all)"
+    console.print(table)
 
 
 def _require_known(genealogy: Any, ids: Sequence[str]) -> None:
@@ -364,12 +377,13 @@ def _require_known(genealogy: Any, ids: Sequence[str]) -> None:
         )
 
 
-def _print_impact(impact: Any) -> None:
+def _print_impact(impact: Any, limit: int = 0) -> None:
     console.print(
         _table(
             "Affected batches",
             ("batch", "kind", "product", "status"),
             [(b.id, b.kind, b.product, b.status) for b in impact.batches],
+            limit,
         )
     )
     console.print(
@@ -380,6 +394,7 @@ def _print_impact(impact: Any) -> None:
                 (s.id, s.batch_id, s.customer_id, s.region, s.quantity, s.shipped_at)
                 for s in sorted(impact.shipments, key=lambda s: s.id)
             ],
+            limit,
         )
     )
     console.print(str(impact))
@@ -393,6 +408,7 @@ def recall(
         bool, typer.Option("--drill", help="Time the answer (mock-recall drill, FSMA 204).")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the impact as JSON.")] = False,
+    limit: Limit = 200,
     db: Db = None,
 ) -> None:
     """Show what a recall of the suspect lots touches: batches, shipments, customers."""
@@ -405,7 +421,7 @@ def recall(
     if as_json:
         console.print_json(json.dumps(impact.to_dict()))
     else:
-        _print_impact(impact)
+        _print_impact(impact, limit)
     if drill:
         for lot in ids:
             console.print(Markdown(mock_recall(qms, lot).to_markdown()))
