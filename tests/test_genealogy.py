@@ -259,3 +259,14 @@ def test_a_lot_of_unknown_quantity_is_never_judged_over_consumed() -> None:
     assert not balance.known
     assert balance.over_by is None and balance.remaining is None
     assert g.check() == []
+
+
+def test_questions_without_ids_are_refused_clearly(plant: qf.Genealogy) -> None:
+    with pytest.raises(qf.GenealogyError, match="at least one"):
+        plant.trace_forward()
+    with pytest.raises(qf.GenealogyError, match="at least one"):
+        plant.recall_impact()
+    with pytest.raises(qf.GenealogyError, match="top must be at least 1"):
+        plant.common_causes("BISC-1", "BISC-2", top=0)
+    with pytest.raises(qf.GenealogyError, match="depth"):
+        plant.trace_backward("BISC-1", depth=-1)

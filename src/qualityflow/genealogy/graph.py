@@ -860,6 +860,8 @@ class Genealogy:
         [('lot', 'COCOA-7', 2, 1.0), ('lot', 'MIX-1', 2, 1.0), ('supplier', 'SUP-COCOA', 2, 1.0)]
         """
         given = self._known(batch_ids, "common_causes")
+        if top < 1:
+            raise GenealogyError(f"common_causes: top must be at least 1, got {top}")
         nodes = self._graph._node
         kinds = {nodes[b]["kind"] for b in given}
         lot_reach: dict[str, int] = defaultdict(int)
