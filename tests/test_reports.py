@@ -460,3 +460,47 @@ def test_a_rejected_complaint_is_not_late_for_a_resolution_it_never_needed() -> 
     )
     result = qf.kpis([], [counterfeit], as_of=T0 + timedelta(days=30))
     assert (result.sla_breached, result.sla_checked) == (0, 1)
+
+
+def test_a_plant_wide_recall_draws_at_most_80_boxes_and_says_how_many_more() -> None:
+    """A sugar lot in 150 batches, each shipped: the picture stays readable."""
+    sugar = qf.Batch(
+        id="SUGAR-1",
+        kind="raw_material",
+        product="sugar",
+        quantity=qf.Quantity(amount=9000, unit="kg"),
+    )
+    batches = [sugar]
+    links = []
+    shipments = []
+    for i in range(150):
+        batches.append(
+            qf.Batch(
+                id=f"BISC-{i:03d}",
+                kind="finished",
+                product="biscuits",
+                quantity=qf.Quantity(amount=100, unit="pack"),
+            )
+        )
+        links.append(("SUGAR-1", f"BISC-{i:03d}", None))
+        shipments.append(
+            qf.Shipment(
+                id=f"SHP-{i:03d}",
+                batch_id=f"BISC-{i:03d}",
+                customer_id=f"SHOP-{i % 7}",
+                quantity=qf.Quantity(amount=100, unit="pack"),
+                shipped_at=T0,
+            )
+        )
+    genealogy = qf.Genealogy.build(batches, links, shipments)
+    suspects = [b.id for b in batches[1:]]
+    incident = qf.Incident(id="INC-9", title="Sugar with glass", severity="critical")
+    incident.batch_ids = suspects
+    report = qf.eight_d(incident, impact=genealogy.recall_impact(*suspects), genealogy=genealogy)
+    nodes, _ = report.picture
+    assert len(nodes) == 80
+    assert report.picture_omitted == 301 - 80  # 150 batches, 150 shipments, the sugar lot
+    assert [n.id for n in nodes[:150]] == suspects[:80]  # suspects are drawn first
+    assert "221 more lots and shipments are not drawn" in report.to_html()
+    d3 = report.discipline("D3").to_markdown()
+    assert "BISC-149" in d3 and "| Shipments | 150 |" in d3  # D3 lists everything

@@ -123,13 +123,15 @@ class Discipline:
 class EightDReport:
     """The 8D report of one incident, renderable as Markdown or a self-contained HTML page.
 
-    Build it with :func:`eight_d`.
+    Build it with :func:`eight_d`. ``picture`` holds the nodes and edges of the recall
+    picture (at most 80 nodes, suspects first); ``picture_omitted`` how many were left out.
     """
 
     incident: Incident
     disciplines: tuple[Discipline, ...]
     timeline: tuple[TransitionRecord, ...]
     picture: tuple[tuple[GraphNode, ...], tuple[tuple[str, str], ...]] = field(default=((), ()))
+    picture_omitted: int = 0
 
     def discipline(self, code: str) -> Discipline:
         """Return the section with ``code`` (``"D0"`` .. ``"D8"``)."""
@@ -227,7 +229,14 @@ class EightDReport:
                     "<figure>"
                     + genealogy_svg(nodes, edges, title=f"Genealogy of the recall ({inc.id})")
                     + "<figcaption>Inputs on the left, shipments on the right; suspect "
-                    "batches have a red border.</figcaption></figure>"
+                    "batches have a red border."
+                    + (
+                        f" {self.picture_omitted} more lots and shipments are not drawn; "
+                        "D3 lists them all."
+                        if self.picture_omitted
+                        else ""
+                    )
+                    + "</figcaption></figure>"
                 )
             body.append("</section>")
         return page(f"8D report {inc.id}", "\n".join(body))
@@ -493,29 +502,33 @@ def _d8(inc: Incident) -> Discipline:
 
 def _picture(
     inc: Incident, impact: RecallImpactLike | None, genealogy: GenealogyLike | None
-) -> tuple[tuple[GraphNode, ...], tuple[tuple[str, str], ...]]:
-    suspects: list[str] = []
+) -> tuple[tuple[GraphNode, ...], tuple[tuple[str, str], ...], int]:
+    """Return the nodes and edges to draw (suspects first), and how many were left out."""
+    suspects: dict[str, None] = {}
     for wanted_ids in (
         inc.batch_ids,
         inc.assessment.batch_ids if inc.assessment else [],
         inc.recall.batch_ids if inc.recall else [],
     ):
-        suspects += [i for i in wanted_ids if i not in suspects]
+        suspects.update(dict.fromkeys(wanted_ids))
     batches: dict[str, Batch] = {}
     shipments: dict[str, Shipment] = {}
     if impact is not None:
         batches = {b.id: b for b in impact.batches}
         shipments = {s.id: s for s in impact.shipments}
-    ids: list[str] = list(suspects)
-    edges: list[tuple[str, str]] = []
-    if genealogy is not None and suspects:
-        graph = genealogy.graph
+    order: dict[str, None] = dict(suspects)
+    graph = genealogy.graph if genealogy is not None else None
+    if genealogy is not None and graph is not None:
         present = [s for s in suspects if s in graph]
-        ids += sorted(set(genealogy.trace_backward(*present).ids) - set(ids)) if present else []
-        ids += sorted(set(genealogy.trace_forward(*present).ids) - set(ids)) if present else []
-        ids += [i for i in list(batches) + list(shipments) if i not in ids]
-        ids = ids[:_MAX_PICTURE_NODES]
-        wanted = set(ids)
+        if present:
+            order.update(dict.fromkeys(sorted(genealogy.trace_backward(*present).ids)))
+            order.update(dict.fromkeys(sorted(genealogy.trace_forward(*present).ids)))
+    order.update(dict.fromkeys(batches))
+    order.update(dict.fromkeys(shipments))
+    ids = list(order)[:_MAX_PICTURE_NODES]
+    omitted = len(order) - len(ids)
+    wanted = set(ids)
+    if graph is not None:
         edges = [(s, d) for s, d in graph.subgraph(wanted).edges()]
         for node_id in ids:
             data = graph.nodes[node_id] if node_id in graph else {}
@@ -525,12 +538,7 @@ def _picture(
                 elif isinstance(value, Shipment):
                     shipments.setdefault(node_id, value)
     else:
-        ids += [i for i in list(batches) + list(shipments) if i not in ids]
-        ids = ids[:_MAX_PICTURE_NODES]
-        wanted = set(ids)
         edges = [(s.batch_id, s.id) for s in shipments.values() if s.batch_id in wanted]
-    if not ids:
-        return (), ()
     nodes = []
     for node_id in ids:
         if node_id in shipments:
@@ -543,7 +551,7 @@ def _picture(
             )
         else:
             nodes.append(GraphNode(node_id, "lot", "", node_id in suspects))
-    return tuple(nodes), tuple(edges)
+    return tuple(nodes), tuple(edges), omitted
 
 
 def eight_d(
@@ -593,9 +601,11 @@ def eight_d(
         _d7(incident),
         _d8(incident),
     )
+    nodes, edges, omitted = _picture(incident, impact, genealogy)
     return EightDReport(
         incident=incident,
         disciplines=disciplines,
         timeline=tuple(incident.history),
-        picture=_picture(incident, impact, genealogy),
+        picture=(nodes, edges),
+        picture_omitted=omitted,
     )
