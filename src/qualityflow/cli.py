@@ -264,9 +264,14 @@ def demo(
     sent = _NotificationLog()
     qms = _open(db, plugins=[sent])
     # The notifications are shown as a table below, not also as log lines.
-    logging.getLogger(LOGGER_NAME).addHandler(logging.NullHandler())
-    with console.status("Building Sunrise Biscuits and playing the week..."):
-        run = run_demo(qms)
+    quiet = logging.NullHandler()
+    logger = logging.getLogger(LOGGER_NAME)
+    logger.addHandler(quiet)
+    try:
+        with console.status("Building Sunrise Biscuits and playing the week..."):
+            run = run_demo(qms)
+    finally:
+        logger.removeHandler(quiet)
     p = plant(run.tag)
     console.rule("[bold]Sunrise Biscuits", style="blue")
     console.print(
