@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import itertools
 from datetime import datetime, timedelta, timezone
@@ -270,3 +271,15 @@ def test_questions_without_ids_are_refused_clearly(plant: qf.Genealogy) -> None:
         plant.common_causes("BISC-1", "BISC-2", top=0)
     with pytest.raises(qf.GenealogyError, match="depth"):
         plant.trace_backward("BISC-1", depth=-1)
+
+
+def test_bulk_build_restores_the_garbage_collector(plant: qf.Genealogy) -> None:
+    frozen = gc.get_freeze_count()
+    assert gc.isenabled()
+    qf.Genealogy.build(plant.batches(), plant.links(), plant.shipments())
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen  # a small plant is not frozen
+    with pytest.raises(qf.GenealogyError):
+        qf.Genealogy.build(plant.batches(), [("NOPE", "MIX-1", None)], freeze=True)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen

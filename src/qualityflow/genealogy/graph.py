@@ -389,15 +389,23 @@ class Genealogy:
         batches: Iterable[Batch],
         links: Iterable[Link],
         shipments: Iterable[Shipment] = (),
+        *,
+        freeze: bool | None = None,
     ) -> Genealogy:
         """Build a genealogy from a plant's history in one pass, validated once.
 
         ``links`` are ``(input_id, output_id, quantity_or_None)``; each shipment is linked
         from its batch. The errors are those of the one-by-one calls (all problems found
-        are listed). The garbage collector is paused while loading, because scanning
-        millions of fresh objects would otherwise cost a third of the load, and switched
-        back on after; a load of 50,000 nodes or more is also moved out of its way with
-        ``gc.freeze()`` (frozen objects are still freed when no longer referenced).
+        are listed).
+
+        The garbage collector is paused while loading, because scanning millions of fresh
+        objects would otherwise cost a third of the load, and switched back on after.
+        With ``freeze`` true (the default for 50,000 nodes or more) the loaded objects are
+        then moved out of its way with ``gc.freeze()``, so later collections do not
+        traverse them again. Frozen objects are still freed when no longer referenced,
+        but ``gc.freeze()`` also freezes whatever else is alive at that moment, so an
+        application that rebuilds large genealogies over and over should keep one
+        instead, or pass ``freeze=False``.
 
         Examples
         --------
@@ -423,7 +431,9 @@ class Genealogy:
                 # A plant-sized load would otherwise be traversed again by the next
                 # collections; freezing moves it (and whatever else is alive) out of
                 # their way. Small loads are not worth it.
-                if built is not None and len(built) >= _FREEZE_MIN_NODES:
+                if freeze is None:
+                    freeze = built is not None and len(built) >= _FREEZE_MIN_NODES
+                if freeze and built is not None:
                     gc.freeze()
                 gc.enable()
 
