@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import qualityflow as qf
 from qualityflow.lifecycle.audit import chain, record_hash, seal, verify_chain
@@ -156,3 +159,82 @@ def test_supplier_decisions_use_the_same_chain() -> None:
     assert qf.verify_history(mill)
     mill.decisions[0].reason = "no reason"
     assert not qf.verify_history(mill)
+
+
+def _fired_incident() -> qf.Incident:
+    """A real incident taken through the loop by the lifecycle, then reopened."""
+    from datetime import date
+
+    inc = qf.Incident(id="INC-2026-020", title="Glass in jam jars", severity="critical")
+    at = T0
+    team = qf.EmergencyTeam(leader=qf.TeamMember(name="Lena", role="lead", department="QA"))
+    done = qf.CorrectiveAction(
+        id="CA-1",
+        description="guard the capper",
+        owner="Ana",
+        department="maintenance",
+        due=date(2026, 3, 9),
+        status="done",
+        done_at=T0,
+    )
+    steps: list[tuple[str, dict[str, Any]]] = [
+        ("assess", {"assessment": qf.ImpactAssessment(severity="critical"), "team": team}),
+        ("contain", {}),
+        ("investigate", {}),
+        (
+            "correct",
+            {
+                "root_cause": qf.RootCauseAnalysis(
+                    method="five_why",
+                    problem="glass",
+                    whys=["jar chipped at the capper"],
+                    root_cause="capper misaligned",
+                    category="machine",
+                    confirmed=True,
+                ),
+                "actions": [done],
+            },
+        ),
+        ("verify", {}),
+        (
+            "close",
+            {
+                "verification": qf.Verification(
+                    effective=True, evidence="no chips", verified_by="Lena", at=T0
+                ),
+                "lessons": ["align cappers weekly"],
+            },
+        ),
+        ("reopen", {}),
+    ]
+    for trigger, data in steps:
+        at += timedelta(hours=2)
+        qf.INCIDENT_LIFECYCLE.fire(inc, trigger, actor="Lena", at=at, **data)
+    return inc
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    kind=st.sampled_from(["edit", "remove", "reorder", "insert"]),
+    index=st.integers(min_value=0, max_value=6),
+    other=st.integers(min_value=0, max_value=6),
+    field=st.sampled_from(["actor", "note", "trigger", "dest", "at"]),
+)
+def test_any_tampering_with_a_fired_history_is_detected(
+    kind: str, index: int, other: int, field: str
+) -> None:
+    inc = _fired_incident()
+    assert qf.verify_history(inc)
+    history = inc.history
+    if kind == "edit":
+        value = T0 - timedelta(days=1) if field == "at" else "tampered"
+        setattr(history[index], field, value)
+    elif kind == "remove":
+        del history[index]
+    elif kind == "reorder":
+        assume(history[index] != history[other])
+        history[index], history[other] = history[other], history[index]
+    else:
+        forged = history[index].model_copy(update={"note": "backdated approval"})
+        history.insert(other, forged)
+    assert not qf.verify_history(inc)
