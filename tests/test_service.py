@@ -234,6 +234,15 @@ def test_status_changes_only_through_fire(qms: qf.QualityFlow) -> None:
     assert qms.incidents.save(incident).version == 2
 
 
+def test_an_incident_cannot_be_added_already_closed(qms: qf.QualityFlow) -> None:
+    with pytest.raises(qf.TransitionError, match="initial state"):
+        qms.incidents.add(
+            qf.Incident(id="INC-99", title="Backdated", severity="minor", status="closed")
+        )
+    with pytest.raises(qf.NotFoundError):
+        qms.incidents.get("INC-99")
+
+
 def test_a_stale_save_is_a_concurrency_error(qms: qf.QualityFlow) -> None:
     mine = qms.incidents.get("INC-14")
     _assess(qms)

@@ -30,6 +30,7 @@ from qualityflow.lifecycle import (
     Deadline,
     DefaultDeadlinePolicy,
     Lifecycle,
+    verify_history,
 )
 from qualityflow.lifecycle import overdue as find_overdue
 from qualityflow.models import (
@@ -240,6 +241,25 @@ class LifecycleRepository(Repository[L]):
     ) -> None:
         super().__init__(service, kind, model)
         self.lifecycle = lifecycle
+
+    def add(self, entity: L) -> L:
+        """Store a new record whose status agrees with its (hash-chained) history.
+
+        A new incident or complaint normally starts in its initial state with an empty
+        history; one imported with a history must have a chain that verifies.
+        """
+        self._check_type(entity)
+        if not verify_history(entity):
+            raise TransitionError(
+                "add",
+                str(_value(entity.status)),
+                [
+                    f"{self.kind} {entity.id!r}: its status does not follow from its history "
+                    "(or the history's hash chain is broken); add it in its initial state "
+                    f"and move it with qms.{self.kind}s.fire(...)"
+                ],
+            )
+        return self._typed(self._storage.add(entity))
 
     def save(self, entity: L) -> L:
         """Store changed fields; the status and history change only through :meth:`fire`."""
