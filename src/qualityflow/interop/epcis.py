@@ -667,29 +667,32 @@ def _kinds(nodes: Iterable[str], links: Iterable[tuple[str, str]]) -> dict[str, 
 def _deduplicate(events: list[EpcisEvent], report: _Report) -> list[EpcisEvent]:
     kept: list[EpcisEvent] = []
     by_id: dict[str, list[EpcisEvent]] = {}
-    by_content: dict[tuple[object, ...], EpcisEvent] = {}
+    # Events are bucketed by a cheap key (type, time, step, action); the full content is
+    # compared only within a bucket, which real data almost never fills with two events.
+    by_time: dict[tuple[object, ...], list[EpcisEvent]] = {}
     for event in events:
-        content = event.content_key()
+        cheap = (event.type, event.event_time, event.biz_step, event.action)
+        bucket = by_time.get(cheap)
         same_id = by_id.get(event.event_id) if event.has_event_id else None
-        twin = None
-        if same_id:
-            twin = next((e for e in same_id if e.content_key() == content), None)
-        if twin is not None:
-            report.warn(
-                event.file,
-                event.event_id,
-                f"duplicate of the event with the same eventID in {twin.file}; counted once",
-            )
-            continue
-        other = by_content.get(content)
-        if other is not None:
-            report.warn(
-                event.file,
-                _label(event),
-                f"same content as event {other.event_id} ({other.file}) under another id; "
-                "counted once",
-            )
-            continue
+        if bucket or same_id:
+            content = event.content_key()
+            twin = next((e for e in same_id or () if e.content_key() == content), None)
+            if twin is not None:
+                report.warn(
+                    event.file,
+                    event.event_id,
+                    f"duplicate of the event with the same eventID in {twin.file}; counted once",
+                )
+                continue
+            other = next((e for e in bucket or () if e.content_key() == content), None)
+            if other is not None:
+                report.warn(
+                    event.file,
+                    _label(event),
+                    f"same content as event {other.event_id} ({other.file}) under another id; "
+                    "counted once",
+                )
+                continue
         if same_id:  # the same id on different content: a partner's bug, keep both
             report.warn(
                 event.file,
@@ -698,11 +701,13 @@ def _deduplicate(events: list[EpcisEvent], report: _Report) -> list[EpcisEvent]:
                 f"({same_id[0].type} at {same_id[0].event_time.isoformat()}); eventIDs must be "
                 "unique, both events kept",
             )
-        if same_id:
             same_id.append(event)
-        else:
+        elif event.has_event_id:
             by_id[event.event_id] = [event]
-        by_content[content] = event
+        if bucket:
+            bucket.append(event)
+        else:
+            by_time[cheap] = [event]
         kept.append(event)
     return kept
 
