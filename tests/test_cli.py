@@ -71,6 +71,13 @@ def test_demo_plays_the_week_prints_the_8d_and_can_run_again(tmp_path: Path) -> 
     assert code == 0 and "INC-5-R2" in out  # a second run on the same database
 
 
+def test_version_and_help() -> None:
+    code, out, _ = run("--version")
+    assert code == 0 and out.strip() == f"qualityflow {qf.__version__}"
+    code, out, _ = run("--help")
+    assert code == 0 and "export-fsma204" in out and "QUALITYFLOW_URL" in out
+
+
 def test_the_database_comes_from_the_environment(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QUALITYFLOW_URL", db)
     code, out, _ = run("incidents", "list")

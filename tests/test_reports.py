@@ -504,3 +504,34 @@ def test_a_plant_wide_recall_draws_at_most_80_boxes_and_says_how_many_more() -> 
     assert "221 more lots and shipments are not drawn" in report.to_html()
     d3 = report.discipline("D3").to_markdown()
     assert "BISC-149" in d3 and "| Shipments | 150 |" in d3  # D3 lists everything
+
+
+def test_the_demo_incidents_8d_holds_the_demo_data_in_every_discipline() -> None:
+    from qualityflow.demo import run_demo
+
+    with qf.QualityFlow("memory://") as qms:
+        run = run_demo(qms)
+        incident = qms.incidents.get(run.incident_id)
+        assert incident.recall is not None
+        report = qf.eight_d(
+            incident,
+            impact=qms.recall_impact(*incident.recall.batch_ids),
+            genealogy=qms.genealogy,
+            complaints=qms.complaints.list(),
+        )
+    assert report.missing == []
+    expected = {
+        "D0": "20 min after detection",  # the photo's lot code at 08:20, reported 08:40
+        "D1": "Sam Patel",
+        "D2": "@crunchlover",
+        "D3": "CUST-MEGAMART",
+        "D4": "night-shift start-up checklist",
+        "D5": "Recalibrate the L2 metal detector",
+        "D6": "42 shifts of test-piece logs",
+        "D7": "Audit the checklists of every line",
+        "D8": "8D signed off by the plant manager",
+    }
+    for code, fact in expected.items():
+        text = report.discipline(code).to_markdown()
+        assert fact in text, f"{code} lacks {fact!r}"
+        assert "Not recorded yet" not in text

@@ -154,8 +154,24 @@ class _NotificationLog:
         self.sent.append(notification)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from qualityflow import __version__
+
+        console.print(f"qualityflow {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root(db: Db = None) -> None:
+def _root(
+    db: Db = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
     """Quality-management workflows: incidents, complaints, recalls, suppliers."""
     _ROOT_DB["db"] = db
 
