@@ -407,6 +407,14 @@ def test_unknown_trigger_lists_the_triggers_that_exist() -> None:
         INC.blockers(inc, "approve")
 
 
+def test_a_note_that_is_not_text_is_refused() -> None:
+    inc = foreign_body_incident()
+    before = snapshot(inc)
+    with pytest.raises(qf.TransitionError, match="note"):
+        INC.fire(inc, "cancel", actor="QA", note=None)  # type: ignore[arg-type]
+    assert snapshot(inc) == before
+
+
 def test_a_naive_time_is_refused() -> None:
     inc = foreign_body_incident()
     before = snapshot(inc)

@@ -405,6 +405,8 @@ technical, quality and sales'
                 state,
                 [f"say who fires {trigger!r}: the actor {actor!r} is not a name"],
             )
+        if type(note) is not str:
+            raise TransitionError(trigger, state, [f"the note must be text, not {note!r}"])
         if data:
             if not _PROTECTED_FIELDS.isdisjoint(data):
                 raise TransitionError(
@@ -430,7 +432,7 @@ technical, quality and sales'
             raise RuntimeError(f"machine moved {state!r} to {token.status!r}, expected {dest!r}")
         history = entity.history
         prev_hash = history[-1].hash if history else ""
-        if _FAST_RECORD and type(at) is datetime and type(note) is str:
+        if _FAST_RECORD and type(at) is datetime:
             record = _trusted_record(at, actor.strip(), trigger, state, dest, note, prev_hash)
         else:
             record = TransitionRecord(
