@@ -64,7 +64,7 @@ QF_REGION = "qf:region"
 Source = str | bytes | Path | Mapping[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShipmentRecord:
     """Where a shipment came from in the EPCIS data: for FSMA 204 reference documents.
 
@@ -165,7 +165,7 @@ def _decode_party(identifier: str) -> str:
     return identifier
 
 
-@dataclass
+@dataclass(slots=True)
 class _Lot:
     node: str
     first_file: str
@@ -180,7 +180,7 @@ class _Lot:
     shipments: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class _PendingShipment:
     shipment_id: str
     node: str
