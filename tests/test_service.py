@@ -278,6 +278,27 @@ def test_complaints_fire_through_the_same_service(qms: qf.QualityFlow, inbox: In
     assert qms.complaints.list(status="acknowledged")[0].id == "CMP-77"
 
 
+def test_an_escalated_complaint_is_listed_on_its_incident(qms: qf.QualityFlow) -> None:
+    qms.complaints.add(
+        qf.Complaint(
+            id="CMP-78",
+            customer_id="CUST-CORNER",
+            channel="social_media",
+            received_at=T0,
+            description="photo of a metal shard in a biscuit",
+        )
+    )
+    with pytest.raises(qf.TransitionError, match="INC-404"):
+        qms.complaints.fire("CMP-78", "escalate", actor="Service desk", incident_id="INC-404")
+    assert qms.complaints.get("CMP-78").incident_id is None
+    complaint = qms.complaints.fire(
+        "CMP-78", "escalate", actor="Service desk", incident_id="INC-14"
+    )
+    assert complaint.incident_id == "INC-14"
+    assert complaint.status.value == "received"
+    assert qms.incidents.get("INC-14").complaint_ids == ["CMP-78"]
+
+
 # -- notifiers that fail -------------------------------------------------------------------
 
 

@@ -323,6 +323,7 @@ class LifecycleRepository(Repository[L]):
             entity = self.get(id)
             before_actions = {(a.batch_id, a.action) for a in getattr(entity, "containment", [])}
             before_recall = getattr(entity, "recall", None)
+            before_incident = getattr(entity, "incident_id", None)
             record = self.lifecycle.fire(
                 entity,
                 trigger,
@@ -334,6 +335,8 @@ class LifecycleRepository(Repository[L]):
             )
             if isinstance(entity, Incident):
                 service._contain(entity, trigger, record, before_actions, before_recall)
+            elif entity.incident_id is not None and entity.incident_id != before_incident:
+                service._link_complaint(entity, trigger, record)
             saved = self._typed(storage.save(entity))
             notices = [service._transition_notice(self.kind, saved, record)]
             if (
@@ -583,6 +586,24 @@ class QualityFlow:
             if _STRICTNESS[status] > _STRICTNESS[batch.status]:
                 batch.status = status
                 self.batches.save(batch)
+
+    def _link_complaint(self, complaint: Complaint, trigger: str, record: TransitionRecord) -> None:
+        """Close the loop both ways: the incident lists the complaint escalated to it."""
+        assert complaint.incident_id is not None
+        try:
+            incident = self.incidents.get(complaint.incident_id)
+        except NotFoundError:
+            raise TransitionError(
+                trigger,
+                record.source,
+                [
+                    f"incident {complaint.incident_id!r} is not on file: add it first "
+                    "(qms.incidents.add), then escalate the complaint to it"
+                ],
+            ) from None
+        if complaint.id not in incident.complaint_ids:
+            incident.complaint_ids = [*incident.complaint_ids, complaint.id]
+            self.incidents.save(incident)
 
     # -- notifications -----------------------------------------------------------------
 
