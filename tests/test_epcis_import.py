@@ -637,3 +637,18 @@ def test_imported_records_pass_model_validation() -> None:
         assert qf.Batch.model_validate(batch.model_dump()) == batch
     for shipment in result.genealogy.shipments():
         assert qf.Shipment.model_validate(shipment.model_dump()) == shipment
+
+
+@needs_data
+def test_what_was_on_the_pallet_when_it_left_and_after_unpacking() -> None:
+    from datetime import datetime, timezone
+
+    loaded = qf.load_epcis(DATA / "opentraceability" / "traceback_tests.jsonld")
+    pallet, case = "urn:epc:id:sscc:08600031303.0005", "urn:epc:id:sscc:08600031303.0004"
+    shipped = datetime(2022, 1, 29, 11, 12, 4, tzinfo=timezone.utc)
+    assert loaded.contents(pallet, shipped) == {case}
+    assert loaded.contents(case, shipped) == {GDST + "processor.2u.v1-0122-2022"}
+    unpacked = datetime(2022, 2, 5, tzinfo=timezone.utc)
+    assert loaded.contents(pallet, unpacked) == set()
+    before_packing = datetime(2022, 1, 1, tzinfo=timezone.utc)
+    assert loaded.contents(pallet, before_packing) == set()

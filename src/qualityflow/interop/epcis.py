@@ -101,6 +101,12 @@ class EpcisImport:
         Event ids withdrawn by error declarations.
     shipments
         For each shipment id, the :class:`ShipmentRecord` it was read from.
+    aliases
+        Spelling-independent identifier keys and the node each names (see
+        :meth:`node_id`).
+    packing
+        For each pallet or case, its packing and unpacking in event-time order
+        (see :meth:`contents`).
 
     """
 
@@ -110,6 +116,29 @@ class EpcisImport:
     retracted: list[str] = field(default_factory=list)
     shipments: dict[str, ShipmentRecord] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
+    packing: dict[str, list[tuple[datetime, str, tuple[str, ...]]]] = field(default_factory=dict)
+
+    def contents(self, container: str, at: datetime) -> set[str]:
+        """Return what a pallet or case held directly at ``at`` (from the packing events).
+
+        Containment is not genealogy, so pallets and cases (SSCCs) are not genealogy nodes;
+        this answers "what was on pallet X when it left?". Nested cases are listed by
+        their own ids; ask again for what they held.
+
+        >>> # loaded.contents("urn:epc:id:sscc:08600031303.0005", shipped_at)
+        >>> # {'urn:epc:id:sscc:08600031303.0004'}
+        """
+        held: set[str] = set()
+        for when, action, children in self.packing.get(self.node_id(container) or container, []):
+            if when > at:
+                break
+            if action == "DELETE" and not children:
+                held.clear()
+            elif action == "DELETE":
+                held.difference_update(children)
+            else:
+                held.update(children)
+        return held
 
     def node_id(self, identifier: str) -> str | None:
         """Return the genealogy node for any spelling of an identifier, or ``None``.
@@ -118,7 +147,7 @@ class EpcisImport:
         >>> # "urn:epc:class:lgtin:0614141.077777.987" give the same node
         """
         node = self.aliases.get(identifier_key(identifier))
-        if node is not None and node in self.genealogy.graph:
+        if node is not None and (node in self.genealogy.graph or node in self.packing):
             return node
         return None
 
@@ -242,6 +271,7 @@ class _Builder:
         self.shipments: list[_PendingShipment] = []
         self.shipment_ids: set[str] = set()
         self.open_shipments: dict[str, list[_PendingShipment]] = defaultdict(list)
+        self.packing: dict[str, list[tuple[datetime, str, tuple[str, ...]]]] = {}
 
     # identifiers -------------------------------------------------------------------
     def node(self, identifier: str) -> str:
@@ -376,6 +406,9 @@ class _Builder:
             lot.seen.append(element)
             children.append((lot.node, element))
         held = self.contents.setdefault(parent, {})
+        self.packing.setdefault(parent, []).append(
+            (event.event_time, event.action or "OBSERVE", tuple(c for c, _ in children))
+        )
         if event.action in ("ADD", "OBSERVE"):
             for child, packed in children:
                 if child == parent:
@@ -908,4 +941,5 @@ def _load(sources: tuple[Source, ...], strict: bool) -> EpcisImport:
         retracted=retracted,
         shipments=records,
         aliases=dict(builder.aliases),
+        packing=builder.packing,
     )
