@@ -184,6 +184,9 @@ import sys, time
 t0 = time.perf_counter()
 import qualityflow as qf
 t1 = time.perf_counter()
+import qualityflow.storage.sql  # SQLAlchemy: loaded on first use of a SQL URL
+t_sql = time.perf_counter() - t1
+t1 = time.perf_counter()
 qms = qf.QualityFlow(sys.argv[1], load_entry_points=False)
 forward = qms.trace_forward(sys.argv[2])
 backward = qms.trace_backward(sys.argv[3])
@@ -193,7 +196,7 @@ if sys.argv[4] == "1":
     g = qms.genealogy
     g.trace_forward(sys.argv[2])
     full = time.perf_counter() - t2
-print(t1 - t0, t2 - t1, len(forward.ids), len(backward.ids), full)
+print(t1 - t0 - t_sql, t2 - t1, len(forward.ids), len(backward.ids), full, t_sql)
 """
 
 
@@ -223,6 +226,7 @@ def report_cold_trace(lots: int, db: Path | None, full_load_max: int) -> None:
         ).stdout.split()
         imp, trace, n_fwd, n_bwd, full_s = float(out[0]), float(out[1]), out[2], out[3], out[4]
         print(f"import qualityflow          {imp:8.2f} s")
+        print(f"import SQLAlchemy (1st use) {float(out[5]):8.2f} s")
         reached = f"{n_fwd} ids downstream of {raw}, {n_bwd} upstream of {fin}"
         print(f"open + trace fwd + bwd      {trace:8.3f} s  ({reached})")
         if full_s != "None":
