@@ -134,6 +134,14 @@ def test_listing_by_an_unknown_state_names_the_states(db: str) -> None:
     assert code == 2 and "investigating" in err
 
 
+def test_a_timed_drill_can_write_the_fsma_204_sheet(db: str, tmp_path: Path) -> None:
+    sheet = tmp_path / "drill.csv"
+    code, out, _ = run("recall", "FLOUR-0412", "--drill", "--fsma204", str(sheet), "--db", db)
+    assert code == 0 and "PASSED" in out and sheet.is_file()
+    code, _, err = run("recall", "FLOUR-0412", "--fsma204", str(sheet), "--db", db)
+    assert code == 2 and "--drill" in err
+
+
 def test_recall_as_json_gives_the_customers(db: str) -> None:
     code, out, _ = run("recall", "BISC-0303", "--json", "--db", db)
     assert code == 0

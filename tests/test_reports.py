@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import re
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -535,3 +537,29 @@ def test_the_demo_incidents_8d_holds_the_demo_data_in_every_discipline() -> None
         text = report.discipline(code).to_markdown()
         assert fact in text, f"{code} lacks {fact!r}"
         assert "Not recorded yet" not in text
+
+
+def test_a_drill_through_the_service_can_include_writing_the_fsma_204_sheet(
+    tmp_path: Path,
+) -> None:
+    from qualityflow.demo import run_demo
+
+    sheet = tmp_path / "drill-FLOUR-0412.csv"
+    with qf.QualityFlow("memory://") as qms:
+        run_demo(qms)
+        drill = qf.mock_recall(qms, "FLOUR-0412", spreadsheet=sheet)
+    assert drill.within_bound and drill.spreadsheet == sheet
+    rows = list(csv.DictReader(sheet.open(encoding="utf-8")))
+    shipped_to = {
+        r["Ship-To Location"] for r in rows if r["Critical Tracking Event (CTE)"] == "Shipping"
+    }
+    assert (
+        shipped_to
+        == set(drill.customer_ids)
+        == {
+            "CUST-CORNERSHOP",
+            "CUST-FRESHMART",
+            "CUST-MEGAMART",
+        }
+    )
+    assert str(sheet) in drill.to_markdown()

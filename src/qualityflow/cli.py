@@ -429,6 +429,10 @@ def recall(
         bool, typer.Option("--drill", help="Time the answer (mock-recall drill, FSMA 204).")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the impact as JSON.")] = False,
+    sheet: Annotated[
+        Path | None,
+        typer.Option("--fsma204", help="With --drill: also write the FSMA 204 sheet here, timed."),
+    ] = None,
     limit: Limit = 200,
     db: Db = None,
 ) -> None:
@@ -443,9 +447,14 @@ def recall(
         console.print_json(json.dumps(impact.to_dict()))
     else:
         _print_impact(impact, limit)
+    if sheet is not None and not drill:
+        raise _fail("bad_input", "--fsma204 goes with --drill", "use export-fsma204 alone")
     if drill:
         for lot in ids:
-            console.print(Markdown(mock_recall(qms, lot).to_markdown()))
+            target = None
+            if sheet is not None:
+                target = sheet if len(ids) == 1 else sheet.with_stem(f"{sheet.stem}-{lot}")
+            console.print(Markdown(mock_recall(qms, lot, spreadsheet=target).to_markdown()))
 
 
 # ---------------------------------------------------------------- incidents & complaints

@@ -10,7 +10,8 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 from qualityflow.models import Batch, Shipment
 from qualityflow.reports._doc import Table, blocks_to_markdown, fmt_time
@@ -58,6 +59,7 @@ class DrillReport:
     shipment_ids: tuple[str, ...]
     customer_ids: tuple[str, ...]
     regions: tuple[str, ...]
+    spreadsheet: Path | None = None
 
     @property
     def within_bound(self) -> bool:
@@ -82,6 +84,8 @@ class DrillReport:
             ("Customers to contact", ", ".join(self.customer_ids) or "none"),
             ("Regions", ", ".join(self.regions) or "none"),
         ]
+        if self.spreadsheet is not None:
+            rows.append(("FSMA 204 spreadsheet", str(self.spreadsheet)))
         return (
             f"## Mock-recall drill for {self.lot_id}: {verdict}\n\n"
             + blocks_to_markdown([Table.of(("", ""), rows)])
@@ -95,12 +99,16 @@ def mock_recall(
     *,
     bound: timedelta = FSMA204_BOUND,
     now: datetime | None = None,
+    spreadsheet: str | Path | None = None,
 ) -> DrillReport:
     """Time how long ``source`` takes to answer the recall question for ``lot_id``.
 
     ``source`` is a ``qf.Genealogy`` or a ``qf.QualityFlow`` (whose ``recall_impact``
-    reads the stored genealogy, so the drill then includes loading it). Unknown lots raise
-    the source's own error (``qf.GenealogyError`` or ``qf.NotFoundError``).
+    reads the stored genealogy, so the drill then includes loading it). With
+    ``spreadsheet``, the timed answer includes writing the FSMA 204 sortable spreadsheet
+    there (``.csv``, or ``.xlsx`` with the ``xlsx`` extra), which is what FDA asks for.
+    Unknown lots raise the source's own error (``qf.GenealogyError`` or
+    ``qf.NotFoundError``).
 
     Examples
     --------
@@ -121,6 +129,12 @@ def mock_recall(
     shipment_ids = tuple(sorted(s.id for s in impact.shipments))
     customers = tuple(sorted(impact.customer_ids))
     regions = tuple(sorted(impact.regions))
+    written = None
+    if spreadsheet is not None:
+        from qualityflow.interop import to_fsma204
+
+        genealogy: Any = getattr(source, "genealogy", source)
+        written = to_fsma204(impact, spreadsheet, genealogy=genealogy)  # type: ignore[arg-type]
     elapsed = timedelta(seconds=time.perf_counter() - t0)
     return DrillReport(
         lot_id=lot_id,
@@ -131,4 +145,5 @@ def mock_recall(
         shipment_ids=shipment_ids,
         customer_ids=customers,
         regions=regions,
+        spreadsheet=written,
     )

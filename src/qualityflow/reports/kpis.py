@@ -50,7 +50,7 @@ class KPIs:
     counts once it was done, or once its deadline passed before ``as_of`` without it
     while the case is still open (a rejected complaint is never resolved, rightly);
     ``sla_breaches`` names the late ones. ``complaints_per_million`` counts complaints per
-    million ``unit`` shipped.
+    million ``unit`` shipped (to two decimals).
     """
 
     as_of: datetime
@@ -231,7 +231,7 @@ def kpis(
     per_million = (
         None
         if shipped is None or shipped.amount == 0
-        else Decimal(len(complaint_list)) * 1_000_000 / shipped.amount
+        else (Decimal(len(complaint_list)) * 1_000_000 / shipped.amount).quantize(Decimal("0.01"))
     )
     return KPIs(
         as_of=when,
