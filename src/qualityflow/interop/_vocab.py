@@ -154,6 +154,9 @@ def identifier_key(identifier: str) -> str:
     'gs1:01/00614141777778/10/987'
     """
     text = identifier.strip()
+    head = text[:8].lower()
+    if head != "urn:epc:" and not head.startswith("http"):
+        return text  # not a GS1 key: a partner's own URI is its own key
     lower = text.lower()
     for scheme, ai_tail in (("urn:epc:class:lgtin:", "10"), ("urn:epc:id:sgtin:", "21")):
         if lower.startswith(scheme):
