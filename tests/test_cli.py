@@ -237,6 +237,33 @@ def test_complaints_fire_reopens_a_closed_complaint(db: str) -> None:
     assert "closed -> investigating" in out
 
 
+def test_escalating_a_complaint_opens_the_incident_from_its_data(db: str) -> None:
+    with qf.QualityFlow(db) as qms:
+        qms.complaints.add(
+            qf.Complaint(
+                id="CMP-40",
+                customer_id="SHOP-ELM",
+                channel="phone",
+                received_at=datetime(2026, 4, 2, 9, tzinfo=timezone.utc),
+                description="Biscuits taste of detergent",
+                batch_ids=["BISC-0304"],
+                product="butter biscuits 200 g",
+                severity="major",
+            )
+        )
+    escalate = ("complaints", "escalate", "CMP-40", "--incident", "INC-41", "--actor", "Lena Fox")
+    code, _, err = run(*escalate, "--db", db)
+    assert code == 3 and "--title" in err
+    code, out, err = run(*escalate, "--title", "Detergent taint in butter biscuits", "--db", db)
+    assert code == 0, err
+    assert "INC-41: opened" in out and "escalated to INC-41" in out
+    with qf.QualityFlow(db) as qms:
+        opened = qms.incidents.get("INC-41")
+        assert opened.batch_ids == ["BISC-0304"] and opened.severity.value == "major"
+        assert opened.complaint_ids == ["CMP-40"]
+        assert qms.complaints.get("CMP-40").incident_id == "INC-41"
+
+
 def test_showing_an_unknown_incident_exits_3(db: str) -> None:
     code, _, err = run("incidents", "show", "INC-404", "--db", db)
     assert code == 3 and "INC-404" in err

@@ -579,6 +579,58 @@ _case_commands(incidents_app, "incident")
 _case_commands(complaints_app, "complaint")
 
 
+@complaints_app.command()
+@handles_errors
+def escalate(
+    id: Annotated[str, typer.Argument(help="The complaint id, e.g. CMP-17.")],
+    incident: Annotated[str, typer.Option(help="The incident to link, e.g. INC-9.")],
+    actor: Annotated[str, typer.Option(help="Who escalates (recorded in the audit).")],
+    title: Annotated[
+        str | None, typer.Option(help="Open the incident with this title if it does not exist.")
+    ] = None,
+    severity: Annotated[
+        str | None,
+        typer.Option(help="Severity of a new incident (default: the complaint's)."),
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option(help="When (ISO 8601 with timezone); default now.")
+    ] = None,
+    db: Db = None,
+) -> None:
+    """Escalate a complaint to an incident, opening the incident first if asked to.
+
+    A new incident takes the complaint's batches, product and description, so the
+    emergency team starts from what the customer reported.
+    """
+    from qualityflow.models import Incident
+
+    when = _parse_time(at) or datetime.now(timezone.utc)
+    qms = _open(db)
+    complaint = qms.complaints.get(id)
+    if not _exists(qms.incidents, incident):
+        if title is None:
+            raise _fail(
+                "not_found",
+                f"incident {incident!r} not found",
+                "give --title (and --severity) to open it, or name an existing incident",
+            )
+        qms.incidents.add(
+            Incident(
+                id=incident,
+                title=title,
+                severity=severity or complaint.severity,
+                reported_at=when,
+                reported_by=actor,
+                batch_ids=list(complaint.batch_ids),
+                product=complaint.product,
+                description=f"Escalated from complaint {complaint.id}: {complaint.description}",
+            )
+        )
+        console.print(f"{incident}: opened ({title})")
+    updated = qms.complaints.fire(id, "escalate", actor=actor, at=when, incident_id=incident)
+    console.print(f"{updated.id}: escalated to {updated.incident_id}")
+
+
 # ------------------------------------------------------------------------------ overdue
 
 
