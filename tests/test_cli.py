@@ -264,6 +264,23 @@ def test_escalating_a_complaint_opens_the_incident_from_its_data(db: str) -> Non
         assert qms.complaints.get("CMP-40").incident_id == "INC-41"
 
 
+def test_add_records_a_new_complaint_from_json_and_refuses_bad_fields(db: str) -> None:
+    complaint = {
+        "id": "CMP-50",
+        "customer_id": "SHOP-FIR",
+        "channel": "email",
+        "received_at": "2026-04-03T10:00:00+00:00",
+        "description": "Packs under weight",
+    }
+    code, out, err = run("complaints", "add", json.dumps(complaint), "--db", db)
+    assert code == 0 and "CMP-50: added (received)" in out, err
+    by_fax = json.dumps({**complaint, "id": "CMP-51", "channel": "fax"})
+    code, _, err = run("complaints", "add", by_fax, "--db", db)
+    assert code == 2 and "channel" in err
+    code, _, err = run("incidents", "add", '{"id": "INC-60"}', "--db", db)
+    assert code == 2 and "title" in err
+
+
 def test_showing_an_unknown_incident_exits_3(db: str) -> None:
     code, _, err = run("incidents", "show", "INC-404", "--db", db)
     assert code == 3 and "INC-404" in err

@@ -517,6 +517,22 @@ def _case_commands(group: typer.Typer, kind: str) -> None:
 
     @group.command()
     @handles_errors
+    def add(
+        data: Annotated[str, typer.Argument(help="The new case as a JSON object, or @file.json.")],
+        db: Db = None,
+    ) -> None:
+        fields = _parse_data(data)
+        model = lifecycle().model
+        entity = repo(_open(db)).add(model.model_validate(fields))
+        console.print(f"{entity.id}: added ({_text(entity.status)})")
+
+    add.__doc__ = (
+        f"Record a new {kind} from JSON (the model's fields; see `qualityflow schema "
+        f"{kind.capitalize()}`)."
+    )
+
+    @group.command()
+    @handles_errors
     def fire(
         id: Annotated[
             str, typer.Argument(help="The incident or complaint id, e.g. INC-5 or CMP-17.")
