@@ -411,6 +411,13 @@ def test_every_command_runs_as_a_real_process(db: str, tmp_path: Path) -> None:
     assert (tmp_path / "export-fsma204" / "fsma.csv").is_file()
 
 
+def test_report_review_writes_one_page_with_all_charts(db: str, tmp_path: Path) -> None:
+    page = tmp_path / "review.html"
+    code, out, _ = run("report", "review", "--period", "2026-03", "--html", str(page), "--db", db)
+    assert code == 0 and "Quality review 2026-03" in out and "foreign body" in out
+    assert page.read_text(encoding="utf-8").count("<svg") == 4
+
+
 def test_report_scorecard_flags_the_film_supplier(db: str, tmp_path: Path) -> None:
     page = tmp_path / "scorecard.html"
     code, out, _ = run(

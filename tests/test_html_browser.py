@@ -136,3 +136,48 @@ def test_the_console_check_does_catch_a_faulty_page(tmp_path: Path) -> None:
     messages = _console_messages(run.stderr)
     assert any("boom" in m for m in messages)
     assert any("noSuchFunction" in m for m in messages)
+
+
+CHART_PROBE = """
+<script>
+window.addEventListener("load", () => {
+  const charts = [...document.querySelectorAll("svg.chart")].map(svg => {
+    const r = svg.getBoundingClientRect();
+    return {id: svg.id, w: r.width, h: r.height, bars: svg.querySelectorAll("rect.bar").length};
+  });
+  const pre = document.createElement("pre");
+  pre.id = "probe";
+  pre.textContent = JSON.stringify({charts,
+    resources: performance.getEntriesByType("resource").map(r => r.name)});
+  document.body.appendChild(pre);
+});
+</script>
+"""
+
+
+def test_the_quality_review_charts_render_in_chromium(tmp_path: Path) -> None:
+    with qf.QualityFlow("memory://") as qms:
+        run_demo(qms)
+        card = qf.supplier_scorecard(
+            qms.suppliers.list(),
+            period="2026-03",
+            inspections=qms.inspections.list(),
+            incidents=qms.incidents.list(),
+            genealogy=qms.genealogy,
+        )
+        review = qf.quality_review(
+            qms.incidents.list(), qms.complaints.list(), qms.shipments.list(), scorecard=card
+        )
+    probed = tmp_path / "review.html"
+    probed.write_text(review.to_html().replace("</head>", CHART_PROBE + "</head>", 1))
+    shown = _chromium(tmp_path, "--dump-dom", probed.as_uri())
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    assert _console_messages(shown.stderr) == []
+    match = re.search(r'<pre id="probe">(.*?)</pre>', shown.stdout, re.S)
+    assert match, shown.stderr[-2000:]
+    probe = json.loads(unescape(match.group(1)))
+    assert probe["resources"] == []
+    charts = {c["id"]: c for c in probe["charts"]}
+    assert set(charts) == {"pareto-category", "pareto-product", "pareto-root_cause", "scorecard"}
+    assert charts["scorecard"]["bars"] == 4  # the four demo suppliers
+    assert all(c["w"] > 100 and c["h"] > 100 and c["bars"] >= 1 for c in charts.values())

@@ -563,3 +563,37 @@ def test_a_drill_through_the_service_can_include_writing_the_fsma_204_sheet(
         }
     )
     assert str(sheet) in drill.to_markdown()
+
+
+def test_the_quality_review_puts_kpis_paretos_and_scorecard_on_one_page() -> None:
+    from qualityflow.demo import run_demo
+
+    with qf.QualityFlow("memory://") as qms:
+        run_demo(qms)
+        incidents, complaints = qms.incidents.list(), qms.complaints.list()
+        card = qf.supplier_scorecard(
+            qms.suppliers.list(),
+            period="2026-03",
+            inspections=qms.inspections.list(),
+            incidents=incidents,
+            genealogy=qms.genealogy,
+        )
+        review = qf.quality_review(
+            incidents,
+            complaints,
+            qms.shipments.list(),
+            title="Sunrise Biscuits, March 2026",
+            scorecard=card,
+            as_of=datetime(2026, 4, 1, tzinfo=timezone.utc),
+        )
+    assert review.kpis.incident_contain.median == timedelta(hours=2, minutes=20)
+    assert review.kpis.sla_breach_rate == 0.0
+    by = {p.by: p for p in review.paretos}
+    assert by["root_cause"].rows[0].key == "method"  # the demo complaint's incident
+    assert by["category"].rows[0].key == "foreign body"
+    md = review.to_markdown()
+    assert md.startswith("# Sunrise Biscuits, March 2026")
+    assert "## Supplier scorecard 2026-03" in md
+    page = review.to_html()
+    assert page.count("<svg") == 4  # three Paretos and the scorecard
+    assert '<section id="kpis">' in page and "<script" not in page

@@ -253,11 +253,13 @@ from qualityflow.reports import (
     EightDReport,
     KPIs,
     Pareto,
+    QualityReview,
     Scorecard,
     eight_d,
     kpis,
     mock_recall,
     pareto,
+    quality_review,
     supplier_scorecard,
 )
 
@@ -266,10 +268,12 @@ __all__ += [
     "EightDReport",
     "KPIs",
     "Pareto",
+    "QualityReview",
     "Scorecard",
     "eight_d",
     "kpis",
     "mock_recall",
     "pareto",
+    "quality_review",
     "supplier_scorecard",
 ]

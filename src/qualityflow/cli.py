@@ -64,7 +64,8 @@ app = typer.Typer(
 incidents_app = typer.Typer(help="List, show and move quality incidents.", no_args_is_help=True)
 complaints_app = typer.Typer(help="List, show and move customer complaints.", no_args_is_help=True)
 report_app = typer.Typer(
-    help="Reports: 8D, KPIs, Pareto of complaints, supplier scorecard.", no_args_is_help=True
+    help="Reports: 8D, KPIs, Pareto of complaints, supplier scorecard, quality review.",
+    no_args_is_help=True,
 )
 app.add_typer(incidents_app, name="incidents")
 app.add_typer(complaints_app, name="complaints")
@@ -747,6 +748,42 @@ def report_pareto(
     console.print(Markdown(result.to_markdown()))
     if html is not None:
         html.write_text(result.to_html(), encoding="utf-8")
+        console.print(f"written: {html}")
+
+
+@report_app.command("review")
+@handles_errors
+def report_review(
+    period: Annotated[str, typer.Option(help="The period's label, e.g. 2026-Q1.")] = "all time",
+    unit: Annotated[str | None, typer.Option(help="Shipment unit to count, e.g. pack.")] = None,
+    html: Annotated[Path | None, typer.Option(help="Write the review page here.")] = None,
+    db: Db = None,
+) -> None:
+    """Print the quality review: KPIs, Pareto charts and the supplier scorecard."""
+    from qualityflow.reports import quality_review, supplier_scorecard
+
+    qms = _open(db)
+    incidents, complaints = qms.incidents.list(), qms.complaints.list()
+    card = supplier_scorecard(
+        qms.suppliers.list(),
+        period=period,
+        inspections=qms.inspections.list(),
+        incidents=incidents,
+        complaints=complaints,
+        genealogy=qms.genealogy,
+        lots=qms.batches.list(),
+    )
+    review = quality_review(
+        incidents,
+        complaints,
+        qms.shipments.list(),
+        title=f"Quality review {period}",
+        scorecard=card,
+        unit=unit,
+    )
+    console.print(Markdown(review.to_markdown()))
+    if html is not None:
+        html.write_text(review.to_html(), encoding="utf-8")
         console.print(f"written: {html}")
 
 

@@ -10,6 +10,7 @@ from qualityflow.reports.drill import FSMA204_BOUND, DrillReport, mock_recall
 from qualityflow.reports.eight_d import DISCIPLINES, Discipline, EightDReport, eight_d
 from qualityflow.reports.kpis import DurationStats, KPIs, kpis
 from qualityflow.reports.pareto import PARETO_DIMENSIONS, Pareto, ParetoRow, pareto
+from qualityflow.reports.review import QualityReview, quality_review
 from qualityflow.reports.scorecard import Scorecard, ScorecardRow, supplier_scorecard
 
 __all__ = [
@@ -23,11 +24,13 @@ __all__ = [
     "KPIs",
     "Pareto",
     "ParetoRow",
+    "QualityReview",
     "Scorecard",
     "ScorecardRow",
     "eight_d",
     "kpis",
     "mock_recall",
     "pareto",
+    "quality_review",
     "supplier_scorecard",
 ]

@@ -10,7 +10,14 @@ from decimal import Decimal
 
 from qualityflow.lifecycle import DefaultDeadlinePolicy
 from qualityflow.models import Complaint, Incident, Quantity, Shipment, TransitionRecord
-from qualityflow.reports._doc import Table, blocks_to_markdown, fmt_duration
+from qualityflow.reports._doc import (
+    Block,
+    Paragraph,
+    Table,
+    blocks_to_html,
+    blocks_to_markdown,
+    fmt_duration,
+)
 
 __all__ = ["DurationStats", "KPIs", "kpis"]
 
@@ -71,9 +78,7 @@ class KPIs:
         """Late steps / steps due, or ``None`` when no step was due yet."""
         return self.sla_breached / self.sla_checked if self.sla_checked else None
 
-    def to_markdown(self) -> str:
-        """Render the indicators as a Markdown table."""
-
+    def _blocks(self) -> list[Block]:
         def fmt(d: timedelta | None) -> str:
             return "n/a" if d is None else fmt_duration(d)
 
@@ -89,12 +94,12 @@ class KPIs:
         table = Table.of(("indicator", "cases", "mean", "median", "worst"), rows)
         rate = self.sla_breach_rate
         sla = (
-            "SLA breach rate: n/a (no time-limited step due yet)"
+            "SLA breach rate: n/a (no time-limited step due yet)."
             if rate is None
             else f"SLA breach rate: {rate:.0%} ({self.sla_breached} of {self.sla_checked} "
             "time-limited steps late"
             + (": " + "; ".join(self.sla_breaches) if self.sla_breaches else "")
-            + ")"
+            + ")."
         )
         per_million = (
             "n/a (nothing shipped)"
@@ -102,11 +107,15 @@ class KPIs:
             else f"{self.complaints_per_million:.1f} per million {self.shipped.unit}"
             f" ({self.complaints} complaints, {self.shipped} shipped)"
         )
-        return (
-            "## KPIs\n\n"
-            + blocks_to_markdown([table])
-            + f"\n\n{sla}.\n\nComplaints: {per_million}.\n"
-        )
+        return [table, Paragraph(sla), Paragraph(f"Complaints: {per_million}.")]
+
+    def to_markdown(self) -> str:
+        """Render the indicators as a Markdown table with the SLA and complaint rates."""
+        return "## KPIs\n\n" + blocks_to_markdown(self._blocks()) + "\n"
+
+    def to_html_fragment(self) -> str:
+        """Render a ``<section id="kpis">`` for embedding in a page."""
+        return f'<section id="kpis"><h2>KPIs</h2>{blocks_to_html(self._blocks())}</section>'
 
 
 def _first_at(history: Iterable[TransitionRecord], trigger: str) -> datetime | None:

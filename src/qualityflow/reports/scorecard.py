@@ -121,13 +121,16 @@ class Scorecard:
             svg_id="scorecard",
         )
 
+    def to_html_fragment(self) -> str:
+        """Render a ``<section>`` with the chart and the table, for embedding in a page."""
+        return (
+            f'<section class="scorecard"><h2>Supplier scorecard {html.escape(self.period)}</h2>'
+            f"<figure>{self.to_svg()}</figure>{blocks_to_html([self._table()])}</section>"
+        )
+
     def to_html(self) -> str:
         """Render a self-contained HTML page with the chart and the table."""
-        body = (
-            f"<h1>Supplier scorecard {html.escape(self.period)}</h1>"
-            f"<figure>{self.to_svg()}</figure>{blocks_to_html([self._table()])}"
-        )
-        return page(f"Supplier scorecard {self.period}", body)
+        return page(f"Supplier scorecard {self.period}", self.to_html_fragment())
 
 
 def supplier_scorecard(
