@@ -283,3 +283,11 @@ def test_bulk_build_restores_the_garbage_collector(plant: qf.Genealogy) -> None:
         qf.Genealogy.build(plant.batches(), [("NOPE", "MIX-1", None)], freeze=True)
     assert gc.isenabled()
     assert gc.get_freeze_count() == frozen
+
+
+def test_a_shipment_among_the_suspects_is_counted_once(plant: qf.Genealogy) -> None:
+    # The complaint names both the batch and the shipment it arrived in.
+    assert "SHIP-1" not in plant.trace_forward("BISC-1", "SHIP-1").ids
+    impact = plant.recall_impact("BISC-1", "SHIP-1")
+    assert [s.id for s in impact.shipments] == ["SHIP-1"]
+    assert impact.shipped == {"pack": packs(1500)}

@@ -102,11 +102,14 @@ def _bfs(
     depth: int | None,
     budget: int | None,
     forward: bool = True,
+    shipment_starts: frozenset[str] = frozenset(),
 ) -> list[str] | None:
     """Breadth-first order of what ``adj`` reaches from distinct ``starts`` (excluded).
 
     Returns ``None`` as soon as more than ``budget`` ids are reached, so the caller can
-    switch to the CSR index for a wide trace.
+    switch to the CSR index for a wide trace. A forward trace does not check reached
+    shipments against ``seen``, so ``shipment_starts`` names the starting ids that are
+    shipments, to be left out of the result.
     """
     if depth is not None or not forward:
         return _bfs_levels(adj, starts, depth, budget)
@@ -128,6 +131,8 @@ def _bfs(
                 reach(other)
         if 0 <= limit < len(order):
             return None
+    if shipment_starts:
+        return [node for node in order if node not in shipment_starts]
     return order
 
 
@@ -733,7 +738,12 @@ class Genealogy:
         adj = self._graph._succ if direction == "forward" else self._graph._pred
         wide = len(self._graph._node) >= self._index_min_nodes
         budget = self._dict_budget if wide else None
-        order = _bfs(adj, starts, depth, budget, forward=direction == "forward")
+        forward = direction == "forward"
+        shipment_starts: frozenset[str] = frozenset()
+        if forward and len(starts) > 1:
+            nodes = self._graph._node
+            shipment_starts = frozenset(s for s in starts if nodes[s]["kind"] == "shipment")
+        order = _bfs(adj, starts, depth, budget, forward, shipment_starts)
         if order is not None:
             return Trace(self, direction, starts, depth, ids=order)
         topo = self._topo()
