@@ -291,3 +291,18 @@ def test_a_shipment_among_the_suspects_is_counted_once(plant: qf.Genealogy) -> N
     impact = plant.recall_impact("BISC-1", "SHIP-1")
     assert [s.id for s in impact.shipments] == ["SHIP-1"]
     assert impact.shipped == {"pack": packs(1500)}
+
+
+def test_bulk_build_adds_up_a_lot_added_twice_like_link_does() -> None:
+    salt = qf.Batch(id="SALT-1", kind="raw_material", product="salt", quantity=kg(25))
+    dough = qf.Batch(id="DOUGH-1", kind="intermediate", product="dough", quantity=kg(500))
+    crackers = qf.Batch(id="CRACK-1", kind="finished", product="crackers", quantity=packs(900))
+    links = [("SALT-1", "DOUGH-1", kg(2)), ("DOUGH-1", "CRACK-1", None)]
+    bulk = qf.Genealogy.build([salt, dough, crackers], [*links, ("SALT-1", "DOUGH-1", kg(3))])
+    step = qf.Genealogy.build([salt, dough, crackers], links)
+    step.link("SALT-1", "DOUGH-1", kg(3))
+    assert bulk.graph.edges["SALT-1", "DOUGH-1"]["quantity"] == kg(5)
+    assert nx.to_dict_of_dicts(bulk.graph) == nx.to_dict_of_dicts(step.graph)
+    bulk._index_min_nodes = bulk._dict_budget = 0  # force the CSR index
+    assert bulk.trace_forward("SALT-1").ordered_ids == ["DOUGH-1", "CRACK-1"]
+    assert list(bulk._topo().succ_idx) == [1, 2]  # the duplicate link is one CSR entry
