@@ -306,3 +306,27 @@ def test_bulk_build_adds_up_a_lot_added_twice_like_link_does() -> None:
     bulk._index_min_nodes = bulk._dict_budget = 0  # force the CSR index
     assert bulk.trace_forward("SALT-1").ordered_ids == ["DOUGH-1", "CRACK-1"]
     assert list(bulk._topo().succ_idx) == [1, 2]  # the duplicate link is one CSR entry
+
+
+def test_the_plant_wide_index_follows_every_change(plant: qf.Genealogy) -> None:
+    plant._index_min_nodes = plant._dict_budget = 0  # every trace on the CSR index
+    assert plant.recall_impact("COCOA-7").released == {"pack": packs(2500)}
+    held = plant.batch("BISC-1").model_copy()
+    held.status = qf.BatchStatus.QUARANTINED
+    plant.update_batch(held)
+    assert plant.recall_impact("COCOA-7").released == {}
+    plant.add_batch(
+        qf.Batch(id="BISC-4", kind="finished", product="cocoa biscuits", quantity=packs(800))
+    )
+    plant.link("MIX-1", "BISC-4", kg(100))
+    plant.add_shipment(
+        qf.Shipment(
+            id="SHIP-4", batch_id="BISC-4", customer_id="CUST-CARO", quantity=packs(300),
+            shipped_at=T0, region="east",
+        )
+    )  # fmt: skip
+    impact = plant.recall_impact("COCOA-7")
+    assert "CUST-CARO" in impact.customer_ids
+    assert impact.shipped == {"pack": packs(1500 + 1000 + 300)}
+    assert impact.released == {"pack": packs(500)}
+    assert plant.trace_backward("SHIP-4").ids == {"BISC-4", "MIX-1", "COCOA-7", "FLOUR-3"}
