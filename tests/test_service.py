@@ -577,3 +577,19 @@ def test_closing_the_service_closes_the_storage(tmp_path: Path) -> None:
     reopened = qf.QualityFlow(f"sqlite:///{tmp_path / 'close.db'}", load_entry_points=False)
     assert reopened.suppliers.get("SUP-BOX").version == 1
     reopened.close()
+
+
+def test_the_service_never_freezes_the_garbage_collector(
+    qms: qf.QualityFlow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A long-running application asks for genealogies again and again; gc.freeze() on
+    # every one would keep them all alive. Make every build "large" and check.
+    import gc
+
+    import qualityflow.genealogy.graph as graph_module
+
+    monkeypatch.setattr(graph_module, "_FREEZE_MIN_NODES", 0)
+    frozen_before = gc.get_freeze_count()
+    assert len(qms.genealogy) > 0
+    qms.trace_forward("FLOUR-0412")
+    assert gc.get_freeze_count() == frozen_before

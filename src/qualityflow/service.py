@@ -514,7 +514,9 @@ class QualityFlow:
             for e in storage.edges(among=nodes)
             if e.kind == "link"
         ]
-        return Genealogy.build(batches, links, shipments)
+        # No gc.freeze() here: a long-running application rebuilds genealogies again and
+        # again, and freezing would keep every one of them (and its garbage) alive.
+        return Genealogy.build(batches, links, shipments, freeze=False)
 
     def trace_forward(self, *ids: str) -> Trace:
         """Everything downstream of ``ids``, loading only what they reach.
