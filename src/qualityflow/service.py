@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-from qualityflow.errors import GenealogyError, NotFoundError, TransitionError
+from qualityflow.errors import GenealogyError, NotFoundError, QualityFlowError, TransitionError
 from qualityflow.genealogy import CommonCause, Genealogy, RecallImpact, Trace
 from qualityflow.lifecycle import (
     COMPLAINT_LIFECYCLE,
@@ -46,20 +46,44 @@ from qualityflow.models import (
     Quantity,
     Shipment,
     Supplier,
+    SupplierEvaluation,
     SupplierStatus,
     TransitionRecord,
 )
 from qualityflow.notify import builtin_notifiers
 from qualityflow.plugins.manager import Plugins, make_plugins
-from qualityflow.prevention import LinkOverride, decide, link_blockers, status_change_notification
+from qualityflow.prevention import (
+    DefaultSupplierPolicy,
+    LinkOverride,
+    OpenTraining,
+    RetainedSample,
+    SupplierPolicy,
+    TrainingRecord,
+    TrainingRequirement,
+    apply_inspection,
+    decide,
+    lesson_open,
+    link_blockers,
+    open_training,
+    release_blockers,
+    samples_due_for_disposal,
+    samples_for,
+    score_supplier,
+    status_change_notification,
+)
+from qualityflow.prevention import Delivery as SupplierDelivery
 from qualityflow.storage import Delivery, Edge, Entity, OutboxEntry, Storage, open_storage
 from qualityflow.storage import builtin as builtin_storage
 
 __all__ = [
     "CONTAINMENT_STATUS",
+    "STATUS_CHANGES",
+    "BatchRepository",
+    "InspectionRepository",
     "LifecycleRepository",
     "QualityFlow",
     "Repository",
+    "RetainedSampleRepository",
     "ShipmentRepository",
     "SupplierRepository",
 ]
@@ -87,6 +111,13 @@ _STRICTNESS = {
     BatchStatus.SCRAPPED: 4,
 }
 _PUSHED_DOWN = ("status", "ids")
+
+STATUS_CHANGES = "status_changes"
+"""The ``Batch.attributes`` key under which holds and releases are recorded.
+
+Each entry is ``{"at", "by", "from", "to", "reason"}`` (plus ``"inspection"`` for a hold
+set by a failed inspection and ``"override"`` for a release under a supplier override).
+"""
 
 
 def _value(value: object) -> object:
@@ -196,6 +227,166 @@ class ShipmentRepository(Repository[Shipment]):
         return stored
 
 
+class BatchRepository(Repository[Batch]):
+    """Batches and lots; a held lot goes back into use only through :meth:`release`."""
+
+    def release(
+        self,
+        id: str,
+        *,
+        actor: str,
+        reason: str = "",
+        override: LinkOverride | None = None,
+        at: datetime | None = None,
+    ) -> Batch:
+        """Lift a lot or batch from ``on_hold`` or ``quarantined`` back to ``released``.
+
+        Allowed only when :func:`qualityflow.prevention.release_blockers` finds nothing
+        against it: the latest inspection at every stage did not fail, a finished batch
+        has a passed (or conditionally accepted) final inspection when the setting
+        ``require_final_inspection`` is on (the default), and the lot's supplier is not
+        suspended or disqualified (an ``override`` with reason and approver lifts that
+        one). A batch that an open incident contains stays held until the incident is
+        closed or cancelled; recalled and scrapped batches are never released.
+
+        The release is recorded in ``batch.attributes["status_changes"]`` (who, when,
+        from, to, why, the override) and notified as ``batch_status``, in the same
+        transaction.
+
+        Raises
+        ------
+        TransitionError
+            Trigger ``release``, with every reason it is refused; nothing was changed.
+
+        Examples
+        --------
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> _ = qms.batches.add(qf.Batch(id="BISC-1", kind="finished", status="on_hold",
+        ...     product="butter biscuits", quantity=qf.Quantity(amount=400, unit="pack")))
+        >>> _ = qms.inspections.add(qf.Inspection(id="FQC-1", batch_id="BISC-1",
+        ...                                       stage="final", result="pass"))
+        >>> qms.batches.release("BISC-1", actor="QA lead Mia", reason="FQC-1 passed").status.value
+        'released'
+
+        """
+        service = self._service
+        when = at or datetime.now(timezone.utc)
+        with self._storage.transaction():
+            batch = self.get(id)
+            before = batch.status
+            if before is BatchStatus.RELEASED:
+                raise TransitionError(
+                    "release", before.value, [f"batch {id} is already released; nothing to lift"]
+                )
+            blockers: builtins.list[str] = []
+            if not actor.strip():
+                blockers.append("name who releases the batch (actor)")
+            blockers += release_blockers(
+                batch,
+                service.inspections.list(batch_id=id),
+                require_final_inspection=service.require_final_inspection,
+                supplier=service._supplier_of(batch),
+                override=override,
+            )
+            blockers += service._containing_incidents(id)
+            if blockers:
+                raise TransitionError("release", before.value, blockers)
+            batch.status = BatchStatus.RELEASED
+            extra: dict[str, Any] = {}
+            if override is not None:
+                extra["override"] = override.model_dump(mode="json")
+            queued = service._status_changed(
+                batch, before, by=actor, reason=reason, at=when, **extra
+            )
+        service._deliver_new(queued)
+        return self.get(id)
+
+
+class InspectionRepository(Repository[Inspection]):
+    """Inspections: recording one applies the release rules to its batch.
+
+    Rule: a failed inspection (any stage) puts a released batch on hold; quarantined,
+    recalled and scrapped batches keep their status. A ``conditional`` result (accepted
+    under concession) changes nothing and counts as passed for release. A pass never
+    lifts a hold by itself: :meth:`BatchRepository.release` does, when allowed.
+    """
+
+    def add(self, entity: Inspection) -> Inspection:
+        """Store an inspection of a batch on file and apply it, in one transaction.
+
+        When the batch's status changes, the change is recorded in
+        ``batch.attributes["status_changes"]`` and notified as ``batch_status``.
+        Returns the stored inspection.
+
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> _ = qms.batches.add(qf.Batch(id="FLOUR-7", kind="raw_material", product="flour",
+        ...     quantity=qf.Quantity(amount=1000, unit="kg")))
+        >>> _ = qms.inspections.add(qf.Inspection(id="IQC-7", batch_id="FLOUR-7",
+        ...                                       stage="incoming", result="fail"))
+        >>> qms.batches.get("FLOUR-7").status.value
+        'on_hold'
+        """
+        self._check_type(entity)
+        service = self._service
+        queued: builtins.list[tuple[int | None, Notification]] = []
+        with self._storage.transaction():
+            batch = service._batch_on_file(entity.batch_id, f"inspection {entity.id!r}")
+            stored = self._typed(self._storage.add(entity))
+            before = batch.status
+            if apply_inspection(batch, stored) is not before:
+                stage = stored.stage.value.replace("_", "-")
+                why = f"{stage} inspection {stored.id} failed"
+                queued = service._status_changed(
+                    batch,
+                    before,
+                    by=stored.inspector or f"inspection {stored.id}",
+                    reason=f"{why}: {stored.note}" if stored.note else why,
+                    at=stored.at or datetime.now(timezone.utc),
+                    inspection=stored.id,
+                )
+        service._deliver_new(queued)
+        return stored
+
+    def save(self, entity: Inspection) -> Inspection:
+        """Store changed details (note, inspector...); a verdict is never rewritten.
+
+        Changing ``batch_id``, ``stage``, ``result`` or ``at`` is refused with a
+        :class:`~qualityflow.TransitionError`: record a re-inspection instead.
+        """
+        self._check_type(entity)
+        with self._storage.transaction():
+            stored = self.get(entity.id)
+            if stored.version == entity.version:
+                changed = [
+                    name
+                    for name in ("batch_id", "stage", "result", "at")
+                    if getattr(stored, name) != getattr(entity, name)
+                ]
+                if changed:
+                    raise TransitionError(
+                        "save",
+                        stored.result.value,
+                        [
+                            f"inspection {entity.id}: {', '.join(changed)} cannot be changed "
+                            "after the fact; record a re-inspection with qms.inspections.add"
+                        ],
+                    )
+            return self._typed(self._storage.save(entity))
+
+
+class RetainedSampleRepository(Repository[RetainedSample]):
+    """Retained samples (``qms.samples``); each is of a batch on file."""
+
+    def add(self, entity: RetainedSample) -> RetainedSample:
+        """Store a retained sample of a batch on file; returns the stored copy."""
+        self._check_type(entity)
+        with self._storage.transaction():
+            self._service._batch_on_file(entity.batch_id, f"retained sample {entity.id!r}")
+            return self._typed(self._storage.add(entity))
+
+
 class SupplierRepository(Repository[Supplier]):
     """Suppliers; status changes are recorded decisions (:meth:`decide`)."""
 
@@ -231,6 +422,122 @@ class SupplierRepository(Repository[Supplier]):
             entry = self._storage.enqueue(notice)
         service._deliver_new([(entry, notice)])
         return saved
+
+    def evaluate(
+        self,
+        id: str,
+        *,
+        period: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        at: datetime | None = None,
+        evaluated_by: str = "",
+        deliveries: Iterable[SupplierDelivery] | None = None,
+    ) -> SupplierEvaluation:
+        """Score a supplier for a period from the stored records and keep the evaluation.
+
+        :func:`qualityflow.score_supplier` runs over the stored incoming inspections of
+        the supplier's lots, and the incidents and complaints traced back to them through
+        the stored genealogy (each traced with the storage's own upstream query);
+        ``deliveries`` add the on-time criterion. The evaluation is appended to
+        ``supplier.evaluations`` and saved; the status does not change (see
+        :meth:`recommend` and :meth:`decide`).
+
+        Raises
+        ------
+        QualityFlowError
+            When there is nothing to score (no lot of the supplier on file, no delivery).
+
+        Examples
+        --------
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> _ = qms.suppliers.add(qf.Supplier(id="SUP-MILL", name="Northfield Mill"))
+        >>> for n, result in enumerate(["pass", "fail", "pass", "pass"]):
+        ...     _ = qms.batches.add(qf.Batch(id=f"FLOUR-{n}", kind="raw_material",
+        ...         product="flour", quantity=qf.Quantity(amount=1000, unit="kg"),
+        ...         supplier_id="SUP-MILL"))
+        ...     _ = qms.inspections.add(qf.Inspection(id=f"IQC-{n}", batch_id=f"FLOUR-{n}",
+        ...                                           stage="incoming", result=result))
+        >>> qms.suppliers.evaluate("SUP-MILL", period="2026-03").scores["quality"]
+        Decimal('75')
+
+        """
+        service = self._service
+        with self._storage.transaction():
+            supplier = self.get(id)
+            lots = service.batches.list(supplier_id=id)
+            own = {lot.id for lot in lots}
+            try:
+                evaluation = score_supplier(
+                    supplier,
+                    period=period,
+                    inspections=[i for i in service.inspections.list() if i.batch_id in own],
+                    incidents=service.incidents.list(),
+                    complaints=service.complaints.list(),
+                    genealogy=_StoredUpstream(self._storage),
+                    deliveries=deliveries,
+                    lots=lots,
+                    start=start,
+                    end=end,
+                    evaluated_by=evaluated_by or "qualityflow scorecard",
+                    at=at,
+                )
+            except ValueError as exc:
+                raise QualityFlowError(str(exc)) from exc
+            supplier.evaluations = [*supplier.evaluations, evaluation]
+            self.save(supplier)
+        return evaluation
+
+    def recommend(self, id: str) -> SupplierStatus:
+        """Recommend a status from the supplier's latest evaluation.
+
+        The ``qualityflow_supplier_policy`` hook's policy answers, else
+        :class:`qualityflow.DefaultSupplierPolicy`. A recommendation is not a decision:
+        nothing is changed; record one with :meth:`decide`.
+
+        Raises
+        ------
+        QualityFlowError
+            When the supplier has no evaluation yet (run :meth:`evaluate` first).
+
+        Examples
+        --------
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> mill = qf.Supplier(id="SUP-MILL", name="Northfield Mill", evaluations=[
+        ...     qf.SupplierEvaluation(period="2026-03", scores={"quality": 65},
+        ...                           weights={"quality": 1})])
+        >>> _ = qms.suppliers.add(mill)
+        >>> qms.suppliers.recommend("SUP-MILL").value
+        'conditional'
+
+        """
+        supplier = self.get(id)
+        if not supplier.evaluations:
+            raise QualityFlowError(
+                f"supplier {id} ({supplier.name}) has no evaluation to recommend from; run "
+                "qms.suppliers.evaluate(id, period=...) first"
+            )
+        policy: SupplierPolicy = self._service.plugins.supplier_policy() or DefaultSupplierPolicy()
+        return SupplierStatus(policy.recommend(supplier.evaluations[-1], supplier))
+
+
+class _StoredUpstream:
+    """``trace_backward`` answered by the storage's upstream query (for the scorecard)."""
+
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+        self._seen: dict[tuple[str, ...], set[str]] = {}
+
+    def __contains__(self, id: object) -> bool:
+        return isinstance(id, str)
+
+    def trace_backward(self, *ids: str) -> set[str]:
+        key = tuple(sorted(ids))
+        if key not in self._seen:
+            self._seen[key] = self._storage.reach(key, "backward") - set(key)
+        return self._seen[key]
 
 
 class LifecycleRepository(Repository[L]):
@@ -363,8 +670,10 @@ class QualityFlow:
         Plugin objects or modules with ``@qf.hookimpl`` functions, registered after the
         built-ins and the installed entry points.
     settings:
-        Notifier settings (see :data:`qualityflow.notify.SETTINGS`); default: the
-        environment.
+        Notifier settings (see :data:`qualityflow.notify.SETTINGS`; default: the
+        environment) and the plant's rules: ``require_final_inspection`` (default
+        ``True``; ``False``/``"false"``/``"0"``/``"no"`` turn it off) makes a passed final
+        inspection a condition for releasing a finished batch.
     load_entry_points:
         Load the installed ``qualityflow`` entry points (on by default).
 
@@ -384,19 +693,31 @@ class QualityFlow:
         url: str = "memory://",
         plugins: Iterable[object] = (),
         *,
-        settings: Mapping[str, str] | None = None,
+        settings: Mapping[str, str | bool] | None = None,
         load_entry_points: bool = True,
     ) -> None:
+        self.require_final_inspection: bool = _flag(settings, "require_final_inspection", True)
+        """The plant's setting: a finished batch is released only after a final inspection."""
+        notifier_settings = (
+            None if settings is None else {k: v for k, v in settings.items() if isinstance(v, str)}
+        )
         self.plugins: Plugins = make_plugins(
             plugins,
-            builtins=[builtin_storage, *builtin_notifiers(settings)],
+            builtins=[builtin_storage, *builtin_notifiers(notifier_settings)],
             load_entry_points=load_entry_points,
         )
         self.storage: Storage = open_storage(url, self.plugins.storage_factories())
         self.suppliers = SupplierRepository(self, "supplier", Supplier)
-        self.batches: Repository[Batch] = Repository(self, "batch", Batch)
+        self.batches = BatchRepository(self, "batch", Batch)
         self.shipments = ShipmentRepository(self, "shipment", Shipment)
-        self.inspections: Repository[Inspection] = Repository(self, "inspection", Inspection)
+        self.inspections = InspectionRepository(self, "inspection", Inspection)
+        self.samples = RetainedSampleRepository(self, "retained_sample", RetainedSample)
+        self.training_requirements: Repository[TrainingRequirement] = Repository(
+            self, "training_requirement", TrainingRequirement
+        )
+        self.training_records: Repository[TrainingRecord] = Repository(
+            self, "training_record", TrainingRecord
+        )
         self.incidents: LifecycleRepository[Incident] = LifecycleRepository(
             self, "incident", Incident, INCIDENT_LIFECYCLE
         )
@@ -544,6 +865,141 @@ class QualityFlow:
         genealogy.
         """
         return self.genealogy.common_causes(*batch_ids, top=top)
+
+    # -- release rules -----------------------------------------------------------------
+
+    def _batch_on_file(self, id: str, what: str) -> Batch:
+        try:
+            found = self.storage.get("batch", id)
+        except NotFoundError as exc:
+            exc.args = (f"{what}: batch {id!r} is not on file; add it first (qms.batches.add)",)
+            raise
+        assert isinstance(found, Batch)
+        return found
+
+    def _supplier_of(self, batch: Batch) -> Supplier | None:
+        if not batch.supplier_id:
+            return None
+        try:
+            found = self.storage.get("supplier", batch.supplier_id)
+        except NotFoundError:
+            return None
+        return found if isinstance(found, Supplier) else None
+
+    def _containing_incidents(self, batch_id: str) -> list[str]:
+        """Why an open incident keeps ``batch_id`` held (empty when none does)."""
+        reasons = []
+        for incident in self.incidents.list(status=_OPEN_INCIDENT):
+            held = {a.batch_id for a in incident.containment}
+            if incident.recall is not None:
+                held.update(incident.recall.batch_ids)
+            if batch_id in held:
+                reasons.append(
+                    f"batch {batch_id} is contained by open incident {incident.id}; it stays "
+                    "held until that incident is closed or cancelled"
+                )
+        return reasons
+
+    def _status_changed(
+        self, batch: Batch, before: BatchStatus, *, by: str, reason: str, at: datetime, **extra: Any
+    ) -> list[tuple[int | None, Notification]]:
+        """Record a hold or release on the batch, save it and queue ``batch_status``."""
+        previous = batch.attributes.get(STATUS_CHANGES)
+        entries = list(previous) if isinstance(previous, list) else []
+        entry: dict[str, Any] = {
+            "at": at.isoformat(),
+            "by": by,
+            "from": before.value,
+            "to": batch.status.value,
+            "reason": reason,
+            **extra,
+        }
+        batch.attributes = {**batch.attributes, STATUS_CHANGES: [*entries, entry]}
+        saved = self.storage.save(batch)
+        body = (
+            f"{reason}\nby {by} at {at.isoformat()}" if reason else f"by {by} at {at.isoformat()}"
+        )
+        notice = Notification(
+            kind="batch_status",
+            subject_kind="batch",
+            subject_id=batch.id,
+            title=f"Batch {batch.id} ({batch.product}): {before.value} -> {batch.status.value}",
+            body=body,
+            at=at,
+            id=f"batch_status:{batch.id}:{saved.version}",
+        )
+        return [(self.storage.enqueue(notice), notice)]
+
+    # -- retained samples and training -------------------------------------------------
+
+    def samples_for(
+        self,
+        subject: Incident | Complaint | str | Iterable[str],
+        *,
+        include_disposed: bool = False,
+    ) -> list[RetainedSample]:
+        """Find the retained samples of a case's batches and of every lot upstream of them.
+
+        ``subject`` is an incident or complaint (its ``batch_ids``), a batch id or batch
+        ids. The stored genealogy is followed upstream, so the samples of the flour and
+        packaging lots that went into a complained batch are found too.
+
+        >>> from datetime import datetime, timezone
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> t = datetime(2026, 3, 2, tzinfo=timezone.utc)
+        >>> for id, kind in [("FLOUR-1", "raw_material"), ("BISC-1", "finished")]:
+        ...     _ = qms.batches.add(qf.Batch(id=id, kind=kind, product=id.lower(),
+        ...                                  quantity=qf.Quantity(amount=10, unit="kg")))
+        ...     _ = qms.samples.add(qf.RetainedSample(id=f"RS-{id}", batch_id=id,
+        ...         location="retain room", taken_at=t, retain_until=t,
+        ...         quantity=qf.Quantity(amount=1, unit="kg")))
+        >>> qms.link("FLOUR-1", "BISC-1")
+        >>> [s.id for s in qms.samples_for("BISC-1")]
+        ['RS-BISC-1', 'RS-FLOUR-1']
+        """
+        if isinstance(subject, (Incident, Complaint)):
+            ids = set(subject.batch_ids)
+        elif isinstance(subject, str):
+            ids = {subject}
+        else:
+            ids = set(subject)
+        wanted = ids | self.storage.reach(ids, "backward") if ids else set()
+        return samples_for(wanted, self.samples.list(), include_disposed=include_disposed)
+
+    def samples_due(self, now: datetime | None = None) -> list[RetainedSample]:
+        """List retained samples past retention, not disposed and not needed by an open case.
+
+        Samples of the batches of open incidents and complaints, and of the lots upstream
+        of them, are kept off the list whatever their date (:meth:`samples_for` of an
+        open case would still find them).
+        """
+        when = now or datetime.now(timezone.utc)
+        open_cases: list[Incident | Complaint] = [
+            *self.incidents.list(status=_OPEN_INCIDENT),
+            *self.complaints.list(status=_OPEN_COMPLAINT),
+        ]
+        held = {batch_id for case in open_cases for batch_id in case.batch_ids}
+        keep = held | self.storage.reach(held, "backward") if held else set()
+        return samples_due_for_disposal(self.samples.list(), when, keep_batch_ids=keep)
+
+    def open_training(self, incident: Incident | str | None = None) -> list[OpenTraining]:
+        """List who is still to be trained, for every stored requirement or one incident's.
+
+        With ``incident`` (an :class:`~qualityflow.Incident` or its id), only the
+        requirements of its corrective and preventive actions count.
+        """
+        requirements = self.training_requirements.list()
+        if incident is not None:
+            case = self.incidents.get(incident) if isinstance(incident, str) else incident
+            action_ids = {a.id for a in case.actions}
+            requirements = [r for r in requirements if r.action_id in action_ids]
+        return open_training(requirements, self.training_records.list())
+
+    def lesson_open(self, incident: Incident | str) -> bool:
+        """Tell whether an incident's lesson is open (somebody its actions require is untrained)."""
+        case = self.incidents.get(incident) if isinstance(incident, str) else incident
+        return lesson_open(case, self.training_requirements.list(), self.training_records.list())
 
     # -- containment -------------------------------------------------------------------
 
@@ -745,3 +1201,23 @@ def _overdue_notice(deadline: Deadline, now: datetime) -> Notification:
 
 
 _NOT_YET = Delivery(ok=False, attempts=0)
+
+_FALSE = frozenset({"false", "0", "no", "off"})
+_TRUE = frozenset({"true", "1", "yes", "on"})
+
+
+def _flag(settings: Mapping[str, str | bool] | None, key: str, default: bool) -> bool:
+    """Read a yes/no setting; anything unclear is refused rather than guessed."""
+    if settings is None or key not in settings:
+        return default
+    value = settings[key]
+    if isinstance(value, bool):
+        return value
+    text = value.strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise QualityFlowError(
+        f"setting {key}={value!r} is not a yes/no value: use true or false (1/0, yes/no)"
+    )

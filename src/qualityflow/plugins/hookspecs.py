@@ -14,12 +14,14 @@ from typing import Any
 from qualityflow.lifecycle import Deadline
 from qualityflow.models import Notification, TransitionRecord
 from qualityflow.plugins import hookspec
+from qualityflow.prevention import SupplierPolicy
 
 __all__ = [
     "qualityflow_deadline_policy",
     "qualityflow_extra_guards",
     "qualityflow_notify",
     "qualityflow_register_storage",
+    "qualityflow_supplier_policy",
     "qualityflow_transitioned",
 ]
 
@@ -48,7 +50,8 @@ def qualityflow_notify(notification: Notification) -> None:
     other notifiers.
 
     :param notification: what happened (``kind`` is ``transition``, ``recall``,
-        ``overdue`` or ``supplier_status``), about which entity, for whom.
+        ``overdue``, ``supplier_status`` or ``batch_status``), about which entity, for
+        whom.
     """
 
 
@@ -88,5 +91,20 @@ def qualityflow_deadline_policy(entity: Any) -> list[Deadline] | None:
 
     :param entity: an open incident or complaint.
     :return: its deadlines (``qf.Deadline``), or ``None``.
+    """
+    raise NotImplementedError  # pragma: no cover - specification only
+
+
+@hookspec(firstresult=True)
+def qualityflow_supplier_policy() -> SupplierPolicy | None:
+    """Give the policy that recommends a supplier status from its evaluation.
+
+    Stops at the first non-``None`` result; return ``None`` to leave the choice to the
+    next plugin or to the built-in ``DefaultSupplierPolicy``. The policy is any object with
+    ``recommend(evaluation, supplier) -> SupplierStatus``; it is asked by
+    ``qms.suppliers.recommend(id)``. A recommendation is not a decision: the status still
+    changes only through ``qms.suppliers.decide(...)``.
+
+    :return: a ``qf.SupplierPolicy``, or ``None``.
     """
     raise NotImplementedError  # pragma: no cover - specification only

@@ -25,6 +25,7 @@ from qualityflow.errors import QualityFlowError
 from qualityflow.lifecycle import Deadline
 from qualityflow.models import Notification, TransitionRecord
 from qualityflow.plugins import PROJECT_NAME, hookspecs
+from qualityflow.prevention import SupplierPolicy
 
 __all__ = [
     "DISABLE_ENV",
@@ -186,6 +187,25 @@ class Plugins:
         """Return the first plugin's deadlines for ``entity``, or ``None`` for the defaults."""
         result: list[Deadline] | None = self.pm.hook.qualityflow_deadline_policy(entity=entity)
         return None if result is None else list(result)
+
+    def supplier_policy(self) -> SupplierPolicy | None:
+        """Return the first plugin's supplier policy, or ``None`` for the default.
+
+        Raises
+        ------
+        QualityFlowError
+            When a plugin returns something without ``recommend(evaluation, supplier)``.
+
+        """
+        result: object = self.pm.hook.qualityflow_supplier_policy()
+        if result is None:
+            return None
+        if not isinstance(result, SupplierPolicy):
+            raise QualityFlowError(
+                f"qualityflow_supplier_policy returned {result!r}, which has no "
+                "recommend(evaluation, supplier) method; return a qf.SupplierPolicy or None"
+            )
+        return result
 
 
 def _register(pm: pluggy.PluginManager, plugin: object, name: str | None = None) -> str | None:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from qualityflow.models import AwareDatetime, Complaint, Incident, QFModel, Quantity
 from qualityflow.prevention._protocols import TracesBackward, upstream_ids
@@ -37,6 +37,7 @@ class RetainedSample(QFModel):
     quantity: Quantity
     disposed_at: AwareDatetime | None = None
     note: str = ""
+    version: int = Field(default=0, ge=0)
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> RetainedSample:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from qualityflow.models import AwareDatetime, Incident, QFModel
 
@@ -32,9 +32,13 @@ NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)
 class TrainingRequirement(QFModel):
     """People who must be trained on a procedure because of a corrective action.
 
-    >>> TrainingRequirement(action_id="CA-1", procedure="SOP-12 rev C metal detector check",
-    ...                     people=["Ana", "Ben"]).people
-    ['Ana', 'Ben']
+    ``id`` defaults to ``"<action_id>/<procedure>"`` (one requirement per action and
+    procedure); ``version`` is the storage's optimistic lock.
+
+    >>> need = TrainingRequirement(action_id="CA-1", procedure="SOP-12 rev C",
+    ...                            people=["Ana", "Ben"])
+    >>> need.people, need.id
+    (['Ana', 'Ben'], 'CA-1/SOP-12 rev C')
     """
 
     action_id: NonEmpty
@@ -42,6 +46,15 @@ class TrainingRequirement(QFModel):
     people: list[NonEmpty] = Field(min_length=1)
     since: AwareDatetime | None = None
     due: date | None = None
+    id: str = ""
+    version: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _default_id(self) -> TrainingRequirement:
+        if not self.id.strip():
+            # Set directly: assigning would re-run validation (validate_assignment).
+            self.__dict__["id"] = f"{self.action_id}/{self.procedure}"
+        return self
 
     @field_validator("people")
     @classmethod
@@ -53,13 +66,30 @@ class TrainingRequirement(QFModel):
 
 
 class TrainingRecord(QFModel):
-    """One person trained on one procedure, when and by whom."""
+    """One person trained on one procedure, when and by whom.
+
+    ``id`` defaults to ``"<person>/<procedure>/<at, ISO 8601>"``.
+
+    >>> from datetime import datetime, timezone
+    >>> TrainingRecord(person="Ana", procedure="SOP-12 rev C", trainer="QA Lena",
+    ...                at=datetime(2026, 3, 9, tzinfo=timezone.utc)).id
+    'Ana/SOP-12 rev C/2026-03-09T00:00:00+00:00'
+    """
 
     person: NonEmpty
     procedure: NonEmpty
     at: AwareDatetime
     trainer: NonEmpty
     note: str = ""
+    id: str = ""
+    version: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _default_id(self) -> TrainingRecord:
+        if not self.id.strip():
+            # Set directly: assigning would re-run validation (validate_assignment).
+            self.__dict__["id"] = f"{self.person}/{self.procedure}/{self.at.isoformat()}"
+        return self
 
 
 class OpenTraining(QFModel):

@@ -20,6 +20,7 @@ from qualityflow.models import (
     Shipment,
     Supplier,
 )
+from qualityflow.prevention import RetainedSample, TrainingRecord, TrainingRequirement
 
 __all__ = [
     "ENTITY_KINDS",
@@ -39,7 +40,17 @@ __all__ = [
 SCHEMA_VERSION = 1
 """The layout version stored with the data, so later releases can migrate it."""
 
-Entity: TypeAlias = Supplier | Batch | Shipment | Inspection | Incident | Complaint
+Entity: TypeAlias = (
+    Supplier
+    | Batch
+    | Shipment
+    | Inspection
+    | Incident
+    | Complaint
+    | RetainedSample
+    | TrainingRequirement
+    | TrainingRecord
+)
 """Anything a repository stores."""
 
 ENTITY_KINDS: dict[str, type[Entity]] = {
@@ -49,8 +60,15 @@ ENTITY_KINDS: dict[str, type[Entity]] = {
     "inspection": Inspection,
     "incident": Incident,
     "complaint": Complaint,
+    "retained_sample": RetainedSample,
+    "training_requirement": TrainingRequirement,
+    "training_record": TrainingRecord,
 }
-"""Stored kinds and their model classes; the kind is the ``kind`` column."""
+"""Stored kinds and their model classes; the kind is the ``kind`` column.
+
+Every kind shares the one entity table (validated JSON with indexed kind, id and
+status), so adding a kind needs no schema change and no :data:`SCHEMA_VERSION` bump.
+"""
 
 _KIND_OF: dict[type, str] = {cls: kind for kind, cls in ENTITY_KINDS.items()}
 
