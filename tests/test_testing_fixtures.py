@@ -7,6 +7,7 @@ qualityflow has already registered its ``pytest11`` entry point.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -259,3 +260,11 @@ def test_stocking_a_service_is_all_or_nothing() -> None:
         plugin.stock(qms, broken)
     assert qms.batches.list() == []
     assert qms.suppliers.list() == []
+
+
+def test_the_fixture_example_in_the_docs_passes(pytester: pytest.Pytester) -> None:
+    text = (ROOT / "docs" / "testing.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    (example,) = [b for b in blocks if "def test_" in b and "my_" not in b]
+    result = run(pytester, example)
+    result.assert_outcomes(passed=example.count("def test_"))
