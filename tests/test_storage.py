@@ -194,3 +194,42 @@ def test_sqlite_rows_carry_the_indexed_columns(tmp_path: Path) -> None:
         row = conn.execute(sa.text("select kind, id, status, version from qf_entities")).one()
     assert tuple(row) == ("batch", "TEDDY-0917", "on_hold", 1)
     store.close()
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_retain_room_and_training_records_are_stored_like_any_entity(
+    backend: str, tmp_path: Path
+) -> None:
+    """The prevention kinds share the entity table: no schema change, same versioning."""
+    from datetime import datetime, timezone
+
+    from qualityflow.storage import ENTITY_KINDS, kind_of
+
+    at = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    records = [
+        qf.RetainedSample(
+            id="RS-BISC-40",
+            batch_id="BISC-40",
+            location="retain room B, shelf 3",
+            taken_at=at,
+            retain_until=at.replace(month=9),
+            quantity=qf.Quantity(amount=6, unit="pack"),
+        ),
+        qf.TrainingRequirement(action_id="CA-1", procedure="SOP-03 rev D", people=["Ravi"]),
+        qf.TrainingRecord(person="Ravi", procedure="SOP-03 rev D", at=at, trainer="QA Lena"),
+    ]
+    url = "memory://" if backend == "memory" else f"sqlite:///{tmp_path / 'plant.db'}"
+    storage = _make(url)
+    try:
+        for record in records:
+            kind = kind_of(record)
+            assert ENTITY_KINDS[kind] is type(record)
+            stored = storage.add(record)
+            assert stored.version == 1
+            assert storage.get(kind, record.id) == stored
+            assert storage.list(kind, status=None) == [stored]
+            assert storage.save(stored).version == 2
+        if isinstance(storage, SQLStorage):
+            assert storage.schema_version() == SCHEMA_VERSION == 1
+    finally:
+        storage.close()
