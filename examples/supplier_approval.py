@@ -4,7 +4,9 @@ A biscuit plant buys wheat flour from Northfield Mill. Every lot is sampled at g
 (ISO 2859-1, level II, AQL 2.5) and its moisture measured. Lots keep failing; the monthly
 scorecard drops the mill to conditional, then to suspended; its next lot cannot go into a
 mix until the plant QA manager records an override. Retained samples, training and similar
-past incidents close the loop.
+past incidents close the loop. The service applies the rules: recording a failed inspection
+holds the lot, ``qms.batches.release`` refuses while the latest check failed,
+``qms.suppliers.evaluate``/``recommend`` score the mill from what is on file.
 
 Records live in a :class:`qualityflow.QualityFlow` service (``memory://`` by default; pass
 a URL such as ``sqlite:///plant.db`` to keep them). Run it with
@@ -42,7 +44,7 @@ def flour_lot(lot_id: str) -> qf.Batch:
 def goods_in(
     qms: qf.QualityFlow, lot_id: str, moisture: str, damaged_bags: int, at: datetime
 ) -> qf.Inspection:
-    """Sample a 1000-bag lot at goods-in, record the inspection, hold the lot if it failed."""
+    """Sample a 1000-bag lot at goods-in and record it (the service holds a failed lot)."""
     plan = qf.sampling_plan(1000, "2.5")
     check = qf.evaluate_inspection(
         id=f"IQC-{lot_id}",
@@ -56,10 +58,8 @@ def goods_in(
         at=at,
         inspector="Goods-in QC Ravi",
     )
-    lot = qms.batches.get(lot_id)
-    status = qf.apply_inspection(lot, check)
-    qms.batches.save(lot)
     qms.inspections.add(check)
+    status = qms.batches.get(lot_id).status
     verdict = check.result.value.upper()
     say(
         f"  {at:%d %b}  {lot_id}: moisture {moisture} %, {damaged_bags} damaged of "
@@ -107,8 +107,6 @@ def run(qms: qf.QualityFlow) -> None:
             produced_at=APRIL + timedelta(days=5),
         )
     )
-    policy = qf.DefaultSupplierPolicy()
-
     plan = qf.sampling_plan(1000, "2.5")
     say("Goods-in sampling plan for a 1000-bag flour lot (ISO 2859-1, level II, AQL 2.5):")
     say(
@@ -123,21 +121,11 @@ def run(qms: qf.QualityFlow) -> None:
     goods_in(qms, "FLOUR-4", "13.0", 2, MARCH + timedelta(days=23))
     goods_in(qms, "FLOUR-5", "12.9", 0, MARCH + timedelta(days=30))
 
-    mill = qms.suppliers.get("SUP-MILL")
-    q1 = qf.score_supplier(
-        mill,
-        period="2026-03",
-        inspections=qms.inspections.list(),
-        incidents=qms.incidents.list(),
-        complaints=qms.complaints.list(),
-        genealogy=qms.genealogy,
-        start=MARCH,
-        end=APRIL,
+    q1 = qms.suppliers.evaluate(
+        "SUP-MILL", period="2026-03", start=MARCH, end=APRIL, at=APRIL, evaluated_by="QA Dana"
     )
-    mill.evaluations.append(q1)
-    qms.suppliers.save(mill)
     say(f"\nMarch scorecard: {q1.weighted_total:.1f}/100 ({q1.note})")
-    recommended = policy.recommend(q1, mill)
+    recommended = qms.suppliers.recommend("SUP-MILL")
     say(f"Policy recommends: {recommended.value}")
     mill = qms.suppliers.decide(
         "SUP-MILL",
@@ -153,6 +141,10 @@ def run(qms: qf.QualityFlow) -> None:
     qms.link("FLOUR-6", "MIX-40", qf.Quantity(amount=24, unit="bag"))  # conditional: allowed
     qms.link("MIX-40", "BISC-40", qf.Quantity(amount=800, unit="kg"))
     goods_in(qms, "FLOUR-7", "15.2", 0, APRIL + timedelta(days=10))
+    try:
+        qms.batches.release("FLOUR-7", actor="Production planner Joe", reason="dough line idle")
+    except qf.TransitionError as refused:
+        say(f"  release of FLOUR-7 REFUSED: {'; '.join(refused.reasons)}")
     goods_in(qms, "FLOUR-8", "14.6", 3, APRIL + timedelta(days=17))
     rancid = qms.incidents.add(
         qf.Incident(
@@ -178,20 +170,11 @@ def run(qms: qf.QualityFlow) -> None:
     goods_in(qms, "FLOUR-9", "13.5", 9, APRIL + timedelta(days=24))
 
     genealogy = qms.genealogy
-    q2 = qf.score_supplier(
-        mill,
-        period="2026-04",
-        inspections=qms.inspections.list(),
-        incidents=qms.incidents.list(),
-        complaints=qms.complaints.list(),
-        genealogy=genealogy,
-        start=APRIL,
-        end=MAY,
+    q2 = qms.suppliers.evaluate(
+        "SUP-MILL", period="2026-04", start=APRIL, end=MAY, at=MAY, evaluated_by="QA Dana"
     )
-    mill.evaluations.append(q2)
-    mill = qms.suppliers.save(mill)
     say(f"\nApril scorecard: {q2.weighted_total:.1f}/100 ({q2.note})")
-    recommended = policy.recommend(q2, mill)
+    recommended = qms.suppliers.recommend("SUP-MILL")
     say(f"Policy recommends: {recommended.value}")
     mill = qms.suppliers.decide(
         "SUP-MILL",
@@ -233,7 +216,7 @@ def run(qms: qf.QualityFlow) -> None:
     say(f"  chain verifies: {qf.verify_decisions(qms.suppliers.get('SUP-MILL'))}")
 
     say("\nRetained samples for the incident (the batch and the lots it was made from):")
-    samples = [
+    for sample in [
         qf.RetainedSample(
             id=f"RS-{batch_id}",
             batch_id=batch_id,
@@ -247,10 +230,11 @@ def run(qms: qf.QualityFlow) -> None:
             ("FLOUR-6", "lab store, bin 12", 365, 2, "kg"),
             ("FLOUR-5", "lab store, bin 11", 30, 2, "kg"),
         ]
-    ]
-    for s in qf.samples_for(rancid, samples, genealogy=genealogy):
+    ]:
+        qms.samples.add(sample)
+    for s in qms.samples_for(rancid):
         say(f"  {s.id} at {s.location}, kept until {s.retain_until:%d %b %Y}")
-    due = qf.samples_due_for_disposal(samples, MAY + timedelta(days=30))
+    due = qms.samples_due(MAY + timedelta(days=30))
     say(f"  due for disposal on {MAY + timedelta(days=30):%d %b}: {[s.id for s in due]}")
 
     say("\nLesson and training")
@@ -263,20 +247,24 @@ def run(qms: qf.QualityFlow) -> None:
             due=date(2026, 5, 15),
         )
     )
-    need = qf.TrainingRequirement(
-        action_id="INC-12-CA-1",
-        procedure="SOP-03 rev D",
-        people=["Ravi", "Mei", "Tomas"],
-        since=MAY,
+    qms.incidents.save(rancid)
+    qms.training_requirements.add(
+        qf.TrainingRequirement(
+            action_id="INC-12-CA-1",
+            procedure="SOP-03 rev D",
+            people=["Ravi", "Mei", "Tomas"],
+            since=MAY,
+        )
     )
-    records = [
+    qms.training_records.add(
         qf.TrainingRecord(
             person="Ravi", procedure="SOP-03 rev D", at=MAY + timedelta(days=2), trainer="QA Lena"
         )
-    ]
-    waiting = [o.person for o in qf.open_training([need], records)]
+    )
+    waiting = [o.person for o in qms.open_training("INC-12")]
     say(f"  still to be trained on SOP-03 rev D: {', '.join(waiting)}")
-    say(f"  lesson open: {qf.lesson_open(rancid, [need], records)}")
+    say(f"  lesson open: {qms.lesson_open('INC-12')}")
+    rancid = qms.incidents.get("INC-12")
     spread = qf.spread_lesson(
         rancid,
         "Check flour moisture on every delivery before it goes into the silo",
