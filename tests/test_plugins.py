@@ -222,3 +222,19 @@ def test_a_plugin_backend_replaces_a_builtin_scheme() -> None:
 def test_a_bad_scheme_registration_is_a_clear_error() -> None:
     with pytest.raises(qf.QualityFlowError, match="'Not A Scheme'"):
         qf.QualityFlow(plugins=[BadScheme()], load_entry_points=False)
+
+
+def test_supplier_policy_comes_from_the_last_registered_plugin_that_answers() -> None:
+    class Lenient:
+        @qf.hookimpl
+        def qualityflow_supplier_policy(self) -> qf.SupplierPolicy:
+            return qf.DefaultSupplierPolicy(approve_at=70)
+
+    class Undecided:
+        @qf.hookimpl
+        def qualityflow_supplier_policy(self) -> None:
+            return None
+
+    assert make_plugins(load_entry_points=False).supplier_policy() is None
+    chosen = make_plugins([Lenient(), Undecided()], load_entry_points=False).supplier_policy()
+    assert isinstance(chosen, qf.DefaultSupplierPolicy) and chosen.approve_at == 70
