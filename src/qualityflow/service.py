@@ -296,11 +296,11 @@ class BatchRepository(Repository[Batch]):
             extra: dict[str, Any] = {}
             if override is not None:
                 extra["override"] = override.model_dump(mode="json")
-            queued = service._status_changed(
+            saved, queued = service._status_changed(
                 batch, before, by=actor, reason=reason, at=when, **extra
             )
         service._deliver_new(queued)
-        return self.get(id)
+        return saved
 
 
 class InspectionRepository(Repository[Inspection]):
@@ -338,7 +338,7 @@ class InspectionRepository(Repository[Inspection]):
             if apply_inspection(batch, stored) is not before:
                 stage = stored.stage.value.replace("_", "-")
                 why = f"{stage} inspection {stored.id} failed"
-                queued = service._status_changed(
+                _, queued = service._status_changed(
                     batch,
                     before,
                     by=stored.inspector or f"inspection {stored.id}",
@@ -902,7 +902,7 @@ class QualityFlow:
 
     def _status_changed(
         self, batch: Batch, before: BatchStatus, *, by: str, reason: str, at: datetime, **extra: Any
-    ) -> list[tuple[int | None, Notification]]:
+    ) -> tuple[Batch, list[tuple[int | None, Notification]]]:
         """Record a hold or release on the batch, save it and queue ``batch_status``."""
         previous = batch.attributes.get(STATUS_CHANGES)
         entries = list(previous) if isinstance(previous, list) else []
@@ -916,6 +916,7 @@ class QualityFlow:
         }
         batch.attributes = {**batch.attributes, STATUS_CHANGES: [*entries, entry]}
         saved = self.storage.save(batch)
+        assert isinstance(saved, Batch)
         body = (
             f"{reason}\nby {by} at {at.isoformat()}" if reason else f"by {by} at {at.isoformat()}"
         )
@@ -928,7 +929,7 @@ class QualityFlow:
             at=at,
             id=f"batch_status:{batch.id}:{saved.version}",
         )
-        return [(self.storage.enqueue(notice), notice)]
+        return saved, [(self.storage.enqueue(notice), notice)]
 
     # -- retained samples and training -------------------------------------------------
 
