@@ -114,6 +114,7 @@ def main() -> None:
             communicated_at=told,
         ),
     )
+    assert complaint.resolution is not None
     print(f"4. Resolved with a {complaint.resolution.kind.value} (told {told:%a %H:%M}).")
 
     # 5. Follow-up: the first call is not answered; the second reaches her.

@@ -16,7 +16,7 @@ class Notification(QFModel):
     """One message for notifiers to deliver.
 
     ``kind`` says what happened (``transition``, ``overdue``, ``recall``,
-    ``supplier_status``); ``subject_kind`` and ``subject_id`` name the entity.
+    ``supplier_status``, ``batch_status``); ``subject_kind`` and ``subject_id`` name the entity.
     """
 
     kind: Annotated[str, StringConstraints(min_length=1)]
