@@ -115,12 +115,12 @@ def action(
     )
 
 
-def verification(effective: bool = True) -> qf.Verification:
+def verification(effective: bool = True, days: float = 20) -> qf.Verification:
     return qf.Verification(
         effective=effective,
         evidence="metal detector rejects 0 in 40 000 packs over two weeks",
         verified_by="Lena Ortiz",
-        at=T0 + timedelta(days=20),
+        at=T0 + timedelta(days=days),
     )
 
 
@@ -634,6 +634,205 @@ def test_a_rejected_complaint_cannot_be_escalated() -> None:
     fire(cmp, "reject", rejection_reason="misuse", contacts=[*cmp.contacts, outbound("misuse")])
     assert CMP.allowed(cmp) == []
     assert_refused(cmp, "escalate", incident_id="INC-1")
+
+
+# --- evidence must belong to the round being closed -----------------------------------------
+
+DAY = 24  # hours, for fire(..., hours=...)
+
+
+def test_a_reopened_incident_cannot_close_on_the_old_verification() -> None:
+    """A second fragment turns up a month later: March's verification proves nothing now."""
+    inc = incident_in("closed")  # verified effective on 2026-03-22
+    fire(inc, "reopen", hours=30 * DAY, note="a second fragment in BISC-0317")  # 2026-04-01
+    fire(inc, "correct", hours=31 * DAY, actions=[action(done=True), action("CA-2")])
+    fire(inc, "verify", hours=34 * DAY, actions=[action(done=True), action("CA-2", done=True)])
+    lessons = ["blades have a service life", "check the sheeter after every blade change"]
+    stale = (
+        "the verification of 2026-03-22 predates the reopening on 2026-04-01; verify again: "
+        "record a new verification of the corrective actions"
+    )
+    reasons = assert_refused(inc, "close", stale, hours=35 * DAY, lessons=lessons)
+    assert reasons == [stale]
+    # neither closing nor reworking on the old verdict: the team must verify again
+    assert INC.allowed(inc) == []
+    assert INC.blockers(inc, "rework") == [stale]
+    fire(inc, "close", hours=35 * DAY, lessons=lessons, verification=verification(days=34))
+    assert inc.status is qf.IncidentStatus.CLOSED
+    assert qf.verify_history(inc)
+
+
+def test_a_verification_at_the_very_moment_of_the_reopening_is_stale() -> None:
+    inc = incident_in("closed")
+    fire(inc, "reopen", hours=30 * DAY)
+    fire(inc, "correct", hours=30 * DAY + 1)
+    fire(inc, "verify", hours=30 * DAY + 2)
+    lessons = ["blades have a service life", "a second check after blade changes"]
+    same_moment = verification(days=30)
+    probe = inc.model_copy(update={"verification": same_moment, "lessons": lessons})
+    (reason,) = INC.blockers(probe, "close")
+    assert reason.startswith(
+        "the verification of 2026-04-01 06:00:00 UTC predates the reopening on "
+        "2026-04-01 06:00:00 UTC"
+    )
+    a_minute_later = verification(days=30 + 1 / (24 * 60))
+    fire(inc, "close", hours=30 * DAY + 3, verification=a_minute_later, lessons=lessons)
+    assert inc.status is qf.IncidentStatus.CLOSED
+
+
+def test_rework_after_a_reopening_needs_a_verification_of_this_round() -> None:
+    inc = incident_in("closed")
+    # the customer's second complaint shows the blade interval did not work
+    fire(inc, "reopen", hours=30 * DAY, verification=verification(effective=False, days=29))
+    fire(inc, "correct", hours=31 * DAY)
+    fire(inc, "verify", hours=32 * DAY)
+    (reason,) = assert_refused(inc, "rework", hours=33 * DAY)
+    assert reason.startswith("the verification of 2026-03-31 predates the reopening on 2026-04-01")
+    fire(inc, "rework", hours=33 * DAY + 1, verification=verification(effective=False, days=33))
+    assert inc.status is qf.IncidentStatus.CORRECTING
+
+
+def test_after_a_rework_a_backdated_effective_verification_cannot_close() -> None:
+    inc = incident_in("verifying")
+    fire(inc, "rework", hours=10 * DAY, verification=verification(effective=False, days=10))
+    fire(inc, "verify", hours=15 * DAY)
+    lessons = ["blades have a service life"]
+    backdated = verification(days=9)  # before the rework on 2026-03-12
+    (reason,) = assert_refused(
+        inc, "close", hours=16 * DAY, verification=backdated, lessons=lessons
+    )
+    assert reason.startswith("the verification of 2026-03-11 predates the rework on 2026-03-12")
+    # a second rework needs a new verdict too, not the one that caused the first
+    assert INC.blockers(inc, "rework")[0].startswith(
+        "the verification of 2026-03-12 06:00:00 UTC predates the rework on 2026-03-12 06:00:00 UTC"
+    )
+    fire(inc, "close", hours=16 * DAY, verification=verification(days=15), lessons=lessons)
+    assert inc.status is qf.IncidentStatus.CLOSED
+
+
+def test_closing_a_reopened_incident_needs_a_new_lesson() -> None:
+    inc = incident_in("closed")
+    fire(inc, "reopen", hours=30 * DAY)
+    fire(inc, "correct", hours=31 * DAY)
+    fire(inc, "verify", hours=32 * DAY)
+    expected = (
+        "the incident has been reopened 1 time(s): closing it again needs a new lesson for "
+        "each round, 2 distinct lessons learned in all (1 recorded); note what this round "
+        "taught"
+    )
+    fresh = verification(days=33)
+    assert assert_refused(inc, "close", hours=34 * DAY, verification=fresh) == [expected]
+    repeated = ["blades have a service life", "  blades have a service life ", " "]
+    assert assert_refused(inc, "close", hours=34 * DAY, verification=fresh, lessons=repeated) == [
+        expected
+    ]
+    fire(
+        inc,
+        "close",
+        hours=34 * DAY,
+        verification=fresh,
+        lessons=["blades have a service life", "fragments can hide in the rework bin"],
+    )
+    assert inc.status is qf.IncidentStatus.CLOSED
+
+
+def test_reject_needs_a_contact_since_verifying_the_acknowledgement_does_not_count() -> None:
+    cmp = tissue_complaint()
+    fire(cmp, "acknowledge", hours=1, contacts=[*cmp.contacts, outbound("on it", hours=1)])
+    fire(cmp, "verify", hours=5)  # the lab checks the returned rolls
+    expected = (
+        "no outbound contact since the complaint entered verifying on 2026-03-02 11:00 UTC "
+        "(the last was on 2026-03-02 07:00 UTC, before it): the customer has not been told "
+        "about the rejection; record an outbound contact explaining it"
+    )
+    reason = "the rolls were stored in a wet warehouse"
+    assert assert_refused(cmp, "reject", hours=30, rejection_reason=reason) == [expected]
+    buyer_calls = qf.Contact(
+        at=T0 + timedelta(hours=29),
+        direction="inbound",
+        channel="phone",
+        message="any news?",
+        by="FreshMart buyer",
+    )
+    with_inbound = [*cmp.contacts, buyer_calls]
+    assert assert_refused(
+        cmp, "reject", hours=30, rejection_reason=reason, contacts=with_inbound
+    ) == [expected]
+    told = [*with_inbound, outbound("the tearing comes from damp storage", hours=30)]
+    fire(cmp, "reject", hours=30, rejection_reason=reason, contacts=told)
+    assert cmp.status is qf.ComplaintStatus.REJECTED
+
+
+def test_a_reopened_complaint_cannot_be_resolved_or_closed_on_the_old_answers() -> None:
+    cmp = complaint_in("closed")  # told on 2026-03-05, followed up on 2026-03-12
+    fire(cmp, "reopen", hours=12 * DAY, note="the replacement rolls tear too")  # 2026-03-14
+    old_resolution = (
+        "the resolution (replacement) was communicated on 2026-03-05, before the reopening "
+        "on 2026-03-14: record the new resolution and when the customer was told"
+    )
+    assert assert_refused(cmp, "resolve", hours=13 * DAY) == [old_resolution]
+    assert "resolve" not in CMP.allowed(cmp)
+    refund = qf.Resolution(
+        kind="refund", description="full refund", communicated_at=T0 + timedelta(days=15)
+    )
+    fire(cmp, "resolve", hours=15 * DAY, resolution=refund)
+    old_follow_up = (
+        "the follow-up of 2026-03-12 predates the reopening on 2026-03-14; follow up with the "
+        "customer again"
+    )
+    assert assert_refused(cmp, "close", hours=20 * DAY) == [old_follow_up]
+    satisfied = qf.FollowUp(at=T0 + timedelta(days=20), satisfied=True)
+    fire(cmp, "close", hours=20 * DAY, follow_up=satisfied)
+    assert cmp.status is qf.ComplaintStatus.CLOSED
+    assert qf.verify_history(cmp)
+
+
+def test_a_resolved_complaint_reopened_needs_a_new_resolution() -> None:
+    cmp = complaint_in("resolved")
+    fire(cmp, "reopen", hours=4 * DAY)
+    (reason,) = assert_refused(cmp, "resolve", hours=5 * DAY)
+    assert reason.startswith("the resolution (replacement) was communicated on 2026-03-05,")
+
+
+def test_escalating_a_closed_complaint_cannot_undo_its_resolution_or_follow_up() -> None:
+    cmp = complaint_in("closed")
+    assert_refused(
+        cmp, "escalate", qf.lifecycle.guards.NO_FOLLOW_UP, incident_id="INC-9", follow_up=None
+    )
+    assert_refused(
+        cmp, "escalate", qf.lifecycle.guards.NO_RESOLUTION, incident_id="INC-9", resolution=None
+    )
+    fire(cmp, "reopen", hours=12 * DAY)
+    old_resolution = cmp.resolution
+    refund = qf.Resolution(
+        kind="refund", description="full refund", communicated_at=T0 + timedelta(days=13)
+    )
+    fire(cmp, "resolve", hours=13 * DAY, resolution=refund)
+    # the answers from before the reopening cannot be slipped back in by escalating
+    (reason,) = assert_refused(
+        cmp, "escalate", hours=14 * DAY, incident_id="INC-9", resolution=old_resolution
+    )
+    assert reason.startswith("the resolution (replacement) was communicated on 2026-03-05,")
+    fire(cmp, "close", hours=20 * DAY, follow_up=qf.FollowUp(at=T0 + timedelta(days=20)))
+    old_follow_up = qf.FollowUp(at=T0 + timedelta(days=10), satisfied=True)
+    (reason,) = assert_refused(
+        cmp, "escalate", hours=21 * DAY, incident_id="INC-9", follow_up=old_follow_up
+    )
+    assert reason.startswith("the follow-up of 2026-03-12 predates the reopening on 2026-03-14")
+    fire(cmp, "escalate", hours=21 * DAY, incident_id="INC-9")
+    assert (cmp.status, cmp.incident_id) == (qf.ComplaintStatus.CLOSED, "INC-9")
+
+
+def test_a_contact_before_the_complaint_does_not_acknowledge_it() -> None:
+    cmp = tissue_complaint()
+    sales_call = outbound("new price list", hours=-48)
+    expected = (
+        "the outbound contact of 2026-02-28 predates the complaint, received on 2026-03-02: "
+        "record an outbound contact acknowledging the complaint"
+    )
+    assert assert_refused(cmp, "acknowledge", contacts=[*cmp.contacts, sales_call]) == [expected]
+    fire(cmp, "acknowledge", contacts=[*cmp.contacts, sales_call, outbound("on it", hours=1)])
+    assert cmp.status is qf.ComplaintStatus.ACKNOWLEDGED
 
 
 # --- the machines themselves ---------------------------------------------------------------

@@ -3,7 +3,11 @@
 Whatever the emergency team or the complaint desk does, in whatever order, with whatever
 half-filled records: a refused trigger changes nothing, the history verifies, the status is
 the last record's destination, and no incident is ever closed without a confirmed root
-cause, done corrective actions, an effective verification and a lesson learned.
+cause, done corrective actions, an effective verification and a lesson learned. Evidence
+belongs to its round: no closed incident's verification predates its last reopening or
+rework (and each reopening adds a lesson), no rejected complaint lacks a contact since it
+entered verifying, and no resolved or closed complaint rests on a resolution or follow-up
+from before its last reopening.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import qualityflow as qf
 from qualityflow.lifecycle import INCIDENT_GUARDS
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+# evidence dated at, before and after the times the clock below reaches (7 min per step)
+TIMES = st.sampled_from([T0, T0 + timedelta(hours=1), T0 + timedelta(hours=3)])
 INC = qf.INCIDENT_LIFECYCLE
 CMP = qf.COMPLAINT_LIFECYCLE
 BATCHES = ["BISC-0301", "BISC-0302"]
@@ -81,7 +87,7 @@ verifications = st.none() | st.builds(
     effective=st.booleans(),
     evidence=st.just("no rejects in 40 000 packs"),
     verified_by=st.just("Lena"),
-    at=st.just(T0),
+    at=TIMES,
 )
 
 incident_data = st.fixed_dictionaries(
@@ -94,7 +100,9 @@ incident_data = st.fixed_dictionaries(
         "root_cause": root_causes,
         "actions": st.lists(corrective_actions(), max_size=3),
         "verification": verifications,
-        "lessons": st.sampled_from([[], [" "], ["plan blade life"]]),
+        "lessons": st.sampled_from(
+            [[], [" "], ["plan blade life"], ["plan blade life", "check after changes"]]
+        ),
         # invalid data: must be refused without a trace
         "severity": st.sampled_from(["critical", "catastrophic"]),
         "colour": st.just("red"),
@@ -106,7 +114,7 @@ incident_data = st.fixed_dictionaries(
 contacts = st.lists(
     st.builds(
         qf.Contact,
-        at=st.just(T0),
+        at=TIMES,
         direction=st.sampled_from(list(qf.Direction)),
         channel=st.just(qf.Channel.PHONE),
         message=st.just("about the rolls"),
@@ -118,11 +126,11 @@ resolutions = st.none() | st.builds(
     qf.Resolution,
     kind=st.sampled_from(list(qf.ResolutionKind)),
     description=st.just("replace two pallets"),
-    communicated_at=st.none() | st.just(T0),
+    communicated_at=st.none() | TIMES,
 )
 follow_ups = st.none() | st.builds(
     qf.FollowUp,
-    at=st.just(T0),
+    at=TIMES,
     satisfied=st.none() | st.booleans(),
     attempts=st.integers(min_value=0, max_value=2),
 )
@@ -190,15 +198,7 @@ HAPPY_INCIDENT: dict[str, tuple[str, dict[str, Any]]] = {
         },
     ),
     "correcting": ("verify", {"actions": [_DONE]}),
-    "verifying": (
-        "close",
-        {
-            "verification": qf.Verification(
-                effective=True, evidence="no rejects", verified_by="Lena", at=T0
-            ),
-            "lessons": ["plan blade life"],
-        },
-    ),
+    "verifying": ("close", {}),  # fresh evidence: see PlantLifecycles._fresh
 }
 HAPPY_COMPLAINT: dict[str, tuple[str, dict[str, Any]]] = {
     "received": (
@@ -211,15 +211,8 @@ HAPPY_COMPLAINT: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "acknowledged": ("verify", {}),
     "verifying": ("investigate", {}),
-    "investigating": (
-        "resolve",
-        {
-            "resolution": qf.Resolution(
-                kind="replacement", description="two pallets", communicated_at=T0
-            )
-        },
-    ),
-    "resolved": ("close", {"follow_up": qf.FollowUp(at=T0, satisfied=True)}),
+    "investigating": ("resolve", {}),  # fresh evidence: see PlantLifecycles._fresh
+    "resolved": ("close", {}),
 }
 
 notes = st.sampled_from(["", "  ", "duplicate of INC-2026-013"])
@@ -273,18 +266,61 @@ class PlantLifecycles(RuleBasedStateMachine):
     def fire_at_complaint(self, trigger: str, data: dict[str, Any], note: str) -> None:
         self._fire(CMP, self.complaint, trigger, note, data)
 
+    def _fresh(self, entity: Any, trigger: str) -> dict[str, Any]:
+        """Evidence dated just after the clock, so it postdates any reopening."""
+        now = self.clock + timedelta(minutes=1)
+        if trigger == "close" and isinstance(entity, qf.Incident):
+            round_ = sum(1 for r in self.incident.history if r.trigger == "reopen")
+            return {
+                "verification": qf.Verification(
+                    effective=True, evidence="no rejects", verified_by="Lena", at=now
+                ),
+                "lessons": [*self.incident.lessons, f"lesson of round {round_}"],
+            }
+        if trigger == "resolve":
+            return {
+                "resolution": qf.Resolution(
+                    kind="replacement", description="two pallets", communicated_at=now
+                )
+            }
+        if trigger == "close":
+            return {"follow_up": qf.FollowUp(at=now, satisfied=True)}
+        if trigger == "reject":
+            told = qf.Contact(
+                at=now, direction="outbound", channel="phone", message="damp storage", by="Mo"
+            )
+            return {
+                "rejection_reason": "damp storage",
+                "contacts": [*self.complaint.contacts, told],
+            }
+        return {}
+
     @rule()
     def the_team_does_its_job(self) -> None:
         """Take the incident one step along the happy path, so deep states are reached."""
         step = HAPPY_INCIDENT.get(self.incident.status.value)
         if step is not None:
-            self._fire(INC, self.incident, step[0], "", step[1])
+            data = {**step[1], **self._fresh(self.incident, step[0])}
+            self._fire(INC, self.incident, step[0], "", data)
 
-    @rule()
-    def the_desk_does_its_job(self) -> None:
+    @rule(reject=st.booleans())
+    def the_desk_does_its_job(self, reject: bool) -> None:
         step = HAPPY_COMPLAINT.get(self.complaint.status.value)
         if step is not None:
-            self._fire(CMP, self.complaint, step[0], "", step[1])
+            trigger = "reject" if reject and step[0] == "investigate" else step[0]
+            data = {**step[1], **self._fresh(self.complaint, trigger)}
+            self._fire(CMP, self.complaint, trigger, "", data)
+
+    @rule()
+    def a_second_fragment_turns_up(self) -> None:
+        """Reopen a closed incident, so that closing again is exercised too."""
+        if self.incident.status is qf.IncidentStatus.CLOSED:
+            self._fire(INC, self.incident, "reopen", "fragment in BISC-0317", {})
+
+    @rule()
+    def the_customer_is_not_satisfied(self) -> None:
+        if self.complaint.status in (qf.ComplaintStatus.RESOLVED, qf.ComplaintStatus.CLOSED):
+            self._fire(CMP, self.complaint, "reopen", "the new rolls tear too", {})
 
     @rule()
     def allowed_triggers_really_fire(self) -> None:
@@ -314,6 +350,34 @@ class PlantLifecycles(RuleBasedStateMachine):
         assert inc.actions and all(a.status is qf.ActionStatus.DONE for a in inc.actions)
         assert inc.verification is not None and inc.verification.effective
         assert any(lesson.strip() for lesson in inc.lessons)
+        # the verification belongs to this round, and each reopening taught something
+        sent_back = [r.at for r in inc.history if r.trigger in ("reopen", "rework")]
+        assert not sent_back or inc.verification.at > sent_back[-1]
+        reopens = sum(1 for r in inc.history if r.trigger == "reopen")
+        if reopens:
+            event("incident closed again after a reopening")
+        assert len({lesson.strip() for lesson in inc.lessons if lesson.strip()}) > reopens
+
+    @invariant()
+    def no_complaint_rests_on_answers_from_an_earlier_round(self) -> None:
+        cmp = self.complaint
+        status = cmp.status
+        if status is qf.ComplaintStatus.REJECTED:
+            event("complaint rejected")
+            entered = [r.at for r in cmp.history if r.dest == "verifying"][-1]
+            assert cmp.rejection_reason and cmp.rejection_reason.strip()
+            assert any(
+                c.direction is qf.Direction.OUTBOUND and c.at >= entered for c in cmp.contacts
+            )
+        reopened = [r.at for r in cmp.history if r.trigger == "reopen"]
+        if status in (qf.ComplaintStatus.RESOLVED, qf.ComplaintStatus.CLOSED):
+            assert cmp.resolution is not None and cmp.resolution.communicated_at is not None
+            assert not reopened or cmp.resolution.communicated_at > reopened[-1]
+        if status is qf.ComplaintStatus.CLOSED:
+            if reopened:
+                event("complaint closed again after a reopening")
+            assert cmp.follow_up is not None
+            assert not reopened or cmp.follow_up.at > reopened[-1]
 
 
 PlantLifecycles.TestCase.settings = settings(

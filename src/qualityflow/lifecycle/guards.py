@@ -6,13 +6,38 @@ lifecycles refer to guards by name in their transition data, so the same names a
 the documentation table, in :meth:`~qualityflow.lifecycle.Lifecycle.blockers` and in the
 diagrams. Each guard also lists the reason templates it can produce, for the docs.
 
-Guards read only the entity and the transition's note; they never change anything.
+Guards read only the entity (its history included) and the transition's note; they never
+change anything.
+
+Time order
+----------
+Evidence that a loop was closed must belong to the round being closed. A step that sends an
+entity back (an incident's ``reopen`` or ``rework``, a complaint's ``reopen``) makes the
+evidence recorded up to that moment stale, so the guards compare the evidence's own time
+with the history:
+
+* incident ``close`` and ``rework`` need a verification whose ``at`` is strictly after the
+  last ``reopen`` or ``rework`` record (a verification at the very moment of the reopening
+  cannot have seen the reworked actions);
+* closing a reopened incident needs one distinct lesson learned per round: lessons carry no
+  time, so the guard counts them (``1 + number of reopenings``) rather than dating them;
+* complaint ``resolve`` and ``close`` after a ``reopen`` need a resolution communicated, and
+  a follow-up made, strictly after the last reopening;
+* complaint ``acknowledge`` needs an outbound contact at or after the complaint was received,
+  and ``reject`` one at or after the complaint entered ``verifying`` (the last record whose
+  destination is ``verifying``; an entity without such a record, imported from an older
+  system, falls back to the time of receipt), so the acknowledgement does not count as
+  having told the customer about the rejection.
+
+The corrective actions themselves are not dated against a reopening: after one, the fresh
+verification is the evidence that the actions (old or new) now work.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from qualityflow.models import (
@@ -21,6 +46,7 @@ from qualityflow.models import (
     Direction,
     Incident,
     RcaMethod,
+    TransitionRecord,
 )
 
 __all__ = ["COMPLAINT_GUARDS", "INCIDENT_GUARDS", "Guard"]
@@ -55,6 +81,31 @@ class Guard:
 
 def _blank(text: str | None) -> bool:
     return text is None or not text.strip()
+
+
+_SENT_BACK = frozenset({"reopen", "rework"})
+_REOPEN = frozenset({"reopen"})
+
+
+def _last(
+    history: Sequence[TransitionRecord], triggers: Collection[str]
+) -> TransitionRecord | None:
+    """Return the last record whose trigger is one of ``triggers`` (None: there is none)."""
+    for record in reversed(history):
+        if record.trigger in triggers:
+            return record
+    return None
+
+
+def _when(moment: datetime, other: datetime) -> str:
+    """``moment`` in UTC for a reason text: the date, or the time too when ``other`` shares it."""
+    moment = moment.astimezone(timezone.utc)
+    other = other.astimezone(timezone.utc)
+    if moment.date() != other.date():
+        return moment.date().isoformat()
+    if moment.replace(second=0, microsecond=0) != other.replace(second=0, microsecond=0):
+        return moment.strftime("%Y-%m-%d %H:%M UTC")
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 # --- incident reason templates -------------------------------------------------------------
@@ -92,6 +143,15 @@ VERIFICATION_EFFECTIVE = (
     "the verification found the corrective actions effective: there is nothing to rework, "
     "close the incident instead"
 )
+VERIFICATION_STALE = (
+    "the verification of {verified} predates the {step} on {step_at}; verify again: record "
+    "a new verification of the corrective actions"
+)
+LESSONS_PER_ROUND = (
+    "the incident has been reopened {reopens} time(s): closing it again needs a new lesson "
+    "for each round, {needed} distinct lessons learned in all ({have} recorded); note what "
+    "this round taught"
+)
 NO_LESSON = (
     "no lesson learned has been recorded: note what changes in procedures, standards or "
     "training so it does not recur"
@@ -104,9 +164,18 @@ NOT_ACKNOWLEDGED = (
     "the customer has not been contacted yet: record an outbound contact acknowledging the "
     "complaint"
 )
+CONTACT_BEFORE_RECEIPT = (
+    "the outbound contact of {contact_at} predates the complaint, received on {received}: "
+    "record an outbound contact acknowledging the complaint"
+)
 NO_REJECTION_REASON = "no rejection reason has been recorded: set rejection_reason"
 CUSTOMER_NOT_TOLD = (
     "the customer has not been told: record an outbound contact explaining the rejection"
+)
+CUSTOMER_NOT_TOLD_SINCE_VERIFYING = (
+    "no outbound contact since the complaint entered verifying on {verifying_at} (the last "
+    "was on {contact_at}, before it): the customer has not been told about the rejection; "
+    "record an outbound contact explaining it"
 )
 NO_RESOLUTION = (
     "there is no resolution yet: record the remedy (refund, replacement, repair, "
@@ -115,12 +184,20 @@ NO_RESOLUTION = (
 RESOLUTION_NOT_COMMUNICATED = (
     "the resolution ({kind}) has not been communicated to the customer: set its communicated_at"
 )
+RESOLUTION_STALE = (
+    "the resolution ({kind}) was communicated on {communicated}, before the reopening on "
+    "{reopened}: record the new resolution and when the customer was told"
+)
 NO_FOLLOW_UP = (
     "there is no satisfaction follow-up yet: ask the customer whether they are satisfied, "
     "or record the failed attempts to reach them"
 )
 FOLLOW_UP_EMPTY = (
     "the follow-up records neither the customer's satisfaction nor a failed attempt to reach them"
+)
+FOLLOW_UP_STALE = (
+    "the follow-up of {follow_up} predates the reopening on {reopened}; follow up with the "
+    "customer again"
 )
 NO_INCIDENT_LINK = "no incident is linked: give the incident_id of the new or existing incident"
 
@@ -193,20 +270,49 @@ def _actions_done(incident: Incident, note: str) -> list[str]:
     ]
 
 
+def _stale_verification(incident: Incident) -> list[str]:
+    """Refuse a verification not strictly after the last reopen or rework (a tie is stale)."""
+    verification = incident.verification
+    if verification is None:
+        return []
+    sent_back = _last(incident.history, _SENT_BACK)
+    if sent_back is None or verification.at > sent_back.at:
+        return []
+    return [
+        VERIFICATION_STALE.format(
+            verified=_when(verification.at, sent_back.at),
+            step="reopening" if sent_back.trigger == "reopen" else "rework",
+            step_at=_when(sent_back.at, verification.at),
+        )
+    ]
+
+
 def _effective_verification(incident: Incident, note: str) -> list[str]:
     if incident.verification is None:
         return [NO_VERIFICATION]
+    stale = _stale_verification(incident)
+    if stale:
+        return stale
     return [] if incident.verification.effective else [VERIFICATION_INEFFECTIVE]
 
 
 def _ineffective_verification(incident: Incident, note: str) -> list[str]:
     if incident.verification is None:
         return [NO_VERIFICATION]
+    stale = _stale_verification(incident)
+    if stale:
+        return stale
     return [VERIFICATION_EFFECTIVE] if incident.verification.effective else []
 
 
 def _lesson_learned(incident: Incident, note: str) -> list[str]:
-    return [] if any(not _blank(lesson) for lesson in incident.lessons) else [NO_LESSON]
+    lessons = {lesson.strip() for lesson in incident.lessons if not _blank(lesson)}
+    if not lessons:
+        return [NO_LESSON]
+    reopens = sum(1 for record in incident.history if record.trigger == "reopen")
+    if len(lessons) > reopens:
+        return []
+    return [LESSONS_PER_ROUND.format(reopens=reopens, needed=reopens + 1, have=len(lessons))]
 
 
 def _cancel_note(entity: Any, note: str) -> list[str]:
@@ -216,28 +322,68 @@ def _cancel_note(entity: Any, note: str) -> list[str]:
 # --- complaint checks ----------------------------------------------------------------------
 
 
-def _has_outbound(complaint: Complaint) -> bool:
-    return any(contact.direction is Direction.OUTBOUND for contact in complaint.contacts)
+def _last_outbound(complaint: Complaint) -> datetime | None:
+    """Return the latest outbound contact's time (None: the customer was never contacted)."""
+    times = [c.at for c in complaint.contacts if c.direction is Direction.OUTBOUND]
+    return max(times) if times else None
 
 
 def _acknowledged(complaint: Complaint, note: str) -> list[str]:
-    return [] if _has_outbound(complaint) else [NOT_ACKNOWLEDGED]
+    last = _last_outbound(complaint)
+    if last is None:
+        return [NOT_ACKNOWLEDGED]
+    if last >= complaint.received_at:
+        return []
+    return [
+        CONTACT_BEFORE_RECEIPT.format(
+            contact_at=_when(last, complaint.received_at),
+            received=_when(complaint.received_at, last),
+        )
+    ]
 
 
 def _rejection_reason(complaint: Complaint, note: str) -> list[str]:
     return [NO_REJECTION_REASON] if _blank(complaint.rejection_reason) else []
 
 
+def _entered_verifying(complaint: Complaint) -> datetime:
+    """When the complaint last entered ``verifying`` (its receipt when no record says)."""
+    for record in reversed(complaint.history):
+        if record.dest == "verifying" and record.source != "verifying":
+            return record.at
+    return complaint.received_at
+
+
 def _customer_told(complaint: Complaint, note: str) -> list[str]:
-    return [] if _has_outbound(complaint) else [CUSTOMER_NOT_TOLD]
+    last = _last_outbound(complaint)
+    if last is None:
+        return [CUSTOMER_NOT_TOLD]
+    since = _entered_verifying(complaint)
+    if last >= since:
+        return []
+    return [
+        CUSTOMER_NOT_TOLD_SINCE_VERIFYING.format(
+            verifying_at=_when(since, last), contact_at=_when(last, since)
+        )
+    ]
 
 
 def _resolution_communicated(complaint: Complaint, note: str) -> list[str]:
     resolution = complaint.resolution
     if resolution is None:
         return [NO_RESOLUTION]
-    if resolution.communicated_at is None:
+    communicated = resolution.communicated_at
+    if communicated is None:
         return [RESOLUTION_NOT_COMMUNICATED.format(kind=resolution.kind.value)]
+    reopened = _last(complaint.history, _REOPEN)
+    if reopened is not None and communicated <= reopened.at:
+        return [
+            RESOLUTION_STALE.format(
+                kind=resolution.kind.value,
+                communicated=_when(communicated, reopened.at),
+                reopened=_when(reopened.at, communicated),
+            )
+        ]
     return []
 
 
@@ -247,6 +393,14 @@ def _follow_up(complaint: Complaint, note: str) -> list[str]:
         return [NO_FOLLOW_UP]
     if follow_up.satisfied is None and follow_up.attempts < 1:
         return [FOLLOW_UP_EMPTY]
+    reopened = _last(complaint.history, _REOPEN)
+    if reopened is not None and follow_up.at <= reopened.at:
+        return [
+            FOLLOW_UP_STALE.format(
+                follow_up=_when(follow_up.at, reopened.at),
+                reopened=_when(reopened.at, follow_up.at),
+            )
+        ]
     return []
 
 
@@ -305,20 +459,22 @@ INCIDENT_GUARDS: dict[str, Guard] = _index(
         ),
         Guard(
             "effective_verification",
-            "a verification that found the actions effective",
-            (NO_VERIFICATION, VERIFICATION_INEFFECTIVE),
+            "a verification that found the actions effective, recorded after the last "
+            "reopening or rework",
+            (NO_VERIFICATION, VERIFICATION_STALE, VERIFICATION_INEFFECTIVE),
             _effective_verification,
         ),
         Guard(
             "lesson_learned",
-            "at least one lesson learned",
-            (NO_LESSON,),
+            "at least one lesson learned, and one more distinct lesson per reopening",
+            (NO_LESSON, LESSONS_PER_ROUND),
             _lesson_learned,
         ),
         Guard(
             "ineffective_verification",
-            "a verification that found the actions not effective",
-            (NO_VERIFICATION, VERIFICATION_EFFECTIVE),
+            "a verification that found the actions not effective, recorded after the last "
+            "reopening or rework",
+            (NO_VERIFICATION, VERIFICATION_STALE, VERIFICATION_EFFECTIVE),
             _ineffective_verification,
         ),
         Guard(
@@ -335,8 +491,8 @@ COMPLAINT_GUARDS: dict[str, Guard] = _index(
     [
         Guard(
             "acknowledged",
-            "an outbound contact acknowledging the complaint",
-            (NOT_ACKNOWLEDGED,),
+            "an outbound contact acknowledging the complaint, at or after its receipt",
+            (NOT_ACKNOWLEDGED, CONTACT_BEFORE_RECEIPT),
             _acknowledged,
         ),
         Guard(
@@ -347,20 +503,22 @@ COMPLAINT_GUARDS: dict[str, Guard] = _index(
         ),
         Guard(
             "customer_told",
-            "an outbound contact telling the customer",
-            (CUSTOMER_NOT_TOLD,),
+            "an outbound contact telling the customer, at or after the complaint entered verifying",
+            (CUSTOMER_NOT_TOLD, CUSTOMER_NOT_TOLD_SINCE_VERIFYING),
             _customer_told,
         ),
         Guard(
             "resolution_communicated",
-            "a resolution with the time it was communicated to the customer",
-            (NO_RESOLUTION, RESOLUTION_NOT_COMMUNICATED),
+            "a resolution with the time it was communicated to the customer, after the last "
+            "reopening",
+            (NO_RESOLUTION, RESOLUTION_NOT_COMMUNICATED, RESOLUTION_STALE),
             _resolution_communicated,
         ),
         Guard(
             "follow_up",
-            "a follow-up: the customer's satisfaction, or recorded failed attempts",
-            (NO_FOLLOW_UP, FOLLOW_UP_EMPTY),
+            "a follow-up after the last reopening: the customer's satisfaction, or recorded "
+            "failed attempts",
+            (NO_FOLLOW_UP, FOLLOW_UP_EMPTY, FOLLOW_UP_STALE),
             _follow_up,
         ),
         Guard(

@@ -608,9 +608,24 @@ COMPLAINT_TRANSITIONS: tuple[dict[str, Any], ...] = (
     },
     {
         "trigger": "escalate",
-        "source": ["received", "acknowledged", "verifying", "investigating", "resolved", "closed"],
+        "source": ["received", "acknowledged", "verifying", "investigating"],
         "dest": None,
         "guards": ["incident_link"],
+    },
+    # Escalating keeps the state, so data given with it must not undo what the state stands
+    # for: a resolved complaint keeps a resolution communicated (after its last reopening),
+    # a closed one its follow-up too.
+    {
+        "trigger": "escalate",
+        "source": ["resolved"],
+        "dest": None,
+        "guards": ["incident_link", "resolution_communicated"],
+    },
+    {
+        "trigger": "escalate",
+        "source": ["closed"],
+        "dest": None,
+        "guards": ["incident_link", "resolution_communicated", "follow_up"],
     },
 )
 """The complaint transitions as plain data; ``escalate`` keeps the state (``dest`` None)."""
