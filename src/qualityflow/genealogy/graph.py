@@ -96,6 +96,28 @@ class _ShipmentEdge(dict):  # type: ignore[type-arg]
     __slots__ = ()
 
 
+# A batch with shipments keeps its successors split into (linked batches, shipments) in
+# Genealogy._shipping, so a forward trace reads shipment ids straight from a list, without
+# dereferencing each edge's data (cache misses on a plant-sized graph). A batch absent from
+# that dict ships nothing; None marks one whose split is not known (read the edge data).
+_Split = tuple[list[str], list[str]]
+
+
+def _split_successors(out: dict[str, Any]) -> _Split:
+    links: list[str] = []
+    ships: list[str] = []
+    for other, data in out.items():
+        (ships if type(data) is _ShipmentEdge else links).append(other)
+    return links, ships
+
+
+_SHIPS_NOTHING: _Split = ([], [])  # what Genealogy._shipping.get() defaults to
+
+
+def _split_unknown(node: str, default: _Split) -> _Split | None:
+    return None
+
+
 def _bfs(
     adj: dict[str, dict[str, Any]],
     starts: Sequence[str],
@@ -103,13 +125,16 @@ def _bfs(
     budget: int | None,
     forward: bool = True,
     shipment_starts: frozenset[str] = frozenset(),
+    shipping: dict[str, _Split | None] | None = None,
 ) -> list[str] | None:
     """Breadth-first order of what ``adj`` reaches from distinct ``starts`` (excluded).
 
     Returns ``None`` as soon as more than ``budget`` ids are reached, so the caller can
     switch to the CSR index for a wide trace. A forward trace does not check reached
     shipments against ``seen``, so ``shipment_starts`` names the starting ids that are
-    shipments, to be left out of the result.
+    shipments, to be left out of the result. ``shipping`` (forward only) is the
+    genealogy's split of shipping batches' successors; without it every edge's data is
+    read to tell shipments apart.
     """
     if depth is not None or not forward:
         return _bfs_levels(adj, starts, depth, budget)
@@ -120,15 +145,33 @@ def _bfs(
     add = seen.add
     enqueue = queue.append
     reach = order.append
+    extend = order.extend
+    split_of = shipping.get if shipping is not None else _split_unknown
     # Iterating a list while appending to it visits the appended ids too: a FIFO queue.
     for node in queue:
-        for other, data in adj[node].items():
-            if type(data) is _ShipmentEdge:
-                reach(other)
-            elif other not in seen:
-                add(other)
-                enqueue(other)
-                reach(other)
+        split = split_of(node, _SHIPS_NOTHING)
+        if split is _SHIPS_NOTHING:  # ships nothing: every successor is a batch
+            for other in adj[node]:
+                if other not in seen:
+                    add(other)
+                    enqueue(other)
+                    reach(other)
+        elif split is None:
+            for other, data in adj[node].items():
+                if type(data) is _ShipmentEdge:
+                    reach(other)
+                elif other not in seen:
+                    add(other)
+                    enqueue(other)
+                    reach(other)
+        else:
+            links, ships = split
+            for other in links:
+                if other not in seen:
+                    add(other)
+                    enqueue(other)
+                    reach(other)
+            extend(ships)
         if 0 <= limit < len(order):
             return None
     if shipment_starts:
@@ -205,6 +248,7 @@ class Genealogy:
         self._topology: Topology | None = None
         self._attributes: Attributes | None = None
         self._groups: dict[str, dict[str, list[str]]] | None = None
+        self._shipping: dict[str, _Split | None] = {}
         self._dict_budget = self._DICT_BUDGET
         self._index_min_nodes = self._INDEX_MIN_NODES
 
@@ -260,6 +304,7 @@ class Genealogy:
         data = _ShipmentEdge(quantity=shipment.quantity)
         self._graph._succ[shipment.batch_id][shipment.id] = data
         self._graph._pred[shipment.id][shipment.batch_id] = data
+        self._shipping[shipment.batch_id] = _split_successors(self._graph._succ[shipment.batch_id])
         self._changed()
 
     def link(self, input_id: str, output_id: str, quantity: Quantity | None = None) -> None:
@@ -341,6 +386,9 @@ class Genealogy:
             raise
         finally:
             nx._clear_cache(self._graph)
+            shipping = self._shipping
+            for u in {u for u, _, _ in links if u in shipping}:
+                shipping[u] = _split_successors(succ[u])
         self._changed()
 
     def _link_problems(self, links: Sequence[Link]) -> list[str]:
@@ -531,10 +579,14 @@ class Genealogy:
                 data = {} if q is None else {"quantity": q}
             out[v] = data
             pred_at[iv][ids[iu]] = data
+        shipping: dict[str, _Split | None] = {
+            ids[i]: _split_successors(succ_at[i]) for i in set(edge_u[: n - n_batches])
+        }
         succ = dict(zip(ids, succ_at, strict=True))
         pred = dict(zip(ids, pred_at, strict=True))
         del succ_at, pred_at
         g = cls()
+        g._shipping = shipping
         graph = g._graph
         graph._node = dict(zip(ids, attrs, strict=True))
         graph._adj = succ
@@ -743,7 +795,7 @@ class Genealogy:
         if forward and len(starts) > 1:
             nodes = self._graph._node
             shipment_starts = frozenset(s for s in starts if nodes[s]["kind"] == "shipment")
-        order = _bfs(adj, starts, depth, budget, forward, shipment_starts)
+        order = _bfs(adj, starts, depth, budget, forward, shipment_starts, self._shipping)
         if order is not None:
             return Trace(self, direction, starts, depth, ids=order)
         topo = self._topo()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 import networkx as nx
@@ -39,11 +38,12 @@ class Trace:
     """
 
     __slots__ = (
-        "__dict__",
         "_genealogy",
+        "_id_set",
         "_ids",
         "_indices",
         "_names",
+        "_ordered",
         "depth",
         "direction",
         "starts",
@@ -68,19 +68,27 @@ class Trace:
         self._ids = ids
         self._indices = indices
         self._names = names
+        self._id_set: frozenset[str] | None = None
+        self._ordered: list[str] | None = None
 
-    @cached_property
+    @property
     def ids(self) -> frozenset[str]:
-        """The reached ids, starting ids excluded."""
-        return frozenset(self.ordered_ids)
+        """The reached ids, starting ids excluded (built on first use, then kept)."""
+        id_set = self._id_set
+        if id_set is None:
+            id_set = self._id_set = frozenset(self.ordered_ids)
+        return id_set
 
-    @cached_property
+    @property
     def ordered_ids(self) -> list[str]:
         """The reached ids in breadth-first order (nearest first)."""
-        if self._ids is not None:
-            return self._ids
-        names = self._names or []
-        return [names[i] for i in self._indices.tolist()]
+        ids = self._ids
+        if ids is None:
+            ids = self._ordered
+            if ids is None:
+                names = self._names or []
+                ids = self._ordered = [names[i] for i in self._indices.tolist()]
+        return ids
 
     def __len__(self) -> int:
         if self._ids is not None:
