@@ -96,26 +96,29 @@ class _ShipmentEdge(dict):  # type: ignore[type-arg]
     __slots__ = ()
 
 
-# A batch with shipments keeps its successors split into (linked batches, shipments) in
-# Genealogy._shipping, so a forward trace reads shipment ids straight from a list, without
-# dereferencing each edge's data (cache misses on a plant-sized graph). A batch absent from
-# that dict ships nothing; None marks one whose split is not known (read the edge data).
-_Split = tuple[list[str], list[str]]
+class _ShippingOut(dict):  # type: ignore[type-arg]
+    """The successor dict of a batch that ships (a plain dict to networkx).
+
+    Besides the usual ``{successor: edge data}`` entries it keeps ``links`` (the batches
+    the batch went into) and ``ships`` (its shipments) as lists, so a forward trace reads
+    shipment ids straight from a list, touching neither each edge's data nor each
+    shipment id (cache misses on a plant-sized graph). Every batch with a shipment has
+    one; :func:`_refresh_split` recomputes the lists after its edges change.
+    """
+
+    __slots__ = ("links", "ships")
+
+    links: list[str]
+    ships: list[str]
 
 
-def _split_successors(out: dict[str, Any]) -> _Split:
+def _refresh_split(out: _ShippingOut) -> None:
     links: list[str] = []
     ships: list[str] = []
     for other, data in out.items():
         (ships if type(data) is _ShipmentEdge else links).append(other)
-    return links, ships
-
-
-_SHIPS_NOTHING: _Split = ([], [])  # what Genealogy._shipping.get() defaults to
-
-
-def _split_unknown(node: str, default: _Split) -> _Split | None:
-    return None
+    out.links = links
+    out.ships = ships
 
 
 def _bfs(
@@ -125,16 +128,14 @@ def _bfs(
     budget: int | None,
     forward: bool = True,
     shipment_starts: frozenset[str] = frozenset(),
-    shipping: dict[str, _Split | None] | None = None,
 ) -> list[str] | None:
     """Breadth-first order of what ``adj`` reaches from distinct ``starts`` (excluded).
 
     Returns ``None`` as soon as more than ``budget`` ids are reached, so the caller can
     switch to the CSR index for a wide trace. A forward trace does not check reached
-    shipments against ``seen``, so ``shipment_starts`` names the starting ids that are
-    shipments, to be left out of the result. ``shipping`` (forward only) is the
-    genealogy's split of shipping batches' successors; without it every edge's data is
-    read to tell shipments apart.
+    shipments against ``seen`` (it reads them from :class:`_ShippingOut`), so
+    ``shipment_starts`` names the starting ids that are shipments, to be left out of the
+    result.
     """
     if depth is not None or not forward:
         return _bfs_levels(adj, starts, depth, budget)
@@ -146,32 +147,22 @@ def _bfs(
     enqueue = queue.append
     reach = order.append
     extend = order.extend
-    split_of = shipping.get if shipping is not None else _split_unknown
     # Iterating a list while appending to it visits the appended ids too: a FIFO queue.
     for node in queue:
-        split = split_of(node, _SHIPS_NOTHING)
-        if split is _SHIPS_NOTHING:  # ships nothing: every successor is a batch
-            for other in adj[node]:
+        out = adj[node]
+        if type(out) is _ShippingOut:
+            for other in out.links:
                 if other not in seen:
                     add(other)
                     enqueue(other)
                     reach(other)
-        elif split is None:
-            for other, data in adj[node].items():
-                if type(data) is _ShipmentEdge:
-                    reach(other)
-                elif other not in seen:
-                    add(other)
-                    enqueue(other)
-                    reach(other)
-        else:
-            links, ships = split
-            for other in links:
+            extend(out.ships)
+        else:  # ships nothing: every successor is a batch
+            for other in out:
                 if other not in seen:
                     add(other)
                     enqueue(other)
                     reach(other)
-            extend(ships)
         if 0 <= limit < len(order):
             return None
     if shipment_starts:
@@ -248,7 +239,6 @@ class Genealogy:
         self._topology: Topology | None = None
         self._attributes: Attributes | None = None
         self._groups: dict[str, dict[str, list[str]]] | None = None
-        self._shipping: dict[str, _Split | None] = {}
         self._dict_budget = self._DICT_BUDGET
         self._index_min_nodes = self._INDEX_MIN_NODES
 
@@ -304,7 +294,11 @@ class Genealogy:
         data = _ShipmentEdge(quantity=shipment.quantity)
         self._graph._succ[shipment.batch_id][shipment.id] = data
         self._graph._pred[shipment.id][shipment.batch_id] = data
-        self._shipping[shipment.batch_id] = _split_successors(self._graph._succ[shipment.batch_id])
+        out = self._graph._succ[shipment.batch_id]
+        if type(out) is not _ShippingOut:
+            # Same entries, same key: networkx's views look the inner dict up each time.
+            out = self._graph._succ[shipment.batch_id] = _ShippingOut(out)
+        _refresh_split(out)
         self._changed()
 
     def link(self, input_id: str, output_id: str, quantity: Quantity | None = None) -> None:
@@ -386,9 +380,10 @@ class Genealogy:
             raise
         finally:
             nx._clear_cache(self._graph)
-            shipping = self._shipping
-            for u in {u for u, _, _ in links if u in shipping}:
-                shipping[u] = _split_successors(succ[u])
+            for u in {u for u, _, _ in links if u in succ}:
+                out = succ[u]
+                if type(out) is _ShippingOut:  # a shipping batch: its lists follow the edges
+                    _refresh_split(out)
         self._changed()
 
     def _link_problems(self, links: Sequence[Link]) -> list[str]:
@@ -579,14 +574,13 @@ class Genealogy:
                 data = {} if q is None else {"quantity": q}
             out[v] = data
             pred_at[iv][ids[iu]] = data
-        shipping: dict[str, _Split | None] = {
-            ids[i]: _split_successors(succ_at[i]) for i in set(edge_u[: n - n_batches])
-        }
+        for i in set(edge_u[: n - n_batches]):  # batches that ship
+            shipping = succ_at[i] = _ShippingOut(succ_at[i])
+            _refresh_split(shipping)
         succ = dict(zip(ids, succ_at, strict=True))
         pred = dict(zip(ids, pred_at, strict=True))
         del succ_at, pred_at
         g = cls()
-        g._shipping = shipping
         graph = g._graph
         graph._node = dict(zip(ids, attrs, strict=True))
         graph._adj = succ
@@ -795,7 +789,7 @@ class Genealogy:
         if forward and len(starts) > 1:
             nodes = self._graph._node
             shipment_starts = frozenset(s for s in starts if nodes[s]["kind"] == "shipment")
-        order = _bfs(adj, starts, depth, budget, forward, shipment_starts, self._shipping)
+        order = _bfs(adj, starts, depth, budget, forward, shipment_starts)
         if order is not None:
             return Trace(self, direction, starts, depth, ids=order)
         topo = self._topo()
