@@ -50,6 +50,36 @@ def test_pyproject_registers_the_plugin_under_pytest11() -> None:
     assert project["project"]["entry-points"]["pytest11"] == {"qualityflow": PLUGIN}
 
 
+def test_pytest_finds_the_fixtures_through_the_declared_entry_point(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # What `pip install qualityflow` leaves behind: a .dist-info whose entry_points.txt
+    # carries pyproject's pytest11 table; pytest autoloads it, no -p needed.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        tomllib = pytest.importorskip("tomli")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    ((name, target),) = project["project"]["entry-points"]["pytest11"].items()
+    dist = tmp_path / "site" / "qualityflow_plugin_check-0.1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: qualityflow-plugin-check\nVersion: 0.1.0\n",
+        encoding="utf-8",
+    )
+    (dist / "entry_points.txt").write_text(f"[pytest11]\n{name} = {target}\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    pytester.makepyfile(
+        test_plant="""
+        def test_plant(qf_plant, qf_clock):
+            assert len(qf_plant.suppliers) == 4 and qf_clock().tzinfo is not None
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=1)
+
+
 def test_the_plugin_defines_only_qf_fixtures_and_no_hooks() -> None:
     fixtures = [
         name
