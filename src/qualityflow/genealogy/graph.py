@@ -25,8 +25,6 @@ from typing import IO, Any, ClassVar, TypeAlias
 
 import networkx as nx
 import numpy as np
-from scipy.sparse import csr_array
-from scipy.sparse.csgraph import connected_components
 
 from qualityflow.errors import GenealogyError
 from qualityflow.genealogy import _index
@@ -611,6 +609,11 @@ class Genealogy:
         n = len(topo.ids)
         if n == 0 or topo.succ_idx.size == 0:
             return
+        # scipy is imported here, on the first bulk build: `import qualityflow` (and the
+        # pytest plugin, loaded in every test session) does not pay for it.
+        from scipy.sparse import csr_array
+        from scipy.sparse.csgraph import connected_components
+
         ones = np.ones(topo.succ_idx.size, dtype=np.int8)
         matrix = csr_array((ones, topo.succ_idx, topo.succ_ptr), shape=(n, n))
         count, labels = connected_components(matrix, directed=True, connection="strong")
