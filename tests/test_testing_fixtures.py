@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import scipy.sparse.csgraph  # noqa: F401  (see below)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -23,6 +24,9 @@ from qualityflow.demo import plant
 from qualityflow.testing import Clock
 
 pytest_plugins = ["pytester"]
+# pytester's in-process runs drop the modules first imported inside them; numpy's
+# extensions cannot be loaded twice, so scipy (imported by the genealogy on its first bulk
+# build, as inside the inner runs) is imported here, before them.
 
 ROOT = Path(__file__).parents[1]
 PLUGIN = "qualityflow.testing.fixtures"
