@@ -30,7 +30,6 @@ import qualityflow as qf
 from qualityflow.storage import sqlite_storage
 
 NOW = datetime(2026, 3, 5, 9, 0, tzinfo=timezone.utc)
-HOME = Path(tempfile.mkdtemp(prefix="qualityflow-plugins-"))
 
 
 class RecallBoard:
@@ -108,9 +107,15 @@ class PlantDirectory:
 
 
 def main() -> None:
-    board = HOME / "recall-board.csv"
+    with tempfile.TemporaryDirectory(prefix="qualityflow-plugins-") as home:
+        run(Path(home))
+
+
+def run(home: Path) -> None:
+    """Run the story with the plant directory and the recall board under ``home``."""
+    board = home / "recall-board.csv"
     sms = FlakySmsGateway()
-    plugins = [PlantDirectory(HOME), RecallBoard(board), sms]
+    plugins = [PlantDirectory(home), RecallBoard(board), sms]
 
     qms = qf.QualityFlow("plant://sunrise", plugins=plugins)
     qms.batches.add(
@@ -149,7 +154,7 @@ def main() -> None:
             initiated_at=NOW, batch_ids=["BISC-0302"], reason="Metal fragment hazard."
         ),
     )
-    print(f"Stored in {HOME / 'sunrise.db'}; INC-5 is {qms.incidents.get('INC-5').status.value}")
+    print(f"Stored in {home / 'sunrise.db'}; INC-5 is {qms.incidents.get('INC-5').status.value}")
     print("Recall board:")
     print(board.read_text(encoding="utf-8").strip())
     print(f"SMS while the gateway is down: {len(sms.sent)} sent")
