@@ -149,7 +149,9 @@ class Clock:
 def stock(qms: QualityFlow, plant: DemoPlant) -> QualityFlow:
     """Store ``plant``'s suppliers, lots, links, shipments and inspections in ``qms``.
 
-    Returns ``qms``. Goes through the service (so links are checked as in production).
+    Returns ``qms``; one transaction, through the service. This is
+    :func:`qualityflow.demo.stock`, imported on first use so that loading this pytest
+    plugin stays cheap.
 
     >>> import qualityflow as qf
     >>> from qualityflow.demo import plant
@@ -157,18 +159,9 @@ def stock(qms: QualityFlow, plant: DemoPlant) -> QualityFlow:
     >>> sorted(qms.trace_forward("FILM-0057").ids)[:2]
     ['BISC-0302', 'BISC-0303']
     """
-    with qms.storage.transaction():
-        for supplier in plant.suppliers:
-            qms.suppliers.add(supplier)
-        for batch in plant.batches:
-            qms.batches.add(batch)
-        for input_id, output_id, quantity in plant.links:
-            qms.link(input_id, output_id, quantity)
-        for shipment in plant.shipments:
-            qms.shipments.add(shipment)
-        for inspection in plant.inspections:
-            qms.inspections.add(inspection)
-    return qms
+    from qualityflow.demo import stock as stock_plant
+
+    return stock_plant(qms, plant)
 
 
 @pytest.fixture
