@@ -18,6 +18,7 @@ from __future__ import annotations
 import builtins
 import logging
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from datetime import datetime, timezone
 from types import TracebackType
 from typing import Any, Generic, TypeVar
@@ -624,6 +625,15 @@ class LifecycleRepository(Repository[L]):
         'acknowledged'
 
         """
+        storage = self._storage
+        # One connection for the change's transaction and the delivery record's (SQL).
+        session = getattr(storage, "session", None)
+        with nullcontext() if session is None else session():
+            return self._fire(id, trigger, actor=actor, at=at, note=note, **data)
+
+    def _fire(
+        self, id: str, trigger: str, *, actor: str, at: datetime | None, note: str, **data: Any
+    ) -> L:
         service = self._service
         storage = self._storage
         with storage.transaction():

@@ -84,6 +84,37 @@ outbox_table = sa.Table(
     sa.Index("ix_qf_outbox_delivered", "delivered", "seq"),
 )
 
+# The statements of the hot path (fire: get, save, enqueue, update_delivery), built once:
+# SQLAlchemy then memoises their cache keys and compiled forms instead of rebuilding and
+# re-keying a fresh statement on every call.
+_GET_DATA = sa.select(entities.c.data).where(
+    entities.c.kind == sa.bindparam("w_kind"), entities.c.id == sa.bindparam("w_id")
+)
+_GET_VERSION = sa.select(entities.c.version).where(
+    entities.c.kind == sa.bindparam("w_kind"), entities.c.id == sa.bindparam("w_id")
+)
+_SAVE = (
+    entities.update()
+    .where(
+        entities.c.kind == sa.bindparam("w_kind"),
+        entities.c.id == sa.bindparam("w_id"),
+        entities.c.version == sa.bindparam("w_version"),
+    )
+    .values(
+        status=sa.bindparam("n_status"),
+        version=sa.bindparam("n_version"),
+        data=sa.bindparam("n_data"),
+    )
+)
+_INSERT_ENTITY = entities.insert()
+_OUTBOX_KEY = sa.select(outbox_table.c.seq).where(outbox_table.c.key == sa.bindparam("w_key"))
+_ENQUEUE = outbox_table.insert()
+_UPDATE_DELIVERY = (
+    outbox_table.update()
+    .where(outbox_table.c.seq == sa.bindparam("w_seq"))
+    .values(deliveries=sa.bindparam("n_deliveries"), delivered=sa.bindparam("n_delivered"))
+)
+
 
 class SQLStorage:
     """A storage backend over any SQLAlchemy engine.
@@ -122,6 +153,39 @@ class SQLStorage:
             yield
 
     @contextmanager
+    def session(self) -> Iterator[None]:
+        """Let the calling thread's transactions inside the block share one connection.
+
+        Each :meth:`transaction` still commits on its own; only the pool checkout (and the
+        server round trip of ``pool_pre_ping``) is paid once. The service wraps a
+        ``fire`` in it: the change commits, then the delivery record commits, on one
+        connection.
+        """
+        if getattr(self._local, "session", None) is not None:
+            yield
+            return
+        try:
+            with self.engine.connect() as conn:
+                self._local.session = conn
+                try:
+                    yield
+                finally:
+                    self._local.session = None
+        except QualityFlowError:
+            raise
+        except SQLAlchemyError as exc:
+            raise self._error(exc) from exc
+
+    @contextmanager
+    def _connect(self) -> Iterator[Connection]:
+        session: Connection | None = getattr(self._local, "session", None)
+        if session is not None and not session.closed:
+            yield session
+        else:
+            with self.engine.connect() as conn:
+                yield conn
+
+    @contextmanager
     def _transaction(self, *, durable: bool) -> Iterator[None]:
         if getattr(self._local, "conn", None) is not None:
             yield
@@ -131,7 +195,7 @@ class SQLStorage:
         # whose loss in a power cut means one notification delivered again.
         relax = not durable and self.engine.dialect.name == "sqlite"
         try:
-            with self.engine.connect() as conn:
+            with self._connect() as conn:
                 raw: Any = conn.connection.dbapi_connection if relax else None
                 if relax:
                     raw.execute("PRAGMA synchronous=NORMAL")
@@ -208,9 +272,7 @@ class SQLStorage:
         """Load the stored entity, or raise NotFoundError."""
         cls = model_for(kind)
         with self._conn() as conn:
-            data = conn.execute(
-                sa.select(entities.c.data).where(entities.c.kind == kind, entities.c.id == id)
-            ).scalar_one_or_none()
+            data = conn.execute(_GET_DATA, {"w_kind": kind, "w_id": id}).scalar_one_or_none()
         if data is None:
             raise NotFoundError(kind, id)
         return cls.model_validate_json(data)
@@ -220,24 +282,21 @@ class SQLStorage:
         kind = kind_of(entity)
         stored = _validated(entity, 1)
         with self._conn() as conn:
-            exists = conn.execute(
-                sa.select(entities.c.version).where(
-                    entities.c.kind == kind, entities.c.id == entity.id
-                )
-            ).first()
+            exists = conn.execute(_GET_VERSION, {"w_kind": kind, "w_id": entity.id}).first()
             if exists is not None:
                 raise StorageError(
                     f"{kind} {entity.id!r} already exists; load it and save() changes instead"
                 )
             try:
                 conn.execute(
-                    entities.insert().values(
-                        kind=kind,
-                        id=entity.id,
-                        status=status_of(stored),
-                        version=1,
-                        data=stored.model_dump_json(),
-                    )
+                    _INSERT_ENTITY,
+                    {
+                        "kind": kind,
+                        "id": entity.id,
+                        "status": status_of(stored),
+                        "version": 1,
+                        "data": stored.model_dump_json(),
+                    },
                 )
             except IntegrityError as exc:
                 raise StorageError(
@@ -253,21 +312,19 @@ class SQLStorage:
         stored = _validated(entity, expected + 1)
         with self._conn() as conn:
             result = conn.execute(
-                entities.update()
-                .where(
-                    entities.c.kind == kind,
-                    entities.c.id == entity.id,
-                    entities.c.version == expected,
-                )
-                .values(
-                    status=status_of(stored), version=expected + 1, data=stored.model_dump_json()
-                )
+                _SAVE,
+                {
+                    "w_kind": kind,
+                    "w_id": entity.id,
+                    "w_version": expected,
+                    "n_status": status_of(stored),
+                    "n_version": expected + 1,
+                    "n_data": stored.model_dump_json(),
+                },
             )
             if result.rowcount != 1:
                 current = conn.execute(
-                    sa.select(entities.c.version).where(
-                        entities.c.kind == kind, entities.c.id == entity.id
-                    )
+                    _GET_VERSION, {"w_kind": kind, "w_id": entity.id}
                 ).scalar_one_or_none()
                 if current is None:
                     raise NotFoundError(kind, entity.id)
@@ -379,20 +436,19 @@ class SQLStorage:
         """Queue a notification; a repeated ``notification.id`` is ignored."""
         with self._conn() as conn:
             if notification.id is not None:
-                exists = conn.execute(
-                    sa.select(outbox_table.c.seq).where(outbox_table.c.key == notification.id)
-                ).first()
+                exists = conn.execute(_OUTBOX_KEY, {"w_key": notification.id}).first()
                 if exists is not None:
                     return None
             result = conn.execute(
-                outbox_table.insert().values(
-                    key=notification.id,
-                    subject_kind=notification.subject_kind,
-                    subject_id=notification.subject_id,
-                    notification=notification.model_dump_json(),
-                    deliveries="{}",
-                    delivered=False,
-                )
+                _ENQUEUE,
+                {
+                    "key": notification.id,
+                    "subject_kind": notification.subject_kind,
+                    "subject_id": notification.subject_id,
+                    "notification": notification.model_dump_json(),
+                    "deliveries": "{}",
+                    "delivered": False,
+                },
             )
             key = result.inserted_primary_key
             return None if key is None else int(key[0])
@@ -428,12 +484,12 @@ class SQLStorage:
         """Record the notifiers' delivery states of one entry (without waiting for the disk)."""
         with self._transaction(durable=False), self._conn() as conn:
             result = conn.execute(
-                outbox_table.update()
-                .where(outbox_table.c.seq == entry_id)
-                .values(
-                    deliveries=json.dumps({n: d.to_json() for n, d in deliveries.items()}),
-                    delivered=delivered,
-                )
+                _UPDATE_DELIVERY,
+                {
+                    "w_seq": entry_id,
+                    "n_deliveries": json.dumps({n: d.to_json() for n, d in deliveries.items()}),
+                    "n_delivered": delivered,
+                },
             )
             if result.rowcount != 1:
                 raise NotFoundError("outbox entry", str(entry_id))
