@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -231,5 +232,69 @@ def test_retain_room_and_training_records_are_stored_like_any_entity(
             assert storage.save(stored).version == 2
         if isinstance(storage, SQLStorage):
             assert storage.schema_version() == SCHEMA_VERSION == 1
+    finally:
+        storage.close()
+
+
+def test_a_fire_checks_out_one_connection_for_its_change_and_delivery_record(
+    tmp_path: Path,
+) -> None:
+    # A noodle plant's incident assessed: the change and the delivery record commit in
+    # their own transactions, on a single connection taken from the pool once.
+    with qf.QualityFlow(f"sqlite:///{tmp_path / 'noodles.db'}", load_entry_points=False) as qms:
+        t0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+        qms.incidents.add(
+            qf.Incident(
+                id="INC-NOODLE-3", title="Foreign body in noodles", severity="minor", reported_at=t0
+            )
+        )
+        storage = qms.storage
+        assert isinstance(storage, SQLStorage)
+        checkouts: list[object] = []
+        sa.event.listen(storage.engine, "checkout", lambda *args: checkouts.append(args[0]))
+        commits: list[object] = []
+        sa.event.listen(storage.engine, "commit", lambda conn: commits.append(conn))
+        saved = qms.incidents.fire(
+            "INC-NOODLE-3",
+            "assess",
+            actor="Li Na",
+            at=t0,
+            team=qf.EmergencyTeam(
+                leader=qf.TeamMember(name="Li Na", role="leader", department="quality")
+            ),
+            assessment=qf.ImpactAssessment(severity="minor", risk="choking"),
+        )
+        assert len(checkouts) == 1
+        assert len(commits) == 2  # the change + outbox, then the delivery record
+        assert saved.version == 2
+        [entry] = storage.outbox(pending_only=False)
+        assert entry.delivered and entry.deliveries["notify.logging"].ok
+
+
+def test_transactions_in_a_session_commit_or_roll_back_each_on_their_own(
+    tmp_path: Path,
+) -> None:
+    storage = sqlite_storage(f"sqlite:///{tmp_path / 'tissue-mill.db'}")
+    lot = qf.Batch(
+        id="PULP-88",
+        kind="raw_material",
+        product="bleached pulp",
+        quantity=qf.Quantity(amount=20, unit="t"),
+    )
+    try:
+        with storage.session():
+            stored = storage.add(lot)
+            with pytest.raises(qf.ConcurrencyError), storage.transaction():
+                storage.save(stored)
+                storage.save(stored)  # stale: the first save moved it to version 2
+            # the refused transaction changed nothing; the earlier one stays committed
+            assert storage.get("batch", "PULP-88").version == 1
+            with storage.transaction():
+                storage.save(stored)
+        other = sqlite_storage(f"sqlite:///{tmp_path / 'tissue-mill.db'}")
+        try:
+            assert other.get("batch", "PULP-88").version == 2
+        finally:
+            other.close()
     finally:
         storage.close()

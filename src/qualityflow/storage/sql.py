@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 
@@ -109,6 +109,16 @@ _SAVE = (
 _INSERT_ENTITY = entities.insert()
 _OUTBOX_KEY = sa.select(outbox_table.c.seq).where(outbox_table.c.key == sa.bindparam("w_key"))
 _ENQUEUE = outbox_table.insert()
+# SQLite and PostgreSQL skip a repeated notification id in the insert itself (one statement
+# instead of a look-up and an insert); RETURNING gives the new seq, or no row if skipped.
+_ENQUEUE_UNIQUE = {
+    "sqlite": sqlite.insert(outbox_table)
+    .on_conflict_do_nothing(index_elements=["key"])
+    .returning(outbox_table.c.seq),
+    "postgresql": postgresql.insert(outbox_table)
+    .on_conflict_do_nothing(index_elements=["key"])
+    .returning(outbox_table.c.seq),
+}
 _UPDATE_DELIVERY = (
     outbox_table.update()
     .where(outbox_table.c.seq == sa.bindparam("w_seq"))
@@ -136,6 +146,10 @@ class SQLStorage:
         self.engine = engine
         self._secret = make_url(engine.url).password
         self._local = threading.local()
+        dialect = engine.dialect
+        self._enqueue_unique = (
+            _ENQUEUE_UNIQUE.get(dialect.name) if dialect.insert_returning else None
+        )
         self._ensure_schema()
 
     # -- errors and transactions ---------------------------------------------------------
@@ -434,22 +448,23 @@ class SQLStorage:
 
     def enqueue(self, notification: Notification) -> int | None:
         """Queue a notification; a repeated ``notification.id`` is ignored."""
+        row = {
+            "key": notification.id,
+            "subject_kind": notification.subject_kind,
+            "subject_id": notification.subject_id,
+            "notification": notification.model_dump_json(),
+            "deliveries": "{}",
+            "delivered": False,
+        }
         with self._conn() as conn:
+            if notification.id is not None and self._enqueue_unique is not None:
+                seq = conn.execute(self._enqueue_unique, row).scalar_one_or_none()
+                return None if seq is None else int(seq)
             if notification.id is not None:
                 exists = conn.execute(_OUTBOX_KEY, {"w_key": notification.id}).first()
                 if exists is not None:
                     return None
-            result = conn.execute(
-                _ENQUEUE,
-                {
-                    "key": notification.id,
-                    "subject_kind": notification.subject_kind,
-                    "subject_id": notification.subject_id,
-                    "notification": notification.model_dump_json(),
-                    "deliveries": "{}",
-                    "delivered": False,
-                },
-            )
+            result = conn.execute(_ENQUEUE, row)
             key = result.inserted_primary_key
             return None if key is None else int(key[0])
 
