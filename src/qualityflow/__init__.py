@@ -3,9 +3,21 @@
 Typed models of suppliers, batches, inspections, shipments, incidents and complaints;
 state machines that enforce the closed loop; a batch genealogy for recall impact; plugin
 hooks for storage and notifications. Start with ``import qualityflow as qf``.
+
+``import qualityflow`` is cheap: only the errors and ``__version__`` load at once. Every
+other public name loads its layer on first access (PEP 562), so ``qf.Batch`` loads the
+models only and ``qf.Genealogy`` brings in networkx and numpy when it is first used.
+``from qualityflow import NAME`` and ``from qualityflow import *`` work as before.
+
+Adding a public name: import it in the ``if TYPE_CHECKING:`` block (for mypy and IDEs),
+add it to its layer in ``_LAZY`` and to ``__all__``. ``tests/test_import_cost.py`` checks
+that the three agree.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 from qualityflow.errors import (
     ConcurrencyError,
@@ -17,61 +29,156 @@ from qualityflow.errors import (
     TransitionError,
     UnitMismatchError,
 )
-from qualityflow.models import (
-    ActionKind,
-    ActionStatus,
-    Batch,
-    BatchKind,
-    BatchStatus,
-    Channel,
-    Characteristic,
-    CheckType,
-    Complaint,
-    ComplaintStatus,
-    Contact,
-    ContainmentAction,
-    ContainmentKind,
-    CorrectiveAction,
-    Direction,
-    EmergencyTeam,
-    FollowUp,
-    ImpactAssessment,
-    Incident,
-    IncidentStatus,
-    Inspection,
-    InspectionResult,
-    InspectionStage,
-    Notification,
-    Quantity,
-    RcaMethod,
-    RecallDecision,
-    Resolution,
-    ResolutionKind,
-    RootCauseAnalysis,
-    Severity,
-    Shipment,
-    SixM,
-    Supplier,
-    SupplierDecision,
-    SupplierEvaluation,
-    SupplierStatus,
-    TeamMember,
-    TransitionRecord,
-    Verification,
-    json_schemas,
-)
 
 __version__ = "0.1.0"
+
+_LAZY: dict[str, tuple[str, ...]] = {
+    # layer module -> the public names it provides, in layer order (DESIGN.md)
+    "qualityflow.models": (
+        "ActionKind",
+        "ActionStatus",
+        "Batch",
+        "BatchKind",
+        "BatchStatus",
+        "Channel",
+        "Characteristic",
+        "CheckType",
+        "Complaint",
+        "ComplaintStatus",
+        "Contact",
+        "ContainmentAction",
+        "ContainmentKind",
+        "CorrectiveAction",
+        "Direction",
+        "EmergencyTeam",
+        "FollowUp",
+        "ImpactAssessment",
+        "Incident",
+        "IncidentStatus",
+        "Inspection",
+        "InspectionResult",
+        "InspectionStage",
+        "Notification",
+        "Quantity",
+        "RcaMethod",
+        "RecallDecision",
+        "Resolution",
+        "ResolutionKind",
+        "RootCauseAnalysis",
+        "Severity",
+        "Shipment",
+        "SixM",
+        "Supplier",
+        "SupplierDecision",
+        "SupplierEvaluation",
+        "SupplierStatus",
+        "TeamMember",
+        "TransitionRecord",
+        "Verification",
+        "json_schemas",
+    ),
+    "qualityflow.lifecycle": (
+        "COMPLAINT_LIFECYCLE",
+        "Deadline",
+        "DeadlinePolicy",
+        "DefaultDeadlinePolicy",
+        "INCIDENT_LIFECYCLE",
+        "Lifecycle",
+        "deadlines",
+        "overdue",
+        "verify_history",
+    ),
+    "qualityflow.genealogy": (
+        "CommonCause",
+        "DataIssue",
+        "Genealogy",
+        "MassBalance",
+        "RecallImpact",
+        "Trace",
+    ),
+    "qualityflow.prevention": (
+        "DefaultSupplierPolicy",
+        "Delivery",
+        "LinkOverride",
+        "OpenTraining",
+        "RetainedSample",
+        "SamplingPlan",
+        "Similar",
+        "SupplierPolicy",
+        "TrainingRecord",
+        "TrainingRequirement",
+        "apply_inspection",
+        "decide",
+        "ensure_linkable",
+        "evaluate_inspection",
+        "lesson_open",
+        "link_blockers",
+        "open_training",
+        "release_blockers",
+        "samples_due_for_disposal",
+        "samples_for",
+        "sampling_plan",
+        "score_supplier",
+        "similar_incidents",
+        "spread_lesson",
+        "status_change_notification",
+        "verify_decisions",
+    ),
+    "qualityflow.plugins": (
+        "hookimpl",
+        "hookspec",
+    ),
+    "qualityflow.storage": ("Storage",),
+    "qualityflow.notify": (
+        "AppriseNotifier",
+        "DeliveryError",
+        "EmailNotifier",
+        "LoggingNotifier",
+        "NotifierConfigError",
+        "WebhookNotifier",
+        "builtin_notifiers",
+        "verify_signature",
+    ),
+    "qualityflow.interop": (
+        "EpcisImport",
+        "EpcisWarning",
+        "load_epcis",
+        "to_epcis",
+        "to_fsma204",
+    ),
+    "qualityflow.reports": (
+        "DrillReport",
+        "EightDReport",
+        "KPIs",
+        "Pareto",
+        "QualityReview",
+        "Scorecard",
+        "eight_d",
+        "kpis",
+        "mock_recall",
+        "pareto",
+        "quality_review",
+        "supplier_scorecard",
+    ),
+    "qualityflow.service": ("QualityFlow",),
+}
+"""Where each lazily loaded public name lives: layer module -> names."""
+
+_EXPORTS: dict[str, str] = {name: module for module, names in _LAZY.items() for name in names}
+"""Public name -> the module that defines it (the inverse of ``_LAZY``)."""
 
 __all__ = [
     "ActionKind",
     "ActionStatus",
+    "AppriseNotifier",
     "Batch",
     "BatchKind",
     "BatchStatus",
+    "COMPLAINT_LIFECYCLE",
     "Channel",
     "Characteristic",
     "CheckType",
+    "CommonCause",
     "Complaint",
     "ComplaintStatus",
     "ConcurrencyError",
@@ -79,10 +186,24 @@ __all__ = [
     "ContainmentAction",
     "ContainmentKind",
     "CorrectiveAction",
+    "DataIssue",
+    "Deadline",
+    "DeadlinePolicy",
+    "DefaultDeadlinePolicy",
+    "DefaultSupplierPolicy",
+    "Delivery",
+    "DeliveryError",
     "Direction",
+    "DrillReport",
+    "EightDReport",
+    "EmailNotifier",
     "EmergencyTeam",
+    "EpcisImport",
+    "EpcisWarning",
     "FollowUp",
+    "Genealogy",
     "GenealogyError",
+    "INCIDENT_LIFECYCLE",
     "ImpactAssessment",
     "Incident",
     "IncidentStatus",
@@ -90,118 +211,69 @@ __all__ = [
     "InspectionResult",
     "InspectionStage",
     "InteropError",
+    "KPIs",
+    "Lifecycle",
+    "LinkOverride",
+    "LoggingNotifier",
+    "MassBalance",
     "NotFoundError",
     "Notification",
+    "NotifierConfigError",
+    "OpenTraining",
+    "Pareto",
+    "QualityFlow",
     "QualityFlowError",
+    "QualityReview",
     "Quantity",
     "RcaMethod",
     "RecallDecision",
+    "RecallImpact",
     "Resolution",
     "ResolutionKind",
+    "RetainedSample",
     "RootCauseAnalysis",
+    "SamplingPlan",
+    "Scorecard",
     "Severity",
     "Shipment",
+    "Similar",
     "SixM",
+    "Storage",
     "StorageError",
     "Supplier",
     "SupplierDecision",
     "SupplierEvaluation",
+    "SupplierPolicy",
     "SupplierStatus",
     "TeamMember",
+    "Trace",
+    "TrainingRecord",
+    "TrainingRequirement",
     "TransitionError",
     "TransitionRecord",
     "UnitMismatchError",
     "Verification",
+    "WebhookNotifier",
     "__version__",
-    "json_schemas",
-]
-
-# Each layer adds its public names in its own block below: an import, then `__all__ += [...]`.
-# --- lifecycle ---
-from qualityflow.lifecycle import (
-    COMPLAINT_LIFECYCLE,
-    INCIDENT_LIFECYCLE,
-    Deadline,
-    DeadlinePolicy,
-    DefaultDeadlinePolicy,
-    Lifecycle,
-    deadlines,
-    overdue,
-    verify_history,
-)
-
-__all__ += [
-    "COMPLAINT_LIFECYCLE",
-    "INCIDENT_LIFECYCLE",
-    "Deadline",
-    "DeadlinePolicy",
-    "DefaultDeadlinePolicy",
-    "Lifecycle",
-    "deadlines",
-    "overdue",
-    "verify_history",
-]
-
-# --- genealogy ---
-from qualityflow.genealogy import (
-    CommonCause,
-    DataIssue,
-    Genealogy,
-    MassBalance,
-    RecallImpact,
-    Trace,
-)
-
-__all__ += ["CommonCause", "DataIssue", "Genealogy", "MassBalance", "RecallImpact", "Trace"]
-
-# --- prevention ---
-from qualityflow.prevention import (
-    DefaultSupplierPolicy,
-    Delivery,
-    LinkOverride,
-    OpenTraining,
-    RetainedSample,
-    SamplingPlan,
-    Similar,
-    SupplierPolicy,
-    TrainingRecord,
-    TrainingRequirement,
-    apply_inspection,
-    decide,
-    ensure_linkable,
-    evaluate_inspection,
-    lesson_open,
-    link_blockers,
-    open_training,
-    release_blockers,
-    samples_due_for_disposal,
-    samples_for,
-    sampling_plan,
-    score_supplier,
-    similar_incidents,
-    spread_lesson,
-    status_change_notification,
-    verify_decisions,
-)
-
-__all__ += [
-    "DefaultSupplierPolicy",
-    "Delivery",
-    "LinkOverride",
-    "OpenTraining",
-    "RetainedSample",
-    "SamplingPlan",
-    "Similar",
-    "SupplierPolicy",
-    "TrainingRecord",
-    "TrainingRequirement",
     "apply_inspection",
+    "builtin_notifiers",
+    "deadlines",
     "decide",
+    "eight_d",
     "ensure_linkable",
     "evaluate_inspection",
+    "hookimpl",
+    "hookspec",
+    "json_schemas",
+    "kpis",
     "lesson_open",
     "link_blockers",
+    "load_epcis",
+    "mock_recall",
     "open_training",
+    "overdue",
+    "pareto",
+    "quality_review",
     "release_blockers",
     "samples_due_for_disposal",
     "samples_for",
@@ -210,70 +282,161 @@ __all__ += [
     "similar_incidents",
     "spread_lesson",
     "status_change_notification",
+    "supplier_scorecard",
+    "to_epcis",
+    "to_fsma204",
     "verify_decisions",
-]
-
-# --- plugins / storage / notify / service ---
-from qualityflow.plugins import hookimpl, hookspec
-from qualityflow.service import QualityFlow
-from qualityflow.storage import Storage
-
-__all__ += ["QualityFlow", "Storage", "hookimpl", "hookspec"]
-
-from qualityflow.notify import (
-    AppriseNotifier,
-    DeliveryError,
-    EmailNotifier,
-    LoggingNotifier,
-    NotifierConfigError,
-    WebhookNotifier,
-    builtin_notifiers,
-    verify_signature,
-)
-
-__all__ += [
-    "AppriseNotifier",
-    "DeliveryError",
-    "EmailNotifier",
-    "LoggingNotifier",
-    "NotifierConfigError",
-    "WebhookNotifier",
-    "builtin_notifiers",
+    "verify_history",
     "verify_signature",
 ]
 
-# --- interop ---
-from qualityflow.interop import EpcisImport, EpcisWarning, load_epcis, to_epcis, to_fsma204
+if TYPE_CHECKING:
+    from qualityflow.genealogy import (
+        CommonCause,
+        DataIssue,
+        Genealogy,
+        MassBalance,
+        RecallImpact,
+        Trace,
+    )
+    from qualityflow.interop import (
+        EpcisImport,
+        EpcisWarning,
+        load_epcis,
+        to_epcis,
+        to_fsma204,
+    )
+    from qualityflow.lifecycle import (
+        COMPLAINT_LIFECYCLE,
+        INCIDENT_LIFECYCLE,
+        Deadline,
+        DeadlinePolicy,
+        DefaultDeadlinePolicy,
+        Lifecycle,
+        deadlines,
+        overdue,
+        verify_history,
+    )
+    from qualityflow.models import (
+        ActionKind,
+        ActionStatus,
+        Batch,
+        BatchKind,
+        BatchStatus,
+        Channel,
+        Characteristic,
+        CheckType,
+        Complaint,
+        ComplaintStatus,
+        Contact,
+        ContainmentAction,
+        ContainmentKind,
+        CorrectiveAction,
+        Direction,
+        EmergencyTeam,
+        FollowUp,
+        ImpactAssessment,
+        Incident,
+        IncidentStatus,
+        Inspection,
+        InspectionResult,
+        InspectionStage,
+        Notification,
+        Quantity,
+        RcaMethod,
+        RecallDecision,
+        Resolution,
+        ResolutionKind,
+        RootCauseAnalysis,
+        Severity,
+        Shipment,
+        SixM,
+        Supplier,
+        SupplierDecision,
+        SupplierEvaluation,
+        SupplierStatus,
+        TeamMember,
+        TransitionRecord,
+        Verification,
+        json_schemas,
+    )
+    from qualityflow.notify import (
+        AppriseNotifier,
+        DeliveryError,
+        EmailNotifier,
+        LoggingNotifier,
+        NotifierConfigError,
+        WebhookNotifier,
+        builtin_notifiers,
+        verify_signature,
+    )
+    from qualityflow.plugins import (
+        hookimpl,
+        hookspec,
+    )
+    from qualityflow.prevention import (
+        DefaultSupplierPolicy,
+        Delivery,
+        LinkOverride,
+        OpenTraining,
+        RetainedSample,
+        SamplingPlan,
+        Similar,
+        SupplierPolicy,
+        TrainingRecord,
+        TrainingRequirement,
+        apply_inspection,
+        decide,
+        ensure_linkable,
+        evaluate_inspection,
+        lesson_open,
+        link_blockers,
+        open_training,
+        release_blockers,
+        samples_due_for_disposal,
+        samples_for,
+        sampling_plan,
+        score_supplier,
+        similar_incidents,
+        spread_lesson,
+        status_change_notification,
+        verify_decisions,
+    )
+    from qualityflow.reports import (
+        DrillReport,
+        EightDReport,
+        KPIs,
+        Pareto,
+        QualityReview,
+        Scorecard,
+        eight_d,
+        kpis,
+        mock_recall,
+        pareto,
+        quality_review,
+        supplier_scorecard,
+    )
+    from qualityflow.service import (
+        QualityFlow,
+    )
+    from qualityflow.storage import (
+        Storage,
+    )
+else:
 
-__all__ += ["EpcisImport", "EpcisWarning", "load_epcis", "to_epcis", "to_fsma204"]
+    def __getattr__(name: str) -> object:
+        """Import the layer that provides ``name`` on first access and cache the value.
 
-# --- reports ---
-from qualityflow.reports import (
-    DrillReport,
-    EightDReport,
-    KPIs,
-    Pareto,
-    QualityReview,
-    Scorecard,
-    eight_d,
-    kpis,
-    mock_recall,
-    pareto,
-    quality_review,
-    supplier_scorecard,
-)
+        Hidden from type checkers (``else`` branch of ``TYPE_CHECKING``) so that mypy
+        still reports a misspelt ``qf.NAME`` instead of typing it as ``Any``.
+        """
+        module = _EXPORTS.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
 
-__all__ += [
-    "DrillReport",
-    "EightDReport",
-    "KPIs",
-    "Pareto",
-    "QualityReview",
-    "Scorecard",
-    "eight_d",
-    "kpis",
-    "mock_recall",
-    "pareto",
-    "quality_review",
-    "supplier_scorecard",
-]
+    def __dir__() -> list[str]:
+        """List the module's attributes, the not yet loaded public names included."""
+        return sorted(set(globals()) | set(__all__))

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
@@ -39,12 +38,10 @@ from qualityflow.errors import (
     StorageError,
     TransitionError,
 )
-from qualityflow.models import Notification
-from qualityflow.notify.log import LOGGER_NAME
 from qualityflow.plugins import hookimpl
 
 if TYPE_CHECKING:
-    from qualityflow.models import Complaint, Incident, TransitionRecord
+    from qualityflow.models import Complaint, Incident, Notification, TransitionRecord
     from qualityflow.service import QualityFlow
 
 __all__ = ["DEFAULT_URL", "EXIT_CODES", "app", "main"]
@@ -124,7 +121,12 @@ def handles_errors(func: F) -> F:
             raise _fail("bad_input", str(exc)) from None
         except QualityFlowError as exc:
             raise _fail("refused", str(exc)) from None
-        except ValidationError as exc:
+        except Exception as exc:
+            # pydantic is imported here, not at the top: `qualityflow --help` does not need it.
+            from pydantic import ValidationError
+
+            if not isinstance(exc, ValidationError):
+                raise
             raise _fail("bad_input", f"invalid data: {exc}") from None
 
     return wrapper  # type: ignore[return-value]
@@ -276,6 +278,7 @@ def demo(
     new run with suffixed ids.
     """
     from qualityflow.demo import plant, run_demo
+    from qualityflow.notify.log import LOGGER_NAME
     from qualityflow.reports import eight_d, mock_recall
 
     sent = _NotificationLog()
