@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qualityflow as qf
-from qualityflow.storage import MemoryStorage
+from qualityflow.storage import MemoryStorage, SQLStorage
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
 
@@ -593,3 +594,40 @@ def test_the_service_never_freezes_the_garbage_collector(
     assert len(qms.genealogy) > 0
     qms.trace_forward("FLOUR-0412")
     assert gc.get_freeze_count() == frozen_before
+
+
+def test_without_notifiers_a_fire_records_its_notice_delivered_in_the_same_commit(
+    url: str,
+) -> None:
+    # A toy factory that switched its notifiers off: the transition notice is still queued
+    # (a later deliver_pending has nothing to resend) and no second transaction is needed.
+    with qf.QualityFlow(url, load_entry_points=False) as qms:
+        qms.plugins.pm.unregister(name="notify.logging")
+        assert qms.plugins.notifiers() == []
+        qms.incidents.add(
+            qf.Incident(
+                id="INC-TEDDY-4",
+                title="Loose eyes on teddy bears",
+                severity="major",
+                reported_at=datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc),
+            )
+        )
+        commits: list[object] = []
+        storage = qms.storage
+        if isinstance(storage, SQLStorage):
+            sa.event.listen(storage.engine, "commit", lambda conn: commits.append(conn))
+        qms.incidents.fire(
+            "INC-TEDDY-4",
+            "assess",
+            actor="QA Mira",
+            team=qf.EmergencyTeam(
+                leader=qf.TeamMember(name="QA Mira", role="leader", department="quality")
+            ),
+            assessment=qf.ImpactAssessment(severity="major", risk="choking hazard"),
+        )
+        if isinstance(storage, SQLStorage):
+            assert len(commits) == 1
+        [entry] = storage.outbox(pending_only=False)
+        assert entry.delivered and entry.deliveries == {}
+        assert entry.notification.subject_id == "INC-TEDDY-4"
+        assert qms.deliver_pending() == []
