@@ -147,3 +147,9 @@ def test_the_shipped_pytest_plugin_loads_no_heavy_library() -> None:
     # pytest itself brings pluggy; nothing else from the list may come with the plugin.
     loaded = loaded_after("import qualityflow.testing.fixtures")
     assert [m for m in loaded if m != "pluggy"] == []
+
+
+def test_a_plant_logging_its_notifications_does_not_pay_for_an_http_client() -> None:
+    loaded = loaded_after("import qualityflow as qf\nqf.LoggingNotifier")
+    assert "qualityflow.notify" in loaded
+    assert "httpx" not in loaded

@@ -6,8 +6,6 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
-import httpx
-
 from qualityflow.models import Notification
 from qualityflow.notify._base import MASK, DeliveryError, NotifierConfigError, mask_url
 from qualityflow.plugins import hookimpl
@@ -150,6 +148,8 @@ class WebhookNotifier:
     @hookimpl
     def qualityflow_notify(self, notification: Notification) -> None:
         """POST ``notification``; raise :class:`DeliveryError` unless the answer is 2xx."""
+        import httpx  # here, not at the top: loading the notifiers should not cost httpx
+
         body, headers = self.request(notification)
         target = mask_url(self.url)
         try:
