@@ -13,7 +13,7 @@ import json
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -150,7 +150,33 @@ class SQLStorage:
         self._enqueue_unique = (
             _ENQUEUE_UNIQUE.get(dialect.name) if dialect.insert_returning else None
         )
+        self._hot: dict[Any, _Precompiled] = {}
+        self._dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
         self._ensure_schema()
+
+    def _run(self, conn: Connection, statement: Any, params: Mapping[str, Any]) -> Any:
+        """Execute a hot-path statement on the driver's cursor, compiled once per storage.
+
+        The statements are plain (no IN lists, no type conversion beyond what the driver
+        does), so SQLAlchemy's per-call statement machinery adds nothing but time. Returns
+        the DBAPI cursor; driver errors become :class:`StorageError`.
+        """
+        hot = self._hot.get(statement)
+        if hot is None:
+            # column_keys: an INSERT without .values() takes exactly the given columns.
+            compiled = statement.compile(dialect=self.engine.dialect, column_keys=list(params))
+            names = tuple(compiled.positiontup) if self.engine.dialect.positional else None
+            hot = self._hot[statement] = _Precompiled(compiled.string, names)
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            if hot.names is None:
+                cursor.execute(hot.sql, params)
+            else:
+                cursor.execute(hot.sql, tuple(params[n] for n in hot.names))
+        except self._dbapi_error as exc:
+            cursor.close()
+            raise self._error(exc) from exc
+        return cursor
 
     # -- errors and transactions ---------------------------------------------------------
 
@@ -286,7 +312,10 @@ class SQLStorage:
         """Load the stored entity, or raise NotFoundError."""
         cls = model_for(kind)
         with self._conn() as conn:
-            data = conn.execute(_GET_DATA, {"w_kind": kind, "w_id": id}).scalar_one_or_none()
+            cursor = self._run(conn, _GET_DATA, {"w_kind": kind, "w_id": id})
+            row = cursor.fetchone()
+            cursor.close()
+            data = None if row is None else row[0]
         if data is None:
             raise NotFoundError(kind, id)
         return cls.model_validate_json(data)
@@ -325,7 +354,8 @@ class SQLStorage:
         expected = entity.version if expected_version is None else expected_version
         stored = _validated(entity, expected + 1)
         with self._conn() as conn:
-            result = conn.execute(
+            cursor = self._run(
+                conn,
                 _SAVE,
                 {
                     "w_kind": kind,
@@ -336,7 +366,9 @@ class SQLStorage:
                     "n_data": stored.model_dump_json(),
                 },
             )
-            if result.rowcount != 1:
+            updated = cursor.rowcount
+            cursor.close()
+            if updated != 1:
                 current = conn.execute(
                     _GET_VERSION, {"w_kind": kind, "w_id": entity.id}
                 ).scalar_one_or_none()
@@ -458,8 +490,10 @@ class SQLStorage:
         }
         with self._conn() as conn:
             if notification.id is not None and self._enqueue_unique is not None:
-                seq = conn.execute(self._enqueue_unique, row).scalar_one_or_none()
-                return None if seq is None else int(seq)
+                cursor = self._run(conn, self._enqueue_unique, row)
+                inserted = cursor.fetchone()
+                cursor.close()
+                return None if inserted is None else int(inserted[0])
             if notification.id is not None:
                 exists = conn.execute(_OUTBOX_KEY, {"w_key": notification.id}).first()
                 if exists is not None:
@@ -498,7 +532,8 @@ class SQLStorage:
     ) -> None:
         """Record the notifiers' delivery states of one entry (without waiting for the disk)."""
         with self._transaction(durable=False), self._conn() as conn:
-            result = conn.execute(
+            cursor = self._run(
+                conn,
                 _UPDATE_DELIVERY,
                 {
                     "w_seq": entry_id,
@@ -506,12 +541,19 @@ class SQLStorage:
                     "n_delivered": delivered,
                 },
             )
-            if result.rowcount != 1:
+            updated = cursor.rowcount
+            cursor.close()
+            if updated != 1:
                 raise NotFoundError("outbox entry", str(entry_id))
 
     def close(self) -> None:
         """Dispose of the engine's connections."""
         self.engine.dispose()
+
+
+class _Precompiled(NamedTuple):
+    sql: str
+    names: tuple[str, ...] | None  # bind names in order for a positional driver
 
 
 def _validated(entity: Entity, version: int) -> Entity:
