@@ -607,6 +607,17 @@ def test_close_needs_a_follow_up_or_failed_attempts() -> None:
     assert cmp.status is qf.ComplaintStatus.CLOSED
 
 
+def test_close_cannot_wipe_the_resolution_with_its_data() -> None:
+    # Found by the stateful test: closing with resolution=None in the data would leave a
+    # closed complaint whose customer was never told of a remedy.
+    cmp = complaint_in("resolved")
+    follow_up = qf.FollowUp(at=T0 + timedelta(days=9), satisfied=True, score=4)
+    assert_refused(
+        cmp, "close", qf.lifecycle.guards.NO_RESOLUTION, resolution=None, follow_up=follow_up
+    )
+    assert cmp.resolution is not None and cmp.follow_up is None
+
+
 @pytest.mark.parametrize("state", ["resolved", "closed"])
 def test_an_unsatisfied_customer_reopens_the_complaint(state: str) -> None:
     cmp = complaint_in(state)

@@ -593,7 +593,13 @@ COMPLAINT_TRANSITIONS: tuple[dict[str, Any], ...] = (
         "dest": "resolved",
         "guards": ["resolution_communicated"],
     },
-    {"trigger": "close", "source": ["resolved"], "dest": "closed", "guards": ["follow_up"]},
+    # close re-checks the resolution too: data given with the trigger must not wipe it.
+    {
+        "trigger": "close",
+        "source": ["resolved"],
+        "dest": "closed",
+        "guards": ["resolution_communicated", "follow_up"],
+    },
     {
         "trigger": "reject",
         "source": ["verifying"],
