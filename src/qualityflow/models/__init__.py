@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from qualityflow.models._base import AwareDatetime, QFModel
+from qualityflow.models._base import AwareDatetime, NonEmpty, QFModel
 from qualityflow.models.batch import (
     Batch,
     BatchKind,
@@ -85,6 +85,7 @@ __all__ = [
     "Inspection",
     "InspectionResult",
     "InspectionStage",
+    "NonEmpty",
     "Notification",
     "QFModel",
     "Quantity",

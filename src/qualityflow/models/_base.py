@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
-__all__ = ["AwareDatetime", "QFModel"]
+__all__ = ["AwareDatetime", "NonEmpty", "QFModel"]
 
 
 class QFModel(BaseModel):
@@ -27,3 +27,7 @@ def _require_timezone(value: datetime) -> datetime:
 
 AwareDatetime = Annotated[datetime, AfterValidator(_require_timezone)]
 """A datetime that must carry a timezone; naive ones are refused with a clear message."""
+
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+"""Text that must not be empty or blank (ids, names, reasons); surrounding spaces are stripped."""

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated
 
-from pydantic import Field, JsonValue, StringConstraints, model_validator
+from pydantic import Field, JsonValue, model_validator
 
-from qualityflow.models._base import AwareDatetime, QFModel
+from qualityflow.models._base import AwareDatetime, NonEmpty, QFModel
 from qualityflow.models.quantity import Quantity
 
 __all__ = [
@@ -22,8 +21,6 @@ __all__ = [
     "InspectionStage",
     "Shipment",
 ]
-
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 class BatchKind(str, Enum):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
-from qualityflow.models._base import AwareDatetime, QFModel
+from qualityflow.models._base import AwareDatetime, NonEmpty, QFModel
 from qualityflow.models.records import Severity, TransitionRecord
 
 __all__ = [
@@ -20,8 +19,6 @@ __all__ = [
     "Resolution",
     "ResolutionKind",
 ]
-
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 class Channel(str, Enum):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from enum import Enum
-from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, model_validator
 
-from qualityflow.models._base import AwareDatetime, QFModel
+from qualityflow.models._base import AwareDatetime, NonEmpty, QFModel
 from qualityflow.models.records import Severity, TransitionRecord
 
 __all__ = [
@@ -28,8 +27,6 @@ __all__ = [
     "TeamMember",
     "Verification",
 ]
-
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 def _utcnow() -> datetime:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from qualityflow.errors import UnitMismatchError
+from qualityflow.models._base import NonEmpty
 
 __all__ = ["Quantity"]
 
@@ -26,7 +27,7 @@ class Quantity(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     amount: Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
-    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    unit: NonEmpty
 
     def _same_unit(self, other: object, op: str) -> Quantity:
         if not isinstance(other, Quantity):

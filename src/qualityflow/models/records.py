@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
 
-from pydantic import StringConstraints
-
-from qualityflow.models._base import AwareDatetime, QFModel
+from qualityflow.models._base import AwareDatetime, NonEmpty, QFModel
 
 __all__ = ["Severity", "TransitionRecord"]
 
@@ -29,7 +26,7 @@ class TransitionRecord(QFModel):
     """
 
     at: AwareDatetime
-    actor: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    actor: NonEmpty
     trigger: str
     source: str
     dest: str

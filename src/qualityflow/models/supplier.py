@@ -7,13 +7,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, model_validator
 
-from qualityflow.models._base import AwareDatetime, QFModel
+from qualityflow.models._base import AwareDatetime, NonEmpty, QFModel
 
 __all__ = ["Supplier", "SupplierDecision", "SupplierEvaluation", "SupplierStatus"]
-
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 class SupplierStatus(str, Enum):

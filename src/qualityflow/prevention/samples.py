@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, model_validator
 
-from qualityflow.models import AwareDatetime, Complaint, Incident, QFModel, Quantity
+from qualityflow.models import AwareDatetime, Complaint, Incident, NonEmpty, QFModel, Quantity
 from qualityflow.prevention._protocols import TracesBackward, upstream_ids
 
 __all__ = ["RetainedSample", "samples_due_for_disposal", "samples_for"]
-
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 class RetainedSample(QFModel):

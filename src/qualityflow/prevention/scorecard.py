@@ -29,9 +29,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Annotated, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
-from pydantic import StringConstraints, model_validator
+from pydantic import model_validator
 
 from qualityflow.models import (
     AwareDatetime,
@@ -40,6 +40,7 @@ from qualityflow.models import (
     Inspection,
     InspectionResult,
     InspectionStage,
+    NonEmpty,
     QFModel,
     Severity,
     Supplier,
@@ -61,7 +62,6 @@ __all__ = [
     "score_supplier",
 ]
 
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 DEFAULT_WEIGHTS: dict[str, Decimal] = {
     "quality": Decimal(50),

@@ -24,9 +24,8 @@ scrapped stays blocked).
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from qualityflow.errors import GenealogyError, TransitionError
 from qualityflow.lifecycle.audit import chain, verify_history
@@ -34,6 +33,7 @@ from qualityflow.models import (
     AwareDatetime,
     Batch,
     BatchStatus,
+    NonEmpty,
     Notification,
     QFModel,
     Severity,
@@ -52,7 +52,6 @@ __all__ = [
     "verify_decisions",
 ]
 
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 BLOCKED_SUPPLIER_STATUSES: frozenset[SupplierStatus] = frozenset(
     {SupplierStatus.SUSPENDED, SupplierStatus.DISQUALIFIED}

@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
-from typing import Annotated
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from qualityflow.models import AwareDatetime, Incident, QFModel
+from qualityflow.models import AwareDatetime, Incident, NonEmpty, QFModel
 
 __all__ = [
     "OpenTraining",
@@ -25,8 +24,6 @@ __all__ = [
     "lesson_open",
     "open_training",
 ]
-
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 class TrainingRequirement(QFModel):
