@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol, TypeAlias, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
-from qualityflow.errors import StorageError
+from qualityflow.errors import ConcurrencyError, StorageError
 from qualityflow.models import (
     Batch,
     Complaint,
@@ -290,6 +290,14 @@ def normalise_status(status: str | Iterable[str] | None) -> set[str] | None:
     if isinstance(status, str):
         return {str(getattr(status, "value", status))}
     return {str(getattr(s, "value", s)) for s in status}
+
+
+def stale_version(kind: str, id: str, stored: int, expected: int) -> ConcurrencyError:
+    """Return the error every backend raises when a save is based on a stale version."""
+    return ConcurrencyError(
+        f"{kind} {id!r} was changed by someone else (stored version {stored}, yours "
+        f"{expected}); reload it and apply your change again"
+    )
 
 
 def check_scheme_available(scheme: str, installed: Iterable[str], url: str) -> None:

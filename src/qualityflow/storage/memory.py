@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from qualityflow.errors import ConcurrencyError, NotFoundError, StorageError
+from qualityflow.errors import NotFoundError, StorageError
 from qualityflow.models import Notification, Quantity
 from qualityflow.storage.base import (
     Delivery,
@@ -25,6 +25,7 @@ from qualityflow.storage.base import (
     kind_of,
     model_for,
     normalise_status,
+    stale_version,
     status_of,
 )
 
@@ -125,10 +126,7 @@ class MemoryStorage:
             if row is None:
                 raise NotFoundError(kind, entity.id)
             if row[1] != expected:
-                raise ConcurrencyError(
-                    f"{kind} {entity.id!r} was changed by someone else (stored version "
-                    f"{row[1]}, yours {expected}); reload it and apply your change again"
-                )
+                raise stale_version(kind, entity.id, row[1], expected)
             self._set_row(
                 (kind, entity.id), (status_of(stored), expected + 1, stored.model_dump_json())
             )

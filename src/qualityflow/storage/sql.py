@@ -21,7 +21,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 
-from qualityflow.errors import ConcurrencyError, NotFoundError, QualityFlowError, StorageError
+from qualityflow.errors import NotFoundError, QualityFlowError, StorageError
 from qualityflow.models import Notification, Quantity
 from qualityflow.storage.base import (
     SCHEMA_VERSION,
@@ -35,6 +35,7 @@ from qualityflow.storage.base import (
     mask_url,
     model_for,
     normalise_status,
+    stale_version,
     status_of,
 )
 
@@ -374,10 +375,7 @@ class SQLStorage:
                 ).scalar_one_or_none()
                 if current is None:
                     raise NotFoundError(kind, entity.id)
-                raise ConcurrencyError(
-                    f"{kind} {entity.id!r} was changed by someone else (stored version "
-                    f"{current}, yours {expected}); reload it and apply your change again"
-                )
+                raise stale_version(kind, entity.id, current, expected)
         return stored
 
     def list(
