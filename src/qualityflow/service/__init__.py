@@ -1,0 +1,42 @@
+"""``qf.QualityFlow``: the application facade over storage, plugins and the lifecycles.
+
+One object ties a plant's records together::
+
+    qms = qf.QualityFlow("sqlite:///plant.db")
+    qms.batches.add(flour_lot)
+    qms.incidents.fire("INC-14", "contain", actor="QA lead", containment=[...])
+
+Each service call that changes something runs in one storage transaction: the entity, the
+batch statuses it implies and the notifications it produces (the outbox) commit together
+or not at all. Notifications are then handed to every notifier, each separately, in the
+calling thread; a failure is recorded per notifier and retried by
+:meth:`QualityFlow.deliver_pending`, never lost and never undoing the change.
+
+One module per job: :mod:`.facade` (``QualityFlow``), :mod:`._base` (the generic
+repository), :mod:`.batches` (lots, shipments, inspections, samples), :mod:`.suppliers`
+and :mod:`.cases` (incidents and complaints).
+"""
+
+from qualityflow.service._base import CONTAINMENT_STATUS, STATUS_CHANGES, Repository
+from qualityflow.service.batches import (
+    BatchRepository,
+    InspectionRepository,
+    RetainedSampleRepository,
+    ShipmentRepository,
+)
+from qualityflow.service.cases import LifecycleRepository
+from qualityflow.service.facade import QualityFlow
+from qualityflow.service.suppliers import SupplierRepository
+
+__all__ = [
+    "CONTAINMENT_STATUS",
+    "STATUS_CHANGES",
+    "BatchRepository",
+    "InspectionRepository",
+    "LifecycleRepository",
+    "QualityFlow",
+    "Repository",
+    "RetainedSampleRepository",
+    "ShipmentRepository",
+    "SupplierRepository",
+]

@@ -1,0 +1,215 @@
+"""Batches, shipments, inspections and retained samples: the lot-side repositories."""
+
+from __future__ import annotations
+
+import builtins
+import logging
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from qualityflow.errors import GenealogyError, NotFoundError, TransitionError
+from qualityflow.models import (
+    Batch,
+    BatchStatus,
+    Inspection,
+    Notification,
+    Shipment,
+)
+from qualityflow.prevention import (
+    LinkOverride,
+    RetainedSample,
+    apply_inspection,
+    release_blockers,
+)
+from qualityflow.service._base import Repository
+from qualityflow.storage import Edge
+
+if TYPE_CHECKING:
+    pass
+
+log = logging.getLogger(__name__)
+
+
+class ShipmentRepository(Repository[Shipment]):
+    """Shipments: adding one also records the batch -> shipment genealogy edge."""
+
+    def add(self, entity: Shipment) -> Shipment:
+        """Store a shipment of a released batch on file, and link it to that batch."""
+        self._check_type(entity)
+        with self._storage.transaction():
+            try:
+                batch = self._storage.get("batch", entity.batch_id)
+            except NotFoundError:
+                raise GenealogyError(
+                    f"shipment {entity.id!r}: batch {entity.batch_id!r} is not on file; add "
+                    "the batch first"
+                ) from None
+            assert isinstance(batch, Batch)
+            if batch.status is not BatchStatus.RELEASED:
+                raise GenealogyError(
+                    f"shipment {entity.id!r}: batch {batch.id!r} is {batch.status.value} and "
+                    "may not be shipped; release it first"
+                )
+            stored = self._typed(self._storage.add(entity))
+            self._storage.add_edge(Edge(entity.batch_id, entity.id, entity.quantity, "ship"))
+        return stored
+
+
+class BatchRepository(Repository[Batch]):
+    """Batches and lots; a held lot goes back into use only through :meth:`release`."""
+
+    def release(
+        self,
+        id: str,
+        *,
+        actor: str,
+        reason: str = "",
+        override: LinkOverride | None = None,
+        at: datetime | None = None,
+    ) -> Batch:
+        """Lift a lot or batch from ``on_hold`` or ``quarantined`` back to ``released``.
+
+        Allowed only when :func:`qualityflow.prevention.release_blockers` finds nothing
+        against it: the latest inspection at every stage did not fail, a finished batch
+        has a passed (or conditionally accepted) final inspection when the setting
+        ``require_final_inspection`` is on (the default), and the lot's supplier is not
+        suspended or disqualified (an ``override`` with reason and approver lifts that
+        one). A batch that an open incident contains stays held until the incident is
+        closed or cancelled; recalled and scrapped batches are never released.
+
+        The release is recorded in ``batch.attributes["status_changes"]`` (who, when,
+        from, to, why, the override) and notified as ``batch_status``, in the same
+        transaction.
+
+        Raises
+        ------
+        TransitionError
+            Trigger ``release``, with every reason it is refused; nothing was changed.
+
+        Examples
+        --------
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> _ = qms.batches.add(qf.Batch(id="BISC-1", kind="finished", status="on_hold",
+        ...     product="butter biscuits", quantity=qf.Quantity(amount=400, unit="pack")))
+        >>> _ = qms.inspections.add(qf.Inspection(id="FQC-1", batch_id="BISC-1",
+        ...                                       stage="final", result="pass"))
+        >>> qms.batches.release("BISC-1", actor="QA lead Mia", reason="FQC-1 passed").status.value
+        'released'
+
+        """
+        service = self._service
+        when = at or datetime.now(timezone.utc)
+        with self._storage.transaction():
+            batch = self.get(id)
+            before = batch.status
+            if before is BatchStatus.RELEASED:
+                raise TransitionError(
+                    "release", before.value, [f"batch {id} is already released; nothing to lift"]
+                )
+            blockers: builtins.list[str] = []
+            if not actor.strip():
+                blockers.append("name who releases the batch (actor)")
+            blockers += release_blockers(
+                batch,
+                service.inspections.list(batch_id=id),
+                require_final_inspection=service.require_final_inspection,
+                supplier=service._supplier_of(batch),
+                override=override,
+            )
+            blockers += service._containing_incidents(id)
+            if blockers:
+                raise TransitionError("release", before.value, blockers)
+            batch.status = BatchStatus.RELEASED
+            extra: dict[str, Any] = {}
+            if override is not None:
+                extra["override"] = override.model_dump(mode="json")
+            saved, queued = service._status_changed(
+                batch, before, by=actor, reason=reason, at=when, **extra
+            )
+        service._deliver_new(queued)
+        return saved
+
+
+class InspectionRepository(Repository[Inspection]):
+    """Inspections: recording one applies the release rules to its batch.
+
+    Rule: a failed inspection (any stage) puts a released batch on hold; quarantined,
+    recalled and scrapped batches keep their status. A ``conditional`` result (accepted
+    under concession) changes nothing and counts as passed for release. A pass never
+    lifts a hold by itself: :meth:`BatchRepository.release` does, when allowed.
+    """
+
+    def add(self, entity: Inspection) -> Inspection:
+        """Store an inspection of a batch on file and apply it, in one transaction.
+
+        When the batch's status changes, the change is recorded in
+        ``batch.attributes["status_changes"]`` and notified as ``batch_status``.
+        Returns the stored inspection.
+
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> _ = qms.batches.add(qf.Batch(id="FLOUR-7", kind="raw_material", product="flour",
+        ...     quantity=qf.Quantity(amount=1000, unit="kg")))
+        >>> _ = qms.inspections.add(qf.Inspection(id="IQC-7", batch_id="FLOUR-7",
+        ...                                       stage="incoming", result="fail"))
+        >>> qms.batches.get("FLOUR-7").status.value
+        'on_hold'
+        """
+        self._check_type(entity)
+        service = self._service
+        queued: builtins.list[tuple[int | None, Notification]] = []
+        with self._storage.transaction():
+            batch = service._batch_on_file(entity.batch_id, f"inspection {entity.id!r}")
+            stored = self._typed(self._storage.add(entity))
+            before = batch.status
+            if apply_inspection(batch, stored) is not before:
+                stage = stored.stage.value.replace("_", "-")
+                why = f"{stage} inspection {stored.id} failed"
+                _, queued = service._status_changed(
+                    batch,
+                    before,
+                    by=stored.inspector or f"inspection {stored.id}",
+                    reason=f"{why}: {stored.note}" if stored.note else why,
+                    at=stored.at or datetime.now(timezone.utc),
+                    inspection=stored.id,
+                )
+        service._deliver_new(queued)
+        return stored
+
+    def save(self, entity: Inspection) -> Inspection:
+        """Store changed details (note, inspector...); a verdict is never rewritten.
+
+        Changing ``batch_id``, ``stage``, ``result`` or ``at`` is refused with a
+        :class:`~qualityflow.TransitionError`: record a re-inspection instead.
+        """
+        self._check_type(entity)
+        with self._storage.transaction():
+            stored = self.get(entity.id)
+            if stored.version == entity.version:
+                changed = [
+                    name
+                    for name in ("batch_id", "stage", "result", "at")
+                    if getattr(stored, name) != getattr(entity, name)
+                ]
+                if changed:
+                    raise TransitionError(
+                        "save",
+                        stored.result.value,
+                        [
+                            f"inspection {entity.id}: {', '.join(changed)} cannot be changed "
+                            "after the fact; record a re-inspection with qms.inspections.add"
+                        ],
+                    )
+            return self._typed(self._storage.save(entity))
+
+
+class RetainedSampleRepository(Repository[RetainedSample]):
+    """Retained samples (``qms.samples``); each is of a batch on file."""
+
+    def add(self, entity: RetainedSample) -> RetainedSample:
+        """Store a retained sample of a batch on file; returns the stored copy."""
+        self._check_type(entity)
+        with self._storage.transaction():
+            self._service._batch_on_file(entity.batch_id, f"retained sample {entity.id!r}")
+            return self._typed(self._storage.add(entity))

@@ -1,0 +1,157 @@
+"""Incidents and complaints: records that change state only through ``fire``."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import nullcontext
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from qualityflow.errors import TransitionError
+from qualityflow.lifecycle import (
+    Lifecycle,
+    verify_history,
+)
+from qualityflow.models import (
+    Incident,
+)
+from qualityflow.service._base import L, Repository, _value
+
+if TYPE_CHECKING:
+    from qualityflow.service.facade import QualityFlow
+
+log = logging.getLogger(__name__)
+
+
+class LifecycleRepository(Repository[L]):
+    """Incidents or complaints: records that change state only through :meth:`fire`."""
+
+    def __init__(
+        self, service: QualityFlow, kind: str, model: type[L], lifecycle: Lifecycle
+    ) -> None:
+        super().__init__(service, kind, model)
+        self.lifecycle = lifecycle
+
+    def add(self, entity: L) -> L:
+        """Store a new record whose status agrees with its (hash-chained) history.
+
+        A new incident or complaint normally starts in its initial state with an empty
+        history; one imported with a history must have a chain that verifies.
+        """
+        self._check_type(entity)
+        if not verify_history(entity):
+            raise TransitionError(
+                "add",
+                str(_value(entity.status)),
+                [
+                    f"{self.kind} {entity.id!r}: its status does not follow from its history "
+                    "(or the history's hash chain is broken); add it in its initial state "
+                    f"and move it with qms.{self.kind}s.fire(...)"
+                ],
+            )
+        return self._typed(self._storage.add(entity))
+
+    def save(self, entity: L) -> L:
+        """Store changed fields; the status and history change only through :meth:`fire`."""
+        self._check_type(entity)
+        with self._storage.transaction():
+            stored = self.get(entity.id)
+            if stored.version != entity.version:
+                return self._typed(self._storage.save(entity))  # raises ConcurrencyError
+            if stored.status != entity.status or stored.history != entity.history:
+                raise TransitionError(
+                    "save",
+                    str(_value(stored.status)),
+                    [
+                        f"{self.kind} {entity.id!r}: status and history change only through "
+                        f"qms.{self.kind}s.fire(id, trigger, ...), which records who did it"
+                    ],
+                )
+            return self._typed(self._storage.save(entity))
+
+    def fire(
+        self,
+        id: str,
+        trigger: str,
+        *,
+        actor: str,
+        at: datetime | None = None,
+        note: str = "",
+        **data: Any,
+    ) -> L:
+        """Load, transition, save and queue notifications in one transaction, then deliver.
+
+        ``data`` sets entity fields with the transition (e.g. ``assessment=...`` with
+        ``assess``). The plugins' ``qualityflow_extra_guards`` reasons join the built-in
+        guards'. Containment actions and a recall decision set the named batches'
+        statuses in the same transaction. Returns the saved entity.
+
+        Raises
+        ------
+        TransitionError
+            The trigger is refused; nothing was changed.
+        ConcurrencyError
+            Someone saved the record in between; nothing was changed, retry.
+
+        Examples
+        --------
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> _ = qms.complaints.add(qf.Complaint(
+        ...     id="CMP-7", customer_id="CUST-1", channel="phone",
+        ...     received_at="2026-03-02T09:00:00+00:00", description="soft biscuits"))
+        >>> contact = qf.Contact(at="2026-03-02T10:00:00+00:00", direction="outbound",
+        ...                      channel="phone", message="We are on it", by="Service desk")
+        >>> qms.complaints.fire("CMP-7", "acknowledge", actor="Service desk",
+        ...                     contacts=[contact]).status.value
+        'acknowledged'
+
+        """
+        storage = self._storage
+        # One connection for the change's transaction and the delivery record's (SQL).
+        session = getattr(storage, "session", None)
+        with nullcontext() if session is None else session():
+            return self._fire(id, trigger, actor=actor, at=at, note=note, **data)
+
+    def _fire(
+        self, id: str, trigger: str, *, actor: str, at: datetime | None, note: str, **data: Any
+    ) -> L:
+        service = self._service
+        storage = self._storage
+        with storage.transaction():
+            entity = self.get(id)
+            before_actions = {(a.batch_id, a.action) for a in getattr(entity, "containment", [])}
+            before_recall = getattr(entity, "recall", None)
+            before_incident = getattr(entity, "incident_id", None)
+            record = self.lifecycle.fire(
+                entity,
+                trigger,
+                actor=actor,
+                at=at,
+                note=note,
+                extra_guards=service.plugins.extra_guards,
+                **data,
+            )
+            if isinstance(entity, Incident):
+                service._contain(entity, trigger, record, before_actions, before_recall)
+            elif entity.incident_id is not None and entity.incident_id != before_incident:
+                service._link_complaint(entity, trigger, record)
+            saved = self._typed(storage.save(entity))
+            notices = [service._transition_notice(self.kind, saved, record)]
+            if (
+                isinstance(saved, Incident)
+                and saved.recall is not None
+                and saved.recall != before_recall
+            ):
+                notices.append(service._recall_notice(saved, record))
+            queued = [(storage.enqueue(n), n) for n in notices]
+            if not service.plugins.notifiers():
+                # Nobody to notify: the entries are delivered as queued, recorded in the
+                # change's transaction instead of a second one.
+                for entry_id, _ in queued:
+                    if entry_id is not None:
+                        storage.update_delivery(entry_id, {}, delivered=True)
+                queued = []
+        service._deliver_new(queued)
+        service.plugins.transitioned(saved, record)
+        return saved

@@ -1,0 +1,632 @@
+"""``qf.QualityFlow``: the application facade over storage, plugins and the lifecycles."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timezone
+from types import TracebackType
+from typing import Any
+
+from qualityflow.errors import GenealogyError, NotFoundError, QualityFlowError, TransitionError
+from qualityflow.genealogy import CommonCause, Genealogy, RecallImpact, Trace
+from qualityflow.lifecycle import (
+    COMPLAINT_LIFECYCLE,
+    INCIDENT_LIFECYCLE,
+    Deadline,
+    DefaultDeadlinePolicy,
+)
+from qualityflow.lifecycle import overdue as find_overdue
+from qualityflow.models import (
+    Batch,
+    BatchStatus,
+    Complaint,
+    ComplaintStatus,
+    ContainmentKind,
+    Incident,
+    IncidentStatus,
+    Inspection,
+    Notification,
+    Quantity,
+    Shipment,
+    Supplier,
+    TransitionRecord,
+)
+from qualityflow.notify import builtin_notifiers
+from qualityflow.plugins.manager import Plugins, make_plugins
+from qualityflow.prevention import (
+    LinkOverride,
+    OpenTraining,
+    RetainedSample,
+    TrainingRecord,
+    TrainingRequirement,
+    lesson_open,
+    link_blockers,
+    open_training,
+    samples_due_for_disposal,
+    samples_for,
+)
+from qualityflow.service._base import (
+    _STRICTNESS,
+    CONTAINMENT_STATUS,
+    STATUS_CHANGES,
+    Repository,
+)
+from qualityflow.service.batches import (
+    BatchRepository,
+    InspectionRepository,
+    RetainedSampleRepository,
+    ShipmentRepository,
+)
+from qualityflow.service.cases import LifecycleRepository
+from qualityflow.service.suppliers import SupplierRepository
+from qualityflow.storage import Delivery, Edge, OutboxEntry, Storage, open_storage
+from qualityflow.storage import builtin as builtin_storage
+
+log = logging.getLogger(__name__)
+
+
+class QualityFlow:
+    """The quality-management service: repositories, genealogy and notifications.
+
+    Parameters
+    ----------
+    url:
+        Where records live: ``memory://`` (default), ``sqlite:///plant.db``,
+        ``postgresql://...``, ``mysql://...`` or a plugin's scheme.
+    plugins:
+        Plugin objects or modules with ``@qf.hookimpl`` functions, registered after the
+        built-ins and the installed entry points.
+    settings:
+        Notifier settings (see :data:`qualityflow.notify.SETTINGS`; default: the
+        environment) and the plant's rules: ``require_final_inspection`` (default
+        ``True``; ``False``/``"false"``/``"0"``/``"no"`` turn it off) makes a passed final
+        inspection a condition for releasing a finished batch.
+    load_entry_points:
+        Load the installed ``qualityflow`` entry points (on by default).
+
+    Examples
+    --------
+    >>> import qualityflow as qf
+    >>> with qf.QualityFlow() as qms:
+    ...     lot = qms.batches.add(qf.Batch(id="FLOUR-0412", kind="raw_material",
+    ...         product="wheat flour", quantity=qf.Quantity(amount=1000, unit="kg")))
+    ...     qms.batches.get("FLOUR-0412").version
+    1
+
+    """
+
+    def __init__(
+        self,
+        url: str = "memory://",
+        plugins: Iterable[object] = (),
+        *,
+        settings: Mapping[str, str | bool] | None = None,
+        load_entry_points: bool = True,
+    ) -> None:
+        self.require_final_inspection: bool = _flag(settings, "require_final_inspection", True)
+        """The plant's setting: a finished batch is released only after a final inspection."""
+        notifier_settings = (
+            None if settings is None else {k: v for k, v in settings.items() if isinstance(v, str)}
+        )
+        self.plugins: Plugins = make_plugins(
+            plugins,
+            builtins=[builtin_storage, *builtin_notifiers(notifier_settings)],
+            load_entry_points=load_entry_points,
+        )
+        self.storage: Storage = open_storage(url, self.plugins.storage_factories())
+        self.suppliers = SupplierRepository(self, "supplier", Supplier)
+        self.batches = BatchRepository(self, "batch", Batch)
+        self.shipments = ShipmentRepository(self, "shipment", Shipment)
+        self.inspections = InspectionRepository(self, "inspection", Inspection)
+        self.samples = RetainedSampleRepository(self, "retained_sample", RetainedSample)
+        self.training_requirements: Repository[TrainingRequirement] = Repository(
+            self, "training_requirement", TrainingRequirement
+        )
+        self.training_records: Repository[TrainingRecord] = Repository(
+            self, "training_record", TrainingRecord
+        )
+        self.incidents: LifecycleRepository[Incident] = LifecycleRepository(
+            self, "incident", Incident, INCIDENT_LIFECYCLE
+        )
+        self.complaints: LifecycleRepository[Complaint] = LifecycleRepository(
+            self, "complaint", Complaint, COMPLAINT_LIFECYCLE
+        )
+
+    def __repr__(self) -> str:
+        return f"QualityFlow({self.storage.url!r})"
+
+    # -- lifetime ----------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the storage's connections."""
+        self.storage.close()
+
+    def __enter__(self) -> QualityFlow:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- genealogy ---------------------------------------------------------------------
+
+    def link(
+        self,
+        input_id: str,
+        output_id: str,
+        quantity: Quantity | None = None,
+        *,
+        override: LinkOverride | None = None,
+    ) -> None:
+        """Record that lot ``input_id`` was consumed into batch ``output_id``.
+
+        A lot that is on hold, quarantined, recalled or scrapped, or whose supplier is
+        suspended or disqualified, is refused with a :class:`qualityflow.GenealogyError`
+        naming the supplier and its status; an ``override`` with reason and approver lifts
+        the supplier block and is stored with the link. Unknown ids, a self-link and a
+        link that would close a cycle are refused too; nothing is written.
+
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> kg = lambda n: qf.Quantity(amount=n, unit="kg")
+        >>> _ = qms.batches.add(qf.Batch(id="SUGAR-1", kind="raw_material", product="sugar",
+        ...                              quantity=kg(100)))
+        >>> _ = qms.batches.add(qf.Batch(id="MIX-9", kind="intermediate", product="dough",
+        ...                              quantity=kg(300)))
+        >>> qms.link("SUGAR-1", "MIX-9", kg(40))
+        >>> sorted(qms.trace_forward("SUGAR-1").ids)
+        ['MIX-9']
+        """
+        storage = self.storage
+        with storage.transaction():
+            lot = self._batch_for_link(input_id, input_id, output_id)
+            self._batch_for_link(output_id, input_id, output_id)
+            supplier: Supplier | None = None
+            if lot.supplier_id:
+                try:
+                    found = storage.get("supplier", lot.supplier_id)
+                    supplier = found if isinstance(found, Supplier) else None
+                except NotFoundError:
+                    supplier = None
+            blockers = link_blockers(lot, supplier, override)
+            if blockers:
+                raise GenealogyError(
+                    f"cannot link {input_id!r} into {output_id!r}: " + "; ".join(blockers)
+                )
+            if input_id == output_id or input_id in storage.reach([output_id], "forward"):
+                raise GenealogyError(
+                    f"cannot link {input_id!r} into {output_id!r}: {output_id!r} already "
+                    f"goes into {input_id!r}, so the link would make a cycle"
+                )
+            storage.add_edge(
+                Edge(
+                    input_id,
+                    output_id,
+                    quantity,
+                    "link",
+                    None if override is None else override.model_dump(mode="json"),
+                )
+            )
+
+    def _batch_for_link(self, id: str, input_id: str, output_id: str) -> Batch:
+        try:
+            found = self.storage.get("batch", id)
+        except NotFoundError:
+            raise GenealogyError(
+                f"cannot link {input_id!r} into {output_id!r}: batch {id!r} is not on file; "
+                "add it first"
+            ) from None
+        assert isinstance(found, Batch)
+        return found
+
+    @property
+    def genealogy(self) -> Genealogy:
+        """The whole stored genealogy as a :class:`qualityflow.Genealogy` (loads it all).
+
+        For one lot's trace use :meth:`trace_forward` / :meth:`trace_backward`, which
+        load only what the lot reaches.
+        """
+        return self._genealogy_of(None)
+
+    def _genealogy_of(self, nodes: set[str] | None) -> Genealogy:
+        storage = self.storage
+        ids = None if nodes is None else sorted(nodes)
+        batches = [b for b in storage.list("batch", ids=ids) if isinstance(b, Batch)]
+        shipments = [s for s in storage.list("shipment", ids=ids) if isinstance(s, Shipment)]
+        links = [
+            (e.input_id, e.output_id, e.quantity)
+            for e in storage.edges(among=nodes)
+            if e.kind == "link"
+        ]
+        # No gc.freeze() here: a long-running application rebuilds genealogies again and
+        # again, and freezing would keep every one of them (and its garbage) alive.
+        return Genealogy.build(batches, links, shipments, freeze=False)
+
+    def trace_forward(self, *ids: str) -> Trace:
+        """Everything downstream of ``ids``, loading only what they reach.
+
+        The storage answers which ids are reached (a recursive SQL query on the SQL
+        backends), and only those records are loaded into a :class:`~qualityflow.Genealogy`.
+        """
+        nodes = self.storage.reach(ids, "forward")
+        return self._genealogy_of(nodes).trace_forward(*ids)
+
+    def trace_backward(self, *ids: str) -> Trace:
+        """Everything upstream of ``ids``, loading only what they reach."""
+        nodes = self.storage.reach(ids, "backward")
+        return self._genealogy_of(nodes).trace_backward(*ids)
+
+    def recall_impact(self, *suspect_ids: str) -> RecallImpact:
+        """Find the batches, shipments, customers and quantities a recall of the suspects hits."""
+        nodes = self.storage.reach(suspect_ids, "forward")
+        return self._genealogy_of(nodes).recall_impact(*suspect_ids)
+
+    def common_causes(self, *batch_ids: str, top: int = 10) -> list[CommonCause]:
+        """Upstream lots, suppliers and lines shared by the given batches, best first.
+
+        Ranking by specificity needs every lot's downstream, so this loads the whole
+        genealogy.
+        """
+        return self.genealogy.common_causes(*batch_ids, top=top)
+
+    # -- release rules -----------------------------------------------------------------
+
+    def _batch_on_file(self, id: str, what: str) -> Batch:
+        try:
+            found = self.storage.get("batch", id)
+        except NotFoundError as exc:
+            exc.args = (f"{what}: batch {id!r} is not on file; add it first (qms.batches.add)",)
+            raise
+        assert isinstance(found, Batch)
+        return found
+
+    def _supplier_of(self, batch: Batch) -> Supplier | None:
+        if not batch.supplier_id:
+            return None
+        try:
+            found = self.storage.get("supplier", batch.supplier_id)
+        except NotFoundError:
+            return None
+        return found if isinstance(found, Supplier) else None
+
+    def _containing_incidents(self, batch_id: str) -> list[str]:
+        """Why an open incident keeps ``batch_id`` held (empty when none does)."""
+        reasons = []
+        for incident in self.incidents.list(status=_OPEN_INCIDENT):
+            held = {a.batch_id for a in incident.containment}
+            if incident.recall is not None:
+                held.update(incident.recall.batch_ids)
+            if batch_id in held:
+                reasons.append(
+                    f"batch {batch_id} is contained by open incident {incident.id}; it stays "
+                    "held until that incident is closed or cancelled"
+                )
+        return reasons
+
+    def _status_changed(
+        self, batch: Batch, before: BatchStatus, *, by: str, reason: str, at: datetime, **extra: Any
+    ) -> tuple[Batch, list[tuple[int | None, Notification]]]:
+        """Record a hold or release on the batch, save it and queue ``batch_status``."""
+        previous = batch.attributes.get(STATUS_CHANGES)
+        entries = list(previous) if isinstance(previous, list) else []
+        entry: dict[str, Any] = {
+            "at": at.isoformat(),
+            "by": by,
+            "from": before.value,
+            "to": batch.status.value,
+            "reason": reason,
+            **extra,
+        }
+        batch.attributes = {**batch.attributes, STATUS_CHANGES: [*entries, entry]}
+        saved = self.storage.save(batch)
+        assert isinstance(saved, Batch)
+        body = (
+            f"{reason}\nby {by} at {at.isoformat()}" if reason else f"by {by} at {at.isoformat()}"
+        )
+        notice = Notification(
+            kind="batch_status",
+            subject_kind="batch",
+            subject_id=batch.id,
+            title=f"Batch {batch.id} ({batch.product}): {before.value} -> {batch.status.value}",
+            body=body,
+            at=at,
+            id=f"batch_status:{batch.id}:{saved.version}",
+        )
+        return saved, [(self.storage.enqueue(notice), notice)]
+
+    # -- retained samples and training -------------------------------------------------
+
+    def samples_for(
+        self,
+        subject: Incident | Complaint | str | Iterable[str],
+        *,
+        include_disposed: bool = False,
+    ) -> list[RetainedSample]:
+        """Find the retained samples of a case's batches and of every lot upstream of them.
+
+        ``subject`` is an incident or complaint (its ``batch_ids``), a batch id or batch
+        ids. The stored genealogy is followed upstream, so the samples of the flour and
+        packaging lots that went into a complained batch are found too.
+
+        >>> from datetime import datetime, timezone
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> t = datetime(2026, 3, 2, tzinfo=timezone.utc)
+        >>> for id, kind in [("FLOUR-1", "raw_material"), ("BISC-1", "finished")]:
+        ...     _ = qms.batches.add(qf.Batch(id=id, kind=kind, product=id.lower(),
+        ...                                  quantity=qf.Quantity(amount=10, unit="kg")))
+        ...     _ = qms.samples.add(qf.RetainedSample(id=f"RS-{id}", batch_id=id,
+        ...         location="retain room", taken_at=t, retain_until=t,
+        ...         quantity=qf.Quantity(amount=1, unit="kg")))
+        >>> qms.link("FLOUR-1", "BISC-1")
+        >>> [s.id for s in qms.samples_for("BISC-1")]
+        ['RS-BISC-1', 'RS-FLOUR-1']
+        """
+        if isinstance(subject, (Incident, Complaint)):
+            ids = set(subject.batch_ids)
+        elif isinstance(subject, str):
+            ids = {subject}
+        else:
+            ids = set(subject)
+        wanted = ids | self.storage.reach(ids, "backward") if ids else set()
+        return samples_for(wanted, self.samples.list(), include_disposed=include_disposed)
+
+    def samples_due(self, now: datetime | None = None) -> list[RetainedSample]:
+        """List retained samples past retention, not disposed and not needed by an open case.
+
+        Samples of the batches of open incidents and complaints, and of the lots upstream
+        of them, are kept off the list whatever their date (:meth:`samples_for` of an
+        open case would still find them).
+        """
+        when = now or datetime.now(timezone.utc)
+        open_cases: list[Incident | Complaint] = [
+            *self.incidents.list(status=_OPEN_INCIDENT),
+            *self.complaints.list(status=_OPEN_COMPLAINT),
+        ]
+        held = {batch_id for case in open_cases for batch_id in case.batch_ids}
+        keep = held | self.storage.reach(held, "backward") if held else set()
+        return samples_due_for_disposal(self.samples.list(), when, keep_batch_ids=keep)
+
+    def open_training(self, incident: Incident | str | None = None) -> list[OpenTraining]:
+        """List who is still to be trained, for every stored requirement or one incident's.
+
+        With ``incident`` (an :class:`~qualityflow.Incident` or its id), only the
+        requirements of its corrective and preventive actions count.
+        """
+        requirements = self.training_requirements.list()
+        if incident is not None:
+            case = self.incidents.get(incident) if isinstance(incident, str) else incident
+            action_ids = {a.id for a in case.actions}
+            requirements = [r for r in requirements if r.action_id in action_ids]
+        return open_training(requirements, self.training_records.list())
+
+    def lesson_open(self, incident: Incident | str) -> bool:
+        """Tell whether an incident's lesson is open (somebody its actions require is untrained)."""
+        case = self.incidents.get(incident) if isinstance(incident, str) else incident
+        return lesson_open(case, self.training_requirements.list(), self.training_records.list())
+
+    # -- containment -------------------------------------------------------------------
+
+    def _contain(
+        self,
+        incident: Incident,
+        trigger: str,
+        record: TransitionRecord,
+        before_actions: set[tuple[str, ContainmentKind]],
+        before_recall: object,
+    ) -> None:
+        targets: dict[str, BatchStatus] = {}
+
+        def demand(batch_id: str, status: BatchStatus) -> None:
+            current = targets.get(batch_id)
+            if current is None or _STRICTNESS[status] > _STRICTNESS[current]:
+                targets[batch_id] = status
+
+        for action in incident.containment:
+            if trigger == "contain" or (action.batch_id, action.action) not in before_actions:
+                demand(action.batch_id, CONTAINMENT_STATUS[action.action])
+        if incident.recall is not None and (
+            trigger == "contain" or incident.recall != before_recall
+        ):
+            for batch_id in incident.recall.batch_ids:
+                demand(batch_id, BatchStatus.RECALLED)
+        if not targets:
+            return
+        batches = {b.id: b for b in self.batches.list(ids=targets)}
+        missing = sorted(set(targets) - set(batches))
+        if missing:
+            raise TransitionError(
+                trigger,
+                record.source,
+                [
+                    f"containment names batch(es) {', '.join(missing)}, which are not on "
+                    "file: add them (qms.batches.add) so their status can be set"
+                ],
+            )
+        for batch_id, status in sorted(targets.items()):
+            batch = batches[batch_id]
+            if _STRICTNESS[status] > _STRICTNESS[batch.status]:
+                batch.status = status
+                self.batches.save(batch)
+
+    def _link_complaint(self, complaint: Complaint, trigger: str, record: TransitionRecord) -> None:
+        """Close the loop both ways: the incident lists the complaint escalated to it."""
+        assert complaint.incident_id is not None
+        try:
+            incident = self.incidents.get(complaint.incident_id)
+        except NotFoundError:
+            raise TransitionError(
+                trigger,
+                record.source,
+                [
+                    f"incident {complaint.incident_id!r} is not on file: add it first "
+                    "(qms.incidents.add), then escalate the complaint to it"
+                ],
+            ) from None
+        if complaint.id not in incident.complaint_ids:
+            incident.complaint_ids = [*incident.complaint_ids, complaint.id]
+            self.incidents.save(incident)
+
+    # -- notifications -----------------------------------------------------------------
+
+    def _transition_notice(
+        self, kind: str, entity: Incident | Complaint, record: TransitionRecord
+    ) -> Notification:
+        title = (
+            f"{kind.capitalize()} {entity.id}: {record.source} -> {record.dest} ({record.trigger})"
+        )
+        body = f"{record.trigger} by {record.actor} at {record.at.isoformat()}"
+        if record.note:
+            body += f"\n{record.note}"
+        return Notification(
+            kind="transition",
+            subject_kind=kind,
+            subject_id=entity.id,
+            title=title,
+            body=body,
+            severity=entity.severity,
+            at=record.at,
+            id=f"transition:{kind}:{entity.id}:{len(entity.history)}",
+        )
+
+    def _recall_notice(self, incident: Incident, record: TransitionRecord) -> Notification:
+        recall = incident.recall
+        assert recall is not None
+        body = f"Reason: {recall.reason}\nBatches: {', '.join(recall.batch_ids)}"
+        if recall.customer_ids:
+            body += f"\nCustomers: {', '.join(recall.customer_ids)}"
+        return Notification(
+            kind="recall",
+            subject_kind="incident",
+            subject_id=incident.id,
+            title=f"Recall decided for incident {incident.id}: {', '.join(recall.batch_ids)}",
+            body=body,
+            severity=incident.severity,
+            at=record.at,
+            id=f"recall:{incident.id}:{len(incident.history)}",
+        )
+
+    def _deliver_new(self, queued: Sequence[tuple[int | None, Notification]]) -> None:
+        entries = [OutboxEntry(id=i, notification=n) for i, n in queued if i is not None]
+        self._deliver(entries)
+
+    def _deliver(self, entries: Iterable[OutboxEntry]) -> list[OutboxEntry]:
+        notifier_names = [name for name, _ in self.plugins.notifiers()]
+        still_pending: list[OutboxEntry] = []
+        for entry in entries:
+            due = [n for n in notifier_names if not entry.deliveries.get(n, _NOT_YET).ok]
+            deliveries = dict(entry.deliveries)
+            for result in self.plugins.notify(entry.notification, only=due):
+                previous = deliveries.get(result.notifier)
+                attempts = 1 if previous is None else previous.attempts + 1
+                deliveries[result.notifier] = Delivery(result.ok, attempts, result.error)
+            delivered = all(deliveries.get(n, _NOT_YET).ok for n in notifier_names)
+            try:
+                self.storage.update_delivery(entry.id, deliveries, delivered=delivered)
+            except Exception:
+                # The change has committed; a failure to record the delivery only means
+                # it is tried again by deliver_pending().
+                log.exception("could not record the delivery of outbox entry %s", entry.id)
+            entry.deliveries, entry.delivered = deliveries, delivered
+            if not delivered:
+                still_pending.append(entry)
+        return still_pending
+
+    def deliver_pending(self) -> list[OutboxEntry]:
+        """Retry every undelivered notification; return those still undelivered.
+
+        Each notifier that has not yet taken an entry is tried again; those that have are
+        not called twice.
+        """
+        return self._deliver(self.storage.outbox())
+
+    # -- deadlines ---------------------------------------------------------------------
+
+    def overdue(self, now: datetime | None = None) -> list[Deadline]:
+        """List the open incidents' and complaints' breached deadlines at ``now``.
+
+        Deadlines come from the ``qualityflow_deadline_policy`` hook, else
+        :class:`qualityflow.DefaultDeadlinePolicy`. Each breached deadline is notified
+        (``overdue``) once, however often this is called.
+
+        >>> import qualityflow as qf
+        >>> from datetime import datetime, timedelta, timezone
+        >>> t0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+        >>> qms = qf.QualityFlow()
+        >>> _ = qms.incidents.add(qf.Incident(id="INC-3", title="Loose eyes on teddy bears",
+        ...                                   severity="major", reported_at=t0))
+        >>> [d.what for d in qms.overdue(t0 + timedelta(hours=30))]
+        ['assess']
+        """
+        when = now or datetime.now(timezone.utc)
+        entities: list[Incident | Complaint] = [
+            *self.incidents.list(status=_OPEN_INCIDENT),
+            *self.complaints.list(status=_OPEN_COMPLAINT),
+        ]
+        breaches = find_overdue(entities, when, policy=_HookPolicy(self.plugins))
+        queued: list[tuple[int | None, Notification]] = []
+        with self.storage.transaction():
+            for breach in breaches:
+                notice = _overdue_notice(breach, when)
+                queued.append((self.storage.enqueue(notice), notice))
+        self._deliver_new(queued)
+        return breaches
+
+
+class _HookPolicy:
+    """Deadlines from the ``qualityflow_deadline_policy`` hook, else the defaults."""
+
+    def __init__(self, plugins: Plugins) -> None:
+        self._plugins = plugins
+        self._default = DefaultDeadlinePolicy()
+
+    def deadlines(self, entity: Incident | Complaint) -> list[Deadline]:
+        chosen = self._plugins.deadline_policy(entity)
+        return self._default.deadlines(entity) if chosen is None else chosen
+
+
+_OPEN_INCIDENT = [s.value for s in IncidentStatus if s.value not in ("closed", "cancelled")]
+_OPEN_COMPLAINT = [s.value for s in ComplaintStatus if s.value not in ("closed", "rejected")]
+
+
+def _overdue_notice(deadline: Deadline, now: datetime) -> Notification:
+    kind = deadline.subject_kind
+    due = deadline.due.isoformat()
+    return Notification(
+        kind="overdue",
+        subject_kind=kind,
+        subject_id=deadline.subject_id,
+        title=f"{kind.capitalize()} {deadline.subject_id}: {deadline.what} overdue (due {due})",
+        body=str(deadline),
+        severity=deadline.severity,
+        at=now,
+        id=f"overdue:{kind}:{deadline.subject_id}:{deadline.what}:{due}",
+    )
+
+
+_NOT_YET = Delivery(ok=False, attempts=0)
+
+_FALSE = frozenset({"false", "0", "no", "off"})
+_TRUE = frozenset({"true", "1", "yes", "on"})
+
+
+def _flag(settings: Mapping[str, str | bool] | None, key: str, default: bool) -> bool:
+    """Read a yes/no setting; anything unclear is refused rather than guessed."""
+    if settings is None or key not in settings:
+        return default
+    value = settings[key]
+    if isinstance(value, bool):
+        return value
+    text = value.strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise QualityFlowError(
+        f"setting {key}={value!r} is not a yes/no value: use true or false (1/0, yes/no)"
+    )
