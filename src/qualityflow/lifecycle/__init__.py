@@ -14,6 +14,11 @@ from qualityflow.lifecycle.audit import (
     verify_chain,
     verify_history,
 )
+from qualityflow.lifecycle.calendar import (
+    CN_COVERED_YEARS,
+    CalendarCoverageError,
+    WorkingCalendar,
+)
 from qualityflow.lifecycle.guards import COMPLAINT_GUARDS, INCIDENT_GUARDS, Guard
 from qualityflow.lifecycle.machine import (
     COMPLAINT_LIFECYCLE,
@@ -32,6 +37,9 @@ from qualityflow.lifecycle.timelimits import (
 )
 
 __all__ = [
+    "CN_COVERED_YEARS",
+    "CalendarCoverageError",
+    "WorkingCalendar",
     "COMPLAINT_GUARDS",
     "COMPLAINT_LIFECYCLE",
     "COMPLAINT_MACHINE",
