@@ -7,6 +7,7 @@ Each lifecycle runs on one shared module-level ``transitions.Machine`` (see
 
 from __future__ import annotations
 
+from qualityflow.lifecycle import presets
 from qualityflow.lifecycle.audit import (
     chain,
     record_hash,
@@ -55,6 +56,7 @@ __all__ = [
     "chain",
     "deadlines",
     "overdue",
+    "presets",
     "record_hash",
     "seal",
     "verify_chain",
