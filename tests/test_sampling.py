@@ -178,3 +178,166 @@ def test_a_looser_aql_never_tightens_the_acceptance_ratio(
         <= (loose.accept * SAMPLE_SIZES[tight.code_letter])
         or tight.accept == 0
     )
+
+
+# ISO 2859-1 Table 2-A (ANSI/ASQ Z1.4 Table II-A), transcribed cell by cell from the
+# published table: code letter, sample size, then the AQL columns 0.010-0.40, 0.65-10 and
+# 15-1000. "v" = use the first plan below the arrow, "^" = the first plan above.
+# Unsure: R at 0.015 (printed as part of R's up arrow in the copies consulted).
+_PUBLISHED_TABLE_2A = (
+    (
+        "A",
+        2,
+        "     v     v     v     v     v     v     v     v     v",
+        "     v     v     v     v     v   0/1     v",
+        "     v   1/2   2/3   3/4   5/6   7/8 10/11 14/15 21/22 30/31",
+    ),
+    (
+        "B",
+        3,
+        "     v     v     v     v     v     v     v     v     v",
+        "     v     v     v     v   0/1     ^     v",
+        "   1/2   2/3   3/4   5/6   7/8 10/11 14/15 21/22 30/31 44/45",
+    ),
+    (
+        "C",
+        5,
+        "     v     v     v     v     v     v     v     v     v",
+        "     v     v     v   0/1     ^     v   1/2",
+        "   2/3   3/4   5/6   7/8 10/11 14/15 21/22 30/31 44/45     ^",
+    ),
+    (
+        "D",
+        8,
+        "     v     v     v     v     v     v     v     v     v",
+        "     v     v   0/1     ^     v   1/2   2/3",
+        "   3/4   5/6   7/8 10/11 14/15 21/22 30/31 44/45     ^     ^",
+    ),
+    (
+        "E",
+        13,
+        "     v     v     v     v     v     v     v     v     v",
+        "     v   0/1     ^     v   1/2   2/3   3/4",
+        "   5/6   7/8 10/11 14/15 21/22 30/31 44/45     ^     ^     ^",
+    ),
+    (
+        "F",
+        20,
+        "     v     v     v     v     v     v     v     v     v",
+        "   0/1     ^     v   1/2   2/3   3/4   5/6",
+        "   7/8 10/11 14/15 21/22     ^     ^     ^     ^     ^     ^",
+    ),
+    (
+        "G",
+        32,
+        "     v     v     v     v     v     v     v     v   0/1",
+        "     ^     v   1/2   2/3   3/4   5/6   7/8",
+        " 10/11 14/15 21/22     ^     ^     ^     ^     ^     ^     ^",
+    ),
+    (
+        "H",
+        50,
+        "     v     v     v     v     v     v     v   0/1     ^",
+        "     v   1/2   2/3   3/4   5/6   7/8 10/11",
+        " 14/15 21/22     ^     ^     ^     ^     ^     ^     ^     ^",
+    ),
+    (
+        "J",
+        80,
+        "     v     v     v     v     v     v   0/1     ^     v",
+        "   1/2   2/3   3/4   5/6   7/8 10/11 14/15",
+        " 21/22     ^     ^     ^     ^     ^     ^     ^     ^     ^",
+    ),
+    (
+        "K",
+        125,
+        "     v     v     v     v     v   0/1     ^     v   1/2",
+        "   2/3   3/4   5/6   7/8 10/11 14/15 21/22",
+        "     ^     ^     ^     ^     ^     ^     ^     ^     ^     ^",
+    ),
+    (
+        "L",
+        200,
+        "     v     v     v     v   0/1     ^     v   1/2   2/3",
+        "   3/4   5/6   7/8 10/11 14/15 21/22     ^",
+        "     ^     ^     ^     ^     ^     ^     ^     ^     ^     ^",
+    ),
+    (
+        "M",
+        315,
+        "     v     v     v   0/1     ^     v   1/2   2/3   3/4",
+        "   5/6   7/8 10/11 14/15 21/22     ^     ^",
+        "     ^     ^     ^     ^     ^     ^     ^     ^     ^     ^",
+    ),
+    (
+        "N",
+        500,
+        "     v     v   0/1     ^     v   1/2   2/3   3/4   5/6",
+        "   7/8 10/11 14/15 21/22     ^     ^     ^",
+        "     ^     ^     ^     ^     ^     ^     ^     ^     ^     ^",
+    ),
+    (
+        "P",
+        800,
+        "     v   0/1     ^     v   1/2   2/3   3/4   5/6   7/8",
+        " 10/11 14/15 21/22     ^     ^     ^     ^",
+        "     ^     ^     ^     ^     ^     ^     ^     ^     ^     ^",
+    ),
+    (
+        "Q",
+        1250,
+        "   0/1     ^     v   1/2   2/3   3/4   5/6   7/8 10/11",
+        " 14/15 21/22     ^     ^     ^     ^     ^",
+        "     ^     ^     ^     ^     ^     ^     ^     ^     ^     ^",
+    ),
+    (
+        "R",
+        2000,
+        "     ^     ^   1/2   2/3   3/4   5/6   7/8 10/11 14/15",
+        " 21/22     ^     ^     ^     ^     ^     ^",
+        "     ^     ^     ^     ^     ^     ^     ^     ^     ^     ^",
+    ),
+)
+
+
+def _published_plan(letter: str, col: int) -> tuple[str, int, int]:
+    letters = [row[0] for row in _PUBLISHED_TABLE_2A]
+    row = letters.index(letter)
+    while True:
+        cell = " ".join(_PUBLISHED_TABLE_2A[row][2:]).split()[col]  # type: ignore[arg-type]
+        if cell == "v":
+            row += 1
+        elif cell == "^":
+            row -= 1
+        else:
+            ac, re = cell.split("/")
+            return letters[row], int(ac), int(re)
+
+
+def test_every_cell_of_table_2a_matches_the_published_table() -> None:
+    # A quality engineer checks the library's plans against the printed standard, cell by
+    # cell: for each code letter's smallest lot (level II or another level) and every AQL.
+    for letter, n, *_ in _PUBLISHED_TABLE_2A:
+        assert SAMPLE_SIZES[str(letter)] == n
+    lots = {"A": 8, "B": 15, "C": 25, "D": 50, "E": 90, "F": 150, "G": 280, "H": 500}
+    lots |= {"J": 1200, "K": 3200, "L": 10000, "M": 35000, "N": 150000, "P": 500000}
+    lots |= {"Q": 600000}
+    for letter, lot in lots.items():
+        for col, aql in enumerate(AQL_VALUES):
+            plan = qf.sampling_plan(lot, aql)
+            expected = _published_plan(letter, col)
+            assert (plan.code_letter, plan.accept, plan.reject) == expected, (letter, aql)
+    for col, aql in enumerate(AQL_VALUES):
+        plan = qf.sampling_plan(600000, aql, level="III")
+        assert (plan.code_letter, plan.accept, plan.reject) == _published_plan("R", col)
+
+
+def test_code_letter_a_at_aql_10_points_down_to_c() -> None:
+    # An 8-carton lot of gloves at AQL 10: A's arrow points down to C (n 5, Ac 1, Re 2).
+    plan = qf.sampling_plan(8, 10)
+    assert (plan.code_letter, plan.sample_size, plan.accept, plan.reject) == ("C", 5, 1, 2)
+    # Lots of 2 to 5 units: the sample covers the lot, every unit inspected, Ac 1 Re 2.
+    for lot in range(2, 6):
+        small = qf.sampling_plan(lot, 10)
+        assert small.full_inspection and small.sample_size == lot
+        assert (small.accept, small.reject) == (1, 2)

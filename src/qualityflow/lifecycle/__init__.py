@@ -7,12 +7,18 @@ Each lifecycle runs on one shared module-level ``transitions.Machine`` (see
 
 from __future__ import annotations
 
+from qualityflow.lifecycle import presets
 from qualityflow.lifecycle.audit import (
     chain,
     record_hash,
     seal,
     verify_chain,
     verify_history,
+)
+from qualityflow.lifecycle.calendar import (
+    CN_COVERED_YEARS,
+    CalendarCoverageError,
+    WorkingCalendar,
 )
 from qualityflow.lifecycle.guards import COMPLAINT_GUARDS, INCIDENT_GUARDS, Guard
 from qualityflow.lifecycle.machine import (
@@ -32,6 +38,9 @@ from qualityflow.lifecycle.timelimits import (
 )
 
 __all__ = [
+    "CN_COVERED_YEARS",
+    "CalendarCoverageError",
+    "WorkingCalendar",
     "COMPLAINT_GUARDS",
     "COMPLAINT_LIFECYCLE",
     "COMPLAINT_MACHINE",
@@ -47,6 +56,7 @@ __all__ = [
     "chain",
     "deadlines",
     "overdue",
+    "presets",
     "record_hash",
     "seal",
     "verify_chain",

@@ -50,6 +50,8 @@ class Deadline(QFModel):
     severity: Severity
     late_by: timedelta | None = None
     met_at: AwareDatetime | None = None
+    legal_basis: str = ""
+    """Citation of the rule that sets this due time (empty for an internal target)."""
 
     def __str__(self) -> str:
         text = (

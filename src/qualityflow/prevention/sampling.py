@@ -18,8 +18,8 @@ expected nonconformities, and every 0/1 cell of the table has n x AQL between 12
 per hundred). Right of 21/22 the rows end in up arrows, except that code letters A to E
 continue to 30/31 and 44/45 in the nonconformities-per-hundred-units columns (AQL 150 to
 1000). Code letter R has no plan to the left of its 1/2 plan (AQL 0.025); its two cells
-there (AQL 0.010 and 0.015) point up, to letter Q's 0/1 plan and to P's. Letter A's up
-arrow (AQL 10) has no row above it and stands for A's own 0/1 plan (n = 2).
+there (AQL 0.010 and 0.015) point up, to letter Q's 0/1 plan and to P's. Letter A has no row
+above it: its cell at AQL 10 is a down arrow (to letter C's 1/2 plan, n = 5), as published.
 """
 
 from __future__ import annotations
@@ -121,7 +121,8 @@ def _build_table_2a() -> dict[str, tuple[_Cell, ...]]:
             elif offset == 0:
                 cells.append(_AC_RE_SERIES[0])
             elif offset == 1:
-                cells.append(_UP)
+                # Row A has no row above: its cell right of 0/1 points down (to C's 1/2).
+                cells.append(_DOWN if row == 0 else _UP)
             elif offset == 2:
                 cells.append(_DOWN)
             elif offset - 2 <= last_step:
@@ -249,11 +250,6 @@ def sampling_plan(lot_size: int, aql: float | str | Decimal, level: str = "II") 
     row = CODE_LETTERS.index(lot_letter)
     cell = _TABLE_2A[CODE_LETTERS[row]][col]
     while not isinstance(cell, tuple):
-        if cell == _UP and row == 0:
-            # The up arrow in row A (AQL 10) has no row above it: the plan it stands for
-            # is A's own 0/1 plan, the nearest plan to its left.
-            cell = next(c for c in reversed(_TABLE_2A["A"][:col]) if isinstance(c, tuple))
-            break
         row += 1 if cell == _DOWN else -1
         cell = _TABLE_2A[CODE_LETTERS[row]][col]
     letter = CODE_LETTERS[row]

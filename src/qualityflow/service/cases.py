@@ -33,22 +33,30 @@ class LifecycleRepository(Repository[L]):
         self.lifecycle = lifecycle
 
     def add(self, entity: L) -> L:
-        """Store a new record whose status agrees with its (hash-chained) history.
+        """Store a new record: only in its initial state, with an empty history.
 
-        A new incident or complaint normally starts in its initial state with an empty
-        history; one imported with a history must have a chain that verifies.
+        A self-consistent hash chain proves nothing about who made it (anyone can build
+        one with :func:`qualityflow.lifecycle.chain`, or copy another record's), so a
+        record with a history, or in any state but the initial one, is refused with a
+        :class:`~qualityflow.TransitionError`: add it in its initial state and move it with
+        ``fire``, which records who did what.
         """
         self._check_type(entity)
-        if not verify_history(entity):
+        initial = self.lifecycle.initial
+        status = str(_value(entity.status))
+        if entity.history or status != initial:
             raise TransitionError(
                 "add",
-                str(_value(entity.status)),
+                status,
                 [
-                    f"{self.kind} {entity.id!r}: its status does not follow from its history "
-                    "(or the history's hash chain is broken); add it in its initial state "
-                    f"and move it with qms.{self.kind}s.fire(...)"
+                    f"{self.kind} {entity.id!r}: a new {self.kind} is added only in its "
+                    f"initial state {initial!r} with an empty history (it has status "
+                    f"{status!r} and {len(entity.history)} history record(s)); add it in its "
+                    f"initial state and move it with qms.{self.kind}s.fire(id, trigger, ...)"
                 ],
             )
+        if not verify_history(entity):  # pragma: no cover - implied by the check above
+            raise TransitionError("add", status, [f"{self.kind} {entity.id!r}: broken history"])
         return self._typed(self._storage.add(entity))
 
     def save(self, entity: L) -> L:
