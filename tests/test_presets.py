@@ -82,3 +82,21 @@ def test_combined_strictest_wins() -> None:
 
 def test_missing_event_gives_no_deadline() -> None:
     assert p.US_FSMA_204.due({"learned": T0}) == []
+
+
+def test_overdue_lists_missed_grade_one_food_deadlines() -> None:
+    import qualityflow as qf
+    from qualityflow.lifecycle.timelimits import overdue
+
+    inc = qf.Incident(id="INC-1", title="Salmonella", severity="critical", reported_at=T0)
+    policy = p.PresetDeadlinePolicy(
+        p.CN_FOOD_RECALL_2015,
+        calendar=CN,
+        events=lambda e: {"learned": T0, "notice": T0},
+        grade=lambda e: "I",
+    )
+    late = overdue([inc], datetime(2025, 10, 22, 9, 0, tzinfo=SH), policy=policy)
+    whats = {d.what: d for d in late}
+    assert set(whats) == {"start", "report_plan", "complete"}
+    assert all(d.legal_basis for d in late)
+    assert overdue([inc], T0 + timedelta(hours=23), policy=policy) == []

@@ -27,12 +27,14 @@ complete 2025-10-21 23:59
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Literal
 
 from qualityflow.lifecycle.calendar import WorkingCalendar
+from qualityflow.lifecycle.timelimits import Deadline
+from qualityflow.models import Complaint, Incident
 
 __all__ = [
     "AU_ACL",
@@ -46,6 +48,7 @@ __all__ = [
     "Clock",
     "LegalDue",
     "Preset",
+    "PresetDeadlinePolicy",
     "combine",
 ]
 
@@ -288,3 +291,61 @@ CA_CCPSA = Preset(
 incident, written report within 10 days. Calendar days, the day of learning not counted;
 whether weekends roll forward (Interpretation Act s.26 covers holidays) is uncertain, so no
 roll-forward is applied."""
+
+
+def _default_events(entity: Incident | Complaint) -> Mapping[str, datetime]:
+    if isinstance(entity, Incident):
+        return {"learned": entity.detected_at or entity.reported_at}
+    return {"learned": entity.received_at}
+
+
+def _no_grade(entity: Incident | Complaint) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class PresetDeadlinePolicy:
+    """A deadline policy (``.deadlines(entity)``) from a preset, for :func:`overdue`.
+
+    ``events`` gives an entity's start events (default: ``"learned"`` is an incident's
+    ``detected_at`` or else ``reported_at``, a complaint's ``received_at``); ``grade`` its
+    recall grade. A step is met once the entity's history holds a trigger of that name.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timedelta, timezone
+    >>> import qualityflow as qf
+    >>> from qualityflow.lifecycle.timelimits import overdue
+    >>> t0 = datetime(2025, 7, 3, 10, 0, tzinfo=timezone.utc)
+    >>> inc = qf.Incident(id="INC-9", title="Lead in paint", severity="critical", reported_at=t0)
+    >>> late = overdue([inc], t0 + timedelta(hours=30), policy=PresetDeadlinePolicy(US_CPSC_15B))
+    >>> [(d.what, d.legal_basis[:15]) for d in late]
+    [('report', '15 U.S.C. 2064(')]
+
+    """
+
+    preset: Preset
+    calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
+    events: Callable[[Incident | Complaint], Mapping[str, datetime]] = _default_events
+    grade: Callable[[Incident | Complaint], str | None] = _no_grade
+
+    def deadlines(self, entity: Incident | Complaint) -> list[Deadline]:
+        """Return ``entity``'s preset deadlines whose step is not in its history."""
+        done = {record.trigger for record in entity.history}
+        kind: Literal["incident", "complaint"] = (
+            "incident" if isinstance(entity, Incident) else "complaint"
+        )
+        return [
+            Deadline(
+                subject_kind=kind,
+                subject_id=entity.id,
+                what=d.step,
+                due=d.due,
+                severity=entity.severity,
+                legal_basis=d.legal_basis,
+            )
+            for d in self.preset.due(
+                self.events(entity), grade=self.grade(entity), calendar=self.calendar
+            )
+            if d.step not in done
+        ]
