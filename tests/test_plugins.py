@@ -238,3 +238,88 @@ def test_supplier_policy_comes_from_the_last_registered_plugin_that_answers() ->
     assert make_plugins(load_entry_points=False).supplier_policy() is None
     chosen = make_plugins([Lenient(), Undecided()], load_entry_points=False).supplier_policy()
     assert isinstance(chosen, qf.DefaultSupplierPolicy) and chosen.approve_at == 70
+
+
+class Wrapper:
+    """A ``wrapper=True`` notifier wrapper that sees (and times) every delivery."""
+
+    name = "wrapper"
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        self.outcomes: list[str] = []
+
+    @qf.hookimpl(wrapper=True)
+    def qualityflow_notify(self, notification: qf.Notification) -> Any:
+        self.seen.append(notification.title)
+        try:
+            result = yield
+        except Exception as exc:
+            self.outcomes.append(f"failed: {exc}")
+            raise
+        self.outcomes.append("ok")
+        return result
+
+
+def test_a_wrapper_notifier_runs_around_each_notifier_and_is_not_a_notifier() -> None:
+    wrapper = Wrapper()
+    first, broken, last = Recorder("first"), Recorder("broken", fail=True), Recorder("last")
+    plugins = make_plugins([first, wrapper, broken, last], load_entry_points=False)
+    assert [name for name, _ in plugins.notifiers()] == ["first", "broken", "last"]
+    results = {r.notifier: r.error for r in plugins.notify(NOTICE)}
+    assert results == {
+        "first": None,
+        "broken": "TimeoutError: SMTP relay timed out",
+        "last": None,
+    }
+    assert wrapper.seen == [NOTICE.title] * 3
+    assert sorted(wrapper.outcomes) == ["failed: SMTP relay timed out", "ok", "ok"]
+    assert first.titles == last.titles == [NOTICE.title]
+
+
+def test_a_failing_wrapper_fails_only_the_delivery_it_wraps() -> None:
+    class Picky:
+        name = "picky"
+
+        @qf.hookimpl(wrapper=True)
+        def qualityflow_notify(self, notification: qf.Notification) -> Any:
+            raise RuntimeError("refused")
+            yield  # pragma: no cover
+
+    first = Recorder("first")
+    plugins = make_plugins([first, Picky()], load_entry_points=False)
+    [result] = plugins.notify(NOTICE)
+    assert result.notifier == "first"
+    assert result.error == "RuntimeError: refused"
+    assert first.titles == []
+
+
+def test_transitioned_goes_through_pluggy_wrappers_and_isolates_failures() -> None:
+    calls: list[str] = []
+
+    class Around:
+        name = "around"
+
+        @qf.hookimpl(wrapper=True)
+        def qualityflow_transitioned(self, entity: Any, record: Any) -> Any:
+            calls.append("wrap")
+            return (yield)
+
+    class Broken:
+        name = "broken"
+
+        @qf.hookimpl(tryfirst=True)
+        def qualityflow_transitioned(self, entity: Any, record: Any) -> None:
+            calls.append("broken")
+            raise ValueError("boom")
+
+    class Fine:
+        name = "fine"
+
+        @qf.hookimpl
+        def qualityflow_transitioned(self, entity: Any, record: Any) -> None:
+            calls.append("fine")
+
+    plugins = make_plugins([Fine(), Around(), Broken()], load_entry_points=False)
+    plugins.transitioned(object(), object())  # type: ignore[arg-type]
+    assert calls == ["wrap", "broken", "wrap", "fine"]

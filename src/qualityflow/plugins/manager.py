@@ -130,31 +130,57 @@ class Plugins:
         self.pm.hook.qualityflow_register_storage(register=register)
         return factories
 
-    def notifiers(self) -> list[tuple[str, Callable[..., object]]]:
-        """Every ``qualityflow_notify`` implementation as ``(plugin name, function)``.
+    def _plain_impls(self, hook_name: str) -> list[Any]:
+        """List the non-wrapper implementations of ``hook_name``, in call order."""
+        caller = getattr(self.pm.hook, hook_name)
+        return [
+            impl
+            for impl in reversed(caller.get_hookimpls())
+            if not (impl.wrapper or impl.hookwrapper)
+        ]
 
-        In registration order: built-ins, entry points, then ``plugins=``.
+    def _call_each(self, hook_name: str, impl: Any, kwargs: dict[str, Any]) -> None:
+        """Call ``hook_name`` through pluggy with ``impl`` as the only plain implementation.
+
+        Every other non-wrapper implementation is left out with
+        :meth:`pluggy.PluginManager.subset_hook_caller`, so wrappers (``wrapper=True``,
+        ``hookwrapper=True``), tryfirst/trylast ordering and tracing all apply, while an
+        exception is still attributable to ``impl`` alone.
         """
-        result: list[tuple[str, Callable[..., object]]] = []
-        for impl in self.pm.hook.qualityflow_notify.get_hookimpls():
-            result.append((impl.plugin_name, impl.function))
-        return result
+        plain = self._plain_impls(hook_name)
+        others = [other.plugin for other in plain if other.plugin is not impl.plugin]
+        caller = self.pm.subset_hook_caller(hook_name, remove_plugins=others)
+        caller(**kwargs)
+
+    def notifiers(self) -> list[tuple[str, Callable[..., object]]]:
+        """Every plain ``qualityflow_notify`` implementation as ``(plugin name, function)``.
+
+        In registration order: built-ins, entry points, then ``plugins=``. Wrappers
+        (``wrapper=True`` / ``hookwrapper=True``) are not notifiers: they run around each
+        notifier's call instead.
+        """
+        return [
+            (impl.plugin_name, impl.function)
+            for impl in reversed(self._plain_impls("qualityflow_notify"))
+        ]
 
     def notify(
         self, notification: Notification, *, only: Iterable[str] | None = None
     ) -> list[NotifierResult]:
         """Hand ``notification`` to each notifier separately and report each outcome.
 
-        A notifier that raises is recorded as failed and does not stop the others.
-        ``only`` restricts delivery to the named notifiers (for retries).
+        Each notifier is called through pluggy on its own (wrappers see every call). A
+        notifier that raises, or whose wrapper raises, is recorded as failed and does not
+        stop the others. ``only`` restricts delivery to the named notifiers (for retries).
         """
         wanted = None if only is None else set(only)
         results: list[NotifierResult] = []
-        for name, function in self.notifiers():
+        for impl in reversed(self._plain_impls("qualityflow_notify")):
+            name = impl.plugin_name
             if wanted is not None and name not in wanted:
                 continue
             try:
-                function(notification=notification)
+                self._call_each("qualityflow_notify", impl, {"notification": notification})
             except Exception as exc:
                 log.warning("notifier %s failed on %s: %s", name, notification.title, exc)
                 results.append(NotifierResult(name, f"{type(exc).__name__}: {exc}"))
@@ -163,10 +189,16 @@ class Plugins:
         return results
 
     def transitioned(self, entity: Any, record: TransitionRecord) -> None:
-        """Call ``qualityflow_transitioned``; a failing implementation is logged, not raised."""
-        for impl in reversed(self.pm.hook.qualityflow_transitioned.get_hookimpls()):
+        """Call ``qualityflow_transitioned``; a failing implementation is logged, not raised.
+
+        Each implementation is called through pluggy on its own, so wrappers and
+        tryfirst/trylast apply and one failure does not stop the others.
+        """
+        for impl in self._plain_impls("qualityflow_transitioned"):
             try:
-                impl.function(entity=entity, record=record)
+                self._call_each(
+                    "qualityflow_transitioned", impl, {"entity": entity, "record": record}
+                )
             except Exception:
                 log.exception("plugin %s failed in qualityflow_transitioned", impl.plugin_name)
 
