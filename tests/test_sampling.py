@@ -183,7 +183,7 @@ def test_a_looser_aql_never_tightens_the_acceptance_ratio(
 # ISO 2859-1 Table 2-A (ANSI/ASQ Z1.4 Table II-A), transcribed cell by cell from the
 # published table: code letter, sample size, then the AQL columns 0.010-0.40, 0.65-10 and
 # 15-1000. "v" = use the first plan below the arrow, "^" = the first plan above.
-# Unsure: R at 0.015 (printed as part of R's up arrow in the copies consulted).
+# Unsure: R at 0.010 and 0.015 (taken as up arrows to Q and P); typed from memory, to be proofread.
 _PUBLISHED_TABLE_2A = (
     (
         "A",
