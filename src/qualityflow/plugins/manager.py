@@ -139,7 +139,9 @@ class Plugins:
             if not (impl.wrapper or impl.hookwrapper)
         ]
 
-    def _call_each(self, hook_name: str, impl: Any, kwargs: dict[str, Any]) -> None:
+    def _call_each(
+        self, hook_name: str, impl: Any, plain: list[Any], kwargs: dict[str, Any]
+    ) -> None:
         """Call ``hook_name`` through pluggy with ``impl`` as the only plain implementation.
 
         Every other non-wrapper implementation is left out with
@@ -147,7 +149,6 @@ class Plugins:
         ``hookwrapper=True``), tryfirst/trylast ordering and tracing all apply, while an
         exception is still attributable to ``impl`` alone.
         """
-        plain = self._plain_impls(hook_name)
         others = [other.plugin for other in plain if other.plugin is not impl.plugin]
         caller = self.pm.subset_hook_caller(hook_name, remove_plugins=others)
         caller(**kwargs)
@@ -175,12 +176,13 @@ class Plugins:
         """
         wanted = None if only is None else set(only)
         results: list[NotifierResult] = []
-        for impl in reversed(self._plain_impls("qualityflow_notify")):
+        plain = self._plain_impls("qualityflow_notify")
+        for impl in reversed(plain):
             name = impl.plugin_name
             if wanted is not None and name not in wanted:
                 continue
             try:
-                self._call_each("qualityflow_notify", impl, {"notification": notification})
+                self._call_each("qualityflow_notify", impl, plain, {"notification": notification})
             except Exception as exc:
                 log.warning("notifier %s failed on %s: %s", name, notification.title, exc)
                 results.append(NotifierResult(name, f"{type(exc).__name__}: {exc}"))
@@ -194,10 +196,11 @@ class Plugins:
         Each implementation is called through pluggy on its own, so wrappers and
         tryfirst/trylast apply and one failure does not stop the others.
         """
-        for impl in self._plain_impls("qualityflow_transitioned"):
+        plain = self._plain_impls("qualityflow_transitioned")
+        for impl in plain:
             try:
                 self._call_each(
-                    "qualityflow_transitioned", impl, {"entity": entity, "record": record}
+                    "qualityflow_transitioned", impl, plain, {"entity": entity, "record": record}
                 )
             except Exception:
                 log.exception("plugin %s failed in qualityflow_transitioned", impl.plugin_name)

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from qualityflow.errors import TransitionError
 from qualityflow.lifecycle import (
     Lifecycle,
-    verify_history,
 )
 from qualityflow.models import (
     Incident,
@@ -55,8 +54,6 @@ class LifecycleRepository(Repository[L]):
                     f"initial state and move it with qms.{self.kind}s.fire(id, trigger, ...)"
                 ],
             )
-        if not verify_history(entity):  # pragma: no cover - implied by the check above
-            raise TransitionError("add", status, [f"{self.kind} {entity.id!r}: broken history"])
         return self._typed(self._storage.add(entity))
 
     def save(self, entity: L) -> L:
