@@ -27,12 +27,18 @@ from typing import Any, TypeVar
 import pydantic_core
 from pydantic import BaseModel
 
-__all__ = ["chain", "record_hash", "seal", "verify_chain", "verify_history"]
+__all__ = ["chain", "record_hash", "seal", "state_digest", "verify_chain", "verify_history"]
 
 
 R = TypeVar("R", bound=BaseModel)
 
 _EXCLUDE: set[str] = {"hash"}
+# Fields added in 0.2 (two clocks, binding to the entity and its state): left out of the
+# canonical form while empty, so the hashes of records written before 0.2 do not change.
+_OPTIONAL = (("recorded_at", None), ("entity", ""), ("fields", []), ("state", ""))
+# What the state digest leaves out: the chained lists (they are chained on their own) and
+# the storage version.
+_NOT_STATE: set[str] = {"history", "amendments", "decisions", "version"}
 
 
 def _sorted(value: Any) -> Any:
@@ -68,6 +74,31 @@ def record_hash(record: BaseModel) -> str:
 
     """
     payload = record.__pydantic_serializer__.to_python(record, mode="json", exclude=_EXCLUDE)
+    for name, empty in _OPTIONAL:
+        if name in payload and payload[name] == empty:
+            del payload[name]
+    return hashlib.sha256(pydantic_core.to_json(_sorted(payload))).hexdigest()
+
+
+def state_digest(entity: BaseModel) -> str:
+    """Return the SHA-256 (hex) of ``entity``'s canonical JSON, its chained lists excluded.
+
+    The digest covers every field but ``history``, ``amendments``, ``decisions`` and
+    ``version``; a transition record or amendment carries the digest of the state it left,
+    so an edited field of a stored entity no longer matches its last record.
+
+    Examples
+    --------
+    >>> import qualityflow as qf
+    >>> inc = qf.Incident(id="INC-1", title="Glass in jam", severity="critical",
+    ...     reported_at="2026-03-02T06:00:00+00:00")
+    >>> before = state_digest(inc)
+    >>> inc.title = "Glass splinter in jam"
+    >>> state_digest(inc) == before, len(before)
+    (False, 64)
+
+    """
+    payload = entity.__pydantic_serializer__.to_python(entity, mode="json", exclude=_NOT_STATE)
     return hashlib.sha256(pydantic_core.to_json(_sorted(payload))).hexdigest()
 
 

@@ -51,7 +51,7 @@ from qualityflow.models.incident import (
 )
 from qualityflow.models.notification import Notification
 from qualityflow.models.quantity import Quantity
-from qualityflow.models.records import Severity, TransitionRecord
+from qualityflow.models.records import Amendment, FieldChange, Severity, TransitionRecord
 from qualityflow.models.supplier import (
     Supplier,
     SupplierDecision,
@@ -63,6 +63,7 @@ __all__ = [
     "TOP_LEVEL_MODELS",
     "ActionKind",
     "ActionStatus",
+    "Amendment",
     "AwareDatetime",
     "Batch",
     "BatchKind",
@@ -78,6 +79,7 @@ __all__ = [
     "CorrectiveAction",
     "Direction",
     "EmergencyTeam",
+    "FieldChange",
     "FollowUp",
     "ImpactAssessment",
     "Incident",

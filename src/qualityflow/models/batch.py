@@ -9,6 +9,7 @@ from pydantic import Field, JsonValue, model_validator
 
 from qualityflow.models._base import AwareDatetime, NonEmpty, QFModel
 from qualityflow.models.quantity import Quantity
+from qualityflow.models.records import Amendment
 
 __all__ = [
     "Batch",
@@ -59,6 +60,7 @@ class Batch(QFModel):
     line: str | None = None
     produced_at: AwareDatetime | None = None
     attributes: dict[str, JsonValue] = Field(default_factory=dict)
+    amendments: list[Amendment] = Field(default_factory=list)
     version: int = Field(default=0, ge=0)
 
 

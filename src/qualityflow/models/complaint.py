@@ -7,7 +7,7 @@ from enum import Enum
 from pydantic import Field
 
 from qualityflow.models._base import AwareDatetime, NonEmpty, QFModel
-from qualityflow.models.records import Severity, TransitionRecord
+from qualityflow.models.records import Amendment, Severity, TransitionRecord
 
 __all__ = [
     "Channel",
@@ -108,4 +108,5 @@ class Complaint(QFModel):
     rejection_reason: str | None = None
     incident_id: str | None = None
     history: list[TransitionRecord] = Field(default_factory=list)
+    amendments: list[Amendment] = Field(default_factory=list)
     version: int = Field(default=0, ge=0)

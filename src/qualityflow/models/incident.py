@@ -8,7 +8,7 @@ from enum import Enum
 from pydantic import Field, model_validator
 
 from qualityflow.models._base import AwareDatetime, NonEmpty, QFModel
-from qualityflow.models.records import Severity, TransitionRecord
+from qualityflow.models.records import Amendment, Severity, TransitionRecord
 
 __all__ = [
     "ActionKind",
@@ -210,4 +210,5 @@ class Incident(QFModel):
     verification: Verification | None = None
     lessons: list[str] = Field(default_factory=list)
     history: list[TransitionRecord] = Field(default_factory=list)
+    amendments: list[Amendment] = Field(default_factory=list)
     version: int = Field(default=0, ge=0)

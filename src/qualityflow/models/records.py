@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from enum import Enum
 
+from pydantic import Field, JsonValue
+
 from qualityflow.models._base import AwareDatetime, NonEmpty, QFModel
 
-__all__ = ["Severity", "TransitionRecord"]
+__all__ = ["Amendment", "FieldChange", "Severity", "TransitionRecord"]
 
 
 class Severity(str, Enum):
@@ -23,6 +25,15 @@ class TransitionRecord(QFModel):
     ``prev_hash`` is the hash of the record before it (empty for the first) and ``hash``
     this record's own SHA-256 over its canonical JSON, so that an edited, removed or
     reordered record is detected by :func:`qualityflow.verify_history`.
+
+    Two clocks: ``at`` is when it happened, as the caller says (not in the future, not
+    before the previous record); ``recorded_at`` is when the service recorded it, from the
+    service's clock, strictly increasing per entity. Rules about what came first use the
+    recorded order. ``entity`` binds the record to its entity (``"incident/INC-1"``),
+    ``fields`` names the entity fields set with the transition, and ``state`` is the
+    digest of the entity's full state after the change
+    (:func:`qualityflow.lifecycle.audit.state_digest`); the hash covers all of them.
+    Records written before 0.2 have these four empty; their hashes are unchanged.
     """
 
     at: AwareDatetime
@@ -31,5 +42,37 @@ class TransitionRecord(QFModel):
     source: str
     dest: str
     note: str = ""
+    recorded_at: AwareDatetime | None = None
+    entity: str = ""
+    fields: list[str] = Field(default_factory=list)
+    state: str = ""
+    prev_hash: str = ""
+    hash: str = ""
+
+
+class FieldChange(QFModel):
+    """One field changed by an amendment: its name and the old and new values (JSON)."""
+
+    field: NonEmpty
+    old: JsonValue = None
+    new: JsonValue = None
+
+
+class Amendment(QFModel):
+    """A change of free descriptive fields made with ``save()``: who, when, why, what.
+
+    Kept in the entity's ``amendments`` list, hash-chained like the history
+    (``prev_hash``/``hash``), bound to the entity (``entity``) and to the digest of its
+    state after the change (``state``). ``at`` is the caller's time, ``recorded_at`` the
+    service's.
+    """
+
+    at: AwareDatetime
+    actor: NonEmpty
+    reason: str = ""
+    changes: list[FieldChange]
+    recorded_at: AwareDatetime | None = None
+    entity: str = ""
+    state: str = ""
     prev_hash: str = ""
     hash: str = ""

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from qualityflow.models._base import AwareDatetime, NonEmpty, QFModel
+from qualityflow.models.records import Amendment
 
 __all__ = ["Supplier", "SupplierDecision", "SupplierEvaluation", "SupplierStatus"]
 
@@ -87,6 +88,7 @@ class Supplier(QFModel):
     contact: str | None = None
     evaluations: list[SupplierEvaluation] = Field(default_factory=list)
     decisions: list[SupplierDecision] = Field(default_factory=list)
+    amendments: list[Amendment] = Field(default_factory=list)
     version: int = Field(default=0, ge=0)
 
     def latest_decision_at(self) -> datetime | None:
