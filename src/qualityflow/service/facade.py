@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import Any
 
@@ -84,6 +84,13 @@ class QualityFlow:
         inspection a condition for releasing a finished batch.
     load_entry_points:
         Load the installed ``qualityflow`` entry points (on by default).
+    clock:
+        The service's clock: a function returning an aware datetime (default: now in
+        UTC). It stamps ``recorded_at`` on every history record and amendment; tests and
+        the demo inject :class:`qualityflow.testing.Clock`.
+    clock_tolerance:
+        How far a caller's ``at`` may lie ahead of the clock (default 5 minutes, for
+        machines whose clocks drift a little); anything later is refused.
 
     Examples
     --------
@@ -103,7 +110,12 @@ class QualityFlow:
         *,
         settings: Mapping[str, str | bool] | None = None,
         load_entry_points: bool = True,
+        clock: Callable[[], datetime] | None = None,
+        clock_tolerance: timedelta = timedelta(minutes=5),
     ) -> None:
+        self._clock: Callable[[], datetime] = clock or _utcnow
+        self.clock_tolerance: timedelta = clock_tolerance
+        """How far a caller's ``at`` may lie ahead of :meth:`now`."""
         self.require_final_inspection: bool = _flag(settings, "require_final_inspection", True)
         """The plant's setting: a finished batch is released only after a final inspection."""
         notifier_settings = (
@@ -135,6 +147,22 @@ class QualityFlow:
 
     def __repr__(self) -> str:
         return f"QualityFlow({self.storage.url!r})"
+
+    def now(self) -> datetime:
+        """Return the service clock's reading (aware): what ``recorded_at`` is stamped from.
+
+        >>> import qualityflow as qf
+        >>> from qualityflow.testing import Clock
+        >>> qf.QualityFlow(clock=Clock()).now().isoformat()
+        '2026-03-02T06:00:00+00:00'
+        """
+        now = self._clock()
+        if now.tzinfo is None or now.utcoffset() is None:
+            raise QualityFlowError(
+                f"the service clock returned {now.isoformat()} without a time zone: give "
+                "QualityFlow(clock=...) a function returning aware datetimes"
+            )
+        return now
 
     # -- lifetime ----------------------------------------------------------------------
 
@@ -613,6 +641,10 @@ _NOT_YET = Delivery(ok=False, attempts=0)
 
 _FALSE = frozenset({"false", "0", "no", "off"})
 _TRUE = frozenset({"true", "1", "yes", "on"})
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def _flag(settings: Mapping[str, str | bool] | None, key: str, default: bool) -> bool:
