@@ -11,6 +11,7 @@ from qualityflow.errors import TransitionError
 from qualityflow.lifecycle import (
     Lifecycle,
 )
+from qualityflow.lifecycle.machine import future_times
 from qualityflow.models import (
     Incident,
 )
@@ -53,6 +54,22 @@ class LifecycleRepository(Repository[L]):
                     f"{status!r} and {len(entity.history)} history record(s)); add it in its "
                     f"initial state and move it with qms.{self.kind}s.fire(id, trigger, ...)"
                 ],
+            )
+        if isinstance(entity, Incident) and "reported_at" not in entity.model_fields_set:
+            # Reported "now": the service's clock, not the machine's (tests, the demo).
+            entity = entity.model_copy(update={"reported_at": self._service.now()})
+        future = future_times(
+            {
+                name: getattr(entity, name)
+                for name in ("reported_at", "received_at", "detected_at")
+                if name in type(entity).model_fields
+            },
+            self._service.now(),
+            self._service.clock_tolerance,
+        )
+        if future:
+            raise TransitionError(
+                "add", status, [f"{self.kind} {entity.id!r}: {r}" for r in future]
             )
         return self._typed(self._storage.add(entity))
 
@@ -135,6 +152,8 @@ class LifecycleRepository(Repository[L]):
                 at=at,
                 note=note,
                 extra_guards=service.plugins.extra_guards,
+                recorded_at=service.now(),
+                tolerance=service.clock_tolerance,
                 **data,
             )
             if isinstance(entity, Incident):
