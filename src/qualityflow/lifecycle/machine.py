@@ -207,6 +207,7 @@ class Lifecycle:
                 "source": tuple(t["source"]),
                 "dest": t["dest"],
                 "guards": tuple(t.get("guards", ())),
+                "sets": tuple(t.get("sets", ())),
             }
             for t in transitions
         )
@@ -225,6 +226,17 @@ class Lifecycle:
                 dest = source if t["dest"] is None else t["dest"]
                 self._table.setdefault(t["trigger"], {})[source] = (dest, chosen)
         self.triggers: tuple[str, ...] = tuple(self._table)
+        self._sets: dict[str, frozenset[str]] = {}
+        for t in self._transitions:
+            self._sets[t["trigger"]] = self._sets.get(t["trigger"], frozenset()) | set(t["sets"])
+        unknown = sorted(
+            f"{trigger}: {field}"
+            for trigger, fields in self._sets.items()
+            for field in fields
+            if field not in model.model_fields or field in _PROTECTED_FIELDS
+        )
+        if unknown:
+            raise ValueError(f"the {name} transitions set fields the model lacks: {unknown}")
 
     # --- plain data -------------------------------------------------------------------------
 
@@ -235,7 +247,7 @@ class Lifecycle:
 
     @property
     def transitions(self) -> list[dict[str, Any]]:
-        """The transitions as plain data (fresh copies): trigger, source, dest, guards.
+        """The transitions as plain data (fresh copies): trigger, source, dest, guards, sets.
 
         ``dest`` is ``None`` for a transition that keeps the state (an internal one, such as
         a complaint's ``escalate``).
@@ -246,9 +258,21 @@ class Lifecycle:
                 "source": list(t["source"]),
                 "dest": t["dest"],
                 "guards": list(t["guards"]),
+                "sets": list(t["sets"]),
             }
             for t in self._transitions
         ]
+
+    def sets(self, trigger: str) -> frozenset[str]:
+        """Return the fields ``trigger`` may set as data (every other field is refused).
+
+        >>> import qualityflow as qf
+        >>> sorted(qf.INCIDENT_LIFECYCLE.sets("close"))
+        ['lessons', 'verification']
+        """
+        if trigger not in self._sets:
+            self._route(trigger, self.initial)  # raises, listing the triggers that exist
+        return self._sets[trigger]
 
     def to_mermaid(self) -> str:
         """Return the lifecycle as a Mermaid ``stateDiagram-v2``, generated from the data.
@@ -287,6 +311,16 @@ class Lifecycle:
             rows.append(f"| `{name}` | {triggers} | {guard.requires} | {reasons} |")
         return "\n".join(rows) + "\n"
 
+    def _not_set_with(self, trigger: str, name: str) -> str:
+        allowed = ", ".join(sorted(self._sets.get(trigger, ()))) or "nothing"
+        setters = [t for t, names in self._sets.items() if name in names]
+        where = (
+            f"it is set with {' or '.join(repr(t) for t in setters)}"
+            if setters
+            else f"it is a descriptive field: change it with qms.{self.name}s.save(...)"
+        )
+        return f"the field {name!r} is not set with {trigger!r} (it sets: {allowed}); {where}"
+
     # --- checks -----------------------------------------------------------------------------
 
     def _state(self, entity: Any) -> str:
@@ -317,7 +351,8 @@ class Lifecycle:
                 trigger,
                 state,
                 [
-                    f"a {self.name} cannot {trigger!r} while it is {state!r} (only from: "
+                    f"{_article(self.name)} {self.name} cannot {trigger!r} while it is "
+                    f"{state!r} (only from: "
                     f"{sources}); from {state!r} the triggers are: "
                     f"{', '.join(possible) or 'none'}"
                 ],
@@ -525,6 +560,12 @@ technical, quality and sales'
                         for name in sorted(_PROTECTED_FIELDS.intersection(data))
                     ],
                 )
+            allowed = self._sets.get(trigger, frozenset())
+            stray = sorted(n for n in data if n not in allowed and n in self.model.model_fields)
+            if stray:
+                raise TransitionError(
+                    trigger, state, [self._not_set_with(trigger, n) for n in stray]
+                )
             probe = _shallow_copy(entity)
             validate = self._validate_assignment
             for name, value in data.items():
@@ -674,6 +715,10 @@ def _shallow_copy(entity: BaseModel) -> Any:
     return probe
 
 
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeiou" else "a"
+
+
 def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
@@ -686,25 +731,35 @@ INCIDENT_TRANSITIONS: tuple[dict[str, Any], ...] = (
         "source": ["reported"],
         "dest": "assessed",
         "guards": ["impact_assessment", "emergency_team"],
+        "sets": ["assessment", "team"],
     },
     {
         "trigger": "contain",
         "source": ["assessed"],
         "dest": "contained",
         "guards": ["impact_assessment", "containment_covers_scope", "recall_decided"],
+        "sets": ["containment", "recall"],
     },
-    {"trigger": "investigate", "source": ["contained"], "dest": "investigating", "guards": []},
+    {
+        "trigger": "investigate",
+        "source": ["contained"],
+        "dest": "investigating",
+        "guards": [],
+        "sets": ["actions", "root_cause"],
+    },
     {
         "trigger": "correct",
         "source": ["investigating"],
         "dest": "correcting",
         "guards": ["root_cause_confirmed", "actions_planned"],
+        "sets": ["actions", "root_cause"],
     },
     {
         "trigger": "verify",
         "source": ["correcting"],
         "dest": "verifying",
         "guards": ["actions_done"],
+        "sets": ["actions", "verification"],
     },
     {
         "trigger": "close",
@@ -719,20 +774,29 @@ INCIDENT_TRANSITIONS: tuple[dict[str, Any], ...] = (
             "effective_verification",
             "lesson_learned",
         ],
+        "sets": ["lessons", "verification"],
     },
     {
         "trigger": "rework",
         "source": ["verifying"],
         "dest": "correcting",
         "guards": ["ineffective_verification"],
+        "sets": ["actions", "verification"],
     },
     {
         "trigger": "cancel",
         "source": ["reported", "assessed"],
         "dest": "cancelled",
         "guards": ["cancel_note"],
+        "sets": ["lessons"],
     },
-    {"trigger": "reopen", "source": ["closed"], "dest": "investigating", "guards": []},
+    {
+        "trigger": "reopen",
+        "source": ["closed"],
+        "dest": "investigating",
+        "guards": [],
+        "sets": ["verification"],
+    },
 )
 """The incident transitions as plain data; guards by name (see ``INCIDENT_GUARDS``)."""
 
@@ -744,14 +808,28 @@ COMPLAINT_TRANSITIONS: tuple[dict[str, Any], ...] = (
         "source": ["received"],
         "dest": "acknowledged",
         "guards": ["acknowledged"],
+        "sets": ["contacts"],
     },
-    {"trigger": "verify", "source": ["acknowledged"], "dest": "verifying", "guards": []},
-    {"trigger": "investigate", "source": ["verifying"], "dest": "investigating", "guards": []},
+    {
+        "trigger": "verify",
+        "source": ["acknowledged"],
+        "dest": "verifying",
+        "guards": [],
+        "sets": ["batch_ids", "category", "contacts", "product", "severity"],
+    },
+    {
+        "trigger": "investigate",
+        "source": ["verifying"],
+        "dest": "investigating",
+        "guards": [],
+        "sets": ["contacts"],
+    },
     {
         "trigger": "resolve",
         "source": ["investigating"],
         "dest": "resolved",
         "guards": ["resolution_communicated"],
+        "sets": ["contacts", "resolution"],
     },
     # close re-checks the resolution too: data given with the trigger must not wipe it.
     {
@@ -759,24 +837,28 @@ COMPLAINT_TRANSITIONS: tuple[dict[str, Any], ...] = (
         "source": ["resolved"],
         "dest": "closed",
         "guards": ["resolution_communicated", "follow_up"],
+        "sets": ["contacts", "follow_up"],
     },
     {
         "trigger": "reject",
         "source": ["verifying"],
         "dest": "rejected",
         "guards": ["rejection_reason", "customer_told"],
+        "sets": ["contacts", "rejection_reason"],
     },
     {
         "trigger": "reopen",
         "source": ["resolved", "closed"],
         "dest": "investigating",
         "guards": [],
+        "sets": ["contacts"],
     },
     {
         "trigger": "escalate",
         "source": ["received", "acknowledged", "verifying", "investigating"],
         "dest": None,
         "guards": ["incident_link"],
+        "sets": ["contacts", "incident_id"],
     },
     # Escalating keeps the state, so data given with it must not undo what the state stands
     # for: a resolved complaint keeps a resolution communicated (after its last reopening),
@@ -786,12 +868,14 @@ COMPLAINT_TRANSITIONS: tuple[dict[str, Any], ...] = (
         "source": ["resolved"],
         "dest": None,
         "guards": ["incident_link", "resolution_communicated"],
+        "sets": ["contacts", "incident_id"],
     },
     {
         "trigger": "escalate",
         "source": ["closed"],
         "dest": None,
         "guards": ["incident_link", "resolution_communicated", "follow_up"],
+        "sets": ["contacts", "incident_id"],
     },
 )
 """The complaint transitions as plain data; ``escalate`` keeps the state (``dest`` None)."""

@@ -84,8 +84,9 @@ class LifecycleRepository(Repository[L]):
         ``add`` takes a case only in its initial state; a case with a past (a closed
         incident from the old QMS, a complaint from a CRM) comes in here. Each record of
         ``entity.history`` is fired again, in order, with its own trigger, actor, ``at``
-        and note, and with the entity's fields as finally recorded, so every guard and time
-        rule of today is checked at every step: a step that would be refused now refuses
+        and note, and with the entity's fields as finally recorded (each step setting the
+        fields its trigger sets), so every guard and time rule of today is checked at every
+        step: a step that would be refused now refuses
         the whole import, naming the step, and nothing is stored. The stored records are
         new (the service's ``recorded_at`` and hashes, bound to the stored id); an
         amendment records who imported it and why. An imported case sets no batch
@@ -133,7 +134,7 @@ class LifecycleRepository(Repository[L]):
                     extra_guards=service.plugins.extra_guards,
                     recorded_at=service.now(),
                     tolerance=service.clock_tolerance,
-                    **data,
+                    **{k: v for k, v in data.items() if k in self.lifecycle.sets(record.trigger)},
                 )
             except TransitionError as err:
                 raise TransitionError(
