@@ -197,7 +197,10 @@ class QualityFlow:
         suspended or disqualified, is refused with a :class:`qualityflow.GenealogyError`
         naming the supplier and its status; an ``override`` with reason and approver lifts
         the supplier block and is stored with the link. Unknown ids, a self-link and a
-        link that would close a cycle are refused too; nothing is written.
+        link that would close a cycle are refused too; nothing is written. Links are
+        serialised across every instance on the same storage
+        (:meth:`~qualityflow.storage.Storage.genealogy_lock`), so of two racing links
+        that together would close a cycle, one commits and the other is refused.
 
         >>> import qualityflow as qf
         >>> qms = qf.QualityFlow()
@@ -211,7 +214,9 @@ class QualityFlow:
         ['MIX-9']
         """
         storage = self.storage
-        with storage.transaction():
+        # The genealogy lock makes the cycle check and the insert one atomic step across
+        # instances: racing link(A, B) and link(B, A) never both commit.
+        with storage.genealogy_lock():
             lot = self._batch_for_link(input_id, input_id, output_id)
             self._batch_for_link(output_id, input_id, output_id)
             supplier: Supplier | None = None
@@ -580,7 +585,8 @@ class QualityFlow:
 
         Deadlines come from the ``qualityflow_deadline_policy`` hook, else
         :class:`qualityflow.DefaultDeadlinePolicy`. Each breached deadline is notified
-        (``overdue``) once, however often this is called.
+        (``overdue``) once, however often this is called, and by however many instances
+        at the same time: the outbox insert is idempotent on every backend.
 
         >>> import qualityflow as qf
         >>> from datetime import datetime, timedelta, timezone
@@ -597,12 +603,14 @@ class QualityFlow:
             *self.complaints.list(status=_OPEN_COMPLAINT),
         ]
         breaches = find_overdue(entities, when, policy=_HookPolicy(self.plugins))
-        queued: list[tuple[int | None, Notification]] = []
+        notices = [_overdue_notice(breach, when) for breach in breaches]
+        entry_ids: dict[int, int | None] = {}
         with self.storage.transaction():
-            for breach in breaches:
-                notice = _overdue_notice(breach, when)
-                queued.append((self.storage.enqueue(notice), notice))
-        self._deliver_new(queued)
+            # Queued in key order, so two instances racing overdue() take the outbox's
+            # unique keys in the same order (no deadlock); each notice is queued once.
+            for index in sorted(range(len(notices)), key=lambda i: notices[i].id or ""):
+                entry_ids[index] = self.storage.enqueue(notices[index])
+        self._deliver_new([(entry_ids[i], notice) for i, notice in enumerate(notices)])
         return breaches
 
 
