@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import Any
 
-from qualityflow.errors import GenealogyError, NotFoundError, QualityFlowError, TransitionError
+from qualityflow.errors import (
+    ConcurrencyError,
+    GenealogyError,
+    NotFoundError,
+    QualityFlowError,
+    TransitionError,
+)
 from qualityflow.genealogy import CommonCause, Genealogy, RecallImpact, Trace
 from qualityflow.lifecycle import (
     COMPLAINT_LIFECYCLE,
@@ -604,14 +611,24 @@ class QualityFlow:
         ]
         breaches = find_overdue(entities, when, policy=_HookPolicy(self.plugins))
         notices = [_overdue_notice(breach, when) for breach in breaches]
-        entry_ids: dict[int, int | None] = {}
-        with self.storage.transaction():
-            # Queued in key order, so two instances racing overdue() take the outbox's
-            # unique keys in the same order (no deadlock); each notice is queued once.
-            for index in sorted(range(len(notices)), key=lambda i: notices[i].id or ""):
-                entry_ids[index] = self.storage.enqueue(notices[index])
-        self._deliver_new([(entry_ids[i], notice) for i, notice in enumerate(notices)])
+        for attempt in range(_OVERDUE_ATTEMPTS):
+            try:
+                with self.storage.transaction():
+                    queued = [(self.storage.enqueue(notice), notice) for notice in notices]
+                break
+            except ConcurrencyError:
+                # Another instance queued the same notices at the same moment and the
+                # database broke the tie by undoing this transaction (MariaDB's unique
+                # key locks can deadlock). Queueing is idempotent: run it again, and
+                # what the other committed is skipped.
+                if attempt == _OVERDUE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
+        self._deliver_new(queued)
         return breaches
+
+
+_OVERDUE_ATTEMPTS = 5
 
 
 class _HookPolicy:

@@ -224,10 +224,19 @@ class SQLStorage:
 
     # -- errors and transactions ---------------------------------------------------------
 
-    def _error(self, exc: BaseException) -> StorageError:
+    def _error(self, exc: BaseException) -> StorageError | ConcurrencyError:
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         if self._secret:
             detail = detail.replace(str(self._secret), "***")
+        if _rolled_back_for_concurrency(exc):
+            # The server undid the whole transaction to break a deadlock (or a
+            # serialisation conflict): nothing of it was written, and running it again
+            # is the documented remedy.
+            return ConcurrencyError(
+                f"storage {self.url}: the database rolled this transaction back because a "
+                f"concurrent one conflicted with it ({type(exc).__name__}: {detail}); "
+                "nothing was written: run it again"
+            )
         return StorageError(f"storage {self.url}: {type(exc).__name__}: {detail}")
 
     @contextmanager
@@ -336,7 +345,7 @@ class SQLStorage:
                         # layout change: databases made before it get it here).
                         conn.execute(meta_table.insert().values(key=_GENEALOGY_ROW, value="0"))
                 return
-            except StorageError:
+            except (StorageError, ConcurrencyError):
                 # Two processes creating the schema at once: the loser retries and finds it.
                 if attempt == 2:
                     raise
@@ -652,6 +661,19 @@ class SQLStorage:
 class _Precompiled(NamedTuple):
     sql: str
     names: tuple[str, ...] | None  # bind names in order for a positional driver
+
+
+_MYSQL_ROLLED_BACK = frozenset({1213})  # ER_LOCK_DEADLOCK: the whole transaction is undone
+_PG_ROLLED_BACK = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
+
+
+def _rolled_back_for_concurrency(exc: BaseException) -> bool:
+    """Whether a driver error means the server undid the transaction to let another win."""
+    orig = getattr(exc, "orig", None) or exc
+    if getattr(orig, "sqlstate", None) in _PG_ROLLED_BACK:
+        return True
+    args = getattr(orig, "args", ())
+    return bool(args) and isinstance(args[0], int) and args[0] in _MYSQL_ROLLED_BACK
 
 
 def outbox_key(notification_id: str) -> str:
