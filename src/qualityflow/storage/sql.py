@@ -55,7 +55,7 @@ _LongText = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 # (utf8mb4_general_ci) folds case and accents: 'Flour-1' would find 'FLOUR-1'. Every
 # table is utf8mb4 with the binary collation, so ids compare byte-exactly as on SQLite
 # and PostgreSQL. (utf8mb4_bin pads spaces; the models strip them from ids.)
-_BYTE_EXACT = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+_BYTE_EXACT: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
 
 metadata = sa.MetaData()
 """The tables, for migrations and tooling."""
@@ -672,7 +672,7 @@ def _rolled_back_for_concurrency(exc: BaseException) -> bool:
     orig = getattr(exc, "orig", None) or exc
     if getattr(orig, "sqlstate", None) in _PG_ROLLED_BACK:
         return True
-    args = getattr(orig, "args", ())
+    args: tuple[Any, ...] = getattr(orig, "args", ())
     return bool(args) and isinstance(args[0], int) and args[0] in _MYSQL_ROLLED_BACK
 
 
