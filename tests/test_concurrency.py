@@ -281,3 +281,50 @@ def test_racing_overdue_on_postgresql_queues_each_notice_once(postgresql_url: st
 @pytest.mark.mysql
 def test_racing_overdue_on_mariadb_queues_each_notice_once(mysql_url: str) -> None:
     _check_overdue_race(mysql_url)
+
+
+# -- a link inside a caller's own, older transaction ---------------------------------------
+
+
+def _check_link_in_an_old_transaction(url: str, expected: type[qf.QualityFlowError]) -> None:
+    first = qf.QualityFlow(url, load_entry_points=False)
+    second = qf.QualityFlow(url, load_entry_points=False)
+    try:
+        for id in _pair(0):
+            first.batches.add(
+                qf.Batch(id=id, kind="intermediate", product="dough", quantity=kg_(300))
+            )
+        a, b = _pair(0)
+        with pytest.raises(expected) as refused, first.storage.transaction():
+            first.batches.get(a)  # the transaction reads (MariaDB: its snapshot starts)
+            second.link(b, a)  # another instance links the other way and commits
+            first.link(a, b)  # would close the cycle b -> a -> b
+        if expected is qf.GenealogyError:
+            assert "cycle" in str(refused.value)
+        else:
+            assert "run it again" in str(refused.value)
+        assert [(e.input_id, e.output_id) for e in first.storage.edges()] == [(b, a)]
+        first.genealogy  # noqa: B018  (loads: no cycle)
+        with pytest.raises(qf.GenealogyError, match="cycle"):
+            first.link(a, b)  # run again, outside: the check sees the other link
+    finally:
+        first.close()
+        second.close()
+
+
+def kg_(amount: int) -> qf.Quantity:
+    return qf.Quantity(amount=amount, unit="kg")
+
+
+@pytest.mark.postgresql
+def test_a_link_in_an_older_transaction_sees_a_newer_link_on_postgresql(
+    postgresql_url: str,
+) -> None:
+    # READ COMMITTED: after the advisory lock, the cycle check reads what was committed.
+    _check_link_in_an_old_transaction(postgresql_url, qf.GenealogyError)
+
+
+@pytest.mark.mysql
+def test_a_link_in_an_older_transaction_is_told_to_retry_on_mariadb(mysql_url: str) -> None:
+    # REPEATABLE READ: the old snapshot cannot see the other link, so the lock refuses.
+    _check_link_in_an_old_transaction(mysql_url, qf.ConcurrencyError)
