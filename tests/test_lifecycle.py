@@ -125,8 +125,16 @@ def verification(effective: bool = True, days: float = 20) -> qf.Verification:
 
 
 def fire(entity: Any, trigger: str, hours: float = 1, **kw: Any) -> qf.TransitionRecord:
+    """Fire at ``T0 + hours``, or at the previous step's time if that is later.
+
+    Steps are recorded in the order they happen (a step dated before the previous one is
+    refused, see the two-clock tests), so a setup step never goes back in time.
+    """
     lifecycle = INC if isinstance(entity, qf.Incident) else CMP
-    return lifecycle.fire(entity, trigger, actor="Lena Ortiz", at=T0 + timedelta(hours=hours), **kw)
+    at = T0 + timedelta(hours=hours)
+    if entity.history and entity.history[-1].at > at:
+        at = entity.history[-1].at
+    return lifecycle.fire(entity, trigger, actor="Lena Ortiz", at=at, **kw)
 
 
 def incident_in(state: str) -> qf.Incident:
@@ -377,15 +385,15 @@ def test_an_empty_actor_is_refused_and_changes_nothing() -> None:
     inc = incident_in("contained")
     before = snapshot(inc)
     with pytest.raises(qf.TransitionError, match="actor"):
-        INC.fire(inc, "investigate", actor="  ", at=T0)
+        INC.fire(inc, "investigate", actor="  ", at=T0 + timedelta(days=1))
     assert snapshot(inc) == before
 
 
 @pytest.mark.parametrize(
     "at",
     [
-        T0,
-        datetime(2026, 3, 2, 7, 30, 0, 123456, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+        T0 + timedelta(days=1),
+        datetime(2026, 3, 3, 7, 30, 0, 123456, tzinfo=timezone(timedelta(hours=5, minutes=30))),
     ],
 )
 def test_records_are_sealed_exactly_as_the_model_would_seal_them(at: datetime) -> None:
