@@ -458,6 +458,10 @@ class StorageConformance:
         assert storage.get("batch", lot).supplier_id == supplier.id  # type: ignore[union-attr]
         assert storage.get("supplier", supplier.id).id == supplier.id
         assert [b.id for b in storage.list("batch", ids=[lot])] == [lot]
+        with pytest.raises(NotFoundError):  # one character more: not found, no driver error
+            storage.get("batch", lot + "x")
+        with pytest.raises(NotFoundError):  # a prefix is another id, never a match
+            storage.get("batch", lot[:-1])
         assert storage.reach([lot], "forward") == {lot, mix}
         assert [(e.input_id, e.output_id) for e in storage.edges()] == [(lot, mix)]
         # A notification key combines kind, id and deadline: longer than any id.
