@@ -77,11 +77,27 @@ def _text(elem: Element) -> str:
     return (elem.text or "").strip()
 
 
+def _attributes(elem: Element) -> dict[str, Any]:
+    """An element's XML attributes by local name (namespaced ones as ``{uri}name``)."""
+    out: dict[str, Any] = {}
+    for name, value in elem.attrib.items():
+        ns, local = _local(name)
+        if ns == "http://www.w3.org/2001/XMLSchema-instance":
+            continue
+        out[f"{{{ns}}}{local}" if ns else local] = value.strip()
+    return out
+
+
 def _generic(elem: Element) -> Any:
     children = [c for c in elem if isinstance(c.tag, str)]
+    attributes = _attributes(elem) if elem.attrib else {}
     if not children:
+        if attributes:  # keep what attributes say: two sensor reports differ by them
+            if _text(elem):
+                attributes["#text"] = _text(elem)
+            return attributes
         return _text(elem)
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = dict(attributes)
     for child in children:
         key = _key(child.tag)
         value = _generic(child)
@@ -139,10 +155,13 @@ def _absorb(elem: Element, into: dict[str, Any]) -> None:
                 if isinstance(e.tag, str)
             ]
         elif name in ("readPoint", "bizLocation"):
-            ident = next(
-                (e for e in child if isinstance(e.tag, str) and _local(e.tag)[1] == "id"), None
-            )
-            into[name] = {"id": _text(ident) if ident is not None else ""}
+            place: dict[str, Any] = {"id": ""}
+            # keep any other child (a misplaced field, an extension) for the reader to judge
+            extra: dict[str, Any] = {}
+            _absorb_place(child, place, extra)
+            into[name] = {**place, **extra}
+        elif name == "sensorElementList":
+            into[name] = [_sensor_element(e) for e in child if isinstance(e.tag, str)]
         elif name == "errorDeclaration":
             decl: dict[str, Any] = {}
             for part in child:
@@ -158,6 +177,40 @@ def _absorb(elem: Element, into: dict[str, Any]) -> None:
             into[name] = _text(child)
         else:
             into[name] = _generic(child)
+
+
+def _absorb_place(elem: Element, place: dict[str, Any], extra: dict[str, Any]) -> None:
+    for part in elem:
+        if not isinstance(part.tag, str):
+            continue
+        ns, pname = _local(part.tag)
+        if not ns and pname == "id":
+            place["id"] = _text(part)
+        elif not ns and pname == "extension":
+            _absorb_place(part, place, extra)
+        else:
+            extra[f"{{{ns}}}{pname}" if ns else pname] = _generic(part)
+
+
+def _sensor_element(elem: Element) -> dict[str, Any]:
+    """A ``<sensorElement>`` in the JSON-LD shape: metadata and reports as attribute dicts."""
+    out: dict[str, Any] = {}
+    reports: list[Any] = []
+    for part in elem:
+        if not isinstance(part.tag, str):
+            continue
+        ns, pname = _local(part.tag)
+        if not ns and pname == "sensorReport":
+            reports.append(_generic(part) or {})
+        elif not ns and pname == "sensorMetadata":
+            out[pname] = _generic(part) or {}
+        elif not ns and pname == "extension":
+            out.update(_sensor_element(part))
+        else:
+            out[f"{{{ns}}}{pname}" if ns else pname] = _generic(part)
+    if reports:
+        out["sensorReport"] = reports
+    return out
 
 
 def _xml_events(container: Element, out: list[Mapping[str, Any]]) -> None:

@@ -837,9 +837,10 @@ def _load(sources: tuple[Source, ...], strict: bool) -> EpcisImport:
         for key, attrs in document.master_data.items():
             master.setdefault(key, {}).update(attrs)
         warn = report.for_file(document.name)
+        reported: set[str] = set()
         for index, raw in enumerate(document.events):
             try:
-                event = normalise_event(raw, document.name, index, warn)
+                event = normalise_event(raw, document.name, index, warn, reported)
             except InteropError:
                 raise
             except Exception as exc:  # a shape nobody foresaw must not crash the import
