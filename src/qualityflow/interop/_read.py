@@ -78,7 +78,7 @@ def _text(elem: Element) -> str:
 
 
 def _attributes(elem: Element) -> dict[str, Any]:
-    """An element's XML attributes by local name (namespaced ones as ``{uri}name``)."""
+    """Return an element's XML attributes by local name (namespaced ones as ``{uri}name``)."""
     out: dict[str, Any] = {}
     for name, value in elem.attrib.items():
         ns, local = _local(name)
@@ -193,7 +193,7 @@ def _absorb_place(elem: Element, place: dict[str, Any], extra: dict[str, Any]) -
 
 
 def _sensor_element(elem: Element) -> dict[str, Any]:
-    """A ``<sensorElement>`` in the JSON-LD shape: metadata and reports as attribute dicts."""
+    """Read a ``<sensorElement>`` into the JSON-LD shape (metadata, reports as dicts)."""
     out: dict[str, Any] = {}
     reports: list[Any] = []
     for part in elem:
@@ -280,20 +280,28 @@ def _read_xml(name: str, data: str | bytes) -> Document:
             "EPCIS document (<EPCISDocument> or <EPCISQueryDocument>)"
         )
     body = _find(root, "EPCISBody")
-    events: list[Mapping[str, Any]] = []
-    if body is not None:
-        event_list = _find(body, "EventList")
-        if event_list is None:
-            event_list = _find(body, "QueryResults", "resultsBody", "EventList")
-        if event_list is not None:
-            _xml_events(event_list, events)
-        elif _find(body, "VocabularyList") is not None:
-            raise InteropError(
-                f"{name}: refused: an EPCIS document holding master data only, no events"
-            )
     if body is None:
         raise InteropError(f"{name}: refused: an EPCIS XML document without <EPCISBody>")
-    return Document(name, events, _xml_master_data(root))
+    events: list[Mapping[str, Any]] = []
+    event_list = _find(body, "EventList")
+    if event_list is None:
+        event_list = _find(body, "QueryResults", "resultsBody", "EventList")
+    if event_list is not None:
+        _xml_events(event_list, events)
+    master = _xml_master_data(root)
+    problems = [] if events else [_no_events(master)]
+    return Document(name, events, master, problems)
+
+
+def _no_events(master: Mapping[str, Any]) -> str:
+    """Return the one warning for an EPCIS document without events, whatever its form."""
+    if master:
+        return (
+            f"the document holds no events, only master data ({len(master)} vocabulary "
+            "element(s), kept for the other documents loaded with it); nothing added to the "
+            "genealogy from it"
+        )
+    return "the document holds no events; nothing added to the genealogy from it"
 
 
 def _json_master_data(doc: Mapping[str, Any]) -> dict[str, dict[str, str]]:
@@ -368,17 +376,16 @@ def _read_json(name: str, text: str | None, parsed: Any = None) -> Document:
             "EPCIS document (type EPCISDocument or EPCISQueryDocument)"
         )
     master = _json_master_data(parsed)
+    if not isinstance(body, Mapping):
+        what = "without epcisBody" if body is None else "whose epcisBody is not an object"
+        raise InteropError(f"{name}: refused: an EPCIS JSON document {what}")
     if events is None:
-        if master:
-            raise InteropError(
-                f"{name}: refused: an EPCIS document holding master data only, no eventList"
-            )
-        raise InteropError(
-            f"{name}: refused: an EPCIS document without epcisBody.eventList; nothing to import"
-        )
+        events = []
     if not isinstance(events, list):
         raise InteropError(f"{name}: epcisBody.eventList is a {type(events).__name__}, not a list")
     problems = []
+    if not events:
+        problems.append(_no_events(master))
     if "@context" not in parsed:
         problems.append("the document has no @context; read as plain EPCIS 2.0 JSON")
     skipped = sum(1 for e in events if not isinstance(e, Mapping))

@@ -100,25 +100,105 @@ _PRE_CBV_PREFIXES: dict[str, tuple[str, ...]] = {
 # words can be recognised; anything else is an extension value and is kept as written.
 CBV_TERMS: dict[str, frozenset[str]] = {
     "bizStep": frozenset(
-        "accepting arriving assembling collecting commissioning consigning "
-        "creating_class_instance cycle_counting decommissioning departing destroying "
-        "disassembling dispensing encoding entering_exiting holding inspecting installing "
-        "killing loading other packing picking receiving removing repackaging repairing "
-        "replacing reserving retail_selling sampling sensor_reporting shipping "
-        "staging_outbound stock_taking stocking storing transporting unloading unpacking "
-        "void_shipping".split()
+        {
+            "accepting",
+            "arriving",
+            "assembling",
+            "collecting",
+            "commissioning",
+            "consigning",
+            "creating_class_instance",
+            "cycle_counting",
+            "decommissioning",
+            "departing",
+            "destroying",
+            "disassembling",
+            "dispensing",
+            "encoding",
+            "entering_exiting",
+            "holding",
+            "inspecting",
+            "installing",
+            "killing",
+            "loading",
+            "other",
+            "packing",
+            "picking",
+            "receiving",
+            "removing",
+            "repackaging",
+            "repairing",
+            "replacing",
+            "reserving",
+            "retail_selling",
+            "sampling",
+            "sensor_reporting",
+            "shipping",
+            "staging_outbound",
+            "stock_taking",
+            "stocking",
+            "storing",
+            "transporting",
+            "unloading",
+            "unpacking",
+            "void_shipping",
+        }
     ),
     "disposition": frozenset(
-        "active available completeness_inferred completeness_verified conformant "
-        "container_closed container_open damaged destroyed dispensed disposed encoded "
-        "expired in_progress in_transit inactive mismatch_instance mismatch_class "
-        "mismatch_quantity needs_replacement no_pedigree_match non_conformant "
-        "non_sellable_other partially_dispensed recalled reserved retail_sold returned "
-        "sellable_accessible sellable_not_accessible stolen unavailable unknown".split()
+        {
+            "active",
+            "available",
+            "completeness_inferred",
+            "completeness_verified",
+            "conformant",
+            "container_closed",
+            "container_open",
+            "damaged",
+            "destroyed",
+            "dispensed",
+            "disposed",
+            "encoded",
+            "expired",
+            "in_progress",
+            "in_transit",
+            "inactive",
+            "mismatch_instance",
+            "mismatch_class",
+            "mismatch_quantity",
+            "needs_replacement",
+            "no_pedigree_match",
+            "non_conformant",
+            "non_sellable_other",
+            "partially_dispensed",
+            "recalled",
+            "reserved",
+            "retail_sold",
+            "returned",
+            "sellable_accessible",
+            "sellable_not_accessible",
+            "stolen",
+            "unavailable",
+            "unknown",
+        }
     ),
     "sdt": frozenset({"owning_party", "possessing_party", "location"}),
-    "btt": frozenset({"bol", "cert", "desadv", "inv", "pedigree", "po", "poc", "prodorder",
-                      "recadv", "rma", "testprd", "testres", "upevt"}),
+    "btt": frozenset(
+        {
+            "bol",
+            "cert",
+            "desadv",
+            "inv",
+            "pedigree",
+            "po",
+            "poc",
+            "prodorder",
+            "recadv",
+            "rma",
+            "testprd",
+            "testres",
+            "upevt",
+        }
+    ),
     "er": frozenset({"did_not_occur", "incorrect_data"}),
 }
 

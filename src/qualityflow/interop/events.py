@@ -205,6 +205,10 @@ _TYPE_FIELDS: dict[str, frozenset[str]] = {
 _QUANTITY_ELEMENT_FIELDS = frozenset({"epcClass", "quantity", "uom"})
 
 
+def _article(word: str) -> str:
+    return "an" if word[:1] in "AEIOU" else "a"
+
+
 def _namespaced(key: str) -> bool:
     return key.startswith("{") or ":" in key
 
@@ -223,7 +227,8 @@ def _misplaced(
                 reported.add(f"{kind}.{key}")
             warn(
                 event_id,
-                f"field {key!r} does not belong in a {kind} (EPCIS); ignored (said once per "
+                f"field {key!r} does not belong in {_article(kind)} {kind} (EPCIS); ignored "
+                "(said once per "
                 "file). Put it where the standard has it, or give it a namespace as an "
                 "extension field",
             )
@@ -237,6 +242,7 @@ def _misplaced(
                         f"{place} holds {key!r}, which does not belong there (a {place} has "
                         "only an id and extension fields); ignored",
                     )
+
 
 _KNOWN_KEYS = frozenset(
     {
@@ -325,7 +331,11 @@ def _quantity_list(
             warn(event_id, f"{field_name} element without epcClass ({dict(item)!r}); ignored")
             continue
         for key in item:
-            if isinstance(key, str) and key not in _QUANTITY_ELEMENT_FIELDS and not _namespaced(key):
+            if (
+                isinstance(key, str)
+                and key not in _QUANTITY_ELEMENT_FIELDS
+                and not _namespaced(key)
+            ):
                 warn(
                     event_id,
                     f"{field_name} element of {epc_class.strip()} holds {key!r}, which does "
