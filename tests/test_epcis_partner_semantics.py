@@ -695,3 +695,26 @@ def test_a_quantity_element_with_a_stray_field_is_reported() -> None:
     (warning,) = qf.load_epcis(doc(odd)).warnings
     assert "holds 'lotNumber'" in warning.message
     strict_fails(doc(odd), "holds 'lotNumber'")
+
+
+def test_an_error_declaration_matches_its_event_whatever_the_identifier_spelling() -> None:
+    urn = "urn:epc:class:lgtin:0614141.077777.987"
+    link = "https://id.gs1.org/01/00614141777778/10/987"
+    shipped = event(
+        "ObjectEvent",
+        None,
+        "2026-03-02T09:00:00Z",
+        action="OBSERVE",
+        bizStep="shipping",
+        quantityList=[{"epcClass": urn, "quantity": 3, "uom": "KGM"}],
+        destinationList=[{"type": "owning_party", "destination": SHOP}],
+    )
+    declared = {
+        **shipped,
+        "eventTime": "2026-03-02T10:00:00+01:00",  # the same instant
+        "quantityList": [{"epcClass": link, "quantity": 3, "uom": "KGM"}],
+        "errorDeclaration": {"declarationTime": "2026-03-03T10:00:00Z"},
+    }
+    loaded = qf.load_epcis(doc(shipped), doc(declared))
+    assert list(loaded.genealogy.shipments()) == []
+    assert loaded.retracted == ["<document 1>#event-1", "<document 2>#event-1"]

@@ -868,8 +868,9 @@ def _retract(events: list[EpcisEvent], report: _Report) -> tuple[list[EpcisEvent
     An error declaration is carried by a copy of the erroneous event plus
     ``errorDeclaration`` (EPCIS 1.2 and 2.0). It withdraws the events with its eventID;
     when it has no eventID, or no other event has that id, it withdraws the events whose
-    whole content equals its own (the declaration left out), so that events without an
-    eventID can be retracted too. Events it names as corrective are never withdrawn by it.
+    whole content equals its own (the declaration left out; identifiers compared in any
+    spelling, times as instants), so that events without an eventID can be retracted too.
+    Events it names as corrective are never withdrawn by it.
     """
     declarations = [e for e in events if e.error_declaration is not None]
     if not declarations:
@@ -893,8 +894,8 @@ def _retract(events: list[EpcisEvent], report: _Report) -> tuple[list[EpcisEvent
                 by_content = defaultdict(list)
                 for e in events:
                     if e.error_declaration is None:
-                        by_content[e.content_key()].append(e)
-            targets = by_content.get(declaration.content_key(), [])
+                        by_content[e.canonical_key()].append(e)
+            targets = by_content.get(declaration.canonical_key(), [])
         for target in targets:
             if target.has_event_id and target.event_id in corrective:
                 continue

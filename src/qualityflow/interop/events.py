@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from qualityflow.interop._read import EVENT_TYPES
 from qualityflow.interop._vocab import (
     UNIT_FROM_UNECE,
+    identifier_key,
     normalise_vocab,
     parse_decimal,
     parse_signed_decimal,
@@ -122,6 +123,52 @@ class EpcisEvent(NamedTuple):
             freeze(self.ilmd) if self.ilmd else None,
             freeze(self.extensions) if self.extensions else None,
             freeze(list(self.sensor_elements)) if self.sensor_elements else None,
+        )
+
+    def canonical_key(self) -> tuple[object, ...]:
+        """Return :meth:`content_key` with every identifier in its spelling-independent form.
+
+        An LGTIN URN and its GS1 Digital Link compare equal here, as they do in the EPCIS
+        2.0 event hash; used to match an error declaration with the event it withdraws.
+        """
+
+        def ids(values: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(sorted(identifier_key(v) for v in values))
+
+        def qty(values: tuple[QuantityElement, ...]) -> tuple[object, ...]:
+            return tuple(
+                sorted(
+                    ((identifier_key(q.epc_class), q.quantity, q.unit) for q in values), key=repr
+                )
+            )
+
+        def pairs(values: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+            return tuple(sorted((kind, identifier_key(v)) for kind, v in values))
+
+        def one(value: str | None) -> str | None:
+            return identifier_key(value) if value else None
+
+        content = self.content_key()
+        return (
+            self.type,
+            self.event_time,
+            self.action,
+            self.biz_step,
+            self.disposition,
+            one(self.read_point),
+            one(self.biz_location),
+            ids(self.epcs),
+            qty(self.quantities),
+            one(self.parent_id),
+            ids(self.input_epcs),
+            qty(self.input_quantities),
+            ids(self.output_epcs),
+            qty(self.output_quantities),
+            self.transformation_id,
+            pairs(self.sources),
+            pairs(self.destinations),
+            pairs(self.biz_transactions),
+            content[3:],
         )
 
     def extension(self, name: str) -> Any:
