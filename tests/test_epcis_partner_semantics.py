@@ -718,3 +718,25 @@ def test_an_error_declaration_matches_its_event_whatever_the_identifier_spelling
     loaded = qf.load_epcis(doc(shipped), doc(declared))
     assert list(loaded.genealogy.shipments()) == []
     assert loaded.retracted == ["<document 1>#event-1", "<document 2>#event-1"]
+
+
+def test_a_shipping_object_event_and_its_transaction_event_are_one_shipment() -> None:
+    observed = {
+        **TX_SHIP_JSON,
+        "type": "ObjectEvent",
+        "eventID": "urn:uuid:obj-ship",
+        "action": "OBSERVE",
+        "bizTransactionList": [],
+    }
+    ordered = {**TX_SHIP_JSON, "destinationList": []}  # the order, no destination repeated
+    loaded = qf.load_epcis(doc(commission(), observed, ordered))
+    (shipment,) = loaded.genealogy.shipments()
+    assert shipment.id == "urn:uuid:obj-ship"
+    assert shipment.customer_id == SHOP
+    record = loaded.shipments[shipment.id]
+    assert record.other_events == ("urn:uuid:tx-ship",)
+    assert [kind for kind, _ in record.biz_transactions] == ["po", "bol"]
+    assert loaded.warnings == []
+    # at another time it is another shipment
+    later = {**ordered, "eventTime": "2026-03-04T09:00:00Z"}
+    assert len(list(qf.load_epcis(doc(commission(), observed, later)).genealogy.shipments())) == 2

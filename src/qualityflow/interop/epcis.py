@@ -70,7 +70,9 @@ class ShipmentRecord:
 
     ``containers`` lists the pallets and cases (outermost first) the lot travelled in;
     ``received_by`` is the receiving event that confirmed it (``None`` when none did),
-    ``received_at`` its location and ``received_on`` its time.
+    ``received_at`` its location and ``received_on`` its time. ``other_events`` lists
+    further events that recorded the same shipment (the TransactionEvent naming the order
+    beside the shipping ObjectEvent); ``biz_transactions`` holds all of theirs.
     """
 
     shipment_id: str
@@ -82,6 +84,7 @@ class ShipmentRecord:
     received_at: str | None
     received_on: datetime | None
     biz_transactions: tuple[tuple[str, str], ...]
+    other_events: tuple[str, ...] = ()
 
 
 @dataclass
@@ -227,6 +230,8 @@ class _PendingShipment:
     customer: str | None
     region: str | None = None
     received: EpcisEvent | None = None
+    # business transactions of a TransactionEvent that recorded the same shipment
+    also: list[EpcisEvent] = field(default_factory=list)
 
 
 def _sum(elements: Iterable[QuantityElement]) -> tuple[Quantity | None, bool]:
@@ -558,9 +563,20 @@ class _Builder:
                 customer = event.destinations[0][1]
         explicit = event.extensions.get(QF_SHIPMENT_ID)
         region = event.extensions.get(QF_REGION)
+        party = _decode_party(customer) if customer else None
         for node, element, path in moved:
             lot = self.lots.get(node)
             if lot is None:
+                continue
+            twin = self.same_shipment(event, node, party)
+            if twin is not None:
+                # EPCIS 1.x systems often send a shipping ObjectEvent and a TransactionEvent
+                # naming the order for one shipment: one shipment, both events' transactions.
+                twin.also.append(event)
+                if twin.customer is None:
+                    twin.customer = party
+                if twin.quantity is None or twin.quantity.quantity is None:
+                    twin.quantity = element or twin.quantity
                 continue
             base = (
                 explicit
@@ -581,7 +597,7 @@ class _Builder:
                 event,
                 element,
                 path,
-                _decode_party(customer) if customer else None,
+                party,
                 region if isinstance(region, str) and region else None,
             )
             self.shipments.append(pending)
@@ -594,6 +610,28 @@ class _Builder:
                     f"{_label(lot.destroyed_by)} destroyed it at "
                     f"{lot.destroyed_by.event_time.isoformat()}",
                 )
+
+    def same_shipment(
+        self, event: EpcisEvent, node: str, party: str | None
+    ) -> _PendingShipment | None:
+        """Return the shipment an ObjectEvent and a TransactionEvent both record, if any.
+
+        The same lot shipped at the same instant by one event of each type, to the same
+        party (or with one of them naming none), is one shipment.
+        """
+        for pending in reversed(self.open_shipments.get(node, ())):
+            if pending.event.event_time != event.event_time:
+                if pending.event.event_time < event.event_time:
+                    return None
+                continue
+            types = {pending.event.type, *(e.type for e in pending.also), event.type}
+            if (
+                types == {"ObjectEvent", "TransactionEvent"}
+                and event.type not in {pending.event.type, *(e.type for e in pending.also)}
+                and (party is None or pending.customer is None or party == pending.customer)
+            ):
+                return pending
+        return None
 
     def check_not_consumed(self, lot: _Lot, event: EpcisEvent) -> None:
         before = [c for c in lot.consumed if c[0] < event.event_time]
@@ -1067,7 +1105,14 @@ def _load(sources: tuple[Source, ...], strict: bool) -> EpcisImport:
             received_by=pending.received.event_id if pending.received else None,
             received_at=pending.received.biz_location if pending.received else None,
             received_on=pending.received.event_time if pending.received else None,
-            biz_transactions=event.biz_transactions,
+            other_events=tuple(e.event_id for e in pending.also),
+            biz_transactions=tuple(
+                dict.fromkeys(
+                    itertools.chain(
+                        event.biz_transactions, *(e.biz_transactions for e in pending.also)
+                    )
+                )
+            ),
         )
         records[pending.shipment_id] = record
         builder.lots[pending.node].shipments[pending.shipment_id] = {
