@@ -740,3 +740,11 @@ def test_a_shipping_object_event_and_its_transaction_event_are_one_shipment() ->
     # at another time it is another shipment
     later = {**ordered, "eventTime": "2026-03-04T09:00:00Z"}
     assert len(list(qf.load_epcis(doc(commission(), observed, later)).genealogy.shipments())) == 2
+
+
+def test_an_association_without_parent_is_reported() -> None:
+    orphan = association("ADD", "2026-03-02T07:00:00Z", CRATE, SENSOR)
+    del orphan["parentID"]
+    (warning,) = qf.load_epcis(doc(orphan)).warnings
+    assert "without parentID" in warning.message
+    strict_fails(doc(orphan), "without parentID")
