@@ -748,3 +748,31 @@ def test_an_association_without_parent_is_reported() -> None:
     (warning,) = qf.load_epcis(doc(orphan)).warnings
     assert "without parentID" in warning.message
     strict_fails(doc(orphan), "without parentID")
+
+
+def test_the_epcis_12_json_draft_binding_with_is_a_is_read() -> None:
+    draft = {
+        "@context": "https://id.gs1.org/epcis-context.jsonld",
+        "isA": "EPCISDocument",
+        "schemaVersion": 1.2,
+        "creationDate": "2020-03-03T13:07:51.709+00:00",
+        "epcisBody": {
+            "eventList": [
+                {
+                    "isA": "ObjectEvent",
+                    "eventTime": "2020-03-04T11:00:30.000+01:00",
+                    "eventTimeZoneOffset": "+01:00",
+                    "epcList": ["urn:epc:id:sgtin:4012345.011111.7"],
+                    "action": "OBSERVE",
+                    "bizStep": "urn:epcglobal:cbv:bizstep:shipping",
+                    "readPoint": "urn:epc:id:sgln:4012345.00011.987",
+                    "destinationList": [{"type": "owning_party", "destination": SHOP}],
+                }
+            ]
+        },
+    }
+    loaded = qf.load_epcis(draft)
+    assert loaded.warnings == []
+    (shipment,) = loaded.genealogy.shipments()
+    assert shipment.customer_id == SHOP
+    assert loaded.shipments[shipment.id].ship_from == "urn:epc:id:sgln:4012345.00011.987"

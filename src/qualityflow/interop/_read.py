@@ -337,7 +337,7 @@ def _describe_json(doc: Any) -> str | None:
     if "$schema" in doc or ("definitions" in doc and "properties" in doc):
         title = doc.get("title") or doc.get("$id") or ""
         return f"a JSON Schema {title!s}".rstrip() + ", not an EPCIS event document"
-    kind = doc.get("type")
+    kind = doc.get("type", doc.get("isA"))
     if kind == "EPCISMasterDataDocument":
         return "an EPCIS master-data document (no events); load the event documents"
     if "@context" in doc and not any(
@@ -356,7 +356,7 @@ def _read_json(name: str, text: str | None, parsed: Any = None) -> Document:
     what = _describe_json(parsed)
     if what:
         raise InteropError(f"{name}: refused: {what}")
-    kind = parsed.get("type")
+    kind = parsed.get("type", parsed.get("isA"))  # ``isA``: the EPCIS 1.2 JSON draft binding
     if not isinstance(kind, str):
         kind = None
     if kind in EVENT_TYPES:

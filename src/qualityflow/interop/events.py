@@ -216,6 +216,7 @@ Warn = Callable[[str | None, str], None]
 _COMMON_FIELDS = frozenset(
     {
         "type",
+        "isA",
         "@context",
         "eventTime",
         "recordTime",
@@ -257,7 +258,8 @@ def _article(word: str) -> str:
 
 
 def _namespaced(key: str) -> bool:
-    return key.startswith("{") or ":" in key
+    # ``{uri}name`` (XML), ``prefix:name`` (JSON-LD CURIE) or a JSON-LD keyword (``@id``)
+    return key.startswith(("{", "@")) or ":" in key
 
 
 def _misplaced(
@@ -294,6 +296,7 @@ def _misplaced(
 _KNOWN_KEYS = frozenset(
     {
         "type",
+        "isA",
         "@context",
         "eventTime",
         "recordTime",
@@ -493,6 +496,8 @@ def normalise_event(
     event_id = raw_id.strip() if isinstance(raw_id, str) and has_id else f"{file}#event-{index + 1}"
     label = event_id if has_id else f"#{index + 1} (no eventID)"
     kind = raw.get("type")
+    if kind is None and "isA" in raw:  # the EPCIS 1.2 JSON draft binding named it ``isA``
+        kind = raw.get("isA")
     if not isinstance(kind, str) or kind not in EVENT_TYPES:
         warn_in_file(label, f"unknown event type {kind!r}; event skipped")
         return None
