@@ -776,3 +776,53 @@ def test_the_epcis_12_json_draft_binding_with_is_a_is_read() -> None:
     (shipment,) = loaded.genealogy.shipments()
     assert shipment.customer_id == SHOP
     assert loaded.shipments[shipment.id].ship_from == "urn:epc:id:sgln:4012345.00011.987"
+
+
+def test_the_orders_of_a_transaction_event_shipment_reach_the_fsma_204_sheet(
+    tmp_path: Any,
+) -> None:
+    import csv
+
+    loaded = qf.load_epcis(doc(commission(), TX_SHIP_JSON))
+    impact = loaded.genealogy.recall_impact(LOT)
+    path = tmp_path / "fsma.csv"
+    qf.to_fsma204(impact, path, genealogy=loaded.genealogy)
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        rows = [
+            r for r in csv.DictReader(handle) if r["Critical Tracking Event (CTE)"] == "Shipping"
+        ]
+    (row,) = rows
+    assert row["Ship-To Location"] == SHOP
+    assert row["Reference Document Type"] == "po; bol"
+    assert row["Reference Document Number"].endswith(
+        "PO-88; urn:epcglobal:cbv:bt:4012345000009:BOL-12"
+    )
+
+
+def test_a_sensor_element_list_of_the_wrong_shape_is_reported() -> None:
+    odd = reading("urn:uuid:r1", 4.0)
+    odd["sensorElementList"] = "hot"
+    (warning,) = qf.load_epcis(doc(odd)).warnings
+    assert "sensorElementList is a str" in warning.message
+    strict_fails(doc(odd), "sensorElementList is a str")
+
+
+def test_an_epcis_body_that_is_not_an_object_is_refused() -> None:
+    with pytest.raises(qf.InteropError, match="epcisBody is not an object"):
+        qf.load_epcis({**doc(), "epcisBody": ["x"]})
+
+
+def test_an_epc_in_a_transaction_event_without_a_step_is_still_a_known_lot() -> None:
+    item = "urn:epc:id:sgtin:0614141.107346.3000"
+    tied = event(
+        "TransactionEvent",
+        "urn:uuid:po-only",
+        "2026-03-02T09:00:00Z",
+        action="ADD",
+        bizTransactionList=[{"type": "po", "bizTransaction": "urn:example:po:2"}],
+        epcList=[item],
+    )
+    loaded = qf.load_epcis(doc(tied))
+    assert loaded.warnings == []
+    assert loaded.genealogy.trace_forward(item).ids == set()
+    assert loaded.genealogy.batch(item).attributes["epcis_files"] == ["<document 1>"]

@@ -1124,6 +1124,7 @@ def _load(sources: tuple[Source, ...], strict: bool) -> EpcisImport:
             "received_at": record.received_at,
             "received_on": record.received_on.isoformat() if record.received_on else None,
             "biz_transactions": [list(p) for p in record.biz_transactions],
+            "other_events": list(record.other_events),
         }
 
     batches = builder.batches(kinds)
