@@ -826,3 +826,21 @@ def test_an_epc_in_a_transaction_event_without_a_step_is_still_a_known_lot() -> 
     assert loaded.warnings == []
     assert loaded.genealogy.trace_forward(item).ids == set()
     assert loaded.genealogy.batch(item).attributes["epcis_files"] == ["<document 1>"]
+
+
+def test_a_transaction_event_naming_an_unpacked_pallet_and_its_items_ships_the_items() -> None:
+    item = "urn:epc:id:sgtin:0614141.107346.4000"
+    ship = event(
+        "TransactionEvent",
+        "urn:uuid:tx-items",
+        "2026-03-02T09:00:00Z",
+        action="ADD",
+        bizStep="shipping",
+        parentID="urn:epc:id:sscc:0614141.1234567890",
+        epcList=[item],
+        bizTransactionList=[{"type": "po", "bizTransaction": "urn:example:po:3"}],
+        destinationList=[{"type": "owning_party", "destination": SHOP}],
+    )
+    loaded = qf.load_epcis(doc(ship))
+    assert loaded.warnings == []
+    assert [s.batch_id for s in loaded.genealogy.shipments()] == [item]

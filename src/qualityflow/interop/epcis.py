@@ -420,11 +420,19 @@ class _Builder:
         shipment, with a receiving step a receipt, exactly as an ObjectEvent would be. ADD
         and OBSERVE move the objects; DELETE only takes them off the transactions, so a
         DELETE with a shipping or receiving step records nothing (with a warning). A
-        ``parentID`` (the pallet or case the objects travel in) ships what it holds.
+        ``parentID`` (the pallet or case the objects travel in) ships what it was packed
+        with; when the event lists the objects too, they are what it ships.
         """
         epcs = event.epcs
-        if event.parent_id is not None and event.parent_id not in epcs:
-            epcs = (event.parent_id, *epcs)
+        parent = event.parent_id
+        if (
+            parent is not None
+            and parent not in epcs
+            # the pallet's packed contents, or the pallet itself when nothing else is named;
+            # a 1.x partner often names the pallet and lists what is on it as well
+            and (self.contents.get(self.node(parent)) or not (epcs or event.quantities))
+        ):
+            epcs = (parent, *epcs)
         moving = event.action != "DELETE"
         shipping = event.biz_step == "shipping"
         moved = self.objects(event._replace(epcs=epcs), shipping=shipping and moving)
