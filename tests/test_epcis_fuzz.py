@@ -199,6 +199,7 @@ junk = st.recursive(
             "KGM",
             "-5",
             "1e400",
+            "1e9999999",
             "2026-13-45T99:00:00Z",
             "urn:epc:id:sscc:1.2",
             "https://id.gs1.org/01/123/10/x",

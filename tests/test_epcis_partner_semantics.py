@@ -844,3 +844,11 @@ def test_a_transaction_event_naming_an_unpacked_pallet_and_its_items_ships_the_i
     loaded = qf.load_epcis(doc(ship))
     assert loaded.warnings == []
     assert [s.batch_id for s in loaded.genealogy.shipments()] == [item]
+
+
+def test_extension_values_beyond_any_number_range_still_compare() -> None:
+    first = {**reading("urn:uuid:r1", 4.0), "ex:gauge": "1e9999999"}
+    second = {**first, "eventID": "urn:uuid:r2"}
+    third = {**first, "eventID": "urn:uuid:r3", "ex:gauge": "2e9999999"}
+    loaded = qf.load_epcis(doc(first, second, third))
+    assert [e.event_id for e in loaded.events] == ["urn:uuid:r1", "urn:uuid:r3"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -202,7 +202,12 @@ def freeze(value: Any) -> Any:
     ):
         amount = parse_signed_decimal(value)
         if amount is not None:
-            return ("n", str(amount.normalize()) if amount else "0")
+            if not amount:
+                return ("n", "0")
+            try:
+                return ("n", str(amount.normalize()))
+            except DecimalException:  # beyond the context's exponent range: compare as is
+                return ("n", str(amount))
     if isinstance(value, str):
         return value.strip()
     return repr(value)
