@@ -11,11 +11,19 @@ builds one :class:`~qualityflow.genealogy.Genealogy` from any number of document
 * AggregationEvents put lots and cases into cases and pallets over time (ADD, DELETE),
   applied in event-time order: shipping a pallet ships what it held at that moment.
   Containment is not genealogy: pallets and cases (SSCCs) are not nodes;
-* a shipping ObjectEvent becomes one :class:`~qualityflow.models.Shipment` per lot shipped,
-  to the destination's owning party, else its location, else the ``bizLocation`` of the
-  receiving event that confirms it; receiving events confirm shipments;
-* error declarations retract the declared event; the corrective events apply;
-* duplicates (the same eventID, or the same content under another id) count once.
+* a shipping ObjectEvent or TransactionEvent becomes one
+  :class:`~qualityflow.models.Shipment` per lot shipped, to the destination's owning party,
+  else its location, else the ``bizLocation`` of the receiving event that confirms it;
+  receiving events confirm shipments; a TransactionEvent's business transactions (po, bol)
+  are kept on the shipment;
+* AssociationEvents (a sensor or device attached to an asset) are not genealogy: they are
+  kept in :attr:`EpcisImport.associations`, with a warning where they name a lot;
+* error declarations retract the declared event, matched by eventID or, for events
+  without one, by equal content; the corrective events apply;
+* destroying events mark the lot scrapped;
+* duplicates (the same eventID, or the same content under another id, sensor data and
+  extension fields included) count once;
+* pre-CBV vocabularies (``urn:epcglobal:fmcg:bizstep:receiving``...) read as CBV terms.
 
 Flaws in the data become :class:`EpcisWarning` entries, never crashes; ``strict=True``
 raises :class:`~qualityflow.errors.InteropError` on the first one.
