@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from typing import Literal, Protocol, runtime_checkable
 
+from qualityflow.i18n import _, label
 from qualityflow.models import (
     ActionStatus,
     AwareDatetime,
@@ -54,11 +55,15 @@ class Deadline(QFModel):
     """Citation of the rule that sets this due time (empty for an internal target)."""
 
     def __str__(self) -> str:
-        text = (
-            f"{self.subject_kind} {self.subject_id}: {self.what} due {self.due:%Y-%m-%d %H:%M %Z}"
+        """Say the deadline in the active locale (:func:`qualityflow.i18n.using`)."""
+        text = _("{kind} {id}: {what} due {due}").format(
+            kind=label(self.subject_kind),
+            id=self.subject_id,
+            what=self.what,
+            due=f"{self.due:%Y-%m-%d %H:%M %Z}",
         )
         if self.late_by:
-            text += f", late by {_human(self.late_by)}"
+            text += _(", late by {span}").format(span=_human(self.late_by))
         return text
 
 
@@ -225,7 +230,10 @@ def overdue(
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError(
-            "'now' has no timezone: give an aware datetime, for example datetime.now(timezone.utc)"
+            _(
+                "'now' has no timezone: give an aware datetime, for example "
+                "datetime.now(timezone.utc)"
+            )
         )
     chosen = policy or _DEFAULT_POLICY
     late: list[Deadline] = []
@@ -243,8 +251,8 @@ def _human(span: timedelta) -> str:
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     parts = [
-        f"{days} d" if days else "",
-        f"{hours} h" if hours else "",
-        f"{minutes} min" if minutes else "",
+        _("{n} d").format(n=days) if days else "",
+        _("{n} h").format(n=hours) if hours else "",
+        _("{n} min").format(n=minutes) if minutes else "",
     ]
-    return " ".join(p for p in parts if p) or "less than a minute"
+    return " ".join(p for p in parts if p) or _("less than a minute")

@@ -1,0 +1,102 @@
+"""Display words of the enum values a person reads in reasons and reports.
+
+The values themselves (``"refund"``, ``"critical"``) stay in stored data and JSON; these
+English words are the message ids their translations are looked up by
+(:func:`qualityflow.i18n.label`).
+"""
+
+from __future__ import annotations
+
+from qualityflow.i18n import N_
+
+__all__ = ["LABELS"]
+
+LABELS: dict[str, str] = {
+    # entity kinds
+    "incident": N_("incident"),
+    "complaint": N_("complaint"),
+    # severity
+    "critical": N_("critical"),
+    "major": N_("major"),
+    "minor": N_("minor"),
+    # triggers (shown in report timelines; reasons name them as identifiers)
+    "assess": N_("assess"),
+    "contain": N_("contain"),
+    "investigate": N_("investigate"),
+    "correct": N_("correct"),
+    "verify": N_("verify"),
+    "close": N_("close"),
+    "rework": N_("rework"),
+    "cancel": N_("cancel"),
+    "reopen": N_("reopen"),
+    "acknowledge": N_("acknowledge"),
+    "resolve": N_("resolve"),
+    "reject": N_("reject"),
+    "escalate": N_("escalate"),
+    # incident states
+    "reported": N_("reported"),
+    "assessed": N_("assessed"),
+    "contained": N_("contained"),
+    "investigating": N_("investigating"),
+    "correcting": N_("correcting"),
+    "verifying": N_("verifying"),
+    "closed": N_("closed"),
+    "cancelled": N_("cancelled"),
+    # complaint states
+    "received": N_("received"),
+    "acknowledged": N_("acknowledged"),
+    "resolved": N_("resolved"),
+    # a complaint's verifying is the verification of its information, not of actions
+    "complaint.verifying": N_("verifying the information"),
+    "rejected": N_("rejected"),
+    # containment actions
+    "quarantine": N_("quarantine"),
+    "hold": N_("hold"),
+    "scrap": N_("scrap"),
+    "recall": N_("recall"),
+    "stop_shipment": N_("stop shipment"),
+    # resolutions
+    "refund": N_("refund"),
+    "replacement": N_("replacement"),
+    "repair": N_("repair"),
+    "compensation": N_("compensation"),
+    "explanation": N_("explanation"),
+    # six Ms
+    "man": N_("man"),
+    "machine": N_("machine"),
+    "material": N_("material"),
+    "method": N_("method"),
+    "environment": N_("environment"),
+    "measurement": N_("measurement"),
+    # root-cause methods
+    "five_why": N_("5-Why"),
+    "fishbone": N_("fishbone"),
+    # channels
+    "phone": N_("phone"),
+    "email": N_("e-mail"),
+    "online_chat": N_("online chat"),
+    "social_media": N_("social media"),
+    "in_person": N_("in person"),
+    "distributor": N_("distributor"),
+    # action status and kind
+    "open": N_("open"),
+    "done": N_("done"),
+    "corrective": N_("corrective"),
+    "preventive": N_("preventive"),
+    # supplier status
+    "approved": N_("approved"),
+    "conditional": N_("conditional"),
+    "suspended": N_("suspended"),
+    "disqualified": N_("disqualified"),
+    # batch kinds and statuses
+    "raw_material": N_("raw material"),
+    "packaging": N_("packaging"),
+    "intermediate": N_("intermediate"),
+    "finished": N_("finished"),
+    "released": N_("released"),
+    "quarantined": N_("quarantined"),
+    "on_hold": N_("on hold"),
+    "recalled": N_("recalled"),
+    "scrapped": N_("scrapped"),
+}
+"""Enum value -> English display word (the message id)."""
