@@ -273,7 +273,7 @@ def _babel_locale(locale: str | None) -> str:
 
 
 def format_datetime(value: datetime, locale: str | None = None) -> str:
-    """Format an aware time in UTC for a report, ``2026-03-05 09:00 UTC`` or ``2026年3月5日 09:00 UTC``.
+    """Format an aware time in UTC for a report (``2026-03-05 09:00 UTC`` in English).
 
     English keeps the ISO-like form the reports always used (byte-identical).
 
