@@ -73,6 +73,7 @@ SUPPORTED_LOCALES: tuple[str, ...] = ("en", "zh_CN")
 
 _LOCALE: ContextVar[str] = ContextVar("qualityflow_locale", default=DEFAULT_LOCALE)
 _CACHE: dict[str, gettext.NullTranslations] = {}
+_IDENTITY: set[str] = set()  # loaded locales whose catalog translates nothing (English)
 _LOCK = threading.Lock()
 
 
@@ -192,6 +193,9 @@ def translation(locale: str | None = None) -> gettext.NullTranslations:
             found = _CACHE.get(name)
             if found is None:
                 found = _load(name)
+                catalog = getattr(found, "_catalog", {})
+                if not any(key for key in catalog):  # only the header: nothing to translate
+                    _IDENTITY.add(name)
                 _CACHE[name] = found
     return found
 
@@ -227,6 +231,8 @@ def using(locale: str | None) -> Iterator[str]:
 def _(message: str) -> str:
     """Translate ``message`` into the active locale (the message itself in English)."""
     locale = _LOCALE.get()
+    if locale in _IDENTITY:
+        return message
     found = _CACHE.get(locale)
     return (found or translation(locale)).gettext(message)
 

@@ -33,6 +33,12 @@ LABELS: dict[str, str] = {
     "resolve": N_("resolve"),
     "reject": N_("reject"),
     "escalate": N_("escalate"),
+    # deadline steps (legal clocks of the presets too)
+    "report": N_("report"),
+    "start": N_("start the recall"),
+    "report_plan": N_("report the recall plan"),
+    "complete": N_("complete the recall"),
+    "records": N_("hand over the records"),
     # incident states
     "reported": N_("reported"),
     "assessed": N_("assessed"),

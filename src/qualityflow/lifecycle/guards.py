@@ -89,6 +89,16 @@ class Guard:
         """Return the unmet conditions for ``entity`` (empty when the guard holds)."""
         return self.check(entity, note)
 
+    def describe(self) -> str:
+        """Return :attr:`requires` in the active locale (the attribute stays English).
+
+        >>> from qualityflow.i18n import using
+        >>> with using("zh_CN"):
+        ...     INCIDENT_GUARDS["actions_done"].describe()
+        '所有纠正措施均已完成'
+        """
+        return _(self.requires)
+
 
 def _blank(text: str | None) -> bool:
     return text is None or not text.strip()
@@ -508,51 +518,55 @@ INCIDENT_GUARDS: dict[str, Guard] = _index(
     [
         Guard(
             "impact_assessment",
-            "an impact assessment (nature, severity, scope, recall decision)",
+            N_("an impact assessment (nature, severity, scope, recall decision)"),
             (NO_ASSESSMENT,),
             _impact_assessment,
         ),
         Guard(
             "emergency_team",
-            "a cross-functional emergency team with a named leader",
+            N_("a cross-functional emergency team with a named leader"),
             (NO_TEAM,),
             _emergency_team,
         ),
         Guard(
             "containment_covers_scope",
-            "a containment action for every batch in the assessment's scope",
+            N_("a containment action for every batch in the assessment's scope"),
             (BATCH_NOT_CONTAINED,),
             _containment_covers_scope,
         ),
         Guard(
             "recall_decided",
-            "a recall decision when the assessment says recall",
+            N_("a recall decision when the assessment says recall"),
             (NO_RECALL_DECISION,),
             _recall_decided,
         ),
         Guard(
             "root_cause_confirmed",
-            "a confirmed root cause: 5-Why with at least one why, or a fishbone with at "
-            "least one cause in the root cause's category",
+            N_(
+                "a confirmed root cause: 5-Why with at least one why, or a fishbone with at "
+                "least one cause in the root cause's category"
+            ),
             (NO_RCA, RCA_NOT_CONFIRMED, NO_WHYS, NO_FISHBONE_CAUSE),
             _root_cause_confirmed,
         ),
         Guard(
             "actions_planned",
-            "at least one corrective action, each with owner, department and due date",
+            N_("at least one corrective action, each with owner, department and due date"),
             (NO_ACTIONS, ACTION_NO_OWNER, ACTION_NO_DEPARTMENT, ACTION_NO_DUE),
             _actions_planned,
         ),
         Guard(
             "actions_done",
-            "every corrective action done",
+            N_("every corrective action done"),
             (NO_ACTIONS, ACTION_OPEN),
             _actions_done,
         ),
         Guard(
             "effective_verification",
-            "a verification that found the actions effective, recorded after the last "
-            "reopening or rework",
+            N_(
+                "a verification that found the actions effective, recorded after the last "
+                "reopening or rework"
+            ),
             (
                 NO_VERIFICATION,
                 VERIFICATION_RECORDED_BEFORE,
@@ -563,14 +577,16 @@ INCIDENT_GUARDS: dict[str, Guard] = _index(
         ),
         Guard(
             "lesson_learned",
-            "at least one lesson learned, and one more distinct lesson per reopening",
+            N_("at least one lesson learned, and one more distinct lesson per reopening"),
             (NO_LESSON, LESSONS_PER_ROUND),
             _lesson_learned,
         ),
         Guard(
             "ineffective_verification",
-            "a verification that found the actions not effective, recorded after the last "
-            "reopening or rework",
+            N_(
+                "a verification that found the actions not effective, recorded after the last "
+                "reopening or rework"
+            ),
             (
                 NO_VERIFICATION,
                 VERIFICATION_RECORDED_BEFORE,
@@ -581,7 +597,7 @@ INCIDENT_GUARDS: dict[str, Guard] = _index(
         ),
         Guard(
             "cancel_note",
-            "a note saying why the incident is unfounded",
+            N_("a note saying why the incident is unfounded"),
             (NO_CANCEL_NOTE,),
             _cancel_note,
         ),
@@ -593,19 +609,22 @@ COMPLAINT_GUARDS: dict[str, Guard] = _index(
     [
         Guard(
             "acknowledged",
-            "an outbound contact acknowledging the complaint, at or after its receipt",
+            N_("an outbound contact acknowledging the complaint, at or after its receipt"),
             (NOT_ACKNOWLEDGED, CONTACT_BEFORE_RECEIPT),
             _acknowledged,
         ),
         Guard(
             "rejection_reason",
-            "a rejection reason",
+            N_("a rejection reason"),
             (NO_REJECTION_REASON,),
             _rejection_reason,
         ),
         Guard(
             "customer_told",
-            "an outbound contact telling the customer, at or after the complaint entered verifying",
+            N_(
+                "an outbound contact telling the customer, at or after the complaint entered "
+                "verifying"
+            ),
             (
                 CUSTOMER_NOT_TOLD,
                 NOT_TOLD_SINCE_VERIFYING_RECORDED,
@@ -615,8 +634,10 @@ COMPLAINT_GUARDS: dict[str, Guard] = _index(
         ),
         Guard(
             "resolution_communicated",
-            "a resolution with the time it was communicated to the customer, after the last "
-            "reopening",
+            N_(
+                "a resolution with the time it was communicated to the customer, after the last "
+                "reopening"
+            ),
             (
                 NO_RESOLUTION,
                 RESOLUTION_NOT_COMMUNICATED,
@@ -627,14 +648,16 @@ COMPLAINT_GUARDS: dict[str, Guard] = _index(
         ),
         Guard(
             "follow_up",
-            "a follow-up after the last reopening: the customer's satisfaction, or recorded "
-            "failed attempts",
+            N_(
+                "a follow-up after the last reopening: the customer's satisfaction, or recorded "
+                "failed attempts"
+            ),
             (NO_FOLLOW_UP, FOLLOW_UP_EMPTY, FOLLOW_UP_RECORDED_BEFORE, FOLLOW_UP_STALE),
             _follow_up,
         ),
         Guard(
             "incident_link",
-            "the id of the new or existing incident",
+            N_("the id of the new or existing incident"),
             (NO_INCIDENT_LINK,),
             _incident_link,
         ),

@@ -112,15 +112,21 @@ def future_times(values: Mapping[str, Any], now: datetime, tolerance: timedelta)
 
     """
     limit = now + tolerance
+    future = [
+        (path, moment)
+        for name, value in values.items()
+        for path, moment in _times(value, name)
+        if (moment.tzinfo is not None and moment.utcoffset() is not None) and moment > limit
+    ]
+    if not future:
+        return []
     template = _(
         "{path} is {moment}, in the future: the service clock reads {now} "
         "(at most {tolerance} ahead is accepted); give the time it really happened"
     )
     return [
         template.format(path=path, moment=_utc(moment), now=_utc(now), tolerance=tolerance)
-        for name, value in values.items()
-        for path, moment in _times(value, name)
-        if (moment.tzinfo is not None and moment.utcoffset() is not None) and moment > limit
+        for path, moment in future
     ]
 
 
@@ -422,15 +428,17 @@ technical, quality and sales'
         '尚未成立应急小组：请指定组长，以及来自生产、技术、质量和销售部门的成员'
 
         """
-        with using(locale):
-            state = self._state(entity)
-            try:
-                _dest, guards = self._route(trigger, state)
-            except TransitionError as err:
-                if trigger not in self._table:
-                    raise
-                return err.reasons
-            return self._reasons(entity, trigger, guards, note, extra_guards)
+        if locale is not None:
+            with using(locale):
+                return self.blockers(entity, trigger, note=note, extra_guards=extra_guards)
+        state = self._state(entity)
+        try:
+            _dest, guards = self._route(trigger, state)
+        except TransitionError as err:
+            if trigger not in self._table:
+                raise
+            return err.reasons
+        return self._reasons(entity, trigger, guards, note, extra_guards)
 
     def allowed(
         self,
@@ -453,14 +461,16 @@ technical, quality and sales'
         ['cancel']
 
         """
-        with using(locale):
-            state = self._state(entity)
-            return [
-                trigger
-                for trigger, by_source in self._table.items()
-                if state in by_source
-                and not self._reasons(entity, trigger, by_source[state][1], note, extra_guards)
-            ]
+        if locale is not None:
+            with using(locale):
+                return self.allowed(entity, note=note, extra_guards=extra_guards)
+        state = self._state(entity)
+        return [
+            trigger
+            for trigger, by_source in self._table.items()
+            if state in by_source
+            and not self._reasons(entity, trigger, by_source[state][1], note, extra_guards)
+        ]
 
     # --- firing -----------------------------------------------------------------------------
 
@@ -536,6 +546,10 @@ technical, quality and sales'
         ('cancelled', 'reported', 'cancelled', True)
 
         """
+        if locale is None:  # the active locale: no context switch on the hot path
+            return self._fire(
+                entity, trigger, actor, at, note, extra_guards, recorded_at, tolerance, data
+            )
         with using(locale):
             return self._fire(
                 entity, trigger, actor, at, note, extra_guards, recorded_at, tolerance, data

@@ -59,7 +59,7 @@ class Deadline(QFModel):
         text = _("{kind} {id}: {what} due {due}").format(
             kind=label(self.subject_kind),
             id=self.subject_id,
-            what=self.what,
+            what=_step(self.what),
             due=f"{self.due:%Y-%m-%d %H:%M %Z}",
         )
         if self.late_by:
@@ -244,6 +244,13 @@ def overdue(
                 late.append(deadline.model_copy(update={"late_by": late_by}))
     late.sort(key=lambda d: (-(d.late_by or timedelta(0)), d.subject_id, d.what))
     return late
+
+
+def _step(what: str) -> str:
+    """Return the step as a person reads it: ``assess``, ``action CA-1`` (English: the ids)."""
+    if what.startswith("action "):
+        return _("action {id}").format(id=what.removeprefix("action "))
+    return label(what)
 
 
 def _human(span: timedelta) -> str:

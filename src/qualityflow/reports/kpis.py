@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from qualityflow.i18n import N_, _, format_decimal, format_percent, using
+from qualityflow.i18n import N_, _, format_decimal, format_percent, label, using
 from qualityflow.lifecycle import DefaultDeadlinePolicy
 from qualityflow.models import Complaint, Incident, Quantity, Shipment, TransitionRecord
 from qualityflow.reports._doc import (
@@ -85,7 +85,7 @@ class KPIs:
             return _("n/a") if d is None else fmt_duration(d)
 
         rows = []
-        for label, stats in (
+        for indicator, stats in (
             (N_("Complaint: time to acknowledge"), self.complaint_acknowledge),
             (N_("Incident: time to assess"), self.incident_assess),
             (N_("Incident: time to contain"), self.incident_contain),
@@ -93,7 +93,7 @@ class KPIs:
             (N_("Complaint: time to close"), self.complaint_close),
         ):
             rows.append(
-                (_(label), stats.count, fmt(stats.mean), fmt(stats.median), fmt(stats.worst))
+                (_(indicator), stats.count, fmt(stats.mean), fmt(stats.median), fmt(stats.worst))
             )
         table = Table.of((_("indicator"), _("cases"), _("mean"), _("median"), _("worst")), rows)
         rate = self.sla_breach_rate
@@ -207,7 +207,9 @@ def _sla(
                 if done is not None
                 else _("{case} {step} late by {lateness} (still open)")
             )
-            late.append(text.format(case=case_id, step=what, lateness=fmt_duration(lateness)))
+            late.append(
+                text.format(case=case_id, step=label(what), lateness=fmt_duration(lateness))
+            )
     return checked, late
 
 
