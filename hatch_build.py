@@ -22,8 +22,8 @@ class CatalogBuildHook(BuildHookInterface):  # type: ignore[misc]
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         """Compile every catalog into a temporary folder and force-include the results."""
-        if self.target_name != "wheel":
-            return
+        if self.target_name != "wheel" or version == "editable":
+            return  # an editable install reads the .po files of the checkout
         from babel.messages.mofile import write_mo
         from babel.messages.pofile import read_po
 

@@ -466,3 +466,36 @@ def test_the_wheel_ships_the_compiled_catalogs(tmp_path: Path) -> None:
     shipped = gettext.GNUTranslations(io.BytesIO(mo))
     assert shipped.gettext(guards.NO_TEAM).startswith("尚未成立应急小组")
     assert shipped.gettext("Emergency response") == "准备/应急响应"
+    # installed from the wheel (no source tree on the path), the catalogs work
+    site = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    probe = (
+        "import qualityflow as qf, qualityflow.i18n as i;"
+        "inc = qf.Incident(id='INC-1', title='t', severity='minor');"
+        "print(i.__file__); print(qf.INCIDENT_LIFECYCLE.blockers(inc, 'assess', locale='zh_CN')[1])"
+    )
+    env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=True,
+    ).stdout.splitlines()
+    assert out[0].startswith(str(site))
+    assert out[1].startswith("尚未成立应急小组")
