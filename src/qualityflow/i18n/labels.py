@@ -54,6 +54,8 @@ LABELS: dict[str, str] = {
     "resolved": N_("resolved"),
     # a complaint's verifying is the verification of its information, not of actions
     "complaint.verifying": N_("verifying the information"),
+    "complaint.closed": N_("closed (case closed)"),
+    "complaint.verify": N_("verify the information"),
     "rejected": N_("rejected"),
     # containment actions
     "quarantine": N_("quarantine"),
