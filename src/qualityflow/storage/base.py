@@ -20,6 +20,7 @@ from qualityflow.models import (
     Shipment,
     Supplier,
 )
+from qualityflow.models.nonconformance import Nonconformance, SupplierAction
 from qualityflow.prevention import RetainedSample, TrainingRecord, TrainingRequirement
 
 __all__ = [
@@ -50,6 +51,8 @@ Entity: TypeAlias = (
     | RetainedSample
     | TrainingRequirement
     | TrainingRecord
+    | Nonconformance
+    | SupplierAction
 )
 """Anything a repository stores."""
 
@@ -63,6 +66,8 @@ ENTITY_KINDS: dict[str, type[Entity]] = {
     "retained_sample": RetainedSample,
     "training_requirement": TrainingRequirement,
     "training_record": TrainingRecord,
+    "nonconformance": Nonconformance,
+    "supplier_action": SupplierAction,
 }
 """Stored kinds and their model classes; the kind is the ``kind`` column.
 
