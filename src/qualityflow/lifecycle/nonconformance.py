@@ -104,7 +104,7 @@ NO_SCAR_CANCEL_NOTE = "a cancellation needs a note saying why the SCAR is withdr
 
 
 def _parts_checked(nc: Nonconformance) -> tuple[list[str], Quantity | None]:
-    """Unit reasons, and the total of the dispositions when they are all in the held unit."""
+    """Return the unit reasons, and the dispositions' total when all are in the held unit."""
     held = nc.quantity
     reasons = [
         WRONG_UNIT.format(

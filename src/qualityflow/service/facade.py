@@ -638,7 +638,8 @@ def _overdue_notice(deadline: Deadline, now: datetime) -> Notification:
         kind="overdue",
         subject_kind=kind,
         subject_id=deadline.subject_id,
-        title=f"{kind.replace('_', ' ').capitalize()} {deadline.subject_id}: {deadline.what} overdue (due {due})",
+        title=f"{kind.replace('_', ' ').capitalize()} {deadline.subject_id}: "
+        f"{deadline.what} overdue (due {due})",
         body=str(deadline),
         severity=deadline.severity,
         at=now,

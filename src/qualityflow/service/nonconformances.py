@@ -1,4 +1,4 @@
-"""Nonconformances (``qms.nonconformances``) and supplier corrective actions (``qms.supplier_actions``).
+"""Nonconformances (``qms.nonconformances``) and SCARs (``qms.supplier_actions``).
 
 Rules
 -----
@@ -173,8 +173,8 @@ class _TrackedRepository(Repository[N], Generic[N]):
         extra: Iterable[str] = (),
         **data: Any,
     ) -> TransitionRecord:
-        service = self._service
-        more = list(extra)
+        service: QualityFlow = self._service
+        more: builtins.list[str] = list(extra)
 
         def guards(lifecycle: Any, trig: str, ent: Any) -> builtins.list[str]:
             return [*service.plugins.extra_guards(lifecycle, trig, ent), *more]
@@ -406,6 +406,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
         Examples
         --------
         >>> import qualityflow as qf
+        >>> from qualityflow.models.nonconformance import Disposition
         >>> qms = qf.QualityFlow()
         >>> kg = lambda n: qf.Quantity(amount=n, unit="kg")
         >>> _ = qms.batches.add(qf.Batch(id="COCOA-7", kind="raw_material",
@@ -413,8 +414,8 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
         >>> _ = qms.inspections.add(qf.Inspection(id="IQC-70", batch_id="COCOA-7",
         ...     stage="incoming", result="fail", note="mould smell"))
         >>> nc = qms.nonconformances.dispose("NC-IQC-70", [
-        ...     qf.Disposition(kind="rework", quantity=kg(400)),
-        ...     qf.Disposition(kind="scrap", quantity=kg(600))], actor="QA Lena")
+        ...     Disposition(kind="rework", quantity=kg(400)),
+        ...     Disposition(kind="scrap", quantity=kg(600))], actor="QA Lena")
         >>> [(d.lot_id, d.kind.value) for d in nc.dispositions]
         [('COCOA-7/REWORK-1', 'rework'), ('COCOA-7/SCRAP-1', 'scrap')]
         >>> qms.batches.get("COCOA-7").status.value
@@ -422,8 +423,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
 
         """
         parts = [
-            p if isinstance(p, Disposition) else Disposition.model_validate(p)
-            for p in dispositions
+            p if isinstance(p, Disposition) else Disposition.model_validate(p) for p in dispositions
         ]
         service = self._service
         storage = self._storage
@@ -558,7 +558,9 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
                     f"incident {incident_id!r} is not on file: add it first "
                     "(qms.incidents.add), then escalate the nonconformance to it"
                 )
-            record = self._transition(nc, trigger, actor=actor, at=at, note=note, extra=extra, **data)
+            record = self._transition(
+                nc, trigger, actor=actor, at=at, note=note, extra=extra, **data
+            )
             saved = self._commit(nc, record, queued)
         return self._finish(saved, record, queued)
 
@@ -659,7 +661,7 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
                 supplier_id=supplier_id,
                 nonconformance_ids=[nc.id],
                 due=due,
-                severity=severity,  # type: ignore[arg-type]  # validated by pydantic
+                severity=Severity(severity),
                 requested_at=when,
                 requested_by=actor,
                 description=description or f"{nc.defect} (lot {nc.batch_id}, {nc.quantity})",
