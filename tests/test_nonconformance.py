@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -402,7 +401,7 @@ def test_a_lot_contained_by_an_open_incident_is_not_used_as_is(qms: qf.QualityFl
 def test_dispose_only_through_dispose_and_escalate_links_an_incident(
     qms: qf.QualityFlow,
 ) -> None:
-    with pytest.raises(qf.TransitionError, match="qms.nonconformances.dispose"):
+    with pytest.raises(qf.TransitionError, match=r"qms\.nonconformances\.dispose"):
         qms.nonconformances.fire(NC, "dispose", actor="Ana", dispositions=SPLIT)
     with pytest.raises(qf.TransitionError, match="incident 'INC-404' is not on file"):
         qms.nonconformances.fire(NC, "escalate", actor="Li", incident_id="INC-404")

@@ -61,7 +61,7 @@ _PART = re.compile(
 
 
 def _boundary(func: F) -> F:
-    """The main command's error boundary, looked up when the command runs."""
+    """Wrap ``func`` in the main command's error boundary, looked up when it runs."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
