@@ -39,7 +39,7 @@ LOT = "FLOUR-0412"
 NC = "NC-IQC-0412"
 
 
-def kg(n: int | str) -> qf.Quantity:
+def kg(n: int | str | Decimal) -> qf.Quantity:
     return qf.Quantity(amount=Decimal(str(n)), unit="kg")
 
 
@@ -441,6 +441,21 @@ def test_the_lifecycle_is_plain_data_on_one_shared_machine() -> None:
     )
     assert Nonconformance.model_validate_json(nc.model_dump_json()) == nc
     assert CHILD_STATUS[qf.models.nonconformance.DispositionKind.REWORK].value == "on_hold"
+
+
+def test_the_docs_show_the_machines_as_they_are() -> None:
+    import re
+
+    from qualityflow.lifecycle.nonconformance import SCAR_LIFECYCLE
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "nonconformance.md"
+    block = re.compile(r"<!-- generated: (\w+) -->\n(.*?)<!-- end generated -->", re.S)
+    on_page = {m.group(1): m.group(2) for m in block.finditer(page.read_text(encoding="utf-8"))}
+    expected = {}
+    for name, lifecycle in (("nonconformance", NONCONFORMANCE_LIFECYCLE), ("scar", SCAR_LIFECYCLE)):
+        expected[f"{name}_diagram"] = f"\n```mermaid\n{lifecycle.to_mermaid()}```\n\n"
+        expected[f"{name}_guards"] = f"\n{lifecycle.guard_table()}\n"
+    assert on_page == expected
 
 
 # -- property: random splits ----------------------------------------------------------------
