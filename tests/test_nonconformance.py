@@ -51,7 +51,14 @@ def _server(env: str, label: str) -> Iterator[str]:
         pytest.skip(f"{label} tests skipped ({env} or its default): {exc}")
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgresql", "mysql"])
+@pytest.fixture(
+    params=[
+        "memory",
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.postgresql),
+        pytest.param("mysql", marks=pytest.mark.mysql),
+    ]
+)
 def any_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Every backend: memory, a real SQLite file, PostgreSQL and MariaDB (fresh databases)."""
     if request.param == "memory":
@@ -335,6 +342,26 @@ def test_dispositions_in_several_steps_never_exceed_the_held_quantity(
     ]
     assert qms.batches.get(LOT).status.value == "on_hold"  # all rework: stays held
     assert qms.nonconformances.fire(NC, "close", actor="Li").status.value == "closed"
+
+
+def test_two_nonconformances_cannot_dispose_of_more_than_the_lot(qms: qf.QualityFlow) -> None:
+    found = qms.nonconformances.open(
+        LOT, characteristic="foreign matter", defect="sack thread", actor="Operator Tom"
+    )
+    qms.nonconformances.dispose(
+        found.id, [Disposition(kind="scrap", quantity=kg(1500))], actor="Ana"
+    )
+    with pytest.raises(qf.TransitionError) as err:
+        qms.nonconformances.dispose(NC, [Disposition(kind="rework", quantity=kg(600))], actor="Ana")
+    assert err.value.reasons == [
+        "lot FLOUR-0412 holds 2000 kg in all and 1500 kg of it is already dispositioned by "
+        "NC-FLOUR-0412-1: this nonconformance may dispose of at most 500 kg, not 600 kg"
+    ]
+    assert qms.nonconformances.get(NC).dispositions == []
+    nc = qms.nonconformances.dispose(
+        NC, [Disposition(kind="rework", quantity=kg(500))], actor="Ana"
+    )
+    assert nc.dispositioned == kg(500)
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,14 @@ def _server(env: str, label: str) -> Iterator[str]:
         pytest.skip(f"{label} tests skipped ({env} or its default): {exc}")
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgresql", "mysql"])
+@pytest.fixture(
+    params=[
+        "memory",
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.postgresql),
+        pytest.param("mysql", marks=pytest.mark.mysql),
+    ]
+)
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "memory":
         yield "memory://"

@@ -12,7 +12,8 @@ Rules
   becomes a child lot ``<lot>/<LABEL>-<n>`` (``CONCESSION``, ``REWORK``, ``REGRADE``,
   ``RETURN``, ``SCRAP``) linked from the lot in the genealogy with its quantity, so a recall
   of one part does not drag in its siblings. The parts never exceed the held quantity, all
-  in its unit; the whole disposition is one transaction, and a refused one writes nothing.
+  in its unit, and the parts of all the lot's nonconformances never exceed the lot; the
+  whole disposition is one transaction, and a refused one writes nothing.
 * Child lot statuses (:data:`CHILD_STATUS`): used as is and regraded parts are
   ``released``, reworked parts ``on_hold`` (release them with ``qms.batches.release`` after
   the rework and a re-inspection), parts returned to the supplier ``quarantined`` (isolated
@@ -456,6 +457,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
                 named.append(
                     part.model_copy(update={"lot_id": child_id, "at": when, "by": actor.strip()})
                 )
+            reasons += self._lot_overdrawn(nc, lot, named)
             record = self._transition(
                 nc,
                 "dispose",
@@ -506,6 +508,32 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
                 queued += more
             saved = self._commit(nc, record, queued)
         return self._finish(saved, record, queued)
+
+    def _lot_overdrawn(
+        self, nc: Nonconformance, lot: Batch, named: builtins.list[Disposition]
+    ) -> builtins.list[str]:
+        """Why the lot's other nonconformances leave too little of it for these parts."""
+        unit = lot.quantity.unit
+        if any(p.quantity.unit != unit for p in named) or nc.quantity.unit != unit:
+            return []  # the lifecycle's unit guard says why
+        others = [o for o in self.list(batch_id=lot.id) if o.id != nc.id and o.dispositions]
+        if not others:
+            return []
+        taken = Quantity.zero(unit)
+        for other in others:
+            for part in other.dispositions:
+                if part.quantity.unit == unit:
+                    taken = taken + part.quantity
+        wanted = nc.dispositioned + sum((p.quantity for p in named), Quantity.zero(unit))
+        if taken + wanted <= lot.quantity:
+            return []
+        left = lot.quantity - taken if taken <= lot.quantity else Quantity.zero(unit)
+        names = ", ".join(o.id for o in others)
+        return [
+            f"lot {lot.id} holds {lot.quantity} in all and {taken} of it is already "
+            f"dispositioned by {names}: this nonconformance may dispose of at most {left}, "
+            f"not {wanted}"
+        ]
 
     def _exists(self, kind: str, id: str) -> bool:
         try:
