@@ -264,6 +264,48 @@ def test_the_lot_is_split_into_concession_rework_and_return(any_url: str) -> Non
         assert qf.verify_history(closed)
 
 
+def test_two_boards_disposing_at_once_never_exceed_the_held_quantity(any_url: str) -> None:
+    """Two sessions (two services on SQL, threads on one memory store) race for 2000 kg."""
+    import threading
+
+    with _plant(any_url) as first:
+        _fail_incoming(first)
+        second = first if any_url == "memory://" else _plant_again(any_url)
+        barrier = threading.Barrier(2)
+        outcomes: list[object] = []
+
+        def board(qms: qf.QualityFlow, kind: str) -> None:
+            barrier.wait()
+            try:
+                qms.nonconformances.dispose(
+                    NC, [Disposition(kind=kind, quantity=kg(1200))], actor=f"board {kind}"
+                )
+                outcomes.append("ok")
+            except (qf.TransitionError, qf.ConcurrencyError, qf.StorageError) as exc:
+                outcomes.append(exc)
+
+        threads = [
+            threading.Thread(target=board, args=(first, "rework")),
+            threading.Thread(target=board, args=(second, "scrap")),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        if second is not first:
+            second.close()
+        assert sorted(map(str, outcomes)).count("ok") == 1, outcomes
+        nc = first.nonconformances.get(NC)
+        assert nc.dispositioned == kg(1200)
+        children = [b for b in first.batches.list() if b.id.startswith(f"{LOT}/")]
+        assert [b.quantity for b in children] == [kg(1200)]
+        assert [e.output_id for e in first.storage.edges()] == [children[0].id]
+
+
+def _plant_again(url: str) -> qf.QualityFlow:
+    return qf.QualityFlow(url, load_entry_points=False, clock=Clock(T0))
+
+
 def test_a_concession_needs_an_approver(qms: qf.QualityFlow) -> None:
     before = len(qms.storage.outbox(pending_only=False))
     unsigned = [Disposition(kind="use_as_is", quantity=kg(1200)), *SPLIT[1:]]

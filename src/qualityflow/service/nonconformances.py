@@ -506,6 +506,10 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
                     nonconformance=nc.id,
                 )
                 queued += more
+            else:
+                # The lot's version moves with every split (an optimistic lock), so two
+                # nonconformances of one lot disposing at once cannot both commit.
+                storage.save(lot)
             saved = self._commit(nc, record, queued)
         return self._finish(saved, record, queued)
 
