@@ -484,13 +484,26 @@ def test_dispose_only_through_dispose_and_escalate_links_an_incident(
 def test_the_status_and_history_change_only_through_the_lifecycle(qms: qf.QualityFlow) -> None:
     nc = qms.nonconformances.get(NC)
     nc.status = "closed"  # type: ignore[assignment]
-    with pytest.raises(qf.TransitionError, match="only through"):
+    with pytest.raises(qf.TransitionError, match="status change only through"):
         qms.nonconformances.save(nc)
+    grown = qms.nonconformances.get(NC)
+    grown.quantity = kg(2500)
+    grown.dispositions = [Disposition(kind="scrap", quantity=kg(2500))]
+    with pytest.raises(qf.TransitionError) as err:
+        qms.nonconformances.save(grown)
+    assert err.value.reasons[0].startswith(
+        "nonconformance 'NC-IQC-0412': dispositions, quantity change only through the "
+        "nonconformance's commands"
+    )
     fresh = qms.nonconformances.get(NC)
     fresh.evidence += "; photo of the sacks on file"
     assert qms.nonconformances.save(fresh).version == 2
     with pytest.raises(qf.TransitionError, match="initial state"):
         qms.nonconformances.add(fresh.model_copy(update={"id": "NC-2", "status": "closed"}))
+    with pytest.raises(qf.TransitionError, match="and no dispositions"):
+        qms.nonconformances.add(
+            fresh.model_copy(update={"id": "NC-2", "version": 0, "dispositions": SPLIT})
+        )
 
 
 def test_the_lifecycle_is_plain_data_on_one_shared_machine() -> None:

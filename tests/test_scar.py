@@ -206,6 +206,23 @@ def test_a_malformed_supplier_answer_is_refused_naming_the_field(qms: qf.Quality
     assert "root_cause" in qf.json_schemas()["SupplierResponse"]["required"]
 
 
+def test_answers_and_due_days_change_only_through_the_commands(
+    qms: qf.QualityFlow, clock: Clock
+) -> None:
+    scar = qms.supplier_actions.request(NC, due=DUE, actor="SQE Priya")
+    scar.due = date(2026, 6, 30)
+    scar.response = _answer(clock.now)
+    with pytest.raises(qf.TransitionError, match="due, response change only through"):
+        qms.supplier_actions.save(scar)
+    fresh = qms.supplier_actions.get(SCAR)
+    fresh.description += " (mill informed by phone)"
+    assert qms.supplier_actions.save(fresh).due == DUE
+    with pytest.raises(qf.TransitionError, match="and no response"):
+        qms.supplier_actions.add(
+            fresh.model_copy(update={"id": "SCAR-X", "version": 0, "response": _answer(T0)})
+        )
+
+
 def test_an_ineffective_verification_sends_the_response_back(
     qms: qf.QualityFlow, clock: Clock
 ) -> None:

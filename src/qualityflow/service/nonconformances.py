@@ -124,39 +124,58 @@ class _TrackedRepository(Repository[N], Generic[N]):
     """Records that change state only through their lifecycle (like incidents)."""
 
     lifecycle: Lifecycle
+    guarded: frozenset[str]
+    """Fields only the repository's commands change (``save`` refuses them)."""
+    set_by_commands: frozenset[str]
+    """Fields a new record must leave empty: its commands fill them."""
 
     def add(self, entity: N) -> N:
-        """Store a new record: only in its initial state, with an empty history."""
+        """Store a new record: only in its initial state, with an empty history.
+
+        The fields the commands fill (:attr:`set_by_commands`) must be empty too.
+        """
         self._check_type(entity)
         status = str(_value(entity.status))
-        if entity.history or status != self.lifecycle.initial:
+        filled = sorted(name for name in self.set_by_commands if getattr(entity, name))
+        if entity.history or status != self.lifecycle.initial or filled:
             raise TransitionError(
                 "add",
                 status,
                 [
                     f"{self.kind} {entity.id!r}: a new {self.lifecycle.name} is added only in "
-                    f"its initial state {self.lifecycle.initial!r} with an empty history; "
-                    "move it with its commands, which record who did what"
+                    f"its initial state {self.lifecycle.initial!r} with an empty history"
+                    + (f" and no {', '.join(filled)}" if filled else "")
+                    + "; move it with its commands, which record who did what"
                 ],
             )
         return self._typed(self._storage.add(entity))
 
     def save(self, entity: N) -> N:
-        """Store changed descriptive fields; status and history change only by transitions."""
+        """Store changed descriptive fields (evidence, notes...).
+
+        The status, the history and the :attr:`guarded` fields change only through the
+        commands (``dispose``, ``fire``...), which record who did it: a save that changes
+        them is refused with a :class:`~qualityflow.TransitionError` naming them.
+        """
         self._check_type(entity)
         with self._storage.transaction():
             stored = self.get(entity.id)
-            if stored.version == entity.version and (
-                stored.status != entity.status or stored.history != entity.history
-            ):
-                raise TransitionError(
-                    "save",
-                    str(_value(stored.status)),
-                    [
-                        f"{self.kind} {entity.id!r}: status and history change only through "
-                        "its lifecycle's commands, which record who did it"
-                    ],
+            if stored.version == entity.version:
+                changed = sorted(
+                    name
+                    for name in {"status", "history", *self.guarded}
+                    if getattr(stored, name) != getattr(entity, name)
                 )
+                if changed:
+                    raise TransitionError(
+                        "save",
+                        str(_value(stored.status)),
+                        [
+                            f"{self.kind} {entity.id!r}: {', '.join(changed)} change only "
+                            f"through the {self.lifecycle.name}'s commands, which record who "
+                            "did it; save() changes descriptive fields only"
+                        ],
+                    )
             return self._typed(self._storage.save(entity))
 
     def _session(self) -> Any:
@@ -220,6 +239,20 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
     """
 
     lifecycle = NONCONFORMANCE_LIFECYCLE
+    guarded = frozenset(
+        {
+            "batch_id",
+            "quantity",
+            "dispositions",
+            "inspection_id",
+            "supplier_id",
+            "supplier_caused",
+            "incident_id",
+            "opened_at",
+            "amendments",
+        }
+    )
+    set_by_commands = frozenset({"dispositions", "incident_id"})
 
     def __init__(self, service: QualityFlow) -> None:
         super().__init__(service, "nonconformance", Nonconformance)
@@ -606,6 +639,18 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
     """
 
     lifecycle = SCAR_LIFECYCLE
+    guarded = frozenset(
+        {
+            "supplier_id",
+            "nonconformance_ids",
+            "due",
+            "requested_at",
+            "response",
+            "verification",
+            "amendments",
+        }
+    )
+    set_by_commands = frozenset({"response", "verification"})
 
     def __init__(self, service: QualityFlow) -> None:
         super().__init__(service, "supplier_action", SupplierAction)
