@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -504,6 +505,37 @@ def test_the_status_and_history_change_only_through_the_lifecycle(qms: qf.Qualit
         qms.nonconformances.add(
             fresh.model_copy(update={"id": "NC-2", "version": 0, "dispositions": SPLIT})
         )
+
+
+class BigConcessionsNeedThePlantManager:
+    """A company rule: more than 1,000 kg used as is needs the plant manager's signature."""
+
+    @qf.hookimpl
+    def qualityflow_extra_guards(self, lifecycle: Any, trigger: str, entity: Any) -> list[str]:
+        if lifecycle.name != "nonconformance" or trigger != "dispose":
+            return []
+        return [
+            f"{d.quantity} used as is needs the plant manager's approval"
+            for d in entity.dispositions
+            if d.kind.value == "use_as_is"
+            and d.quantity > kg(1000)
+            and d.approver != "Plant manager Wu"
+        ]
+
+
+def test_company_rules_join_the_disposition_guards() -> None:
+    with qf.QualityFlow(
+        plugins=[BigConcessionsNeedThePlantManager()], load_entry_points=False
+    ) as qms:
+        qms.batches.add(
+            qf.Batch(id=LOT, kind="raw_material", product="wheat flour", quantity=kg(2000))
+        )
+        _fail_incoming(qms)
+        with pytest.raises(qf.TransitionError) as err:
+            qms.nonconformances.dispose(NC, SPLIT, actor="Ana")
+        assert err.value.reasons == ["1200 kg used as is needs the plant manager's approval"]
+        signed = [SPLIT[0].model_copy(update={"approver": "Plant manager Wu"}), *SPLIT[1:]]
+        assert qms.nonconformances.dispose(NC, signed, actor="Ana").status.value == "dispositioned"
 
 
 def test_the_lifecycle_is_plain_data_on_one_shared_machine() -> None:
