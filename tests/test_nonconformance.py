@@ -572,6 +572,20 @@ def test_the_docs_show_the_machines_as_they_are() -> None:
     assert on_page == expected
 
 
+def test_the_docs_code_runs_and_prints_what_it_says(capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "nonconformance.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+    exec(compile("\n".join(blocks), "docs/nonconformance.md", "exec"), {})
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "2000 kg on_hold",
+        "['FLOUR-0412/CONCESSION-1', 'FLOUR-0412/REWORK-1', 'FLOUR-0412/RETURN-1']",
+        "SCAR-NC-IQC-0412 SUP-MILL",
+    ]
+
+
 # -- property: random splits ----------------------------------------------------------------
 
 KINDS = ["use_as_is", "rework", "regrade", "return_to_supplier", "scrap"]
