@@ -374,6 +374,10 @@ def test_dispositions_in_several_steps_never_exceed_the_held_quantity(
         qms.nonconformances.fire(NC, "close", actor="Li")
     with pytest.raises(qf.TransitionError, match="add up to 2100 kg"):
         qms.nonconformances.dispose(NC, [Disposition(kind="scrap", quantity=kg(1600))], actor="Ana")
+    with pytest.raises(qf.TransitionError, match="no disposition was given"):
+        qms.nonconformances.dispose(NC, [], actor="Ana")
+    with pytest.raises(qf.TransitionError, match="say who fires 'dispose'"):
+        qms.nonconformances.dispose(NC, [SPLIT[1]], actor="  ")
     nc = qms.nonconformances.dispose(
         NC, [Disposition(kind="rework", quantity=kg(1500))], actor="Ana"
     )

@@ -467,6 +467,11 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
             lot = service._batch_on_file(nc.batch_id, f"nonconformance {id!r}")
             when = at if at is not None else service.now()
             reasons: builtins.list[str] = []
+            if not parts:
+                reasons.append(
+                    "no disposition was given: say what is done with which quantity, e.g. "
+                    "Disposition(kind='scrap', quantity=...)"
+                )
             if any(p.kind in _RELEASING for p in parts):
                 if lot.status in _FINAL_LOT:
                     reasons.append(
@@ -479,6 +484,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
                 ]
             named: builtins.list[Disposition] = []
             taken: set[str] = set()
+            by = actor.strip() if isinstance(actor, str) else None  # fire() checks the actor
             for part in parts:
                 child_id = part.lot_id or self._child_id(lot.id, part.kind, taken)
                 if child_id in taken or self._exists("batch", child_id):
@@ -487,9 +493,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
                         "leave lot_id empty or choose another"
                     )
                 taken.add(child_id)
-                named.append(
-                    part.model_copy(update={"lot_id": child_id, "at": when, "by": actor.strip()})
-                )
+                named.append(part.model_copy(update={"lot_id": child_id, "at": when, "by": by}))
             reasons += self._lot_overdrawn(nc, lot, named)
             record = self._transition(
                 nc,
