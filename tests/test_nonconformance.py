@@ -249,7 +249,15 @@ def test_the_lot_is_split_into_concession_rework_and_return(any_url: str) -> Non
         assert concession.attributes["approver"] == "QA manager Li"
         assert concession.supplier_id == "SUP-MILL" and concession.product == "wheat flour"
         # the parts differ: the parent stays held, its material lives on in the children
-        assert qms.batches.get(LOT).status.value == "on_hold"
+        parent = qms.batches.get(LOT)
+        assert parent.status.value == "on_hold"
+        splits = parent.attributes["dispositions"]
+        assert isinstance(splits, list)
+        assert [(e["lot_id"], e["quantity"]) for e in splits] == [  # type: ignore[index,call-overload]
+            (f"{LOT}/CONCESSION-1", {"amount": "1200", "unit": "kg"}),
+            (f"{LOT}/REWORK-1", {"amount": "500", "unit": "kg"}),
+            (f"{LOT}/RETURN-1", {"amount": "300", "unit": "kg"}),
+        ]
         edges = {(e.input_id, e.output_id): e.quantity for e in qms.storage.edges()}
         assert edges == {(LOT, i): children[i].quantity for i in children}
         assert qms.trace_forward(LOT).ids == set(children)

@@ -38,6 +38,8 @@ from contextlib import nullcontext
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from pydantic import JsonValue
+
 from qualityflow.errors import NotFoundError, TransitionError
 from qualityflow.lifecycle import Lifecycle
 from qualityflow.lifecycle.nonconformance import NONCONFORMANCE_LIFECYCLE, SCAR_LIFECYCLE
@@ -68,6 +70,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CHILD_STATUS",
     "OPEN_SCAR_STATUSES",
+    "SPLITS",
     "NonconformanceRepository",
     "SupplierActionRepository",
     "parent_status",
@@ -91,8 +94,20 @@ OPEN_SCAR_STATUSES: tuple[str, ...] = tuple(
 )
 """The SCAR states that are still open (``qms.overdue()`` looks at these)."""
 
+SPLITS = "dispositions"
+"""The ``Batch.attributes`` key under which a lot records the parts split from it.
+
+Each entry is ``{"nonconformance", "lot_id", "kind", "quantity", "at", "by"}``; written by
+every disposition in its transaction (so the lot's version moves with each split).
+"""
+
 _RELEASING = frozenset({DispositionKind.USE_AS_IS, DispositionKind.REGRADE})
 _FINAL_LOT = frozenset({BatchStatus.RECALLED, BatchStatus.SCRAPPED})
+
+
+def _splits(lot: Batch) -> builtins.list[dict[str, Any]]:
+    entries = lot.attributes.get(SPLITS)
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
 
 def parent_status(nc: Nonconformance, lot: Batch) -> BatchStatus | None:
@@ -529,6 +544,18 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
                     )
                 )
                 storage.add_edge(Edge(lot.id, part.lot_id, part.quantity, "link"))
+            new_splits: builtins.list[JsonValue] = [
+                {
+                    "nonconformance": nc.id,
+                    "lot_id": part.lot_id,
+                    "kind": part.kind.value,
+                    "quantity": {"amount": str(part.quantity.amount), "unit": part.quantity.unit},
+                    "at": when.isoformat(),
+                    "by": by,
+                }
+                for part in named
+            ]
+            lot.attributes = {**lot.attributes, SPLITS: [*_splits(lot), *new_splits]}
             target = parent_status(nc, lot)
             if target is not None and target is not lot.status:
                 before = lot.status
@@ -544,8 +571,8 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
                 )
                 queued += more
             else:
-                # The lot's version moves with every split (an optimistic lock), so two
-                # nonconformances of one lot disposing at once cannot both commit.
+                # The lot records its splits, and its version moves with every one (an
+                # optimistic lock): two dispositions of one lot at once cannot both commit.
                 storage.save(lot)
             saved = self._commit(nc, record, queued)
         return self._finish(saved, record, queued)
@@ -553,23 +580,28 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
     def _lot_overdrawn(
         self, nc: Nonconformance, lot: Batch, named: builtins.list[Disposition]
     ) -> builtins.list[str]:
-        """Why the lot's other nonconformances leave too little of it for these parts."""
+        """Why the lot's other nonconformances leave too little of it for these parts.
+
+        Reads the lot's own record of its splits (:data:`SPLITS`), which every disposition
+        writes in its transaction, so no other nonconformance needs loading.
+        """
         unit = lot.quantity.unit
         if any(p.quantity.unit != unit for p in named) or nc.quantity.unit != unit:
             return []  # the lifecycle's unit guard says why
-        others = [o for o in self.list(batch_id=lot.id) if o.id != nc.id and o.dispositions]
-        if not others:
-            return []
         taken = Quantity.zero(unit)
-        for other in others:
-            for part in other.dispositions:
-                if part.quantity.unit == unit:
-                    taken = taken + part.quantity
+        others: builtins.list[str] = []
+        for entry in _splits(lot):
+            if entry.get("nonconformance") == nc.id:
+                continue
+            quantity = Quantity.model_validate(entry.get("quantity"))
+            if quantity.unit == unit:
+                taken = taken + quantity
+                others.append(str(entry.get("nonconformance")))
         wanted = nc.dispositioned + sum((p.quantity for p in named), Quantity.zero(unit))
-        if taken + wanted <= lot.quantity:
+        if not others or taken + wanted <= lot.quantity:
             return []
         left = lot.quantity - taken if taken <= lot.quantity else Quantity.zero(unit)
-        names = ", ".join(o.id for o in others)
+        names = ", ".join(dict.fromkeys(others))
         return [
             f"lot {lot.id} holds {lot.quantity} in all and {taken} of it is already "
             f"dispositioned by {names}: this nonconformance may dispose of at most {left}, "
