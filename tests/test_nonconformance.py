@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -212,6 +212,10 @@ def test_opened_by_hand_for_flour_found_on_the_line(url: str) -> None:
             qms.nonconformances.open(
                 LOT, characteristic="x", defect="y", actor="Tom", quantity=kg(2500)
             )
+        with pytest.raises(qf.TransitionError, match="in the future"):
+            qms.nonconformances.open(
+                LOT, characteristic="x", defect="y", actor="Tom", at=T0 + timedelta(days=1)
+            )
         assert qms.nonconformances.list() == []
         nc = qms.nonconformances.open(
             LOT,
@@ -271,6 +275,9 @@ def test_the_lot_is_split_into_concession_rework_and_return(any_url: str) -> Non
         assert closed.status.value == "closed"
         assert [r.trigger for r in closed.history] == ["dispose", "close"]
         assert qf.verify_history(closed)
+        assert closed.history[0].entity == f"nonconformance/{NC}"
+        assert closed.history[0].fields == ["dispositions"]
+        assert closed.history[0].recorded_at == T0
 
 
 def test_two_boards_disposing_at_once_never_exceed_the_held_quantity(any_url: str) -> None:

@@ -187,6 +187,10 @@ def test_a_scar_goes_to_the_mill_overdue_when_unanswered_closed_after_verificati
         "close",
     ]
     assert qf.verify_history(closed)
+    assert {r.entity for r in closed.history} == {f"supplier_action/{SCAR}"}
+    stamps = [r.recorded_at for r in closed.history]
+    assert None not in stamps and stamps == sorted(stamps)
+    assert closed.history[1].fields == ["response"]
     assert closed.response is not None and closed.response.root_cause.startswith("dryer 2")
     assert qms.overdue(clock.now) == []
 
@@ -337,6 +341,11 @@ def test_the_scar_lifecycle_is_plain_data() -> None:
     assert SCAR_LIFECYCLE.allowed(scar) == ["acknowledge"]
     assert SupplierAction.model_validate_json(scar.model_dump_json()) == scar
     assert "responded --> acknowledged: reject" in SCAR_LIFECYCLE.to_mermaid()
+    assert SCAR_LIFECYCLE.sets("respond") == {"response"}
+    assert SCAR_LIFECYCLE.sets("verify") == {"verification"}
+    with pytest.raises(qf.TransitionError, match="'due' is not set with 'acknowledge'"):
+        SCAR_LIFECYCLE.fire(scar, "acknowledge", actor="Bo", due=date(2099, 1, 1))
+    assert scar.status.value == "requested" and scar.due == DUE
 
 
 def test_scar_list_and_show_from_the_command_line(tmp_path: Path, clock: Clock) -> None:

@@ -263,20 +263,34 @@ NONCONFORMANCE_STATES: tuple[str, ...] = tuple(s.value for s in NonconformanceSt
 _DISPOSE_GUARDS = ["dispositions_given", "within_held_quantity", "concessions_approved"]
 
 NONCONFORMANCE_TRANSITIONS: tuple[dict[str, Any], ...] = (
-    {"trigger": "dispose", "source": ["open"], "dest": "dispositioned", "guards": _DISPOSE_GUARDS},
+    {
+        "trigger": "dispose",
+        "source": ["open"],
+        "dest": "dispositioned",
+        "guards": _DISPOSE_GUARDS,
+        "sets": ["dispositions"],
+    },
     # A further part of the quantity: the state stays, the same rules hold for all parts.
-    {"trigger": "dispose", "source": ["dispositioned"], "dest": None, "guards": _DISPOSE_GUARDS},
+    {
+        "trigger": "dispose",
+        "source": ["dispositioned"],
+        "dest": None,
+        "guards": _DISPOSE_GUARDS,
+        "sets": ["dispositions"],
+    },
     {
         "trigger": "close",
         "source": ["dispositioned"],
         "dest": "closed",
         "guards": [*_DISPOSE_GUARDS, "fully_dispositioned"],
+        "sets": [],
     },
     {
         "trigger": "escalate",
         "source": ["open", "dispositioned", "closed"],
         "dest": None,
         "guards": ["incident_link"],
+        "sets": ["incident_id"],
     },
 )
 """The nonconformance transitions as plain data; ``escalate`` keeps the state."""
@@ -284,36 +298,47 @@ NONCONFORMANCE_TRANSITIONS: tuple[dict[str, Any], ...] = (
 SCAR_STATES: tuple[str, ...] = tuple(s.value for s in ScarStatus)
 
 SCAR_TRANSITIONS: tuple[dict[str, Any], ...] = (
-    {"trigger": "acknowledge", "source": ["requested"], "dest": "acknowledged", "guards": []},
+    {
+        "trigger": "acknowledge",
+        "source": ["requested"],
+        "dest": "acknowledged",
+        "guards": [],
+        "sets": [],
+    },
     {
         "trigger": "respond",
         "source": ["acknowledged"],
         "dest": "responded",
         "guards": ["response_complete"],
+        "sets": ["response"],
     },
     {
         "trigger": "reject",
         "source": ["responded"],
         "dest": "acknowledged",
         "guards": ["reject_note"],
+        "sets": [],
     },
     {
         "trigger": "verify",
         "source": ["responded"],
         "dest": "verified",
         "guards": ["response_complete", "effective_verification"],
+        "sets": ["verification"],
     },
     {
         "trigger": "close",
         "source": ["verified"],
         "dest": "closed",
         "guards": ["response_complete", "effective_verification"],
+        "sets": [],
     },
     {
         "trigger": "cancel",
         "source": ["requested", "acknowledged", "responded"],
         "dest": "cancelled",
         "guards": ["cancel_note"],
+        "sets": [],
     },
 )
 """The SCAR transitions as plain data."""
@@ -348,7 +373,7 @@ True
 """
 
 SCAR_LIFECYCLE = Lifecycle(
-    "supplier action", SupplierAction, SCAR_STATES, SCAR_TRANSITIONS, SCAR_GUARDS, SCAR_MACHINE
+    "supplier_action", SupplierAction, SCAR_STATES, SCAR_TRANSITIONS, SCAR_GUARDS, SCAR_MACHINE
 )
 """The SCAR lifecycle: requested -> acknowledged -> responded -> verified -> closed, with
 reject (back to acknowledged) and cancel."""

@@ -20,7 +20,7 @@ from enum import Enum
 
 from pydantic import Field, model_validator
 
-from qualityflow.models._base import AwareDatetime, NonEmpty, QFModel
+from qualityflow.models._base import AwareDatetime, Id, NonEmpty, QFModel
 from qualityflow.models.incident import Verification
 from qualityflow.models.quantity import Quantity
 from qualityflow.models.records import Amendment, Severity, TransitionRecord
@@ -88,7 +88,7 @@ class Disposition(QFModel):
     note: str = ""
     approver: str | None = None
     regrade_to: str | None = None
-    lot_id: str | None = None
+    lot_id: Id | None = None
     at: AwareDatetime | None = None
     by: str | None = None
 
@@ -122,21 +122,21 @@ class Nonconformance(QFModel):
     ('open', Quantity(amount=Decimal('0'), unit='kg'))
     """
 
-    id: NonEmpty
-    batch_id: NonEmpty
+    id: Id
+    batch_id: Id
     quantity: Quantity
     characteristic: NonEmpty
     defect: NonEmpty
     status: NonconformanceStatus = NonconformanceStatus.OPEN
     evidence: str = ""
-    inspection_id: str | None = None
+    inspection_id: Id | None = None
     found_on: str | None = None
-    supplier_id: str | None = None
+    supplier_id: Id | None = None
     supplier_caused: bool = False
     opened_at: AwareDatetime = Field(default_factory=_utcnow)
     opened_by: str = ""
     dispositions: list[Disposition] = Field(default_factory=list)
-    incident_id: str | None = None
+    incident_id: Id | None = None
     history: list[TransitionRecord] = Field(default_factory=list)
     amendments: list[Amendment] = Field(default_factory=list)
     version: int = Field(default=0, ge=0)
@@ -203,9 +203,9 @@ class SupplierAction(QFModel):
     'requested'
     """
 
-    id: NonEmpty
-    supplier_id: NonEmpty
-    nonconformance_ids: list[NonEmpty] = Field(min_length=1)
+    id: Id
+    supplier_id: Id
+    nonconformance_ids: list[Id] = Field(min_length=1)
     due: date
     status: ScarStatus = ScarStatus.REQUESTED
     severity: Severity = Severity.MAJOR

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import builtins
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -53,6 +53,7 @@ from qualityflow.models import (
     Severity,
     TransitionRecord,
 )
+from qualityflow.models._base import MAX_ID_LENGTH
 from qualityflow.models.nonconformance import (
     DISPOSITION_LABELS,
     Disposition,
@@ -193,6 +194,29 @@ class _TrackedRepository(Repository[N], Generic[N]):
                     )
             return self._typed(self._storage.save(entity))
 
+    def _when(
+        self, at: datetime | None, command: str, history: Sequence[TransitionRecord] = ()
+    ) -> datetime:
+        """``at``, checked (aware, not in the future), or the clock (not before ``history``)."""
+        service: QualityFlow = self._service
+        now = service.now()
+        if at is None:
+            return history[-1].at if history and history[-1].at > now else now
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise TransitionError(
+                command, "", ["the time 'at' has no timezone: give an aware datetime"]
+            )
+        if at > now + service.clock_tolerance:
+            raise TransitionError(
+                command,
+                "",
+                [
+                    f"'at' is {at.isoformat()}, in the future: the service clock reads "
+                    f"{now.isoformat()}; give the time it really happened"
+                ],
+            )
+        return at
+
     def _session(self) -> Any:
         session = getattr(self._storage, "session", None)
         return nullcontext() if session is None else session()
@@ -218,9 +242,11 @@ class _TrackedRepository(Repository[N], Generic[N]):
             entity,
             trigger,
             actor=actor,
-            at=at if at is not None else service.now(),
+            at=at,
             note=note,
             extra_guards=guards,
+            recorded_at=service.now(),
+            tolerance=service.clock_tolerance,
             **data,
         )
 
@@ -304,7 +330,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
         ('NC-SUGAR-3-1', 'open', 'on_hold')
         """
         service = self._service
-        when = at if at is not None else service.now()
+        when = self._when(at, "open")
         queued: builtins.list[tuple[int | None, Notification]] = []
         with self._session(), self._storage.transaction():
             lot = service._batch_on_file(batch_id, "nonconformance")
@@ -480,7 +506,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
         with self._session(), storage.transaction():
             nc = self.get(id)
             lot = service._batch_on_file(nc.batch_id, f"nonconformance {id!r}")
-            when = at if at is not None else service.now()
+            when = self._when(at, "dispose", nc.history)
             reasons: builtins.list[str] = []
             if not parts:
                 reasons.append(
@@ -502,7 +528,12 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
             by = actor.strip() if isinstance(actor, str) else None  # fire() checks the actor
             for part in parts:
                 child_id = part.lot_id or self._child_id(lot.id, part.kind, taken)
-                if child_id in taken or self._exists("batch", child_id):
+                if len(child_id) > MAX_ID_LENGTH:
+                    reasons.append(
+                        f"the child lot id {child_id[:40]}... would be {len(child_id)} "
+                        f"characters, more than {MAX_ID_LENGTH}: give the part a shorter lot_id"
+                    )
+                elif child_id in taken or self._exists("batch", child_id):
                     reasons.append(
                         f"lot id {child_id!r} for the {part.kind.value} part is already taken: "
                         "leave lot_id empty or choose another"
@@ -734,7 +765,7 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
         """
         service = self._service
         storage = self._storage
-        when = at if at is not None else service.now()
+        when = self._when(at, "request")
         queued: builtins.list[tuple[int | None, Notification]] = []
         with self._session(), storage.transaction():
             nc = service.nonconformances.get(nc_id)
