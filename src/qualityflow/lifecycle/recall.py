@@ -109,6 +109,10 @@ NO_SUMMARY = (
     "learned (summary=...)"
 )
 NO_NOTE = "{what} needs a note saying why"
+NO_REPORT = (
+    "no new authority report is given: record it with qms.recalls.report(recall_id, step, "
+    "to=..., at=..., actor=...)"
+)
 
 
 def _notice_time(recall: Recall, note: str) -> list[str]:
@@ -187,6 +191,11 @@ def _accounted_or_effective(recall: Recall, note: str) -> list[str]:
     return reasons + shortfall
 
 
+def _new_report(recall: Recall, note: str) -> list[str]:
+    reported = sum(1 for r in recall.history if r.trigger == "report")
+    return [] if len(recall.authority_reports) > reported else [NO_REPORT]
+
+
 def _summary(recall: Recall, note: str) -> list[str]:
     return [NO_SUMMARY] if recall.summary is None or not recall.summary.strip() else []
 
@@ -231,6 +240,12 @@ RECALL_GUARDS: dict[str, Guard] = {
             (NOT_ACCOUNTED, EFFECTIVENESS_SHORT, CHECK_INEFFECTIVE, RATE_SHORT, LEVEL_E),
             _accounted_or_effective,
         ),
+        Guard(
+            "new_report",
+            "an authority report not yet recorded in the history",
+            (NO_REPORT,),
+            _new_report,
+        ),
         Guard("summary", "a closing summary", (NO_SUMMARY,), _summary),
         Guard(
             "terminate_note",
@@ -263,7 +278,7 @@ RECALL_TRANSITIONS: tuple[dict[str, Any], ...] = (
         "trigger": "report",
         "source": ["planned", "notified", "recovering", "completed"],
         "dest": None,
-        "guards": [],
+        "guards": ["new_report"],
     },
     {
         "trigger": "recover",

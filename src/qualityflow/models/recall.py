@@ -29,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -356,5 +357,4 @@ class Recall(QFModel):
         if share is None:
             share = EFFECTIVENESS_SHARE[self.effectiveness_level]
         n = len(self.consignees)
-        needed = -((-share * n) // 1)  # ceiling, in Decimal
-        return min(n, int(needed))
+        return min(n, math.ceil(share * n))

@@ -45,7 +45,7 @@ from qualityflow.models.recall import (
     per_unit,
     recovery_problems,
 )
-from qualityflow.service._base import Repository
+from qualityflow.service._base import Repository, _value
 
 if TYPE_CHECKING:
     from qualityflow.service.facade import QualityFlow
@@ -123,10 +123,11 @@ class RecallRepository(Repository[Recall]):
     def add(self, entity: Recall) -> Recall:
         """Store a recall in its initial state with an empty history (prefer :meth:`open`)."""
         self._check_type(entity)
-        if entity.history or entity.status.value != self.lifecycle.initial:
+        status = str(_value(entity.status))
+        if entity.history or status != self.lifecycle.initial:
             raise TransitionError(
                 "add",
-                entity.status.value,
+                status,
                 [
                     f"recall {entity.id!r}: a new recall is added only in its initial state "
                     f"'planned' with an empty history; open it with qms.recalls.open(...) "
