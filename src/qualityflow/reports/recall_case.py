@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from qualityflow.lifecycle.recall import (
     RecallProgress,
@@ -166,20 +167,30 @@ def _scope(recall: Recall) -> RecallSection:
     return RecallSection("Scope", tuple(blocks))
 
 
+def _local(recall: Recall, value: datetime) -> str:
+    """Format ``value`` in the recall's time zone (UTC when it has none)."""
+    if not recall.time_zone:
+        return fmt_time(value)
+    return value.astimezone(ZoneInfo(recall.time_zone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
 def _deadline_rows(recall: Recall, now: datetime | None = None) -> list[tuple[object, ...]]:
     done = met_steps(recall)
     rows: list[tuple[object, ...]] = []
     for due in legal_dues(recall):
         met = done.get(due.step)
+        took = margin = ""
         if met is not None:
             state = "met" if met <= due.due else f"met late by {fmt_duration(met - due.due)}"
-            when: object = met
+            when = _local(recall, met)
+            took = fmt_duration(met - recall.learned_at)
+            margin = fmt_duration(due.due - met)
         elif now is not None and now > due.due:
-            state, when = f"LATE by {fmt_duration(now - due.due)}", None
+            state, when = f"LATE by {fmt_duration(now - due.due)}", ""
         else:
-            state, when = "open", None
+            state, when = "open", ""
         basis = due.legal_basis + (" (configurable target)" if due.target else "")
-        rows.append((due.step, due.due, state, when, basis))
+        rows.append((due.step, _local(recall, due.due), state, when, took, margin, basis))
     return rows
 
 
@@ -190,7 +201,20 @@ def _deadlines(recall: Recall, now: datetime | None = None) -> RecallSection:
     elif not rows:
         blocks = (Paragraph("No clock has started yet."),)
     else:
-        blocks = (Table.of(("step", "due", "status", "done", "legal basis"), rows),)
+        blocks = (
+            Table.of(
+                (
+                    "step",
+                    "due",
+                    "status",
+                    "done",
+                    "after the decision",
+                    "time to spare",
+                    "legal basis",
+                ),
+                rows,
+            ),
+        )
     pending = (
         [c.step for c in recall.clocks if c.start == "notice"] if recall.notice_at is None else []
     )
