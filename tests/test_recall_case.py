@@ -619,3 +619,26 @@ def test_the_recall_example_tells_its_story(tmp_path: Path) -> None:
     ):
         assert fact in done.stdout, fact
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------------------------ docs
+
+
+def test_the_recalls_page_shows_the_machine_as_it_is() -> None:
+    import re
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "recalls.md"
+    blocks = dict(
+        (m.group(1), m.group(2))
+        for m in re.finditer(
+            r"<!-- generated: (\w+) -->\n(.*?)<!-- end generated -->",
+            page.read_text(encoding="utf-8"),
+            re.S,
+        )
+    )
+    assert blocks["recall_diagram"] == f"\n```mermaid\n{RECALL_LIFECYCLE.to_mermaid()}```\n\n"
+    assert blocks["recall_guards"] == f"\n{RECALL_LIFECYCLE.guard_table()}\n", (
+        "regenerate the guard table in docs/recalls.md from RECALL_LIFECYCLE.guard_table()"
+    )
+    nav = (page.parents[1] / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "recalls.md" in nav

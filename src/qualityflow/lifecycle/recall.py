@@ -231,7 +231,12 @@ RECALL_GUARDS: dict[str, Guard] = {
         Guard(
             "within_shipped",
             "recovered quantities within what was shipped, in the shipped unit",
-            ("consignee {id} would have {q} recovered but was shipped only {shipped} ...",),
+            (
+                "consignee {id} was shipped {units}, not {unit}: record its returns in the "
+                "shipped unit",
+                "consignee {id} would have {quantity} recovered but was shipped only "
+                "{shipped}: recovered quantities cannot exceed what was shipped",
+            ),
             _within_shipped,
         ),
         Guard(
