@@ -30,6 +30,7 @@ from qualityflow.cli.recalls import recall_app
 from qualityflow.demo import run_demo
 from qualityflow.errors import UnitMismatchError
 from qualityflow.lifecycle import presets
+from qualityflow.lifecycle.calendar import WorkingCalendar
 from qualityflow.lifecycle.recall import RECALL_LIFECYCLE, recall_progress
 from qualityflow.models.recall import Consignee, Recall, RecallReturn
 from qualityflow.reports.recall_case import (
@@ -642,3 +643,26 @@ def test_the_recalls_page_shows_the_machine_as_it_is() -> None:
     )
     nav = (page.parents[1] / "mkdocs.yml").read_text(encoding="utf-8")
     assert "recalls.md" in nav
+
+
+def test_consignee_notices_do_not_meet_authority_steps(food: qf.QualityFlow) -> None:
+    rid = food.recalls.open(
+        "INC-JAM",
+        grade="I",
+        presets=[presets.EU_GPSR_ART20, presets.CN_CONSUMER_PRODUCTS],
+        actor="QA",
+        at=T0,
+        calendar=WorkingCalendar.for_region("CN"),
+    ).id
+    food.recalls.fire(rid, "start", actor="QA", at=T0)
+    food.recalls.notify(rid, "CUST-A", channel="email", at=T0, actor="QA")
+    food.recalls.report(rid, "report_plan", to="SAMR", at=T0, actor="QA")
+    steps = {d.what: d for d in food.recalls.progress(rid).deadlines}
+    assert set(steps) == {"notify", "report"}  # neither met by the consignee notice
+    assert steps["notify"].legal_basis.startswith("Regulation (EU) 2023/988")
+    # CN: learned Tue 2025-09-30; the holiday runs to 10-08, so Thu 10-09 and Fri 10-10
+    assert steps["report"].due.date() == date(2025, 10, 10)
+    food.recalls.report(rid, "notify", to="Safety Business Gateway", at=T0, actor="QA")
+    food.recalls.report(rid, "report", to="SAMR", at=T0, actor="QA", reference="R-1")
+    assert food.recalls.progress(rid).deadlines == []
+    assert food.recalls.progress(rid).next_deadline is None

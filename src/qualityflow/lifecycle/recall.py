@@ -375,10 +375,16 @@ def legal_dues(recall: Recall) -> list[LegalDue]:
 
 
 def met_steps(recall: Recall) -> dict[str, datetime]:
-    """Return the legal steps done and when (a trigger of the step's name or a report)."""
+    """Return the legal steps done and when: ``start``/``complete`` fired, or a report.
+
+    Only the forward triggers count as steps (a consignee's ``notify`` does not meet a
+    preset's ``notify``-the-authority step); every other step is met by an authority
+    report naming it (``qms.recalls.report(id, "notify", to=...)``).
+    """
     done: dict[str, datetime] = {}
     for record in recall.history:
-        done.setdefault(record.trigger, record.at)
+        if record.trigger in FORWARD_STEPS:
+            done.setdefault(record.trigger, record.at)
     for report in recall.authority_reports:
         done.setdefault(report.step, report.at)
     return done
@@ -388,10 +394,10 @@ def met_steps(recall: Recall) -> dict[str, datetime]:
 class RecallDeadlinePolicy:
     """The deadlines of an open recall from the legal clocks stored with it.
 
-    A step is met once the history holds a trigger of its name (``start``, ``complete``) or
-    an authority report for it (``qms.recalls.report(id, "report_plan", ...)``). A step met
-    late stays listed with ``met_at``, like a late incident report. Closed, terminated and
-    cancelled recalls have none.
+    A step is met once the history holds the forward trigger of its name (``start``,
+    ``complete``) or an authority report for it (``qms.recalls.report(id, "report_plan",
+    ...)``). A step met late stays listed with ``met_at``, like a late incident report.
+    Closed, terminated and cancelled recalls have none.
     """
 
     def deadlines(self, recall: Recall) -> list[Deadline]:

@@ -157,7 +157,7 @@ class RecallRepository(Repository[Recall]):
                             "record_return, fire...), which record who did it"
                         ],
                     )
-            return self._typed(self._storage.save(entity))
+            return super().save(entity)
 
     # -- opening ------------------------------------------------------------------------
 
