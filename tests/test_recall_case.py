@@ -666,3 +666,13 @@ def test_consignee_notices_do_not_meet_authority_steps(food: qf.QualityFlow) -> 
     food.recalls.report(rid, "report", to="SAMR", at=T0, actor="QA", reference="R-1")
     assert food.recalls.progress(rid).deadlines == []
     assert food.recalls.progress(rid).next_deadline is None
+
+
+def test_fire_cannot_rewrite_the_scope_or_bypass_the_commands(food: qf.QualityFlow) -> None:
+    rid = food.recalls.open("INC-JAM", grade="I", actor="QA", at=T0).id
+    before = _state(food, rid)
+    with pytest.raises(qf.TransitionError, match="consignees cannot be set with 'start'"):
+        food.recalls.fire(rid, "start", actor="QA", at=T0, consignees=[])
+    with pytest.raises(qf.TransitionError, match=r"qms\.recalls\.record_return"):
+        food.recalls.fire(rid, "record_return", actor="QA", at=T0)
+    assert _state(food, rid) == before

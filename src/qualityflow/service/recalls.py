@@ -88,6 +88,18 @@ _DEFAULT_LEVEL = {
     RecallGrade.III: EffectivenessLevel.D,
 }
 _ZONES = {"CN": "Asia/Shanghai"}
+_COMMANDS = {
+    "notify": "notify",
+    "confirm": "confirm",
+    "record_return": "record_return",
+    "unreachable": "unreachable",
+    "check": "check",
+    "report": "report",
+}
+_FIRE_DATA: dict[str, frozenset[str]] = {
+    "start": frozenset({"notice_at"}),
+    "close": frozenset({"summary"}),
+}
 _SOURCE = {
     "start": "planned",
     "recover": "notified",
@@ -314,10 +326,32 @@ class RecallRepository(Repository[Recall]):
     ) -> Recall:
         """Load, transition, save and queue the notification in one transaction.
 
-        ``start`` sets ``notice_at`` to ``at`` unless given; ``close`` takes
-        ``summary=...``. Refused triggers raise :class:`~qualityflow.TransitionError`
-        with the reasons; nothing is written.
+        For the forward triggers and ``terminate``/``cancel``. ``start`` sets
+        ``notice_at`` to ``at`` unless given; ``close`` takes ``summary=...``; no other
+        field can be set here (the consignee steps have their own commands). Refused
+        triggers raise :class:`~qualityflow.TransitionError` with the reasons; nothing is
+        written.
         """
+        command = _COMMANDS.get(trigger)
+        if command is not None:
+            raise TransitionError(
+                trigger,
+                self.get(id).status.value,
+                [f"record {trigger!r} with qms.recalls.{command}(...), which checks its data"],
+            )
+        allowed = _FIRE_DATA.get(trigger, frozenset())
+        extra = sorted(set(data) - allowed)
+        if extra:
+            raise TransitionError(
+                trigger,
+                self.get(id).status.value,
+                [
+                    f"{', '.join(extra)} cannot be set with {trigger!r}"
+                    + (f" (it takes {', '.join(sorted(allowed))})" if allowed else "")
+                    + ": the scope and the consignees change only through the qms.recalls "
+                    "commands"
+                ],
+            )
         return self._run(id, trigger, actor=actor, at=at, note=note, data=data)
 
     def _run(
