@@ -370,7 +370,12 @@ def test_returns_need_the_recall_started_and_the_shipped_unit(food: qf.QualityFl
         food.recalls.record_return(rid, "CUST-A", returned=jars(401), at=T0, actor="QA")
     with pytest.raises(qf.NotFoundError, match="not a consignee of recall"):
         food.recalls.notify(rid, "CUST-Z", channel="phone", at=T0, actor="QA")
+    with pytest.raises(qf.TransitionError, match="or it has no notice"):
+        food.recalls.confirm(rid, "CUST-A", at=T0, actor="QA")
     assert _state(food, rid) == before
+    food.recalls.notify(rid, "CUST-A", channel="phone", at=T0 + timedelta(hours=1), actor="QA")
+    with pytest.raises(qf.TransitionError, match="dated before its notice"):
+        food.recalls.confirm(rid, "CUST-A", at=T0, actor="QA")
 
 
 def test_effectiveness_target_completes_without_full_accounting(food: qf.QualityFlow) -> None:
