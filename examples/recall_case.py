@@ -63,14 +63,16 @@ def main() -> None:
 
     # 3. Notice issued, plan reported, every consignee notified and confirming.
     qms.recalls.fire(rid, "start", actor="Dana Ruiz", at=t + timedelta(minutes=20))
+    for n, customer in enumerate(progress.consignees):
+        sent = t + timedelta(minutes=30 + 5 * n)
+        qms.recalls.notify(rid, customer, channel="email", at=sent, actor="Sam Patel")
+    for n, customer in enumerate(progress.consignees):
+        got = t + timedelta(hours=1, minutes=30 + 5 * n)
+        qms.recalls.confirm(rid, customer, at=got, actor="Sam Patel")
     qms.recalls.report(
         rid, "report_plan", to="SAMR (market regulator)", at=t + timedelta(hours=2),
         actor="Dana Ruiz", reference="SH-2026-0305-17",
     )  # fmt: skip
-    for n, customer in enumerate(progress.consignees):
-        sent = t + timedelta(minutes=30 + 5 * n)
-        qms.recalls.notify(rid, customer, channel="email", at=sent, actor="Sam Patel")
-        qms.recalls.confirm(rid, customer, at=sent + timedelta(hours=1), actor="Sam Patel")
     qms.recalls.fire(rid, "recover", actor="Dana Ruiz", at=t + timedelta(hours=3))
 
     # 4. Returns and destruction on site, with evidence; the progress report.

@@ -277,9 +277,9 @@ def test_demo_recall_runs_end_to_end(url: str) -> None:
     for n, customer in enumerate(customers):
         sent = t + timedelta(hours=1, minutes=n)
         qms.recalls.notify(rid, customer, channel="email", at=sent, actor="Sam Patel")
-        qms.recalls.confirm(
-            rid, customer, at=sent + timedelta(hours=1), actor="Sam Patel", by=f"buyer {customer}"
-        )
+    for n, customer in enumerate(customers):
+        got = t + timedelta(hours=2, minutes=n)
+        qms.recalls.confirm(rid, customer, at=got, actor="Sam Patel", by=f"buyer {customer}")
     progress = qms.recalls.progress(rid)
     assert progress.notified == progress.confirmed == customers
     qms.recalls.fire(rid, "recover", actor="Dana Ruiz", at=t + timedelta(hours=3))
@@ -374,8 +374,10 @@ def test_returns_need_the_recall_started_and_the_shipped_unit(food: qf.QualityFl
         food.recalls.confirm(rid, "CUST-A", at=T0, actor="QA")
     assert _state(food, rid) == before
     food.recalls.notify(rid, "CUST-A", channel="phone", at=T0 + timedelta(hours=1), actor="QA")
-    with pytest.raises(qf.TransitionError, match="dated before its notice"):
+    with pytest.raises(qf.TransitionError, match="before the previous step"):
         food.recalls.confirm(rid, "CUST-A", at=T0, actor="QA")
+    with pytest.raises(qf.TransitionError, match="in the future"):
+        food.recalls.confirm(rid, "CUST-A", at=datetime(2099, 1, 1, tzinfo=SH), actor="QA")
 
 
 def test_effectiveness_target_completes_without_full_accounting(food: qf.QualityFlow) -> None:

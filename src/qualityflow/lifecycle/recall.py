@@ -273,17 +273,42 @@ RECALL_STATES: tuple[str, ...] = tuple(s.value for s in RecallStatus)
 _WORKING = ["notified", "recovering"]
 
 RECALL_TRANSITIONS: tuple[dict[str, Any], ...] = (
-    {"trigger": "start", "source": ["planned"], "dest": "notified", "guards": ["notice_time"]},
-    {"trigger": "notify", "source": _WORKING, "dest": None, "guards": []},
-    {"trigger": "confirm", "source": _WORKING, "dest": None, "guards": ["confirmations"]},
-    {"trigger": "record_return", "source": _WORKING, "dest": None, "guards": ["within_shipped"]},
-    {"trigger": "unreachable", "source": _WORKING, "dest": None, "guards": []},
-    {"trigger": "check", "source": _WORKING, "dest": None, "guards": []},
+    {
+        "trigger": "start",
+        "source": ["planned"],
+        "dest": "notified",
+        "guards": ["notice_time"],
+        "sets": ["notice_at"],
+    },
+    {"trigger": "notify", "source": _WORKING, "dest": None, "guards": [], "sets": ["consignees"]},
+    {
+        "trigger": "confirm",
+        "source": _WORKING,
+        "dest": None,
+        "guards": ["confirmations"],
+        "sets": ["consignees"],
+    },
+    {
+        "trigger": "record_return",
+        "source": _WORKING,
+        "dest": None,
+        "guards": ["within_shipped"],
+        "sets": ["consignees"],
+    },
+    {
+        "trigger": "unreachable",
+        "source": _WORKING,
+        "dest": None,
+        "guards": [],
+        "sets": ["consignees"],
+    },
+    {"trigger": "check", "source": _WORKING, "dest": None, "guards": [], "sets": ["consignees"]},
     {
         "trigger": "report",
         "source": ["planned", "notified", "recovering", "completed"],
         "dest": None,
         "guards": ["new_report"],
+        "sets": ["authority_reports"],
     },
     {
         "trigger": "recover",
@@ -302,6 +327,7 @@ RECALL_TRANSITIONS: tuple[dict[str, Any], ...] = (
         "source": ["completed"],
         "dest": "closed",
         "guards": ["all_notified", "within_shipped", "accounted_or_effective", "summary"],
+        "sets": ["summary"],
     },
     {
         "trigger": "terminate",

@@ -38,7 +38,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from qualityflow.models._base import AwareDatetime, NonEmpty, QFModel
+from qualityflow.models._base import AwareDatetime, Id, NonEmpty, QFModel
 from qualityflow.models.quantity import Quantity
 from qualityflow.models.records import Amendment, Severity, TransitionRecord
 
@@ -149,9 +149,9 @@ class LegalClock(QFModel):
 class RecallShipment(QFModel):
     """One shipment in a recall's scope: which lot went to which consignee, how much."""
 
-    shipment_id: NonEmpty
-    batch_id: NonEmpty
-    customer_id: NonEmpty
+    shipment_id: Id
+    batch_id: Id
+    customer_id: Id
     quantity: Quantity
     region: str | None = None
     shipped_at: AwareDatetime | None = None
@@ -237,8 +237,8 @@ class Consignee(QFModel):
     lots); the returns never exceed it, unit by unit.
     """
 
-    id: NonEmpty
-    shipment_ids: list[str] = Field(default_factory=list)
+    id: Id
+    shipment_ids: list[Id] = Field(default_factory=list)
     shipped: list[Quantity] = Field(default_factory=list)
     regions: list[str] = Field(default_factory=list)
     notice: RecallNotice | None = None
@@ -299,8 +299,8 @@ class Recall(QFModel):
     issued (set by the ``start`` trigger; the completion clocks count from it).
     """
 
-    id: NonEmpty
-    incident_id: NonEmpty
+    id: Id
+    incident_id: Id
     grade: RecallGrade
     status: RecallStatus = RecallStatus.PLANNED
     reason: NonEmpty
@@ -309,7 +309,7 @@ class Recall(QFModel):
     opened_by: NonEmpty
     learned_at: AwareDatetime
     notice_at: AwareDatetime | None = None
-    batch_ids: list[str] = Field(default_factory=list)
+    batch_ids: list[Id] = Field(default_factory=list)
     shipments: list[RecallShipment] = Field(default_factory=list)
     consignees: list[Consignee] = Field(default_factory=list)
     in_house: list[Quantity] = Field(default_factory=list)

@@ -214,7 +214,17 @@ class RecallRepository(Repository[Recall]):
         storage = self._storage
         grade = RecallGrade(grade)
         chosen = [_preset(p) for p in presets]
-        when = at or service.now()
+        now = service.now()
+        when = at or now
+        if when > now + service.clock_tolerance:
+            raise TransitionError(
+                "open",
+                "planned",
+                [
+                    f"'at' is {when.isoformat()}, in the future: the service clock reads "
+                    f"{now.isoformat()}; give the time the recall was really opened"
+                ],
+            )
         recall_id = id or f"RCL-{incident_id}"
         with storage.transaction():
             incident = service.incidents.get(incident_id)
@@ -368,11 +378,15 @@ class RecallRepository(Repository[Recall]):
         """One command: load, ``prepare`` more data, transition, save, queue; then deliver."""
         service = self._service
         storage = self._storage
-        when = at or service.now()
         session = getattr(storage, "session", None)
         with nullcontext() if session is None else session():
             with storage.transaction():
                 recall = self.get(id)
+                now = service.now()
+                when = at
+                if when is None:  # the clock, or the previous step's time if it is behind
+                    last = recall.history[-1].at if recall.history else None
+                    when = now if last is None or last <= now else last
                 if prepare is not None:
                     data = {**data, **prepare(recall)}
                 if trigger == "start" and "notice_at" not in data:
@@ -385,6 +399,8 @@ class RecallRepository(Repository[Recall]):
                         at=when,
                         note=note,
                         extra_guards=service.plugins.extra_guards,
+                        recorded_at=now,
+                        tolerance=service.clock_tolerance,
                         **data,
                     )
                 except TransitionError as exc:
