@@ -44,7 +44,7 @@ class Deadline(QFModel):
     only for a step that was done, but late (a late report).
     """
 
-    subject_kind: Literal["incident", "complaint", "supplier_action"]
+    subject_kind: Literal["incident", "complaint", "recall", "supplier_action"]
     subject_id: str
     what: str
     due: AwareDatetime

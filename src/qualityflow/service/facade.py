@@ -72,6 +72,7 @@ from qualityflow.service.nonconformances import (
     NonconformanceRepository,
     SupplierActionRepository,
 )
+from qualityflow.service.recalls import RecallRepository
 from qualityflow.service.suppliers import SupplierRepository
 from qualityflow.storage import Delivery, Edge, OutboxEntry, Storage, open_storage
 from qualityflow.storage import builtin as builtin_storage
@@ -157,6 +158,7 @@ class QualityFlow:
         self.complaints: LifecycleRepository[Complaint] = LifecycleRepository(
             self, "complaint", Complaint, COMPLAINT_LIFECYCLE
         )
+        self.recalls = RecallRepository(self)
         self.nonconformances = NonconformanceRepository(self)
         self.supplier_actions = SupplierActionRepository(self)
 
@@ -596,7 +598,7 @@ class QualityFlow:
     # -- deadlines ---------------------------------------------------------------------
 
     def overdue(self, now: datetime | None = None) -> list[Deadline]:
-        """List the open incidents', complaints' and supplier actions' breached deadlines.
+        """List the breached deadlines of open incidents, complaints, recalls and SCARs.
 
         Deadlines come from the ``qualityflow_deadline_policy`` hook, else
         :class:`qualityflow.DefaultDeadlinePolicy`. Each breached deadline is notified
@@ -619,6 +621,10 @@ class QualityFlow:
             *self.supplier_actions.list(status=OPEN_SCAR_STATUSES),
         ]
         breaches = find_overdue(entities, when, policy=_HookPolicy(self.plugins))
+        breaches = sorted(  # recalls: their legal clocks (the hook first, see qms.recalls)
+            [*breaches, *self.recalls.overdue(when)],
+            key=lambda d: (-(d.late_by or timedelta(0)), d.subject_id, d.what),
+        )
         notices = [_overdue_notice(breach, when) for breach in breaches]
         for attempt in range(_OVERDUE_ATTEMPTS):
             try:

@@ -21,6 +21,7 @@ from qualityflow.models import (
     Supplier,
 )
 from qualityflow.models.nonconformance import Nonconformance, SupplierAction
+from qualityflow.models.recall import Recall
 from qualityflow.prevention import RetainedSample, TrainingRecord, TrainingRequirement
 
 __all__ = [
@@ -51,6 +52,7 @@ Entity: TypeAlias = (
     | RetainedSample
     | TrainingRequirement
     | TrainingRecord
+    | Recall
     | Nonconformance
     | SupplierAction
 )
@@ -66,6 +68,7 @@ ENTITY_KINDS: dict[str, type[Entity]] = {
     "retained_sample": RetainedSample,
     "training_requirement": TrainingRequirement,
     "training_record": TrainingRecord,
+    "recall": Recall,
     "nonconformance": Nonconformance,
     "supplier_action": SupplierAction,
 }
