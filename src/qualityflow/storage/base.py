@@ -20,6 +20,8 @@ from qualityflow.models import (
     Shipment,
     Supplier,
 )
+from qualityflow.models.nonconformance import Nonconformance, SupplierAction
+from qualityflow.models.recall import Recall
 from qualityflow.prevention import RetainedSample, TrainingRecord, TrainingRequirement
 
 __all__ = [
@@ -50,6 +52,9 @@ Entity: TypeAlias = (
     | RetainedSample
     | TrainingRequirement
     | TrainingRecord
+    | Recall
+    | Nonconformance
+    | SupplierAction
 )
 """Anything a repository stores."""
 
@@ -63,6 +68,9 @@ ENTITY_KINDS: dict[str, type[Entity]] = {
     "retained_sample": RetainedSample,
     "training_requirement": TrainingRequirement,
     "training_record": TrainingRecord,
+    "recall": Recall,
+    "nonconformance": Nonconformance,
+    "supplier_action": SupplierAction,
 }
 """Stored kinds and their model classes; the kind is the ``kind`` column.
 
