@@ -26,7 +26,16 @@ from qualityflow.plugins import hookimpl
 if TYPE_CHECKING:
     from qualityflow.service import QualityFlow
 
-__all__ = ["DEFAULT_URL", "Db", "open_service", "set_root_db", "sqlite_path", "url", "url_source"]
+__all__ = [
+    "DEFAULT_URL",
+    "Db",
+    "open_service",
+    "set_root_db",
+    "sqlite_path",
+    "url",
+    "url_source",
+    "writable_service",
+]
 
 DEFAULT_URL = "sqlite:///qualityflow.db"
 """The database used when neither ``--db`` nor ``QUALITYFLOW_URL`` is given."""
@@ -85,6 +94,12 @@ def sqlite_path(database_url: str) -> Path | None:
     return Path(name)
 
 
+def _prog() -> str:
+    from qualityflow.cli._output import prog
+
+    return prog()
+
+
 def _check_url(database_url: str, source: str) -> None:
     scheme, sep, _ = database_url.partition("://")
     if not sep or not scheme:
@@ -111,8 +126,8 @@ def open_service(
             raise fail(
                 "not_found",
                 f"no database at {path.resolve()} (looked for {described}); nothing to read",
-                "give --db URL or set QUALITYFLOW_URL; `qualityflow demo` or "
-                "`qualityflow import-epcis` creates a database",
+                "give --db URL or set QUALITYFLOW_URL; the demo command or import-epcis "
+                f"creates a database, e.g. {_prog()} demo --db {database_url}",
             )
         readonly = _ReadOnlySQLite(database_url, path)
         try:
@@ -134,26 +149,33 @@ def open_service(
                 f"cannot create the database {path}: directory {directory} does not exist",
                 "create the directory first or give another --db",
             )
-        target = path if path.exists() else directory
-        if not os.access(target, os.W_OK):
+        if not path.exists() and not os.access(directory, os.W_OK):
             raise fail(
                 "storage",
-                f"the database {path.resolve()} ({source}) is read-only: "
-                f"{'the file' if target == path else 'its directory'} cannot be written, "
-                "and this command changes data",
+                f"cannot create the database {path.resolve()} ({source}): its directory "
+                "cannot be written",
+                "give --db a file in a writable directory",
+            )
+        if path.exists() and not (os.access(path, os.W_OK) and os.access(directory, os.W_OK)):
+            raise fail(
+                "storage",
+                f"the database {path.resolve()} ({source}) is read-only "
+                f"({'the file' if not os.access(path, os.W_OK) else 'its directory'} cannot "
+                "be written) and this command changes data",
                 "use a writable copy; commands that only read (trace, recall, list, show, "
                 "report) work on a read-only database",
             )
     try:
         return QualityFlow(database_url, plugins=plugins)
     except StorageError as exc:
-        if "readonly" in str(exc) or "read-only" in str(exc):
-            raise fail(
-                "storage",
-                f"the database {described} is read-only and this command changes data",
-                "use a writable copy; commands that only read work on a read-only database",
-            ) from None
-        raise
+        if path is None:
+            raise
+        raise fail(
+            "storage",
+            f"cannot write the database {path.resolve()} ({source}): {exc}",
+            "the file or its directory may be read-only: use a writable copy; commands "
+            "that only read (trace, recall, list, show, report) work on a read-only database",
+        ) from None
 
 
 class _ReadOnlySQLite:
@@ -178,15 +200,8 @@ class _ReadOnlySQLite:
 
         from qualityflow.storage.sql import SQLStorage
 
-        params = "mode=ro"
-        wal = self.path.with_name(self.path.name + "-wal")
-        if not os.access(self.path.parent, os.W_OK) and not wal.exists():
-            params += "&immutable=1"
-        target = f"file:{quote(str(self.path))}?{params}"
-        engine = sa.create_engine(
-            "sqlite://",
-            creator=lambda: _connect(target),
-        )
+        path = self.path
+        engine = sa.create_engine("sqlite://", creator=lambda: _connect_readonly(path))
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -202,7 +217,44 @@ class _ReadOnlySQLite:
         return SQLStorage(self.database_url, engine)
 
 
-def _connect(target: str) -> Any:
+def _connect_readonly(path: Path) -> Any:
+    """Open ``path`` read-only; in a directory where SQLite cannot keep its WAL index
+    (a read-only directory), and with no ``-wal`` file a writer left, open it immutable."""
     import sqlite3
 
-    return sqlite3.connect(target, uri=True, timeout=30, check_same_thread=False)
+    target = f"file:{quote(str(path))}?mode=ro"
+    conn = sqlite3.connect(target, uri=True, timeout=30, check_same_thread=False)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        conn.close()
+        if path.with_name(path.name + "-wal").exists():
+            raise
+        conn = sqlite3.connect(
+            f"{target}&immutable=1", uri=True, timeout=30, check_same_thread=False
+        )
+    return conn
+
+
+def writable_service(db: str | None) -> QualityFlow | None:
+    """The service opened for writing, or None when its SQLite file is read-only.
+
+    For commands that write only incidentally (``overdue`` notifies): they fall back to
+    ``open_service(db, write=False)``. Other URLs always open for writing.
+    """
+    from qualityflow.errors import StorageError
+    from qualityflow.service import QualityFlow
+
+    database_url, source = url_source(db)
+    _check_url(database_url, source)
+    path = sqlite_path(database_url)
+    if path is None:
+        return QualityFlow(database_url)
+    if not path.exists():
+        return None
+    if not (os.access(path, os.W_OK) and os.access(path.resolve().parent, os.W_OK)):
+        return None
+    try:
+        return QualityFlow(database_url)
+    except StorageError:
+        return None

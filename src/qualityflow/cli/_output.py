@@ -87,6 +87,29 @@ def text(value: object) -> str:
     return str(value).replace("\n", " ")
 
 
+def prog() -> str:
+    """How to run this command where it was started, for the commands a message suggests.
+
+    ``$QUALITYFLOW_PROG`` when set (``python3 tasks.py cli``), ``qualityflow`` when that is
+    the console script on PATH, else this interpreter with ``-m qualityflow``.
+    """
+    import os
+    import shlex
+    import shutil
+    import sys
+
+    chosen = os.environ.get("QUALITYFLOW_PROG")
+    if chosen:
+        return chosen
+    script = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if script is not None and script.name == "qualityflow":
+        found = shutil.which("qualityflow")
+        if found and Path(found).resolve() == script.resolve():
+            return "qualityflow"
+        return shlex.quote(str(script))
+    return f"{shlex.quote(sys.executable)} -m qualityflow"
+
+
 def is_terminal() -> bool:
     """True when stdout is a terminal (tables are drawn), False when piped."""
     return console.is_terminal
@@ -125,33 +148,53 @@ def table(
     ``limit`` (0: all) cuts the rows and says how many more there are.
     """
     cells: list[list[str]] = []
+    keep_whole = set(ids)
     hidden = 0
     for n, row in enumerate(rows):
         if limit and n >= limit:
             hidden += 1
             continue
         cells.append([text(c) for c in row])
+        # Times, dates and quantities are tokens too: never broken across lines.
+        keep_whole.update(
+            i for i, c in enumerate(row) if isinstance(c, (date, timedelta)) or _is_quantity(c)
+        )
     if hidden:
         more = f"... and {hidden} more (--limit 0 shows all)"
         caption = f"{caption}; {more}" if caption else more
     if not is_terminal():
         _plain(title, headers, cells, caption)
         return
+    # The narrowest table that breaks no token: identifier, time and quantity columns
+    # whole, the others at their longest word. Wider than the terminal: one field per line.
+    minimum = []
+    for i, header in enumerate(headers):
+        column = [row[i] for row in cells]
+        if i in keep_whole:
+            minimum.append(max([len(header), *(len(c) for c in column)]))
+        else:
+            words = [len(w) for c in [header, *column] for w in c.split()]
+            minimum.append(max(words, default=1))
+    room = console.width - (3 * len(headers) + 1)  # borders and padding
+    if sum(minimum) > room:
+        _records(title, headers, cells, caption)
+        return
+    # Natural widths, then narrow the widest wrapping column step by step until it fits.
+    widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(headers)]
+    while sum(widths) > room:
+        shrinkable = [i for i in range(len(widths)) if widths[i] > minimum[i]]
+        widest = max(shrinkable, key=lambda i: widths[i])
+        widths[widest] -= 1
     rich_table = Table(title=title, title_justify="left", caption=caption or None)
     for i, header in enumerate(headers):
-        if i in ids:
-            rich_table.add_column(header, no_wrap=True, overflow="fold")
-        else:
-            rich_table.add_column(header, overflow="fold")
+        rich_table.add_column(header, no_wrap=i in keep_whole, overflow="fold", width=widths[i])
     for row in cells:
         rich_table.add_row(*row)
-    from rich.measure import Measurement
+    console.print(rich_table)
 
-    needed = Measurement.get(console, console.options, rich_table).minimum
-    if needed > console.width:
-        _records(title, headers, cells, caption)
-    else:
-        console.print(rich_table)
+
+def _is_quantity(value: object) -> bool:
+    return type(value).__name__ == "Quantity"
 
 
 def _plain(title: str, headers: Sequence[str], cells: list[list[str]], caption: str) -> None:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import logging
-import os
 import shlex
-import shutil
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -28,6 +25,8 @@ __all__ = ["PROG_ENV", "demo", "prog", "try_lines"]
 PROG_ENV = "QUALITYFLOW_PROG"
 """How to run the command, as the demo's "Try:" lines print it (``tasks.py`` sets it)."""
 
+prog = out.prog
+
 
 class _NotificationLog:
     """A plugin that keeps the notifications the demo sends, to show them as a table."""
@@ -39,24 +38,6 @@ class _NotificationLog:
     def qualityflow_notify(self, notification: Notification) -> None:
         """Keep ``notification``."""
         self.sent.append(notification)
-
-
-def prog() -> str:
-    """The way to run ``qualityflow`` that works where the demo was started.
-
-    ``$QUALITYFLOW_PROG`` when set (``python3 tasks.py cli``), ``qualityflow`` when that is
-    the console script on PATH, else this interpreter with ``-m qualityflow``.
-    """
-    chosen = os.environ.get(PROG_ENV)
-    if chosen:
-        return chosen
-    script = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
-    if script is not None and script.name == "qualityflow":
-        found = shutil.which("qualityflow")
-        if found and Path(found).resolve() == script.resolve():
-            return "qualityflow"
-        return shlex.quote(str(script))
-    return f"{shlex.quote(sys.executable)} -m qualityflow"
 
 
 def is_memory(database_url: str) -> bool:
@@ -71,7 +52,7 @@ def try_lines(run: DemoRun, database_url: str, command: str | None = None) -> li
     """The commands to try after the demo, runnable as printed (none for memory://)."""
     if is_memory(database_url):
         return []
-    base = command or prog()
+    base = command or out.prog()
     db = "" if database_url == DEFAULT_URL else f" --db {shlex.quote(database_url)}"
     return [
         f"{base} trace {run.flour_lot_id}{db}",

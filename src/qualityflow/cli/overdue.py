@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
 import typer
 
 from qualityflow.cli import _output as out
-from qualityflow.cli._db import Db, open_service, sqlite_path, url
+from qualityflow.cli._db import Db, open_service, url, writable_service
 from qualityflow.cli._errors import EXIT_CODES, handles_errors
 from qualityflow.cli._input import parse_time
 
@@ -33,16 +32,21 @@ def overdue(
     read-only database the breaches are listed without notifying.
     """
     when = parse_time(now, "--now") or datetime.now(timezone.utc)
-    path = sqlite_path(url(db))
-    if path is None or not path.exists() or _read_only(path):
-        qms = open_service(db, write=False)
-        breaches = _breaches(qms, when)
-        if path is not None:
-            out.warn(
-                f"the database {path} is read-only: overdue breaches are listed but not notified"
-            )
-    else:
-        breaches = open_service(db, write=True).overdue(when)
+    from qualityflow.errors import StorageError
+
+    qms = writable_service(db)
+    breaches = None
+    if qms is not None:
+        try:
+            breaches = qms.overdue(when)
+        except StorageError:
+            breaches = None
+    if breaches is None:
+        breaches = _breaches(open_service(db, write=False), when)
+        out.warn(
+            f"the database {url(db)} is read-only: the overdue steps are listed but not "
+            "notified"
+        )
     rows = [_breach_row(b, when) for b in breaches]
     if as_json:
         out.print_json(
@@ -67,10 +71,6 @@ def overdue(
         )
     if breaches:
         raise typer.Exit(EXIT_CODES["refused"])
-
-
-def _read_only(path: Any) -> bool:
-    return not (os.access(path, os.W_OK) and os.access(path.resolve().parent, os.W_OK))
 
 
 def _breaches(qms: Any, when: datetime) -> list[Any]:

@@ -125,14 +125,15 @@ def summary(impact: Any) -> str:
         return ", ".join(str(q) for q in by_unit.values()) or "nothing"
 
     finished = sum(1 for b in impact.batches if out.text(b.kind) == "finished")
+    statuses = [f"{status} {amounts(q)}" for status, q in sorted(impact.in_house_by_status.items())]
+    by_status = f" ({', '.join(statuses)})" if statuses else ""
     return (
         f"Recall impact of {', '.join(impact.suspect_ids)}: "
         f"{out.plural(len(impact.batches), 'batch')} ({finished} finished), "
         f"{out.plural(len(impact.shipments), 'shipment')} to "
         f"{out.plural(len(impact.customer_ids), 'customer')} in "
         f"{out.plural(len(impact.regions), 'region')}; shipped {amounts(impact.shipped)}; "
-        f"in house {amounts(impact.in_house)} (quarantined {amounts(impact.quarantined)}, "
-        f"still released {amounts(impact.released)})"
+        f"in house {amounts(impact.in_house)}{by_status}"
     )
 
 
