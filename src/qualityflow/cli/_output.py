@@ -232,8 +232,8 @@ def _records(title: str, headers: Sequence[str], cells: list[list[str]], caption
 def markdown(source: str) -> None:
     """Print a Markdown report: rendered on a terminal, as Markdown text when piped.
 
-    When rendering would shorten anything (rich marks it with "…"), the Markdown text is
-    printed instead, so no identifier is ever cut.
+    When rendering would shorten anything (rich marks it with "…") or break a long token
+    (an id, a URN, a path) across lines, the Markdown text is printed instead.
     """
     if not is_terminal():
         click.echo(source.rstrip("\n"))
@@ -243,7 +243,13 @@ def markdown(source: str) -> None:
     with console.capture() as captured:
         console.print(Markdown(source))
     rendered = captured.get()
-    if rendered.count("…") > source.count("…"):
+    from rich.text import Text
+
+    plain = Text.from_ansi(rendered).plain
+    # Long tokens (ids, URNs, paths) must come out whole; else print the Markdown itself.
+    tokens = {t.strip("|*_`()[],.;:") for t in source.split()}
+    broken = any(len(t) >= 16 and t not in plain for t in tokens)
+    if broken or rendered.count("…") > source.count("…"):
         click.echo(source.rstrip("\n"))
     else:
         click.echo(rendered, nl=False)

@@ -171,7 +171,7 @@ def _scorecard(qms: Any, span: Period, incidents: list[Any], complaints: list[An
     return supplier_scorecard(
         qms.suppliers.list(),
         period=span.label,
-        inspections=[i for i in qms.inspections.list() if span.holds(getattr(i, "at", None))],
+        inspections=qms.inspections.list(),
         incidents=incidents,
         complaints=complaints,
         genealogy=qms.genealogy,
