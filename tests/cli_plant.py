@@ -189,9 +189,7 @@ def fill(args: list[str], tmp: Path) -> list[str]:
 def _chattr(flag: str, *paths: Path) -> bool:
     if os.geteuid() != 0 or shutil.which("chattr") is None:
         return False
-    result = subprocess.run(
-        ["chattr", flag, *map(str, paths)], capture_output=True, check=False
-    )
+    result = subprocess.run(["chattr", flag, *map(str, paths)], capture_output=True, check=False)
     return result.returncode == 0
 
 

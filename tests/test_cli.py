@@ -19,13 +19,10 @@ import pytest
 from typer.testing import CliRunner
 
 import qualityflow as qf
-from qualityflow import cli
 from qualityflow.cli import app
 from qualityflow.demo import run_demo
 
 runner = CliRunner()
-
-
 
 
 @pytest.fixture(scope="module")

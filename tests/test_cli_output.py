@@ -18,6 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
 from cli_plant import (
     LOT,
     OTHER_COMMANDS,
@@ -29,9 +32,6 @@ from cli_plant import (
     fill,
     scratch,
 )
-from rich.console import Console
-from typer.testing import CliRunner
-
 from qualityflow.cli import _output, app
 
 runner = CliRunner()
@@ -122,7 +122,17 @@ def test_piped_tables_are_plain_aligned_columns(db: str) -> None:
     lines = out.splitlines()
     assert lines[0] == f"8 ids downstream of {LOT}"
     header = lines[1]
-    assert header.split() == ["id", "kind", "product", "/", "customer", "status", "/", "region", "path"]
+    assert header.split() == [
+        "id",
+        "kind",
+        "product",
+        "/",
+        "customer",
+        "status",
+        "/",
+        "region",
+        "path",
+    ]
     column = header.index("kind")
     assert all(line[column - 2 : column] == "  " for line in lines[2:10])  # aligned
 

@@ -80,7 +80,7 @@ def url(db: str | None) -> str:
 
 
 def sqlite_path(database_url: str) -> Path | None:
-    """The file of an ``sqlite:///`` URL, None for other URLs and in-memory SQLite.
+    """Return the file of an ``sqlite:///`` URL, None for other URLs and in-memory SQLite.
 
     >>> sqlite_path("sqlite:///plant.db"), sqlite_path("sqlite://"), sqlite_path("memory://")
     (PosixPath('plant.db'), None, None)
@@ -110,9 +110,7 @@ def _check_url(database_url: str, source: str) -> None:
         )
 
 
-def open_service(
-    db: str | None, *, write: bool, plugins: Sequence[object] = ()
-) -> QualityFlow:
+def open_service(db: str | None, *, write: bool, plugins: Sequence[object] = ()) -> QualityFlow:
     """Open the service on the command's database; see the module docstring."""
     from qualityflow.errors import StorageError
     from qualityflow.service import QualityFlow
@@ -131,9 +129,7 @@ def open_service(
             )
         readonly = _ReadOnlySQLite(database_url, path)
         try:
-            return QualityFlow(
-                f"{_READONLY_SCHEME}://", plugins=[readonly, *plugins]
-            )
+            return QualityFlow(f"{_READONLY_SCHEME}://", plugins=[readonly, *plugins])
         except StorageError as exc:
             raise fail(
                 "storage",
@@ -218,8 +214,11 @@ class _ReadOnlySQLite:
 
 
 def _connect_readonly(path: Path) -> Any:
-    """Open ``path`` read-only; in a directory where SQLite cannot keep its WAL index
-    (a read-only directory), and with no ``-wal`` file a writer left, open it immutable."""
+    """Open ``path`` read-only (immutable in a directory that cannot be written).
+
+    In a read-only directory SQLite cannot keep its WAL index; with no ``-wal`` file left
+    by a writer, the file is then opened immutable.
+    """
     import sqlite3
 
     target = f"file:{quote(str(path))}?mode=ro"
@@ -237,7 +236,7 @@ def _connect_readonly(path: Path) -> Any:
 
 
 def writable_service(db: str | None) -> QualityFlow | None:
-    """The service opened for writing, or None when its SQLite file is read-only.
+    """Return the service opened for writing, or None when its SQLite file is read-only.
 
     For commands that write only incidentally (``overdue`` notifies): they fall back to
     ``open_service(db, write=False)``. Other URLs always open for writing.

@@ -85,7 +85,7 @@ class Period:
     end: datetime | None = None
 
     def holds(self, when: datetime | None) -> bool:
-        """True when ``when`` falls inside the period (a missing time is outside)."""
+        """Tell whether ``when`` falls inside the period (a missing time is outside)."""
         if self.start is None or self.end is None:
             return True
         if when is None:
@@ -174,7 +174,7 @@ def write_output(path: Path, content: str, option: str) -> None:
 
 
 def exists(repository: Any, id: str) -> bool:
-    """True when ``repository`` holds ``id``."""
+    """Tell whether ``repository`` holds ``id``."""
     try:
         repository.get(id)
     except NotFoundError:

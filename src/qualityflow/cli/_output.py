@@ -32,8 +32,14 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
-from rich.progress import TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 __all__ = [
@@ -111,7 +117,7 @@ def prog() -> str:
 
 
 def is_terminal() -> bool:
-    """True when stdout is a terminal (tables are drawn), False when piped."""
+    """Tell whether stdout is a terminal (tables are drawn), False when piped."""
     return console.is_terminal
 
 
@@ -296,7 +302,7 @@ def print_json(data: Any) -> None:
 
 
 def status(message: str) -> contextlib.AbstractContextManager[object]:
-    """A spinner with ``message`` on stderr while a block runs (only on a terminal)."""
+    """Show a spinner with ``message`` on stderr while a block runs (only on a terminal)."""
     if not err_console.is_terminal:
         return contextlib.nullcontext()
     return err_console.status(message)
@@ -304,7 +310,7 @@ def status(message: str) -> contextlib.AbstractContextManager[object]:
 
 @contextlib.contextmanager
 def progress() -> Iterator[Progress]:
-    """A progress display on stderr (drawn only on a terminal; silent otherwise)."""
+    """Draw a progress display on stderr (drawn only on a terminal; silent otherwise)."""
     bar = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),

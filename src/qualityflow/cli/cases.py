@@ -49,9 +49,7 @@ def _case_commands(group: typer.Typer, kind: str) -> None:
     def list_(
         status: Annotated[
             str | None,
-            typer.Option(
-                metavar="STATE", help="Only cases in this state, e.g. investigating."
-            ),
+            typer.Option(metavar="STATE", help="Only cases in this state, e.g. investigating."),
         ] = None,
         as_json: AsJson = False,
         db: Db = None,
@@ -71,14 +69,28 @@ def _case_commands(group: typer.Typer, kind: str) -> None:
             headers = ("id", "severity", "status", "reported (UTC)", "title")
         else:
             rows = [
-                (c.id, c.severity, c.status, c.received_at, c.channel, c.customer_id, c.incident_id, c.description)
+                (
+                    c.id,
+                    c.severity,
+                    c.status,
+                    c.received_at,
+                    c.channel,
+                    c.customer_id,
+                    c.incident_id,
+                    c.description,
+                )
                 for c in cases
             ]
             headers = (
                 "id", "severity", "status", "received (UTC)", "channel", "customer",
                 "incident", "description",
             )  # fmt: skip
-        out.table(out.plural(len(rows), kind), headers, rows, ids=(0, 5, 6) if kind == "complaint" else (0,))
+        out.table(
+            out.plural(len(rows), kind),
+            headers,
+            rows,
+            ids=(0, 5, 6) if kind == "complaint" else (0,),
+        )
 
     list_.__doc__ = f"List {kind}s, optionally only those in one state."
 
@@ -171,7 +183,8 @@ def _case_commands(group: typer.Typer, kind: str) -> None:
     fire.__doc__ = (
         f"Fire a lifecycle trigger on {out.article(kind)}, setting --data fields first; "
         f"a refused trigger changes nothing and lists what is missing. "
-        f"Example: qualityflow {kind}s fire {example} reopen --actor NAME --note TEXT."
+        f"Example: qualityflow {kind}s fire {example} reopen --actor 'Dana Ruiz' "
+        "--note 'second shard found'."
     )
 
 
@@ -227,22 +240,21 @@ _case_commands(complaints_app, "complaint")
 @handles_errors
 def escalate(
     id: Annotated[str, typer.Argument(metavar="ID", help="The complaint id, e.g. CMP-17.")],
-    incident: Annotated[
-        str, typer.Option(metavar="ID", help="The incident to link, e.g. INC-5.")
-    ],
+    incident: Annotated[str, typer.Option(metavar="ID", help="The incident to link, e.g. INC-5.")],
     actor: Annotated[
         str, typer.Option(metavar="NAME", help="Who escalates (recorded in the audit).")
     ],
     title: Annotated[
         str | None,
-        typer.Option(metavar="TEXT", help="Open the incident with this title if it does not exist."),
+        typer.Option(
+            metavar="TEXT", help="Open the incident with this title if it does not exist."
+        ),
     ] = None,
     severity: Annotated[
         str | None,
         typer.Option(
             metavar="SEVERITY",
-            help="Severity of a new incident: critical, major or minor (default: the "
-            "complaint's).",
+            help="Severity of a new incident: critical, major or minor (default: the complaint's).",
         ),
     ] = None,
     at: Annotated[

@@ -41,7 +41,7 @@ class _NotificationLog:
 
 
 def is_memory(database_url: str) -> bool:
-    """True for a database that is gone when the command ends."""
+    """Tell whether the database is gone when the command ends."""
     scheme = database_url.partition("://")[0].split("+", 1)[0].lower()
     if scheme == "memory":
         return True
@@ -49,7 +49,7 @@ def is_memory(database_url: str) -> bool:
 
 
 def try_lines(run: DemoRun, database_url: str, command: str | None = None) -> list[str]:
-    """The commands to try after the demo, runnable as printed (none for memory://)."""
+    """Return the commands to try after the demo, runnable as printed (none for memory://)."""
     if is_memory(database_url):
         return []
     base = command or out.prog()

@@ -23,7 +23,7 @@ WARNINGS_SHOWN = 50
 def import_epcis(
     files: Annotated[
         list[Path],
-        typer.Argument(metavar="FILE...", help="EPCIS 2.0 JSON-LD or 1.2/2.0 XML files."),
+        typer.Argument(metavar="FILE", help="EPCIS 2.0 JSON-LD or 1.2/2.0 XML files."),
     ],
     strict: Annotated[
         bool, typer.Option(help="Refuse flawed data (exit 2) instead of warning.")
@@ -134,7 +134,7 @@ def _store(qms: Any, batches: list[Any], links: list[Any], shipments: list[Any])
 def export_fsma204(
     ids: Annotated[
         list[str],
-        typer.Argument(metavar="LOT...", help="Suspect lot ids whose recall to export."),
+        typer.Argument(metavar="LOT", help="Suspect lot ids whose recall to export."),
     ],
     out_path: Annotated[
         Path,

@@ -44,8 +44,7 @@ def overdue(
     if breaches is None:
         breaches = _breaches(open_service(db, write=False), when)
         out.warn(
-            f"the database {url(db)} is read-only: the overdue steps are listed but not "
-            "notified"
+            f"the database {url(db)} is read-only: the overdue steps are listed but not notified"
         )
     rows = [_breach_row(b, when) for b in breaches]
     if as_json:
@@ -74,7 +73,7 @@ def overdue(
 
 
 def _breaches(qms: Any, when: datetime) -> list[Any]:
-    """The breaches at ``when`` by the service's deadline policy, without notifying."""
+    """Return the breaches at ``when`` by the service's deadline policy, without notifying."""
     from qualityflow.lifecycle import DefaultDeadlinePolicy
     from qualityflow.lifecycle import overdue as find_overdue
 

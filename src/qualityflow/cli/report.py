@@ -71,9 +71,7 @@ def report_8d(
     suspects = incident.recall.batch_ids if incident.recall else incident.batch_ids
     present = [s for s in suspects if s in genealogy]
     impact = qms.recall_impact(*present) if present else None
-    report = eight_d(
-        incident, impact=impact, genealogy=genealogy, complaints=qms.complaints.list()
-    )
+    report = eight_d(incident, impact=impact, genealogy=genealogy, complaints=qms.complaints.list())
     text = report.to_markdown()
     if html is not None:
         write_output(html, report.to_html(), "--html")
@@ -129,7 +127,9 @@ def report_kpis(
 def report_pareto(
     by: Annotated[
         str,
-        typer.Option(metavar="DIMENSION", help="category, product, root_cause, channel or customer."),
+        typer.Option(
+            metavar="DIMENSION", help="category, product, root_cause, channel or customer."
+        ),
     ] = "category",
     period: PeriodOpt = None,
     html: HtmlOut = None,
@@ -158,7 +158,7 @@ def report_pareto(
 def _in_period(
     qms: Any, span: Period, *, shipments: bool = True
 ) -> tuple[list[Any], list[Any], list[Any]]:
-    """The incidents (by report time), complaints (by receipt) and shipments in ``span``."""
+    """Return the incidents (by report time), complaints (by receipt) and shipments in ``span``."""
     incidents = [i for i in qms.incidents.list() if span.holds(i.reported_at)]
     complaints = [c for c in qms.complaints.list() if span.holds(c.received_at)]
     shipped = [s for s in qms.shipments.list() if span.holds(s.shipped_at)] if shipments else []

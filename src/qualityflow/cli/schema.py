@@ -18,7 +18,7 @@ __all__ = ["schema"]
 def schema(
     model: Annotated[
         str | None,
-        typer.Argument(metavar="[MODEL]", help="One model, e.g. Incident; default all."),
+        typer.Argument(metavar="MODEL", help="One model, e.g. Incident; default all."),
     ] = None,
     out_dir: Annotated[
         Path | None,
@@ -39,7 +39,9 @@ def schema(
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         for name, body in schemas.items():
-            (out_dir / f"{name}.schema.json").write_text(json.dumps(body, indent=2), encoding="utf-8")
+            (out_dir / f"{name}.schema.json").write_text(
+                json.dumps(body, indent=2), encoding="utf-8"
+            )
     except OSError as exc:
         raise fail(
             "bad_input",

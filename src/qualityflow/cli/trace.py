@@ -27,7 +27,7 @@ Limit = Annotated[
 def trace(
     ids: Annotated[
         list[str],
-        typer.Argument(metavar="LOT...", help="Batch, lot or shipment ids, e.g. FLOUR-0412."),
+        typer.Argument(metavar="LOT", help="Batch, lot or shipment ids, e.g. FLOUR-0412."),
     ],
     backward: Annotated[
         bool, typer.Option("--backward", "-b", help="Trace upstream (what went into them).")
@@ -61,7 +61,7 @@ def trace(
     )
     direction = "upstream of" if backward else "downstream of"
     reached = sorted(result.ids)
-    records = []
+    records: list[dict[str, Any]] = []
     for node in reached:
         data = genealogy.graph.nodes[node]
         records.append(
@@ -140,7 +140,7 @@ def summary(impact: Any) -> str:
 @handles_errors
 def recall(
     ids: Annotated[
-        list[str], typer.Argument(metavar="LOT...", help="Suspect lot ids, e.g. BISC-0302.")
+        list[str], typer.Argument(metavar="LOT", help="Suspect lot ids, e.g. BISC-0302.")
     ],
     drill: Annotated[
         bool, typer.Option("--drill", help="Time the answer (mock-recall drill, FSMA 204).")
@@ -189,9 +189,7 @@ def recall(
     if as_json:
         data: dict[str, Any] = impact.to_dict()
         if drill:
-            data["drills"] = [
-                {**out.jsonable(d), "within_bound": d.within_bound} for d in drills
-            ]
+            data["drills"] = [{**out.jsonable(d), "within_bound": d.within_bound} for d in drills]
         out.print_json(data)
         return
     print_impact(impact, limit)
