@@ -200,3 +200,18 @@ def test_counts_say_1_batch_and_2_batches(tmp_path: Path) -> None:
     assert code == 0 and "1 batch (1 finished)" in out and "1 shipment to 1 customer" in out
     code, out, _ = invoke("recall", "FLOUR-0412", "--db", url)
     assert code == 0 and "5 batches" in out
+
+
+def test_the_examples_print_no_log_lines_of_the_state_machines() -> None:
+    example = ROOT / "examples" / "incident_recall.py"
+    done = subprocess.run(
+        [sys.executable, str(example)],
+        capture_output=True,
+        text=True,
+        env=source_env(),
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "notified:" in done.stdout  # the notifications are shown...
+    assert "Finished processing state" not in done.stdout + done.stderr  # ...not transitions'
