@@ -323,6 +323,7 @@ def test_import_epcis_warns_once_each_on_stderr_and_reimports_nothing_new(
     assert "14 new lots" in out and "warning" not in out.replace("warnings (on stderr", "")
     lines = [line for line in err.splitlines() if line.startswith("warning: ")]
     assert lines and len(lines) == len(set(lines))  # each once
+    assert len(lines) == len(err.splitlines())  # piped: no progress drawn, one line each
     code, out, err = invoke("import-epcis", str(partner), "--db", url, "--json")
     assert code == 0
     data = json.loads(out)
@@ -349,3 +350,27 @@ def test_unexpected_errors_are_one_line_with_exit_5(
     code, _, err = invoke("incidents", "show", INC, "--db", db)
     assert code == 5 and "ZeroDivisionError: a plugin divided by zero" in err
     assert "QUALITYFLOW_DEBUG=1" in err
+
+
+def test_import_epcis_draws_progress_on_a_terminal_only(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import qualityflow
+
+    partner = epcis_file(tmp_path / "partner.jsonld")
+    src = str(Path(qualityflow.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+    runs = {}
+    for name, extra in (("terminal", {"TTY_COMPATIBLE": "1", "COLUMNS": "80"}), ("piped", {})):
+        runs[name] = subprocess.run(
+            [sys.executable, "-m", "qualityflow", "import-epcis", str(partner),
+             "--db", f"sqlite:///{tmp_path / name}.db"],
+            capture_output=True, text=True, env={**env, **extra}, timeout=120, check=False,
+        )  # fmt: skip
+        assert runs[name].returncode == 0, runs[name].stderr
+    assert "Reading 1 EPCIS file" in runs["terminal"].stderr
+    assert "Storing" in runs["terminal"].stderr
+    assert runs["piped"].stderr == ""
+    assert "14 new lots" in runs["piped"].stdout
