@@ -59,9 +59,14 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import Annotated
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from qualityflow.service import QualityFlow
 
 from qualityflow.cli import _output
 from qualityflow.cli._db import DEFAULT_URL, Db, open_service, set_root_db
@@ -110,28 +115,51 @@ def _root(
     logging.getLogger("transitions").setLevel(logging.ERROR)
 
 
-# Command groups and commands: one module each (see the module docstring).
-from qualityflow.cli import cases, demo, interop, overdue, report, schema, trace  # noqa: E402
-
-app.command("demo")(demo.demo)
-app.command("trace")(trace.trace)
-app.command("recall")(trace.recall)
-app.add_typer(cases.incidents_app, name="incidents")
-app.add_typer(cases.complaints_app, name="complaints")
-app.command("overdue")(overdue.overdue)
-app.add_typer(report.report_app, name="report")
-app.command("import-epcis")(interop.import_epcis)
-app.command("export-fsma204")(interop.export_fsma204)
-app.command("schema")(schema.schema)
-
-# Kept for code written against the single-module CLI.
+# Kept for code written against the single-module CLI (defined before the groups import).
 _fail = fail
-_open = open_service
+
+
+def _open(db: str | None, plugins: Sequence[object] = ()) -> QualityFlow:
+    """Open the database for writing (the single-module CLI's helper)."""
+    return open_service(db, write=True, plugins=plugins)
+
+
 _parse_data = parse_data
 _parse_time = parse_time
 _exists = exists
 _require_known = require_known
 _text = _output.text
+
+
+def _table(
+    title: str, headers: Sequence[str], rows: Iterable[Sequence[object]], limit: int = 0
+) -> Table:
+    """Return a rich table that folds instead of shortening (prefer ``_output.table``)."""
+    table = Table(title=title, title_justify="left")
+    for i, header in enumerate(headers):
+        table.add_column(header, overflow="fold", no_wrap=i == 0)
+    for n, row in enumerate(rows):
+        if limit and n >= limit:
+            break
+        table.add_row(*(_output.text(c) for c in row))
+    return table
+
+
+# Command groups and commands: one module each (see the module docstring).
+from qualityflow.cli import cases, demo, interop, overdue, report, schema, trace  # noqa: E402
+
+app.command("demo", short_help="Play the biscuit plant's worst week (start here).")(demo.demo)
+app.command("trace", short_help="Where lots went, or what went into them.")(trace.trace)
+app.command("recall", short_help="What a recall of suspect lots touches.")(trace.recall)
+app.add_typer(cases.incidents_app, name="incidents")
+app.add_typer(cases.complaints_app, name="complaints")
+app.command("overdue", short_help="Open cases past a deadline (exit 1 if any).")(overdue.overdue)
+app.add_typer(report.report_app, name="report", short_help="8D, KPIs, Pareto, scorecard, review.")
+app.command("import-epcis", short_help="Import partners' EPCIS events.")(interop.import_epcis)
+app.command("export-fsma204", short_help="Write the FDA FSMA 204 spreadsheet.")(
+    interop.export_fsma204
+)
+app.command("schema", short_help="Print the models' JSON Schemas.")(schema.schema)
 
 
 def main() -> None:

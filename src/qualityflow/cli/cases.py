@@ -44,7 +44,7 @@ def _case_commands(group: typer.Typer, kind: str) -> None:
 
         return lc.INCIDENT_LIFECYCLE if kind == "incident" else lc.COMPLAINT_LIFECYCLE
 
-    @group.command("list")
+    @group.command("list", short_help=f"List {kind}s (--status STATE).")
     @handles_errors
     def list_(
         status: Annotated[
@@ -94,7 +94,7 @@ def _case_commands(group: typer.Typer, kind: str) -> None:
 
     list_.__doc__ = f"List {kind}s, optionally only those in one state."
 
-    @group.command()
+    @group.command(short_help=f"Show {out.article(kind)}: state, history, next steps.")
     @handles_errors
     def show(
         id: IdArg,
@@ -112,7 +112,7 @@ def _case_commands(group: typer.Typer, kind: str) -> None:
         f"Show {out.article(kind)}: its state, history, links and what the next steps need."
     )
 
-    @group.command()
+    @group.command(short_help=f"Record a new {kind} from JSON.")
     @handles_errors
     def add(
         data: Annotated[
@@ -141,7 +141,7 @@ def _case_commands(group: typer.Typer, kind: str) -> None:
         f"{kind.capitalize()}`)."
     )
 
-    @group.command()
+    @group.command(short_help=f"Fire a lifecycle trigger on {out.article(kind)}.")
     @handles_errors
     def fire(
         id: IdArg,
@@ -236,7 +236,7 @@ _case_commands(incidents_app, "incident")
 _case_commands(complaints_app, "complaint")
 
 
-@complaints_app.command()
+@complaints_app.command(short_help="Link a complaint to an incident, opening it if asked.")
 @handles_errors
 def escalate(
     id: Annotated[str, typer.Argument(metavar="ID", help="The complaint id, e.g. CMP-17.")],

@@ -48,7 +48,7 @@ def _written(paths: dict[str, Path | None], as_json: bool) -> None:
             out.note(f"written: {path}", err=as_json)
 
 
-@report_app.command("8d")
+@report_app.command("8d", short_help="The 8D report of an incident.")
 @handles_errors
 def report_8d(
     id: Annotated[str, typer.Argument(metavar="ID", help="The incident id, e.g. INC-5.")],
@@ -101,7 +101,7 @@ def report_8d(
     _written({"html": html, "markdown": markdown}, as_json)
 
 
-@report_app.command("kpis")
+@report_app.command("kpis", short_help="Handling times, SLA breaches, complaints per million.")
 @handles_errors
 def report_kpis(
     unit: Unit = None,
@@ -122,7 +122,7 @@ def report_kpis(
     out.markdown(result.to_markdown())
 
 
-@report_app.command("pareto")
+@report_app.command("pareto", short_help="Pareto of complaints.")
 @handles_errors
 def report_pareto(
     by: Annotated[
@@ -181,7 +181,7 @@ def _scorecard(qms: Any, span: Period, incidents: list[Any], complaints: list[An
     )
 
 
-@report_app.command("review")
+@report_app.command("review", short_help="The quality review: KPIs, Paretos, scorecard.")
 @handles_errors
 def report_review(
     period: PeriodOpt = None,
@@ -217,7 +217,7 @@ def report_review(
     _written({"html": html}, as_json)
 
 
-@report_app.command("scorecard")
+@report_app.command("scorecard", short_help="Supplier scorecard and recommended statuses.")
 @handles_errors
 def report_scorecard(
     period: PeriodOpt = None,
