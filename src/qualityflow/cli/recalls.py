@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["recall_app"]
 
-recall_app = typer.Typer(
+recall_app: typer.Typer = typer.Typer(
     help="Run a recall: open it from an incident, notify consignees, record returns, report.",
     no_args_is_help=True,
 )
