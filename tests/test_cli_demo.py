@@ -215,3 +215,10 @@ def test_the_examples_print_no_log_lines_of_the_state_machines() -> None:
     assert done.returncode == 0, done.stderr
     assert "notified:" in done.stdout  # the notifications are shown...
     assert "Finished processing state" not in done.stdout + done.stderr  # ...not transitions'
+
+
+def test_recall_is_the_impact_and_recalls_runs_a_recall_case(tmp_path: Path) -> None:
+    code, out, _ = invoke("recalls", "--help")
+    assert code == 0 and "open" in out and "progress" in out
+    code, out, _ = invoke("recall", "--help")
+    assert code == 0 and "{LOT}..." in out and "--drill" in out
