@@ -28,19 +28,13 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 __all__ = [
     "article",
@@ -191,6 +185,8 @@ def table(
         shrinkable = [i for i in range(len(widths)) if widths[i] > minimum[i]]
         widest = max(shrinkable, key=lambda i: widths[i])
         widths[widest] -= 1
+    from rich.table import Table
+
     rich_table = Table(title=title, title_justify="left", caption=caption or None)
     for i, header in enumerate(headers):
         rich_table.add_column(header, no_wrap=i in keep_whole, overflow="fold", width=widths[i])
@@ -311,6 +307,15 @@ def status(message: str) -> contextlib.AbstractContextManager[object]:
 @contextlib.contextmanager
 def progress() -> Iterator[Progress]:
     """Draw a progress display on stderr (drawn only on a terminal; silent otherwise)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     bar = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
