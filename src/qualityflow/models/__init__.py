@@ -57,6 +57,13 @@ from qualityflow.models.nonconformance import (
 )
 from qualityflow.models.notification import Notification
 from qualityflow.models.quantity import Quantity
+from qualityflow.models.recall import (
+    Consignee,
+    EffectivenessLevel,
+    Recall,
+    RecallGrade,
+    RecallStatus,
+)
 from qualityflow.models.records import Amendment, FieldChange, Severity, TransitionRecord
 from qualityflow.models.supplier import (
     Supplier,
@@ -66,6 +73,14 @@ from qualityflow.models.supplier import (
 )
 
 __all__ = [
+    "SupplierAction",
+    "Nonconformance",
+    "Disposition",
+    "RecallStatus",
+    "RecallGrade",
+    "Recall",
+    "EffectivenessLevel",
+    "Consignee",
     "MAX_ID_LENGTH",
     "TOP_LEVEL_MODELS",
     "ActionKind",
@@ -139,8 +154,11 @@ def json_schemas() -> dict[str, dict[str, Any]]:
 
     Other applications use these to validate payloads before handing them over.
 
+    Examples
+    --------
     >>> schemas = json_schemas()
     >>> schemas["Batch"]["properties"]["kind"]["$ref"]
     '#/$defs/BatchKind'
+
     """
     return {name: model.model_json_schema() for name, model in TOP_LEVEL_MODELS.items()}

@@ -160,6 +160,8 @@ def pareto(
     as ``not investigated``. The keys stay language-neutral (values and English
     placeholders); ``locale`` is the default language of the renderings.
 
+    Examples
+    --------
     >>> from datetime import datetime, timezone
     >>> import qualityflow as qf
     >>> at = datetime(2026, 3, 5, tzinfo=timezone.utc)
@@ -168,6 +170,7 @@ def pareto(
     ...       for i, cat in enumerate(["broken", "broken", "broken", "stale"])]
     >>> [(r.key, r.count) for r in qf.pareto(cs).rows]
     [('broken', 3), ('stale', 1)]
+
     """
     if by not in PARETO_DIMENSIONS:
         raise ValueError(f"by={by!r}: group complaints by one of {', '.join(PARETO_DIMENSIONS)}")
