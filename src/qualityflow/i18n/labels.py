@@ -15,6 +15,8 @@ LABELS: dict[str, str] = {
     # entity kinds
     "incident": N_("incident"),
     "complaint": N_("complaint"),
+    "nonconformance": N_("nonconformance"),
+    "supplier_action": N_("supplier corrective action request"),
     # severity
     "critical": N_("critical"),
     "major": N_("major"),
