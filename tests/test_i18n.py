@@ -499,3 +499,38 @@ def test_the_wheel_ships_the_compiled_catalogs(tmp_path: Path) -> None:
     ).stdout.splitlines()
     assert out[0].startswith(str(site))
     assert out[1].startswith("尚未成立应急小组")
+
+
+def test_the_recall_documents_of_the_demo_in_chinese() -> None:
+    from qualityflow.demo import run_demo
+    from qualityflow.reports.recall_case import RECALL_DOCUMENTS, recall_document
+
+    with qf.QualityFlow("memory://") as qms:
+        recall = qms.recalls.open(
+            run_demo(qms).incident_id,
+            grade="I",
+            actor="Dana Ruiz",
+            presets=["CN_FOOD_RECALL_2015"],
+        )
+        docs = {k: recall_document(recall, k, locale="zh_CN") for k in RECALL_DOCUMENTS}
+        english = recall_document(recall, "plan")
+    plan = docs["plan"].to_markdown()
+    assert plan.startswith("# 召回计划：RCL-INC-5")
+    assert "## 召回范围" in plan and "## 法定时限" in plan and "| 状态 | 已计划 |" in plan
+    assert docs["plan"].section("Scope").title == "召回范围"  # found by its English title
+    assert docs["notice"].to_markdown().startswith("# 召回公告：")
+    assert "## 回收情况" in docs["progress"].to_markdown()
+    assert "<h2>时间线</h2>" in docs["summary"].to_html()
+    for doc in docs.values():
+        text = doc.to_markdown()
+        for heading in (
+            "## Scope",
+            "## Legal deadlines",
+            "## Recovery",
+            "## Consignees",
+            "| field | value |",
+            "Recall plan",
+        ):
+            assert heading not in text
+    assert english.to_markdown().startswith("# Recall plan (召回计划): RCL-INC-5")
+    assert english.section("Scope").title == "Scope"
