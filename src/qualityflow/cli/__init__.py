@@ -620,13 +620,12 @@ def escalate(
     """Escalate a complaint to an incident, opening the incident first if asked to.
 
     A new incident takes the complaint's batches, product and description, so the
-    emergency team starts from what the customer reported.
+    emergency team starts from what the customer reported (the rules are the service's,
+    ``qms.complaints.escalate``).
     """
-    from qualityflow.models import Incident
-
-    when = _parse_time(at) or datetime.now(timezone.utc)
+    when = _parse_time(at)
     qms = _open(db)
-    complaint = qms.complaints.get(id)
+    opening: dict[str, str] | None = None
     if not _exists(qms.incidents, incident):
         if title is None:
             raise _fail(
@@ -634,20 +633,12 @@ def escalate(
                 f"incident {incident!r} not found",
                 "give --title (and --severity) to open it, or name an existing incident",
             )
-        qms.incidents.add(
-            Incident(
-                id=incident,
-                title=title,
-                severity=severity or complaint.severity,
-                reported_at=when,
-                reported_by=actor,
-                batch_ids=list(complaint.batch_ids),
-                product=complaint.product,
-                description=f"Escalated from complaint {complaint.id}: {complaint.description}",
-            )
-        )
+        opening = {"title": title, **({"severity": severity} if severity else {})}
+    updated = qms.complaints.escalate(
+        id, incident_id=incident, incident=opening, actor=actor, at=when
+    )
+    if opening is not None:
         console.print(f"{incident}: opened ({title})")
-    updated = qms.complaints.fire(id, "escalate", actor=actor, at=when, incident_id=incident)
     console.print(f"{updated.id}: escalated to {updated.incident_id}")
 
 

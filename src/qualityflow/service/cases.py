@@ -390,6 +390,26 @@ class LifecycleRepository(Repository[L]):
 class ComplaintRepository(LifecycleRepository[Complaint]):
     """Complaints: :meth:`fire`, and :meth:`escalate` to a new or existing incident."""
 
+    def fire(
+        self,
+        id: str,
+        trigger: str,
+        *,
+        actor: str,
+        at: datetime | None = None,
+        note: str = "",
+        **data: Any,
+    ) -> Complaint:
+        """Fire a trigger (see ``LifecycleRepository.fire``); ``escalate`` goes by :meth:`escalate`.
+
+        ``fire(id, "escalate", incident_id=...)`` is the same as
+        ``escalate(id, incident_id=...)``, so the escalation rules hold either way.
+        """
+        if trigger == "escalate" and data.get("incident_id") is not None:
+            incident_id = data.pop("incident_id")
+            return self._escalate(id, str(incident_id), None, actor, at, note, data)
+        return super().fire(id, trigger, actor=actor, at=at, note=note, **data)
+
     def escalate(
         self,
         id: str,
@@ -414,10 +434,11 @@ class ComplaintRepository(LifecycleRepository[Complaint]):
         Raises
         ------
         TransitionError
-            The complaint is closed or rejected, is already escalated to that incident,
-            or the lifecycle refuses; nothing was written.
+            The complaint is closed or rejected, is already escalated to that incident, the
+            incident named without ``incident`` is not on file, or the lifecycle refuses;
+            nothing was written.
         NotFoundError
-            The complaint, or the incident named without ``incident``, is not on file.
+            The complaint is not on file.
         QualityFlowError
             Neither ``incident_id`` nor ``incident`` given, they disagree, or the incident
             to open already exists.
@@ -437,6 +458,18 @@ class ComplaintRepository(LifecycleRepository[Complaint]):
 
         """
         target = self._target(incident_id, incident)
+        return self._escalate(id, target, incident, actor, at, note, {})
+
+    def _escalate(
+        self,
+        id: str,
+        target: str,
+        incident: Incident | Mapping[str, Any] | None,
+        actor: str,
+        at: datetime | None,
+        note: str,
+        data: dict[str, Any],
+    ) -> Complaint:
         storage = self._storage
         session = getattr(storage, "session", None)
         with nullcontext() if session is None else session(), storage.transaction():
@@ -477,13 +510,17 @@ class ComplaintRepository(LifecycleRepository[Complaint]):
                     )
                 incidents.add(self._new_incident(complaint, target, incident, actor, at))
             elif not exists:
-                missing = NotFoundError("incident", target)
-                missing.args = (
-                    f"incident {target!r} is not on file: give incident={{'title': ...}} to "
-                    "open it from the complaint, or name an existing incident",
+                raise TransitionError(
+                    "escalate",
+                    state,
+                    [
+                        f"incident {target!r} is not on file: give incident={{'title': ...}} "
+                        "to open it from the complaint, or name an existing incident"
+                    ],
                 )
-                raise missing
-            return self.fire(id, "escalate", actor=actor, at=at, note=note, incident_id=target)
+            return super().fire(
+                id, "escalate", actor=actor, at=at, note=note, incident_id=target, **data
+            )
 
     @staticmethod
     def _target(incident_id: str | None, incident: Incident | Mapping[str, Any] | None) -> str:
