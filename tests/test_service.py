@@ -171,8 +171,9 @@ def test_containment_sets_batch_statuses_in_the_same_transaction(
     assert "released -> recalled" in inbox.received[3].title
     assert qms.deliver_pending() == []
     # Each status containment set is recorded like a hold or a release.
-    (entry,) = qms.batches.get("BISC-0302").attributes["status_changes"]  # type: ignore[misc]
-    assert entry == {
+    entries = qms.batches.get("BISC-0302").attributes["status_changes"]
+    assert isinstance(entries, list) and len(entries) == 1
+    assert entries[0] == {
         "at": (T0 + timedelta(hours=2)).isoformat(),
         "by": "Li Na",
         "from": "released",
