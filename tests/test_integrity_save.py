@@ -1059,3 +1059,25 @@ def test_random_edits_of_a_closed_incident_are_refused_or_recorded_exactly(
         assert amendment.state == state_digest(saved)
         assert verify_chain(saved.amendments)
         assert qms.incidents.get("INC-1") == saved
+
+
+def test_an_escalation_is_notified_only_once_it_has_committed(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'plant.db'}"
+    seen: list[tuple[str, str | None, list[str]]] = []
+
+    class Reader:
+        """A notifier that reads the database through a second connection when called."""
+
+        @qf.hookimpl
+        def qualityflow_notify(self, notification: qf.Notification) -> None:
+            with qf.QualityFlow(url, load_entry_points=False) as other:
+                complaint = other.complaints.get("CMP-1")
+                incident = other.incidents.get("INC-9")
+                seen.append((notification.kind, complaint.incident_id, incident.complaint_ids))
+
+    with qf.QualityFlow(url, plugins=[Reader()], load_entry_points=False) as qms:
+        _complaint(qms)
+        qms.complaints.escalate(
+            "CMP-1", incident_id="INC-9", incident={"title": "Metal shard"}, actor="Care"
+        )
+    assert seen == [("transition", "INC-9", ["CMP-1"])]

@@ -472,7 +472,11 @@ class ComplaintRepository(LifecycleRepository[Complaint]):
     ) -> Complaint:
         storage = self._storage
         session = getattr(storage, "session", None)
-        with nullcontext() if session is None else session(), storage.transaction():
+        with (
+            nullcontext() if session is None else session(),
+            self._service._delivering_after(),
+            storage.transaction(),
+        ):
             complaint = self.get(id)
             state = str(_value(complaint.status))
             if state in ("closed", "rejected"):

@@ -592,8 +592,31 @@ class QualityFlow:
         )
 
     def _deliver_new(self, queued: Sequence[tuple[int | None, Notification]]) -> None:
+        deferred = getattr(self._collector, "deferred", None)
+        if deferred is not None:  # inside a command's outer transaction: deliver after it
+            deferred.extend(queued)
+            return
         entries = [OutboxEntry(id=i, notification=n) for i, n in queued if i is not None]
         self._deliver(entries)
+
+    @contextmanager
+    def _delivering_after(self) -> Iterator[None]:
+        """Hold back deliveries until the block (a command's outer transaction) is done.
+
+        A command that runs ``fire`` inside its own transaction (``escalate`` opens the
+        incident and fires in one) wraps the transaction in this, so nothing is delivered
+        before the whole change has committed; a block that raises delivers nothing.
+        """
+        if getattr(self._collector, "deferred", None) is not None:
+            yield  # an outer block delivers
+            return
+        deferred: list[tuple[int | None, Notification]] = []
+        self._collector.deferred = deferred
+        try:
+            yield
+        finally:
+            self._collector.deferred = None
+        self._deliver_new(deferred)
 
     def _deliver(self, entries: Iterable[OutboxEntry]) -> list[OutboxEntry]:
         notifier_names = [name for name, _ in self.plugins.notifiers()]
