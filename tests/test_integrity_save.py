@@ -465,15 +465,15 @@ def test_evidence_is_free_until_a_transition_relies_on_it(qms: qf.QualityFlow) -
     # the team was relied on by 'assess' in this round
     team = qms.incidents.get("INC-1")
     team.team = None
-    err = _refused(qms, qms.incidents, team, "team", "'assess'", "fire(id, trigger, team=")
+    err = _refused(qms, qms.incidents, team, "team", "'assess'", "reopen", "rework")
     assert "this round" in str(err)
 
 
 def test_actions_progress_while_correcting_and_freeze_after_verify(qms: qf.QualityFlow) -> None:
     incident = _correcting(qms)
-    # owner, department and due are what 'correct' checked
+    # owner, department and due are what 'correct' checked; 'verify' may set new actions
     incident.actions[0].owner = "somebody else"
-    _refused(qms, qms.incidents, incident, "actions", "'correct'")
+    _refused(qms, qms.incidents, incident, "actions", "'correct'", "fire(id, 'verify', actions=")
     incident = qms.incidents.get("INC-1")
     incident.actions = incident.actions[1:]
     _refused(qms, qms.incidents, incident, "actions")
@@ -693,6 +693,9 @@ def test_a_closed_complaint_is_not_escalated() -> None:
 def test_containment_and_a_recall_write_status_changes_and_notify(
     qms: qf.QualityFlow, inbox: Inbox
 ) -> None:
+    qms.inspections.add(
+        qf.Inspection(id="FQC-1", batch_id="BISC-1", stage="final", result="fail", at=h(0.5))
+    )
     _incident(qms)
     qms.incidents.fire(
         "INC-1",
@@ -700,51 +703,48 @@ def test_containment_and_a_recall_write_status_changes_and_notify(
         actor="Li Na",
         at=h(1),
         team=qf.EmergencyTeam(leader=LEADER),
-        assessment=qf.ImpactAssessment(severity="critical", batch_ids=["BISC-1"]),
+        assessment=qf.ImpactAssessment(
+            severity="critical", batch_ids=["BISC-1", "BISC-2"], recall_required=True
+        ),
     )
     qms.incidents.fire(
         "INC-1",
         "contain",
-        actor="Li Na",
-        at=h(2),
-        containment=[qf.ContainmentAction(batch_id="BISC-1", action="hold", by="Li Na", at=h(2))],
-    )
-    qms.incidents.fire(
-        "INC-1",
-        "investigate",
         actor="Dana Ruiz",
-        at=h(3),
-        recall=qf.RecallDecision(
-            initiated_at=h(3), batch_ids=["BISC-1", "BISC-2"], reason="fragments in shops"
-        ),
+        at=h(2),
+        containment=[
+            qf.ContainmentAction(batch_id="BISC-1", action="quarantine", by="Li Na", at=h(2)),
+            qf.ContainmentAction(batch_id="BISC-2", action="hold", by="Li Na", at=h(2)),
+        ],
+        recall=qf.RecallDecision(initiated_at=h(2), batch_ids=["BISC-2"], reason="in shops"),
     )
     held = qms.batches.get("BISC-1").attributes["status_changes"]
-    assert held == [
+    assert isinstance(held, list) and len(held) == 2
+    assert held[0]["inspection"] == "FQC-1"  # type: ignore[index, call-overload]
+    assert held[1] == {
+        "at": h(2).isoformat(),
+        "by": "Dana Ruiz",
+        "from": "on_hold",
+        "to": "quarantined",
+        "reason": "contained by incident INC-1 (contain)",
+        "incident": "INC-1",
+        "trigger": "contain",
+    }
+    assert qms.batches.get("BISC-2").attributes["status_changes"] == [
         {
             "at": h(2).isoformat(),
-            "by": "Li Na",
-            "from": "released",
-            "to": "on_hold",
-            "reason": "contained by incident INC-1 (contain)",
-            "incident": "INC-1",
-            "trigger": "contain",
-        },
-        {
-            "at": h(3).isoformat(),
             "by": "Dana Ruiz",
-            "from": "on_hold",
+            "from": "released",
             "to": "recalled",
             "reason": "recall decided by incident INC-1",
             "incident": "INC-1",
-            "trigger": "investigate",
-        },
+            "trigger": "contain",
+        }
     ]
-    other = qms.batches.get("BISC-2").attributes["status_changes"]
-    assert isinstance(other, list) and [e["to"] for e in other] == ["recalled"]  # type: ignore[index, call-overload]
     statuses = [n for n in inbox.received if n.kind == "batch_status"]
     assert [(n.subject_id, n.title.split(": ")[1]) for n in statuses] == [
         ("BISC-1", "released -> on_hold"),
-        ("BISC-1", "on_hold -> recalled"),
+        ("BISC-1", "on_hold -> quarantined"),
         ("BISC-2", "released -> recalled"),
     ]
     outbox = qms.storage.outbox(pending_only=False)

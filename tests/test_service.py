@@ -185,25 +185,42 @@ def test_containment_sets_batch_statuses_in_the_same_transaction(
 
 
 def test_a_stricter_status_is_never_relaxed_by_a_later_hold(qms: qf.QualityFlow) -> None:
+    # Another incident scraps BISC-0302 first.
+    qms.incidents.add(
+        qf.Incident(
+            id="INC-13",
+            title="Wet packs",
+            severity="minor",
+            reported_at=T0,
+            batch_ids=["BISC-0302"],
+        )
+    )
+    qms.incidents.fire(
+        "INC-13",
+        "assess",
+        actor="Li Na",
+        at=T0 + timedelta(minutes=30),
+        team=qf.EmergencyTeam(leader=LEADER),
+        assessment=qf.ImpactAssessment(severity="minor", batch_ids=["BISC-0302"]),
+    )
+    qms.incidents.fire(
+        "INC-13",
+        "contain",
+        actor="Li Na",
+        at=T0 + timedelta(hours=2),
+        containment=[_action("BISC-0302", "scrap")],
+    )
     _assess(qms)
     qms.incidents.fire(
         "INC-14",
         "contain",
         actor="Li Na",
+        at=T0 + timedelta(hours=2),
         containment=[
             _action("BISC-0301", "hold"),
-            _action("BISC-0302", "scrap"),
-            _action("BISC-0303", "hold"),
-        ],
-    )
-    qms.incidents.fire(
-        "INC-14",
-        "investigate",
-        actor="Li Na",
-        containment=[
-            *qms.incidents.get("INC-14").containment,
-            _action("BISC-0302", "hold"),
             _action("BISC-0301", "quarantine"),
+            _action("BISC-0302", "hold"),
+            _action("BISC-0303", "hold"),
         ],
     )
     assert _status(qms, "BISC-0302") == "scrapped"

@@ -35,7 +35,12 @@ R = TypeVar("R", bound=BaseModel)
 _EXCLUDE: set[str] = {"hash"}
 # Fields added in 0.2 (two clocks, binding to the entity and its state): left out of the
 # canonical form while empty, so the hashes of records written before 0.2 do not change.
-_OPTIONAL = (("recorded_at", None), ("entity", ""), ("fields", []), ("state", ""))
+_OPTIONAL: tuple[tuple[str, object], ...] = (
+    ("recorded_at", None),
+    ("entity", ""),
+    ("fields", []),
+    ("state", ""),
+)
 # What the state digest leaves out: the chained lists (they are chained on their own) and
 # the storage version.
 _NOT_STATE: set[str] = {"history", "amendments", "decisions", "version"}
