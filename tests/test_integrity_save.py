@@ -420,6 +420,20 @@ def test_a_future_time_is_refused(qms: qf.QualityFlow) -> None:
         qms.incidents.save(stored, actor="Li Na", at=future)
     with pytest.raises(qf.TransitionError, match="time zone"):
         qms.incidents.save(stored, actor="Li Na", at=datetime(2026, 3, 2, 8))
+    # evidence dated in the future does not come in through save() either
+    stored = qms.incidents.get("INC-1")
+    stored.verification = qf.Verification(
+        effective=True,
+        evidence="fresh forever",
+        verified_by="QA",
+        at=datetime(2099, 1, 1, tzinfo=timezone.utc),
+    )
+    with pytest.raises(qf.TransitionError, match=r"verification\.at is 2099.*in the future"):
+        qms.incidents.save(stored, actor="Li Na")
+    stored = qms.incidents.get("INC-1")
+    stored.detected_at = future
+    with pytest.raises(qf.TransitionError, match="detected_at"):
+        qms.incidents.save(stored, actor="Li Na")
     assert qms.incidents.get("INC-1").amendments == []
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from qualityflow.errors import ProtectedFieldError, TransitionError
 from qualityflow.lifecycle.audit import seal, state_digest
+from qualityflow.lifecycle.machine import future_times, next_stamp
 from qualityflow.models import (
     Amendment,
     BatchStatus,
@@ -97,19 +98,6 @@ def field_changes(stored: Entity, new: Entity) -> builtins.list[FieldChange]:
             continue
         changes.append(FieldChange(field=name, old=before, new=after))
     return changes
-
-
-def _last_recorded(entity: Entity) -> datetime | None:
-    """Return the latest ``recorded_at`` among the entity's history records and amendments."""
-    times: builtins.list[datetime] = []
-    for name in ("history", "amendments"):
-        records = getattr(entity, name, None) or ()
-        for record in reversed(records):
-            when = getattr(record, "recorded_at", None)
-            if when is not None:
-                times.append(when)
-                break
-    return max(times) if times else None
 
 
 class Repository(Generic[E]):
@@ -215,7 +203,8 @@ class Repository(Generic[E]):
             if stored.version != entity.version:
                 raise stale_version(self.kind, entity.id, stored.version, entity.version)
             # Re-validate: in-place edits of lists and dicts are not checked by pydantic.
-            new = self._typed(type(entity).model_validate(entity.model_dump(mode="json")))
+            raw = entity.model_dump(mode="json", warnings=False)  # model_copy skips validation
+            new = self._typed(type(entity).model_validate(raw))
             changes = field_changes(stored, new)
             refused: builtins.list[Refusal] = []
             if _dump(getattr(new, "amendments", [])) != _dump(getattr(stored, "amendments", [])):
@@ -243,8 +232,24 @@ class Repository(Generic[E]):
                         f"{', '.join(c.field for c in changes)}: pass actor=... (and a reason)"
                     ],
                 )
+            future = self._future_times(stored, new, changes)
+            if future:
+                raise TransitionError(
+                    "save", state, [f"{self.kind} {entity.id!r}: {r}" for r in future]
+                )
             amended = self._amended(stored, new, changes, actor=actor, reason=reason, at=at)
             return self._typed(self._storage.save(amended))
+
+    def _future_times(
+        self, stored: E, new: E, changes: builtins.list[FieldChange]
+    ) -> builtins.list[str]:
+        """Return a reason for each new time in the changed fields that lies in the future."""
+        service = self._service
+        names = dict.fromkeys(c.field.split(".", 1)[0] for c in changes)
+        now, tolerance = service.now(), service.clock_tolerance
+        old = set(future_times({n: getattr(stored, n) for n in names}, now, tolerance))
+        new_reasons = future_times({n: getattr(new, n) for n in names}, now, tolerance)
+        return [r for r in new_reasons if r not in old]
 
     def _refused(
         self, stored: E, new: E, changes: builtins.list[FieldChange]
@@ -272,8 +277,7 @@ class Repository(Generic[E]):
         state = str(_value(getattr(stored, "status", "")))
         now = service.now()
         when = caller_time(now, service.clock_tolerance, at, f"{self.kind} {stored.id!r}", state)
-        last = _last_recorded(stored)
-        recorded = now if last is None or now > last else last + timedelta(microseconds=1)
+        recorded = next_stamp(stored, now)
         previous: builtins.list[Amendment] = list(getattr(stored, "amendments", []))
         amendment = Amendment(
             at=when,

@@ -20,6 +20,7 @@ from qualityflow.models import (
     Shipment,
     Supplier,
 )
+from qualityflow.models.recall import Recall
 from qualityflow.prevention import RetainedSample, TrainingRecord, TrainingRequirement
 
 __all__ = [
@@ -50,6 +51,7 @@ Entity: TypeAlias = (
     | RetainedSample
     | TrainingRequirement
     | TrainingRecord
+    | Recall
 )
 """Anything a repository stores."""
 
@@ -63,6 +65,7 @@ ENTITY_KINDS: dict[str, type[Entity]] = {
     "retained_sample": RetainedSample,
     "training_requirement": TrainingRequirement,
     "training_record": TrainingRecord,
+    "recall": Recall,
 }
 """Stored kinds and their model classes; the kind is the ``kind`` column.
 
