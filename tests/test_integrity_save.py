@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 import qualityflow as qf
 from qualityflow.errors import ProtectedFieldError
 from qualityflow.lifecycle import COMPLAINT_LIFECYCLE, INCIDENT_LIFECYCLE
-from qualityflow.lifecycle.audit import state_digest, verify_chain
+from qualityflow.lifecycle.audit import seal, state_digest, verify_chain
+from qualityflow.models import Amendment, FieldChange
 from qualityflow.service import GUARD_READS, RELIED_ON
 from qualityflow.testing import MYSQL_ENV, POSTGRESQL_ENV, server_url, temporary_database
 
@@ -1095,3 +1096,169 @@ def test_an_escalation_is_notified_only_once_it_has_committed(tmp_path: Path) ->
             "CMP-1", incident_id="INC-9", incident={"title": "Metal shard"}, actor="Care"
         )
     assert seen == [("transition", "INC-9", ["CMP-1"])]
+
+
+# -- every field of every guarded kind, one by one ------------------------------------------
+#
+# A stored record in the state where most is at stake (a closed incident, a closed complaint,
+# a lot quarantined by an open incident whose supplier is suspended, that supplier), and
+# for each field a new value: free fields are amended, exactly; the rest refused, unchanged.
+
+
+def _closed_complaint(qms: qf.QualityFlow) -> None:
+    _complaint(qms)
+    told = qf.Contact(at=h(1), direction="outbound", channel="phone", message="on it", by="C")
+    qms.complaints.fire("CMP-1", "acknowledge", actor="Care", at=h(1), contacts=[told])
+    qms.complaints.fire("CMP-1", "verify", actor="Care", at=h(2))
+    qms.complaints.fire("CMP-1", "investigate", actor="QA", at=h(3))
+    resolution = qf.Resolution(kind="refund", description="refunded", communicated_at=h(4))
+    qms.complaints.fire("CMP-1", "resolve", actor="QA", at=h(4), resolution=resolution)
+    follow_up = qf.FollowUp(at=h(5), satisfied=True, score=5)
+    qms.complaints.fire("CMP-1", "close", actor="Care", at=h(5), follow_up=follow_up)
+
+
+def _held_lot(qms: qf.QualityFlow) -> None:
+    _contained(qms, "INC-1", "FLOUR-1")
+    qms.suppliers.decide("SUP-MILL", "suspended", actor="QA manager", reason="mould")
+
+
+def _forged(entity: Any) -> list[qf.Amendment]:
+    """The stored amendments and one more, forged by the caller (sealed like a real one)."""
+    forged = Amendment(
+        at=h(1),
+        actor="Mallory",
+        reason="nobody will notice",
+        changes=[FieldChange(field="status", old="suspended", new="approved")],
+    )
+    return [
+        *entity.amendments,
+        seal(forged, entity.amendments[-1].hash if entity.amendments else ""),
+    ]
+
+
+_EVERY_FIELD: dict[str, tuple[Any, dict[str, tuple[bool, Any]]]] = {
+    # kind: (set-up, {field: (free?, new value or a function of the stored record)})
+    "incident": (
+        _closed,
+        {
+            "title": (True, "Metal fragment in butter biscuits"),
+            "severity": (True, qf.Severity.MAJOR),
+            "reported_at": (True, T0 - timedelta(hours=1)),
+            "reported_by": (True, "Line 2 operator"),
+            "detected_at": (True, T0 - timedelta(minutes=30)),
+            "batch_ids": (True, ["BISC-1", "BISC-2"]),
+            "description": (True, "found by the metal detector"),
+            "product": (True, "butter biscuits 200 g"),
+            "status": (False, qf.IncidentStatus.INVESTIGATING),
+            "complaint_ids": (False, ["CMP-9"]),
+            "team": (False, None),
+            "assessment": (False, None),
+            "containment": (False, []),
+            "recall": (
+                False,
+                qf.RecallDecision(initiated_at=h(2), batch_ids=["BISC-1"], reason="metal"),
+            ),
+            "root_cause": (False, None),
+            "actions": (False, []),
+            "verification": (False, None),
+            "lessons": (False, ["something else"]),
+            "history": (False, lambda e: e.history[:-1]),
+            "amendments": (False, lambda e: _forged(e)),
+        },
+    ),
+    "complaint": (
+        _closed_complaint,
+        {
+            "customer_id": (True, "SHOP-9"),
+            "channel": (True, qf.Channel.EMAIL),
+            "description": (True, "photo of a metal shard in a biscuit"),
+            "batch_ids": (True, ["BISC-1", "BISC-2"]),
+            "severity": (True, qf.Severity.CRITICAL),
+            "product": (True, "butter biscuits"),
+            "category": (True, "foreign body"),
+            "received_at": (False, T0 - timedelta(days=1)),
+            "status": (False, qf.ComplaintStatus.INVESTIGATING),
+            "contacts": (False, []),
+            "resolution": (False, None),
+            "follow_up": (False, None),
+            "rejection_reason": (False, "not ours"),
+            "incident_id": (False, "INC-1"),
+            "history": (False, lambda e: e.history[:-1]),
+            "amendments": (False, lambda e: _forged(e)),
+        },
+    ),
+    "batch": (
+        _held_lot,
+        {
+            "product": (True, "wheat flour T550"),
+            "quantity": (True, kg(990)),
+            "line": (True, "silo 2"),
+            "produced_at": (True, T0 - timedelta(days=3)),
+            "attributes": (True, lambda e: {**e.attributes, "moisture": "13.9 %"}),
+            "kind": (False, qf.BatchKind.INTERMEDIATE),
+            "status": (False, qf.BatchStatus.RELEASED),
+            "supplier_id": (False, None),
+            "amendments": (False, lambda e: _forged(e)),
+        },
+    ),
+    "supplier": (
+        _held_lot,
+        {
+            "name": (True, "Northfield Mill Ltd"),
+            "materials": (True, ["flour", "bran"]),
+            "country": (True, "GB"),
+            "contact": (True, "qa@northfield.example"),
+            "status": (False, qf.SupplierStatus.APPROVED),
+            "decisions": (False, []),
+            "evaluations": (
+                False,
+                [qf.SupplierEvaluation(period="2026-03", scores={"q": 99}, weights={"q": 1})],
+            ),
+            "amendments": (False, lambda e: _forged(e)),
+        },
+    ),
+}
+_IDS = {"incident": "INC-1", "complaint": "CMP-1", "batch": "FLOUR-1", "supplier": "SUP-MILL"}
+_MODELS: dict[str, type[Any]] = {
+    "incident": qf.Incident,
+    "complaint": qf.Complaint,
+    "batch": qf.Batch,
+    "supplier": qf.Supplier,
+}
+
+
+@pytest.mark.parametrize("kind", list(_EVERY_FIELD))
+def test_the_field_tables_cover_every_field(kind: str) -> None:
+    fields = set(_MODELS[kind].model_fields) - {"id", "version"}
+    assert set(_EVERY_FIELD[kind][1]) == fields
+
+
+@pytest.mark.parametrize(
+    ("kind", "field"), [(k, f) for k, (_, table) in _EVERY_FIELD.items() for f in table]
+)
+def test_every_field_through_save(qms: qf.QualityFlow, kind: str, field: str) -> None:
+    set_up, table = _EVERY_FIELD[kind]
+    set_up(qms)
+    if kind == "batch":
+        # the supplier's suspension makes the lot's supplier_id part of the link rule
+        assert qms.batches.get("FLOUR-1").status is qf.BatchStatus.QUARANTINED
+    repo = getattr(qms, f"{kind}s" if kind != "batch" else "batches")
+    stored = repo.get(_IDS[kind])
+    free, value = table[field]
+    new_value = value(stored) if callable(value) else value
+    assert getattr(stored, field) != new_value, "the test must change the field"
+    edited = stored.model_copy(update={field: new_value})
+    if not free:
+        name = "attributes.status_changes" if field == "attributes" else field
+        _refused(qms, repo, edited, name, "save() cannot change" if field != "amendments" else "")
+        return
+    saved = repo.save(edited, actor="QA Lena", reason=f"correct the {field}")
+    old, new = stored.model_dump(mode="json"), saved.model_dump(mode="json")
+    changes = [(c.field, c.old, c.new) for c in saved.amendments[-1].changes]
+    if field == "attributes":
+        assert changes == [("attributes.moisture", None, "13.9 %")]
+    else:
+        assert changes == [(field, old[field], new[field])]
+    assert saved.amendments[-1].state == state_digest(saved)
+    assert verify_chain(saved.amendments)
+    assert repo.get(_IDS[kind]).model_dump(mode="json") == new
