@@ -1122,7 +1122,7 @@ def _held_lot(qms: qf.QualityFlow) -> None:
     qms.suppliers.decide("SUP-MILL", "suspended", actor="QA manager", reason="mould")
 
 
-def _forged(entity: Any) -> list[qf.Amendment]:
+def _forged(entity: Any) -> list[Amendment]:
     """The stored amendments and one more, forged by the caller (sealed like a real one)."""
     forged = Amendment(
         at=h(1),
