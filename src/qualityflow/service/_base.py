@@ -207,7 +207,7 @@ class Repository(Generic[E]):
             new = self._typed(type(entity).model_validate(raw))
             changes = field_changes(stored, new)
             refused: builtins.list[Refusal] = []
-            if _dump(getattr(new, "amendments", [])) != _dump(getattr(stored, "amendments", [])):
+            if getattr(new, "amendments", []) != getattr(stored, "amendments", []):
                 refused.append(
                     (
                         "amendments",
@@ -297,10 +297,6 @@ class Repository(Generic[E]):
                 f"qms.{self.kind}... stores {self.model.__name__} records, "
                 f"not {type(entity).__name__}"
             )
-
-
-def _dump(records: builtins.list[Any]) -> builtins.list[Any]:
-    return [r.model_dump(mode="json") for r in records]
 
 
 def caller_time(

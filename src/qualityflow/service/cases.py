@@ -347,8 +347,6 @@ class LifecycleRepository(Repository[L]):
         state = str(_value(stored.status))
         final = state in _TERMINAL[kind]
         relied = _relied_in_round(kind, stored.history)
-        old_values = stored.model_dump(mode="json")
-        new_values = new.model_dump(mode="json")
         who = f"{kind} {stored.id!r}"
         refused: builtins.list[Refusal] = []
         for change in changes:
@@ -361,7 +359,7 @@ class LifecycleRepository(Repository[L]):
             triggers = relied.get(name, [])
             if not triggers and not final:
                 continue
-            old, now = old_values[name], new_values[name]
+            old, now = change.old, change.new  # the field's JSON values
             if isinstance(old, list) and isinstance(now, list) and len(now) >= len(old):
                 grows = not final or name in _GROWS_WHEN_FINAL[kind]
                 progress = (
