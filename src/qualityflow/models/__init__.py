@@ -49,6 +49,12 @@ from qualityflow.models.incident import (
     TeamMember,
     Verification,
 )
+from qualityflow.models.nonconformance import (
+    Disposition,
+    Nonconformance,
+    SupplierAction,
+    SupplierResponse,
+)
 from qualityflow.models.notification import Notification
 from qualityflow.models.quantity import Quantity
 from qualityflow.models.records import Amendment, FieldChange, Severity, TransitionRecord
@@ -120,6 +126,10 @@ TOP_LEVEL_MODELS: dict[str, type[BaseModel]] = {
     "Incident": Incident,
     "Complaint": Complaint,
     "Notification": Notification,
+    "Nonconformance": Nonconformance,
+    "Disposition": Disposition,
+    "SupplierAction": SupplierAction,
+    "SupplierResponse": SupplierResponse,
 }
 """The models other applications exchange as payloads, by name."""
 

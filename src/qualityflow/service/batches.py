@@ -264,6 +264,7 @@ class InspectionRepository(Repository[Inspection]):
                     at=stored.at or datetime.now(timezone.utc),
                     inspection=stored.id,
                 )
+            queued += service.nonconformances._opened_by(stored, batch)  # fail/conditional
         service._deliver_new(queued)
         return stored
 

@@ -41,6 +41,7 @@ from qualityflow.models import (
     Supplier,
     TransitionRecord,
 )
+from qualityflow.models.nonconformance import SupplierAction
 from qualityflow.notify import builtin_notifiers
 from qualityflow.plugins.manager import Plugins, make_plugins
 from qualityflow.prevention import (
@@ -69,6 +70,11 @@ from qualityflow.service.batches import (
     ShipmentRepository,
 )
 from qualityflow.service.cases import ComplaintRepository, LifecycleRepository
+from qualityflow.service.nonconformances import (
+    OPEN_SCAR_STATUSES,
+    NonconformanceRepository,
+    SupplierActionRepository,
+)
 from qualityflow.service.recalls import RecallRepository
 from qualityflow.service.suppliers import SupplierRepository
 from qualityflow.storage import Delivery, Edge, OutboxEntry, Storage, open_storage
@@ -157,6 +163,8 @@ class QualityFlow:
             self, "complaint", Complaint, COMPLAINT_LIFECYCLE
         )
         self.recalls = RecallRepository(self)
+        self.nonconformances = NonconformanceRepository(self)
+        self.supplier_actions = SupplierActionRepository(self)
 
     def __repr__(self) -> str:
         return f"QualityFlow({self.storage.url!r})"
@@ -665,7 +673,7 @@ class QualityFlow:
     # -- deadlines ---------------------------------------------------------------------
 
     def overdue(self, now: datetime | None = None) -> list[Deadline]:
-        """List the open incidents' and complaints' breached deadlines at ``now``.
+        """List the breached deadlines of open incidents, complaints, recalls and SCARs.
 
         Deadlines come from the ``qualityflow_deadline_policy`` hook, else
         :class:`qualityflow.DefaultDeadlinePolicy`. Each breached deadline is notified
@@ -682,9 +690,10 @@ class QualityFlow:
         ['assess']
         """
         when = now or datetime.now(timezone.utc)
-        entities: list[Incident | Complaint] = [
+        entities: list[Incident | Complaint | SupplierAction] = [
             *self.incidents.list(status=_OPEN_INCIDENT),
             *self.complaints.list(status=_OPEN_COMPLAINT),
+            *self.supplier_actions.list(status=OPEN_SCAR_STATUSES),
         ]
         breaches = find_overdue(entities, when, policy=_HookPolicy(self.plugins))
         breaches = sorted(  # recalls: their legal clocks (the hook first, see qms.recalls)
@@ -719,7 +728,7 @@ class _HookPolicy:
         self._plugins = plugins
         self._default = DefaultDeadlinePolicy()
 
-    def deadlines(self, entity: Incident | Complaint) -> list[Deadline]:
+    def deadlines(self, entity: Incident | Complaint | SupplierAction) -> list[Deadline]:
         chosen = self._plugins.deadline_policy(entity)
         return self._default.deadlines(entity) if chosen is None else chosen
 
@@ -735,7 +744,8 @@ def _overdue_notice(deadline: Deadline, now: datetime) -> Notification:
         kind="overdue",
         subject_kind=kind,
         subject_id=deadline.subject_id,
-        title=f"{kind.capitalize()} {deadline.subject_id}: {deadline.what} overdue (due {due})",
+        title=f"{kind.replace('_', ' ').capitalize()} {deadline.subject_id}: "
+        f"{deadline.what} overdue (due {due})",
         body=str(deadline),
         severity=deadline.severity,
         at=now,

@@ -157,6 +157,7 @@ class SupplierRepository(Repository[Supplier]):
                     genealogy=_StoredUpstream(self._storage),
                     deliveries=deliveries,
                     lots=lots,
+                    supplier_actions=service.supplier_actions.list(supplier_id=id),
                     start=start,
                     end=end,
                     evaluated_by=evaluated_by or "qualityflow scorecard",

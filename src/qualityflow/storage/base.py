@@ -20,6 +20,7 @@ from qualityflow.models import (
     Shipment,
     Supplier,
 )
+from qualityflow.models.nonconformance import Nonconformance, SupplierAction
 from qualityflow.models.recall import Recall
 from qualityflow.prevention import RetainedSample, TrainingRecord, TrainingRequirement
 
@@ -52,6 +53,8 @@ Entity: TypeAlias = (
     | TrainingRequirement
     | TrainingRecord
     | Recall
+    | Nonconformance
+    | SupplierAction
 )
 """Anything a repository stores."""
 
@@ -66,6 +69,8 @@ ENTITY_KINDS: dict[str, type[Entity]] = {
     "training_requirement": TrainingRequirement,
     "training_record": TrainingRecord,
     "recall": Recall,
+    "nonconformance": Nonconformance,
+    "supplier_action": SupplierAction,
 }
 """Stored kinds and their model classes; the kind is the ``kind`` column.
 
