@@ -149,7 +149,17 @@ def _table(
 
 
 # Command groups and commands: one module each (see the module docstring).
-from qualityflow.cli import cases, demo, interop, overdue, recalls, report, schema, trace  # noqa: E402
+from qualityflow.cli import (  # noqa: E402
+    cases,
+    demo,
+    interop,
+    nc,
+    overdue,
+    recalls,
+    report,
+    schema,
+    trace,
+)
 
 app.command("demo", short_help="Play the biscuit plant's worst week (start here).")(demo.demo)
 app.command("trace", short_help="Where lots went, or what went into them.")(trace.trace)
@@ -158,6 +168,8 @@ app.add_typer(cases.incidents_app, name="incidents")
 app.add_typer(cases.complaints_app, name="complaints")
 app.command("overdue", short_help="Open cases past a deadline (exit 1 if any).")(overdue.overdue)
 app.add_typer(recalls.recall_app, name="recalls", short_help="Run a recall: open, notify, returns.")
+app.add_typer(nc.nc_app, name="nc", short_help="Nonconformances: what is wrong, what is done.")
+app.add_typer(nc.scar_app, name="scar", short_help="Supplier corrective action requests.")
 app.add_typer(report.report_app, name="report", short_help="8D, KPIs, Pareto, scorecard, review.")
 app.command("import-epcis", short_help="Import partners' EPCIS events.")(interop.import_epcis)
 app.command("export-fsma204", short_help="Write the FDA FSMA 204 spreadsheet.")(

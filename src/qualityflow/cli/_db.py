@@ -82,8 +82,11 @@ def url(db: str | None) -> str:
 def sqlite_path(database_url: str) -> Path | None:
     """Return the file of an ``sqlite:///`` URL, None for other URLs and in-memory SQLite.
 
+    Examples
+    --------
     >>> sqlite_path("sqlite:///plant.db"), sqlite_path("sqlite://"), sqlite_path("memory://")
     (PosixPath('plant.db'), None, None)
+
     """
     scheme, sep, rest = database_url.partition("://")
     if not sep or scheme.split("+", 1)[0].lower() != "sqlite" or not rest.startswith("/"):

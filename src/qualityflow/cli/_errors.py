@@ -7,11 +7,14 @@ unexpected error (a bug) instead.
 
 A command that finds a problem itself raises ``fail(...)``:
 
+Examples
+--------
 >>> try:
 ...     raise fail("bad_input", "--depth -1: give 1 or more steps")
 ... except typer.Exit as exc:
 ...     print(exc.exit_code)
 2
+
 """
 
 from __future__ import annotations
@@ -61,10 +64,13 @@ def fail(code: str, message: str, hint: str = "") -> typer.Exit:
 def message_for(exc: BaseException) -> tuple[str, str, str] | None:
     """Return ``(code, message, hint)`` for an error the boundary knows, else None.
 
+    Examples
+    --------
     >>> message_for(NotFoundError("complaint", "CMP-404"))[0]
     'not_found'
     >>> message_for(StorageError("complaint 'CMP-1' already exists; load it"))[0]
     'bad_input'
+
     """
     if isinstance(exc, TransitionError):
         lines = "\n".join(f"  - {r}" for r in exc.reasons) or "  - not allowed"

@@ -96,11 +96,14 @@ class Period:
 def parse_period(value: str | None) -> Period:
     """Parse ``--period``: ``2026``, ``2026-Q1``, ``2026-03`` or ``2026-03-05``; None: all.
 
+    Examples
+    --------
     >>> p = parse_period("2026-Q1")
     >>> p.start.isoformat(), p.end.isoformat()
     ('2026-01-01T00:00:00+00:00', '2026-04-01T00:00:00+00:00')
     >>> parse_period(None).label
     'all time'
+
     """
     if value is None or value.strip().lower() in ("", "all", "all time"):
         return Period("all time")

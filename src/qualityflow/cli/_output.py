@@ -12,10 +12,13 @@ Rules every command group follows (use these helpers rather than ``print``):
 * **Warnings** go to stderr once each, unwrapped: :func:`warn`.
 * **Progress** (:func:`status`, :func:`progress`) is drawn on stderr, only on a terminal.
 
+Examples
+--------
 >>> plural(1, "batch"), plural(2, "batch"), plural(3, "lot")
 ('1 batch', '2 batches', '3 lots')
 >>> article("incident"), article("complaint")
 ('an incident', 'a complaint')
+
 """
 
 from __future__ import annotations
@@ -260,10 +263,13 @@ def markdown(source: str) -> None:
 def jsonable(value: Any) -> Any:
     """Turn models, dataclasses, dates, decimals, enums and sets into JSON values.
 
+    Examples
+    --------
     >>> from decimal import Decimal
     >>> from datetime import timedelta
     >>> jsonable({"q": Decimal("1.5"), "late": timedelta(hours=1), "ids": {"b", "a"}})
     {'q': '1.5', 'late': 3600.0, 'ids': ['a', 'b']}
+
     """
     from pydantic import BaseModel
 

@@ -139,8 +139,11 @@ def json_schemas() -> dict[str, dict[str, Any]]:
 
     Other applications use these to validate payloads before handing them over.
 
+    Examples
+    --------
     >>> schemas = json_schemas()
     >>> schemas["Batch"]["properties"]["kind"]["$ref"]
     '#/$defs/BatchKind'
+
     """
     return {name: model.model_json_schema() for name, model in TOP_LEVEL_MODELS.items()}

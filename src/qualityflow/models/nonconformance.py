@@ -77,10 +77,13 @@ class Disposition(QFModel):
     part becomes. ``lot_id`` is the child lot the part became, set by the service (or given,
     to choose the id); ``at`` and ``by`` are set by the service too.
 
+    Examples
+    --------
     >>> part = Disposition(kind="rework", quantity=Quantity(amount=500, unit="kg"),
     ...                    note="re-sift through 1 mm mesh")
     >>> part.kind.value, str(part.quantity)
     ('rework', '500 kg')
+
     """
 
     kind: DispositionKind
@@ -115,11 +118,14 @@ class Nonconformance(QFModel):
     ``incident_id`` is set by an escalation; ``supplier_caused`` says the defect is the
     supplier's (which, like a return to the supplier, allows a SCAR).
 
+    Examples
+    --------
     >>> nc = Nonconformance(id="NC-1", batch_id="FLOUR-0412",
     ...     quantity=Quantity(amount=2000, unit="kg"), characteristic="moisture",
     ...     defect="moisture 15.8 % (max 14.5 %)")
     >>> nc.status.value, nc.dispositioned
     ('open', Quantity(amount=Decimal('0'), unit='kg'))
+
     """
 
     id: Id
@@ -196,11 +202,14 @@ class SupplierAction(QFModel):
     that day, UTC, while the SCAR waits for a response). ``verification`` is ours: whether
     the supplier's corrective action worked.
 
+    Examples
+    --------
     >>> from datetime import date
     >>> scar = SupplierAction(id="SCAR-1", supplier_id="SUP-MILL", nonconformance_ids=["NC-1"],
     ...                       due=date(2026, 3, 20))
     >>> scar.status.value
     'requested'
+
     """
 
     id: Id

@@ -85,11 +85,14 @@ _COMPLAINT_PENALTY = {Severity.CRITICAL: 30, Severity.MAJOR: 15, Severity.MINOR:
 class Delivery(QFModel):
     """One delivery by a supplier: when it was due and when it arrived.
 
+    Examples
+    --------
     >>> from datetime import datetime, timezone
     >>> d = Delivery(supplier_id="SUP-MILL", due=datetime(2026, 3, 2, 8, tzinfo=timezone.utc),
     ...              delivered_at=datetime(2026, 3, 2, 7, tzinfo=timezone.utc))
     >>> d.on_time
     True
+
     """
 
     supplier_id: Id
@@ -117,10 +120,13 @@ class DefaultSupplierPolicy(QFModel):
 
     Upgrades go one step at a time and never out of disqualified (see the module notes).
 
+    Examples
+    --------
     >>> import qualityflow as qf
     >>> e = qf.SupplierEvaluation(period="2026-Q1", scores={"quality": 65}, weights={"quality": 1})
     >>> DefaultSupplierPolicy().recommend(e, qf.Supplier(id="S", name="Mill")).value
     'conditional'
+
     """
 
     approve_at: Decimal = Decimal(80)

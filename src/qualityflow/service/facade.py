@@ -172,10 +172,13 @@ class QualityFlow:
     def now(self) -> datetime:
         """Return the service clock's reading (aware): what ``recorded_at`` is stamped from.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> from qualityflow.testing import Clock
         >>> qf.QualityFlow(clock=Clock()).now().isoformat()
         '2026-03-02T06:00:00+00:00'
+
         """
         now = self._clock()
         if now.tzinfo is None or now.utcoffset() is None:
@@ -223,6 +226,8 @@ class QualityFlow:
         (:meth:`~qualityflow.storage.Storage.genealogy_lock`), so of two racing links
         that together would close a cycle, one commits and the other is refused.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> qms = qf.QualityFlow()
         >>> kg = lambda n: qf.Quantity(amount=n, unit="kg")
@@ -233,6 +238,7 @@ class QualityFlow:
         >>> qms.link("SUGAR-1", "MIX-9", kg(40))
         >>> sorted(qms.trace_forward("SUGAR-1").ids)
         ['MIX-9']
+
         """
         storage = self.storage
         # The genealogy lock makes the cycle check and the insert one atomic step across
@@ -407,6 +413,8 @@ class QualityFlow:
         ids. The stored genealogy is followed upstream, so the samples of the flour and
         packaging lots that went into a complained batch are found too.
 
+        Examples
+        --------
         >>> from datetime import datetime, timezone
         >>> import qualityflow as qf
         >>> qms = qf.QualityFlow()
@@ -420,6 +428,7 @@ class QualityFlow:
         >>> qms.link("FLOUR-1", "BISC-1")
         >>> [s.id for s in qms.samples_for("BISC-1")]
         ['RS-BISC-1', 'RS-FLOUR-1']
+
         """
         if isinstance(subject, (Incident, Complaint)):
             ids = set(subject.batch_ids)
@@ -680,6 +689,8 @@ class QualityFlow:
         (``overdue``) once, however often this is called, and by however many instances
         at the same time: the outbox insert is idempotent on every backend.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> from datetime import datetime, timedelta, timezone
         >>> t0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
@@ -688,6 +699,7 @@ class QualityFlow:
         ...                                   severity="major", reported_at=t0))
         >>> [d.what for d in qms.overdue(t0 + timedelta(hours=30))]
         ['assess']
+
         """
         when = now or datetime.now(timezone.utc)
         entities: list[Incident | Complaint | SupplierAction] = [

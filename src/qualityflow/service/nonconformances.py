@@ -118,6 +118,8 @@ def parent_status(nc: Nonconformance, lot: Batch) -> BatchStatus | None:
     the status all its parts share, else ``on_hold``. Recalled and scrapped lots keep
     theirs.
 
+    Examples
+    --------
     >>> import qualityflow as qf
     >>> kg = lambda n: qf.Quantity(amount=n, unit="kg")
     >>> lot = qf.Batch(id="FLOUR-1", kind="raw_material", product="flour", quantity=kg(10),
@@ -127,6 +129,7 @@ def parent_status(nc: Nonconformance, lot: Batch) -> BatchStatus | None:
     ...     dispositions=[Disposition(kind="scrap", quantity=kg(10))])
     >>> parent_status(nc, lot).value
     'scrapped'
+
     """
     if lot.status in _FINAL_LOT or not nc.dispositions:
         return None
@@ -331,6 +334,8 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
         and no more than the lot. A released lot is put on hold in the same transaction.
         The id defaults to ``NC-<lot>-<n>``.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> qms = qf.QualityFlow()
         >>> _ = qms.batches.add(qf.Batch(id="SUGAR-3", kind="raw_material", product="sugar",
@@ -339,6 +344,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
         ...     defect="string pieces in the sack", actor="Operator Tom", found_on="line 2")
         >>> nc.id, nc.status.value, qms.batches.get("SUGAR-3").status.value
         ('NC-SUGAR-3-1', 'open', 'on_hold')
+
         """
         service = self._service
         when = self._when(at, "open")
@@ -858,6 +864,8 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
     ) -> SupplierAction:
         """Load, transition, save and notify in one transaction; returns the saved SCAR.
 
+        Examples
+        --------
         >>> from datetime import date, datetime, timezone
         >>> import qualityflow as qf
         >>> qms = qf.QualityFlow()
@@ -870,6 +878,7 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
         >>> qms.supplier_actions.fire("SCAR-NC-IQC-9", "acknowledge",
         ...     actor="Mill QA Bo").status.value
         'acknowledged'
+
         """
         queued: builtins.list[tuple[int | None, Notification]] = []
         with self._session(), self._storage.transaction():

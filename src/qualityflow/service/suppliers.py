@@ -81,12 +81,15 @@ class SupplierRepository(Repository[Supplier]):
     ) -> Supplier:
         """Change a supplier's status by a recorded decision and notify ``supplier_status``.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> qms = qf.QualityFlow()
         >>> _ = qms.suppliers.add(qf.Supplier(id="SUP-MILL", name="Northfield Mill"))
         >>> qms.suppliers.decide("SUP-MILL", "suspended", actor="QA manager",
         ...                      reason="mould in two flour lots").status.value
         'suspended'
+
         """
         service = self._service
         with self._storage.transaction():

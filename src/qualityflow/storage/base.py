@@ -116,8 +116,11 @@ def status_of(entity: Entity) -> str | None:
 def mask_url(url: str) -> str:
     """Hide the password in a storage URL, for messages and logs.
 
+    Examples
+    --------
     >>> mask_url("postgresql://qms:s3cret@db.plant:5432/qms")
     'postgresql://qms:***@db.plant:5432/qms'
+
     """
     try:
         parts = urlsplit(url)
