@@ -74,11 +74,14 @@ def field_changes(stored: Entity, new: Entity) -> builtins.list[FieldChange]:
     ``version`` and ``amendments`` are left out (the storage and the service write them);
     ``attributes`` is compared key by key, each change named ``attributes.<key>``.
 
+    Examples
+    --------
     >>> import qualityflow as qf
     >>> a = qf.Supplier(id="SUP-1", name="Mill", materials=["flour"])
     >>> b = a.model_copy(update={"name": "Northfield Mill", "version": 3})
     >>> [(c.field, c.old, c.new) for c in field_changes(a, b)]
     [('name', 'Mill', 'Northfield Mill')]
+
     """
     old = stored.model_dump(mode="json", exclude=set(_NEVER_SAVED))
     now = new.model_dump(mode="json", exclude=set(_NEVER_SAVED))
@@ -187,6 +190,8 @@ class Repository(Generic[E]):
         Raises :class:`qualityflow.ConcurrencyError` (writing nothing) when the stored
         version is newer: reload, apply the change again, save.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> qms = qf.QualityFlow()
         >>> mill = qms.suppliers.add(qf.Supplier(id="SUP-MILL", name="Mill"))
@@ -197,6 +202,7 @@ class Repository(Generic[E]):
         >>> saved.status = qf.SupplierStatus.APPROVED  # unchanged: nothing to record
         >>> qms.suppliers.save(saved).version
         2
+
         """
         self._check_type(entity)
         if "amendments" not in self.model.model_fields:

@@ -79,6 +79,8 @@ class BatchRepository(Repository[Batch]):
         link rules rely on: ``kind`` and ``supplier_id`` of a held lot, and the
         ``supplier_id`` of a lot whose supplier is suspended or disqualified.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> qms = qf.QualityFlow()
         >>> lot = qms.batches.add(qf.Batch(id="FLOUR-1", kind="raw_material",
@@ -90,6 +92,7 @@ class BatchRepository(Repository[Batch]):
         ... except ProtectedFieldError as refused:
         ...     print(refused.fields)
         ['status']
+
         """
         return super().save(entity, actor=actor, reason=reason, at=at)
 

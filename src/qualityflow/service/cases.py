@@ -124,8 +124,7 @@ RELIED_ON: dict[str, dict[str, frozenset[str]]] = {
 }
 """Field -> the triggers whose guards rely on it, per kind (derived from ``GUARD_READS``).
 
->>> sorted(RELIED_ON["incident"]["root_cause"])
-['close', 'correct']
+For example ``RELIED_ON["incident"]["root_cause"]`` is ``{"correct", "close"}``.
 """
 
 
