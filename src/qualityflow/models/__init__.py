@@ -57,6 +57,13 @@ from qualityflow.models.nonconformance import (
 )
 from qualityflow.models.notification import Notification
 from qualityflow.models.quantity import Quantity
+from qualityflow.models.recall import (
+    Consignee,
+    EffectivenessLevel,
+    Recall,
+    RecallGrade,
+    RecallStatus,
+)
 from qualityflow.models.records import Amendment, FieldChange, Severity, TransitionRecord
 from qualityflow.models.supplier import (
     Supplier,
@@ -66,6 +73,14 @@ from qualityflow.models.supplier import (
 )
 
 __all__ = [
+    "SupplierAction",
+    "Nonconformance",
+    "Disposition",
+    "RecallStatus",
+    "RecallGrade",
+    "Recall",
+    "EffectivenessLevel",
+    "Consignee",
     "MAX_ID_LENGTH",
     "TOP_LEVEL_MODELS",
     "ActionKind",
