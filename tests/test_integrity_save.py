@@ -958,7 +958,6 @@ _FREE = {
     "detected_at",
     "batch_ids",
     "severity",
-    "reported_at",
 }
 _GROWS = {"lessons", "actions"}
 
@@ -1143,7 +1142,8 @@ _EVERY_FIELD: dict[str, tuple[Any, dict[str, tuple[bool, Any]]]] = {
         {
             "title": (True, "Metal fragment in butter biscuits"),
             "severity": (True, qf.Severity.MAJOR),
-            "reported_at": (True, T0 - timedelta(hours=1)),
+            # when it was reported is a fact the report deadline counts from
+            "reported_at": (False, T0 - timedelta(hours=1)),
             "reported_by": (True, "Line 2 operator"),
             "detected_at": (True, T0 - timedelta(minutes=30)),
             "batch_ids": (True, ["BISC-1", "BISC-2"]),

@@ -79,6 +79,9 @@ FIXED_FIELDS: dict[str, dict[str, str]] = {
         "batches: qms.incidents.fire(id, 'contain', recall=...)",
         "complaint_ids": "the complaints are linked by qms.complaints.escalate(complaint_id, "
         "incident_id=...), which keeps both sides in step",
+        "reported_at": "when the incident was reported is a fact its deadlines count from: "
+        "it is set once, by qms.incidents.add(...); add a note with save(description=...) "
+        "if it was recorded wrongly",
     },
     "complaint": {
         "status": "the status changes only through qms.complaints.fire(id, trigger, ...), "
