@@ -15,6 +15,7 @@ __all__ = [
     "InteropError",
     "LocaleError",
     "NotFoundError",
+    "ProtectedFieldError",
     "QualityFlowError",
     "StorageError",
     "TransitionError",
@@ -46,6 +47,19 @@ class TransitionError(QualityFlowError):
                 trigger=trigger, state=state, detail=detail
             )
         )
+
+
+class ProtectedFieldError(TransitionError):
+    """``save()`` was asked to change a field that only a named command may change.
+
+    A :class:`TransitionError` with trigger ``"save"``; ``fields`` names the refused fields
+    and each reason says which command to use instead (``fire``, ``qms.batches.release``,
+    ``qms.suppliers.decide``, ``qms.complaints.escalate``...). Nothing was written.
+    """
+
+    def __init__(self, state: str, fields: Sequence[str], reasons: Sequence[str]) -> None:
+        self.fields: list[str] = list(fields)
+        super().__init__("save", state, reasons)
 
 
 class NotFoundError(QualityFlowError, KeyError):
