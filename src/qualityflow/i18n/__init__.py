@@ -83,8 +83,11 @@ def N_(message: str) -> str:
     Module-level constants stay the English message ids; the code translates them when
     it uses them: ``_(NO_TEAM)``.
 
+    Examples
+    --------
     >>> N_("no corrective action has been planned")
     'no corrective action has been planned'
+
     """
     return message
 
@@ -98,8 +101,11 @@ def normalize(locale: str | None) -> str:
     a catalog (``"de_DE"``, ``"fr"``) falls back to ``"en"`` without an error, as gettext
     does. A name that is not a locale at all raises :class:`~qualityflow.errors.LocaleError`.
 
+    Examples
+    --------
     >>> [normalize(n) for n in ("zh-CN", "zh_Hans_CN", "zh", "en_GB", "de_DE.UTF-8", "C")]
     ['zh_CN', 'zh_CN', 'zh_CN', 'en', 'en', 'en']
+
     """
     if locale is None:
         return _LOCALE.get()
@@ -134,10 +140,13 @@ def negotiate(environ: Mapping[str, str] | None = None) -> str:
     a catalog, for ``LANGUAGE``). Unset, empty, ``C`` or unknown gives ``"en"``. The CLI's
     ``--lang`` and ``qf.QualityFlow(locale=...)`` use this when no locale is given.
 
+    Examples
+    --------
     >>> negotiate({"LANG": "zh_CN.UTF-8"}), negotiate({"LC_ALL": "C", "LANG": "zh_CN"})
     ('zh_CN', 'en')
     >>> negotiate({"LANGUAGE": "fr:zh_TW", "LANG": "en_US.UTF-8"}), negotiate({})
     ('zh_CN', 'en')
+
     """
     env = os.environ if environ is None else environ
     for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
@@ -183,8 +192,11 @@ def translation(locale: str | None = None) -> gettext.NullTranslations:
     ``"en"`` gives the English catalog (empty entries keep the message id, so an English
     text can still be reworded there); a missing catalog gives ``NullTranslations``.
 
+    Examples
+    --------
     >>> translation("zh-CN").gettext("no corrective action has been planned")
     '尚未制定任何纠正措施'
+
     """
     name = normalize(locale)
     found = _CACHE.get(name)
@@ -212,11 +224,14 @@ def using(locale: str | None) -> Iterator[str]:
     ``None`` keeps the active locale (so a ``locale=None`` argument passes through).
     Yields the normalized locale.
 
+    Examples
+    --------
     >>> with using("zh-CN") as chosen:
     ...     chosen, current_locale()
     ('zh_CN', 'zh_CN')
     >>> current_locale()
     'en'
+
     """
     if locale is None:
         yield _LOCALE.get()
@@ -240,8 +255,11 @@ def _(message: str) -> str:
 def ngettext(singular: str, plural: str, n: int) -> str:
     """Translate the singular or plural form for ``n`` into the active locale.
 
+    Examples
+    --------
     >>> ngettext("{n} day", "{n} days", 2).format(n=2)
     '2 days'
+
     """
     return translation(_LOCALE.get()).ngettext(singular, plural, n)
 
@@ -254,12 +272,15 @@ def label(value: object, of: object = None) -> str:
     (an entity, or its kind such as ``"complaint"``) picks a kind's own word where one
     value means different things (a complaint's ``verifying`` checks information).
 
+    Examples
+    --------
     >>> with using("zh_CN"):
     ...     label("critical"), label("quarantine"), label("ABC-1")
-    ('严重', '隔离', 'ABC-1')
+    ('致命', '隔离', 'ABC-1')
     >>> with using("zh_CN"):
     ...     label("verifying"), label("verifying", "complaint")
     ('验证中', '信息核实中')
+
     """
     from qualityflow.i18n.labels import LABELS
 
@@ -283,10 +304,13 @@ def format_datetime(value: datetime, locale: str | None = None) -> str:
 
     English keeps the ISO-like form the reports always used (byte-identical).
 
+    Examples
+    --------
     >>> from datetime import datetime, timezone
     >>> t = datetime(2026, 3, 5, 9, 0, tzinfo=timezone.utc)
     >>> format_datetime(t, "en"), format_datetime(t, "zh_CN")
     ('2026-03-05 09:00 UTC', '2026年3月5日 09:00 UTC')
+
     """
     moment = value.astimezone(timezone.utc)
     if normalize(locale) == DEFAULT_LOCALE:
@@ -299,9 +323,12 @@ def format_datetime(value: datetime, locale: str | None = None) -> str:
 def format_date(value: date, locale: str | None = None) -> str:
     """Format a date for a report: ``2026-03-05`` in English, Babel's medium form otherwise.
 
+    Examples
+    --------
     >>> from datetime import date
     >>> format_date(date(2026, 3, 5), "en"), format_date(date(2026, 3, 5), "zh_CN")
     ('2026-03-05', '2026年3月5日')
+
     """
     if normalize(locale) == DEFAULT_LOCALE:
         return value.isoformat()
@@ -313,8 +340,11 @@ def format_date(value: date, locale: str | None = None) -> str:
 def format_decimal(value: float | Decimal | int, fmt: str, locale: str | None = None) -> str:
     """Format a number with Babel's pattern ``fmt`` (``"0.0"``, ``"#,##0.00"``) in the locale.
 
+    Examples
+    --------
     >>> format_decimal(1234.5, "#,##0.0", "zh_CN")
     '1,234.5'
+
     """
     from babel.numbers import format_decimal as babel_format
 
@@ -324,8 +354,11 @@ def format_decimal(value: float | Decimal | int, fmt: str, locale: str | None = 
 def format_percent(value: float, locale: str | None = None) -> str:
     """Format a share 0-1 as a whole percentage: ``80%``.
 
+    Examples
+    --------
     >>> format_percent(0.8, "en"), format_percent(0.8, "zh_CN")
     ('80%', '80%')
+
     """
     if normalize(locale) == DEFAULT_LOCALE:
         return f"{value:.0%}"

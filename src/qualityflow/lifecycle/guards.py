@@ -92,10 +92,13 @@ class Guard:
     def describe(self) -> str:
         """Return :attr:`requires` in the active locale (the attribute stays English).
 
+        Examples
+        --------
         >>> from qualityflow.i18n import using
         >>> with using("zh_CN"):
         ...     INCIDENT_GUARDS["actions_done"].describe()
         '所有纠正措施均已完成'
+
         """
         return _(self.requires)
 

@@ -80,11 +80,14 @@ def _cell(value: object) -> str:
 def fmt_time(value: datetime) -> str:
     """Format an aware datetime as ``2026-03-05 09:00 UTC`` (UTC, minutes), in the locale.
 
+    Examples
+    --------
     >>> from datetime import datetime, timezone
     >>> from qualityflow.i18n import using
     >>> with using("zh_CN"):
     ...     fmt_time(datetime(2026, 3, 5, 9, tzinfo=timezone.utc))
     '2026年3月5日 09:00 UTC'
+
     """
     return format_datetime(value)
 
@@ -92,12 +95,15 @@ def fmt_time(value: datetime) -> str:
 def fmt_duration(value: timedelta) -> str:
     """Format a duration as a quality engineer says it: ``2 d 3 h 5 min`` (``2天 3小时 5分钟``).
 
+    Examples
+    --------
     >>> from qualityflow.i18n import using
     >>> fmt_duration(timedelta(days=2, minutes=5))
     '2 d 5 min'
     >>> with using("zh_CN"):
     ...     fmt_duration(timedelta(days=2, minutes=5))
     '2天 5分钟'
+
     """
     total = int(value.total_seconds())
     sign = "-" if total < 0 else ""
