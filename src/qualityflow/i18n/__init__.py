@@ -46,6 +46,7 @@ __all__ = [
     "SUPPORTED_LOCALES",
     "N_",
     "_",
+    "activate",
     "current_locale",
     "format_date",
     "format_datetime",
@@ -215,6 +216,27 @@ def translation(locale: str | None = None) -> gettext.NullTranslations:
 def current_locale() -> str:
     """Return the active locale of this thread or task (``"en"`` unless :func:`using` says)."""
     return _LOCALE.get()
+
+
+def activate(locale: str | None) -> str:
+    """Make ``locale`` the active one from now on in this thread or task; return it.
+
+    For a program's entry point (the command line sets ``--lang`` or ``LANG`` once);
+    library code and servers use :func:`using`, which restores the previous locale.
+    ``None`` chooses from the environment (:func:`negotiate`).
+
+    Examples
+    --------
+    >>> import contextvars
+    >>> contextvars.copy_context().run(activate, "zh")
+    'zh_CN'
+    >>> current_locale()
+    'en'
+
+    """
+    chosen = negotiate() if locale is None else normalize(locale)
+    _LOCALE.set(chosen)
+    return chosen
 
 
 @contextmanager
