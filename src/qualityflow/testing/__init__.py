@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         server_url,
         temporary_database,
     )
+    from qualityflow.testing.plants import example_genealogy
     from qualityflow.testing.storage import StorageConformance
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "POSTGRESQL_ENV",
     "Clock",
     "StorageConformance",
+    "example_genealogy",
     "server_url",
     "temporary_database",
 ]
@@ -48,6 +50,7 @@ _HOMES = {
     "temporary_database": "servers",
     "StorageConformance": "storage",
     "Clock": "fixtures",
+    "example_genealogy": "plants",
 }
 
 
