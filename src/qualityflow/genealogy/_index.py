@@ -44,17 +44,18 @@ _MERGE_MIN = 4096
 _SCALAR_FRONTIER = 256
 
 
-def csr(n: int, src: IntArray, dst: IntArray) -> tuple[IntArray, IntArray]:
+def csr(n: int, src: IntArray, dst: IntArray) -> tuple[IntArray, npt.NDArray[np.int32]]:
     """Return ``(indptr, indices)`` of the rows ``src -> dst`` over ``n`` nodes.
 
-    Rows keep the order the edges were given in (a stable sort).
+    Rows keep the order the edges were given in (a stable sort). Node numbers are stored
+    as 32-bit integers, half the memory of numpy's default.
     """
     order = np.argsort(src, kind="stable")
-    indices = dst[order]
+    indices = dst[order].astype(np.int32)
     counts = np.bincount(src, minlength=n)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
-    return indptr, indices.astype(np.int64, copy=False)
+    return indptr, indices
 
 
 class Index:
@@ -68,6 +69,7 @@ class Index:
 
     __slots__ = (
         "_extra_keys",
+        "_merge_at",
         "compiled",
         "extra_pred",
         "extra_succ",
@@ -118,6 +120,7 @@ class Index:
         self.extra_pred: dict[int, list[int]] = {}
         self.n_extra = 0
         self._extra_keys: tuple[IntArray, IntArray] | None = None
+        self._merge_at = max(_MERGE_MIN, self.succ_idx.size // 4)
 
     # ------------------------------------------------------------------ changes
 
@@ -144,7 +147,7 @@ class Index:
         """Every edge as parallel ``(src, dst)`` arrays: compiled rows first, then the buffer."""
         counts = np.diff(self.succ_ptr)
         src = np.repeat(np.arange(self.compiled, dtype=np.int64), counts)
-        dst = self.succ_idx
+        dst = self.succ_idx.astype(np.int64)
         if self.n_extra:
             extra_src = np.fromiter(
                 (u for u, vs in self.extra_succ.items() for _ in vs),
@@ -168,7 +171,7 @@ class Index:
         constant share, and a query never walks a large buffer.
         """
         grown = len(self.ids) - self.compiled
-        if not force and max(self.n_extra, grown) <= max(_MERGE_MIN, self.succ_idx.size // 4):
+        if not force and max(self.n_extra, grown) <= self._merge_at:
             return
         if not (self.n_extra or grown):
             return
@@ -202,7 +205,8 @@ class Index:
         result is a list; once more than ``vectorise_above`` nodes have been reached the
         search goes on with numpy operations per level and returns an array.
         """
-        self.merge()
+        if self.n_extra > self._merge_at or len(self.ids) - self.compiled > self._merge_at:
+            self.merge()
         seen_set: set[int] = set(starts)
         order: list[int] = []
         frontier: list[int] = list(dict.fromkeys(starts))
