@@ -8,6 +8,7 @@ never; recall impacts against a genealogy rebuilt from scratch from the same rec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -76,9 +77,7 @@ def same_impact(a: qf.RecallImpact, b: qf.RecallImpact) -> None:
 amounts = st.decimals(min_value=0, max_value=500, places=1)
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), start=st.integers(0, 6), merge_min=st.sampled_from([1, 3, 10**9]))
 def test_random_changes_and_queries_agree_with_networkx(
     data: st.DataObject, start: int, merge_min: int
@@ -116,7 +115,9 @@ def random_changes(data: st.DataObject, start: int) -> None:
                 except qf.GenealogyError as exc:
                     assert "cycle" in str(exc)
         elif op == "ship":
-            s = shipment(n_ships, f"B{data.draw(st.integers(0, n_batches - 1))}", data.draw(amounts))
+            s = shipment(
+                n_ships, f"B{data.draw(st.integers(0, n_batches - 1))}", data.draw(amounts)
+            )
             for x in both:
                 x.add_shipment(s)
             n_ships += 1
@@ -155,17 +156,18 @@ def test_the_graph_is_a_read_only_networkx_view_that_algorithms_accept() -> None
     assert nx.descendants(view, "COCOA-7") == g.trace_forward("COCOA-7").ids
     assert nx.ancestors(view, "SHIP-2") == g.trace_backward("SHIP-2").ids
     assert nx.has_path(view, "FLOUR-3", "SHIP-3")
-    assert [sorted(level) for level in nx.topological_generations(view)][0] == [
+    assert next(sorted(level) for level in nx.topological_generations(view)) == [
         "COCOA-7",
         "FILM-2",
         "FLOUR-3",
     ]
-    for change in (
+    changes: list[Callable[[], object]] = [
         lambda: view.add_edge("BISC-1", "COCOA-7"),
         lambda: view.add_node("X"),
         lambda: view.remove_node("MIX-1"),
         lambda: view.remove_edge("MIX-1", "BISC-1"),
-    ):
+    ]
+    for change in changes:
         with pytest.raises(nx.NetworkXError, match="Frozen"):
             change()
     g.add_batch(batch(99, "finished", Decimal(5)))

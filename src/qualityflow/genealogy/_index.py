@@ -41,18 +41,22 @@ STATUS_NAMES: list[str] = [s.value for s in BatchStatus]
 STATUS_CODES: dict[str, int] = {s: i for i, s in enumerate(STATUS_NAMES)}
 _MAX_SCALE = 12
 _MERGE_MIN = 4096
-_SCALAR_FRONTIER = 256
+_ROW_CACHE = 1 << 16
+Row = tuple[tuple[int, ...], tuple[int, ...]]
 
 
-def csr(n: int, src: IntArray, dst: IntArray) -> tuple[IntArray, npt.NDArray[np.int32]]:
+def csr(
+    n: int, src: IntArray, dst: IntArray, rows: IntArray | None = None
+) -> tuple[IntArray, npt.NDArray[np.int32]]:
     """Return ``(indptr, indices)`` of the rows ``src -> dst`` over ``n`` nodes.
 
-    Rows keep the order the edges were given in (a stable sort). Node numbers are stored
-    as 32-bit integers, half the memory of numpy's default.
+    Rows keep the order the edges were given in (a stable sort). With ``rows`` given,
+    ``src`` is only the sort key (rows ordered inside by it) and ``rows`` the row of each
+    edge. Node numbers are stored as 32-bit integers, half the memory of numpy's default.
     """
     order = np.argsort(src, kind="stable")
     indices = dst[order].astype(np.int32)
-    counts = np.bincount(src, minlength=n)
+    counts = np.bincount(src if rows is None else rows, minlength=n)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
     return indptr, indices
@@ -70,6 +74,8 @@ class Index:
     __slots__ = (
         "_extra_keys",
         "_merge_at",
+        "_rows",
+        "_views",
         "compiled",
         "extra_pred",
         "extra_succ",
@@ -81,7 +87,6 @@ class Index:
         "pred_ptr",
         "succ_idx",
         "succ_ptr",
-        "_views",
     )
 
     def __init__(
@@ -99,28 +104,32 @@ class Index:
 
     @classmethod
     def empty(cls) -> Index:
-        """An index of no nodes."""
+        """Return an index of no nodes."""
         none = np.zeros(0, dtype=np.int64)
         return cls([], {}, bytearray(), none, none)
 
     def _compile(self, src: IntArray, dst: IntArray) -> None:
         n = len(self.ids)
         self.compiled = n
-        self.succ_ptr, self.succ_idx = csr(n, src, dst)
+        # Successor rows list a batch's shipments after the batches it went into (a stable
+        # sort on the source and on whether the target is a shipment).
+        shipment = np.frombuffer(bytes(self.kind), dtype=np.uint8)[dst] == SHIPMENT_KIND
+        self.succ_ptr, self.succ_idx = csr(n, src * 2 + shipment, dst, rows=src)
         self.pred_ptr, self.pred_idx = csr(n, dst, src)
         # memoryviews read single entries as Python ints at list speed (numpy scalars are
         # several times slower), for the plain-Python walk of small frontiers.
         self._views = (
-            memoryview(self.succ_ptr),
-            memoryview(self.succ_idx),
-            memoryview(self.pred_ptr),
-            memoryview(self.pred_idx),
+            self.succ_ptr.data,
+            self.succ_idx.data,
+            self.pred_ptr.data,
+            self.pred_idx.data,
         )
         self.extra_succ: dict[int, list[int]] = {}
         self.extra_pred: dict[int, list[int]] = {}
         self.n_extra = 0
         self._extra_keys: tuple[IntArray, IntArray] | None = None
         self._merge_at = max(_MERGE_MIN, self.succ_idx.size // 4)
+        self._rows: tuple[dict[int, Row], dict[int, Row]] = ({}, {})
 
     # ------------------------------------------------------------------ changes
 
@@ -136,6 +145,8 @@ class Index:
         """Add the edge ``u -> v`` (not already present) to the append buffer."""
         self.extra_succ.setdefault(u, []).append(v)
         self.extra_pred.setdefault(v, []).append(u)
+        self._rows[0].pop(u, None)
+        self._rows[1].pop(v, None)
         self.n_extra += 1
         self._extra_keys = None
 
@@ -186,7 +197,7 @@ class Index:
         return [pos[i] for i in ids]
 
     def kinds(self) -> npt.NDArray[np.uint8]:
-        """The kind codes as a numpy array (a copy: the byte array keeps growing)."""
+        """Return the kind codes as a numpy array (a copy: the byte array keeps growing)."""
         return np.frombuffer(bytes(self.kind), dtype=np.uint8)
 
     # ------------------------------------------------------------------ the search
@@ -198,56 +209,124 @@ class Index:
         depth: int | None = None,
         vectorise_above: int | None = None,
     ) -> list[int] | IntArray:
-        """What ``starts`` reach forward (successors) or backward, the starts excluded.
+        """Return what ``starts`` reach forward (successors) or backward, starts excluded.
 
         Breadth-first, level by level; within a level, nodes come in the order they are
-        first met. Levels whose frontier is small are walked in plain Python and the
-        result is a list; once more than ``vectorise_above`` nodes have been reached the
-        search goes on with numpy operations per level and returns an array.
+        first met (a batch's shipments after the batches it went into). Searches are
+        walked in plain Python and return a list; once more than ``vectorise_above``
+        nodes have been reached, the search goes on with numpy operations per level and
+        returns an array.
         """
         if self.n_extra > self._merge_at or len(self.ids) - self.compiled > self._merge_at:
             self.merge()
-        seen_set: set[int] = set(starts)
+        limit = -1 if vectorise_above is None else vectorise_above
+        if forward and depth is None:
+            found = self._forward(starts, limit)
+            if found is not None:
+                return found
+        seen: set[int] = set(starts)
         order: list[int] = []
         frontier: list[int] = list(dict.fromkeys(starts))
         level = 0
-        if forward:
-            ptr, idx = self._views[0], self._views[1]
-            extra = self.extra_succ
-        else:
-            ptr, idx = self._views[2], self._views[3]
-            extra = self.extra_pred
-        compiled = self.compiled
-        kind = self.kind
-        leaf = SHIPMENT_KIND if forward else -1
-        limit = -1 if vectorise_above is None else vectorise_above
+        cache = self._rows[0 if forward else 1]
+        fill = self._fill_forward if forward else self._fill_backward
         while frontier and (depth is None or level < depth):
             if 0 <= limit < len(order):
-                return self._reach_wide(frontier, seen_set, order, forward, depth, level)
+                return self._reach_wide(frontier, seen, order, forward, depth, level)
             nxt: list[int] = []
             push = nxt.append
             met = order.append
-            add = seen_set.add
+            add = seen.add
             for i in frontier:
-                if i < compiled:
-                    for j in idx[ptr[i] : ptr[i + 1]]:
-                        if j not in seen_set:
-                            add(j)
-                            met(j)
-                            if kind[j] != leaf:  # shipments have no successors
-                                push(j)
-                if extra:
-                    more = extra.get(i)
-                    if more:
-                        for j in more:
-                            if j not in seen_set:
-                                add(j)
-                                met(j)
-                                if kind[j] != leaf:
-                                    push(j)
+                entry = cache.get(i)
+                if entry is None:
+                    entry = fill(i)
+                links, ships = entry
+                for j in links:
+                    if j not in seen:
+                        add(j)
+                        met(j)
+                        push(j)
+                for j in ships:  # shipments have no successors: met, never expanded
+                    if j not in seen:
+                        add(j)
+                        met(j)
             frontier = nxt
             level += 1
         return order
+
+    def _forward(self, starts: Sequence[int], limit: int) -> list[int] | None:
+        """A whole forward trace in plain Python, or ``None`` past ``limit`` reached nodes.
+
+        Most of what a lot reaches are shipments: leaves reached only from the batch they
+        ship, so they are copied from the batch's row in one call, neither checked against
+        nor added to ``seen``. Queue order is breadth-first order.
+        """
+        cache = self._rows[0]
+        fill = self._fill_forward
+        seen: set[int] = set(starts)
+        add = seen.add
+        order: list[int] = []
+        met = order.append
+        copy = order.extend
+        queue: list[int] = list(dict.fromkeys(starts))
+        push = queue.append
+        # Iterating a list while appending to it visits the appended ids too: a FIFO queue.
+        for i in queue:
+            entry = cache.get(i)
+            if entry is None:
+                entry = fill(i)
+            links, ships = entry
+            for j in links:
+                if j not in seen:
+                    add(j)
+                    met(j)
+                    push(j)
+            if ships:
+                copy(ships)
+                if 0 <= limit < len(order):
+                    return None
+        if len(starts) > 1:
+            # A starting shipment reached from its (also starting) batch is not listed.
+            kind = self.kind
+            first = {s for s in starts if kind[s] == SHIPMENT_KIND}
+            if first:
+                return [j for j in order if j not in first]
+        return order
+
+    def _fill_forward(self, i: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        # Decoding a row from the arrays costs more than the walk itself (a memoryview
+        # slice is a new object), so decoded rows are kept in a bounded cache: a warm trace
+        # reads tuples only. A change to a node's edges drops its entry.
+        ptr, rows = self._views[0], self._views[1]
+        row: list[int] = rows[ptr[i] : ptr[i + 1]].tolist() if i < self.compiled else []
+        more = self.extra_succ.get(i)
+        if more:
+            row += more
+        kind = self.kind
+        leaf = SHIPMENT_KIND
+        entry = (
+            tuple([j for j in row if kind[j] != leaf]),
+            tuple([j for j in row if kind[j] == leaf]),
+        )
+        cache = self._rows[0]
+        if len(cache) >= _ROW_CACHE:
+            cache.clear()
+        cache[i] = entry
+        return entry
+
+    def _fill_backward(self, i: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        ptr, rows = self._views[2], self._views[3]
+        row: list[int] = rows[ptr[i] : ptr[i + 1]].tolist() if i < self.compiled else []
+        more = self.extra_pred.get(i)
+        if more:
+            row += more
+        entry: tuple[tuple[int, ...], tuple[int, ...]] = (tuple(row), ())
+        cache = self._rows[1]
+        if len(cache) >= _ROW_CACHE:
+            cache.clear()
+        cache[i] = entry
+        return entry
 
     def _reach_wide(
         self,
@@ -266,8 +345,8 @@ class Index:
         compiled = self.compiled
         seen = np.zeros(n, dtype=np.bool_)
         seen[np.fromiter(seen_set, dtype=np.int64, count=len(seen_set))] = True
-        found: list[IntArray] = [np.asarray(found_so_far, dtype=np.int64)]
-        frontier = np.asarray(frontier_list, dtype=np.int64)
+        found: list[npt.NDArray[Any]] = [np.asarray(found_so_far, dtype=np.int64)]
+        frontier: npt.NDArray[Any] = np.asarray(frontier_list, dtype=np.int64)
         stamp: IntArray | None = None
         extra_keys = self._buffer_keys(forward) if extra else None
         while frontier.size and (depth is None or level < depth):
@@ -474,7 +553,9 @@ class Attributes:
         if code == SHIPMENT_KIND and batch is not None:
             self.customer[i] = self.customers.setdefault(data["customer"], len(self.customers))
             region = data["region"]
-            self.region[i] = -1 if region is None else self.regions.setdefault(region, len(self.regions))
+            self.region[i] = (
+                -1 if region is None else self.regions.setdefault(region, len(self.regions))
+            )
             self.ship_batch[i] = batch
             if self.unit[batch] == self.unit[i]:
                 self.out[batch] += scaled

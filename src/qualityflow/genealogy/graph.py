@@ -1079,9 +1079,9 @@ class Genealogy:
 
     @classmethod
     def example(cls) -> Genealogy:
-        """Deprecated: use :func:`qualityflow.testing.example_genealogy`.
+        """Build the small biscuit plant of the documentation's examples (deprecated).
 
-        Builds the small biscuit plant used in the documentation's examples.
+        Use :func:`qualityflow.testing.example_genealogy` instead.
         """
         warnings.warn(
             "Genealogy.example() moved to qualityflow.testing.example_genealogy()",
@@ -1121,7 +1121,7 @@ def _edge_rows(
     edge_q: list[Quantity | None],
     keep: Any,
 ) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """The edges for ``add_edges_from``, in the order given (``keep``: the ones to add).
+    """Yield the edges for ``add_edges_from`` in the order given (``keep``: those to add).
 
     networkx copies each data dict into its own, so one dict is refilled for every edge.
     """

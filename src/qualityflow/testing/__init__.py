@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from qualityflow.testing.fixtures import Clock
+    from qualityflow.testing.plants import example_genealogy
     from qualityflow.testing.servers import (
         MYSQL_ENV,
         POSTGRESQL_ENV,
         server_url,
         temporary_database,
     )
-    from qualityflow.testing.plants import example_genealogy
     from qualityflow.testing.storage import StorageConformance
 
 __all__ = [
