@@ -19,6 +19,7 @@ calls, also without a rebuild.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -219,11 +220,14 @@ class Index:
         """
         if self.n_extra > self._merge_at or len(self.ids) - self.compiled > self._merge_at:
             self.merge()
-        limit = -1 if vectorise_above is None else vectorise_above
+        limit = sys.maxsize if vectorise_above is None else vectorise_above
+        if len(starts) > limit:
+            return self._reach_wide(list(dict.fromkeys(starts)), set(starts), [], forward, depth, 0)
         if forward and depth is None:
             found = self._forward(starts, limit)
             if found is not None:
                 return found
+            return self._reach_wide(list(dict.fromkeys(starts)), set(starts), [], forward, depth, 0)
         seen: set[int] = set(starts)
         order: list[int] = []
         frontier: list[int] = list(dict.fromkeys(starts))
@@ -231,7 +235,7 @@ class Index:
         cache = self._rows[0 if forward else 1]
         fill = self._fill_forward if forward else self._fill_backward
         while frontier and (depth is None or level < depth):
-            if 0 <= limit < len(order):
+            if len(order) + len(frontier) > limit:
                 return self._reach_wide(frontier, seen, order, forward, depth, level)
             nxt: list[int] = []
             push = nxt.append
@@ -251,6 +255,10 @@ class Index:
                     if j not in seen:
                         add(j)
                         met(j)
+                if len(order) > limit:  # a wide search: start again, vectorised
+                    return self._reach_wide(
+                        list(dict.fromkeys(starts)), set(starts), [], forward, depth, 0
+                    )
             frontier = nxt
             level += 1
         return order
@@ -284,8 +292,8 @@ class Index:
                     push(j)
             if ships:
                 copy(ships)
-                if 0 <= limit < len(order):
-                    return None
+            if len(order) > limit:
+                return None
         if len(starts) > 1:
             # A starting shipment reached from its (also starting) batch is not listed.
             kind = self.kind

@@ -761,6 +761,8 @@ class Genealogy:
         )
 
     def _impact_wide(self, trace: Trace) -> RecallImpact:
+        # Vectorised sums over the attribute arrays; groups (units, statuses, customers,
+        # regions) are small integer codes, counted with bincount rather than sorted.
         index = self._index
         attrs = self._attrs()
         idx = np.concatenate(
@@ -772,31 +774,32 @@ class Genealogy:
         units = list(attrs.units)
         shipped: dict[str, Decimal] = {}
         ship_units = attrs.unit[ship_idx]
-        for u in np.unique(ship_units).tolist():
-            shipped[units[u]] = attrs.total("amount", ship_idx[ship_units == u])
+        for u in _present(ship_units, len(units)):
+            chosen = ship_idx if len(units) == 1 else ship_idx[ship_units == u]
+            shipped[units[u]] = attrs.total("amount", chosen)
         fin_idx = batch_idx[attrs.kind[batch_idx] == _index.FINISHED]
         fin_units = attrs.unit[fin_idx]
         fin_status = attrs.status[fin_idx]
         in_house: dict[str, Decimal] = {}
         by_status: dict[str, dict[str, Decimal]] = {}
-        for u in np.unique(fin_units).tolist():
+        for u in _present(fin_units, len(units)):
             of_unit = fin_units == u
             in_house[units[u]] = attrs.total("remaining", fin_idx[of_unit])
-            for st in np.unique(fin_status[of_unit]).tolist():
+            for st in _present(fin_status[of_unit], len(_index.STATUS_NAMES)):
                 chosen = fin_idx[of_unit & (fin_status == st)]
                 by_status.setdefault(_index.STATUS_NAMES[st], {})[units[u]] = attrs.total(
                     "remaining", chosen
                 )
         customer_names = list(attrs.customers)
         region_names = list(attrs.regions)
-        customers = np.unique(attrs.customer[ship_idx]).tolist()
-        regions = np.unique(attrs.region[ship_idx]).tolist()
+        customers = _present(attrs.customer[ship_idx], len(customer_names))
+        regions = _present(attrs.region[ship_idx], len(region_names))
         return RecallImpact(
             suspect_ids=trace.starts,
             batches=attrs.entity[batch_idx].tolist(),
             shipments=attrs.entity[ship_idx].tolist(),
-            customer_ids=frozenset(customer_names[c] for c in customers),
-            regions=frozenset(region_names[r] for r in regions if r >= 0),
+            customer_ids=frozenset(map(customer_names.__getitem__, customers)),
+            regions=frozenset(map(region_names.__getitem__, regions)),
             shipped=_quantities(shipped),
             in_house=_quantities(in_house),
             in_house_by_status={k: _quantities(v) for k, v in sorted(by_status.items())},
@@ -1103,6 +1106,15 @@ def _cause_kind(kind: str) -> CauseKind:
     if kind == "line":
         return "line"
     return "lot"
+
+
+def _present(codes: Any, size: int) -> list[int]:
+    """The distinct codes ``0..size-1`` in a code array (``-1``, for none, left out)."""
+    if not codes.size:
+        return []
+    counts = np.bincount(codes[codes >= 0] if codes.min() < 0 else codes, minlength=size)
+    present: list[int] = np.flatnonzero(counts).tolist()
+    return present
 
 
 def _group(groups: dict[str, dict[str, list[str]]], node: str, data: dict[str, Any]) -> None:
