@@ -47,20 +47,34 @@ Row = tuple[tuple[int, ...], tuple[int, ...]]
 
 
 def csr(
-    n: int, src: IntArray, dst: IntArray, rows: IntArray | None = None
+    n: int,
+    src: IntArray,
+    dst: IntArray,
+    rows: IntArray | None = None,
+    out: tuple[IntArray, npt.NDArray[np.int32]] | None = None,
 ) -> tuple[IntArray, npt.NDArray[np.int32]]:
     """Return ``(indptr, indices)`` of the rows ``src -> dst`` over ``n`` nodes.
 
     Rows keep the order the edges were given in (a stable sort). With ``rows`` given,
     ``src`` is only the sort key (rows ordered inside by it) and ``rows`` the row of each
     edge. Node numbers are stored as 32-bit integers, half the memory of numpy's default.
+    ``out`` are the arrays to fill (allocated by the caller before any temporary, so the
+    temporaries sit above them on the heap and go back to the system when freed).
     """
+    indptr, indices = out if out is not None else _csr_arrays(n, src.size)
     order = np.argsort(src, kind="stable")
-    indices = dst[order].astype(np.int32)
+    indices[:] = dst[order]
+    del order
     counts = np.bincount(src if rows is None else rows, minlength=n)
-    indptr = np.zeros(n + 1, dtype=np.int64)
+    indptr[0] = 0
     np.cumsum(counts, out=indptr[1:])
     return indptr, indices
+
+
+def _csr_arrays(n: int, m: int) -> tuple[IntArray, npt.NDArray[np.int32]]:
+    # Row offsets fit 32 bits too below 2**31 edges: half the memory again.
+    ptr_type = np.int32 if m < 2**31 - 1 else np.int64
+    return np.empty(n + 1, dtype=ptr_type), np.empty(m, dtype=np.int32)
 
 
 class Index:
@@ -114,9 +128,14 @@ class Index:
         self.compiled = n
         # Successor rows list a batch's shipments after the batches it went into (a stable
         # sort on the source and on whether the target is a shipment).
+        succ = _csr_arrays(n, src.size)
+        pred = _csr_arrays(n, src.size)
         shipment = np.frombuffer(bytes(self.kind), dtype=np.uint8)[dst] == SHIPMENT_KIND
-        self.succ_ptr, self.succ_idx = csr(n, src * 2 + shipment, dst, rows=src)
-        self.pred_ptr, self.pred_idx = csr(n, dst, src)
+        key = src * 2 + shipment
+        del shipment
+        self.succ_ptr, self.succ_idx = csr(n, key, dst, rows=src, out=succ)
+        del key
+        self.pred_ptr, self.pred_idx = csr(n, dst, src, out=pred)
         # memoryviews read single entries as Python ints at list speed (numpy scalars are
         # several times slower), for the plain-Python walk of small frontiers.
         self._views = (

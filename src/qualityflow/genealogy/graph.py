@@ -441,18 +441,9 @@ class Genealogy:
         n = len(ids)
         src = np.frombuffer(edge_u, dtype=np.int64) if edge_u else np.zeros(0, dtype=np.int64)
         dst = np.frombuffer(edge_v, dtype=np.int64) if edge_v else np.zeros(0, dtype=np.int64)
-        # A lot added twice to the same batch is one edge whose quantities add up.
-        keys = src * max(n, 1) + dst
-        unique_keys, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-        keep: Any = None
-        if unique_keys.size < keys.size:
-            keep = np.sort(first)
-            edge_q = cls._summed_duplicates(ids, edge_u, edge_v, edge_q, first, inverse)
-            src, dst = src[keep], dst[keep]
-        del keys, unique_keys, first, inverse
-        index = Index(ids, pos, kind, src.copy(), dst.copy())
-        cls._refuse_cycles(index)
-
+        # The networkx graph first, the index after: the index's large temporary arrays
+        # would otherwise raise the allocator's threshold for returning memory, and the
+        # graph's tables allocated after them would stay resident once freed.
         g = cls()
         graph = g._graph
         graph.add_nodes_from(
@@ -460,8 +451,21 @@ class Genealogy:
             for e in entities
         )
         del entities
-        graph.add_edges_from(_edge_rows(ids, edge_u, edge_v, edge_q, keep))
-        g._index = index
+        graph.add_edges_from(_edge_rows(ids, edge_u, edge_v, edge_q))
+        if graph.number_of_edges() < len(edge_u):
+            # A lot added twice to the same batch is one edge whose quantities add up.
+            keys = src * max(n, 1) + dst
+            _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            summed = cls._summed_duplicates(ids, edge_u, edge_v, edge_q, first, inverse)
+            for e in first[np.bincount(inverse) > 1].tolist():
+                data = graph.edges[ids[edge_u[e]], ids[edge_v[e]]]
+                data.pop("quantity", None)
+                if summed[e] is not None:
+                    data["quantity"] = summed[e]
+            keep = np.sort(first)
+            src, dst = src[keep], dst[keep]
+        g._index = Index(ids, pos, kind, src, dst)
+        cls._refuse_cycles(g._index)
         return g
 
     @staticmethod
@@ -1131,27 +1135,16 @@ def _edge_rows(
     edge_u: array[int],
     edge_v: array[int],
     edge_q: list[Quantity | None],
-    keep: Any,
 ) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """Yield the edges for ``add_edges_from`` in the order given (``keep``: those to add).
+    """Yield the edges for ``add_edges_from``, in the order given.
 
     networkx copies each data dict into its own, so one dict is refilled for every edge.
     """
     empty: dict[str, Any] = {}
     data: dict[str, Any] = {}
-    rows: Iterable[int] = range(len(edge_u)) if keep is None else keep.tolist()
-    if keep is None:
-        for u, v, q in zip(edge_u, edge_v, edge_q, strict=True):
-            if q is None:
-                yield ids[u], ids[v], empty
-            else:
-                data["quantity"] = q
-                yield ids[u], ids[v], data
-        return
-    for e in rows:
-        q = edge_q[e]
+    for u, v, q in zip(edge_u, edge_v, edge_q, strict=True):
         if q is None:
-            yield ids[edge_u[e]], ids[edge_v[e]], empty
+            yield ids[u], ids[v], empty
         else:
             data["quantity"] = q
-            yield ids[edge_u[e]], ids[edge_v[e]], data
+            yield ids[u], ids[v], data
