@@ -283,7 +283,7 @@ class Index:
         return order
 
     def _forward(self, starts: Sequence[int], limit: int) -> list[int] | None:
-        """A whole forward trace in plain Python, or ``None`` past ``limit`` reached nodes.
+        """Walk a whole forward trace in plain Python; ``None`` past ``limit`` reached nodes.
 
         Most of what a lot reaches are shipments: leaves reached only from the batch they
         ship, so they are copied from the batch's row in one call, neither checked against
@@ -321,21 +321,27 @@ class Index:
                 return [j for j in order if j not in first]
         return order
 
-    def _fill_forward(self, i: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    def _fill_forward(self, i: int) -> Row:
         # Decoding a row from the arrays costs more than the walk itself (a memoryview
         # slice is a new object), so decoded rows are kept in a bounded cache: a warm trace
         # reads tuples only. A change to a node's edges drops its entry.
-        ptr, rows = self._views[0], self._views[1]
-        row: list[int] = rows[ptr[i] : ptr[i + 1]].tolist() if i < self.compiled else []
+        entry: Row = _NO_ROW
+        if i < self.compiled:
+            ptr = self._views[0]
+            start, end = ptr[i], ptr[i + 1]
+            if start != end:
+                row: list[int] = self._views[1][start:end].tolist()
+                kind = self.kind
+                # Compiled rows list shipments last.
+                if kind[row[-1]] != SHIPMENT_KIND:
+                    entry = (tuple(row), ())
+                elif kind[row[0]] == SHIPMENT_KIND:
+                    entry = ((), tuple(row))
+                else:
+                    entry = _split(row, kind)
         more = self.extra_succ.get(i)
         if more:
-            row += more
-        kind = self.kind
-        leaf = SHIPMENT_KIND
-        entry = (
-            tuple([j for j in row if kind[j] != leaf]),
-            tuple([j for j in row if kind[j] == leaf]),
-        )
+            entry = _split([*entry[0], *entry[1], *more], self.kind)
         cache = self._rows[0]
         if len(cache) >= _ROW_CACHE:
             cache.clear()
@@ -413,6 +419,17 @@ class Index:
                 np.fromiter(self.extra_pred, dtype=np.int64, count=len(self.extra_pred)),
             )
         return self._extra_keys[0 if forward else 1]
+
+
+_NO_ROW: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
+
+
+def _split(row: list[int], kind: bytearray) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    leaf = SHIPMENT_KIND
+    return (
+        tuple([j for j in row if kind[j] != leaf]),
+        tuple([j for j in row if kind[j] == leaf]),
+    )
 
 
 class _Grow:

@@ -441,9 +441,10 @@ class Genealogy:
         n = len(ids)
         src = np.frombuffer(edge_u, dtype=np.int64) if edge_u else np.zeros(0, dtype=np.int64)
         dst = np.frombuffer(edge_v, dtype=np.int64) if edge_v else np.zeros(0, dtype=np.int64)
-        # The networkx graph first, the index after: the index's large temporary arrays
-        # would otherwise raise the allocator's threshold for returning memory, and the
-        # graph's tables allocated after them would stay resident once freed.
+        # The index first: the heap space its temporary arrays leave behind is reused by
+        # the networkx graph's tables, allocated after.
+        index = Index(ids, pos, kind, src, dst)
+        cls._refuse_cycles(index)
         g = cls()
         graph = g._graph
         graph.add_nodes_from(
@@ -463,9 +464,8 @@ class Genealogy:
                 if summed[e] is not None:
                     data["quantity"] = summed[e]
             keep = np.sort(first)
-            src, dst = src[keep], dst[keep]
-        g._index = Index(ids, pos, kind, src, dst)
-        cls._refuse_cycles(g._index)
+            index = Index(ids, pos, kind, src[keep], dst[keep])
+        g._index = index
         return g
 
     @staticmethod
@@ -1113,7 +1113,7 @@ def _cause_kind(kind: str) -> CauseKind:
 
 
 def _present(codes: Any, size: int) -> list[int]:
-    """The distinct codes ``0..size-1`` in a code array (``-1``, for none, left out)."""
+    """Return the distinct codes ``0..size-1`` in a code array (``-1``, none, left out)."""
     if not codes.size:
         return []
     counts = np.bincount(codes[codes >= 0] if codes.min() < 0 else codes, minlength=size)
