@@ -52,6 +52,7 @@ from qualityflow.service._base import (
     STATUS_CHANGES,
     Repository,
 )
+from qualityflow.service.audit import Audit
 from qualityflow.service.batches import (
     BatchRepository,
     InspectionRepository,
@@ -144,6 +145,8 @@ class QualityFlow:
         self.complaints: LifecycleRepository[Complaint] = LifecycleRepository(
             self, "complaint", Complaint, COMPLAINT_LIFECYCLE
         )
+        self.audit = Audit(self)
+        """The audit: ``head()`` of the ledger and ``verify(known_heads=...)``."""
 
     def __repr__(self) -> str:
         return f"QualityFlow({self.storage.url!r})"
@@ -364,6 +367,7 @@ class QualityFlow:
             body=body,
             at=at,
             id=f"batch_status:{batch.id}:{saved.version}",
+            audit_head=self.audit.head(),
         )
         return saved, [(self.storage.enqueue(notice), notice)]
 
@@ -520,6 +524,7 @@ class QualityFlow:
             severity=entity.severity,
             at=record.at,
             id=f"transition:{kind}:{entity.id}:{len(entity.history)}",
+            audit_head=self.audit.head(),
         )
 
     def _recall_notice(self, incident: Incident, record: TransitionRecord) -> Notification:
@@ -537,6 +542,7 @@ class QualityFlow:
             severity=incident.severity,
             at=record.at,
             id=f"recall:{incident.id}:{len(incident.history)}",
+            audit_head=self.audit.head(),
         )
 
     def _deliver_new(self, queued: Sequence[tuple[int | None, Notification]]) -> None:
@@ -599,8 +605,9 @@ class QualityFlow:
         breaches = find_overdue(entities, when, policy=_HookPolicy(self.plugins))
         queued: list[tuple[int | None, Notification]] = []
         with self.storage.transaction():
+            head = self.audit.head()
             for breach in breaches:
-                notice = _overdue_notice(breach, when)
+                notice = _overdue_notice(breach, when, head)
                 queued.append((self.storage.enqueue(notice), notice))
         self._deliver_new(queued)
         return breaches
@@ -622,7 +629,7 @@ _OPEN_INCIDENT = [s.value for s in IncidentStatus if s.value not in ("closed", "
 _OPEN_COMPLAINT = [s.value for s in ComplaintStatus if s.value not in ("closed", "rejected")]
 
 
-def _overdue_notice(deadline: Deadline, now: datetime) -> Notification:
+def _overdue_notice(deadline: Deadline, now: datetime, audit_head: str = "") -> Notification:
     kind = deadline.subject_kind
     due = deadline.due.isoformat()
     return Notification(
@@ -634,6 +641,7 @@ def _overdue_notice(deadline: Deadline, now: datetime) -> Notification:
         severity=deadline.severity,
         at=now,
         id=f"overdue:{kind}:{deadline.subject_id}:{deadline.what}:{due}",
+        audit_head=audit_head,
     )
 
 
