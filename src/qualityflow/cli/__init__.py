@@ -329,7 +329,14 @@ def demo(
         f"{len(drill.batch_ids)} batches, {len(drill.shipment_ids)} shipments, "
         f"{len(drill.customer_ids)} customers."
     )
-    report = eight_d(incident, impact=impact, genealogy=qms.genealogy, complaints=[complaint])
+    report = eight_d(
+        incident,
+        impact=impact,
+        genealogy=qms.genealogy,
+        complaints=[complaint],
+        audit_head=qms.audit.head(),
+        audit_at=datetime.now(timezone.utc),
+    )
     console.rule("[bold]8D report", style="blue")
     console.print(Markdown(report.to_markdown()))
     if html is not None:
@@ -704,7 +711,12 @@ def report_8d(
     present = [s for s in suspects if s in qms.genealogy]
     impact = qms.recall_impact(*present) if present else None
     report = eight_d(
-        incident, impact=impact, genealogy=qms.genealogy, complaints=qms.complaints.list()
+        incident,
+        impact=impact,
+        genealogy=qms.genealogy,
+        complaints=qms.complaints.list(),
+        audit_head=qms.audit.head(),
+        audit_at=datetime.now(timezone.utc),
     )
     if html is not None:
         html.write_text(report.to_html(), encoding="utf-8")
@@ -932,3 +944,10 @@ def schema(
 def main() -> None:
     """Run the command line (the ``qualityflow`` console script)."""
     app()
+
+
+# --------------------------------------------------------------------------------- audit
+# Imported last: the sub-app uses the helpers above.
+from qualityflow.cli.audit import audit_app  # noqa: E402
+
+app.add_typer(audit_app, name="audit")

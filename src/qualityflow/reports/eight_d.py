@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from qualityflow.models import (
@@ -125,6 +126,9 @@ class EightDReport:
 
     Build it with :func:`eight_d`. ``picture`` holds the nodes and edges of the recall
     picture (at most 80 nodes, suspects first); ``picture_omitted`` how many were left out.
+    ``audit_head`` is the audit ledger's head when the report was made (``audit_at``),
+    printed in the footer so that the printed or mailed report keeps it outside the
+    database (``qualityflow audit verify --known-head ...`` checks it later).
     """
 
     incident: Incident
@@ -132,6 +136,14 @@ class EightDReport:
     timeline: tuple[TransitionRecord, ...]
     picture: tuple[tuple[GraphNode, ...], tuple[tuple[str, str], ...]] = field(default=((), ()))
     picture_omitted: int = 0
+    audit_head: str = ""
+    audit_at: datetime | None = None
+
+    def _footer(self) -> str:
+        if not self.audit_head:
+            return ""
+        when = f" (as of {fmt_time(self.audit_at)})" if self.audit_at is not None else ""
+        return f"Audit head: {self.audit_head}{when}"
 
     def discipline(self, code: str) -> Discipline:
         """Return the section with ``code`` (``"D0"`` .. ``"D8"``)."""
@@ -192,6 +204,9 @@ class EightDReport:
         else:
             parts.append("No lifecycle step recorded yet.")
         parts.extend(d.to_markdown() for d in self.disciplines)
+        footer = self._footer()
+        if footer:
+            parts.append(f"---\n\n{footer}")
         return "\n\n".join(parts) + "\n"
 
     def to_html(self) -> str:
@@ -239,6 +254,9 @@ class EightDReport:
                     + "</figcaption></figure>"
                 )
             body.append("</section>")
+        footer = self._footer()
+        if footer:
+            body.append(f'<footer id="audit-head"><p>{esc(footer)}</p></footer>')
         return page(f"8D report {inc.id}", "\n".join(body))
 
 
@@ -560,6 +578,8 @@ def eight_d(
     impact: RecallImpactLike | None = None,
     genealogy: GenealogyLike | None = None,
     complaints: Iterable[Complaint] = (),
+    audit_head: str = "",
+    audit_at: datetime | None = None,
 ) -> EightDReport:
     """Build the 8D report of ``incident``, D0-D8 mapped from its recorded data.
 
@@ -575,6 +595,9 @@ def eight_d(
     complaints
         Complaints; those linked to the incident (by ``incident_id`` or the incident's
         ``complaint_ids``) are quoted in D2.
+    audit_head, audit_at
+        The audit ledger's head (``qms.audit.head()``) and when it was read; printed in
+        the report's footer ("Audit head: ...") so the report publishes it.
 
     Examples
     --------
@@ -608,4 +631,6 @@ def eight_d(
         timeline=tuple(incident.history),
         picture=(nodes, edges),
         picture_omitted=omitted,
+        audit_head=audit_head,
+        audit_at=audit_at,
     )
