@@ -52,7 +52,12 @@ R = TypeVar("R", bound=BaseModel)
 _EXCLUDE: set[str] = {"hash"}
 # Fields added in 0.2 (two clocks, binding to the entity and its state): left out of the
 # canonical form while empty, so the hashes of records written before 0.2 do not change.
-_OPTIONAL = (("recorded_at", None), ("entity", ""), ("fields", []), ("state", ""))
+_OPTIONAL: tuple[tuple[str, Any], ...] = (
+    ("recorded_at", None),
+    ("entity", ""),
+    ("fields", []),
+    ("state", ""),
+)
 # What the state digest leaves out: the chained lists (they are chained on their own) and
 # the storage version.
 _NOT_STATE: set[str] = {"history", "amendments", "decisions", "version"}
@@ -244,7 +249,8 @@ def chain_problems(
         where = f"{name}[{index}]"
         if getattr(record, "prev_hash", None) != prev:
             what = (
-                "the first record points to a record before it: earlier records were removed"
+                "the first record points to a record before it: earlier records were removed "
+                "or the records reordered"
                 if index == 0
                 else f"does not follow {name}[{index - 1}] (prev_hash differs): a record was "
                 "removed, inserted or reordered"
@@ -257,10 +263,6 @@ def chain_problems(
             )
         prev = str(own)
     return problems
-
-
-def _value(status: Any) -> Any:
-    return status.value if isinstance(status, Enum) else status
 
 
 def _kind_name(entity: BaseModel) -> str:

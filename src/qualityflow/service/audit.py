@@ -219,8 +219,13 @@ def _verify(url: str, snap: AuditSnapshot, known_heads: list[str]) -> AuditRepor
         kind, name = _entity_name(entry.kind, entry.id)
         where = f"ledger {entry.seq}"
         if entry.seq != expected_seq:
+            missing = (
+                f"entry {expected_seq} is"
+                if entry.seq == expected_seq + 1
+                else f"entries {expected_seq}..{entry.seq - 1} are"
+            )
             gap = (
-                f"entries {expected_seq}..{entry.seq - 1} are missing: removed"
+                f"{missing} missing: removed"
                 if entry.seq > expected_seq
                 else f"it comes after entry {expected_seq - 1}: reordered or duplicated"
             )
@@ -325,7 +330,7 @@ def _verify(url: str, snap: AuditSnapshot, known_heads: list[str]) -> AuditRepor
     for row in snap.rows:
         key = (row.kind, row.id)
         seen.add(key)
-        entry = last.get(key)
+        found = last.get(key)
         model = ENTITY_KINDS.get(row.kind)
         if model is None:
             problems.append(
@@ -347,7 +352,7 @@ def _verify(url: str, snap: AuditSnapshot, known_heads: list[str]) -> AuditRepor
                 )
             )
             entity = None
-        if entry is None:
+        if found is None:
             if preledger and (entity is None or not _recorded_after(entity, start)):
                 unledgered.append(key)
             else:
@@ -361,19 +366,19 @@ def _verify(url: str, snap: AuditSnapshot, known_heads: list[str]) -> AuditRepor
                     )
                 )
         else:
-            where = f"ledger {entry.seq}"
-            if entry.version != row.version:
+            where = f"ledger {found.seq}"
+            if found.version != row.version:
                 problems.append(
                     AuditProblem(
                         row.kind,
                         row.id,
                         where,
                         f"stored at version {row.version} but the ledger's last entry for it "
-                        f"is version {entry.version}: the row or the ledger was changed "
+                        f"is version {found.version}: the row or the ledger was changed "
                         "outside qualityflow (a dropped entry, or a row put back)",
                     )
                 )
-            if entry.digest != row_digest(row.data):
+            if found.digest != row_digest(row.data):
                 problems.append(
                     AuditProblem(
                         row.kind,
@@ -424,8 +429,8 @@ def _verify(url: str, snap: AuditSnapshot, known_heads: list[str]) -> AuditRepor
         key = ("edge", edge_key(edge.input_id, edge.output_id))
         seen.add(key)
         name = f"{edge.input_id} -> {edge.output_id}"
-        entry = last.get(key)
-        if entry is None:
+        link = last.get(key)
+        if link is None:
             if preledger:
                 unledgered.append(key)
             else:
@@ -437,12 +442,12 @@ def _verify(url: str, snap: AuditSnapshot, known_heads: list[str]) -> AuditRepor
                         "the link has no ledger entry: it was written outside qualityflow",
                     )
                 )
-        elif entry.digest != edge.digest:
+        elif link.digest != edge.digest:
             problems.append(
                 AuditProblem(
                     "edge",
                     name,
-                    f"ledger {entry.seq}",
+                    f"ledger {link.seq}",
                     "the stored link differs from what was committed (quantity, kind or "
                     "override edited outside qualityflow)",
                 )
