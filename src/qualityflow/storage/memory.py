@@ -348,6 +348,7 @@ class MemoryStorage:
             self._rows.clear()
             self._edges.clear()
             self._outbox.clear()
+            self._ledger.clear()
 
 
 def _validated(entity: Entity, version: int) -> Entity:

@@ -441,7 +441,7 @@ class SQLStorage:
                     },
                 )
             except IntegrityError as exc:
-                self._ledger_undo(conn, tip)
+                self._ledger_undo(conn, tip, after_error=True)
                 raise StorageError(
                     f"{kind} {entity.id!r} already exists (added concurrently); load it and "
                     "save() changes instead"
@@ -768,10 +768,16 @@ class SQLStorage:
         self._local.ledger_tip = (txn, entry[0], entry[2])
         return entry
 
-    def _ledger_undo(self, conn: Connection, entry: tuple[int, str, str]) -> None:
-        """Take back the entry just appended, when the write it announced was refused."""
-        if self.engine.dialect.name == "postgresql":
-            return  # a failed statement aborted the transaction: it cannot commit anyway
+    def _ledger_undo(
+        self, conn: Connection, entry: tuple[int, str, str], *, after_error: bool = False
+    ) -> None:
+        """Take back the entry just appended, when the write it announced was refused.
+
+        So a refused write leaves nothing behind even when the caller catches the error
+        inside a larger transaction and commits the rest.
+        """
+        if after_error and self.engine.dialect.name == "postgresql":
+            return  # the failed statement aborted the transaction: it cannot commit anyway
         seq, prev_hash, _ = entry
         self._run(conn, _LEDGER_DELETE, {"w_seq": seq}).close()
         self._run(
