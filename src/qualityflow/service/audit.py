@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from qualityflow.lifecycle.audit import AuditProblem, history_problems
+from qualityflow.service.cases import LifecycleRepository
 from qualityflow.storage.base import (
     ENTITY_KINDS,
     LEDGER_START,
@@ -185,8 +186,15 @@ class Audit:
                     )
                 ],
             )
+        # The lifecycle of each kind the service moves through fire(), for the legality
+        # check (incidents and complaints, and any lifecycle repository added later).
+        lifecycles = {
+            repo.kind: repo.lifecycle
+            for repo in vars(self._service).values()
+            if isinstance(repo, LifecycleRepository)
+        }
         snapshot = storage.audit_snapshot()
-        report = _verify(storage.url, snapshot, heads)
+        report = _verify(storage.url, snapshot, heads, lifecycles)
         if blobs:
             report.notes.append(
                 "blobs: this service has no evidence store, so no attachment was checked"
@@ -205,7 +213,9 @@ def _entity_name(kind: str, id: str) -> tuple[str, str]:
     return kind, id
 
 
-def _verify(url: str, snap: AuditSnapshot, known_heads: list[str]) -> AuditReport:
+def _verify(
+    url: str, snap: AuditSnapshot, known_heads: list[str], lifecycles: dict[str, Any]
+) -> AuditReport:
     problems: list[AuditProblem] = []
     notes: list[str] = []
 
@@ -422,7 +432,9 @@ def _verify(url: str, snap: AuditSnapshot, known_heads: list[str]) -> AuditRepor
             )
         if any(getattr(entity, name, None) is not None for name in _CHAINED):
             records += sum(len(getattr(entity, name, None) or ()) for name in _CHAINED)
-            problems.extend(history_problems(entity, kind=row.kind))
+            problems.extend(
+                history_problems(entity, kind=row.kind, lifecycle=lifecycles.get(row.kind))
+            )
 
     # -- edges -------------------------------------------------------------------------
     for edge in snap.edges:
