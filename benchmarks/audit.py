@@ -51,8 +51,8 @@ LEADER = qf.TeamMember(name="Li Na", role="leader", department="quality")
 def ledger_off() -> Iterator[None]:
     """Patch the SQL ledger append out (comparison only: the audit then fails)."""
     append, undo = SQLStorage._ledger_append, SQLStorage._ledger_undo
-    SQLStorage._ledger_append = lambda self, *a, **k: (0, "", "")  # type: ignore[method-assign,assignment,misc]
-    SQLStorage._ledger_undo = lambda self, *a, **k: None  # type: ignore[method-assign,assignment,misc]
+    SQLStorage._ledger_append = lambda self, *a, **k: (0, "", "")  # type: ignore[method-assign]
+    SQLStorage._ledger_undo = lambda self, *a, **k: None  # type: ignore[method-assign]
     try:
         yield
     finally:

@@ -387,6 +387,7 @@ class StorageConformance:
         assert ledgered.ledger_head() == ""
         lot = storage.add(_lot("FLOUR-1"))
         storage.add(_lot("MIX-1", "intermediate"))
+        assert isinstance(lot, Batch)
         lot.product = "rye flour"
         storage.save(lot)
         storage.add_edge(Edge("FLOUR-1", "MIX-1", Quantity(amount=1, unit="kg")))
