@@ -114,6 +114,45 @@ def fire_rates(url: str, n: int, rounds: int) -> tuple[float, float, float]:
     return with_ledger, without, inserts
 
 
+def save_cost(url: str, n: int, rounds: int) -> tuple[float, float]:
+    """Return the best seconds per ``storage.save`` with and without the ledger.
+
+    All saves run in one transaction, so no commit is timed: this is the ledger's own cost
+    per write (its statements and hashing), which the commit then dwarfs.
+    """
+    with qf.QualityFlow(url, load_entry_points=False) as qms:
+        storage = qms.storage
+        lot = storage.add(
+            qf.Batch(
+                id="LOT-1",
+                kind="raw_material",
+                product="flour",
+                quantity=qf.Quantity(amount=1, unit="kg"),
+            )
+        )
+        on = off = float("inf")
+        for _ in range(rounds):
+            for ledger in (True, False):
+                with ledger_off() if not ledger else _nothing(), storage.transaction():
+                    start = time.perf_counter()
+                    for _ in range(n):
+                        lot = storage.save(lot)
+                    each = (time.perf_counter() - start) / n
+                if ledger:
+                    on = min(on, each)
+                else:
+                    off = min(off, each)
+        if not url.startswith("sqlite"):
+            assert isinstance(storage, SQLStorage)
+            storage.drop_schema()
+    return on, off
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
 def report_fire_rates(n: int, rounds: int) -> None:
     print("\n== committed fire()/s with and without the ledger vs bare JSON inserts/s")
     print(f"   ({n} each, one transaction each, best of {rounds} interleaved rounds)")
@@ -123,10 +162,11 @@ def report_fire_rates(n: int, rounds: int) -> None:
     )
     with tempfile.TemporaryDirectory() as tmp:
         targets: list[tuple[str, Callable[[], str]]] = [
-            ("SQLite WAL", lambda: f"sqlite:///{Path(tmp) / 'bench.db'}"),
+            ("SQLite WAL", lambda: f"sqlite:///{Path(tmp) / 'bench2.db'}"),
             ("PostgreSQL", lambda: server_url(POSTGRESQL_ENV)),
             ("MariaDB", lambda: server_url(MYSQL_ENV)),
         ]
+        costs: list[tuple[str, str]] = []
         for label, make_url in targets:
             url = make_url()
             try:
@@ -144,6 +184,16 @@ def report_fire_rates(n: int, rounds: int) -> None:
                 f"{fires / inserts:>13.2f}{bare_fires / inserts:>18.2f}"
                 f"{cost * 1e6:>10.0f} us"
             )
+            costs.append((label, url))
+        print("\n== the ledger's own cost per write: storage.save() in one open transaction")
+        print(f"{'backend':<12}{'with ledger':>13}{'without':>10}{'ledger':>10}")
+        for label, url in costs:
+            if url.startswith("sqlite"):
+                on, off = save_cost(url, 5 * n, rounds)
+            else:
+                with temporary_database(url) as db_url:
+                    on, off = save_cost(db_url, 5 * n, rounds)
+            print(f"{label:<12}{on * 1e6:>10.0f} us{off * 1e6:>7.0f} us{(on - off) * 1e6:>7.0f} us")
 
 
 # -- 2. verify over 100,000 history records ------------------------------------------------

@@ -345,6 +345,20 @@ def test_the_last_notification_carries_the_head_its_commit_left(
     assert (entries[-1].kind, entries[-1].id) == ("supplier", "SUP-MILL")
 
 
+def test_overdue_and_batch_status_notices_carry_the_head(
+    planted: tuple[qf.QualityFlow, Sent],
+) -> None:
+    qms, sent = planted
+    before = len(sent.notifications)
+    breaches = qms.overdue(T0 + timedelta(days=30))
+    assert breaches
+    overdue = [n for n in sent.notifications[before:] if n.kind == "overdue"]
+    assert overdue and {n.audit_head for n in overdue} == {qms.audit.head()}
+    statuses = [n for n in sent.notifications if n.kind == "batch_status"]
+    assert all(len(n.audit_head) == 64 for n in statuses)
+    assert qms.audit.verify(known_heads=[n.audit_head for n in sent.notifications]).ok
+
+
 def test_a_refused_write_appends_no_ledger_entry(url: str) -> None:
     with qf.QualityFlow(url, load_entry_points=False) as qms:
         qms.batches.add(qf.Batch(id="LOT-1", kind="raw_material", product="salt", quantity=_kg(1)))
@@ -592,10 +606,15 @@ def test_rows_written_before_the_ledger_are_listed_not_reported(tmp_path: Path) 
     path = tmp_path / "old.db"
     with qf.QualityFlow(f"sqlite:///{path}", load_entry_points=False) as qms:
         plant(qms)
+        published = qms.audit.head()
     _drop_ledger(path)  # what a 0.1 database looks like
     with qf.QualityFlow(f"sqlite:///{path}", load_entry_points=False) as qms:
         report = qms.audit.verify()
         assert report.ok, str(report)
+        # ...which is also what dropping the whole ledger looks like: only a head
+        # published before tells the two apart.
+        rewritten = qms.audit.verify(known_heads=[published])
+        assert [p.id for p in rewritten.problems] == ["head"], str(rewritten)
         assert "incident/INC-1" in report.before_ledger
         assert "edge/FLOUR-1 -> BISC-1" in report.before_ledger
         assert len(report.before_ledger) == 7 and report.ledger == 1  # the start entry

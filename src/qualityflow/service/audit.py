@@ -143,6 +143,16 @@ class Audit:
 
     def __init__(self, service: QualityFlow) -> None:
         self._service = service
+        self._checked: tuple[object, LedgerStorage | None] | None = None
+
+    def _ledger(self) -> LedgerStorage | None:
+        """Return the storage if it keeps a ledger (checked once per storage object)."""
+        storage = self._service.storage
+        checked = self._checked
+        if checked is None or checked[0] is not storage:
+            checked = (storage, storage if isinstance(storage, LedgerStorage) else None)
+            self._checked = checked
+        return checked[1]
 
     def head(self) -> str:
         """Return the current ledger head (the last entry's hash; "" for an empty database).
@@ -151,10 +161,8 @@ class Audit:
         later :meth:`verify` with it in ``known_heads`` then detects a ledger rewritten
         since.
         """
-        storage = self._service.storage
-        if not isinstance(storage, LedgerStorage):
-            return ""
-        return storage.ledger_head()
+        ledgered = self._ledger()
+        return "" if ledgered is None else ledgered.ledger_head()
 
     def verify(self, known_heads: Iterable[str] = (), blobs: bool = False) -> AuditReport:
         """Walk every stored row and the whole ledger; return what is wrong.
@@ -173,7 +181,8 @@ class Audit:
         """
         storage = self._service.storage
         heads = [h.strip().lower() for h in known_heads if h and h.strip()]
-        if not isinstance(storage, LedgerStorage):
+        ledgered = self._ledger()
+        if ledgered is None:
             return AuditReport(
                 url=storage.url,
                 problems=[
@@ -193,7 +202,7 @@ class Audit:
             for repo in vars(self._service).values()
             if isinstance(repo, LifecycleRepository)
         }
-        snapshot = storage.audit_snapshot()
+        snapshot = ledgered.audit_snapshot()
         report = _verify(storage.url, snapshot, heads, lifecycles)
         if blobs:
             report.notes.append(
