@@ -14,7 +14,8 @@ Servers come from ``QUALITYFLOW_TEST_POSTGRESQL_URL`` / ``QUALITYFLOW_TEST_MYSQL
 (defaults: the project's local servers); a server that does not answer is skipped. The
 machine may be shared: read the ratios, not only the absolute numbers.
 
-Run: ``.venv/bin/python benchmarks/storage.py [--fires 300] [--lots 1000000] [--db PATH]``
+Run: ``.venv/bin/python benchmarks/storage.py [--fires 300] [--lots 1000000] [--db PATH]
+[--skip-fire] [--skip-trace]``
 """
 
 from __future__ import annotations
@@ -246,11 +247,13 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=None, help="reuse/keep this database file")
     parser.add_argument("--full-load-max", type=int, default=200_000)
     parser.add_argument("--skip-fire", action="store_true")
+    parser.add_argument("--skip-trace", action="store_true", help="only the fire throughput")
     args = parser.parse_args()
     logging.getLogger("qualityflow").setLevel(logging.WARNING)
     if not args.skip_fire:
         report_fire_rates(args.fires)
-    report_cold_trace(args.lots, args.db, args.full_load_max)
+    if not args.skip_trace:
+        report_cold_trace(args.lots, args.db, args.full_load_max)
 
 
 if __name__ == "__main__":

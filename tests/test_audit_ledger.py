@@ -555,9 +555,12 @@ def test_a_consistently_rewritten_ledger_is_caught_only_by_a_known_head(
     qms, sent = planted
     published = sent.notifications[-1].audit_head
     old_head = qms.audit.head()
-    # The DBA edits a closed-off field and rewrites the whole chain to match.
+    # The DBA drops INC-1's last step (investigate, which set no field), puts the status
+    # back, and rewrites the whole ledger to match: every chain inside the database holds
+    # (the record before sealed exactly the state now stored).
     data = tamper.row("incident", "INC-1")
-    data["title"] = "Nothing happened"
+    data["history"] = data["history"][:-1]
+    data["status"] = data["history"][-1]["dest"]
     tamper.write_row("incident", "INC-1", data)
     new_digest = row_digest(tamper.row_text("incident", "INC-1"))
     entries = tamper.ledger()
@@ -569,7 +572,8 @@ def test_a_consistently_rewritten_ledger_is_caught_only_by_a_known_head(
         tamper.replace_entry(dataclasses.replace(e, digest=digest, prev_hash=prev, hash=h))
         prev = h
     tamper.set_head(entries[-1].seq, prev)
-    assert qms.audit.verify().ok  # consistent: nothing inside the database betrays it
+    inside = qms.audit.verify()
+    assert inside.ok, str(inside)  # consistent: nothing inside the database betrays it
     report = qms.audit.verify(known_heads=[published, old_head])
     found = _problems(report, "ledger", "head")
     assert found and f"ledger rewritten since head {old_head}" in found[0].what, str(report)
@@ -690,9 +694,10 @@ def test_a_field_edited_after_the_recorded_state_is_found() -> None:
         state=state_digest(inc),
     )
     inc.history = [seal(record, "")]
-    assert qf.verify_history(inc)
+    assert not history_problems(inc)
     inc.title = "Nothing"
     (problem,) = history_problems(inc)
+    assert qf.verify_history(inc)  # the chain alone still holds: the state is the audit's
     assert problem.record == "history[0]" and "no longer match" in problem.what
 
 

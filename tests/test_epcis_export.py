@@ -14,7 +14,16 @@ from hypothesis import strategies as st
 
 import qualityflow as qf
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "epcis"
+# The shared data sit beside the repository (``../shared``); a git worktree one level deeper
+# finds them too.
+DATA = next(
+    (
+        parent / "shared" / "datasets" / "epcis"
+        for parent in Path(__file__).resolve().parents[1:4]
+        if (parent / "shared" / "datasets" / "epcis").is_dir()
+    ),
+    Path(__file__).resolve().parents[2] / "shared" / "datasets" / "epcis",
+)
 SCHEMA = DATA / "gs1-EPCIS" / "EPCIS-JSON-Schema.json"
 needs_data = pytest.mark.skipif(
     not DATA.is_dir(), reason=f"EPCIS test data folder {DATA} not present (sibling shared/)"

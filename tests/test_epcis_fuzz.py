@@ -17,7 +17,16 @@ from hypothesis import strategies as st
 
 import qualityflow as qf
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "epcis"
+# The shared data sit beside the repository (``../shared``); a git worktree one level deeper
+# finds them too.
+DATA = next(
+    (
+        parent / "shared" / "datasets" / "epcis"
+        for parent in Path(__file__).resolve().parents[1:4]
+        if (parent / "shared" / "datasets" / "epcis").is_dir()
+    ),
+    Path(__file__).resolve().parents[2] / "shared" / "datasets" / "epcis",
+)
 
 FALLBACK_JSON: dict[str, Any] = {
     "@context": ["https://ref.gs1.org/standards/epcis/epcis-context.jsonld"],
@@ -66,8 +75,67 @@ FALLBACK_JSON: dict[str, Any] = {
 }
 
 
+# The other event types and shapes: a TransactionEvent shipment, an AssociationEvent, an
+# error declaration without eventID (a copy of the event it withdraws), sensor data.
+_SHIP_NO_ID: dict[str, Any] = {
+    "type": "ObjectEvent",
+    "eventTime": "2026-03-02T09:00:00Z",
+    "eventTimeZoneOffset": "+00:00",
+    "action": "OBSERVE",
+    "bizStep": "urn:epcglobal:fmcg:bizstep:shipping",
+    "quantityList": [{"epcClass": "urn:example:lot:dough", "quantity": 5, "uom": "KGM"}],
+    "destinationList": [{"type": "owning_party", "destination": "urn:example:party:cafe"}],
+    "sensorElementList": [
+        {
+            "sensorMetadata": {"time": "2026-03-02T09:00:00Z"},
+            "sensorReport": [{"type": "Temperature", "value": 4.5, "uom": "CEL"}],
+        }
+    ],
+}
+SHAPES_JSON: dict[str, Any] = {
+    **FALLBACK_JSON,
+    "epcisBody": {
+        "eventList": [
+            *FALLBACK_JSON["epcisBody"]["eventList"],
+            {
+                "type": "TransactionEvent",
+                "eventID": "urn:uuid:tx",
+                "eventTime": "2026-03-02T08:00:00Z",
+                "eventTimeZoneOffset": "+00:00",
+                "action": "ADD",
+                "bizStep": "shipping",
+                "parentID": "urn:epc:id:sscc:4012345.0000000111",
+                "epcList": ["urn:epc:id:sgtin:4012345.011111.1"],
+                "bizTransactionList": [{"type": "po", "bizTransaction": "urn:example:po:1"}],
+                "destinationList": [
+                    {"type": "owning_party", "destination": "urn:example:party:shop"}
+                ],
+            },
+            {
+                "type": "AssociationEvent",
+                "eventID": "urn:uuid:assoc",
+                "eventTime": "2026-03-02T07:30:00Z",
+                "eventTimeZoneOffset": "+00:00",
+                "action": "ADD",
+                "parentID": "urn:epc:id:grai:4012345.55555.1",
+                "childEPCs": ["urn:epc:id:giai:4000001.111"],
+                "childQuantityList": [{"epcClass": "urn:example:lot:flour", "quantity": 1}],
+            },
+            _SHIP_NO_ID,
+            {
+                **_SHIP_NO_ID,
+                "errorDeclaration": {
+                    "declarationTime": "2026-03-03T09:00:00Z",
+                    "correctiveEventIDs": ["urn:uuid:tx"],
+                },
+            },
+        ]
+    },
+}
+
+
 def json_documents() -> list[Any]:
-    docs: list[Any] = [FALLBACK_JSON]
+    docs: list[Any] = [FALLBACK_JSON, SHAPES_JSON]
     if DATA.is_dir():
         for name in (
             "opentraceability/traceback_tests.jsonld",
@@ -85,7 +153,23 @@ def xml_documents() -> list[str]:
         "</eventTime><action>ADD</action><extension><quantityList><quantityElement>"
         "<epcClass>urn:example:lot:a</epcClass><quantity>3</quantity><uom>KGM</uom>"
         "</quantityElement></quantityList></extension></ObjectEvent></EventList></EPCISBody>"
-        "</EPCISDocument>"
+        "</EPCISDocument>",
+        "<EPCISDocument><EPCISBody><EventList><TransactionEvent><eventTime>"
+        "2026-03-02T06:00:00Z</eventTime><bizTransactionList><bizTransaction "
+        'type="urn:epcglobal:cbv:btt:po">urn:example:po:9</bizTransaction>'
+        "</bizTransactionList><epcList><epc>urn:example:item:1</epc></epcList>"
+        "<action>ADD</action><bizStep>urn:epcglobal:hls:bizstep:shipping</bizStep>"
+        "<bizLocation><id>urn:example:loc:1</id><epcClass>x</epcClass></bizLocation>"
+        "<extension><destinationList><destination "
+        'type="urn:epcglobal:cbv:sdt:owning_party">urn:example:party:p</destination>'
+        "</destinationList></extension><baseExtension><errorDeclaration><declarationTime>"
+        "2026-03-03T06:00:00Z</declarationTime></errorDeclaration></baseExtension>"
+        "</TransactionEvent><extension><AssociationEvent><eventTime>2026-03-02T06:00:00Z"
+        "</eventTime><parentID>urn:example:asset:1</parentID><childEPCs><epc>"
+        "urn:example:sensor:1</epc></childEPCs><action>ADD</action><sensorElementList>"
+        '<sensorElement><sensorReport type="gs1:Temperature" value="3"/></sensorElement>'
+        "</sensorElementList></AssociationEvent></extension></EventList></EPCISBody>"
+        "</EPCISDocument>",
     ]
     if DATA.is_dir():
         for name in (
@@ -115,6 +199,7 @@ junk = st.recursive(
             "KGM",
             "-5",
             "1e400",
+            "1e9999999",
             "2026-13-45T99:00:00Z",
             "urn:epc:id:sscc:1.2",
             "https://id.gs1.org/01/123/10/x",

@@ -59,6 +59,9 @@ EXPECTED: dict[str, list[str]] = {
 
 def _run_all(tmp_path: Path) -> dict[str, tuple[int, str, str, Path]]:
     env = {k: v for k, v in os.environ.items() if k != "QUALITYFLOW_URL"}
+    # This checkout's sources first: a relative PYTHONPATH does not survive the cwd change.
+    src = str(EXAMPLES.parent / "src")
+    env["PYTHONPATH"] = os.pathsep.join([src, *filter(None, [env.get("PYTHONPATH")])])
     procs = {}
     for script in SCRIPTS:
         cwd = tmp_path / script.stem

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -56,3 +57,106 @@ def test_a_complaint_added_in_a_later_state_is_refused() -> None:
     )
     with pytest.raises(qf.TransitionError, match="initial state"):
         qms.complaints.add(complaint)
+
+
+# --- bringing in a case with a past ------------------------------------------------------------
+
+
+def _old_closed_incident(*, with_evidence: bool) -> qf.Incident:
+    """A closed incident as another QMS would export it: its history chained with chain()."""
+    from datetime import date, datetime, timedelta, timezone
+
+    t0 = datetime(2025, 5, 2, 8, 0, tzinfo=timezone.utc)
+    leader = qf.TeamMember(name="Li Na", role="leader", department="quality")
+    fields: dict[str, object] = {}
+    if with_evidence:
+        fields = {
+            "team": qf.EmergencyTeam(leader=leader),
+            "assessment": qf.ImpactAssessment(severity="minor"),
+            "root_cause": qf.RootCauseAnalysis(
+                method="five_why",
+                problem="torn labels",
+                whys=["glue too cold"],
+                root_cause="no glue temperature check",
+                category="method",
+                confirmed=True,
+            ),
+            "actions": [
+                qf.CorrectiveAction(
+                    id="CA-1",
+                    description="glue check",
+                    owner="Wu",
+                    department="production",
+                    due=date(2025, 5, 9),
+                    status="done",
+                    done_at=t0 + timedelta(days=3),
+                )
+            ],
+            "verification": qf.Verification(
+                effective=True,
+                evidence="no torn labels in 3 weeks",
+                verified_by="Li Na",
+                at=t0 + timedelta(days=25),
+            ),
+            "lessons": ["check glue temperature at start-up"],
+        }
+    history: list[qf.TransitionRecord] = []
+    steps = [
+        ("assess", "reported", "assessed"),
+        ("contain", "assessed", "contained"),
+        ("investigate", "contained", "investigating"),
+        ("correct", "investigating", "correcting"),
+        ("verify", "correcting", "verifying"),
+        ("close", "verifying", "closed"),
+    ]
+    for days, (trigger, source, dest) in enumerate(steps):
+        history.append(
+            qf.lifecycle.chain(
+                history,
+                qf.TransitionRecord(
+                    at=t0 + timedelta(days=5 * days),
+                    actor="Li Na",
+                    trigger=trigger,
+                    source=source,
+                    dest=dest,
+                ),
+            )
+        )
+    return qf.Incident(
+        id="OLD-12",
+        title="Torn labels on detergent bottles",
+        severity="minor",
+        reported_at=t0,
+        status="closed",
+        history=history,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize("url", ["memory://", "sqlite"])
+def test_a_forged_closed_history_is_not_imported_either(url: str, tmp_path: Path) -> None:
+    target = f"sqlite:///{tmp_path / 'p.db'}" if url == "sqlite" else url
+    qms = qf.QualityFlow(target, load_entry_points=False)
+    forged = _old_closed_incident(with_evidence=False)
+    assert qf.verify_history(forged)  # a self-consistent chain...
+    with pytest.raises(qf.TransitionError) as err:
+        qms.incidents.import_case(forged, imported_by="IT migration")
+    assert "step 1 of 6 ('assess'" in err.value.reasons[0]
+    assert err.value.trigger == "import"
+    with pytest.raises(qf.NotFoundError):
+        qms.incidents.get("OLD-12")
+
+
+@pytest.mark.parametrize("url", ["memory://", "sqlite"])
+def test_an_honest_old_case_is_imported_through_the_guards(url: str, tmp_path: Path) -> None:
+    target = f"sqlite:///{tmp_path / 'p.db'}" if url == "sqlite" else url
+    qms = qf.QualityFlow(target, load_entry_points=False)
+    old = _old_closed_incident(with_evidence=True)
+    stored = qms.incidents.import_case(old, imported_by="IT migration", reason="old QMS")
+    assert stored.status.value == "closed"
+    assert [r.trigger for r in stored.history] == [r.trigger for r in old.history]
+    assert [r.at for r in stored.history] == [r.at for r in old.history]
+    assert all(r.entity == "incident/OLD-12" and r.recorded_at for r in stored.history)
+    assert stored.amendments[0].actor == "IT migration"
+    assert stored.amendments[0].reason == "old QMS"
+    assert qf.verify_history(qms.incidents.get("OLD-12"))

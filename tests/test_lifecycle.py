@@ -125,8 +125,16 @@ def verification(effective: bool = True, days: float = 20) -> qf.Verification:
 
 
 def fire(entity: Any, trigger: str, hours: float = 1, **kw: Any) -> qf.TransitionRecord:
+    """Fire at ``T0 + hours``, or at the previous step's time if that is later.
+
+    Steps are recorded in the order they happen (a step dated before the previous one is
+    refused, see the two-clock tests), so a setup step never goes back in time.
+    """
     lifecycle = INC if isinstance(entity, qf.Incident) else CMP
-    return lifecycle.fire(entity, trigger, actor="Lena Ortiz", at=T0 + timedelta(hours=hours), **kw)
+    at = T0 + timedelta(hours=hours)
+    if entity.history and entity.history[-1].at > at:
+        at = entity.history[-1].at
+    return lifecycle.fire(entity, trigger, actor="Lena Ortiz", at=at, **kw)
 
 
 def incident_in(state: str) -> qf.Incident:
@@ -305,11 +313,14 @@ def test_close_needs_an_effective_verification_and_a_lesson() -> None:
 
 
 def test_close_cannot_undo_the_loop_with_its_data() -> None:
+    # 'close' sets only the verification and the lessons: the actions and the root cause
+    # that 'correct' and 'verify' relied on cannot be replaced with it ...
     inc = incident_in("verifying")
     assert_refused(
         inc,
         "close",
-        "corrective action CA-9 is not done yet",
+        "the field 'actions' is not set with 'close' (it sets: lessons, verification); it is "
+        "set with 'investigate' or 'correct' or 'verify' or 'rework'",
         verification=verification(),
         lessons=["x"],
         actions=[action(done=True), action("CA-9")],
@@ -317,11 +328,15 @@ def test_close_cannot_undo_the_loop_with_its_data() -> None:
     assert_refused(
         inc,
         "close",
-        qf.lifecycle.guards.NO_RCA,
+        "the field 'root_cause' is not set with 'close' (it sets: lessons, verification); it "
+        "is set with 'investigate' or 'correct'",
         verification=verification(),
         lessons=["x"],
         root_cause=None,
     )
+    # ... and the guards re-check them at closing all the same (an entity changed by hand).
+    inc.__dict__["root_cause"] = None
+    assert qf.lifecycle.guards.NO_RCA in INC.blockers(inc, "close")
 
 
 def test_rework_needs_an_ineffective_verification_and_goes_back_to_correcting() -> None:
@@ -377,15 +392,15 @@ def test_an_empty_actor_is_refused_and_changes_nothing() -> None:
     inc = incident_in("contained")
     before = snapshot(inc)
     with pytest.raises(qf.TransitionError, match="actor"):
-        INC.fire(inc, "investigate", actor="  ", at=T0)
+        INC.fire(inc, "investigate", actor="  ", at=T0 + timedelta(days=1))
     assert snapshot(inc) == before
 
 
 @pytest.mark.parametrize(
     "at",
     [
-        T0,
-        datetime(2026, 3, 2, 7, 30, 0, 123456, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+        T0 + timedelta(days=1),
+        datetime(2026, 3, 3, 7, 30, 0, 123456, tzinfo=timezone(timedelta(hours=5, minutes=30))),
     ],
 )
 def test_records_are_sealed_exactly_as_the_model_would_seal_them(at: datetime) -> None:
@@ -613,9 +628,16 @@ def test_close_cannot_wipe_the_resolution_with_its_data() -> None:
     cmp = complaint_in("resolved")
     follow_up = qf.FollowUp(at=T0 + timedelta(days=9), satisfied=True, score=4)
     assert_refused(
-        cmp, "close", qf.lifecycle.guards.NO_RESOLUTION, resolution=None, follow_up=follow_up
+        cmp,
+        "close",
+        "the field 'resolution' is not set with 'close' (it sets: contacts, follow_up); it is "
+        "set with 'resolve'",
+        resolution=None,
+        follow_up=follow_up,
     )
     assert cmp.resolution is not None and cmp.follow_up is None
+    cmp.__dict__["resolution"] = None  # changed by hand: the guard still sees it
+    assert qf.lifecycle.guards.NO_RESOLUTION in CMP.blockers(cmp, "close")
 
 
 @pytest.mark.parametrize("state", ["resolved", "closed"])
@@ -807,28 +829,31 @@ def test_a_resolved_complaint_reopened_needs_a_new_resolution() -> None:
 
 def test_escalating_a_closed_complaint_cannot_undo_its_resolution_or_follow_up() -> None:
     cmp = complaint_in("closed")
-    assert_refused(
-        cmp, "escalate", qf.lifecycle.guards.NO_FOLLOW_UP, incident_id="INC-9", follow_up=None
-    )
-    assert_refused(
-        cmp, "escalate", qf.lifecycle.guards.NO_RESOLUTION, incident_id="INC-9", resolution=None
-    )
+    not_set = "the field '{}' is not set with 'escalate' (it sets: contacts, incident_id)"
+    for name in ("follow_up", "resolution"):
+        (reason,) = assert_refused(cmp, "escalate", incident_id="INC-9", **{name: None})
+        assert reason.startswith(not_set.format(name))
     fire(cmp, "reopen", hours=12 * DAY)
     old_resolution = cmp.resolution
     refund = qf.Resolution(
         kind="refund", description="full refund", communicated_at=T0 + timedelta(days=13)
     )
     fire(cmp, "resolve", hours=13 * DAY, resolution=refund)
-    # the answers from before the reopening cannot be slipped back in by escalating
+    # the answers from before the reopening cannot be slipped back in by escalating: the
+    # data is refused, and the guards would see the stale answer all the same
     (reason,) = assert_refused(
         cmp, "escalate", hours=14 * DAY, incident_id="INC-9", resolution=old_resolution
     )
+    assert reason.startswith(not_set.format("resolution"))
+    probe = cmp.model_copy()
+    probe.__dict__.update(resolution=old_resolution, incident_id="INC-9")
+    (reason,) = CMP.blockers(probe, "escalate")
     assert reason.startswith("the resolution (replacement) was communicated on 2026-03-05,")
     fire(cmp, "close", hours=20 * DAY, follow_up=qf.FollowUp(at=T0 + timedelta(days=20)))
     old_follow_up = qf.FollowUp(at=T0 + timedelta(days=10), satisfied=True)
-    (reason,) = assert_refused(
-        cmp, "escalate", hours=21 * DAY, incident_id="INC-9", follow_up=old_follow_up
-    )
+    probe = cmp.model_copy()
+    probe.__dict__.update(follow_up=old_follow_up, incident_id="INC-9")
+    (reason,) = CMP.blockers(probe, "escalate")
     assert reason.startswith("the follow-up of 2026-03-12 predates the reopening on 2026-03-14")
     fire(cmp, "escalate", hours=21 * DAY, incident_id="INC-9")
     assert (cmp.status, cmp.incident_id) == (qf.ComplaintStatus.CLOSED, "INC-9")
@@ -915,3 +940,22 @@ def test_transitions_returns_copies() -> None:
     data = INC.transitions
     data[0]["guards"].append("nothing")
     assert "nothing" not in INC.transitions[0]["guards"]
+
+
+@pytest.mark.parametrize("lifecycle", [INC, CMP], ids=["incident", "complaint"])
+def test_every_trigger_refuses_the_fields_it_does_not_set(lifecycle: Any) -> None:
+    """Each transition declares the fields it sets; any other field in the data is refused."""
+    protected = {"id", "status", "history", "amendments", "version"}
+    for trigger in lifecycle.triggers:
+        sets = lifecycle.sets(trigger)
+        assert sets <= set(lifecycle.model.model_fields) - protected
+        for name in sorted(set(lifecycle.model.model_fields) - protected - sets):
+            entity = foreign_body_incident() if lifecycle is INC else tissue_complaint()
+            before = snapshot(entity)
+            with pytest.raises(qf.TransitionError) as err:
+                lifecycle.fire(entity, trigger, actor="QA", **{name: getattr(entity, name)})
+            assert snapshot(entity) == before
+            if " cannot " in err.value.reasons[0]:  # wrong state: the route comes first
+                continue
+            (reason,) = err.value.reasons
+            assert reason.startswith(f"the field {name!r} is not set with {trigger!r}")

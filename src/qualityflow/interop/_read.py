@@ -77,11 +77,27 @@ def _text(elem: Element) -> str:
     return (elem.text or "").strip()
 
 
+def _attributes(elem: Element) -> dict[str, Any]:
+    """Return an element's XML attributes by local name (namespaced ones as ``{uri}name``)."""
+    out: dict[str, Any] = {}
+    for name, value in elem.attrib.items():
+        ns, local = _local(name)
+        if ns == "http://www.w3.org/2001/XMLSchema-instance":
+            continue
+        out[f"{{{ns}}}{local}" if ns else local] = value.strip()
+    return out
+
+
 def _generic(elem: Element) -> Any:
     children = [c for c in elem if isinstance(c.tag, str)]
+    attributes = _attributes(elem) if elem.attrib else {}
     if not children:
+        if attributes:  # keep what attributes say: two sensor reports differ by them
+            if _text(elem):
+                attributes["#text"] = _text(elem)
+            return attributes
         return _text(elem)
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = dict(attributes)
     for child in children:
         key = _key(child.tag)
         value = _generic(child)
@@ -139,10 +155,13 @@ def _absorb(elem: Element, into: dict[str, Any]) -> None:
                 if isinstance(e.tag, str)
             ]
         elif name in ("readPoint", "bizLocation"):
-            ident = next(
-                (e for e in child if isinstance(e.tag, str) and _local(e.tag)[1] == "id"), None
-            )
-            into[name] = {"id": _text(ident) if ident is not None else ""}
+            place: dict[str, Any] = {"id": ""}
+            # keep any other child (a misplaced field, an extension) for the reader to judge
+            extra: dict[str, Any] = {}
+            _absorb_place(child, place, extra)
+            into[name] = {**place, **extra}
+        elif name == "sensorElementList":
+            into[name] = [_sensor_element(e) for e in child if isinstance(e.tag, str)]
         elif name == "errorDeclaration":
             decl: dict[str, Any] = {}
             for part in child:
@@ -158,6 +177,40 @@ def _absorb(elem: Element, into: dict[str, Any]) -> None:
             into[name] = _text(child)
         else:
             into[name] = _generic(child)
+
+
+def _absorb_place(elem: Element, place: dict[str, Any], extra: dict[str, Any]) -> None:
+    for part in elem:
+        if not isinstance(part.tag, str):
+            continue
+        ns, pname = _local(part.tag)
+        if not ns and pname == "id":
+            place["id"] = _text(part)
+        elif not ns and pname == "extension":
+            _absorb_place(part, place, extra)
+        else:
+            extra[f"{{{ns}}}{pname}" if ns else pname] = _generic(part)
+
+
+def _sensor_element(elem: Element) -> dict[str, Any]:
+    """Read a ``<sensorElement>`` into the JSON-LD shape (metadata, reports as dicts)."""
+    out: dict[str, Any] = {}
+    reports: list[Any] = []
+    for part in elem:
+        if not isinstance(part.tag, str):
+            continue
+        ns, pname = _local(part.tag)
+        if not ns and pname == "sensorReport":
+            reports.append(_generic(part) or {})
+        elif not ns and pname == "sensorMetadata":
+            out[pname] = _generic(part) or {}
+        elif not ns and pname == "extension":
+            out.update(_sensor_element(part))
+        else:
+            out[f"{{{ns}}}{pname}" if ns else pname] = _generic(part)
+    if reports:
+        out["sensorReport"] = reports
+    return out
 
 
 def _xml_events(container: Element, out: list[Mapping[str, Any]]) -> None:
@@ -227,20 +280,28 @@ def _read_xml(name: str, data: str | bytes) -> Document:
             "EPCIS document (<EPCISDocument> or <EPCISQueryDocument>)"
         )
     body = _find(root, "EPCISBody")
-    events: list[Mapping[str, Any]] = []
-    if body is not None:
-        event_list = _find(body, "EventList")
-        if event_list is None:
-            event_list = _find(body, "QueryResults", "resultsBody", "EventList")
-        if event_list is not None:
-            _xml_events(event_list, events)
-        elif _find(body, "VocabularyList") is not None:
-            raise InteropError(
-                f"{name}: refused: an EPCIS document holding master data only, no events"
-            )
     if body is None:
         raise InteropError(f"{name}: refused: an EPCIS XML document without <EPCISBody>")
-    return Document(name, events, _xml_master_data(root))
+    events: list[Mapping[str, Any]] = []
+    event_list = _find(body, "EventList")
+    if event_list is None:
+        event_list = _find(body, "QueryResults", "resultsBody", "EventList")
+    if event_list is not None:
+        _xml_events(event_list, events)
+    master = _xml_master_data(root)
+    problems = [] if events else [_no_events(master)]
+    return Document(name, events, master, problems)
+
+
+def _no_events(master: Mapping[str, Any]) -> str:
+    """Return the one warning for an EPCIS document without events, whatever its form."""
+    if master:
+        return (
+            f"the document holds no events, only master data ({len(master)} vocabulary "
+            "element(s), kept for the other documents loaded with it); nothing added to the "
+            "genealogy from it"
+        )
+    return "the document holds no events; nothing added to the genealogy from it"
 
 
 def _json_master_data(doc: Mapping[str, Any]) -> dict[str, dict[str, str]]:
@@ -276,7 +337,7 @@ def _describe_json(doc: Any) -> str | None:
     if "$schema" in doc or ("definitions" in doc and "properties" in doc):
         title = doc.get("title") or doc.get("$id") or ""
         return f"a JSON Schema {title!s}".rstrip() + ", not an EPCIS event document"
-    kind = doc.get("type")
+    kind = doc.get("type", doc.get("isA"))
     if kind == "EPCISMasterDataDocument":
         return "an EPCIS master-data document (no events); load the event documents"
     if "@context" in doc and not any(
@@ -295,7 +356,7 @@ def _read_json(name: str, text: str | None, parsed: Any = None) -> Document:
     what = _describe_json(parsed)
     if what:
         raise InteropError(f"{name}: refused: {what}")
-    kind = parsed.get("type")
+    kind = parsed.get("type", parsed.get("isA"))  # ``isA``: the EPCIS 1.2 JSON draft binding
     if not isinstance(kind, str):
         kind = None
     if kind in EVENT_TYPES:
@@ -315,17 +376,16 @@ def _read_json(name: str, text: str | None, parsed: Any = None) -> Document:
             "EPCIS document (type EPCISDocument or EPCISQueryDocument)"
         )
     master = _json_master_data(parsed)
+    if not isinstance(body, Mapping):
+        what = "without epcisBody" if body is None else "whose epcisBody is not an object"
+        raise InteropError(f"{name}: refused: an EPCIS JSON document {what}")
     if events is None:
-        if master:
-            raise InteropError(
-                f"{name}: refused: an EPCIS document holding master data only, no eventList"
-            )
-        raise InteropError(
-            f"{name}: refused: an EPCIS document without epcisBody.eventList; nothing to import"
-        )
+        events = []
     if not isinstance(events, list):
         raise InteropError(f"{name}: epcisBody.eventList is a {type(events).__name__}, not a list")
     problems = []
+    if not events:
+        problems.append(_no_events(master))
     if "@context" not in parsed:
         problems.append("the document has no @context; read as plain EPCIS 2.0 JSON")
     skipped = sum(1 for e in events if not isinstance(e, Mapping))

@@ -15,12 +15,14 @@ from functools import lru_cache
 from urllib.parse import unquote
 
 __all__ = [
+    "CBV_TERMS",
     "UNIT_FROM_UNECE",
     "UNIT_TO_UNECE",
     "identifier_key",
     "is_uri",
     "normalise_vocab",
     "parse_decimal",
+    "parse_signed_decimal",
     "parse_time",
     "product_class",
 ]
@@ -70,26 +72,207 @@ _VOCAB_PREFIXES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Pre-CBV spellings (EPCIS 1.0 and the EPCglobal FMCG and HLS drafts that came before the
+# Core Business Vocabulary): ``urn:epcglobal:fmcg:bizstep:receiving``,
+# ``urn:epcglobal:hls:disp:active``, ``urn:epcglobal:epcis:bizstep:fmcg:shipped``...
+_PRE_CBV_PREFIXES: dict[str, tuple[str, ...]] = {
+    "bizStep": (
+        "urn:epcglobal:fmcg:bizstep:",
+        "urn:epcglobal:hls:bizstep:",
+        "urn:epcglobal:epcis:bizstep:fmcg:",
+        "urn:epcglobal:epcis:bizstep:hls:",
+        "urn:epcglobal:epcis:bizstep:",
+    ),
+    "disposition": (
+        "urn:epcglobal:fmcg:disp:",
+        "urn:epcglobal:hls:disp:",
+        "urn:epcglobal:epcis:disp:fmcg:",
+        "urn:epcglobal:epcis:disp:hls:",
+        "urn:epcglobal:epcis:disp:",
+        "urn:epcglobal:hls:",  # ``urn:epcglobal:hls:active``
+    ),
+    "sdt": ("urn:epcglobal:fmcg:sdt:", "urn:epcglobal:hls:sdt:"),
+    "btt": ("urn:epcglobal:fmcg:btt:", "urn:epcglobal:hls:btt:"),
+    "er": (),
+}
+
+# The CBV terms of each vocabulary (CBV 1.2 and 2.0), so that case variants and pre-CBV
+# words can be recognised; anything else is an extension value and is kept as written.
+CBV_TERMS: dict[str, frozenset[str]] = {
+    "bizStep": frozenset(
+        {
+            "accepting",
+            "arriving",
+            "assembling",
+            "collecting",
+            "commissioning",
+            "consigning",
+            "creating_class_instance",
+            "cycle_counting",
+            "decommissioning",
+            "departing",
+            "destroying",
+            "disassembling",
+            "dispensing",
+            "encoding",
+            "entering_exiting",
+            "holding",
+            "inspecting",
+            "installing",
+            "killing",
+            "loading",
+            "other",
+            "packing",
+            "picking",
+            "receiving",
+            "removing",
+            "repackaging",
+            "repairing",
+            "replacing",
+            "reserving",
+            "retail_selling",
+            "sampling",
+            "sensor_reporting",
+            "shipping",
+            "staging_outbound",
+            "stock_taking",
+            "stocking",
+            "storing",
+            "transporting",
+            "unloading",
+            "unpacking",
+            "void_shipping",
+        }
+    ),
+    "disposition": frozenset(
+        {
+            "active",
+            "available",
+            "completeness_inferred",
+            "completeness_verified",
+            "conformant",
+            "container_closed",
+            "container_open",
+            "damaged",
+            "destroyed",
+            "dispensed",
+            "disposed",
+            "encoded",
+            "expired",
+            "in_progress",
+            "in_transit",
+            "inactive",
+            "mismatch_instance",
+            "mismatch_class",
+            "mismatch_quantity",
+            "needs_replacement",
+            "no_pedigree_match",
+            "non_conformant",
+            "non_sellable_other",
+            "partially_dispensed",
+            "recalled",
+            "reserved",
+            "retail_sold",
+            "returned",
+            "sellable_accessible",
+            "sellable_not_accessible",
+            "stolen",
+            "unavailable",
+            "unknown",
+        }
+    ),
+    "sdt": frozenset({"owning_party", "possessing_party", "location"}),
+    "btt": frozenset(
+        {
+            "bol",
+            "cert",
+            "desadv",
+            "inv",
+            "pedigree",
+            "po",
+            "poc",
+            "prodorder",
+            "recadv",
+            "rma",
+            "testprd",
+            "testres",
+            "upevt",
+        }
+    ),
+    "er": frozenset({"did_not_occur", "incorrect_data"}),
+}
+
+# Words of the pre-CBV drafts that the CBV renamed.
+_PRE_CBV_WORDS: dict[str, dict[str, str]] = {
+    "bizStep": {
+        "shipped": "shipping",
+        "ship": "shipping",
+        "received": "receiving",
+        "receive": "receiving",
+        "packed": "packing",
+        "picked": "picking",
+        "loaded": "loading",
+        "unloaded": "unloading",
+        "commissioned": "commissioning",
+        "decommissioned": "decommissioning",
+        "destroyed": "destroying",
+        "casetopalletaggregation": "packing",
+        "pos": "retail_selling",
+        "physinv": "cycle_counting",
+    },
+    "disposition": {"sold": "retail_sold"},
+    "sdt": {},
+    "btt": {},
+    "er": {},
+}
+
+
 @lru_cache(maxsize=4096)
 def normalise_vocab(value: str | None, vocabulary: str) -> str | None:
     """Return the bare CBV word for any standard spelling; keep extension values as given.
 
     ``vocabulary`` is one of ``bizStep``, ``disposition``, ``sdt`` (source/destination
     type), ``btt`` (business transaction type) or ``er`` (error reason). An empty value, or
-    a standard prefix with nothing after it, gives ``None``.
+    a standard prefix with nothing after it, gives ``None``. The pre-CBV forms of EPCIS
+    1.0 (``urn:epcglobal:fmcg:bizstep:...``, ``urn:epcglobal:hls:...``,
+    ``urn:epcglobal:epcis:bizstep:fmcg:...``) and bare words in another case give the CBV
+    term when they name one; other values are kept as written.
 
     >>> normalise_vocab("https://ref.gs1.org/cbv/BizStep-shipping", "bizStep")
     'shipping'
+    >>> normalise_vocab("urn:epcglobal:fmcg:bizstep:receiving", "bizStep")
+    'receiving'
+    >>> normalise_vocab("urn:epcglobal:epcis:bizstep:fmcg:shipped", "bizStep")
+    'shipping'
+    >>> normalise_vocab("urn:epcglobal:hls:disp:active", "disposition")
+    'active'
+    >>> normalise_vocab("Receiving", "bizStep")
+    'receiving'
     >>> normalise_vocab("urn:gdst:bizStep:farmHarvest", "bizStep")
     'urn:gdst:bizStep:farmHarvest'
     """
     if value is None:
         return None
     text = value.strip()
+    lower = text.lower()
     for prefix in _VOCAB_PREFIXES[vocabulary]:
-        if text[: len(prefix)].lower() == prefix.lower():
+        if lower[: len(prefix)] == prefix.lower():
             word = text[len(prefix) :].strip()
             return word or None
+    terms = CBV_TERMS[vocabulary]
+    for prefix in _PRE_CBV_PREFIXES[vocabulary]:
+        if lower.startswith(prefix):
+            word = lower[len(prefix) :].strip()
+            if not word:
+                return None
+            word = _PRE_CBV_WORDS[vocabulary].get(word, word)
+            return word if word in terms else text
+    if text and ":" not in text and text not in terms:
+        word = lower.replace("-", "_").replace(" ", "_")
+        if word in terms:
+            return word
+        if word in _PRE_CBV_WORDS[vocabulary]:
+            return _PRE_CBV_WORDS[vocabulary][word]
     return text or None
 
 
@@ -236,6 +419,19 @@ def parse_decimal(value: object) -> Decimal | None:
     if not amount.is_finite() or amount < 0:
         return None
     return amount
+
+
+def parse_signed_decimal(value: object) -> Decimal | None:
+    """Read any finite number (sensor values may be negative); ``None`` when not one."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float, Decimal, str)):
+        try:
+            amount = Decimal(str(value).strip())
+        except (InvalidOperation, ValueError):
+            return None
+        return amount if amount.is_finite() else None
+    return None
 
 
 _ISO = re.compile(

@@ -11,11 +11,19 @@ builds one :class:`~qualityflow.genealogy.Genealogy` from any number of document
 * AggregationEvents put lots and cases into cases and pallets over time (ADD, DELETE),
   applied in event-time order: shipping a pallet ships what it held at that moment.
   Containment is not genealogy: pallets and cases (SSCCs) are not nodes;
-* a shipping ObjectEvent becomes one :class:`~qualityflow.models.Shipment` per lot shipped,
-  to the destination's owning party, else its location, else the ``bizLocation`` of the
-  receiving event that confirms it; receiving events confirm shipments;
-* error declarations retract the declared event; the corrective events apply;
-* duplicates (the same eventID, or the same content under another id) count once.
+* a shipping ObjectEvent or TransactionEvent becomes one
+  :class:`~qualityflow.models.Shipment` per lot shipped, to the destination's owning party,
+  else its location, else the ``bizLocation`` of the receiving event that confirms it;
+  receiving events confirm shipments; a TransactionEvent's business transactions (po, bol)
+  are kept on the shipment;
+* AssociationEvents (a sensor or device attached to an asset) are not genealogy: they are
+  kept in :attr:`EpcisImport.associations`, with a warning where they name a lot;
+* error declarations retract the declared event, matched by eventID or, for events
+  without one, by equal content; the corrective events apply;
+* destroying events mark the lot scrapped;
+* duplicates (the same eventID, or the same content under another id, sensor data and
+  extension fields included) count once;
+* pre-CBV vocabularies (``urn:epcglobal:fmcg:bizstep:receiving``...) read as CBV terms.
 
 Flaws in the data become :class:`EpcisWarning` entries, never crashes; ``strict=True``
 raises :class:`~qualityflow.errors.InteropError` on the first one.
@@ -70,7 +78,9 @@ class ShipmentRecord:
 
     ``containers`` lists the pallets and cases (outermost first) the lot travelled in;
     ``received_by`` is the receiving event that confirmed it (``None`` when none did),
-    ``received_at`` its location and ``received_on`` its time.
+    ``received_at`` its location and ``received_on`` its time. ``other_events`` lists
+    further events that recorded the same shipment (the TransactionEvent naming the order
+    beside the shipping ObjectEvent); ``biz_transactions`` holds all of theirs.
     """
 
     shipment_id: str
@@ -82,6 +92,7 @@ class ShipmentRecord:
     received_at: str | None
     received_on: datetime | None
     biz_transactions: tuple[tuple[str, str], ...]
+    other_events: tuple[str, ...] = ()
 
 
 @dataclass
@@ -107,6 +118,10 @@ class EpcisImport:
     packing
         For each pallet or case, its packing and unpacking in event-time order
         (see :meth:`contents`).
+    associations
+        For each parent asset of an AssociationEvent, ``(time, action, children)`` in
+        event-time order: sensors and devices attached (ADD), observed (OBSERVE) or taken
+        off (DELETE). Associations are not genealogy and are not in the graph.
 
     """
 
@@ -117,6 +132,9 @@ class EpcisImport:
     shipments: dict[str, ShipmentRecord] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
     packing: dict[str, list[tuple[datetime, str, tuple[str, ...]]]] = field(default_factory=dict)
+    associations: dict[str, list[tuple[datetime, str, tuple[str, ...]]]] = field(
+        default_factory=dict
+    )
 
     def contents(self, container: str, at: datetime) -> set[str]:
         """Return what a pallet or case held directly at ``at`` (from the packing events).
@@ -207,6 +225,7 @@ class _Lot:
     qf_batch: Mapping[str, Any] | None = None
     lot_number: str | None = None
     shipments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    destroyed_by: EpcisEvent | None = None
 
 
 @dataclass(slots=True)
@@ -219,6 +238,8 @@ class _PendingShipment:
     customer: str | None
     region: str | None = None
     received: EpcisEvent | None = None
+    # business transactions of a TransactionEvent that recorded the same shipment
+    also: list[EpcisEvent] = field(default_factory=list)
 
 
 def _sum(elements: Iterable[QuantityElement]) -> tuple[Quantity | None, bool]:
@@ -272,6 +293,8 @@ class _Builder:
         self.shipment_ids: set[str] = set()
         self.open_shipments: dict[str, list[_PendingShipment]] = defaultdict(list)
         self.packing: dict[str, list[tuple[datetime, str, tuple[str, ...]]]] = {}
+        self.associations: dict[str, list[tuple[datetime, str, tuple[str, ...]]]] = {}
+        self.association_events: dict[str, EpcisEvent] = {}
 
     # identifiers -------------------------------------------------------------------
     def node(self, identifier: str) -> str:
@@ -358,6 +381,10 @@ class _Builder:
             self.aggregation(event)
         elif event.type == "TransformationEvent":
             self.transformation(event)
+        elif event.type == "TransactionEvent":
+            self.transaction(event)
+        elif event.type == "AssociationEvent":
+            self.association(event)
 
     def creation(self, lot: _Lot, event: EpcisEvent) -> None:
         if lot.created_by is None:
@@ -391,6 +418,102 @@ class _Builder:
             self.shipping(event, moved)
         elif event.biz_step == "receiving":
             self.receiving(event, moved)
+        if event.biz_step == "destroying" or event.disposition == "destroyed":
+            self.destroying(event, moved)
+
+    def transaction(self, event: EpcisEvent) -> None:
+        """Apply a TransactionEvent: objects tied to business transactions (po, bol...).
+
+        Its objects are known lots whatever the step; with a shipping step it is a
+        shipment, with a receiving step a receipt, exactly as an ObjectEvent would be. ADD
+        and OBSERVE move the objects; DELETE only takes them off the transactions, so a
+        DELETE with a shipping or receiving step records nothing (with a warning). A
+        ``parentID`` (the pallet or case the objects travel in) ships what it was packed
+        with; when the event lists the objects too, they are what it ships.
+        """
+        epcs = event.epcs
+        parent = event.parent_id
+        if (
+            parent is not None
+            and parent not in epcs
+            # the pallet's packed contents, or the pallet itself when nothing else is named;
+            # a 1.x partner often names the pallet and lists what is on it as well
+            and (self.contents.get(self.node(parent)) or not (epcs or event.quantities))
+        ):
+            epcs = (parent, *epcs)
+        moving = event.action != "DELETE"
+        shipping = event.biz_step == "shipping"
+        moved = self.objects(event._replace(epcs=epcs), shipping=shipping and moving)
+        if not moving:
+            if event.biz_step in ("shipping", "receiving"):
+                self.warn(
+                    event,
+                    f"TransactionEvent with action DELETE and step {event.biz_step}: the "
+                    "objects are taken off the business transactions, not moved; no "
+                    f"{'shipment' if shipping else 'receipt'} recorded",
+                )
+            return
+        if shipping:
+            self.shipping(event, moved)
+        elif event.biz_step == "receiving":
+            self.receiving(event, moved)
+        elif event.biz_step == "destroying" or event.disposition == "destroyed":
+            self.destroying(event, moved)
+
+    def association(self, event: EpcisEvent) -> None:
+        """Record an AssociationEvent: a device or asset attached to a parent, or taken off.
+
+        An association is neither a transformation (nothing is made of anything) nor
+        packing (the child does not travel as the parent's contents), so it adds nothing to
+        the genealogy; it is kept in ``associations``. Where that leaves something out (a
+        lot in the association, a shipping or receiving step) a warning
+        says so once the import is read.
+        """
+        if event.parent_id is None:
+            if event.action != "OBSERVE":
+                self.warn(event, "AssociationEvent without parentID; association not recorded")
+            return
+        parent = self.node(event.parent_id)
+        children = tuple(
+            dict.fromkeys(
+                [self.node(epc) for epc in event.epcs]
+                + [self.node(q.epc_class) for q in event.quantities]
+            )
+        )
+        self.associations.setdefault(parent, []).append(
+            (event.event_time, event.action or "OBSERVE", children)
+        )
+        self.association_events.setdefault(parent, event)
+        if event.biz_step in ("shipping", "receiving"):
+            self.warn(
+                event,
+                f"AssociationEvent with step {event.biz_step}: an association is not a "
+                f"shipment or receipt; recorded in associations only. Send the "
+                f"{event.biz_step} as an ObjectEvent or TransactionEvent",
+            )
+
+    def check_associations(self) -> None:
+        """Warn about associations that involve lots of the genealogy (not followed)."""
+        for parent, history in self.associations.items():
+            members = {parent}
+            for _, _, children in history:
+                members.update(children)
+            lots = sorted(m for m in members if m in self.lots)
+            if lots:
+                self.warn(
+                    self.association_events[parent],
+                    f"AssociationEvent links {', '.join(lots)} with "
+                    f"{', '.join(sorted(members - set(lots))) or 'other lots'}; associations "
+                    "are not genealogy, so tracing and recall do not follow them",
+                )
+
+    def destroying(
+        self, event: EpcisEvent, moved: list[tuple[str, QuantityElement | None, tuple[str, ...]]]
+    ) -> None:
+        for node, _, _ in moved:
+            lot = self.lots.get(node)
+            if lot is not None and lot.destroyed_by is None:
+                lot.destroyed_by = event
 
     def aggregation(self, event: EpcisEvent) -> None:
         if event.parent_id is None:
@@ -456,9 +579,20 @@ class _Builder:
                 customer = event.destinations[0][1]
         explicit = event.extensions.get(QF_SHIPMENT_ID)
         region = event.extensions.get(QF_REGION)
+        party = _decode_party(customer) if customer else None
         for node, element, path in moved:
             lot = self.lots.get(node)
             if lot is None:
+                continue
+            twin = self.same_shipment(event, node, party)
+            if twin is not None:
+                # EPCIS 1.x systems often send a shipping ObjectEvent and a TransactionEvent
+                # naming the order for one shipment: one shipment, both events' transactions.
+                twin.also.append(event)
+                if twin.customer is None:
+                    twin.customer = party
+                if twin.quantity is None or twin.quantity.quantity is None:
+                    twin.quantity = element or twin.quantity
                 continue
             base = (
                 explicit
@@ -479,31 +613,64 @@ class _Builder:
                 event,
                 element,
                 path,
-                _decode_party(customer) if customer else None,
+                party,
                 region if isinstance(region, str) and region else None,
             )
             self.shipments.append(pending)
             self.open_shipments[node].append(pending)
             self.check_not_consumed(lot, event)
+            if lot.destroyed_by is not None and lot.destroyed_by.event_time < event.event_time:
+                self.warn(
+                    event,
+                    f"{lot.node} shipped at {event.event_time.isoformat()} after "
+                    f"{_label(lot.destroyed_by)} destroyed it at "
+                    f"{lot.destroyed_by.event_time.isoformat()}",
+                )
+
+    def same_shipment(
+        self, event: EpcisEvent, node: str, party: str | None
+    ) -> _PendingShipment | None:
+        """Return the shipment an ObjectEvent and a TransactionEvent both record, if any.
+
+        The same lot shipped at the same instant by one event of each type, to the same
+        party (or with one of them naming none), is one shipment.
+        """
+        for pending in reversed(self.open_shipments.get(node, ())):
+            if pending.event.event_time != event.event_time:
+                if pending.event.event_time < event.event_time:
+                    return None
+                continue
+            types = {pending.event.type, *(e.type for e in pending.also), event.type}
+            if (
+                types == {"ObjectEvent", "TransactionEvent"}
+                and event.type not in {pending.event.type, *(e.type for e in pending.also)}
+                and (party is None or pending.customer is None or party == pending.customer)
+            ):
+                return pending
+        return None
 
     def check_not_consumed(self, lot: _Lot, event: EpcisEvent) -> None:
         before = [c for c in lot.consumed if c[0] < event.event_time]
         if not before:
             return
-        consumed, _ = _sum(c[1] for c in before)
+        consumed, consistent = _sum(c[1] for c in before)
         held = self.declared(lot)
-        if (
-            consumed is not None
-            and held is not None
-            and consumed.unit == held.unit
-            and consumed.amount >= held.amount
-        ):
-            self.warn(
-                event,
-                f"{lot.node} shipped at {event.event_time.isoformat()} after "
-                f"{before[0][2].event_id} consumed it ({consumed} of {held}) at "
-                f"{before[0][0].isoformat()}",
-            )
+        if consumed is not None and consistent and held is not None and consumed.unit == held.unit:
+            if consumed.amount >= held.amount:
+                self.warn(
+                    event,
+                    f"{lot.node} shipped at {event.event_time.isoformat()} after "
+                    f"{_label(before[0][2])} consumed it ({consumed} of {held}) at "
+                    f"{before[0][0].isoformat()}",
+                )
+            return
+        # Without quantities that add up nobody can tell whether anything was left to ship.
+        self.warn(
+            event,
+            f"{lot.node} shipped at {event.event_time.isoformat()} after "
+            f"{_label(before[0][2])} consumed it at {before[0][0].isoformat()}; the "
+            "quantities do not say whether any was left to ship",
+        )
 
     def receiving(
         self, event: EpcisEvent, moved: list[tuple[str, QuantityElement | None, tuple[str, ...]]]
@@ -632,6 +799,10 @@ class _Builder:
                     attributes["epcis_owner"] = owner
             if lot.shipments:
                 attributes["epcis_shipments"] = lot.shipments
+            status = BatchStatus.RELEASED
+            if lot.destroyed_by is not None:
+                status = BatchStatus.SCRAPPED
+                attributes["epcis_destroyed_by"] = lot.destroyed_by.event_id
             consumed, _ = _sum(c[1] for c in lot.consumed)
             if (
                 consumed is not None
@@ -652,7 +823,7 @@ class _Builder:
                     kind=kinds[node],
                     product=self.product(node),
                     quantity=declared or _quantity(Decimal(0), UNKNOWN_UNIT),
-                    status=BatchStatus.RELEASED,
+                    status=status,
                     supplier_id=None,
                     line=None,
                     produced_at=created.event_time if created is not None else None,
@@ -746,23 +917,56 @@ def _deduplicate(events: list[EpcisEvent], report: _Report) -> list[EpcisEvent]:
 
 
 def _retract(events: list[EpcisEvent], report: _Report) -> tuple[list[EpcisEvent], list[str]]:
-    declared = {e.event_id for e in events if e.error_declaration is not None}
-    if not declared:
+    """Apply error declarations: drop each declared event and the declaration itself.
+
+    An error declaration is carried by a copy of the erroneous event plus
+    ``errorDeclaration`` (EPCIS 1.2 and 2.0). It withdraws the events with its eventID;
+    when it has no eventID, or no other event has that id, it withdraws the events whose
+    whole content equals its own (the declaration left out; identifiers compared in any
+    spelling, times as instants), so that events without an eventID can be retracted too.
+    Events it names as corrective are never withdrawn by it.
+    """
+    declarations = [e for e in events if e.error_declaration is not None]
+    if not declarations:
         return events, []
-    remaining = [e for e in events if e.event_id not in declared]
-    present = {e.event_id for e in remaining}
-    for event in events:
-        if event.error_declaration is None:
-            continue
-        for corrective in event.error_declaration.corrective_event_ids:
-            if corrective not in present:
+    declared_ids = {e.event_id for e in declarations if e.has_event_id}
+    by_id: dict[str, list[EpcisEvent]] = defaultdict(list)
+    for e in events:
+        if e.error_declaration is None and e.has_event_id:
+            by_id[e.event_id].append(e)
+    by_content: dict[tuple[object, ...], list[EpcisEvent]] | None = None
+    withdrawn: set[int] = {id(e) for e in declarations}
+    names: set[str] = {e.event_id for e in declarations}
+    present = {e.event_id for e in events if e.error_declaration is None and e.has_event_id}
+    for declaration in declarations:
+        assert declaration.error_declaration is not None
+        corrective = set(declaration.error_declaration.corrective_event_ids)
+        if declaration.has_event_id and by_id.get(declaration.event_id):
+            targets = by_id[declaration.event_id]
+        else:
+            if by_content is None:
+                by_content = defaultdict(list)
+                for e in events:
+                    if e.error_declaration is None:
+                        by_content[e.canonical_key()].append(e)
+            targets = by_content.get(declaration.canonical_key(), [])
+        for target in targets:
+            if target.has_event_id and target.event_id in corrective:
+                continue
+            if id(target) not in withdrawn:
+                withdrawn.add(id(target))
+                names.add(target.event_id)
+        for ident in declaration.error_declaration.corrective_event_ids:
+            if ident not in present or ident in declared_ids - {declaration.event_id}:
                 report.warn(
-                    event.file,
-                    _label(event),
-                    f"error declaration names corrective event {corrective}, which is not in "
-                    "the documents loaded; the declared event is retracted without replacement",
+                    declaration.file,
+                    _label(declaration),
+                    f"error declaration names corrective event {ident}, which is not in "
+                    "the documents loaded (or is itself declared erroneous); the declared "
+                    "event is retracted without replacement",
                 )
-    return remaining, sorted(declared)
+    remaining = [e for e in events if id(e) not in withdrawn]
+    return remaining, sorted(names)
 
 
 def load_epcis(*sources: Source, strict: bool = False) -> EpcisImport:
@@ -837,9 +1041,10 @@ def _load(sources: tuple[Source, ...], strict: bool) -> EpcisImport:
         for key, attrs in document.master_data.items():
             master.setdefault(key, {}).update(attrs)
         warn = report.for_file(document.name)
+        reported: set[str] = set()
         for index, raw in enumerate(document.events):
             try:
-                event = normalise_event(raw, document.name, index, warn)
+                event = normalise_event(raw, document.name, index, warn, reported)
             except InteropError:
                 raise
             except Exception as exc:  # a shape nobody foresaw must not crash the import
@@ -859,6 +1064,7 @@ def _load(sources: tuple[Source, ...], strict: bool) -> EpcisImport:
     builder = _Builder(report, master)
     for event in events:
         builder.apply(event)
+    builder.check_associations()
     links = builder.edges()
     if not _is_acyclic(links):
         creators = {lot.node: lot.created_by for lot in builder.lots.values() if lot.created_by}
@@ -915,7 +1121,14 @@ def _load(sources: tuple[Source, ...], strict: bool) -> EpcisImport:
             received_by=pending.received.event_id if pending.received else None,
             received_at=pending.received.biz_location if pending.received else None,
             received_on=pending.received.event_time if pending.received else None,
-            biz_transactions=event.biz_transactions,
+            other_events=tuple(e.event_id for e in pending.also),
+            biz_transactions=tuple(
+                dict.fromkeys(
+                    itertools.chain(
+                        event.biz_transactions, *(e.biz_transactions for e in pending.also)
+                    )
+                )
+            ),
         )
         records[pending.shipment_id] = record
         builder.lots[pending.node].shipments[pending.shipment_id] = {
@@ -927,6 +1140,7 @@ def _load(sources: tuple[Source, ...], strict: bool) -> EpcisImport:
             "received_at": record.received_at,
             "received_on": record.received_on.isoformat() if record.received_on else None,
             "biz_transactions": [list(p) for p in record.biz_transactions],
+            "other_events": list(record.other_events),
         }
 
     batches = builder.batches(kinds)
@@ -942,4 +1156,5 @@ def _load(sources: tuple[Source, ...], strict: bool) -> EpcisImport:
         shipments=records,
         aliases=dict(builder.aliases),
         packing=builder.packing,
+        associations=builder.associations,
     )

@@ -12,12 +12,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from qualityflow.interop._read import EVENT_TYPES
-from qualityflow.interop._vocab import UNIT_FROM_UNECE, normalise_vocab, parse_decimal, parse_time
+from qualityflow.interop._vocab import (
+    UNIT_FROM_UNECE,
+    identifier_key,
+    normalise_vocab,
+    parse_decimal,
+    parse_signed_decimal,
+    parse_time,
+)
 
 __all__ = ["EpcisEvent", "EpcisWarning", "ErrorDeclaration", "QuantityElement"]
 
@@ -98,15 +105,70 @@ class EpcisEvent(NamedTuple):
     ilmd: Mapping[str, Any] = _EMPTY
     extensions: Mapping[str, Any] = _EMPTY
     has_event_id: bool = True
+    sensor_elements: tuple[Any, ...] = ()
 
     def content_key(self) -> tuple[object, ...]:
-        """Return the business content, for spotting the same event under another id."""
+        """Return the event's whole content, for spotting the same event under another id.
+
+        Everything the event says counts (ILMD, sensor data, certification, persistent
+        disposition and extension fields included); only the eventID, the recordTime, the
+        error declaration and where the event sits in its file do not. Two readings of one
+        sensor at one time with different values are two events.
+        """
         # type and time, then every field from ``action`` to ``biz_transactions``
         return (
             self.type,
             self.event_time,
             self[5:21],
-            self.extensions.get("qf:shipmentId") if self.extensions else None,
+            freeze(self.ilmd) if self.ilmd else None,
+            freeze(self.extensions) if self.extensions else None,
+            freeze(list(self.sensor_elements)) if self.sensor_elements else None,
+        )
+
+    def canonical_key(self) -> tuple[object, ...]:
+        """Return :meth:`content_key` with every identifier in its spelling-independent form.
+
+        An LGTIN URN and its GS1 Digital Link compare equal here, as they do in the EPCIS
+        2.0 event hash; used to match an error declaration with the event it withdraws.
+        """
+
+        def ids(values: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(sorted(identifier_key(v) for v in values))
+
+        def qty(values: tuple[QuantityElement, ...]) -> tuple[object, ...]:
+            return tuple(
+                sorted(
+                    ((identifier_key(q.epc_class), q.quantity, q.unit) for q in values), key=repr
+                )
+            )
+
+        def pairs(values: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+            return tuple(sorted((kind, identifier_key(v)) for kind, v in values))
+
+        def one(value: str | None) -> str | None:
+            return identifier_key(value) if value else None
+
+        content = self.content_key()
+        return (
+            self.type,
+            self.event_time,
+            self.action,
+            self.biz_step,
+            self.disposition,
+            one(self.read_point),
+            one(self.biz_location),
+            ids(self.epcs),
+            qty(self.quantities),
+            one(self.parent_id),
+            ids(self.input_epcs),
+            qty(self.input_quantities),
+            ids(self.output_epcs),
+            qty(self.output_quantities),
+            self.transformation_id,
+            pairs(self.sources),
+            pairs(self.destinations),
+            pairs(self.biz_transactions),
+            content[3:],
         )
 
     def extension(self, name: str) -> Any:
@@ -118,11 +180,128 @@ class EpcisEvent(NamedTuple):
         return None
 
 
+def freeze(value: Any) -> Any:
+    """Return a hashable, order-independent form of a JSON-like value, for comparison.
+
+    Lists compare as multisets (EPCIS lists are unordered), a one-element list as its
+    element (XML cannot tell them apart), numbers by value (``"26.0"`` equals ``26``).
+
+    >>> freeze({"b": [2, "1.0"], "a": "x"}) == freeze({"a": "x", "b": ["1", 2.0]})
+    True
+    """
+    if isinstance(value, Mapping):
+        return ("{}", tuple(sorted((str(k), freeze(v)) for k, v in value.items())))
+    if isinstance(value, (list, tuple)):
+        if len(value) == 1:
+            return freeze(value[0])
+        return ("[]", tuple(sorted((freeze(v) for v in value), key=repr)))
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float, Decimal)) or (
+        isinstance(value, str) and value.strip()[:1] in "+-.0123456789" and value.strip()
+    ):
+        amount = parse_signed_decimal(value)
+        if amount is not None:
+            if not amount:
+                return ("n", "0")
+            try:
+                return ("n", str(amount.normalize()))
+            except DecimalException:  # beyond the context's exponent range: compare as is
+                return ("n", str(amount))
+    if isinstance(value, str):
+        return value.strip()
+    return repr(value)
+
+
 Warn = Callable[[str | None, str], None]
+
+# The standard fields of each event type (EPCIS 2.0, with 1.x's QuantityEvent); a plain
+# (un-namespaced) key outside these is misplaced and reported. Extension fields carry a
+# namespace (``ex:field`` in JSON-LD, ``{uri}field`` in XML) and are kept.
+_COMMON_FIELDS = frozenset(
+    {
+        "type",
+        "isA",
+        "@context",
+        "eventTime",
+        "recordTime",
+        "eventTimeZoneOffset",
+        "eventID",
+        "errorDeclaration",
+        "certificationInfo",
+        "readPoint",
+        "bizLocation",
+        "bizStep",
+        "disposition",
+        "persistentDisposition",
+        "sourceList",
+        "destinationList",
+        "bizTransactionList",
+        "sensorElementList",
+    }
+)
+_TYPE_FIELDS: dict[str, frozenset[str]] = {
+    "ObjectEvent": _COMMON_FIELDS | {"action", "epcList", "quantityList", "ilmd"},
+    "AggregationEvent": _COMMON_FIELDS | {"action", "parentID", "childEPCs", "childQuantityList"},
+    "AssociationEvent": _COMMON_FIELDS | {"action", "parentID", "childEPCs", "childQuantityList"},
+    "TransactionEvent": _COMMON_FIELDS | {"action", "parentID", "epcList", "quantityList"},
+    "TransformationEvent": _COMMON_FIELDS
+    | {
+        "inputEPCList",
+        "inputQuantityList",
+        "outputEPCList",
+        "outputQuantityList",
+        "transformationID",
+        "ilmd",
+    },
+}
+_QUANTITY_ELEMENT_FIELDS = frozenset({"epcClass", "quantity", "uom"})
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "AEIOU" else "a"
+
+
+def _namespaced(key: str) -> bool:
+    # ``{uri}name`` (XML), ``prefix:name`` (JSON-LD CURIE) or a JSON-LD keyword (``@id``)
+    return key.startswith(("{", "@")) or ":" in key
+
+
+def _misplaced(
+    raw: Mapping[str, Any], kind: str, warn: Warn, event_id: str, reported: set[str] | None
+) -> None:
+    allowed = _TYPE_FIELDS.get(kind)
+    if allowed is None:
+        return
+    for key in raw:
+        if isinstance(key, str) and key not in allowed and not _namespaced(key):
+            if reported is not None:
+                if f"{kind}.{key}" in reported:
+                    continue
+                reported.add(f"{kind}.{key}")
+            warn(
+                event_id,
+                f"field {key!r} does not belong in {_article(kind)} {kind} (EPCIS); ignored "
+                "(said once per "
+                "file). Put it where the standard has it, or give it a namespace as an "
+                "extension field",
+            )
+    for place in ("readPoint", "bizLocation"):
+        value = raw.get(place)
+        if isinstance(value, Mapping):
+            for key in value:
+                if isinstance(key, str) and key != "id" and not _namespaced(key):
+                    warn(
+                        event_id,
+                        f"{place} holds {key!r}, which does not belong there (a {place} has "
+                        "only an id and extension fields); ignored",
+                    )
+
 
 _KNOWN_KEYS = frozenset(
     {
         "type",
+        "isA",
         "@context",
         "eventTime",
         "recordTime",
@@ -131,7 +310,6 @@ _KNOWN_KEYS = frozenset(
         "action",
         "bizStep",
         "disposition",
-        "persistentDisposition",
         "readPoint",
         "bizLocation",
         "epcList",
@@ -150,7 +328,6 @@ _KNOWN_KEYS = frozenset(
         "errorDeclaration",
         "ilmd",
         "sensorElementList",
-        "certificationInfo",
         "epcClass",
         "quantity",
         "qf:uom",
@@ -208,6 +385,17 @@ def _quantity_list(
         if not isinstance(epc_class, str) or not epc_class.strip():
             warn(event_id, f"{field_name} element without epcClass ({dict(item)!r}); ignored")
             continue
+        for key in item:
+            if (
+                isinstance(key, str)
+                and key not in _QUANTITY_ELEMENT_FIELDS
+                and not _namespaced(key)
+            ):
+                warn(
+                    event_id,
+                    f"{field_name} element of {epc_class.strip()} holds {key!r}, which does "
+                    "not belong there (epcClass, quantity and uom only); ignored",
+                )
         raw_qty = item.get("quantity")
         amount = parse_decimal(raw_qty)
         if raw_qty not in (None, "") and amount is None:
@@ -272,6 +460,17 @@ def _with_units(elements: tuple[QuantityElement, ...], units: Any) -> tuple[Quan
     )
 
 
+def _sensor_elements(raw: Any, warn: Warn, event_id: str) -> tuple[Any, ...]:
+    if raw is None:
+        return ()
+    if isinstance(raw, Mapping):  # one element written without its list
+        raw = [raw]
+    if not isinstance(raw, list):
+        warn(event_id, f"sensorElementList is a {type(raw).__name__}, not a list; ignored")
+        return ()
+    return tuple(raw)
+
+
 def _location(raw: Any) -> str | None:
     if isinstance(raw, dict):
         raw = raw.get("id")
@@ -285,21 +484,29 @@ def _text(raw: Any) -> str | None:
 
 
 def normalise_event(
-    raw: Mapping[str, Any], file: str, index: int, warn_in_file: Callable[[str | None, str], None]
+    raw: Mapping[str, Any],
+    file: str,
+    index: int,
+    warn_in_file: Callable[[str | None, str], None],
+    reported: set[str] | None = None,
 ) -> EpcisEvent | None:
     """Turn one raw event dict into an :class:`EpcisEvent`; ``None`` when it is unusable.
 
     ``warn_in_file(event_id, message)`` is called for every flaw (it raises
-    :class:`~qualityflow.errors.InteropError` in strict mode).
+    :class:`~qualityflow.errors.InteropError` in strict mode). ``reported`` (one set per
+    file) keeps a misplaced field from being reported again for every event of the file.
     """
     raw_id = raw.get("eventID")
     has_id = isinstance(raw_id, str) and bool(raw_id.strip())
     event_id = raw_id.strip() if isinstance(raw_id, str) and has_id else f"{file}#event-{index + 1}"
     label = event_id if has_id else f"#{index + 1} (no eventID)"
     kind = raw.get("type")
+    if kind is None and "isA" in raw:  # the EPCIS 1.2 JSON draft binding named it ``isA``
+        kind = raw.get("isA")
     if not isinstance(kind, str) or kind not in EVENT_TYPES:
         warn_in_file(label, f"unknown event type {kind!r}; event skipped")
         return None
+    _misplaced(raw, kind, warn_in_file, label, reported)
     if kind == "QuantityEvent":
         warn_in_file(label, "QuantityEvent (deprecated since EPCIS 1.2) read as an ObjectEvent")
         raw = dict(raw)
@@ -402,6 +609,7 @@ def normalise_event(
         ilmd if isinstance(ilmd, dict) else _EMPTY,
         {k: v for k, v in raw.items() if k not in _KNOWN_KEYS} or _EMPTY,
         has_id,
+        _sensor_elements(get("sensorElementList"), warn_in_file, label),
     )
     if kind == "ObjectEvent" and not event.epcs and not event.quantities:
         warn_in_file(

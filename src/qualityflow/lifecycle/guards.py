@@ -31,11 +31,21 @@ with the history:
 
 The corrective actions themselves are not dated against a reopening: after one, the fresh
 verification is the evidence that the actions (old or new) now work.
+
+Recorded order
+--------------
+A caller chooses the evidence's own times, so dates alone prove nothing. Each rule above
+therefore also needs the evidence to have been *recorded* after the step it must follow: a
+later transition record names it in its ``fields`` (set with that trigger), an amendment
+recorded later changed it, or the trigger being fired sets it now. Records written before
+0.2 carry no ``recorded_at``; against them the dates alone decide, as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -81,6 +91,47 @@ class Guard:
 
 def _blank(text: str | None) -> bool:
     return text is None or not text.strip()
+
+
+_PENDING: ContextVar[frozenset[str]] = ContextVar("qualityflow_pending", default=frozenset())
+
+
+@contextmanager
+def setting(fields: Collection[str]) -> Iterator[None]:
+    """Let the guards know that the trigger being checked sets ``fields`` now.
+
+    :meth:`qualityflow.lifecycle.Lifecycle.fire` wraps its guard checks in it, so that
+    evidence given with the trigger counts as recorded after every earlier step.
+    """
+    token = _PENDING.set(frozenset(fields))
+    try:
+        yield
+    finally:
+        _PENDING.reset(token)
+
+
+def _recorded_since(entity: Any, field: str, since: TransitionRecord) -> bool:
+    """Whether ``field`` was recorded after ``since`` (a record of ``entity.history``).
+
+    True when the trigger being checked sets it, when a later record names it in its
+    ``fields``, or when an amendment recorded after ``since`` changed it. A record from
+    before 0.2 (no ``recorded_at``) has no recorded order: True, the dates decide.
+    """
+    if field in _PENDING.get() or since.recorded_at is None:
+        return True
+    history = entity.history
+    for record in reversed(history):
+        if record is since:
+            break
+        if field in record.fields:
+            return True
+    for amendment in reversed(getattr(entity, "amendments", ())):
+        recorded = amendment.recorded_at
+        if recorded is None or recorded <= since.recorded_at:
+            break
+        if any(change.field == field for change in amendment.changes):
+            return True
+    return False
 
 
 _SENT_BACK = frozenset({"reopen", "rework"})
@@ -156,6 +207,10 @@ NO_LESSON = (
     "no lesson learned has been recorded: note what changes in procedures, standards or "
     "training so it does not recur"
 )
+VERIFICATION_RECORDED_BEFORE = (
+    "the verification on file was recorded before the {step}: verify the corrective "
+    "actions again and record the new verification"
+)
 NO_CANCEL_NOTE = "a cancellation needs a note saying why the incident is unfounded"
 
 # --- complaint reason templates ------------------------------------------------------------
@@ -177,6 +232,10 @@ CUSTOMER_NOT_TOLD_SINCE_VERIFYING = (
     "was on {contact_at}, before it): the customer has not been told about the rejection; "
     "record an outbound contact explaining it"
 )
+NOT_TOLD_SINCE_VERIFYING_RECORDED = (
+    "the outbound contacts on file were recorded before the complaint entered verifying: "
+    "record the contact explaining the rejection (give contacts=... with 'reject')"
+)
 NO_RESOLUTION = (
     "there is no resolution yet: record the remedy (refund, replacement, repair, "
     "compensation or explanation)"
@@ -194,6 +253,14 @@ NO_FOLLOW_UP = (
 )
 FOLLOW_UP_EMPTY = (
     "the follow-up records neither the customer's satisfaction nor a failed attempt to reach them"
+)
+RESOLUTION_RECORDED_BEFORE = (
+    "the resolution ({kind}) on file was recorded before the reopening: record the new "
+    "resolution and when the customer was told"
+)
+FOLLOW_UP_RECORDED_BEFORE = (
+    "the follow-up on file was recorded before the reopening: follow up with the customer "
+    "again and record it"
 )
 FOLLOW_UP_STALE = (
     "the follow-up of {follow_up} predates the reopening on {reopened}; follow up with the "
@@ -276,15 +343,20 @@ def _stale_verification(incident: Incident) -> list[str]:
     if verification is None:
         return []
     sent_back = _last(incident.history, _SENT_BACK)
-    if sent_back is None or verification.at > sent_back.at:
+    if sent_back is None:
         return []
-    return [
-        VERIFICATION_STALE.format(
-            verified=_when(verification.at, sent_back.at),
-            step="reopening" if sent_back.trigger == "reopen" else "rework",
-            step_at=_when(sent_back.at, verification.at),
-        )
-    ]
+    step = "reopening" if sent_back.trigger == "reopen" else "rework"
+    if verification.at <= sent_back.at:
+        return [
+            VERIFICATION_STALE.format(
+                verified=_when(verification.at, sent_back.at),
+                step=step,
+                step_at=_when(sent_back.at, verification.at),
+            )
+        ]
+    if not _recorded_since(incident, "verification", sent_back):
+        return [VERIFICATION_RECORDED_BEFORE.format(step=step)]
+    return []
 
 
 def _effective_verification(incident: Incident, note: str) -> list[str]:
@@ -346,12 +418,18 @@ def _rejection_reason(complaint: Complaint, note: str) -> list[str]:
     return [NO_REJECTION_REASON] if _blank(complaint.rejection_reason) else []
 
 
-def _entered_verifying(complaint: Complaint) -> datetime:
-    """When the complaint last entered ``verifying`` (its receipt when no record says)."""
+def _verifying_record(complaint: Complaint) -> TransitionRecord | None:
+    """Return the record by which the complaint last entered ``verifying`` (None: none says)."""
     for record in reversed(complaint.history):
         if record.dest == "verifying" and record.source != "verifying":
-            return record.at
-    return complaint.received_at
+            return record
+    return None
+
+
+def _entered_verifying(complaint: Complaint) -> datetime:
+    """When the complaint last entered ``verifying`` (its receipt when no record says)."""
+    record = _verifying_record(complaint)
+    return complaint.received_at if record is None else record.at
 
 
 def _customer_told(complaint: Complaint, note: str) -> list[str]:
@@ -359,13 +437,16 @@ def _customer_told(complaint: Complaint, note: str) -> list[str]:
     if last is None:
         return [CUSTOMER_NOT_TOLD]
     since = _entered_verifying(complaint)
-    if last >= since:
-        return []
-    return [
-        CUSTOMER_NOT_TOLD_SINCE_VERIFYING.format(
-            verifying_at=_when(since, last), contact_at=_when(last, since)
-        )
-    ]
+    if last < since:
+        return [
+            CUSTOMER_NOT_TOLD_SINCE_VERIFYING.format(
+                verifying_at=_when(since, last), contact_at=_when(last, since)
+            )
+        ]
+    entered = _verifying_record(complaint)
+    if entered is not None and not _recorded_since(complaint, "contacts", entered):
+        return [NOT_TOLD_SINCE_VERIFYING_RECORDED]
+    return []
 
 
 def _resolution_communicated(complaint: Complaint, note: str) -> list[str]:
@@ -376,7 +457,9 @@ def _resolution_communicated(complaint: Complaint, note: str) -> list[str]:
     if communicated is None:
         return [RESOLUTION_NOT_COMMUNICATED.format(kind=resolution.kind.value)]
     reopened = _last(complaint.history, _REOPEN)
-    if reopened is not None and communicated <= reopened.at:
+    if reopened is None:
+        return []
+    if communicated <= reopened.at:
         return [
             RESOLUTION_STALE.format(
                 kind=resolution.kind.value,
@@ -384,6 +467,8 @@ def _resolution_communicated(complaint: Complaint, note: str) -> list[str]:
                 reopened=_when(reopened.at, communicated),
             )
         ]
+    if not _recorded_since(complaint, "resolution", reopened):
+        return [RESOLUTION_RECORDED_BEFORE.format(kind=resolution.kind.value)]
     return []
 
 
@@ -394,13 +479,17 @@ def _follow_up(complaint: Complaint, note: str) -> list[str]:
     if follow_up.satisfied is None and follow_up.attempts < 1:
         return [FOLLOW_UP_EMPTY]
     reopened = _last(complaint.history, _REOPEN)
-    if reopened is not None and follow_up.at <= reopened.at:
+    if reopened is None:
+        return []
+    if follow_up.at <= reopened.at:
         return [
             FOLLOW_UP_STALE.format(
                 follow_up=_when(follow_up.at, reopened.at),
                 reopened=_when(reopened.at, follow_up.at),
             )
         ]
+    if not _recorded_since(complaint, "follow_up", reopened):
+        return [FOLLOW_UP_RECORDED_BEFORE]
     return []
 
 
@@ -461,7 +550,12 @@ INCIDENT_GUARDS: dict[str, Guard] = _index(
             "effective_verification",
             "a verification that found the actions effective, recorded after the last "
             "reopening or rework",
-            (NO_VERIFICATION, VERIFICATION_STALE, VERIFICATION_INEFFECTIVE),
+            (
+                NO_VERIFICATION,
+                VERIFICATION_RECORDED_BEFORE,
+                VERIFICATION_STALE,
+                VERIFICATION_INEFFECTIVE,
+            ),
             _effective_verification,
         ),
         Guard(
@@ -474,7 +568,12 @@ INCIDENT_GUARDS: dict[str, Guard] = _index(
             "ineffective_verification",
             "a verification that found the actions not effective, recorded after the last "
             "reopening or rework",
-            (NO_VERIFICATION, VERIFICATION_STALE, VERIFICATION_EFFECTIVE),
+            (
+                NO_VERIFICATION,
+                VERIFICATION_RECORDED_BEFORE,
+                VERIFICATION_STALE,
+                VERIFICATION_EFFECTIVE,
+            ),
             _ineffective_verification,
         ),
         Guard(
@@ -504,21 +603,30 @@ COMPLAINT_GUARDS: dict[str, Guard] = _index(
         Guard(
             "customer_told",
             "an outbound contact telling the customer, at or after the complaint entered verifying",
-            (CUSTOMER_NOT_TOLD, CUSTOMER_NOT_TOLD_SINCE_VERIFYING),
+            (
+                CUSTOMER_NOT_TOLD,
+                NOT_TOLD_SINCE_VERIFYING_RECORDED,
+                CUSTOMER_NOT_TOLD_SINCE_VERIFYING,
+            ),
             _customer_told,
         ),
         Guard(
             "resolution_communicated",
             "a resolution with the time it was communicated to the customer, after the last "
             "reopening",
-            (NO_RESOLUTION, RESOLUTION_NOT_COMMUNICATED, RESOLUTION_STALE),
+            (
+                NO_RESOLUTION,
+                RESOLUTION_NOT_COMMUNICATED,
+                RESOLUTION_RECORDED_BEFORE,
+                RESOLUTION_STALE,
+            ),
             _resolution_communicated,
         ),
         Guard(
             "follow_up",
             "a follow-up after the last reopening: the customer's satisfaction, or recorded "
             "failed attempts",
-            (NO_FOLLOW_UP, FOLLOW_UP_EMPTY, FOLLOW_UP_STALE),
+            (NO_FOLLOW_UP, FOLLOW_UP_EMPTY, FOLLOW_UP_RECORDED_BEFORE, FOLLOW_UP_STALE),
             _follow_up,
         ),
         Guard(

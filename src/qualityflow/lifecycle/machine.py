@@ -32,8 +32,8 @@ setting batch statuses) belong to the service, after ``fire`` returns.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, TypeAlias
 
@@ -42,8 +42,8 @@ from pydantic import BaseModel
 from transitions import Machine
 
 from qualityflow.errors import TransitionError
-from qualityflow.lifecycle.audit import record_hash
-from qualityflow.lifecycle.guards import COMPLAINT_GUARDS, INCIDENT_GUARDS, Guard
+from qualityflow.lifecycle.audit import record_hash, state_digest
+from qualityflow.lifecycle.guards import COMPLAINT_GUARDS, INCIDENT_GUARDS, Guard, setting
 from qualityflow.models import (
     Complaint,
     ComplaintStatus,
@@ -53,6 +53,7 @@ from qualityflow.models import (
 )
 
 __all__ = [
+    "CLOCK_TOLERANCE",
     "COMPLAINT_LIFECYCLE",
     "COMPLAINT_MACHINE",
     "COMPLAINT_TRANSITIONS",
@@ -66,7 +67,78 @@ __all__ = [
 ExtraGuards: TypeAlias = Callable[["Lifecycle", str, Any], list[str]]
 """``extra_guards(lifecycle, trigger, entity) -> reasons``: company rules (plugins)."""
 
-_PROTECTED_FIELDS = frozenset({"status", "history", "version", "id"})
+_PROTECTED_FIELDS = frozenset({"status", "history", "amendments", "version", "id"})
+
+CLOCK_TOLERANCE = timedelta(minutes=5)
+"""How far a caller's time may lie ahead of the clock by default (clocks drift a little)."""
+
+_TICK = timedelta(microseconds=1)
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def _times(value: Any, path: str) -> Iterator[tuple[str, datetime]]:
+    """Yield ``(path, datetime)`` for every datetime inside ``value`` (models, lists, dicts)."""
+    if isinstance(value, datetime):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _times(getattr(value, name), f"{path}.{name}")
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _times(item, f"{path}[{i}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _times(item, f"{path}[{key!r}]")
+
+
+def future_times(values: Mapping[str, Any], now: datetime, tolerance: timedelta) -> list[str]:
+    """Return a reason for every timestamp in ``values`` later than ``now + tolerance``.
+
+    Evidence times (a verification's ``at``, a contact's, a resolution's
+    ``communicated_at``...) say when something happened, so none may lie in the future.
+    Dates (a corrective action's ``due``) are plans, not evidence, and are not checked.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timedelta, timezone
+    >>> now = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+    >>> future_times({"at": datetime(2099, 1, 1, tzinfo=timezone.utc)}, now,
+    ...              timedelta(minutes=5))  # doctest: +ELLIPSIS
+    ['at is 2099-01-01T00:00:00+00:00, in the future: the service clock reads ...']
+
+    """
+    limit = now + tolerance
+    return [
+        f"{path} is {_utc(moment)}, in the future: the service clock reads {_utc(now)} "
+        f"(at most {tolerance} ahead is accepted); give the time it really happened"
+        for name, value in values.items()
+        for path, moment in _times(value, name)
+        if (moment.tzinfo is not None and moment.utcoffset() is not None) and moment > limit
+    ]
+
+
+def last_recorded(entity: Any) -> datetime | None:
+    """Return the latest ``recorded_at`` of ``entity``'s history records and amendments."""
+    latest: datetime | None = None
+    for records in (entity.__dict__.get("history", ()), entity.__dict__.get("amendments", ())):
+        if records:
+            stamp = records[-1].recorded_at
+            if stamp is not None and (latest is None or stamp > latest):
+                latest = stamp
+    return latest
+
+
+def next_stamp(entity: Any, now: datetime) -> datetime:
+    """``now``, or just after the entity's last recorded time if the clock is behind it.
+
+    ``recorded_at`` strictly increases per entity whatever the clock does (set back by an
+    operator, or two machines' clocks apart), so the recorded order is the order of writes.
+    """
+    latest = last_recorded(entity)
+    return now if latest is None or now > latest else latest + _TICK
 
 
 class _Token:
@@ -135,6 +207,7 @@ class Lifecycle:
                 "source": tuple(t["source"]),
                 "dest": t["dest"],
                 "guards": tuple(t.get("guards", ())),
+                "sets": tuple(t.get("sets", ())),
             }
             for t in transitions
         )
@@ -153,6 +226,17 @@ class Lifecycle:
                 dest = source if t["dest"] is None else t["dest"]
                 self._table.setdefault(t["trigger"], {})[source] = (dest, chosen)
         self.triggers: tuple[str, ...] = tuple(self._table)
+        self._sets: dict[str, frozenset[str]] = {}
+        for t in self._transitions:
+            self._sets[t["trigger"]] = self._sets.get(t["trigger"], frozenset()) | set(t["sets"])
+        unknown = sorted(
+            f"{trigger}: {field}"
+            for trigger, fields in self._sets.items()
+            for field in fields
+            if field not in model.model_fields or field in _PROTECTED_FIELDS
+        )
+        if unknown:
+            raise ValueError(f"the {name} transitions set fields the model lacks: {unknown}")
 
     # --- plain data -------------------------------------------------------------------------
 
@@ -163,7 +247,7 @@ class Lifecycle:
 
     @property
     def transitions(self) -> list[dict[str, Any]]:
-        """The transitions as plain data (fresh copies): trigger, source, dest, guards.
+        """The transitions as plain data (fresh copies): trigger, source, dest, guards, sets.
 
         ``dest`` is ``None`` for a transition that keeps the state (an internal one, such as
         a complaint's ``escalate``).
@@ -174,9 +258,21 @@ class Lifecycle:
                 "source": list(t["source"]),
                 "dest": t["dest"],
                 "guards": list(t["guards"]),
+                "sets": list(t["sets"]),
             }
             for t in self._transitions
         ]
+
+    def sets(self, trigger: str) -> frozenset[str]:
+        """Return the fields ``trigger`` may set as data (every other field is refused).
+
+        >>> import qualityflow as qf
+        >>> sorted(qf.INCIDENT_LIFECYCLE.sets("close"))
+        ['lessons', 'verification']
+        """
+        if trigger not in self._sets:
+            self._route(trigger, self.initial)  # raises, listing the triggers that exist
+        return self._sets[trigger]
 
     def to_mermaid(self) -> str:
         """Return the lifecycle as a Mermaid ``stateDiagram-v2``, generated from the data.
@@ -215,6 +311,16 @@ class Lifecycle:
             rows.append(f"| `{name}` | {triggers} | {guard.requires} | {reasons} |")
         return "\n".join(rows) + "\n"
 
+    def _not_set_with(self, trigger: str, name: str) -> str:
+        allowed = ", ".join(sorted(self._sets.get(trigger, ()))) or "nothing"
+        setters = [t for t, names in self._sets.items() if name in names]
+        where = (
+            f"it is set with {' or '.join(repr(t) for t in setters)}"
+            if setters
+            else f"it is a descriptive field: change it with qms.{self.name}s.save(...)"
+        )
+        return f"the field {name!r} is not set with {trigger!r} (it sets: {allowed}); {where}"
+
     # --- checks -----------------------------------------------------------------------------
 
     def _state(self, entity: Any) -> str:
@@ -245,7 +351,8 @@ class Lifecycle:
                 trigger,
                 state,
                 [
-                    f"a {self.name} cannot {trigger!r} while it is {state!r} (only from: "
+                    f"{_article(self.name)} {self.name} cannot {trigger!r} while it is "
+                    f"{state!r} (only from: "
                     f"{sources}); from {state!r} the triggers are: "
                     f"{', '.join(possible) or 'none'}"
                 ],
@@ -338,6 +445,8 @@ technical, quality and sales'
         at: datetime | None = None,
         note: str = "",
         extra_guards: ExtraGuards | None = None,
+        recorded_at: datetime | None = None,
+        tolerance: timedelta = CLOCK_TOLERANCE,
         **data: Any,
     ) -> TransitionRecord:
         """Set ``data`` on ``entity``, check the guards, move it and record the step.
@@ -351,12 +460,20 @@ technical, quality and sales'
         actor
             Who fires it (recorded).
         at
-            When (timezone-aware); defaults to now in UTC.
+            When it happened (timezone-aware); defaults to the clock reading (or the
+            previous record's ``at`` when the clock is behind it). It may not lie more than
+            ``tolerance`` ahead of the clock, nor before the previous record's.
         note
             Free text for the record; a cancellation needs one.
         extra_guards
             ``extra_guards(lifecycle, trigger, entity) -> reasons``; its reasons join the
             built-in ones (the service passes the plugins' ``qualityflow_extra_guards``).
+        recorded_at
+            The clock reading (the service passes its clock's); defaults to now in UTC.
+            The record's ``recorded_at`` is this, or just after the entity's previous one
+            if the clock is behind it.
+        tolerance
+            How far ``at`` and evidence times in ``data`` may lie ahead of the clock.
         **data
             Entity fields to set with the transition (validated by pydantic), for example
             ``assessment=...`` and ``team=...`` with ``assess``.
@@ -369,8 +486,9 @@ technical, quality and sales'
         Raises
         ------
         TransitionError
-            Unknown trigger, wrong state, unmet guards, a naive ``at`` or a protected field
-            in ``data``; the entity is left exactly as it was.
+            Unknown trigger, wrong state, unmet guards, a naive, future or out-of-order
+            ``at``, a future evidence time or a protected field in ``data``; the entity is
+            left exactly as it was.
         pydantic.ValidationError
             A ``data`` value is invalid; the entity is left exactly as it was.
 
@@ -388,15 +506,40 @@ technical, quality and sales'
         """
         state = self._state(entity)
         dest, guards = self._route(trigger, state)
+        for name, moment in (("at", at), ("recorded_at", recorded_at)):
+            if moment is not None and (moment.tzinfo is None or moment.utcoffset() is None):
+                raise TransitionError(
+                    trigger,
+                    state,
+                    [
+                        f"the time {name!r} has no timezone: give an aware datetime, for "
+                        "example datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)"
+                    ],
+                )
+        now = datetime.now(timezone.utc) if recorded_at is None else recorded_at
+        history = entity.history
         if at is None:
-            at = datetime.now(timezone.utc)
-        elif at.tzinfo is None or at.utcoffset() is None:
+            # The clock's reading, or the previous step's time if the clock is behind it.
+            at = now if not history or history[-1].at <= now else history[-1].at
+        elif at > now + tolerance:
             raise TransitionError(
                 trigger,
                 state,
                 [
-                    "the time 'at' has no timezone: give an aware datetime, for example "
-                    "datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)"
+                    f"'at' is {_utc(at)}, in the future: the service clock reads {_utc(now)} "
+                    f"(at most {tolerance} ahead is accepted); give the time it really "
+                    "happened"
+                ],
+            )
+        if history and at < history[-1].at:
+            previous = history[-1]
+            raise TransitionError(
+                trigger,
+                state,
+                [
+                    f"'at' is {_utc(at)}, before the previous step ({previous.trigger!r} at "
+                    f"{_utc(previous.at)}): steps are recorded in the order they happen; "
+                    "give a time at or after it"
                 ],
             )
         if type(actor) is not str or not actor.strip():
@@ -417,23 +560,50 @@ technical, quality and sales'
                         for name in sorted(_PROTECTED_FIELDS.intersection(data))
                     ],
                 )
+            allowed = self._sets.get(trigger, frozenset())
+            stray = sorted(n for n in data if n not in allowed and n in self.model.model_fields)
+            if stray:
+                raise TransitionError(
+                    trigger, state, [self._not_set_with(trigger, n) for n in stray]
+                )
             probe = _shallow_copy(entity)
             validate = self._validate_assignment
             for name, value in data.items():
                 validate(probe, name, value)  # raises before the entity changes
+            future = future_times({n: probe.__dict__[n] for n in data}, now, tolerance)
+            if future:
+                raise TransitionError(trigger, state, future)
         else:
-            probe = entity
-        reasons = self._reasons(probe, trigger, guards, note, extra_guards)
+            probe = _shallow_copy(entity)
+        with setting(data):
+            reasons = self._reasons(probe, trigger, guards, note, extra_guards)
         if reasons:
             raise TransitionError(trigger, state, reasons)
         token = _Token(state)
         self.machine.events[trigger].trigger(token)
         if token.status != dest:  # the plain data and the machine disagree: a bug, not input
             raise RuntimeError(f"machine moved {state!r} to {token.status!r}, expected {dest!r}")
-        history = entity.history
         prev_hash = history[-1].hash if history else ""
-        if _FAST_RECORD and type(at) is datetime:
-            record = _trusted_record(at, actor.strip(), trigger, state, dest, note, prev_hash)
+        status = self._status_members[dest]
+        probe.__dict__["status"] = status
+        digest = state_digest(probe)
+        stamp = next_stamp(entity, now)
+        bound = f"{self.name}/{entity.__dict__.get('id', '')}"
+        fields = sorted(data)
+        if _FAST_RECORD and type(at) is datetime and type(stamp) is datetime:
+            record = _trusted_record(
+                at,
+                actor.strip(),
+                trigger,
+                state,
+                dest,
+                note,
+                prev_hash,
+                stamp,
+                bound,
+                fields,
+                digest,
+            )
         else:
             record = TransitionRecord(
                 at=at,
@@ -442,6 +612,10 @@ technical, quality and sales'
                 source=state,
                 dest=dest,
                 note=note,
+                recorded_at=stamp,
+                entity=bound,
+                fields=fields,
+                state=digest,
                 prev_hash=prev_hash,
             )
             record.__dict__["hash"] = record_hash(record)
@@ -453,20 +627,43 @@ technical, quality and sales'
             for name in data:
                 values[name] = new_values[name]
             entity.__pydantic_fields_set__.update(data)
-        entity.__dict__["status"] = self._status_members[dest]
+        entity.__dict__["status"] = status
         entity.__pydantic_fields_set__.add("status")
         history.append(record)
         return record
 
 
-_RECORD_FIELDS = ("actor", "at", "dest", "hash", "note", "prev_hash", "source", "trigger")
+_RECORD_FIELDS = (
+    "actor",
+    "at",
+    "dest",
+    "entity",
+    "fields",
+    "hash",
+    "note",
+    "prev_hash",
+    "recorded_at",
+    "source",
+    "state",
+    "trigger",
+)
 # The trusted path below writes TransitionRecord's fields directly; it is used only while the
 # model has exactly these fields (a new field falls back to the validated, generic path).
 _FAST_RECORD = tuple(sorted(TransitionRecord.model_fields)) == _RECORD_FIELDS
 
 
 def _trusted_record(
-    at: datetime, actor: str, trigger: str, source: str, dest: str, note: str, prev_hash: str
+    at: datetime,
+    actor: str,
+    trigger: str,
+    source: str,
+    dest: str,
+    note: str,
+    prev_hash: str,
+    recorded_at: datetime,
+    entity: str,
+    fields: list[str],
+    state: str,
 ) -> TransitionRecord:
     """Build a sealed record from values ``fire`` has already checked, without revalidating.
 
@@ -475,17 +672,17 @@ def _trusted_record(
     and pydantic-core serializes ``at`` exactly as the model does, so the hash equals
     :func:`~qualityflow.lifecycle.audit.record_hash` of the record (a test checks this).
     """
-    canonical = pydantic_core.to_json(
-        {
-            "actor": actor,
-            "at": at,
-            "dest": dest,
-            "note": note,
-            "prev_hash": prev_hash,
-            "source": source,
-            "trigger": trigger,
-        }
-    )
+    payload: dict[str, Any] = {"actor": actor, "at": at, "dest": dest}
+    # The optional fields are left out of the canonical form while empty (record_hash).
+    if entity:
+        payload["entity"] = entity
+    if fields:
+        payload["fields"] = fields
+    payload.update(note=note, prev_hash=prev_hash, recorded_at=recorded_at, source=source)
+    if state:
+        payload["state"] = state
+    payload["trigger"] = trigger
+    canonical = pydantic_core.to_json(payload)
     values = {
         "at": at,
         "actor": actor,
@@ -493,6 +690,10 @@ def _trusted_record(
         "source": source,
         "dest": dest,
         "note": note,
+        "recorded_at": recorded_at,
+        "entity": entity,
+        "fields": fields,
+        "state": state,
         "prev_hash": prev_hash,
         "hash": hashlib.sha256(canonical).hexdigest(),
     }
@@ -514,6 +715,10 @@ def _shallow_copy(entity: BaseModel) -> Any:
     return probe
 
 
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeiou" else "a"
+
+
 def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
@@ -526,25 +731,35 @@ INCIDENT_TRANSITIONS: tuple[dict[str, Any], ...] = (
         "source": ["reported"],
         "dest": "assessed",
         "guards": ["impact_assessment", "emergency_team"],
+        "sets": ["assessment", "team"],
     },
     {
         "trigger": "contain",
         "source": ["assessed"],
         "dest": "contained",
         "guards": ["impact_assessment", "containment_covers_scope", "recall_decided"],
+        "sets": ["containment", "recall"],
     },
-    {"trigger": "investigate", "source": ["contained"], "dest": "investigating", "guards": []},
+    {
+        "trigger": "investigate",
+        "source": ["contained"],
+        "dest": "investigating",
+        "guards": [],
+        "sets": ["actions", "root_cause"],
+    },
     {
         "trigger": "correct",
         "source": ["investigating"],
         "dest": "correcting",
         "guards": ["root_cause_confirmed", "actions_planned"],
+        "sets": ["actions", "root_cause"],
     },
     {
         "trigger": "verify",
         "source": ["correcting"],
         "dest": "verifying",
         "guards": ["actions_done"],
+        "sets": ["actions", "verification"],
     },
     {
         "trigger": "close",
@@ -559,20 +774,29 @@ INCIDENT_TRANSITIONS: tuple[dict[str, Any], ...] = (
             "effective_verification",
             "lesson_learned",
         ],
+        "sets": ["lessons", "verification"],
     },
     {
         "trigger": "rework",
         "source": ["verifying"],
         "dest": "correcting",
         "guards": ["ineffective_verification"],
+        "sets": ["actions", "verification"],
     },
     {
         "trigger": "cancel",
         "source": ["reported", "assessed"],
         "dest": "cancelled",
         "guards": ["cancel_note"],
+        "sets": ["lessons"],
     },
-    {"trigger": "reopen", "source": ["closed"], "dest": "investigating", "guards": []},
+    {
+        "trigger": "reopen",
+        "source": ["closed"],
+        "dest": "investigating",
+        "guards": [],
+        "sets": ["verification"],
+    },
 )
 """The incident transitions as plain data; guards by name (see ``INCIDENT_GUARDS``)."""
 
@@ -584,14 +808,28 @@ COMPLAINT_TRANSITIONS: tuple[dict[str, Any], ...] = (
         "source": ["received"],
         "dest": "acknowledged",
         "guards": ["acknowledged"],
+        "sets": ["contacts"],
     },
-    {"trigger": "verify", "source": ["acknowledged"], "dest": "verifying", "guards": []},
-    {"trigger": "investigate", "source": ["verifying"], "dest": "investigating", "guards": []},
+    {
+        "trigger": "verify",
+        "source": ["acknowledged"],
+        "dest": "verifying",
+        "guards": [],
+        "sets": ["batch_ids", "category", "contacts", "product", "severity"],
+    },
+    {
+        "trigger": "investigate",
+        "source": ["verifying"],
+        "dest": "investigating",
+        "guards": [],
+        "sets": ["contacts"],
+    },
     {
         "trigger": "resolve",
         "source": ["investigating"],
         "dest": "resolved",
         "guards": ["resolution_communicated"],
+        "sets": ["contacts", "resolution"],
     },
     # close re-checks the resolution too: data given with the trigger must not wipe it.
     {
@@ -599,24 +837,28 @@ COMPLAINT_TRANSITIONS: tuple[dict[str, Any], ...] = (
         "source": ["resolved"],
         "dest": "closed",
         "guards": ["resolution_communicated", "follow_up"],
+        "sets": ["contacts", "follow_up"],
     },
     {
         "trigger": "reject",
         "source": ["verifying"],
         "dest": "rejected",
         "guards": ["rejection_reason", "customer_told"],
+        "sets": ["contacts", "rejection_reason"],
     },
     {
         "trigger": "reopen",
         "source": ["resolved", "closed"],
         "dest": "investigating",
         "guards": [],
+        "sets": ["contacts"],
     },
     {
         "trigger": "escalate",
         "source": ["received", "acknowledged", "verifying", "investigating"],
         "dest": None,
         "guards": ["incident_link"],
+        "sets": ["contacts", "incident_id"],
     },
     # Escalating keeps the state, so data given with it must not undo what the state stands
     # for: a resolved complaint keeps a resolution communicated (after its last reopening),
@@ -626,12 +868,14 @@ COMPLAINT_TRANSITIONS: tuple[dict[str, Any], ...] = (
         "source": ["resolved"],
         "dest": None,
         "guards": ["incident_link", "resolution_communicated"],
+        "sets": ["contacts", "incident_id"],
     },
     {
         "trigger": "escalate",
         "source": ["closed"],
         "dest": None,
         "guards": ["incident_link", "resolution_communicated", "follow_up"],
+        "sets": ["contacts", "incident_id"],
     },
 )
 """The complaint transitions as plain data; ``escalate`` keeps the state (``dest`` None)."""

@@ -43,7 +43,7 @@ class Deadline(QFModel):
     only for a step that was done, but late (a late report).
     """
 
-    subject_kind: Literal["incident", "complaint"]
+    subject_kind: Literal["incident", "complaint", "recall"]
     subject_id: str
     what: str
     due: AwareDatetime

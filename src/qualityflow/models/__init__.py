@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from qualityflow.models._base import AwareDatetime, NonEmpty, QFModel
+from qualityflow.models._base import MAX_ID_LENGTH, AwareDatetime, Id, NonEmpty, QFModel
 from qualityflow.models.batch import (
     Batch,
     BatchKind,
@@ -60,6 +60,7 @@ from qualityflow.models.supplier import (
 )
 
 __all__ = [
+    "MAX_ID_LENGTH",
     "TOP_LEVEL_MODELS",
     "ActionKind",
     "ActionStatus",
@@ -81,6 +82,7 @@ __all__ = [
     "EmergencyTeam",
     "FieldChange",
     "FollowUp",
+    "Id",
     "ImpactAssessment",
     "Incident",
     "IncidentStatus",

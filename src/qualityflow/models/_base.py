@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-__all__ = ["AwareDatetime", "NonEmpty", "QFModel"]
+__all__ = ["MAX_ID_LENGTH", "AwareDatetime", "Id", "NonEmpty", "QFModel", "check_id_length"]
 
 
 class QFModel(BaseModel):
@@ -31,3 +31,42 @@ AwareDatetime = Annotated[datetime, AfterValidator(_require_timezone)]
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 """Text that must not be empty or blank (ids, names, reasons); surrounding spaces are stripped."""
+
+
+MAX_ID_LENGTH = 255
+"""The longest id qualityflow stores, in characters (Unicode code points), on every backend.
+
+Entity ids and every reference to one (``batch_id``, ``supplier_id``, ``batch_ids`` ...)
+are held to it by the models, and every key column of the SQL backends fits it (MariaDB
+``VARCHAR(255)`` counts characters in ``utf8mb4``, so 4-byte characters such as emoji
+count once). Ids compare byte-exactly everywhere: ``FLOUR-1`` and ``flour-1`` are two ids.
+"""
+
+
+def check_id_length(value: str) -> str:
+    """Refuse an id longer than :data:`MAX_ID_LENGTH`, saying by how much.
+
+    >>> check_id_length("FLOUR-0412")
+    'FLOUR-0412'
+    >>> check_id_length("X" * 300)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: id is 300 characters long; qualityflow ids are at most 255: shorten it ...
+    """
+    if len(value) > MAX_ID_LENGTH:
+        raise ValueError(
+            f"id is {len(value)} characters long; qualityflow ids are at most "
+            f"{MAX_ID_LENGTH}: shorten it (keep the long text in a description or "
+            "attribute field and use a short code as the id)"
+        )
+    return value
+
+
+Id = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1),
+    AfterValidator(check_id_length),
+    Field(json_schema_extra={"maxLength": MAX_ID_LENGTH}),
+]
+"""An entity id or a reference to one: non-blank, surrounding spaces stripped, at most
+:data:`MAX_ID_LENGTH` characters, compared byte-exactly (case and accents matter)."""

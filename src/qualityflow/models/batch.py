@@ -7,7 +7,7 @@ from enum import Enum
 
 from pydantic import Field, JsonValue, model_validator
 
-from qualityflow.models._base import AwareDatetime, NonEmpty, QFModel
+from qualityflow.models._base import AwareDatetime, Id, NonEmpty, QFModel
 from qualityflow.models.quantity import Quantity
 from qualityflow.models.records import Amendment
 
@@ -51,12 +51,12 @@ class Batch(QFModel):
     'released'
     """
 
-    id: NonEmpty
+    id: Id
     kind: BatchKind
     product: NonEmpty
     quantity: Quantity
     status: BatchStatus = BatchStatus.RELEASED
-    supplier_id: str | None = None
+    supplier_id: Id | None = None
     line: str | None = None
     produced_at: AwareDatetime | None = None
     attributes: dict[str, JsonValue] = Field(default_factory=dict)
@@ -67,9 +67,9 @@ class Batch(QFModel):
 class Shipment(QFModel):
     """A quantity of one batch shipped to one customer."""
 
-    id: NonEmpty
-    batch_id: NonEmpty
-    customer_id: NonEmpty
+    id: Id
+    batch_id: Id
+    customer_id: Id
     quantity: Quantity
     shipped_at: AwareDatetime
     region: str | None = None
@@ -143,8 +143,8 @@ class Characteristic(QFModel):
 class Inspection(QFModel):
     """An inspection of a batch at the incoming, in-process or final stage."""
 
-    id: NonEmpty
-    batch_id: NonEmpty
+    id: Id
+    batch_id: Id
     stage: InspectionStage
     result: InspectionResult
     at: AwareDatetime | None = None

@@ -6,7 +6,7 @@ from enum import Enum
 
 from pydantic import Field
 
-from qualityflow.models._base import AwareDatetime, NonEmpty, QFModel
+from qualityflow.models._base import AwareDatetime, Id, NonEmpty, QFModel
 from qualityflow.models.records import Amendment, Severity, TransitionRecord
 
 __all__ = [
@@ -92,12 +92,12 @@ class FollowUp(QFModel):
 class Complaint(QFModel):
     """A customer complaint, from intake to the satisfaction follow-up."""
 
-    id: NonEmpty
-    customer_id: NonEmpty
+    id: Id
+    customer_id: Id
     channel: Channel
     received_at: AwareDatetime
     description: NonEmpty
-    batch_ids: list[str] = Field(default_factory=list)
+    batch_ids: list[Id] = Field(default_factory=list)
     severity: Severity = Severity.MINOR
     status: ComplaintStatus = ComplaintStatus.RECEIVED
     product: str | None = None
@@ -106,7 +106,7 @@ class Complaint(QFModel):
     resolution: Resolution | None = None
     follow_up: FollowUp | None = None
     rejection_reason: str | None = None
-    incident_id: str | None = None
+    incident_id: Id | None = None
     history: list[TransitionRecord] = Field(default_factory=list)
     amendments: list[Amendment] = Field(default_factory=list)
     version: int = Field(default=0, ge=0)

@@ -7,7 +7,7 @@ from enum import Enum
 
 from pydantic import Field, model_validator
 
-from qualityflow.models._base import AwareDatetime, NonEmpty, QFModel
+from qualityflow.models._base import AwareDatetime, Id, NonEmpty, QFModel
 from qualityflow.models.records import Amendment, Severity, TransitionRecord
 
 __all__ = [
@@ -81,7 +81,7 @@ class ImpactAssessment(QFModel):
     """The nature, severity and scope of an incident, and whether to recall."""
 
     severity: Severity
-    batch_ids: list[str] = Field(default_factory=list)
+    batch_ids: list[Id] = Field(default_factory=list)
     regions: list[str] = Field(default_factory=list)
     risk: str = ""
     recall_required: bool = False
@@ -101,7 +101,7 @@ class ContainmentKind(str, Enum):
 class ContainmentAction(QFModel):
     """One containment step on one batch."""
 
-    batch_id: NonEmpty
+    batch_id: Id
     action: ContainmentKind
     by: NonEmpty
     at: AwareDatetime
@@ -112,8 +112,8 @@ class RecallDecision(QFModel):
     """The decision to recall batches from the market, and from whom."""
 
     initiated_at: AwareDatetime
-    batch_ids: list[str]
-    customer_ids: list[str] = Field(default_factory=list)
+    batch_ids: list[Id]
+    customer_ids: list[Id] = Field(default_factory=list)
     reason: NonEmpty
     decided_by: str = ""
 
@@ -158,7 +158,7 @@ class CorrectiveAction(QFModel):
     lifecycle refuses to start correcting until each action has all three.
     """
 
-    id: NonEmpty
+    id: Id
     description: NonEmpty
     owner: str | None = None
     department: str | None = None
@@ -190,17 +190,17 @@ class Incident(QFModel):
     starts empty and is filled as the emergency team works.
     """
 
-    id: NonEmpty
+    id: Id
     title: NonEmpty
     severity: Severity
     status: IncidentStatus = IncidentStatus.REPORTED
     reported_at: AwareDatetime = Field(default_factory=_utcnow)
     reported_by: str = ""
     detected_at: AwareDatetime | None = None
-    batch_ids: list[str] = Field(default_factory=list)
+    batch_ids: list[Id] = Field(default_factory=list)
     description: str = ""
     product: str | None = None
-    complaint_ids: list[str] = Field(default_factory=list)
+    complaint_ids: list[Id] = Field(default_factory=list)
     team: EmergencyTeam | None = None
     assessment: ImpactAssessment | None = None
     containment: list[ContainmentAction] = Field(default_factory=list)

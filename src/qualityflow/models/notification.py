@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from qualityflow.models._base import AwareDatetime, QFModel
+from qualityflow.models._base import AwareDatetime, Id, QFModel
 from qualityflow.models.records import Severity
 
 __all__ = ["Notification"]
@@ -24,7 +24,7 @@ class Notification(QFModel):
 
     kind: Annotated[str, StringConstraints(min_length=1)]
     subject_kind: Annotated[str, StringConstraints(min_length=1)]
-    subject_id: Annotated[str, StringConstraints(min_length=1)]
+    subject_id: Id
     title: str
     body: str = ""
     severity: Severity | None = None

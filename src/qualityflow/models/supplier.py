@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from qualityflow.models._base import AwareDatetime, NonEmpty, QFModel
+from qualityflow.models._base import AwareDatetime, Id, NonEmpty, QFModel
 from qualityflow.models.records import Amendment
 
 __all__ = ["Supplier", "SupplierDecision", "SupplierEvaluation", "SupplierStatus"]
@@ -80,7 +80,7 @@ class SupplierDecision(QFModel):
 class Supplier(QFModel):
     """A supplier of raw materials or packaging and its place on the approved list."""
 
-    id: NonEmpty
+    id: Id
     name: NonEmpty
     status: SupplierStatus = SupplierStatus.APPROVED
     materials: list[str] = Field(default_factory=list)

@@ -84,12 +84,13 @@ def qualityflow_extra_guards(lifecycle: Any, trigger: str, entity: Any) -> list[
 
 @hookspec(firstresult=True)
 def qualityflow_deadline_policy(entity: Any) -> list[Deadline] | None:
-    """Give an open incident's or complaint's deadlines, replacing the defaults.
+    """Give an open incident's, complaint's or recall's deadlines, replacing the defaults.
 
     Stops at the first non-``None`` result; return ``None`` to leave the entity to the
-    next plugin or to the built-in ``DefaultDeadlinePolicy``.
+    next plugin or to the built-in ``DefaultDeadlinePolicy`` (for a recall: the legal
+    clocks stored with it, ``RecallDeadlinePolicy``).
 
-    :param entity: an open incident or complaint.
+    :param entity: an open incident, complaint or recall (check its type).
     :return: its deadlines (``qf.Deadline``), or ``None``.
     """
     raise NotImplementedError  # pragma: no cover - specification only

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import Field, model_validator
 
-from qualityflow.models import AwareDatetime, Complaint, Incident, NonEmpty, QFModel, Quantity
+from qualityflow.models import AwareDatetime, Complaint, Id, Incident, NonEmpty, QFModel, Quantity
 from qualityflow.prevention._protocols import TracesBackward, upstream_ids
 
 __all__ = ["RetainedSample", "samples_due_for_disposal", "samples_for"]
@@ -26,8 +26,8 @@ class RetainedSample(QFModel):
     True
     """
 
-    id: NonEmpty
-    batch_id: NonEmpty
+    id: Id
+    batch_id: Id
     location: NonEmpty
     taken_at: AwareDatetime
     retain_until: AwareDatetime

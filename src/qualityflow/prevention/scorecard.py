@@ -36,11 +36,11 @@ from pydantic import model_validator
 from qualityflow.models import (
     AwareDatetime,
     Complaint,
+    Id,
     Incident,
     Inspection,
     InspectionResult,
     InspectionStage,
-    NonEmpty,
     QFModel,
     Severity,
     Supplier,
@@ -85,10 +85,10 @@ class Delivery(QFModel):
     True
     """
 
-    supplier_id: NonEmpty
+    supplier_id: Id
     due: AwareDatetime
     delivered_at: AwareDatetime
-    lot_id: str | None = None
+    lot_id: Id | None = None
 
     @property
     def on_time(self) -> bool:

@@ -33,6 +33,7 @@ from qualityflow.models import (
     AwareDatetime,
     Batch,
     BatchStatus,
+    Id,
     NonEmpty,
     Notification,
     QFModel,
@@ -260,7 +261,7 @@ class LinkOverride(QFModel):
     reason: NonEmpty
     approver: NonEmpty
     at: AwareDatetime = Field(default_factory=_now)
-    lot_id: str | None = None
+    lot_id: Id | None = None
 
 
 def link_blockers(

@@ -15,7 +15,8 @@ from datetime import date
 
 from pydantic import Field, field_validator, model_validator
 
-from qualityflow.models import AwareDatetime, Incident, NonEmpty, QFModel
+from qualityflow.models import AwareDatetime, Id, Incident, NonEmpty, QFModel
+from qualityflow.models._base import check_id_length
 
 __all__ = [
     "OpenTraining",
@@ -38,7 +39,7 @@ class TrainingRequirement(QFModel):
     (['Ana', 'Ben'], 'CA-1/SOP-12 rev C')
     """
 
-    action_id: NonEmpty
+    action_id: Id
     procedure: NonEmpty
     people: list[NonEmpty] = Field(min_length=1)
     since: AwareDatetime | None = None
@@ -51,6 +52,7 @@ class TrainingRequirement(QFModel):
         if not self.id.strip():
             # Set directly: assigning would re-run validation (validate_assignment).
             self.__dict__["id"] = f"{self.action_id}/{self.procedure}"
+        check_id_length(self.id)
         return self
 
     @field_validator("people")
@@ -86,6 +88,7 @@ class TrainingRecord(QFModel):
         if not self.id.strip():
             # Set directly: assigning would re-run validation (validate_assignment).
             self.__dict__["id"] = f"{self.person}/{self.procedure}/{self.at.isoformat()}"
+        check_id_length(self.id)
         return self
 
 

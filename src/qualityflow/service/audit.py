@@ -36,7 +36,6 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from qualityflow.lifecycle.audit import AuditProblem, history_problems
-from qualityflow.service.cases import LifecycleRepository
 from qualityflow.storage.base import (
     ENTITY_KINDS,
     LEDGER_START,
@@ -195,12 +194,13 @@ class Audit:
                     )
                 ],
             )
-        # The lifecycle of each kind the service moves through fire(), for the legality
-        # check (incidents and complaints, and any lifecycle repository added later).
+        # The lifecycle of each kind the service moves through one (incidents, complaints,
+        # recalls, and any repository with a lifecycle added later), for the legality check.
         lifecycles = {
             repo.kind: repo.lifecycle
             for repo in vars(self._service).values()
-            if isinstance(repo, LifecycleRepository)
+            if isinstance(getattr(repo, "kind", None), str)
+            and hasattr(getattr(repo, "lifecycle", None), "transitions")
         }
         snapshot = ledgered.audit_snapshot()
         report = _verify(storage.url, snapshot, heads, lifecycles)

@@ -11,7 +11,10 @@ from qualityflow.errors import TransitionError
 from qualityflow.lifecycle import (
     Lifecycle,
 )
+from qualityflow.lifecycle.audit import seal, state_digest
+from qualityflow.lifecycle.machine import future_times, next_stamp
 from qualityflow.models import (
+    Amendment,
     Incident,
 )
 from qualityflow.service._base import L, Repository, _value
@@ -38,7 +41,8 @@ class LifecycleRepository(Repository[L]):
         one with :func:`qualityflow.lifecycle.chain`, or copy another record's), so a
         record with a history, or in any state but the initial one, is refused with a
         :class:`~qualityflow.TransitionError`: add it in its initial state and move it with
-        ``fire``, which records who did what.
+        ``fire``, which records who did what, or bring a case with a past in through
+        :meth:`import_case`, which replays its history through the guards.
         """
         self._check_type(entity)
         initial = self.lifecycle.initial
@@ -51,10 +55,118 @@ class LifecycleRepository(Repository[L]):
                     f"{self.kind} {entity.id!r}: a new {self.kind} is added only in its "
                     f"initial state {initial!r} with an empty history (it has status "
                     f"{status!r} and {len(entity.history)} history record(s)); add it in its "
-                    f"initial state and move it with qms.{self.kind}s.fire(id, trigger, ...)"
+                    f"initial state and move it with qms.{self.kind}s.fire(id, trigger, ...), "
+                    f"or bring in a case with a past with qms.{self.kind}s.import_case(...), "
+                    "which replays its history through the guards"
                 ],
             )
+        if isinstance(entity, Incident) and "reported_at" not in entity.model_fields_set:
+            # Reported "now": the service's clock, not the machine's (tests, the demo).
+            entity = entity.model_copy(update={"reported_at": self._service.now()})
+        future = future_times(
+            {
+                name: getattr(entity, name)
+                for name in ("reported_at", "received_at", "detected_at")
+                if name in type(entity).model_fields
+            },
+            self._service.now(),
+            self._service.clock_tolerance,
+        )
+        if future:
+            raise TransitionError(
+                "add", status, [f"{self.kind} {entity.id!r}: {r}" for r in future]
+            )
         return self._typed(self._storage.add(entity))
+
+    def import_case(self, entity: L, *, imported_by: str, reason: str = "") -> L:
+        """Bring in a case kept in another system by replaying its history through the guards.
+
+        ``add`` takes a case only in its initial state; a case with a past (a closed
+        incident from the old QMS, a complaint from a CRM) comes in here. Each record of
+        ``entity.history`` is fired again, in order, with its own trigger, actor, ``at``
+        and note, and with the entity's fields as finally recorded (each step setting the
+        fields its trigger sets), so every guard and time rule of today is checked at every
+        step: a step that would be refused now refuses
+        the whole import, naming the step, and nothing is stored. The stored records are
+        new (the service's ``recorded_at`` and hashes, bound to the stored id); an
+        amendment records who imported it and why. An imported case sets no batch
+        statuses: its containment is history.
+
+        Examples
+        --------
+        >>> import qualityflow as qf
+        >>> from qualityflow.lifecycle import chain
+        >>> old = qf.Incident(id="OLD-7", title="Torn labels", severity="minor",
+        ...                   reported_at="2025-05-02T08:00:00+00:00")
+        >>> step = qf.TransitionRecord(at="2025-05-02T09:00:00+00:00", actor="QA Li",
+        ...     trigger="cancel", source="reported", dest="cancelled", note="duplicate")
+        >>> old = old.model_copy(update={"status": "cancelled",
+        ...                              "history": [chain([], step)]})
+        >>> qms = qf.QualityFlow()
+        >>> got = qms.incidents.import_case(old, imported_by="IT migration")
+        >>> got.status.value, got.history[0].actor, got.amendments[0].actor
+        ('cancelled', 'QA Li', 'IT migration')
+
+        """
+        self._check_type(entity)
+        service = self._service
+        protected = {"id", "status", "history", "amendments", "version"}
+        data = {
+            name: getattr(entity, name)
+            for name in sorted(entity.model_fields_set)
+            if name not in protected and name in type(entity).model_fields
+        }
+        fresh = type(entity).model_validate(
+            {
+                **entity.model_dump(exclude=protected),
+                "id": entity.id,
+                "status": self.lifecycle.initial,
+            }
+        )
+        for number, record in enumerate(entity.history, start=1):
+            try:
+                self.lifecycle.fire(
+                    fresh,
+                    record.trigger,
+                    actor=record.actor,
+                    at=record.at,
+                    note=record.note,
+                    extra_guards=service.plugins.extra_guards,
+                    recorded_at=service.now(),
+                    tolerance=service.clock_tolerance,
+                    **{k: v for k, v in data.items() if k in self.lifecycle.sets(record.trigger)},
+                )
+            except TransitionError as err:
+                raise TransitionError(
+                    "import",
+                    err.state,
+                    [
+                        f"{self.kind} {entity.id!r}, step {number} of {len(entity.history)} "
+                        f"({record.trigger!r} at {record.at.isoformat()}): {reason_}"
+                        for reason_ in err.reasons
+                    ],
+                ) from err
+        if str(_value(fresh.status)) != str(_value(entity.status)):
+            raise TransitionError(
+                "import",
+                str(_value(fresh.status)),
+                [
+                    f"{self.kind} {entity.id!r}: its history ends in {fresh.status.value!r} "
+                    f"but its status is {str(_value(entity.status))!r}; give the full history"
+                ],
+            )
+        stamp = next_stamp(fresh, service.now())
+        note = Amendment(
+            at=stamp,
+            actor=imported_by,
+            reason=reason or f"imported: {len(entity.history)} step(s) replayed through the guards",
+            changes=[],
+            recorded_at=stamp,
+            entity=f"{self.kind}/{entity.id}",
+            state=state_digest(fresh),
+        )
+        fresh.amendments.append(seal(note, ""))
+        return self._typed(self._storage.add(fresh))
 
     def save(self, entity: L) -> L:
         """Store changed fields; the status and history change only through :meth:`fire`."""
@@ -135,6 +247,8 @@ class LifecycleRepository(Repository[L]):
                 at=at,
                 note=note,
                 extra_guards=service.plugins.extra_guards,
+                recorded_at=service.now(),
+                tolerance=service.clock_tolerance,
                 **data,
             )
             if isinstance(entity, Incident):

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import Any
 
-from qualityflow.errors import GenealogyError, NotFoundError, QualityFlowError, TransitionError
+from qualityflow.errors import (
+    ConcurrencyError,
+    GenealogyError,
+    NotFoundError,
+    QualityFlowError,
+    TransitionError,
+)
 from qualityflow.genealogy import CommonCause, Genealogy, RecallImpact, Trace
 from qualityflow.lifecycle import (
     COMPLAINT_LIFECYCLE,
@@ -60,6 +67,7 @@ from qualityflow.service.batches import (
     ShipmentRepository,
 )
 from qualityflow.service.cases import LifecycleRepository
+from qualityflow.service.recalls import RecallRepository
 from qualityflow.service.suppliers import SupplierRepository
 from qualityflow.storage import Delivery, Edge, OutboxEntry, Storage, open_storage
 from qualityflow.storage import builtin as builtin_storage
@@ -145,6 +153,7 @@ class QualityFlow:
         self.complaints: LifecycleRepository[Complaint] = LifecycleRepository(
             self, "complaint", Complaint, COMPLAINT_LIFECYCLE
         )
+        self.recalls = RecallRepository(self)
         self.audit = Audit(self)
         """The audit: ``head()`` of the ledger and ``verify(known_heads=...)``."""
 
@@ -200,7 +209,10 @@ class QualityFlow:
         suspended or disqualified, is refused with a :class:`qualityflow.GenealogyError`
         naming the supplier and its status; an ``override`` with reason and approver lifts
         the supplier block and is stored with the link. Unknown ids, a self-link and a
-        link that would close a cycle are refused too; nothing is written.
+        link that would close a cycle are refused too; nothing is written. Links are
+        serialised across every instance on the same storage
+        (:meth:`~qualityflow.storage.Storage.genealogy_lock`), so of two racing links
+        that together would close a cycle, one commits and the other is refused.
 
         >>> import qualityflow as qf
         >>> qms = qf.QualityFlow()
@@ -214,7 +226,9 @@ class QualityFlow:
         ['MIX-9']
         """
         storage = self.storage
-        with storage.transaction():
+        # The genealogy lock makes the cycle check and the insert one atomic step across
+        # instances: racing link(A, B) and link(B, A) never both commit.
+        with storage.genealogy_lock():
             lot = self._batch_for_link(input_id, input_id, output_id)
             self._batch_for_link(output_id, input_id, output_id)
             supplier: Supplier | None = None
@@ -586,7 +600,8 @@ class QualityFlow:
 
         Deadlines come from the ``qualityflow_deadline_policy`` hook, else
         :class:`qualityflow.DefaultDeadlinePolicy`. Each breached deadline is notified
-        (``overdue``) once, however often this is called.
+        (``overdue``) once, however often this is called, and by however many instances
+        at the same time: the outbox insert is idempotent on every backend.
 
         >>> import qualityflow as qf
         >>> from datetime import datetime, timedelta, timezone
@@ -603,14 +618,30 @@ class QualityFlow:
             *self.complaints.list(status=_OPEN_COMPLAINT),
         ]
         breaches = find_overdue(entities, when, policy=_HookPolicy(self.plugins))
-        queued: list[tuple[int | None, Notification]] = []
-        with self.storage.transaction():
-            head = self.audit.head()
-            for breach in breaches:
-                notice = _overdue_notice(breach, when, head)
-                queued.append((self.storage.enqueue(notice), notice))
+        breaches = sorted(  # recalls: their legal clocks (the hook first, see qms.recalls)
+            [*breaches, *self.recalls.overdue(when)],
+            key=lambda d: (-(d.late_by or timedelta(0)), d.subject_id, d.what),
+        )
+        head = self.audit.head()  # overdue notices change nothing: the head stays
+        notices = [_overdue_notice(breach, when, head) for breach in breaches]
+        for attempt in range(_OVERDUE_ATTEMPTS):
+            try:
+                with self.storage.transaction():
+                    queued = [(self.storage.enqueue(notice), notice) for notice in notices]
+                break
+            except ConcurrencyError:
+                # Another instance queued the same notices at the same moment and the
+                # database broke the tie by undoing this transaction (MariaDB's unique
+                # key locks can deadlock). Queueing is idempotent: run it again, and
+                # what the other committed is skipped.
+                if attempt == _OVERDUE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
         self._deliver_new(queued)
         return breaches
+
+
+_OVERDUE_ATTEMPTS = 5
 
 
 class _HookPolicy:

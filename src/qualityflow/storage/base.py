@@ -22,6 +22,7 @@ from qualityflow.models import (
     Shipment,
     Supplier,
 )
+from qualityflow.models.recall import Recall
 from qualityflow.prevention import RetainedSample, TrainingRecord, TrainingRequirement
 
 __all__ = [
@@ -65,6 +66,7 @@ Entity: TypeAlias = (
     | RetainedSample
     | TrainingRequirement
     | TrainingRecord
+    | Recall
 )
 """Anything a repository stores."""
 
@@ -78,6 +80,7 @@ ENTITY_KINDS: dict[str, type[Entity]] = {
     "retained_sample": RetainedSample,
     "training_requirement": TrainingRequirement,
     "training_record": TrainingRecord,
+    "recall": Recall,
 }
 """Stored kinds and their model classes; the kind is the ``kind`` column.
 
@@ -218,7 +221,9 @@ class Storage(Protocol):
     def add(self, entity: Entity) -> Entity:
         """Store a new entity at version 1 and return the stored copy.
 
-        An existing id of the same kind is a :class:`qualityflow.StorageError`.
+        An existing id of the same kind is a :class:`qualityflow.StorageError`. Ids
+        compare byte-exactly (``FLOUR-1``, ``flour-1`` and ``flöur-1`` are three ids) and
+        every id up to :data:`qualityflow.models.MAX_ID_LENGTH` characters is stored.
         """
         ...
 
@@ -247,6 +252,18 @@ class Storage(Protocol):
         """How many entities of ``kind`` are stored."""
         ...
 
+    def genealogy_lock(self) -> AbstractContextManager[None]:
+        """Open (or join) a transaction that holds the storage-wide genealogy lock.
+
+        Every instance on the same data queues for it, and it is held until the
+        transaction ends (commit or rollback), so a cycle check and the
+        :meth:`add_edge` made inside are atomic across processes: racing
+        ``link(A, B)`` and ``link(B, A)`` never both commit. Take it before the
+        transaction's first read; a backend that finds its snapshot older than the
+        previous holder's commit raises :class:`qualityflow.ConcurrencyError` (retry).
+        """
+        ...
+
     def add_edge(self, edge: Edge) -> None:
         """Store a genealogy edge (adding the same pair twice is a StorageError)."""
         ...
@@ -267,7 +284,10 @@ class Storage(Protocol):
         """Queue a notification in the outbox; returns its entry id.
 
         When ``notification.id`` is set and already queued, nothing is added and ``None``
-        is returned (each overdue deadline is notified once).
+        is returned (each overdue deadline is notified once). This holds whatever the
+        interleaving: two instances queueing the same id at once add one entry, and
+        the second caller gets ``None``, not an error. The id may be longer than
+        :data:`qualityflow.models.MAX_ID_LENGTH` (it combines kind, id and deadline).
         """
         ...
 

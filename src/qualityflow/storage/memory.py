@@ -178,6 +178,15 @@ class MemoryStorage:
 
     # -- genealogy ---------------------------------------------------------------------
 
+    @contextmanager
+    def genealogy_lock(self) -> Iterator[None]:
+        """Open (or join) a transaction under the store's lock: one writer at a time.
+
+        A memory store belongs to one process, so its own lock serialises everything.
+        """
+        with self.transaction():
+            yield
+
     def add_edge(self, edge: Edge) -> None:
         """Store a genealogy edge."""
         key = (edge.input_id, edge.output_id)

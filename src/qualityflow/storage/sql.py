@@ -9,6 +9,7 @@ first use. Any engine SQLAlchemy speaks works through :class:`SQLStorage` direct
 from __future__ import annotations
 
 import builtins
+import hashlib
 import json
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -22,7 +23,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 
-from qualityflow.errors import NotFoundError, QualityFlowError, StorageError
+from qualityflow.errors import ConcurrencyError, NotFoundError, QualityFlowError, StorageError
 from qualityflow.models import Notification, Quantity
 from qualityflow.storage.base import (
     LEDGER_START,
@@ -58,11 +59,18 @@ __all__ = [
     "ledger_table",
     "metadata",
     "mysql_storage",
+    "outbox_key",
     "postgresql_storage",
     "sqlite_storage",
 ]
 
 _LongText = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+
+# MySQL/MariaDB compare strings by the column's collation, and the server default
+# (utf8mb4_general_ci) folds case and accents: 'Flour-1' would find 'FLOUR-1'. Every
+# table is utf8mb4 with the binary collation, so ids compare byte-exactly as on SQLite
+# and PostgreSQL. (utf8mb4_bin pads spaces; the models strip them from ids.)
+_BYTE_EXACT: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
 
 metadata = sa.MetaData()
 """The tables, for migrations and tooling."""
@@ -72,6 +80,7 @@ meta_table = sa.Table(
     metadata,
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.String(255), nullable=False),
+    **_BYTE_EXACT,
 )
 entities = sa.Table(
     "qf_entities",
@@ -82,6 +91,7 @@ entities = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("data", _LongText, nullable=False),
     sa.Index("ix_qf_entities_kind_status", "kind", "status"),
+    **_BYTE_EXACT,
 )
 edges_table = sa.Table(
     "qf_edges",
@@ -92,18 +102,22 @@ edges_table = sa.Table(
     sa.Column("quantity", sa.Text, nullable=True),
     sa.Column("override", sa.Text, nullable=True),
     sa.Index("ix_qf_edges_output", "output_id", "input_id"),
+    **_BYTE_EXACT,
 )
 outbox_table = sa.Table(
     "qf_outbox",
     metadata,
     sa.Column("seq", sa.Integer, sa.Identity(), primary_key=True, autoincrement=True),
-    sa.Column("key", sa.String(255), nullable=True, unique=True),
+    # sha256 hex of the notification's id (its logical key, of any length); the
+    # notification itself, id included, is in ``notification``.
+    sa.Column("key", sa.String(64), nullable=True, unique=True),
     sa.Column("subject_kind", sa.String(32), nullable=False),
     sa.Column("subject_id", sa.String(255), nullable=False),
     sa.Column("notification", _LongText, nullable=False),
     sa.Column("deliveries", sa.Text, nullable=False),
     sa.Column("delivered", sa.Boolean, nullable=False),
     sa.Index("ix_qf_outbox_delivered", "delivered", "seq"),
+    **_BYTE_EXACT,
 )
 
 # ---- audit ledger tables (issue 11) ------------------------------------------------------
@@ -122,6 +136,7 @@ ledger_table = sa.Table(
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
     sa.Column("recorded_at", sa.String(40), nullable=False),
+    **_BYTE_EXACT,
 )
 ledger_head_table = sa.Table(
     "qf_ledger_head",
@@ -130,6 +145,7 @@ ledger_head_table = sa.Table(
     sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
     sa.Column("prev_hash", sa.String(64), nullable=False),
+    **_BYTE_EXACT,
 )
 # ---- end of audit ledger tables ----------------------------------------------------------
 
@@ -168,6 +184,17 @@ _ENQUEUE_UNIQUE = {
     .on_conflict_do_nothing(index_elements=["key"])
     .returning(outbox_table.c.seq),
 }
+# The genealogy lock. PostgreSQL: a transaction-level advisory lock on this fixed key
+# (the bytes "qf_genlk"). MySQL/MariaDB: the row lock of this qf_meta row, whose value
+# counts the genealogy transactions (see SQLStorage.genealogy_lock).
+_PG_GENEALOGY_LOCK = 0x71665F67656E6C6B
+_GENEALOGY_ROW = "genealogy_lock"
+_GENEALOGY_LOCKED = (
+    sa.select(meta_table.c.value).where(meta_table.c.key == _GENEALOGY_ROW).with_for_update()
+)
+_GENEALOGY_SEEN = sa.select(meta_table.c.value).where(meta_table.c.key == _GENEALOGY_ROW)
+_MYSQL_DUPLICATE_KEY = 1062
+
 _UPDATE_DELIVERY = (
     outbox_table.update()
     .where(outbox_table.c.seq == sa.bindparam("w_seq"))
@@ -246,16 +273,25 @@ class SQLStorage:
         self._enqueue_unique = (
             _ENQUEUE_UNIQUE.get(dialect.name) if dialect.insert_returning else None
         )
+        self._mysql = dialect.name in ("mysql", "mariadb")
         self._hot: dict[Any, _Precompiled] = {}
         self._dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
         self._ensure_schema()
 
-    def _run(self, conn: Connection, statement: Any, params: Mapping[str, Any]) -> Any:
+    def _run(
+        self,
+        conn: Connection,
+        statement: Any,
+        params: Mapping[str, Any],
+        *,
+        duplicate_ok: bool = False,
+    ) -> Any:
         """Execute a hot-path statement on the driver's cursor, compiled once per storage.
 
         The statements are plain (no IN lists, no type conversion beyond what the driver
         does), so SQLAlchemy's per-call statement machinery adds nothing but time. Returns
-        the DBAPI cursor; driver errors become :class:`StorageError`.
+        the DBAPI cursor; driver errors become :class:`StorageError`, except that with
+        ``duplicate_ok`` a MySQL duplicate-key error returns ``None``.
         """
         hot = self._hot.get(statement)
         if hot is None:
@@ -271,15 +307,27 @@ class SQLStorage:
                 cursor.execute(hot.sql, tuple(params[n] for n in hot.names))
         except self._dbapi_error as exc:
             cursor.close()
+            if duplicate_ok and self._mysql and exc.args and exc.args[0] == _MYSQL_DUPLICATE_KEY:
+                # MySQL undoes only the failed statement; the transaction goes on.
+                return None
             raise self._error(exc) from exc
         return cursor
 
     # -- errors and transactions ---------------------------------------------------------
 
-    def _error(self, exc: BaseException) -> StorageError:
+    def _error(self, exc: BaseException) -> StorageError | ConcurrencyError:
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         if self._secret:
             detail = detail.replace(str(self._secret), "***")
+        if _rolled_back_for_concurrency(exc):
+            # The server undid the whole transaction to break a deadlock (or a
+            # serialisation conflict): nothing of it was written, and running it again
+            # is the documented remedy.
+            return ConcurrencyError(
+                f"storage {self.url}: the database rolled this transaction back because a "
+                f"concurrent one conflicted with it ({type(exc).__name__}: {detail}); "
+                "nothing was written: run it again"
+            )
         return StorageError(f"storage {self.url}: {type(exc).__name__}: {detail}")
 
     @contextmanager
@@ -383,9 +431,13 @@ class SQLStorage:
                             f"this qualityflow understands ({SCHEMA_VERSION}); upgrade "
                             "qualityflow"
                         )
+                    if self._mysql and conn.execute(_GENEALOGY_SEEN).first() is None:
+                        # The row whose lock serialises genealogy changes (a row, not a
+                        # layout change: databases made before it get it here).
+                        conn.execute(meta_table.insert().values(key=_GENEALOGY_ROW, value="0"))
                     self._ensure_ledger(conn)
                 return
-            except StorageError:
+            except (StorageError, ConcurrencyError):
                 # Two processes creating the schema at once: the loser retries and finds it.
                 if attempt == 2:
                     raise
@@ -515,6 +567,45 @@ class SQLStorage:
 
     # -- genealogy ---------------------------------------------------------------------
 
+    @contextmanager
+    def genealogy_lock(self) -> Iterator[None]:
+        """Open (or join) a transaction holding the database-wide genealogy lock.
+
+        Every instance on the same database queues here, so a cycle check and the edge
+        insert made inside are atomic: racing ``link(A, B)`` and ``link(B, A)`` cannot
+        both commit. The lock is released when the transaction ends, on every path.
+
+        * PostgreSQL: ``pg_advisory_xact_lock`` on a fixed key; READ COMMITTED makes
+          every later statement see what the previous holder committed.
+        * MySQL/MariaDB: ``SELECT ... FOR UPDATE`` on a ``qf_meta`` row counting genealogy
+          transactions. Taken first in its transaction, the InnoDB snapshot starts after
+          it. Taken inside a transaction that has already read, the snapshot may predate
+          the previous holder's commit: the count read through the snapshot then differs
+          from the locked one, and :class:`qualityflow.ConcurrencyError` says to retry.
+        * SQLite: every transaction is ``BEGIN IMMEDIATE``, one writer at a time already.
+        """
+        with self._conn() as conn:
+            dialect = self.engine.dialect.name
+            if dialect == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_GENEALOGY_LOCK})")
+            elif self._mysql:
+                locked = conn.execute(_GENEALOGY_LOCKED).scalar_one()
+                seen = conn.execute(_GENEALOGY_SEEN).scalar_one()
+                if seen != locked:
+                    raise ConcurrencyError(
+                        "the genealogy was changed by another instance after this "
+                        "transaction began reading, so a cycle check here could miss the "
+                        "new links: roll the transaction back and run it again (call "
+                        "link() outside your own transaction, or take genealogy_lock() "
+                        "before the transaction's first read)"
+                    )
+                conn.execute(
+                    meta_table.update()
+                    .where(meta_table.c.key == _GENEALOGY_ROW)
+                    .values(value=str(int(locked) + 1))
+                )
+            yield
+
     def add_edge(self, edge: Edge) -> None:
         """Store a genealogy edge."""
         with self._conn() as conn:
@@ -587,9 +678,16 @@ class SQLStorage:
     # -- outbox ------------------------------------------------------------------------
 
     def enqueue(self, notification: Notification) -> int | None:
-        """Queue a notification; a repeated ``notification.id`` is ignored."""
+        """Queue a notification; a repeated ``notification.id`` is ignored.
+
+        Idempotent whatever the interleaving: the unique ``key`` (sha256 of the id)
+        decides. SQLite and PostgreSQL insert ``ON CONFLICT DO NOTHING``; MySQL/MariaDB
+        insert and take a duplicate-key error (which undoes that statement only) as
+        "already queued". A concurrent enqueue of the same id waits for the first
+        transaction, then adds nothing.
+        """
         row = {
-            "key": notification.id,
+            "key": None if notification.id is None else outbox_key(notification.id),
             "subject_kind": notification.subject_kind,
             "subject_id": notification.subject_id,
             "notification": notification.model_dump_json(),
@@ -602,8 +700,15 @@ class SQLStorage:
                 inserted = cursor.fetchone()
                 cursor.close()
                 return None if inserted is None else int(inserted[0])
+            if notification.id is not None and self._mysql:
+                cursor = self._run(conn, _ENQUEUE, row, duplicate_ok=True)
+                if cursor is None:
+                    return None
+                seq = cursor.lastrowid
+                cursor.close()
+                return int(seq)
             if notification.id is not None:
-                exists = conn.execute(_OUTBOX_KEY, {"w_key": notification.id}).first()
+                exists = conn.execute(_OUTBOX_KEY, {"w_key": row["key"]}).first()
                 if exists is not None:
                     return None
             result = conn.execute(_ENQUEUE, row)
@@ -851,6 +956,31 @@ class SQLStorage:
 class _Precompiled(NamedTuple):
     sql: str
     names: tuple[str, ...] | None  # bind names in order for a positional driver
+
+
+_MYSQL_ROLLED_BACK = frozenset({1213})  # ER_LOCK_DEADLOCK: the whole transaction is undone
+_PG_ROLLED_BACK = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
+
+
+def _rolled_back_for_concurrency(exc: BaseException) -> bool:
+    """Whether a driver error means the server undid the transaction to let another win."""
+    orig = getattr(exc, "orig", None) or exc
+    if getattr(orig, "sqlstate", None) in _PG_ROLLED_BACK:
+        return True
+    args: tuple[Any, ...] = getattr(orig, "args", ())
+    return bool(args) and isinstance(args[0], int) and args[0] in _MYSQL_ROLLED_BACK
+
+
+def outbox_key(notification_id: str) -> str:
+    """Return the outbox ``key`` column's value: sha256 hex of the notification id.
+
+    A logical key such as ``overdue:incident:<id>:<deadline>:<due>`` can exceed any id
+    length; its digest always fits the column.
+
+    >>> len(outbox_key("overdue:incident:" + "X" * 255 + ":contain:2026-03-02T06:00:00+00:00"))
+    64
+    """
+    return hashlib.sha256(notification_id.encode("utf-8")).hexdigest()
 
 
 # ---- audit ledger helpers (issue 11) -----------------------------------------------------

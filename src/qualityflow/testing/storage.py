@@ -8,16 +8,19 @@ and pytest collects the inherited tests. The scenarios are a biscuit plant's rec
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qualityflow.errors import ConcurrencyError, NotFoundError, StorageError
+from qualityflow.errors import ConcurrencyError, GenealogyError, NotFoundError, StorageError
 from qualityflow.models import (
+    MAX_ID_LENGTH,
     Batch,
     Complaint,
     Incident,
@@ -39,6 +42,19 @@ from qualityflow.storage.base import (
 __all__ = ["StorageConformance"]
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+
+# Five ids that differ only in case or accents: five different lots on every backend.
+LOOK_ALIKE_IDS = ("FLOUR-1", "flour-1", "Flour-1", "flöur-1", "FLÖUR-1")
+
+
+def longest_id(tag: str) -> str:
+    """Return an id of exactly MAX_ID_LENGTH characters, with 4-byte UTF-8 characters in it.
+
+    ``tag`` makes it unique; emoji and a CJK extension B character each take four bytes
+    in UTF-8 (and two UTF-16 units), so a backend counting bytes or units truncates it.
+    """
+    head = f"{tag}-🍪饼干𠀀-"
+    return head + "Ω" * (MAX_ID_LENGTH - len(head) - 1) + "🥛"
 
 
 class _Rollback(Exception):
@@ -78,6 +94,48 @@ class StorageConformance:
     def destroy_storage(self, storage: Storage) -> None:
         """Release what :meth:`make_storage` created (default: ``close()``)."""
         storage.close()
+
+    def open_another(self, storage: Storage) -> Storage | None:
+        """Return a second instance on the same data as ``storage``, or ``None``.
+
+        The concurrency cases race two instances (one per thread), as two processes of
+        an application would. The default knows the built-in backends: a memory store is
+        its own other instance (one per process); an SQL storage is opened again from
+        its engine's URL (an in-memory SQLite database cannot be, so ``None``). Override
+        it for a third-party backend; ``None`` skips those cases.
+        """
+        from qualityflow.storage.memory import MemoryStorage
+
+        if isinstance(storage, MemoryStorage):
+            return storage
+        engine = getattr(storage, "engine", None)
+        if engine is None:
+            return None
+        from qualityflow.storage import sql
+
+        url = engine.url
+        factories: dict[str, Callable[[str], Storage]] = {
+            "sqlite": sql.sqlite_storage,
+            "postgresql": sql.postgresql_storage,
+            "mysql": sql.mysql_storage,
+            "mariadb": sql.mysql_storage,
+        }
+        factory = factories.get(url.get_backend_name())
+        if factory is None or (url.get_backend_name() == "sqlite" and not url.database):
+            return None
+        return factory(url.render_as_string(hide_password=False))
+
+    @pytest.fixture
+    def other(self, storage: Storage) -> Iterator[Storage]:
+        """Open a second instance on the fresh backend's data (skip when there is none)."""
+        second = self.open_another(storage)
+        if second is None:
+            pytest.skip("this backend has no second instance (override open_another)")
+        try:
+            yield second
+        finally:
+            if second is not storage:
+                second.close()
 
     @pytest.fixture
     def storage(self) -> Iterator[Storage]:
@@ -372,6 +430,172 @@ class StorageConformance:
         )
         assert [c.id for c in storage.list("complaint", status="received")] == ["CMP-77"]
         assert storage.list("incident") == []
+
+    # -- ids ---------------------------------------------------------------------------
+
+    def test_ids_compare_byte_exactly(self, storage: Storage) -> None:
+        for number, id in enumerate(LOOK_ALIKE_IDS):
+            storage.add(_lot(id, line=f"L{number}"))
+        assert storage.count("batch") == len(LOOK_ALIKE_IDS)
+        for number, id in enumerate(LOOK_ALIKE_IDS):
+            loaded = storage.get("batch", id)
+            assert isinstance(loaded, Batch)
+            assert (loaded.id, loaded.line) == (id, f"L{number}")
+        assert [b.id for b in storage.list("batch")] == sorted(LOOK_ALIKE_IDS)
+        assert [b.id for b in storage.list("batch", ids=["Flour-1"])] == ["Flour-1"]
+        with pytest.raises(NotFoundError):
+            storage.get("batch", "FLOUR-1".replace("1", "2"))
+        with pytest.raises(NotFoundError):
+            storage.get("batch", "flour-\u00f6")
+        storage.add_edge(Edge("FLOUR-1", "flöur-1"))
+        storage.add_edge(Edge("flour-1", "FLÖUR-1"))  # not the same pair
+        assert storage.reach(["FLOUR-1"], "forward") == {"FLOUR-1", "flöur-1"}
+        assert storage.reach(["FLÖUR-1"], "backward") == {"FLÖUR-1", "flour-1"}
+        assert len(storage.edges(among={"FLOUR-1", "flöur-1"})) == 1
+
+    def test_the_longest_id_is_stored_whole_everywhere(self, storage: Storage) -> None:
+        lot, mix = longest_id("FLOUR"), longest_id("DOUGH")
+        assert len(lot) == len(mix) == MAX_ID_LENGTH
+        assert len(lot.encode("utf-8")) > MAX_ID_LENGTH  # 4-byte characters inside
+        supplier = Supplier(id=longest_id("SUP"), name="Northfield Mill")
+        storage.add(supplier)
+        storage.add(_lot(lot, supplier_id=supplier.id))
+        storage.add(_lot(mix, kind="intermediate"))
+        storage.add_edge(Edge(lot, mix, Quantity(amount=400, unit="kg")))
+        assert storage.get("batch", lot).supplier_id == supplier.id  # type: ignore[union-attr]
+        assert storage.get("supplier", supplier.id).id == supplier.id
+        assert [b.id for b in storage.list("batch", ids=[lot])] == [lot]
+        with pytest.raises(NotFoundError):  # one character more: not found, no driver error
+            storage.get("batch", lot + "x")
+        with pytest.raises(NotFoundError):  # a prefix is another id, never a match
+            storage.get("batch", lot[:-1])
+        assert storage.reach([lot], "forward") == {lot, mix}
+        assert [(e.input_id, e.output_id) for e in storage.edges()] == [(lot, mix)]
+        # A notification key combines kind, id and deadline: longer than any id.
+        key = f"overdue:batch:{lot}:contain:{T0.isoformat()}"
+        assert len(key) > MAX_ID_LENGTH
+        assert storage.enqueue(_notice(lot, key=key)) is not None
+        assert storage.enqueue(_notice(lot, key=key)) is None
+        assert storage.enqueue(_notice(lot, key=key + "-next")) is not None
+        assert [e.notification.id for e in storage.outbox()] == [key, key + "-next"]
+        assert storage.outbox()[0].notification.subject_id == lot
+
+    # -- idempotent enqueue ------------------------------------------------------------
+
+    def test_a_key_is_queued_once_within_and_across_transactions(self, storage: Storage) -> None:
+        with storage.transaction():
+            assert storage.enqueue(_notice("INC-1", key="overdue:INC-1:assess")) is not None
+            assert storage.enqueue(_notice("INC-1", key="overdue:INC-1:assess")) is None
+        with storage.transaction():
+            assert storage.enqueue(_notice("INC-1", key="overdue:INC-1:assess")) is None
+            assert storage.enqueue(_notice("INC-1", key="overdue:inc-1:assess")) is not None
+        assert storage.enqueue(_notice("INC-1")) is not None  # no key: always queued
+        assert storage.enqueue(_notice("INC-1")) is not None
+        keys = [e.notification.id for e in storage.outbox()]
+        assert keys == ["overdue:INC-1:assess", "overdue:inc-1:assess", None, None]
+
+    def test_two_instances_queueing_the_same_keys_add_each_once(
+        self, storage: Storage, other: Storage
+    ) -> None:
+        # Each key is queued once and neither caller fails: the second skips what the
+        # first queued (or, undone by the server to break a deadlock, retries and skips).
+        keys = [f"overdue:incident:INC-{n}:assess" for n in range(3)]
+        results: dict[int, list[int | None]] = {}
+        errors: list[BaseException] = []
+        start = threading.Barrier(2)
+
+        def queue(number: int, store: Storage) -> None:
+            try:
+                start.wait(timeout=30)
+                for attempt in range(5):
+                    try:
+                        with store.transaction():
+                            got = [
+                                store.enqueue(_notice(f"INC-{n}", key=k))
+                                for n, k in enumerate(keys)
+                            ]
+                            time.sleep(0.05)  # hold the transaction while the other queues
+                        break
+                    except ConcurrencyError:
+                        # The contract: a server may undo one of two transactions that
+                        # lock the same keys (a deadlock); it wrote nothing, run it again.
+                        if attempt == 4:
+                            raise
+                results[number] = got
+            except BaseException as exc:  # reported below, in the test's thread
+                errors.append(exc)
+
+        threads = [
+            threading.Thread(target=queue, args=(n, s)) for n, s in enumerate([storage, other])
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert errors == []
+        for index in range(len(keys)):
+            winners = [results[n][index] for n in (0, 1) if results[n][index] is not None]
+            assert len(winners) == 1, f"key {keys[index]!r} queued {len(winners)} times"
+        assert sorted(e.notification.id or "" for e in storage.outbox()) == keys
+
+    # -- the genealogy lock ------------------------------------------------------------
+
+    def test_racing_reverse_links_under_the_genealogy_lock_never_both_commit(
+        self, storage: Storage, other: Storage
+    ) -> None:
+        rounds = 3
+        for r in range(rounds):
+            storage.add(_lot(f"A-{r}", kind="intermediate"))
+            storage.add(_lot(f"B-{r}", kind="intermediate"))
+        outcomes: dict[tuple[int, int], str] = {}
+        errors: list[BaseException] = []
+        start = threading.Barrier(2)
+
+        def link(number: int, store: Storage) -> None:
+            try:
+                for r in range(rounds):
+                    a, b = (f"A-{r}", f"B-{r}") if number == 0 else (f"B-{r}", f"A-{r}")
+                    start.wait(timeout=30)
+                    try:
+                        with store.genealogy_lock():
+                            if a in store.reach([b], "forward"):
+                                raise GenealogyError(f"{a!r} into {b!r} would make a cycle")
+                            time.sleep(0.05)  # the window a lock-free check would lose
+                            store.add_edge(Edge(a, b))
+                        outcomes[number, r] = "linked"
+                    except GenealogyError:
+                        outcomes[number, r] = "refused"
+            except BaseException as exc:  # reported below, in the test's thread
+                errors.append(exc)
+                start.abort()
+
+        threads = [
+            threading.Thread(target=link, args=(n, s)) for n, s in enumerate([storage, other])
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert errors == []
+        for r in range(rounds):
+            assert sorted([outcomes[0, r], outcomes[1, r]]) == ["linked", "refused"]
+            assert len(storage.edges(among={f"A-{r}", f"B-{r}"})) == 1
+
+    def test_the_genealogy_lock_joins_an_open_transaction_and_rolls_back_with_it(
+        self, storage: Storage
+    ) -> None:
+        storage.add(_lot("FLOUR-0412"))
+        storage.add(_lot("DOUGH-0301", kind="intermediate"))
+        with pytest.raises(_Rollback), storage.transaction():
+            with storage.genealogy_lock():
+                storage.add_edge(Edge("FLOUR-0412", "DOUGH-0301"))
+            with storage.genealogy_lock():  # taken again in the same transaction
+                assert storage.reach(["FLOUR-0412"], "forward") == {"FLOUR-0412", "DOUGH-0301"}
+            raise _Rollback
+        assert storage.edges() == []
+        with storage.genealogy_lock():
+            storage.add_edge(Edge("FLOUR-0412", "DOUGH-0301"))
+        assert len(storage.edges()) == 1
 
     # -- audit ledger (issue 11) ---------------------------------------------------------
     # Run when the backend keeps the ledger (qualityflow.storage.LedgerStorage); a backend

@@ -1,0 +1,276 @@
+"""``qualityflow recall ...``: run a recall from the terminal.
+
+A typer sub-app (:data:`recall_app`) with ``open``, ``notify``, ``confirm``, ``return``,
+``fire``, ``progress`` and ``report``; the main command mounts it as ``recall``. Errors go
+through the same boundary and exit codes as every other command.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from qualityflow.cli import Db, _fail, _open, _parse_time, _table, console, handles_errors
+
+if TYPE_CHECKING:
+    from qualityflow.models import Quantity
+
+__all__ = ["recall_app"]
+
+recall_app = typer.Typer(
+    help="Run a recall: open it from an incident, notify consignees, record returns, report.",
+    no_args_is_help=True,
+)
+
+Actor = Annotated[str, typer.Option(help="Who does it (recorded in the audit).")]
+At = Annotated[str | None, typer.Option(help="When (ISO 8601 with timezone); default now.")]
+RecallId = Annotated[str, typer.Argument(help="The recall id, e.g. RCL-INC-5.")]
+ConsigneeId = Annotated[str, typer.Argument(help="The consignee (customer) id.")]
+
+
+def _quantity(text: str | None, option: str) -> Quantity | None:
+    if text is None:
+        return None
+    from qualityflow.models import Quantity
+
+    parts = text.split()
+    try:
+        if len(parts) != 2:
+            raise InvalidOperation
+        return Quantity(amount=Decimal(parts[0]), unit=parts[1])
+    except (InvalidOperation, ValueError):
+        raise _fail(
+            "bad_input", f"{option} {text!r} is not a quantity", f'give it as {option} "600 pack"'
+        ) from None
+
+
+@recall_app.command("open")
+@handles_errors
+def open_(
+    incident_id: Annotated[str, typer.Argument(help="The incident whose recall decision it is.")],
+    grade: Annotated[str, typer.Option(help="Recall grade: I, II or III.")],
+    actor: Actor,
+    preset: Annotated[
+        list[str] | None,
+        typer.Option(help="Legal preset, e.g. CN_FOOD_RECALL_2015 (repeatable)."),
+    ] = None,
+    id: Annotated[str | None, typer.Option(help="Recall id (default RCL-<incident>).")] = None,
+    at: At = None,
+    db: Db = None,
+) -> None:
+    """Open the recall of an incident's recall decision; the scope comes from the genealogy."""
+    qms = _open(db)
+    try:
+        recall = qms.recalls.open(
+            incident_id,
+            grade=grade,
+            presets=preset or (),
+            actor=actor,
+            at=_parse_time(at),
+            id=id,
+        )
+        console.print(
+            f"{recall.id}: opened (grade {recall.grade.value}), "
+            f"{len(recall.consignees)} consignee(s), {len(recall.shipments)} shipment(s)"
+        )
+    finally:
+        qms.close()
+
+
+@recall_app.command()
+@handles_errors
+def notify(
+    recall_id: RecallId,
+    consignee_id: ConsigneeId,
+    channel: Annotated[str, typer.Option(help="How: email, phone, fax, edi, in_person...")],
+    actor: Actor,
+    at: At = None,
+    message: Annotated[str, typer.Option(help="What the notice said.")] = "",
+    db: Db = None,
+) -> None:
+    """Record the recall notice sent to one consignee."""
+    qms = _open(db)
+    try:
+        when = _parse_time(at) or qms.now()
+        qms.recalls.notify(
+            recall_id, consignee_id, channel=channel, at=when, actor=actor, message=message
+        )
+        console.print(f"{recall_id}: notice to {consignee_id} recorded ({channel})")
+    finally:
+        qms.close()
+
+
+@recall_app.command()
+@handles_errors
+def confirm(
+    recall_id: RecallId,
+    consignee_id: ConsigneeId,
+    actor: Actor,
+    by: Annotated[str | None, typer.Option(help="Who confirmed at the consignee.")] = None,
+    at: At = None,
+    note: Annotated[str, typer.Option(help="Note.")] = "",
+    db: Db = None,
+) -> None:
+    """Record a consignee's confirmation of the notice."""
+    qms = _open(db)
+    try:
+        when = _parse_time(at) or qms.now()
+        qms.recalls.confirm(recall_id, consignee_id, at=when, actor=actor, by=by, note=note)
+        console.print(f"{recall_id}: {consignee_id} confirmed")
+    finally:
+        qms.close()
+
+
+@recall_app.command("return")
+@handles_errors
+def return_(
+    recall_id: RecallId,
+    consignee_id: ConsigneeId,
+    actor: Actor,
+    returned: Annotated[str | None, typer.Option(help='Returned, e.g. "600 pack".')] = None,
+    destroyed: Annotated[str | None, typer.Option(help="Destroyed on site.")] = None,
+    corrected: Annotated[str | None, typer.Option(help="Corrected on site.")] = None,
+    evidence: Annotated[str, typer.Option(help="Evidence: note number, photo, witness.")] = "",
+    at: At = None,
+    db: Db = None,
+) -> None:
+    """Record what a consignee returned, destroyed on site or corrected."""
+    quantities = {
+        "returned": _quantity(returned, "--returned"),
+        "destroyed": _quantity(destroyed, "--destroyed"),
+        "corrected": _quantity(corrected, "--corrected"),
+    }
+    if all(q is None for q in quantities.values()):
+        raise _fail("bad_input", "nothing to record", "give --returned, --destroyed or --corrected")
+    qms = _open(db)
+    try:
+        when = _parse_time(at) or qms.now()
+        recall = qms.recalls.record_return(
+            recall_id, consignee_id, at=when, actor=actor, evidence=evidence, **quantities
+        )
+        left = ", ".join(str(q) for q in recall.consignee(consignee_id).still_at_customer())
+        console.print(f"{recall_id}: return from {consignee_id} recorded; still there: {left}")
+    finally:
+        qms.close()
+
+
+@recall_app.command()
+@handles_errors
+def fire(
+    recall_id: RecallId,
+    trigger: Annotated[str, typer.Argument(help="start, recover, complete, close, terminate...")],
+    actor: Actor,
+    note: Annotated[str, typer.Option(help="Note for the audit record.")] = "",
+    summary: Annotated[str | None, typer.Option(help="The closing summary (close).")] = None,
+    at: At = None,
+    db: Db = None,
+) -> None:
+    """Move a recall: start, recover, complete, close, terminate or cancel."""
+    data = {} if summary is None else {"summary": summary}
+    qms = _open(db)
+    try:
+        recall = qms.recalls.fire(
+            recall_id, trigger, actor=actor, at=_parse_time(at), note=note, **data
+        )
+        console.print(f"{recall.id}: {trigger} -> {recall.status.value}")
+    finally:
+        qms.close()
+
+
+@recall_app.command()
+@handles_errors
+def progress(
+    recall_id: RecallId,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    db: Db = None,
+) -> None:
+    """Show recovered ÷ shipped, the consignees, and the next legal deadline."""
+    qms = _open(db)
+    try:
+        p = qms.recalls.progress(recall_id)
+    finally:
+        qms.close()
+    if as_json:
+        console.print_json(
+            json.dumps(
+                {
+                    "recall_id": p.recall_id,
+                    "status": p.status,
+                    "shipped": {u: str(q.amount) for u, q in p.shipped.items()},
+                    "recovered": {u: str(q.amount) for u, q in p.recovered.items()},
+                    "recovery_rate": None if p.recovery_rate is None else str(p.recovery_rate),
+                    "consignees": p.consignees,
+                    "notified": p.notified,
+                    "confirmed": p.confirmed,
+                    "accounted": p.accounted,
+                    "next_deadline": None
+                    if p.next_deadline is None
+                    else {
+                        "what": p.next_deadline.what,
+                        "due": p.next_deadline.due.isoformat(),
+                        "legal_basis": p.next_deadline.legal_basis,
+                    },
+                    "missing": p.missing,
+                }
+            )
+        )
+        return
+    rate = "n/a" if p.recovery_rate is None else f"{p.recovery_rate:.1%}"
+    console.print(f"{p.recall_id} ({p.status}): recovery rate {rate}")
+    console.print(
+        _table(
+            "quantities",
+            ("unit", "shipped", "recovered", "outstanding"),
+            [(u, q, p.recovered.get(u, "0"), p.outstanding[u]) for u, q in p.shipped.items()],
+        )
+    )
+    n = len(p.consignees)
+    console.print(
+        f"notified {len(p.notified)}/{n}, confirmed {len(p.confirmed)}/{n}, "
+        f"accounted for {len(p.accounted)}/{n}"
+    )
+    if p.next_deadline is not None:
+        d = p.next_deadline
+        console.print(f"next deadline: {d.what} due {d.due.isoformat()} ({d.legal_basis})")
+    for reason in p.missing:
+        console.print(f"  - {reason}")
+
+
+@recall_app.command()
+@handles_errors
+def report(
+    recall_id: RecallId,
+    kind: Annotated[str, typer.Argument(help="plan, notice, progress or summary.")] = "progress",
+    html: Annotated[Path | None, typer.Option(help="Also write it as an HTML page here.")] = None,
+    company: Annotated[str, typer.Option(help="Company name for the public notice.")] = "",
+    contact: Annotated[str, typer.Option(help="Contact line for the public notice.")] = "",
+    db: Db = None,
+) -> None:
+    """Print a recall document as Markdown (and write it as HTML with --html)."""
+    from qualityflow.reports.recall_case import RECALL_DOCUMENTS, recall_document
+
+    if kind not in RECALL_DOCUMENTS:
+        raise _fail(
+            "bad_input", f"no recall document {kind!r}", f"use {', '.join(RECALL_DOCUMENTS)}"
+        )
+    qms = _open(db)
+    try:
+        recall = qms.recalls.get(recall_id)
+        doc = recall_document(
+            recall,
+            kind,
+            progress=qms.recalls.progress(recall_id),
+            now=qms.now(),
+            company=company,
+            contact=contact,
+        )
+    finally:
+        qms.close()
+    console.print(doc.to_markdown(), markup=False, highlight=False, soft_wrap=True)
+    if html is not None:
+        html.write_text(doc.to_html(), encoding="utf-8")
+        console.print(f"written: {html}")
