@@ -745,5 +745,8 @@ def test_the_cli_verifies_prints_json_and_the_head(tmp_path: Path) -> None:
     result = runner.invoke(app, ["audit", "verify", "--db", db, "--known-head", "nope"])
     assert result.exit_code == 2 and "not a ledger head" in result.output
     result = runner.invoke(app, ["audit", "verify", "--db", "nosuch://x"])
-    assert result.exit_code == 4
-    assert "Traceback" not in result.output
+    assert result.exit_code == 2 and "Traceback" not in result.output  # a bad URL
+    missing = f"sqlite:///{tmp_path / 'none.db'}"
+    result = runner.invoke(app, ["audit", "verify", "--db", missing])
+    assert result.exit_code == 3 and "Traceback" not in result.output  # nothing to read
+    assert not (tmp_path / "none.db").exists()

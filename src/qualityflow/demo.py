@@ -79,9 +79,12 @@ def plant(tag: str = "") -> DemoPlant:
     ``tag`` is appended to every batch and shipment id so that several runs can share one
     database.
 
+    Examples
+    --------
     >>> p = plant()
     >>> len(p.suppliers), len(p.batches), len(p.shipments), len(p.inspections)
     (4, 14, 8, 5)
+
     """
     t = tag
     mon = MONDAY
@@ -205,10 +208,13 @@ def stock(qms: QualityFlow, plant: DemoPlant) -> QualityFlow:
     production); suppliers already on file are kept, so a second run can share them.
     Returns ``qms``.
 
+    Examples
+    --------
     >>> import qualityflow as qf
     >>> qms = stock(qf.QualityFlow(load_entry_points=False), plant())
     >>> sorted(qms.trace_forward("FILM-0057").ids)[:2]
     ['BISC-0302', 'BISC-0303']
+
     """
     with qms.storage.transaction():
         for supplier in plant.suppliers:

@@ -86,11 +86,14 @@ class Repository(Generic[E]):
     def list(self, **filters: Any) -> builtins.list[E]:
         """List records ordered by id, filtered by field values.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> qms = qf.QualityFlow()
         >>> _ = qms.suppliers.add(qf.Supplier(id="SUP-MILL", name="Northfield Mill"))
         >>> [s.id for s in qms.suppliers.list(status="approved")]
         ['SUP-MILL']
+
         """
         fields = self.model.model_fields
         unknown = sorted(k for k in filters if k not in fields and k not in _PUSHED_DOWN)

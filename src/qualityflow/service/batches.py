@@ -147,6 +147,8 @@ class InspectionRepository(Repository[Inspection]):
         ``batch.attributes["status_changes"]`` and notified as ``batch_status``.
         Returns the stored inspection.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> qms = qf.QualityFlow()
         >>> _ = qms.batches.add(qf.Batch(id="FLOUR-7", kind="raw_material", product="flour",
@@ -155,6 +157,7 @@ class InspectionRepository(Repository[Inspection]):
         ...                                       stage="incoming", result="fail"))
         >>> qms.batches.get("FLOUR-7").status.value
         'on_hold'
+
         """
         self._check_type(entity)
         service = self._service
@@ -174,6 +177,7 @@ class InspectionRepository(Repository[Inspection]):
                     at=stored.at or datetime.now(timezone.utc),
                     inspection=stored.id,
                 )
+            queued += service.nonconformances._opened_by(stored, batch)  # fail/conditional
         service._deliver_new(queued)
         return stored
 

@@ -39,6 +39,7 @@ from qualityflow.models import (
     Supplier,
     TransitionRecord,
 )
+from qualityflow.models.nonconformance import SupplierAction
 from qualityflow.notify import builtin_notifiers
 from qualityflow.plugins.manager import Plugins, make_plugins
 from qualityflow.prevention import (
@@ -67,6 +68,11 @@ from qualityflow.service.batches import (
     ShipmentRepository,
 )
 from qualityflow.service.cases import LifecycleRepository
+from qualityflow.service.nonconformances import (
+    OPEN_SCAR_STATUSES,
+    NonconformanceRepository,
+    SupplierActionRepository,
+)
 from qualityflow.service.recalls import RecallRepository
 from qualityflow.service.suppliers import SupplierRepository
 from qualityflow.storage import Delivery, Edge, OutboxEntry, Storage, open_storage
@@ -154,6 +160,8 @@ class QualityFlow:
             self, "complaint", Complaint, COMPLAINT_LIFECYCLE
         )
         self.recalls = RecallRepository(self)
+        self.nonconformances = NonconformanceRepository(self)
+        self.supplier_actions = SupplierActionRepository(self)
         self.audit = Audit(self)
         """The audit: ``head()`` of the ledger and ``verify(known_heads=...)``."""
 
@@ -163,10 +171,13 @@ class QualityFlow:
     def now(self) -> datetime:
         """Return the service clock's reading (aware): what ``recorded_at`` is stamped from.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> from qualityflow.testing import Clock
         >>> qf.QualityFlow(clock=Clock()).now().isoformat()
         '2026-03-02T06:00:00+00:00'
+
         """
         now = self._clock()
         if now.tzinfo is None or now.utcoffset() is None:
@@ -214,6 +225,8 @@ class QualityFlow:
         (:meth:`~qualityflow.storage.Storage.genealogy_lock`), so of two racing links
         that together would close a cycle, one commits and the other is refused.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> qms = qf.QualityFlow()
         >>> kg = lambda n: qf.Quantity(amount=n, unit="kg")
@@ -224,6 +237,7 @@ class QualityFlow:
         >>> qms.link("SUGAR-1", "MIX-9", kg(40))
         >>> sorted(qms.trace_forward("SUGAR-1").ids)
         ['MIX-9']
+
         """
         storage = self.storage
         # The genealogy lock makes the cycle check and the insert one atomic step across
@@ -399,6 +413,8 @@ class QualityFlow:
         ids. The stored genealogy is followed upstream, so the samples of the flour and
         packaging lots that went into a complained batch are found too.
 
+        Examples
+        --------
         >>> from datetime import datetime, timezone
         >>> import qualityflow as qf
         >>> qms = qf.QualityFlow()
@@ -412,6 +428,7 @@ class QualityFlow:
         >>> qms.link("FLOUR-1", "BISC-1")
         >>> [s.id for s in qms.samples_for("BISC-1")]
         ['RS-BISC-1', 'RS-FLOUR-1']
+
         """
         if isinstance(subject, (Incident, Complaint)):
             ids = set(subject.batch_ids)
@@ -596,13 +613,15 @@ class QualityFlow:
     # -- deadlines ---------------------------------------------------------------------
 
     def overdue(self, now: datetime | None = None) -> list[Deadline]:
-        """List the open incidents' and complaints' breached deadlines at ``now``.
+        """List the breached deadlines of open incidents, complaints, recalls and SCARs.
 
         Deadlines come from the ``qualityflow_deadline_policy`` hook, else
         :class:`qualityflow.DefaultDeadlinePolicy`. Each breached deadline is notified
         (``overdue``) once, however often this is called, and by however many instances
         at the same time: the outbox insert is idempotent on every backend.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> from datetime import datetime, timedelta, timezone
         >>> t0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
@@ -611,11 +630,13 @@ class QualityFlow:
         ...                                   severity="major", reported_at=t0))
         >>> [d.what for d in qms.overdue(t0 + timedelta(hours=30))]
         ['assess']
+
         """
         when = now or datetime.now(timezone.utc)
-        entities: list[Incident | Complaint] = [
+        entities: list[Incident | Complaint | SupplierAction] = [
             *self.incidents.list(status=_OPEN_INCIDENT),
             *self.complaints.list(status=_OPEN_COMPLAINT),
+            *self.supplier_actions.list(status=OPEN_SCAR_STATUSES),
         ]
         breaches = find_overdue(entities, when, policy=_HookPolicy(self.plugins))
         breaches = sorted(  # recalls: their legal clocks (the hook first, see qms.recalls)
@@ -651,7 +672,7 @@ class _HookPolicy:
         self._plugins = plugins
         self._default = DefaultDeadlinePolicy()
 
-    def deadlines(self, entity: Incident | Complaint) -> list[Deadline]:
+    def deadlines(self, entity: Incident | Complaint | SupplierAction) -> list[Deadline]:
         chosen = self._plugins.deadline_policy(entity)
         return self._default.deadlines(entity) if chosen is None else chosen
 
@@ -667,7 +688,8 @@ def _overdue_notice(deadline: Deadline, now: datetime, audit_head: str = "") -> 
         kind="overdue",
         subject_kind=kind,
         subject_id=deadline.subject_id,
-        title=f"{kind.capitalize()} {deadline.subject_id}: {deadline.what} overdue (due {due})",
+        title=f"{kind.replace('_', ' ').capitalize()} {deadline.subject_id}: "
+        f"{deadline.what} overdue (due {due})",
         body=str(deadline),
         severity=deadline.severity,
         at=now,

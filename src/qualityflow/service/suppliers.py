@@ -45,12 +45,15 @@ class SupplierRepository(Repository[Supplier]):
     ) -> Supplier:
         """Change a supplier's status by a recorded decision and notify ``supplier_status``.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> qms = qf.QualityFlow()
         >>> _ = qms.suppliers.add(qf.Supplier(id="SUP-MILL", name="Northfield Mill"))
         >>> qms.suppliers.decide("SUP-MILL", "suspended", actor="QA manager",
         ...                      reason="mould in two flour lots").status.value
         'suspended'
+
         """
         service = self._service
         with self._storage.transaction():
@@ -124,6 +127,7 @@ class SupplierRepository(Repository[Supplier]):
                     genealogy=_StoredUpstream(self._storage),
                     deliveries=deliveries,
                     lots=lots,
+                    supplier_actions=service.supplier_actions.list(supplier_id=id),
                     start=start,
                     end=end,
                     evaluated_by=evaluated_by or "qualityflow scorecard",
