@@ -505,19 +505,21 @@ def test_the_status_and_history_change_only_through_the_lifecycle(qms: qf.Qualit
     nc = qms.nonconformances.get(NC)
     nc.status = "closed"  # type: ignore[assignment]
     with pytest.raises(qf.TransitionError, match="status change only through"):
-        qms.nonconformances.save(nc)
+        qms.nonconformances.save(nc, actor="Li")
     grown = qms.nonconformances.get(NC)
     grown.quantity = kg(2500)
     grown.dispositions = [Disposition(kind="scrap", quantity=kg(2500))]
     with pytest.raises(qf.TransitionError) as err:
-        qms.nonconformances.save(grown)
+        qms.nonconformances.save(grown, actor="Li")
     assert err.value.reasons[0].startswith(
         "nonconformance 'NC-IQC-0412': dispositions, quantity change only through the "
         "nonconformance's commands"
     )
     fresh = qms.nonconformances.get(NC)
     fresh.evidence += "; photo of the sacks on file"
-    assert qms.nonconformances.save(fresh).version == 2
+    saved = qms.nonconformances.save(fresh, actor="Li", reason="photo filed")
+    assert saved.version == 2
+    assert [c.field for c in saved.amendments[-1].changes] == ["evidence"]
     with pytest.raises(qf.TransitionError, match="initial state"):
         qms.nonconformances.add(fresh.model_copy(update={"id": "NC-2", "status": "closed"}))
     with pytest.raises(qf.TransitionError, match="and no dispositions"):

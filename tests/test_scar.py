@@ -217,10 +217,10 @@ def test_answers_and_due_days_change_only_through_the_commands(
     scar.due = date(2026, 6, 30)
     scar.response = _answer(clock.now)
     with pytest.raises(qf.TransitionError, match="due, response change only through"):
-        qms.supplier_actions.save(scar)
+        qms.supplier_actions.save(scar, actor="SQE Priya")
     fresh = qms.supplier_actions.get(SCAR)
     fresh.description += " (mill informed by phone)"
-    assert qms.supplier_actions.save(fresh).due == DUE
+    assert qms.supplier_actions.save(fresh, actor="SQE Priya").due == DUE
     with pytest.raises(qf.TransitionError, match="and no response"):
         qms.supplier_actions.add(
             fresh.model_copy(update={"id": "SCAR-X", "version": 0, "response": _answer(T0)})

@@ -24,6 +24,7 @@ from qualityflow.errors import (
     GenealogyError,
     InteropError,
     NotFoundError,
+    ProtectedFieldError,
     QualityFlowError,
     StorageError,
     TransitionError,
@@ -180,6 +181,7 @@ _EXPORTS: dict[str, str] = {name: module for module, names in _LAZY.items() for 
 """Public name -> the module that defines it (the inverse of ``_LAZY``)."""
 
 __all__ = [
+    "ProtectedFieldError",
     "Disposition",
     "MAX_ID_LENGTH",
     "Nonconformance",

@@ -300,8 +300,11 @@ def run_demo(qms: QualityFlow) -> DemoRun:
 
     # 2. The complaint escalates to an incident; the emergency team forms and assesses.
     reported = thu + timedelta(hours=2, minutes=40)
-    qms.incidents.add(
-        Incident(
+    qms.complaints.escalate(
+        cid,
+        actor=care,
+        at=reported,
+        incident=Incident(
             id=iid,
             title="Metal fragment in butter biscuits",
             severity="critical",
@@ -314,10 +317,8 @@ def run_demo(qms: QualityFlow) -> DemoRun:
                 "A consumer found a 3 mm steel fragment in a sealed pack of lot "
                 f"{suspect} (line L2, Monday night shift)."
             ),
-            complaint_ids=[cid],
-        )
+        ),
     )
-    qms.complaints.fire(cid, "escalate", actor=care, at=reported, incident_id=iid)
     leader = TeamMember(name="Dana Ruiz", role="QA manager", department="quality")
     team = EmergencyTeam(
         leader=leader,

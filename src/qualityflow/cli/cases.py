@@ -1,6 +1,5 @@
 """``qualityflow incidents ...`` and ``qualityflow complaints ...``: list, show, add, fire."""
 
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -267,14 +266,14 @@ def escalate(
     """Escalate a complaint to an incident, opening the incident first if asked to.
 
     A new incident takes the complaint's batches, product and description, so the
-    emergency team starts from what the customer reported.
+    emergency team starts from what the customer reported (the rules are the service's,
+    ``qms.complaints.escalate``: a second escalation to the same incident, and one of a
+    closed or rejected complaint, are refused).
     """
-    from qualityflow.models import Incident
-
-    when = parse_time(at, "--at") or datetime.now(timezone.utc)
+    when = parse_time(at, "--at")
     qms = open_service(db, write=True)
-    complaint = qms.complaints.get(id)
     messages = []
+    opening: dict[str, str] | None = None
     if not exists(qms.incidents, incident):
         if title is None:
             raise fail(
@@ -282,20 +281,12 @@ def escalate(
                 f"incident {incident!r} not found",
                 "give --title (and --severity) to open it, or name an existing incident",
             )
-        qms.incidents.add(
-            Incident(
-                id=incident,
-                title=title,
-                severity=severity or complaint.severity,
-                reported_at=when,
-                reported_by=actor,
-                batch_ids=list(complaint.batch_ids),
-                product=complaint.product,
-                description=f"Escalated from complaint {complaint.id}: {complaint.description}",
-            )
-        )
+        opening = {"title": title, **({"severity": severity} if severity else {})}
+    updated = qms.complaints.escalate(
+        id, incident_id=incident, incident=opening, actor=actor, at=when
+    )
+    if opening is not None:
         messages.append(f"{incident}: opened ({title})")
-    updated = qms.complaints.fire(id, "escalate", actor=actor, at=when, incident_id=incident)
     messages.append(f"{updated.id}: escalated to {updated.incident_id}")
     for message in messages:
         out.note(message, err=as_json)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import Any
@@ -59,6 +61,7 @@ from qualityflow.service._base import (
     CONTAINMENT_STATUS,
     STATUS_CHANGES,
     Repository,
+    field_changes,
 )
 from qualityflow.service.audit import Audit
 from qualityflow.service.batches import (
@@ -67,7 +70,7 @@ from qualityflow.service.batches import (
     RetainedSampleRepository,
     ShipmentRepository,
 )
-from qualityflow.service.cases import LifecycleRepository
+from qualityflow.service.cases import ComplaintRepository, LifecycleRepository
 from qualityflow.service.nonconformances import (
     OPEN_SCAR_STATUSES,
     NonconformanceRepository,
@@ -129,6 +132,7 @@ class QualityFlow:
         clock_tolerance: timedelta = timedelta(minutes=5),
     ) -> None:
         self._clock: Callable[[], datetime] = clock or _utcnow
+        self._collector = threading.local()
         self.clock_tolerance: timedelta = clock_tolerance
         """How far a caller's ``at`` may lie ahead of :meth:`now`."""
         self.require_final_inspection: bool = _flag(settings, "require_final_inspection", True)
@@ -156,7 +160,7 @@ class QualityFlow:
         self.incidents: LifecycleRepository[Incident] = LifecycleRepository(
             self, "incident", Incident, INCIDENT_LIFECYCLE
         )
-        self.complaints: LifecycleRepository[Complaint] = LifecycleRepository(
+        self.complaints: ComplaintRepository = ComplaintRepository(
             self, "complaint", Complaint, COMPLAINT_LIFECYCLE
         )
         self.recalls = RecallRepository(self)
@@ -511,11 +515,49 @@ class QualityFlow:
                     "file: add them (qms.batches.add) so their status can be set"
                 ],
             )
+        recalled = set(incident.recall.batch_ids) if incident.recall is not None else set()
+        queued: list[tuple[int | None, Notification]] = []
         for batch_id, status in sorted(targets.items()):
             batch = batches[batch_id]
-            if _STRICTNESS[status] > _STRICTNESS[batch.status]:
+            before = batch.status
+            if _STRICTNESS[status] > _STRICTNESS[before]:
                 batch.status = status
-                self.batches.save(batch)
+                why = (
+                    f"recall decided by incident {incident.id}"
+                    if status is BatchStatus.RECALLED and batch_id in recalled
+                    else f"contained by incident {incident.id} ({trigger})"
+                )
+                _, notices = self._status_changed(
+                    batch,
+                    before,
+                    by=record.actor,
+                    reason=why,
+                    at=record.at,
+                    incident=incident.id,
+                    trigger=trigger,
+                )
+                queued += notices
+        if not self.plugins.notifiers():
+            # Nobody to notify: delivered as queued, in the fire's transaction.
+            for entry_id, _ in queued:
+                if entry_id is not None:
+                    self.storage.update_delivery(entry_id, {}, delivered=True)
+        else:
+            collected = getattr(self._collector, "queued", None)
+            if collected is not None:
+                collected.extend(queued)
+            # else: left in the outbox for deliver_pending()
+
+    @contextmanager
+    def _collecting(self) -> Iterator[list[tuple[int | None, Notification]]]:
+        """Collect the notifications queued by a fire's side effects, to deliver after it."""
+        previous = getattr(self._collector, "queued", None)
+        queued: list[tuple[int | None, Notification]] = []
+        self._collector.queued = queued
+        try:
+            yield queued
+        finally:
+            self._collector.queued = previous
 
     def _link_complaint(self, complaint: Complaint, trigger: str, record: TransitionRecord) -> None:
         """Close the loop both ways: the incident lists the complaint escalated to it."""
@@ -532,8 +574,18 @@ class QualityFlow:
                 ],
             ) from None
         if complaint.id not in incident.complaint_ids:
+            stored = incident.model_copy()
             incident.complaint_ids = [*incident.complaint_ids, complaint.id]
-            self.incidents.save(incident)
+            changes = field_changes(stored, incident)
+            amended = self.incidents._amended(
+                stored,
+                incident,
+                changes,
+                actor=record.actor,
+                reason=f"complaint {complaint.id} escalated to it",
+                at=record.at,
+            )
+            self.storage.save(amended)
 
     # -- notifications -----------------------------------------------------------------
 
@@ -577,8 +629,31 @@ class QualityFlow:
         )
 
     def _deliver_new(self, queued: Sequence[tuple[int | None, Notification]]) -> None:
+        deferred = getattr(self._collector, "deferred", None)
+        if deferred is not None:  # inside a command's outer transaction: deliver after it
+            deferred.extend(queued)
+            return
         entries = [OutboxEntry(id=i, notification=n) for i, n in queued if i is not None]
         self._deliver(entries)
+
+    @contextmanager
+    def _delivering_after(self) -> Iterator[None]:
+        """Hold back deliveries until the block (a command's outer transaction) is done.
+
+        A command that runs ``fire`` inside its own transaction (``escalate`` opens the
+        incident and fires in one) wraps the transaction in this, so nothing is delivered
+        before the whole change has committed; a block that raises delivers nothing.
+        """
+        if getattr(self._collector, "deferred", None) is not None:
+            yield  # an outer block delivers
+            return
+        deferred: list[tuple[int | None, Notification]] = []
+        self._collector.deferred = deferred
+        try:
+            yield
+        finally:
+            self._collector.deferred = None
+        self._deliver_new(deferred)
 
     def _deliver(self, entries: Iterable[OutboxEntry]) -> list[OutboxEntry]:
         notifier_names = [name for name, _ in self.plugins.notifiers()]

@@ -36,7 +36,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from pydantic import JsonValue
 
@@ -169,12 +169,21 @@ class _TrackedRepository(Repository[N], Generic[N]):
             )
         return self._typed(self._storage.add(entity))
 
-    def save(self, entity: N) -> N:
-        """Store changed descriptive fields (evidence, notes...).
+    def save(
+        self,
+        entity: N,
+        *,
+        actor: str = "",
+        reason: str = "",
+        at: datetime | None = None,
+    ) -> N:
+        """Store changed descriptive fields (evidence, notes...) as a recorded amendment.
 
         The status, the history and the :attr:`guarded` fields change only through the
         commands (``dispose``, ``fire``...), which record who did it: a save that changes
-        them is refused with a :class:`~qualityflow.TransitionError` naming them.
+        them is refused with a :class:`~qualityflow.TransitionError` naming them. Each
+        accepted change is an amendment (``actor``, required when anything changes,
+        ``reason``, ``at``), as ``Repository.save`` describes.
         """
         self._check_type(entity)
         with self._storage.transaction():
@@ -195,7 +204,9 @@ class _TrackedRepository(Repository[N], Generic[N]):
                             "did it; save() changes descriptive fields only"
                         ],
                     )
-            return self._typed(self._storage.save(entity))
+            # (cast: mypy cannot bind the constrained N through super())
+            generic = cast(Any, super())
+            return self._typed(generic.save(entity, actor=actor, reason=reason, at=at))
 
     def _when(
         self, at: datetime | None, command: str, history: Sequence[TransitionRecord] = ()
