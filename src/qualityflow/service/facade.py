@@ -63,6 +63,7 @@ from qualityflow.service._base import (
     Repository,
     field_changes,
 )
+from qualityflow.service.audit import Audit
 from qualityflow.service.batches import (
     BatchRepository,
     InspectionRepository,
@@ -165,6 +166,8 @@ class QualityFlow:
         self.recalls = RecallRepository(self)
         self.nonconformances = NonconformanceRepository(self)
         self.supplier_actions = SupplierActionRepository(self)
+        self.audit = Audit(self)
+        """The audit: ``head()`` of the ledger and ``verify(known_heads=...)``."""
 
     def __repr__(self) -> str:
         return f"QualityFlow({self.storage.url!r})"
@@ -396,6 +399,7 @@ class QualityFlow:
             body=body,
             at=at,
             id=f"batch_status:{batch.id}:{saved.version}",
+            audit_head=self.audit.head(),
         )
         return saved, [(self.storage.enqueue(notice), notice)]
 
@@ -603,6 +607,7 @@ class QualityFlow:
             severity=entity.severity,
             at=record.at,
             id=f"transition:{kind}:{entity.id}:{len(entity.history)}",
+            audit_head=self.audit.head(),
         )
 
     def _recall_notice(self, incident: Incident, record: TransitionRecord) -> Notification:
@@ -620,6 +625,7 @@ class QualityFlow:
             severity=incident.severity,
             at=record.at,
             id=f"recall:{incident.id}:{len(incident.history)}",
+            audit_head=self.audit.head(),
         )
 
     def _deliver_new(self, queued: Sequence[tuple[int | None, Notification]]) -> None:
@@ -712,7 +718,8 @@ class QualityFlow:
             [*breaches, *self.recalls.overdue(when)],
             key=lambda d: (-(d.late_by or timedelta(0)), d.subject_id, d.what),
         )
-        notices = [_overdue_notice(breach, when) for breach in breaches]
+        head = self.audit.head()  # overdue notices change nothing: the head stays
+        notices = [_overdue_notice(breach, when, head) for breach in breaches]
         for attempt in range(_OVERDUE_ATTEMPTS):
             try:
                 with self.storage.transaction():
@@ -749,7 +756,7 @@ _OPEN_INCIDENT = [s.value for s in IncidentStatus if s.value not in ("closed", "
 _OPEN_COMPLAINT = [s.value for s in ComplaintStatus if s.value not in ("closed", "rejected")]
 
 
-def _overdue_notice(deadline: Deadline, now: datetime) -> Notification:
+def _overdue_notice(deadline: Deadline, now: datetime, audit_head: str = "") -> Notification:
     kind = deadline.subject_kind
     due = deadline.due.isoformat()
     return Notification(
@@ -762,6 +769,7 @@ def _overdue_notice(deadline: Deadline, now: datetime) -> Notification:
         severity=deadline.severity,
         at=now,
         id=f"overdue:{kind}:{deadline.subject_id}:{deadline.what}:{due}",
+        audit_head=audit_head,
     )
 
 
