@@ -132,7 +132,10 @@ def dump(url: str) -> dict[str, Any]:
             for name in sorted(inspector.get_table_names()):
                 columns = [(c["name"], str(c["type"])) for c in inspector.get_columns(name)]
                 rows = sorted(
-                    (tuple(str(v) for v in row) for row in conn.execute(sa.text(f"SELECT * FROM {name}"))),
+                    (
+                        tuple(str(v) for v in row)
+                        for row in conn.execute(sa.text(f"SELECT * FROM {name}"))
+                    ),
                 )
                 out[name] = (columns, rows)
             return out
@@ -260,6 +263,7 @@ def test_the_refusal_masks_the_password() -> None:
 
 
 def test_db_upgrade_keeps_every_entity_history_and_edge(old_url: str) -> None:
+    before = dump(old_url)
     result = runner.invoke(db_app, ["upgrade", "--db", old_url])
     assert result.exit_code == 0, result.output
     assert "from 0001 (schema version 1) to 0002 (schema version 2)" in result.output
@@ -271,6 +275,7 @@ def test_db_upgrade_keeps_every_entity_history_and_edge(old_url: str) -> None:
             for entity in storage.list(kind, status=None):
                 status, version, data = stored.pop((kind, entity.id))
                 assert entity.version == version
+                assert getattr(entity, "status", None) in (status, None)
                 dumped = json.loads(entity.model_dump_json())
                 # 0.2 models add fields with defaults; every 0.1.0 field keeps its value
                 # (history records included, hashes unchanged).
@@ -305,9 +310,14 @@ def test_db_upgrade_keeps_every_entity_history_and_edge(old_url: str) -> None:
     engine = sa.create_engine(_driver(old_url))
     try:
         with engine.connect() as conn:
-            keys = dict(conn.execute(sa.text("SELECT seq, notification FROM qf_outbox")).all())
-            rekeyed = dict(conn.execute(sa.text('SELECT seq, "key" FROM qf_outbox'.replace(
-                '"key"', "`key`" if "mysql" in old_url else '"key"'))).all())
+            outbox_rows = sa.table(
+                "qf_outbox", sa.column("seq"), sa.column("key"), sa.column("notification")
+            )
+            rows = conn.execute(
+                sa.select(outbox_rows.c.seq, outbox_rows.c.key, outbox_rows.c.notification)
+            ).all()
+            keys: dict[int, str] = {int(r[0]): str(r[2]) for r in rows}
+            rekeyed: dict[int, str] = {int(r[0]): str(r[1]) for r in rows}
             for seq, text in keys.items():
                 expected = hashlib.sha256(json.loads(text)["id"].encode()).hexdigest()
                 assert rekeyed[seq] == expected
@@ -331,6 +341,11 @@ def test_db_upgrade_keeps_every_entity_history_and_edge(old_url: str) -> None:
                 assert int(length) == 64
     finally:
         engine.dispose()
+
+    upgraded = dump(old_url)
+    for table in ("qf_entities", "qf_edges"):  # byte for byte: data, versions, hashes
+        assert upgraded[table][1] == before[table][1]
+    assert {r[0] for r in upgraded["qf_outbox"][1]} == {r[0] for r in before["qf_outbox"][1]}
 
     from qualityflow.cli import app
 
@@ -415,9 +430,13 @@ def test_db_commands_refuse_what_they_cannot_migrate(tmp_path: Path) -> None:
 def _subset(old: Any, new: Any) -> bool:
     """Whether every key and value of ``old`` is in ``new`` (lists element by element)."""
     if isinstance(old, dict):
-        return isinstance(new, dict) and all(k in new and _subset(v, new[k]) for k, v in old.items())
+        return isinstance(new, dict) and all(
+            k in new and _subset(v, new[k]) for k, v in old.items()
+        )
     if isinstance(old, list):
-        return isinstance(new, list) and len(old) == len(new) and all(
-            _subset(a, b) for a, b in zip(old, new)
+        return (
+            isinstance(new, list)
+            and len(old) == len(new)
+            and all(_subset(a, b) for a, b in zip(old, new, strict=True))
         )
     return bool(old == new)

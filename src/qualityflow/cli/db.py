@@ -22,6 +22,7 @@ db_app = typer.Typer(
     no_args_is_help=True,
 )
 
+
 def _sql_url(db: str | None) -> str:
     """Resolve ``--db`` and refuse what has no schema to migrate (exit 2)."""
     from qualityflow.storage.base import mask_url
@@ -40,7 +41,7 @@ def _sql_url(db: str | None) -> str:
 
 
 def _sqlite_file(url: str) -> Path | None:
-    """The file of a ``sqlite:///path`` URL (``None``: in memory or not SQLite)."""
+    """Return the file of a ``sqlite:///path`` URL (``None``: in memory or not SQLite)."""
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
@@ -109,9 +110,17 @@ def upgrade(db: Db = None) -> None:
     result = migrations.upgrade(url)
     where = mask_url(url)
     if result.before is None:
-        console.print(f"created the schema at {_describe(result.after)} in {where}", markup=False, soft_wrap=True)
+        console.print(
+            f"created the schema at {_describe(result.after)} in {where}",
+            markup=False,
+            soft_wrap=True,
+        )
     elif not result.changed:
-        console.print(f"{where} is at {_describe(result.after)} (head): nothing to do", markup=False, soft_wrap=True)
+        console.print(
+            f"{where} is at {_describe(result.after)} (head): nothing to do",
+            markup=False,
+            soft_wrap=True,
+        )
     else:
         console.print(
             f"upgraded {where} from {_describe(result.before)} to {_describe(result.after)}",

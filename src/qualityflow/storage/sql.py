@@ -1106,7 +1106,9 @@ def stored_revision(conn: Connection) -> str | None:
 
     names = set(sa.inspect(conn).get_table_names())
     if alembic_version_table.name in names:
-        found = [str(v) for v in conn.execute(sa.select(alembic_version_table.c.version_num)).scalars()]
+        found = [
+            str(v) for v in conn.execute(sa.select(alembic_version_table.c.version_num)).scalars()
+        ]
         if len(found) == 1:
             return found[0]
         if len(found) > 1:

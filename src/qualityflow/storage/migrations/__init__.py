@@ -164,5 +164,3 @@ def current(url: str) -> str | None:
         raise
     finally:
         engine.dispose()
-
-

@@ -10,12 +10,22 @@ from __future__ import annotations
 
 from alembic import context
 
-connection = context.config.attributes.get("connection")
-if connection is None or context.is_offline_mode():
-    raise RuntimeError(
-        "qualityflow's migrations run through `qualityflow db upgrade --db URL` "
-        "(or qualityflow.storage.migrations.upgrade(url)), not the alembic command"
-    )
-context.configure(connection=connection, target_metadata=None)
-with context.begin_transaction():
-    context.run_migrations()
+
+
+def run_migrations() -> None:
+    """Run the pending revisions on the connection qualityflow passed in."""
+    connection = context.config.attributes.get("connection")
+    if connection is None or context.is_offline_mode():
+        raise RuntimeError(
+            "qualityflow's migrations run through `qualityflow db upgrade --db URL` "
+            "(or qualityflow.storage.migrations.upgrade(url)), not the alembic command"
+        )
+    context.configure(connection=connection, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+# Alembic runs this file inside its environment; imported anywhere else (the doctest
+# collection), it does nothing.
+if getattr(context, "_proxy", None) is not None:
+    run_migrations()

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timezone
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -39,7 +40,7 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-_BYTE_EXACT = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+_BYTE_EXACT: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
 _TABLES_0_1 = ("qf_meta", "qf_entities", "qf_edges", "qf_outbox")
 _CHUNK = 2000
 
@@ -77,9 +78,7 @@ def upgrade() -> None:
     existing = set(sa.inspect(bind).get_table_names())
     if mysql:
         for table in _TABLES_0_1:
-            op.execute(
-                f"ALTER TABLE {table} CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
-            )
+            op.execute(f"ALTER TABLE {table} CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
     _rekey_outbox(bind)
     if bind.dialect.name != "sqlite":  # SQLite does not enforce VARCHAR lengths
         op.alter_column(
