@@ -472,6 +472,10 @@ class SQLStorage:
                             raise refusal
                         run_upgrade(conn, stored)
                     else:
+                        # At the head: tables of this revision dropped since (the ledger,
+                        # say) are created again, to be caught by the audit; nothing is
+                        # written when they are all there.
+                        metadata.create_all(conn, checkfirst=True)
                         version = conn.execute(
                             sa.select(meta_table.c.value).where(
                                 meta_table.c.key == "schema_version"

@@ -11,7 +11,6 @@ from __future__ import annotations
 from alembic import context
 
 
-
 def run_migrations() -> None:
     """Run the pending revisions on the connection qualityflow passed in."""
     connection = context.config.attributes.get("connection")
