@@ -14,6 +14,7 @@ __all__ = [
     "GenealogyError",
     "InteropError",
     "NotFoundError",
+    "ProtectedFieldError",
     "QualityFlowError",
     "StorageError",
     "TransitionError",
@@ -39,6 +40,19 @@ class TransitionError(QualityFlowError):
         self.reasons: list[str] = list(reasons)
         detail = "; ".join(self.reasons) if self.reasons else "not allowed"
         super().__init__(f"cannot {trigger!r} from state {state!r}: {detail}")
+
+
+class ProtectedFieldError(TransitionError):
+    """``save()`` was asked to change a field that only a named command may change.
+
+    A :class:`TransitionError` with trigger ``"save"``; ``fields`` names the refused fields
+    and each reason says which command to use instead (``fire``, ``qms.batches.release``,
+    ``qms.suppliers.decide``, ``qms.complaints.escalate``...). Nothing was written.
+    """
+
+    def __init__(self, state: str, fields: Sequence[str], reasons: Sequence[str]) -> None:
+        self.fields: list[str] = list(fields)
+        super().__init__("save", state, reasons)
 
 
 class NotFoundError(QualityFlowError, KeyError):

@@ -266,9 +266,12 @@ class Lifecycle:
     def sets(self, trigger: str) -> frozenset[str]:
         """Return the fields ``trigger`` may set as data (every other field is refused).
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> sorted(qf.INCIDENT_LIFECYCLE.sets("close"))
         ['lessons', 'verification']
+
         """
         if trigger not in self._sets:
             self._route(trigger, self.initial)  # raises, listing the triggers that exist

@@ -46,12 +46,15 @@ count once). Ids compare byte-exactly everywhere: ``FLOUR-1`` and ``flour-1`` ar
 def check_id_length(value: str) -> str:
     """Refuse an id longer than :data:`MAX_ID_LENGTH`, saying by how much.
 
+    Examples
+    --------
     >>> check_id_length("FLOUR-0412")
     'FLOUR-0412'
     >>> check_id_length("X" * 300)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ValueError: id is 300 characters long; qualityflow ids are at most 255: shorten it ...
+
     """
     if len(value) > MAX_ID_LENGTH:
         raise ValueError(

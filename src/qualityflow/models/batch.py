@@ -46,9 +46,12 @@ class BatchStatus(str, Enum):
 class Batch(QFModel):
     """A batch or lot: a supplier's raw-material lot, a mix, a finished batch.
 
+    Examples
+    --------
     >>> Batch(id="FLOUR-0412", kind="raw_material", product="wheat flour",
     ...       quantity=Quantity(amount=1000, unit="kg"), supplier_id="SUP-MILL").status.value
     'released'
+
     """
 
     id: Id

@@ -20,8 +20,11 @@ class Quantity(BaseModel):
     one unit; mixing units raises :class:`~qualityflow.errors.UnitMismatchError` naming
     both, because a plant that adds kilograms to cartons has a data problem to fix.
 
+    Examples
+    --------
     >>> Quantity(amount=2, unit="kg") + Quantity(amount="0.5", unit="kg")
     Quantity(amount=Decimal('2.5'), unit='kg')
+
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -30,10 +30,13 @@ class SupplierEvaluation(QFModel):
     ``scores`` holds each criterion's score (0-100), ``weights`` its weight (positive);
     both name the same criteria. :attr:`weighted_total` is the weighted mean.
 
+    Examples
+    --------
     >>> e = SupplierEvaluation(period="2026-Q3", scores={"quality": 90, "delivery": 60},
     ...                        weights={"quality": 3, "delivery": 1})
     >>> e.weighted_total
     Decimal('82.5')
+
     """
 
     period: NonEmpty

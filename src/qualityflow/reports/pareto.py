@@ -117,6 +117,8 @@ def pareto(
     complaint was escalated to (pass those ``incidents``); complaints without one count
     as ``not investigated``.
 
+    Examples
+    --------
     >>> from datetime import datetime, timezone
     >>> import qualityflow as qf
     >>> at = datetime(2026, 3, 5, tzinfo=timezone.utc)
@@ -125,6 +127,7 @@ def pareto(
     ...       for i, cat in enumerate(["broken", "broken", "broken", "stale"])]
     >>> [(r.key, r.count) for r in qf.pareto(cs).rows]
     [('broken', 3), ('stale', 1)]
+
     """
     if by not in PARETO_DIMENSIONS:
         raise ValueError(f"by={by!r}: group complaints by one of {', '.join(PARETO_DIMENSIONS)}")
