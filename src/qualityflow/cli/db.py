@@ -9,11 +9,11 @@ every command: 2 bad input (not an SQL URL), 3 not found (no SQLite file there),
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
-from qualityflow.cli import Db, _fail, _url, console, handles_errors
+from qualityflow.cli._db import Db, sqlite_path, url_source
+from qualityflow.cli._errors import fail, handles_errors
+from qualityflow.cli._output import console
 
 __all__ = ["db_app"]
 
@@ -28,26 +28,16 @@ def _sql_url(db: str | None) -> str:
     from qualityflow.storage.base import mask_url
     from qualityflow.storage.migrations import is_sql_url
 
-    url = _url(db)
+    url, source = url_source(db)
     scheme = url.partition("://")[0].split("+", 1)[0].lower()
     if not is_sql_url(url):
-        raise _fail(
+        raise fail(
             "bad_input",
-            f"--db {mask_url(url)}: schema migrations are for SQL databases, and "
+            f"{source} {mask_url(url)}: schema migrations are for SQL databases, and "
             f"{scheme or url!r} is not one",
             "give sqlite:///file.db, postgresql://... or mysql://...",
         )
     return url
-
-
-def _sqlite_file(url: str) -> Path | None:
-    """Return the file of a ``sqlite:///path`` URL (``None``: in memory or not SQLite)."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database)
 
 
 def _describe(revision: str) -> str:
@@ -66,9 +56,9 @@ def current(db: Db = None) -> None:
     from qualityflow.storage.base import mask_url
 
     url = _sql_url(db)
-    path = _sqlite_file(url)
+    path = sqlite_path(url)
     if path is not None and not path.exists():
-        raise _fail(
+        raise fail(
             "not_found",
             f"no SQLite database at {path}",
             "check --db; `qualityflow db upgrade` creates it at the head",
