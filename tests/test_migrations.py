@@ -363,6 +363,21 @@ def test_db_upgrade_keeps_every_entity_history_and_edge(old_url: str) -> None:
     assert current.output.strip() == "0002 (schema version 2) (head)"
 
 
+def test_a_failed_upgrade_on_sqlite_changes_nothing(tmp_path: Path) -> None:
+    url = _sqlite_old(tmp_path)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:  # a notification 0.1.0 could not have written
+        conn.exec_driver_sql("UPDATE qf_outbox SET notification = 'garbled' WHERE seq = 13")
+    engine.dispose()
+    before = dump(url)
+    result = runner.invoke(db_app, ["upgrade", "--db", url])
+    assert result.exit_code == 4, result.output
+    assert "the upgrade from revision 0001 to 0002 failed (JSONDecodeError" in result.output
+    assert "nothing was changed" in result.output
+    assert "Traceback" not in result.output
+    assert dump(url) == before
+
+
 def test_the_upgraded_plant_takes_new_work_and_still_verifies(tmp_path: Path) -> None:
     url = _sqlite_old(tmp_path)
     with qf.QualityFlow(url, load_entry_points=False, upgrade=True) as qms:

@@ -470,7 +470,22 @@ class SQLStorage:
                                 "with QualityFlow(url, upgrade=True))"
                             )
                             raise refusal
-                        run_upgrade(conn, stored)
+                        try:
+                            run_upgrade(conn, stored)
+                        except (QualityFlowError, SQLAlchemyError):
+                            raise
+                        except Exception as exc:
+                            undone = (
+                                "nothing was changed"
+                                if self.engine.dialect.name in ("sqlite", "postgresql")
+                                else "MySQL/MariaDB keep the DDL already run: fix the "
+                                "cause and run the upgrade again"
+                            )
+                            refusal = StorageError(
+                                f"storage {self.url}: the upgrade from revision {stored} to "
+                                f"{HEAD} failed ({type(exc).__name__}: {exc}); {undone}"
+                            )
+                            raise refusal from exc
                     else:
                         # At the head: tables of this revision dropped since (the ledger,
                         # say) are created again, to be caught by the audit; nothing is
