@@ -109,6 +109,11 @@ class QualityFlow:
     clock_tolerance:
         How far a caller's ``at`` may lie ahead of the clock (default 5 minutes, for
         machines whose clocks drift a little); anything later is refused.
+    upgrade:
+        Migrate an SQL database whose schema is older than this qualityflow to the
+        current one before opening it (as ``qualityflow db upgrade`` does); without it
+        such a database is refused with a :class:`~qualityflow.errors.StorageError`
+        naming that command, and nothing is written.
 
     Examples
     --------
@@ -130,6 +135,7 @@ class QualityFlow:
         load_entry_points: bool = True,
         clock: Callable[[], datetime] | None = None,
         clock_tolerance: timedelta = timedelta(minutes=5),
+        upgrade: bool = False,
     ) -> None:
         self._clock: Callable[[], datetime] = clock or _utcnow
         self._collector = threading.local()
@@ -145,6 +151,12 @@ class QualityFlow:
             builtins=[builtin_storage, *builtin_notifiers(notifier_settings)],
             load_entry_points=load_entry_points,
         )
+        if upgrade:
+            from qualityflow.storage.migrations import is_sql_url
+            from qualityflow.storage.migrations import upgrade as upgrade_schema
+
+            if is_sql_url(url):
+                upgrade_schema(url)
         self.storage: Storage = open_storage(url, self.plugins.storage_factories())
         self.suppliers = SupplierRepository(self, "supplier", Supplier)
         self.batches = BatchRepository(self, "batch", Batch)

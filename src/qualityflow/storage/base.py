@@ -54,8 +54,12 @@ __all__ = [
     "status_of",
 ]
 
-SCHEMA_VERSION = 1
-"""The layout version stored with the data, so later releases can migrate it."""
+SCHEMA_VERSION = 2
+"""The layout version stored with the data (``qf_meta``), in step with the migrations.
+
+Schema version *n* is revision *n* of :data:`qualityflow.storage.migrations.REVISIONS`:
+1 is qualityflow 0.1.0, 2 adds the audit ledger (0.2).
+"""
 
 Entity: TypeAlias = (
     Supplier

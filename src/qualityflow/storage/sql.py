@@ -2,8 +2,10 @@
 
 One table of entities (validated JSON with indexed ``kind``, ``id``, ``status`` and
 ``version`` columns), one of genealogy edges (traced with a recursive query), the outbox
-of notifications, and ``qf_meta`` holding the schema version. The schema is created on
-first use. Any engine SQLAlchemy speaks works through :class:`SQLStorage` directly.
+of notifications, the audit ledger, and ``qf_meta`` holding the schema version. A new,
+empty database is created at the head revision on first use; an older one is refused until
+``qualityflow db upgrade`` migrates it (see :mod:`qualityflow.storage.migrations`). Any
+engine SQLAlchemy speaks works through :class:`SQLStorage` directly.
 """
 
 from __future__ import annotations
@@ -55,13 +57,17 @@ from qualityflow.storage.base import (
 
 __all__ = [
     "SQLStorage",
+    "alembic_version_table",
     "ledger_head_table",
     "ledger_table",
     "metadata",
     "mysql_storage",
+    "open_sql_storage",
     "outbox_key",
     "postgresql_storage",
+    "sql_engine",
     "sqlite_storage",
+    "stored_revision",
 ]
 
 _LongText = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
@@ -148,6 +154,16 @@ ledger_head_table = sa.Table(
     **_BYTE_EXACT,
 )
 # ---- end of audit ledger tables ----------------------------------------------------------
+
+alembic_version_table = sa.Table(
+    "alembic_version",
+    sa.MetaData(),
+    sa.Column("version_num", sa.String(32), nullable=False),
+    sa.PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+    **_BYTE_EXACT,
+)
+"""Alembic's version table (as Alembic creates it): the revision the database is at."""
+_QF_TABLES = frozenset(metadata.tables)
 
 # The statements of the hot path (fire: get, save, enqueue, update_delivery), built once:
 # SQLAlchemy then memoises their cache keys and compiled forms instead of rebuilding and
@@ -264,7 +280,7 @@ class SQLStorage:
 
     """
 
-    def __init__(self, url: str, engine: Engine) -> None:
+    def __init__(self, url: str, engine: Engine, *, upgrade: bool = False) -> None:
         self.url = mask_url(url)
         self.engine = engine
         self._secret = make_url(engine.url).password
@@ -276,7 +292,9 @@ class SQLStorage:
         self._mysql = dialect.name in ("mysql", "mariadb")
         self._hot: dict[Any, _Precompiled] = {}
         self._dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
-        self._ensure_schema()
+        self.opened_at_revision: str | None = None
+        """The schema revision found on opening (``None``: a new database, created now)."""
+        self._ensure_schema(upgrade=upgrade)
 
     def _run(
         self,
@@ -411,35 +429,92 @@ class SQLStorage:
             except SQLAlchemyError as exc:
                 raise self._error(exc) from exc
 
-    def _ensure_schema(self) -> None:
+    def _ensure_schema(self, *, upgrade: bool = False) -> None:
+        """Check the schema's revision; create a new database at the head.
+
+        An older schema is refused (nothing written) unless ``upgrade``, which migrates it
+        in this transaction; a newer one is always refused.
+        """
+        from qualityflow.storage.migrations import HEAD, REVISIONS, run_upgrade
+
+        refusal: StorageError | None = None
         for attempt in range(3):
             try:
                 with self._conn() as conn:
-                    metadata.create_all(conn, checkfirst=True)
-                    stored = conn.execute(
-                        sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")
-                    ).scalar_one_or_none()
+                    stored = stored_revision(conn)
+                    self.opened_at_revision = stored
                     if stored is None:
+                        metadata.create_all(conn, checkfirst=True)
+                        alembic_version_table.create(conn, checkfirst=True)
+                        conn.execute(alembic_version_table.insert().values(version_num=HEAD))
                         conn.execute(
                             meta_table.insert().values(
                                 key="schema_version", value=str(SCHEMA_VERSION)
                             )
                         )
-                    elif int(stored) > SCHEMA_VERSION:
-                        raise StorageError(
-                            f"storage {self.url} has schema version {stored}, newer than "
-                            f"this qualityflow understands ({SCHEMA_VERSION}); upgrade "
-                            "qualityflow"
+                    elif stored not in REVISIONS:
+                        refusal = StorageError(
+                            f"storage {self.url} has schema {_describe(stored)}, newer than "
+                            f"this qualityflow understands (revision {HEAD}, schema version "
+                            f"{SCHEMA_VERSION}); nothing was changed: upgrade qualityflow "
+                            "(pip install -U qualityflow) to open it"
                         )
+                        raise refusal
+                    elif stored != HEAD:
+                        if not upgrade:
+                            refusal = StorageError(
+                                f"storage {self.url} has schema {_describe(stored)}, older "
+                                f"than this qualityflow's (revision {HEAD}, schema version "
+                                f"{SCHEMA_VERSION}); nothing was changed: back it up, then "
+                                f"run `qualityflow db upgrade --db {self.url}` (or open it "
+                                "with QualityFlow(url, upgrade=True))"
+                            )
+                            raise refusal
+                        try:
+                            run_upgrade(conn, stored)
+                        except (QualityFlowError, SQLAlchemyError):
+                            raise
+                        except Exception as exc:
+                            undone = (
+                                "nothing was changed"
+                                if self.engine.dialect.name in ("sqlite", "postgresql")
+                                else "MySQL/MariaDB keep the DDL already run: fix the "
+                                "cause and run the upgrade again"
+                            )
+                            refusal = StorageError(
+                                f"storage {self.url}: the upgrade from revision {stored} to "
+                                f"{HEAD} failed ({type(exc).__name__}: {exc}); {undone}"
+                            )
+                            raise refusal from exc
+                    else:
+                        # At the head: tables of this revision dropped since (the ledger,
+                        # say) are created again, to be caught by the audit; nothing is
+                        # written when they are all there.
+                        metadata.create_all(conn, checkfirst=True)
+                        version = conn.execute(
+                            sa.select(meta_table.c.value).where(
+                                meta_table.c.key == "schema_version"
+                            )
+                        ).scalar_one_or_none()
+                        if version is not None and int(version) > SCHEMA_VERSION:
+                            refusal = StorageError(
+                                f"storage {self.url} has schema version {version}, newer "
+                                f"than this qualityflow understands ({SCHEMA_VERSION}); "
+                                "nothing was changed: upgrade qualityflow to open it"
+                            )
+                            raise refusal
                     if self._mysql and conn.execute(_GENEALOGY_SEEN).first() is None:
                         # The row whose lock serialises genealogy changes (a row, not a
                         # layout change: databases made before it get it here).
                         conn.execute(meta_table.insert().values(key=_GENEALOGY_ROW, value="0"))
                     self._ensure_ledger(conn)
                 return
-            except (StorageError, ConcurrencyError):
-                # Two processes creating the schema at once: the loser retries and finds it.
+            except ConcurrencyError:
                 if attempt == 2:
+                    raise
+            except StorageError as exc:
+                # Two processes creating the schema at once: the loser retries and finds it.
+                if attempt == 2 or exc is refusal:
                     raise
 
     def schema_version(self) -> int:
@@ -449,6 +524,11 @@ class SQLStorage:
                 sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")
             ).scalar_one()
         return int(value)
+
+    def revision(self) -> str | None:
+        """Return the schema revision stored in ``alembic_version``."""
+        with self._conn() as conn:
+            return stored_revision(conn)
 
     def drop_schema(self) -> None:
         """Drop every qualityflow table (tests and teardown only)."""
@@ -1033,6 +1113,51 @@ def _read_snapshot(cursor: Any) -> AuditSnapshot:
 # ---- end of audit ledger helpers ---------------------------------------------------------
 
 
+# ---- schema revisions (issue 17) ---------------------------------------------------------
+
+
+def stored_revision(conn: Connection) -> str | None:
+    """Return the schema revision of ``conn``'s database, reading only.
+
+    ``alembic_version`` when present; otherwise ``qf_meta``'s ``schema_version`` *n* as
+    revision *n* (0.1.0 wrote 1 and no ``alembic_version``), ``"schema_version N"`` for a
+    version this qualityflow does not know; ``None`` for a database without qualityflow
+    tables.
+    """
+    from qualityflow.storage.migrations import REVISIONS
+
+    names = set(sa.inspect(conn).get_table_names())
+    if alembic_version_table.name in names:
+        found = [
+            str(v) for v in conn.execute(sa.select(alembic_version_table.c.version_num)).scalars()
+        ]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            return "+".join(sorted(found))  # branches: not one of ours
+    if meta_table.name in names:
+        value = conn.execute(
+            sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")
+        ).scalar_one_or_none()
+        version = 1 if value is None else int(value)
+        if 1 <= version <= len(REVISIONS):
+            return REVISIONS[version - 1]
+        return f"schema_version {version}"
+    if names & _QF_TABLES:
+        return REVISIONS[0]  # some 0.1.0 tables without qf_meta: the base revision
+    return None
+
+
+def _describe(stored: str) -> str:
+    if stored.startswith("schema_version "):
+        return stored.replace("_", " ", 1)
+    from qualityflow.storage.migrations import REVISIONS, schema_version_of
+
+    if stored in REVISIONS:
+        return f"revision {stored} (schema version {schema_version_of(stored)})"
+    return f"revision {stored}"
+
+
 def _validated(entity: Entity, version: int) -> Entity:
     data = entity.model_dump(mode="json")
     data["version"] = version
@@ -1063,13 +1188,18 @@ def _engine(url: str, driver_url: str, **kwargs: Any) -> Engine:
         raise StorageError(f"storage {mask_url(url)}: {detail}") from exc
 
 
-def sqlite_storage(url: str) -> SQLStorage:
+def sqlite_storage(url: str, *, upgrade: bool = False) -> SQLStorage:
     """``sqlite:///path/to/qms.db``: the embedded default.
 
     WAL journal, foreign keys on, a 30 s busy timeout, ``synchronous=FULL``, and every
     transaction ``BEGIN IMMEDIATE`` so that concurrent writers queue instead of failing
-    half-way. ``sqlite://`` alone is an in-memory database.
+    half-way. ``sqlite://`` alone is an in-memory database. ``upgrade`` migrates an older
+    schema (see :mod:`qualityflow.storage.migrations`).
     """
+    return SQLStorage(url, _sqlite_engine(url), upgrade=upgrade)
+
+
+def _sqlite_engine(url: str) -> Engine:
     engine = _engine(url, url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -1086,7 +1216,7 @@ def sqlite_storage(url: str) -> SQLStorage:
     def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-    return SQLStorage(url, engine)
+    return engine
 
 
 def _with_driver(url: str, driver: str) -> str:
@@ -1096,14 +1226,51 @@ def _with_driver(url: str, driver: str) -> str:
     return f"{scheme}+{driver}{sep}{rest}"
 
 
-def postgresql_storage(url: str) -> SQLStorage:
+def postgresql_storage(url: str, *, upgrade: bool = False) -> SQLStorage:
     """``postgresql://user:password@host:5432/db``: psycopg 3 through SQLAlchemy."""
-    return SQLStorage(url, _engine(url, _with_driver(url, "psycopg"), pool_pre_ping=True))
+    return SQLStorage(url, _postgresql_engine(url), upgrade=upgrade)
 
 
-def mysql_storage(url: str) -> SQLStorage:
+def _postgresql_engine(url: str) -> Engine:
+    return _engine(url, _with_driver(url, "psycopg"), pool_pre_ping=True)
+
+
+def mysql_storage(url: str, *, upgrade: bool = False) -> SQLStorage:
     """``mysql://user:password@host:3306/db`` (MySQL or MariaDB): PyMySQL."""
+    return SQLStorage(url, _mysql_engine(url), upgrade=upgrade)
+
+
+def _mysql_engine(url: str) -> Engine:
     driver_url = _with_driver(url, "pymysql")
     if "charset=" not in driver_url:
         driver_url += ("&" if "?" in driver_url else "?") + "charset=utf8mb4"
-    return SQLStorage(url, _engine(url, driver_url, pool_pre_ping=True, pool_recycle=3600))
+    return _engine(url, driver_url, pool_pre_ping=True, pool_recycle=3600)
+
+
+_ENGINES = {
+    "sqlite": _sqlite_engine,
+    "postgresql": _postgresql_engine,
+    "postgres": _postgresql_engine,
+    "mysql": _mysql_engine,
+    "mariadb": _mysql_engine,
+}
+
+
+def sql_engine(url: str) -> Engine:
+    """Return the engine the built-in backend for ``url`` would use (nothing is read).
+
+    A URL of another scheme is a :class:`StorageError` naming the SQL schemes.
+    """
+    scheme = url.partition("://")[0].split("+", 1)[0].lower()
+    make = _ENGINES.get(scheme)
+    if make is None:
+        raise StorageError(
+            f"storage {mask_url(url)}: schema migrations are for the SQL backends "
+            f"({', '.join(sorted(_ENGINES))}://...); {scheme or url!r} has none to run"
+        )
+    return make(url)
+
+
+def open_sql_storage(url: str, *, upgrade: bool = False) -> SQLStorage:
+    """Open the built-in SQL backend for ``url``, migrating an older schema if ``upgrade``."""
+    return SQLStorage(url, sql_engine(url), upgrade=upgrade)
