@@ -24,7 +24,6 @@ import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import click
 import typer
 
 from qualityflow.errors import (
@@ -36,6 +35,16 @@ from qualityflow.errors import (
 )
 
 __all__ = ["EXIT_CODES", "fail", "handles_errors", "message_for"]
+
+# typer 0.29 and later carry their own copy of click; its errors derive from
+# typer.TyperException. Earlier versions raise click's own.
+if hasattr(typer, "TyperException"):
+    _CLICK_ERRORS: tuple[type[BaseException], ...] = (typer.TyperException,)
+else:  # pragma: no cover - typer < 0.29
+    import click
+
+    _CLICK_ERRORS = (click.exceptions.ClickException,)
+_PASS_THROUGH: tuple[type[BaseException], ...] = (typer.Exit, typer.Abort, *_CLICK_ERRORS)
 
 EXIT_CODES = {
     "ok": 0,
@@ -55,9 +64,9 @@ def fail(code: str, message: str, hint: str = "") -> typer.Exit:
 
     The lines are written as they are, unwrapped, so they can be copied and pasted.
     """
-    click.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {message}", err=True)
     if hint:
-        click.echo(f"hint: {hint}", err=True)
+        typer.echo(f"hint: {hint}", err=True)
     return typer.Exit(EXIT_CODES[code])
 
 
@@ -135,10 +144,10 @@ def handles_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (typer.Exit, typer.Abort, click.exceptions.ClickException):
+        except _PASS_THROUGH:
             raise
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+            typer.echo("interrupted", err=True)
             raise typer.Exit(130) from None
         except Exception as exc:
             known = message_for(exc)

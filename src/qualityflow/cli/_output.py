@@ -33,7 +33,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import click
+import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ def is_terminal() -> bool:
 
 def note(message: str = "", *, err: bool = False) -> None:
     """Print one line as it is (unwrapped); ``err=True`` sends it to stderr."""
-    click.echo(message, err=err)
+    typer.echo(message, err=err)
 
 
 def warn(message: str) -> None:
@@ -128,7 +128,7 @@ def warn(message: str) -> None:
     if message in _warned:
         return
     _warned.add(message)
-    click.echo(f"warning: {message}", err=True)
+    typer.echo(f"warning: {message}", err=True)
 
 
 def reset_warnings() -> None:
@@ -204,19 +204,19 @@ def _is_quantity(value: object) -> bool:
 
 def _plain(title: str, headers: Sequence[str], cells: list[list[str]], caption: str) -> None:
     if title:
-        click.echo(title)
+        typer.echo(title)
     if not cells:
-        click.echo("(none)")
+        typer.echo("(none)")
     else:
         widths = [len(h) for h in headers]
         for row in cells:
             widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
         for row in [list(headers), *cells]:
             line = "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True))
-            click.echo(line.rstrip())
+            typer.echo(line.rstrip())
     if caption:
-        click.echo(caption)
-    click.echo()
+        typer.echo(caption)
+    typer.echo()
 
 
 def _records(title: str, headers: Sequence[str], cells: list[list[str]], caption: str) -> None:
@@ -241,7 +241,7 @@ def markdown(source: str) -> None:
     (an id, a URN, a path) across lines, the Markdown text is printed instead.
     """
     if not is_terminal():
-        click.echo(source.rstrip("\n"))
+        typer.echo(source.rstrip("\n"))
         return
     from rich.markdown import Markdown
 
@@ -255,9 +255,9 @@ def markdown(source: str) -> None:
     tokens = {t.strip("|*_`()[],.;:") for t in source.split()}
     broken = any(len(t) >= 16 and t not in plain for t in tokens)
     if broken or rendered.count("…") > source.count("…"):
-        click.echo(source.rstrip("\n"))
+        typer.echo(source.rstrip("\n"))
     else:
-        click.echo(rendered, nl=False)
+        typer.echo(rendered, nl=False)
 
 
 def jsonable(value: Any) -> Any:
@@ -300,7 +300,7 @@ def jsonable(value: Any) -> Any:
 
 def print_json(data: Any) -> None:
     """Print ``data`` as indented JSON on stdout, nothing else."""
-    click.echo(json.dumps(jsonable(data), indent=2, ensure_ascii=False))
+    typer.echo(json.dumps(jsonable(data), indent=2, ensure_ascii=False))
 
 
 def status(message: str) -> contextlib.AbstractContextManager[object]:
