@@ -13,14 +13,17 @@ from typing import Any
 
 from qualityflow.lifecycle import Deadline
 from qualityflow.models import Notification, TransitionRecord
+from qualityflow.people import Actor
 from qualityflow.plugins import hookspec
 from qualityflow.prevention import SupplierPolicy
 
 __all__ = [
+    "qualityflow_authorize",
     "qualityflow_deadline_policy",
     "qualityflow_extra_guards",
     "qualityflow_notify",
     "qualityflow_register_storage",
+    "qualityflow_resolve_actor",
     "qualityflow_supplier_policy",
     "qualityflow_transitioned",
 ]
@@ -108,5 +111,36 @@ def qualityflow_supplier_policy() -> SupplierPolicy | None:
     changes only through ``qms.suppliers.decide(...)``.
 
     :return: a ``qf.SupplierPolicy``, or ``None``.
+    """
+    raise NotImplementedError  # pragma: no cover - specification only
+
+
+@hookspec(firstresult=True)
+def qualityflow_resolve_actor(actor_id: str) -> Actor | None:
+    """Turn an actor id given as a plain string into an :class:`qualityflow.Actor`.
+
+    Asked for every string passed as ``actor=``; stops at the first non-``None`` result.
+    The built-in implementation (asked last) looks the id up in the ``actors=`` given to
+    ``qf.QualityFlow``; when nobody knows the id it becomes an actor with no roles whose
+    id and name are the string.
+
+    :param actor_id: the string passed as ``actor=``.
+    :return: the application's user with its roles, or ``None``.
+    """
+    raise NotImplementedError  # pragma: no cover - specification only
+
+
+@hookspec
+def qualityflow_authorize(actor: Actor, action: str, subject: Any) -> list[str]:
+    """Add refusals to the policy's, for ``actor`` performing ``action`` on ``subject``.
+
+    Asked after the service's policy, before anything is written. Any reason from any
+    plugin refuses the step with a :class:`qualityflow.PermissionDenied`, nothing written.
+
+    :param actor: who acts (resolved, with roles).
+    :param action: ``<kind>.<trigger or command>``, e.g. ``"incident.close"``,
+        ``"supplier.decide"``, ``"batch.release"``, ``"incident.save"``.
+    :param subject: the record acted on (for a trigger: with the call's data applied).
+    :return: human-readable refusals (an empty list when the plugin has no objection).
     """
     raise NotImplementedError  # pragma: no cover - specification only

@@ -24,6 +24,7 @@ import pluggy
 from qualityflow.errors import QualityFlowError
 from qualityflow.lifecycle import Deadline
 from qualityflow.models import Notification, TransitionRecord
+from qualityflow.people import Actor
 from qualityflow.plugins import PROJECT_NAME, hookspecs
 from qualityflow.prevention import SupplierPolicy
 
@@ -213,6 +214,29 @@ class Plugins:
         results = self.pm.hook.qualityflow_extra_guards(
             lifecycle=lifecycle, trigger=trigger, entity=entity
         )
+        reasons: list[str] = []
+        for result in results:
+            if isinstance(result, str):
+                reasons.append(result)
+            elif result:
+                reasons.extend(str(reason) for reason in result)
+        return reasons
+
+    def resolve_actor(self, actor_id: str) -> Actor | None:
+        """Return the first plugin's :class:`~qualityflow.Actor` for ``actor_id``, or ``None``."""
+        result: object = self.pm.hook.qualityflow_resolve_actor(actor_id=actor_id)
+        if result is None:
+            return None
+        if not isinstance(result, Actor):
+            raise QualityFlowError(
+                f"qualityflow_resolve_actor returned {result!r} for {actor_id!r}: return a "
+                "qf.Actor(id, name, roles=...) or None"
+            )
+        return result
+
+    def authorize(self, actor: Actor, action: str, subject: Any) -> list[str]:
+        """Collect the refusals every plugin gives against ``actor`` performing ``action``."""
+        results = self.pm.hook.qualityflow_authorize(actor=actor, action=action, subject=subject)
         reasons: list[str] = []
         for result in results:
             if isinstance(result, str):

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Mapping
 from contextlib import nullcontext
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from qualityflow.errors import NotFoundError, QualityFlowError, TransitionError
 from qualityflow.lifecycle import (
@@ -28,6 +28,7 @@ from qualityflow.models import (
     Incident,
     TransitionRecord,
 )
+from qualityflow.people import ActorLike
 from qualityflow.service._base import L, Refusal, Repository, _value
 
 if TYPE_CHECKING:
@@ -157,6 +158,20 @@ def _progressed(old: object, new: object) -> bool:
     if old.get("status") == ActionStatus.DONE.value and new.get("status") != old.get("status"):
         return False
     return old.get("done_at") is None or old.get("done_at") == new.get("done_at")
+
+
+def _with_data(entity: L, data: dict[str, Any]) -> L:
+    """Return ``entity`` with the call's data applied (what a policy judges), if it validates."""
+    if not data:
+        return entity
+    try:
+        raw = entity.model_dump(exclude={"history", "amendments"})
+        update = {k: v for k, v in data.items() if k in type(entity).model_fields}
+        merged = type(entity).model_validate({**raw, **update})
+    except (ValueError, TypeError):
+        return entity  # the lifecycle refuses bad data with its own message
+    update = {"history": entity.history, "amendments": entity.amendments}
+    return cast(L, merged.model_copy(update=update))
 
 
 class LifecycleRepository(Repository[L]):
@@ -306,7 +321,7 @@ class LifecycleRepository(Repository[L]):
         self,
         entity: L,
         *,
-        actor: str = "",
+        actor: ActorLike = "",
         reason: str = "",
         at: datetime | None = None,
     ) -> L:
@@ -425,7 +440,7 @@ class LifecycleRepository(Repository[L]):
         id: str,
         trigger: str,
         *,
-        actor: str,
+        actor: ActorLike,
         at: datetime | None = None,
         note: str = "",
         **data: Any,
@@ -433,7 +448,10 @@ class LifecycleRepository(Repository[L]):
         """Load, transition, save and queue notifications in one transaction, then deliver.
 
         ``data`` sets entity fields with the transition (e.g. ``assessment=...`` with
-        ``assess``). The plugins' ``qualityflow_extra_guards`` reasons join the built-in
+        ``assess``). ``actor`` is an :class:`~qualityflow.Actor` or a name; the service's
+        policy is asked about ``<kind>.<trigger>`` (a refusal raises
+        :class:`~qualityflow.PermissionDenied`, nothing written) and the record keeps the
+        actor's name. The plugins' ``qualityflow_extra_guards`` reasons join the built-in
         guards'. Containment actions and a recall decision set the named batches'
         statuses in the same transaction. Returns the saved entity.
 
@@ -470,12 +488,20 @@ class LifecycleRepository(Repository[L]):
             return saved
 
     def _fire(
-        self, id: str, trigger: str, *, actor: str, at: datetime | None, note: str, **data: Any
+        self,
+        id: str,
+        trigger: str,
+        *,
+        actor: ActorLike,
+        at: datetime | None,
+        note: str,
+        **data: Any,
     ) -> L:
         service = self._service
         storage = self._storage
         with storage.transaction():
             entity = self.get(id)
+            actor = service.authorize(actor, f"{self.kind}.{trigger}", _with_data(entity, data))
             before_actions = {(a.batch_id, a.action) for a in getattr(entity, "containment", [])}
             before_recall = getattr(entity, "recall", None)
             before_incident = getattr(entity, "incident_id", None)
@@ -523,7 +549,7 @@ class ComplaintRepository(LifecycleRepository[Complaint]):
         id: str,
         trigger: str,
         *,
-        actor: str,
+        actor: ActorLike,
         at: datetime | None = None,
         note: str = "",
         **data: Any,
@@ -544,7 +570,7 @@ class ComplaintRepository(LifecycleRepository[Complaint]):
         *,
         incident_id: str | None = None,
         incident: Incident | Mapping[str, Any] | None = None,
-        actor: str,
+        actor: ActorLike,
         at: datetime | None = None,
         note: str = "",
     ) -> Complaint:
@@ -593,7 +619,7 @@ class ComplaintRepository(LifecycleRepository[Complaint]):
         id: str,
         target: str,
         incident: Incident | Mapping[str, Any] | None,
-        actor: str,
+        actor: ActorLike,
         at: datetime | None,
         note: str,
         data: dict[str, Any],
@@ -640,7 +666,9 @@ class ComplaintRepository(LifecycleRepository[Complaint]):
                         f"incident {target!r} already exists: pass incident_id={target!r} "
                         "alone to escalate the complaint to it, or give a new id"
                     )
-                incidents.add(self._new_incident(complaint, target, incident, actor, at))
+                blank = isinstance(actor, str) and not actor.strip()
+                name = str(actor) if blank else self._service.resolve_actor(actor).name
+                incidents.add(self._new_incident(complaint, target, incident, name, at))
             elif not exists:
                 raise TransitionError(
                     "escalate",
