@@ -1,0 +1,267 @@
+"""People and authority: actors, role policies, segregation of duties (memory and SQLite)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import qualityflow as qf
+from qualityflow.errors import PermissionDenied
+from qualityflow.people import Actor, RolePolicy, policies
+
+T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+
+DANA = Actor(id="dana", name="Dana Weber", roles=frozenset({"qa_manager"}))
+LENA = Actor(id="lena", name="Lena Ortiz", roles=frozenset({"quality_engineer"}))
+ANA = Actor(id="ana", name="Ana Silva", roles=frozenset({"quality_engineer"}))
+TOM = Actor(id="tom", name="Tom Berg", roles=frozenset({"production"}))
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'plant.db'}"
+
+
+def _service(url: str, **kwargs: Any) -> Iterator[qf.QualityFlow]:
+    qms = qf.QualityFlow(url, load_entry_points=False, **kwargs)
+    try:
+        yield qms
+    finally:
+        qms.close()
+
+
+def _team() -> qf.EmergencyTeam:
+    return qf.EmergencyTeam(
+        leader=qf.TeamMember(name="Dana Weber", role="leader", department="quality"),
+        members=[
+            qf.TeamMember(name="Tom Berg", role="head", department="production"),
+            qf.TeamMember(name="Ana Silva", role="head", department="technical"),
+            qf.TeamMember(name="Sam Roy", role="head", department="sales"),
+        ],
+    )
+
+
+def _to_verifying(qms: qf.QualityFlow, by: dict[str, Any]) -> None:
+    """Take INC-1 to ``verifying``; ``by`` names who fires each step (default Lena)."""
+    qms.incidents.add(
+        qf.Incident(id="INC-1", title="Glass in jam", severity="critical", reported_at=T0)
+    )
+    done = qf.CorrectiveAction(
+        id="CA-1",
+        description="guard the capper",
+        owner="Ana Silva",
+        department="maintenance",
+        due=date(2026, 3, 9),
+        status="done",
+        done_at=T0 + timedelta(hours=5),
+    )
+    steps: list[tuple[str, dict[str, Any]]] = [
+        ("assess", {"assessment": qf.ImpactAssessment(severity="critical"), "team": _team()}),
+        ("contain", {}),
+        ("investigate", {}),
+        (
+            "correct",
+            {
+                "root_cause": qf.RootCauseAnalysis(
+                    method="five_why",
+                    problem="glass",
+                    whys=["jar chipped at the capper"],
+                    root_cause="capper misaligned",
+                    category="machine",
+                    confirmed=True,
+                ),
+                "actions": [done],
+            },
+        ),
+        ("verify", {}),
+    ]
+    at = T0
+    for trigger, data in steps:
+        at += timedelta(hours=1)
+        qms.incidents.fire("INC-1", trigger, actor=by.get(trigger, LENA), at=at, **data)
+
+
+def _verification(by: str) -> qf.Verification:
+    return qf.Verification(
+        effective=True, evidence="no chips in 3 weeks", verified_by=by, at=T0 + timedelta(hours=7)
+    )
+
+
+def _close(qms: qf.QualityFlow, actor: qf.Actor | str, verified_by: str) -> qf.Incident:
+    return qms.incidents.fire(
+        "INC-1",
+        "close",
+        actor=actor,
+        at=T0 + timedelta(hours=8),
+        verification=_verification(verified_by),
+        lessons=["align cappers weekly"],
+    )
+
+
+# -- actors ------------------------------------------------------------------------------
+
+
+def test_an_actor_or_a_string_is_recorded_by_name(url: str) -> None:
+    for qms in _service(url, actors=[LENA]):
+        _to_verifying(qms, {"assess": "QA Lena", "contain": LENA, "investigate": "lena"})
+        history = qms.incidents.get("INC-1").history
+        assert [r.actor for r in history[:3]] == ["QA Lena", "Lena Ortiz", "Lena Ortiz"]
+        assert qf.verify_history(qms.incidents.get("INC-1"))
+
+
+def test_a_plugin_resolves_ids_before_the_configured_actors(url: str) -> None:
+    class Directory:
+        @qf.hookimpl
+        def qualityflow_resolve_actor(self, actor_id: str) -> Actor | None:
+            return Actor(id=actor_id, name="From LDAP") if actor_id == "lena" else None
+
+    for qms in _service(url, actors={"lena": LENA}, plugins=[Directory()]):
+        assert qms.resolve_actor("lena").name == "From LDAP"
+        assert qms.resolve_actor("tom") == Actor(id="tom", name="tom")
+
+
+def test_actors_must_be_actor_objects() -> None:
+    with pytest.raises(qf.QualityFlowError, match="actors\\['x'\\]"):
+        qf.QualityFlow(actors={"x": "Xavier"})  # type: ignore[dict-item]
+
+
+# -- roles -------------------------------------------------------------------------------
+
+
+def test_a_close_without_the_role_is_refused_naming_it_and_writes_nothing(url: str) -> None:
+    policy = RolePolicy({"incident.close": {"qa_manager"}})
+    for qms in _service(url, policy=policy):
+        _to_verifying(qms, {})
+        before = qms.incidents.get("INC-1")
+        with pytest.raises(PermissionDenied) as err:
+            _close(qms, TOM, "Sam Roy")
+        assert err.value.actor == "tom" and err.value.action == "incident.close"
+        assert err.value.roles == ["qa_manager"]
+        assert "qa_manager" in str(err.value) and "'tom'" in str(err.value)
+        assert isinstance(err.value, qf.QualityFlowError)
+        assert qms.incidents.get("INC-1") == before
+        closed = _close(qms, DANA, "Sam Roy")
+        assert closed.status.value == "closed" and closed.history[-1].actor == "Dana Weber"
+
+
+def test_a_string_id_gets_its_roles_from_the_configured_actors(url: str) -> None:
+    policy = RolePolicy({"incident.close": {"qa_manager"}})
+    for qms in _service(url, policy=policy, actors=[DANA]):
+        _to_verifying(qms, {})
+        with pytest.raises(PermissionDenied, match="no roles"):
+            _close(qms, "Dana Weber", "Sam Roy")  # a name, not the id: no roles
+        assert _close(qms, "dana", "Sam Roy").history[-1].actor == "Dana Weber"
+
+
+def test_an_authorize_plugin_adds_refusals(url: str) -> None:
+    class OnlyDana:
+        @qf.hookimpl
+        def qualityflow_authorize(self, actor: Actor, action: str, subject: Any) -> list[str]:
+            if action == "supplier.decide" and actor.id != "dana":
+                return [f"{actor.name} is not Dana: ask her to decide {subject.id}"]
+            return []
+
+    for qms in _service(url, plugins=[OnlyDana()]):
+        qms.suppliers.add(qf.Supplier(id="SUP-1", name="Mill"))
+        with pytest.raises(PermissionDenied, match="is not Dana: ask her to decide SUP-1"):
+            qms.suppliers.decide("SUP-1", "suspended", actor=TOM, reason="mould")
+        assert qms.suppliers.get("SUP-1").decisions == []
+        saved = qms.suppliers.decide("SUP-1", "suspended", actor=DANA, reason="mould")
+        assert saved.decisions[-1].actor == "Dana Weber"
+
+
+def test_save_release_and_wildcards_are_actions_too(url: str) -> None:
+    policy = RolePolicy({"supplier.*": {"qa_manager"}, "batch.release": {"qa_manager"}})
+    for qms in _service(url, policy=policy):
+        mill = qms.suppliers.add(qf.Supplier(id="SUP-1", name="Mill"))
+        mill.name = "Northfield Mill"
+        with pytest.raises(PermissionDenied, match="'supplier.save'"):
+            qms.suppliers.save(mill, actor=TOM, reason="legal name")
+        assert qms.suppliers.get("SUP-1").name == "Mill"
+        assert qms.suppliers.save(mill, actor=DANA, reason="legal name").name == "Northfield Mill"
+        qms.batches.add(
+            qf.Batch(
+                id="LOT-1",
+                kind="raw_material",
+                product="flour",
+                quantity=qf.Quantity(amount=10, unit="kg"),
+                status="on_hold",
+            )
+        )
+        with pytest.raises(PermissionDenied, match="'batch.release'"):
+            qms.batches.release("LOT-1", actor=TOM, reason="checked")
+        assert qms.batches.get("LOT-1").status.value == "on_hold"
+        assert qms.batches.release("LOT-1", actor=DANA, reason="ok").status.value == "released"
+
+
+def test_the_open_default_lets_anyone_act(url: str) -> None:
+    for qms in _service(url):
+        _to_verifying(qms, {})
+        assert _close(qms, "anyone", "Sam Roy").status.value == "closed"
+
+
+def test_a_policy_must_have_check() -> None:
+    with pytest.raises(qf.QualityFlowError, match="has no check"):
+        qf.QualityFlow(policy=object())  # type: ignore[arg-type]
+
+
+def test_unknown_segregation_rules_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown segregation"):
+        RolePolicy({}, segregation_of_duties=["four_eyes"])
+
+
+# -- segregation of duties ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "policy", [RolePolicy({}, segregation_of_duties=True), policies.STRICT], ids=["sod", "strict"]
+)
+def test_an_owner_may_not_verify_his_own_action(url: str, policy: RolePolicy) -> None:
+    for qms in _service(url, policy=policy):
+        _to_verifying(qms, {})
+        before = qms.incidents.get("INC-1")
+        with pytest.raises(PermissionDenied) as err:
+            _close(qms, DANA, "Ana Silva")  # Ana owns CA-1
+        assert "Ana Silva" in str(err.value) and "CA-1" in str(err.value)
+        with pytest.raises(PermissionDenied, match="owns corrective action"):
+            _close(qms, Actor(id="ana", name="Ana Silva", roles={"qa_manager"}), "Sam Roy")
+        assert qms.incidents.get("INC-1") == before
+        assert _close(qms, DANA, "Sam Roy").status.value == "closed"
+
+
+def test_the_only_actor_of_an_incident_may_not_close_it_under_sod(url: str) -> None:
+    lone = Actor(id="dana", name="Dana Weber", roles={"qa_manager", "quality_engineer"})
+    for qms in _service(url, policy=policies.STRICT):
+        steps = ["assess", "contain", "investigate", "correct", "verify"]
+        _to_verifying(qms, dict.fromkeys(steps, lone))
+        with pytest.raises(PermissionDenied, match="alone and may not close it"):
+            _close(qms, lone, "Sam Roy")
+        kim = Actor(id="kim", name="Kim Lee", roles={"qa_manager"})
+        assert _close(qms, kim, "Sam Roy").status.value == "closed"
+
+
+def test_strict_refuses_each_role_rule_naming_who_and_what(url: str) -> None:
+    for qms in _service(url, policy=policies.STRICT):
+        qms.incidents.add(
+            qf.Incident(id="INC-1", title="Glass in jam", severity="critical", reported_at=T0)
+        )
+        with pytest.raises(PermissionDenied, match="'tom' .*'incident.assess'"):
+            qms.incidents.fire(
+                "INC-1",
+                "assess",
+                actor=TOM,
+                at=T0 + timedelta(hours=1),
+                team=_team(),
+                assessment=qf.ImpactAssessment(severity="critical"),
+            )
+        with pytest.raises(PermissionDenied, match="'incident.cancel'"):
+            qms.incidents.fire("INC-1", "cancel", actor=LENA, note="duplicate")
+        assert qms.incidents.get("INC-1").history == []
+        qms.suppliers.add(qf.Supplier(id="SUP-1", name="Mill"))
+        with pytest.raises(PermissionDenied, match="'supplier.decide'"):
+            qms.suppliers.decide("SUP-1", "suspended", actor=LENA, reason="mould")
+        assert qms.suppliers.decide("SUP-1", "suspended", actor=DANA, reason="mould").decisions
