@@ -179,7 +179,7 @@ def test_save_release_and_wildcards_are_actions_too(url: str) -> None:
     for qms in _service(url, policy=policy):
         mill = qms.suppliers.add(qf.Supplier(id="SUP-1", name="Mill"))
         mill.name = "Northfield Mill"
-        with pytest.raises(PermissionDenied, match="'supplier.save'"):
+        with pytest.raises(PermissionDenied, match=r"'supplier.save'"):
             qms.suppliers.save(mill, actor=TOM, reason="legal name")
         assert qms.suppliers.get("SUP-1").name == "Mill"
         assert qms.suppliers.save(mill, actor=DANA, reason="legal name").name == "Northfield Mill"
@@ -192,7 +192,7 @@ def test_save_release_and_wildcards_are_actions_too(url: str) -> None:
                 status="on_hold",
             )
         )
-        with pytest.raises(PermissionDenied, match="'batch.release'"):
+        with pytest.raises(PermissionDenied, match=r"'batch.release'"):
             qms.batches.release("LOT-1", actor=TOM, reason="checked")
         assert qms.batches.get("LOT-1").status.value == "on_hold"
         assert qms.batches.release("LOT-1", actor=DANA, reason="ok").status.value == "released"
@@ -249,7 +249,7 @@ def test_strict_refuses_each_role_rule_naming_who_and_what(url: str) -> None:
         qms.incidents.add(
             qf.Incident(id="INC-1", title="Glass in jam", severity="critical", reported_at=T0)
         )
-        with pytest.raises(PermissionDenied, match="'tom' .*'incident.assess'"):
+        with pytest.raises(PermissionDenied, match=r"'tom' .*'incident.assess'"):
             qms.incidents.fire(
                 "INC-1",
                 "assess",
@@ -258,10 +258,10 @@ def test_strict_refuses_each_role_rule_naming_who_and_what(url: str) -> None:
                 team=_team(),
                 assessment=qf.ImpactAssessment(severity="critical"),
             )
-        with pytest.raises(PermissionDenied, match="'incident.cancel'"):
+        with pytest.raises(PermissionDenied, match=r"'incident.cancel'"):
             qms.incidents.fire("INC-1", "cancel", actor=LENA, note="duplicate")
         assert qms.incidents.get("INC-1").history == []
         qms.suppliers.add(qf.Supplier(id="SUP-1", name="Mill"))
-        with pytest.raises(PermissionDenied, match="'supplier.decide'"):
+        with pytest.raises(PermissionDenied, match=r"'supplier.decide'"):
             qms.suppliers.decide("SUP-1", "suspended", actor=LENA, reason="mould")
         assert qms.suppliers.decide("SUP-1", "suspended", actor=DANA, reason="mould").decisions
