@@ -91,7 +91,7 @@ def _verification(by: str) -> qf.Verification:
     )
 
 
-def _close(qms: qf.QualityFlow, actor: qf.Actor | str, verified_by: str) -> qf.Incident:
+def _close(qms: qf.QualityFlow, actor: Actor | str, verified_by: str) -> qf.Incident:
     return qms.incidents.fire(
         "INC-1",
         "close",
@@ -126,7 +126,7 @@ def test_a_plugin_resolves_ids_before_the_configured_actors(url: str) -> None:
 
 def test_actors_must_be_actor_objects() -> None:
     with pytest.raises(qf.QualityFlowError, match="actors\\['x'\\]"):
-        qf.QualityFlow(actors={"x": "Xavier"})  # type: ignore[dict-item]
+        qf.QualityFlow(actors={"x": "Xavier"})  # type: ignore[arg-type]
 
 
 # -- roles -------------------------------------------------------------------------------
