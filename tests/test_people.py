@@ -265,3 +265,43 @@ def test_strict_refuses_each_role_rule_naming_who_and_what(url: str) -> None:
         with pytest.raises(PermissionDenied, match=r"'supplier.decide'"):
             qms.suppliers.decide("SUP-1", "suspended", actor=LENA, reason="mould")
         assert qms.suppliers.decide("SUP-1", "suspended", actor=DANA, reason="mould").decisions
+
+
+# -- the emergency team --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [RolePolicy({}, segregation_of_duties=["cross_functional_team"]), policies.STRICT],
+    ids=["rule", "strict"],
+)
+def test_a_critical_incident_is_not_assessed_by_a_leader_alone(
+    url: str, policy: RolePolicy
+) -> None:
+    for qms in _service(url, policy=policy):
+        qms.incidents.add(
+            qf.Incident(id="INC-1", title="Glass in jam", severity="critical", reported_at=T0)
+        )
+        solo = qf.EmergencyTeam(leader=_team().leader)
+        with pytest.raises(PermissionDenied) as err:
+            qms.incidents.fire(
+                "INC-1",
+                "assess",
+                actor=DANA,
+                at=T0 + timedelta(hours=1),
+                team=solo,
+                assessment=qf.ImpactAssessment(severity="critical"),
+            )
+        text = str(err.value)
+        assert "leader 'Dana Weber' alone" in text
+        assert "nobody from production, technical, sales" in text
+        assert qms.incidents.get("INC-1").status.value == "reported"
+        assessed = qms.incidents.fire(
+            "INC-1",
+            "assess",
+            actor=DANA,
+            at=T0 + timedelta(hours=1),
+            team=_team(),
+            assessment=qf.ImpactAssessment(severity="critical"),
+        )
+        assert assessed.status.value == "assessed"

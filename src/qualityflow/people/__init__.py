@@ -23,6 +23,7 @@ from qualityflow.models._base import NonEmpty, QFModel
 __all__ = [
     "OPEN",
     "SOD_RULES",
+    "TEAM_DEPARTMENTS",
     "Actor",
     "ActorLike",
     "Policy",
@@ -97,8 +98,11 @@ SOD_RULES: dict[str, str] = {
     "none of the corrective actions verified (incident.verify, incident.close)",
     "closer_not_sole_actor": "the person who closes an incident is not the only person who "
     "reported and moved it (incident.close)",
+    "cross_functional_team": "a critical or major incident is assessed by an emergency team "
+    "with a leader and members from production, technical, quality and sales "
+    "(incident.assess)",
 }
-"""The segregation-of-duties rules by name, each switchable on its own."""
+"""The rules ``segregation_of_duties=`` switches on, by name, each switchable on its own."""
 
 
 def _names(actor: Actor) -> set[str]:
@@ -145,7 +149,36 @@ def _closer_not_sole_actor(actor: Actor, action: str, subject: Any) -> list[str]
     return []
 
 
+TEAM_DEPARTMENTS: tuple[str, ...] = ("production", "technical", "quality", "sales")
+"""The departments the guide asks for on the emergency team (heads of each)."""
+
+
+def _cross_functional_team(actor: Actor, action: str, subject: Any) -> list[str]:
+    if action != "incident.assess":
+        return []
+    severity = getattr(getattr(subject, "severity", None), "value", None)
+    team = getattr(subject, "team", None)
+    if severity not in ("critical", "major") or team is None:
+        return []  # no team at all: the lifecycle's emergency_team guard says so
+    reasons: list[str] = []
+    if not team.members:
+        reasons.append(
+            f"the emergency team of {severity} incident {subject.id!r} is its leader "
+            f"{team.leader.name!r} alone: name the members from "
+            f"{', '.join(TEAM_DEPARTMENTS)}"
+        )
+    have = {d.strip().lower() for d in team.departments}
+    missing = [d for d in TEAM_DEPARTMENTS if d not in have]
+    if missing:
+        reasons.append(
+            f"the emergency team of {severity} incident {subject.id!r} has nobody from "
+            f"{', '.join(missing)}: add the head of each to team.members"
+        )
+    return reasons
+
+
 _SOD_CHECKS = {
+    "cross_functional_team": _cross_functional_team,
     "verifier_not_owner": _verifier_not_owner,
     "closer_not_sole_actor": _closer_not_sole_actor,
 }

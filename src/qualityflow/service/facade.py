@@ -185,9 +185,9 @@ class QualityFlow:
         self.plugins: Plugins = make_plugins(
             plugins,
             builtins=[
-                ConfiguredActors(actors),
                 builtin_storage,
                 *builtin_notifiers(notifier_settings),
+                ConfiguredActors(actors),
             ],
             load_entry_points=load_entry_points,
         )
