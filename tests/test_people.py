@@ -11,7 +11,10 @@ import pytest
 
 import qualityflow as qf
 from qualityflow.errors import PermissionDenied
+from qualityflow.lifecycle.audit import chain, record_hash
+from qualityflow.models import Signature
 from qualityflow.people import Actor, RolePolicy, policies
+from qualityflow.people.signatures import verify as verify_signatures
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
 
@@ -82,7 +85,11 @@ def _to_verifying(qms: qf.QualityFlow, by: dict[str, Any]) -> None:
     at = T0
     for trigger, data in steps:
         at += timedelta(hours=1)
-        qms.incidents.fire("INC-1", trigger, actor=by.get(trigger, LENA), at=at, **data)
+        who = by.get(trigger, LENA)
+        if trigger == "verify":
+            data["signature"] = Signature(meaning="actions done")
+            data["credential"] = f"secret-{getattr(who, 'id', who)}"
+        qms.incidents.fire("INC-1", trigger, actor=who, at=at, **data)
 
 
 def _verification(by: str) -> qf.Verification:
@@ -99,6 +106,7 @@ def _close(qms: qf.QualityFlow, actor: Actor | str, verified_by: str) -> qf.Inci
         at=T0 + timedelta(hours=8),
         verification=_verification(verified_by),
         lessons=["align cappers weekly"],
+        signature=Signature(meaning="approved closure"),
     )
 
 
@@ -305,3 +313,79 @@ def test_a_critical_incident_is_not_assessed_by_a_leader_alone(
             assessment=qf.ImpactAssessment(severity="critical"),
         )
         assert assessed.status.value == "assessed"
+
+
+# -- electronic signatures -----------------------------------------------------------------
+
+
+def test_a_signed_close_is_in_the_hash_chained_history(url: str) -> None:
+    for qms in _service(url, policy=policies.STRICT):
+        _to_verifying(qms, {"assess": DANA})
+        with pytest.raises(qf.TransitionError, match="needs the electronic signature"):
+            qms.incidents.fire(
+                "INC-1",
+                "close",
+                actor=DANA,
+                at=T0 + timedelta(hours=8),
+                verification=_verification("Sam Roy"),
+                lessons=["align cappers weekly"],
+            )
+        closed = qms.incidents.fire(
+            "INC-1",
+            "close",
+            actor=DANA,
+            at=T0 + timedelta(hours=8),
+            verification=_verification("Sam Roy"),
+            lessons=["align cappers weekly"],
+            signature=Signature(meaning="approved closure"),
+        )
+        stored = qms.incidents.get("INC-1")
+        signature = stored.history[-1].signature
+        assert signature is not None and closed.history[-1] == stored.history[-1]
+        assert (signature.signer_id, signature.signer_name) == ("dana", "Dana Weber")
+        assert signature.meaning == "approved closure" and signature.signed_at is not None
+        assert qf.verify_history(stored) and verify_signatures(stored.history) == []
+        # removed: the chain breaks
+        removed = stored.model_copy(deep=True)
+        removed.history[-1] = removed.history[-1].model_copy(update={"signature": None})
+        assert not qf.verify_history(removed)
+        # moved to the verify record and every hash recomputed: the binding says so
+        moved = stored.model_copy(deep=True)
+        verify_at = next(i for i, r in enumerate(moved.history) if r.trigger == "verify")
+        rebuilt: list[qf.TransitionRecord] = []
+        for i, record in enumerate(moved.history):
+            sig = signature if i == verify_at else None
+            rebuilt.append(chain(rebuilt, record.model_copy(update={"signature": sig})))
+        moved.history = rebuilt
+        assert qf.verify_history(moved)
+        problems = verify_signatures(moved.history, "incident/INC-1")
+        assert len(problems) == 1 and "moved or copied" in problems[0]
+
+
+def test_passwords_are_checked_before_a_signed_step(url: str) -> None:
+    class Passwords:
+        @qf.hookimpl
+        def qualityflow_authenticate(self, actor: Actor, credential: Any) -> bool | None:
+            return credential == f"secret-{actor.id}"
+
+    for qms in _service(url, plugins=[Passwords()]):
+        _to_verifying(qms, {})
+        kwargs: dict[str, Any] = {
+            "actor": DANA,
+            "at": T0 + timedelta(hours=8),
+            "verification": _verification("Sam Roy"),
+            "lessons": ["align cappers weekly"],
+            "signature": Signature(meaning="approved closure"),
+        }
+        with pytest.raises(PermissionDenied, match="could not be authenticated"):
+            qms.incidents.fire("INC-1", "close", credential="guess", **kwargs)
+        assert qms.incidents.get("INC-1").status.value == "verifying"
+        done = qms.incidents.fire("INC-1", "close", credential="secret-dana", **kwargs)
+        assert done.history[-1].signature is not None
+
+
+def test_old_records_keep_their_hashes() -> None:
+    rec = qf.TransitionRecord(at=T0, actor="QA", trigger="assess", source="reported", dest="x")
+    legacy = rec.model_dump(mode="json", exclude={"signature", "hash"})
+    assert "signature" not in legacy
+    assert record_hash(rec) == record_hash(rec.model_copy(update={"signature": None}))

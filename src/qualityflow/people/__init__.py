@@ -39,11 +39,11 @@ class Actor(QFModel):
 
     Examples
     --------
-    >>> import qualityflow as qf
-    >>> dana = qf.Actor(id="dana", name="Dana Weber", roles={"qa_manager"})
+    >>> from qualityflow.people import Actor
+    >>> dana = Actor(id="dana", name="Dana Weber", roles={"qa_manager"})
     >>> dana.name, "qa_manager" in dana.roles
     ('Dana Weber', True)
-    >>> qf.Actor(id="line-3").name
+    >>> Actor(id="line-3").name
     'line-3'
 
     """
@@ -190,16 +190,17 @@ class RolePolicy:
     ``roles`` maps an action (``"incident.close"``) or a kind's wildcard
     (``"incident.*"``) to the roles that may perform it; an action in neither is open to
     everyone. ``segregation_of_duties`` is ``True`` (every rule of :data:`SOD_RULES`),
-    ``False`` or the names of the rules to apply.
+    ``False`` or the names of the rules to apply. ``signatures`` names the actions that
+    need an electronic signature (``fire(..., signature=qf.Signature(meaning=...))``).
 
     Examples
     --------
-    >>> import qualityflow as qf
-    >>> policy = qf.RolePolicy({"incident.close": {"qa_manager"}})
-    >>> tom = qf.Actor(id="tom", roles={"production"})
+    >>> from qualityflow.people import Actor, RolePolicy
+    >>> policy = RolePolicy({"incident.close": {"qa_manager"}})
+    >>> tom = Actor(id="tom", roles={"production"})
     >>> print(policy.check(tom, "incident.close", None)[0])
     'tom' does not have a role that may 'incident.close' (one of: qa_manager; tom has: production)
-    >>> policy.check(qf.Actor(id="tom"), "incident.assess", None)
+    >>> policy.check(Actor(id="tom"), "incident.assess", None)
     []
 
     """
@@ -209,7 +210,10 @@ class RolePolicy:
         roles: Mapping[str, Iterable[str]] | None = None,
         *,
         segregation_of_duties: bool | Iterable[str] = False,
+        signatures: Iterable[str] = (),
     ) -> None:
+        self.signatures: frozenset[str] = frozenset(signatures)
+        """The actions that need an electronic signature (``fire(..., signature=...)``)."""
         self.roles: dict[str, frozenset[str]] = {
             action: frozenset(allowed) for action, allowed in (roles or {}).items()
         }
@@ -231,6 +235,10 @@ class RolePolicy:
             f"RolePolicy({len(self.roles)} action(s), "
             f"segregation_of_duties={list(self.segregation_of_duties)})"
         )
+
+    def requires_signature(self, action: str) -> bool:
+        """Return whether ``action`` needs an electronic signature under this policy."""
+        return action in self.signatures
 
     def roles_for(self, action: str) -> frozenset[str] | None:
         """Return the roles that may perform ``action``, or ``None`` when it is open."""

@@ -13,14 +13,16 @@
 ``sales`` / ``customer_service``
     handle complaints (acknowledge, resolve, tell the customer).
 
-Segregation of duties is on (every rule of :data:`qualityflow.people.SOD_RULES`).
+Segregation of duties is on (every rule of :data:`qualityflow.people.SOD_RULES`), and
+verifying and closing an incident need an electronic signature
+(:data:`STRICT_SIGNATURES`).
 """
 
 from __future__ import annotations
 
 from qualityflow.people import OPEN, RolePolicy
 
-__all__ = ["OPEN", "STRICT", "STRICT_ROLES"]
+__all__ = ["OPEN", "STRICT", "STRICT_ROLES", "STRICT_SIGNATURES"]
 
 _QA = {"qa_manager"}
 _QE = {"qa_manager", "quality_engineer"}
@@ -46,12 +48,14 @@ STRICT_ROLES: dict[str, set[str]] = {
 }
 """The roles of :data:`STRICT`, by action."""
 
-STRICT = RolePolicy(STRICT_ROLES, segregation_of_duties=True)
+STRICT_SIGNATURES: frozenset[str] = frozenset({"incident.verify", "incident.close"})
+"""The steps :data:`STRICT` signs electronically."""
+
+STRICT = RolePolicy(STRICT_ROLES, segregation_of_duties=True, signatures=STRICT_SIGNATURES)
 """Roles per action (:data:`STRICT_ROLES`) with segregation of duties on.
 
 Examples
 --------
->>> import qualityflow as qf
 >>> from qualityflow.people import policies
 >>> sorted(policies.STRICT.roles_for("incident.close"))
 ['qa_manager']

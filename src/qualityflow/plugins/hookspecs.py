@@ -18,6 +18,7 @@ from qualityflow.plugins import hookspec
 from qualityflow.prevention import SupplierPolicy
 
 __all__ = [
+    "qualityflow_authenticate",
     "qualityflow_authorize",
     "qualityflow_deadline_policy",
     "qualityflow_extra_guards",
@@ -142,5 +143,22 @@ def qualityflow_authorize(actor: Actor, action: str, subject: Any) -> list[str]:
         ``"supplier.decide"``, ``"batch.release"``, ``"incident.save"``.
     :param subject: the record acted on (for a trigger: with the call's data applied).
     :return: human-readable refusals (an empty list when the plugin has no objection).
+    """
+    raise NotImplementedError  # pragma: no cover - specification only
+
+
+@hookspec
+def qualityflow_authenticate(actor: Actor, credential: Any) -> bool | None:
+    """Confirm that the person signing a step is ``actor`` (21 CFR 11.200).
+
+    Asked before every signed step (``fire(..., signature=..., credential=...)``); a
+    ``False`` from any plugin refuses the step with a :class:`qualityflow.PermissionDenied`,
+    nothing written. Return ``None`` to leave the decision to other plugins. The
+    application authenticates (password, token, badge): qualityflow never stores the
+    credential. Without any implementation a signature is accepted as given.
+
+    :param actor: the signer (resolved, with roles).
+    :param credential: whatever the caller passed as ``credential=`` (``None`` if nothing).
+    :return: ``True`` (authenticated), ``False`` (refused) or ``None`` (no opinion).
     """
     raise NotImplementedError  # pragma: no cover - specification only

@@ -234,6 +234,11 @@ class Plugins:
             )
         return result
 
+    def authenticate(self, actor: Actor, credential: Any) -> bool:
+        """Return ``False`` if any ``qualityflow_authenticate`` plugin refuses the signer."""
+        results = self.pm.hook.qualityflow_authenticate(actor=actor, credential=credential)
+        return all(result is not False for result in results)
+
     def authorize(self, actor: Actor, action: str, subject: Any) -> list[str]:
         """Collect the refusals every plugin gives against ``actor`` performing ``action``."""
         results = self.pm.hook.qualityflow_authorize(actor=actor, action=action, subject=subject)

@@ -9,7 +9,7 @@ from contextlib import nullcontext
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from qualityflow.errors import NotFoundError, QualityFlowError, TransitionError
+from qualityflow.errors import NotFoundError, PermissionDenied, QualityFlowError, TransitionError
 from qualityflow.lifecycle import (
     Lifecycle,
 )
@@ -26,9 +26,11 @@ from qualityflow.models import (
     Complaint,
     FieldChange,
     Incident,
+    Signature,
     TransitionRecord,
 )
-from qualityflow.people import ActorLike
+from qualityflow.people import Actor, ActorLike
+from qualityflow.people.signatures import sign
 from qualityflow.service._base import L, Refusal, Repository, _value
 
 if TYPE_CHECKING:
@@ -487,6 +489,51 @@ class LifecycleRepository(Repository[L]):
             service._deliver_new(side_notices)
             return saved
 
+    def _signer(
+        self,
+        entity: L,
+        trigger: str,
+        actor: ActorLike,
+        action: str,
+        data: dict[str, Any],
+        signature: object,
+        credential: object,
+    ) -> Actor | None:
+        """Authorize ``actor`` for ``action``; check the signature the policy may ask for."""
+        service = self._service
+        if isinstance(actor, str) and not actor.strip():
+            return None  # the lifecycle refuses a blank actor
+        who = service._authorized(actor, action, _with_data(entity, data))
+        state = str(_value(entity.status))
+        if signature is not None and not isinstance(signature, Signature):
+            raise TransitionError(
+                trigger,
+                state,
+                [f"signature={signature!r}: give qf.Signature(meaning='approved closure')"],
+            )
+        if signature is None:
+            if service.requires_signature(action):
+                raise TransitionError(
+                    trigger,
+                    state,
+                    [
+                        f"{self.kind} {entity.id!r}: {action!r} needs the electronic signature "
+                        f"of {who.name!r}: pass signature=qf.Signature(meaning=...) and the "
+                        "credential the application checks (credential=...)"
+                    ],
+                )
+            return who
+        if not service.plugins.authenticate(who, credential):
+            raise PermissionDenied(
+                who.id,
+                action,
+                [
+                    f"the signature of {who.name!r} on {action!r} could not be authenticated: "
+                    "give the signer's valid credential"
+                ],
+            )
+        return who
+
     def _fire(
         self,
         id: str,
@@ -501,14 +548,18 @@ class LifecycleRepository(Repository[L]):
         storage = self._storage
         with storage.transaction():
             entity = self.get(id)
-            actor = service.authorize(actor, f"{self.kind}.{trigger}", _with_data(entity, data))
+            signature = data.pop("signature", None)
+            credential = data.pop("credential", None)
+            action = f"{self.kind}.{trigger}"
+            signer = self._signer(entity, trigger, actor, action, data, signature, credential)
+            name = signer.name if signer is not None else str(actor)
             before_actions = {(a.batch_id, a.action) for a in getattr(entity, "containment", [])}
             before_recall = getattr(entity, "recall", None)
             before_incident = getattr(entity, "incident_id", None)
             record = self.lifecycle.fire(
                 entity,
                 trigger,
-                actor=actor,
+                actor=name,
                 at=at,
                 note=note,
                 extra_guards=service.plugins.extra_guards,
@@ -516,6 +567,9 @@ class LifecycleRepository(Repository[L]):
                 tolerance=service.clock_tolerance,
                 **data,
             )
+            if signature is not None and signer is not None:
+                record = sign(record, signature, signer, service.now())
+                entity.history[-1] = record
             if isinstance(entity, Incident):
                 service._contain(entity, trigger, record, before_actions, before_recall)
             elif entity.incident_id is not None and entity.incident_id != before_incident:

@@ -226,7 +226,8 @@ class QualityFlow:
         Examples
         --------
         >>> import qualityflow as qf
-        >>> qms = qf.QualityFlow(actors=[qf.Actor(id="dana", name="Dana Weber")])
+        >>> from qualityflow.people import Actor
+        >>> qms = qf.QualityFlow(actors=[Actor(id="dana", name="Dana Weber")])
         >>> qms.resolve_actor("dana").name, qms.resolve_actor("Tom").roles
         ('Dana Weber', frozenset())
 
@@ -251,8 +252,9 @@ class QualityFlow:
         Examples
         --------
         >>> import qualityflow as qf
-        >>> qms = qf.QualityFlow(policy=qf.RolePolicy({"batch.release": {"qa_manager"}}))
-        >>> qms.authorize(qf.Actor(id="dana", roles={"qa_manager"}), "batch.release")
+        >>> from qualityflow.people import Actor, RolePolicy
+        >>> qms = qf.QualityFlow(policy=RolePolicy({"batch.release": {"qa_manager"}}))
+        >>> qms.authorize(Actor(id="dana", roles={"qa_manager"}), "batch.release")
         'dana'
         >>> qms.authorize("Tom", "batch.release")
         Traceback (most recent call last):
@@ -263,6 +265,10 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
         """
         if isinstance(actor, str) and not actor.strip():
             return actor
+        return self._authorized(actor, action, subject).name
+
+    def _authorized(self, actor: ActorLike, action: str, subject: Any) -> Actor:
+        """Check ``actor`` against the policy and the plugins; return the resolved actor."""
         who = self.resolve_actor(actor)
         reasons = list(self.policy.check(who, action, subject))
         reasons += self.plugins.authorize(who, action, subject)
@@ -270,7 +276,12 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
             roles_for = getattr(self.policy, "roles_for", None)
             roles = roles_for(action) if callable(roles_for) else None
             raise PermissionDenied(who.id, action, reasons, sorted(roles or ()))
-        return who.name
+        return who
+
+    def requires_signature(self, action: str) -> bool:
+        """Return whether the policy asks for an electronic signature on ``action``."""
+        needs = getattr(self.policy, "requires_signature", None)
+        return bool(needs(action)) if callable(needs) else False
 
     def now(self) -> datetime:
         """Return the service clock's reading (aware): what ``recorded_at`` is stamped from.
