@@ -366,7 +366,7 @@ def test_passwords_are_checked_before_a_signed_step(url: str) -> None:
     class Passwords:
         @qf.hookimpl
         def qualityflow_authenticate(self, actor: Actor, credential: Any) -> bool | None:
-            return credential == f"secret-{actor.id}"
+            return bool(credential == f"secret-{actor.id}")
 
     for qms in _service(url, plugins=[Passwords()]):
         _to_verifying(qms, {})
