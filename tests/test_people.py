@@ -389,3 +389,32 @@ def test_old_records_keep_their_hashes() -> None:
     legacy = rec.model_dump(mode="json", exclude={"signature", "hash"})
     assert "signature" not in legacy
     assert record_hash(rec) == record_hash(rec.model_copy(update={"signature": None}))
+
+
+# -- command line ------------------------------------------------------------------------
+
+
+def test_the_cli_takes_the_actor_from_the_environment_and_exits_5_when_denied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from qualityflow.cli import app
+    from qualityflow.cli._errors import EXIT_CODES, message_for
+
+    db = f"sqlite:///{tmp_path / 'plant.db'}"
+    with qf.QualityFlow(db, load_entry_points=False) as qms:
+        qms.incidents.add(
+            qf.Incident(id="INC-8", title="Torn labels", severity="minor", reported_at=T0)
+        )
+    monkeypatch.setenv("QUALITYFLOW_ACTOR", "Dana Ruiz")
+    result = CliRunner().invoke(
+        app, ["incidents", "fire", "INC-8", "cancel", "--note", "duplicate", "--db", db]
+    )
+    assert result.exit_code == 0, result.output
+    with qf.QualityFlow(db, load_entry_points=False) as qms:
+        assert qms.incidents.get("INC-8").history[-1].actor == "Dana Ruiz"
+    denied = PermissionDenied("tom", "incident.close", ["no"], ["qa_manager"])
+    code, message, hint = message_for(denied) or ("", "", "")
+    assert (EXIT_CODES[code], EXIT_CODES["internal"]) == (5, 70)
+    assert "'tom' may not 'incident.close'" in message and "qa_manager" in hint
