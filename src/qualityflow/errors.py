@@ -13,6 +13,7 @@ __all__ = [
     "ConcurrencyError",
     "GenealogyError",
     "InteropError",
+    "LocaleError",
     "NotFoundError",
     "PermissionDenied",
     "ProtectedFieldError",
@@ -39,8 +40,14 @@ class TransitionError(QualityFlowError):
         self.trigger = trigger
         self.state = state
         self.reasons: list[str] = list(reasons)
-        detail = "; ".join(self.reasons) if self.reasons else "not allowed"
-        super().__init__(f"cannot {trigger!r} from state {state!r}: {detail}")
+        from qualityflow.i18n import _  # late: the i18n module imports this one
+
+        detail = _("; ").join(self.reasons) if self.reasons else _("not allowed")
+        super().__init__(
+            _("cannot {trigger!r} from state {state!r}: {detail}").format(
+                trigger=trigger, state=state, detail=detail
+            )
+        )
 
 
 class ProtectedFieldError(TransitionError):
@@ -86,6 +93,13 @@ class InteropError(QualityFlowError):
 
 class UnitMismatchError(QualityFlowError, ValueError):
     """Arithmetic or comparison between quantities of different units."""
+
+
+class LocaleError(QualityFlowError, ValueError):
+    """A locale name that is not a locale at all; the message lists the supported ones.
+
+    A well-formed locale without a catalog (``de_DE``) falls back to English instead.
+    """
 
 
 class PermissionDenied(QualityFlowError):

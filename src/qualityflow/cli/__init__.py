@@ -108,12 +108,28 @@ def _root(
             "--version", callback=_version, is_eager=True, help="Print the version and exit."
         ),
     ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            metavar="LOCALE",
+            help="Language of refusals and reports: en or zh_CN (default: $LANGUAGE, "
+            "$LC_ALL, $LC_MESSAGES, $LANG).",
+        ),
+    ] = None,
 ) -> None:
     """Quality-management workflows: incidents, complaints, recalls, suppliers.
 
     The database is --db URL (before or after the command), else $QUALITYFLOW_URL, else
     sqlite:///qualityflow.db. Start with `qualityflow demo`.
     """
+    from qualityflow import i18n
+    from qualityflow.errors import LocaleError
+
+    try:
+        i18n.activate(lang)
+    except LocaleError as err:
+        raise fail("bad_input", str(err), hint="give --lang en or --lang zh_CN") from err
     set_root_db(db)
     _output.reset_warnings()
     # The state machines' own log lines are not for the user of the command.

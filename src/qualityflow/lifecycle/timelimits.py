@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from qualityflow.i18n import _, label
 from qualityflow.models import (
     ActionStatus,
     AwareDatetime,
@@ -55,11 +56,15 @@ class Deadline(QFModel):
     """Citation of the rule that sets this due time (empty for an internal target)."""
 
     def __str__(self) -> str:
-        text = (
-            f"{self.subject_kind} {self.subject_id}: {self.what} due {self.due:%Y-%m-%d %H:%M %Z}"
+        """Say the deadline in the active locale (:func:`qualityflow.i18n.using`)."""
+        text = _("{kind} {id}: {what} due {due}").format(
+            kind=label(self.subject_kind),
+            id=self.subject_id,
+            what=_step(self.what),
+            due=f"{self.due:%Y-%m-%d %H:%M %Z}",
         )
         if self.late_by:
-            text += f", late by {_human(self.late_by)}"
+            text += _(", late by {span}").format(span=_human(self.late_by))
         return text
 
 
@@ -251,7 +256,10 @@ def overdue(
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError(
-            "'now' has no timezone: give an aware datetime, for example datetime.now(timezone.utc)"
+            _(
+                "'now' has no timezone: give an aware datetime, for example "
+                "datetime.now(timezone.utc)"
+            )
         )
     chosen = policy or _DEFAULT_POLICY
     late: list[Deadline] = []
@@ -264,13 +272,20 @@ def overdue(
     return late
 
 
+def _step(what: str) -> str:
+    """Return the step as a person reads it: ``assess``, ``action CA-1`` (English: the ids)."""
+    if what.startswith("action "):
+        return _("action {id}").format(id=what.removeprefix("action "))
+    return label(what)
+
+
 def _human(span: timedelta) -> str:
     minutes = int(span.total_seconds() // 60)
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     parts = [
-        f"{days} d" if days else "",
-        f"{hours} h" if hours else "",
-        f"{minutes} min" if minutes else "",
+        _("{n} d").format(n=days) if days else "",
+        _("{n} h").format(n=hours) if hours else "",
+        _("{n} min").format(n=minutes) if minutes else "",
     ]
-    return " ".join(p for p in parts if p) or "less than a minute"
+    return " ".join(p for p in parts if p) or _("less than a minute")

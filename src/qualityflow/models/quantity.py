@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from qualityflow.errors import UnitMismatchError
+from qualityflow.i18n import _
 from qualityflow.models._base import NonEmpty
 
 __all__ = ["Quantity"]
@@ -50,7 +51,9 @@ class Quantity(BaseModel):
         other_q = self._same_unit(other, "subtract")
         if other_q.amount > self.amount:
             raise ValueError(
-                f"{self} minus {other_q} would be negative; quantities cannot be negative"
+                _("{left} minus {right} would be negative; quantities cannot be negative").format(
+                    left=self, right=other_q
+                )
             )
         return Quantity(amount=self.amount - other_q.amount, unit=self.unit)
 
