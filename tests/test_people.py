@@ -418,3 +418,15 @@ def test_the_cli_takes_the_actor_from_the_environment_and_exits_5_when_denied(
     code, message, hint = message_for(denied) or ("", "", "")
     assert (EXIT_CODES[code], EXIT_CODES["internal"]) == (5, 70)
     assert "'tom' may not 'incident.close'" in message and "qa_manager" in hint
+
+
+def test_the_8d_report_shows_each_signature(tmp_path: Path) -> None:
+
+    for qms in _service(f"sqlite:///{tmp_path / 'plant.db'}", policy=policies.STRICT):
+        _to_verifying(qms, {"assess": DANA})
+        closed = _close(qms, DANA, "Sam Roy")
+        report = qf.eight_d(closed)
+        markdown, page = report.to_markdown(), report.to_html()
+        for text in (markdown, page):
+            assert "signed by Dana Weber at" in text and "approved closure" in text
+            assert "signed by Lena Ortiz at" in text and "actions done" in text
