@@ -23,6 +23,7 @@ __all__ = [
     "qualityflow_deadline_policy",
     "qualityflow_extra_guards",
     "qualityflow_notify",
+    "qualityflow_register_blobstore",
     "qualityflow_register_storage",
     "qualityflow_resolve_actor",
     "qualityflow_supplier_policy",
@@ -162,3 +163,16 @@ def qualityflow_authenticate(actor: Actor, credential: Any) -> bool | None:
     :return: ``True`` (authenticated), ``False`` (refused) or ``None`` (no opinion).
     """
     raise NotImplementedError  # pragma: no cover - specification only
+
+
+@hookspec
+def qualityflow_register_blobstore(register: Callable[[str, Callable[[str], Any]], None]) -> None:
+    """Register blob stores for evidence files by URL scheme.
+
+    Call ``register(scheme, factory)`` once per store, where ``factory(url)`` returns an
+    object with ``put(data, sha256) -> uri`` and ``read(uri) -> bytes``
+    (:class:`qualityflow.evidence.BlobStore`). The built-in ``file`` store registers
+    through this hook too, last, so a plugin can replace it.
+
+    :param register: the host's callback.
+    """

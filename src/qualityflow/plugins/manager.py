@@ -134,6 +134,21 @@ class Plugins:
         self.pm.hook.qualityflow_register_storage(register=register)
         return factories
 
+    def blobstore_factories(self) -> dict[str, StorageFactory]:
+        """Collect ``scheme -> factory`` from ``qualityflow_register_blobstore``."""
+        factories: dict[str, StorageFactory] = {}
+
+        def register(scheme: str, factory: StorageFactory) -> None:
+            if not isinstance(scheme, str) or not _SCHEME.match(scheme) or not callable(factory):
+                raise QualityFlowError(
+                    f"blob store scheme {scheme!r}: give a lower-case scheme and a "
+                    "callable factory(url) -> BlobStore"
+                )
+            factories.setdefault(scheme, factory)
+
+        self.pm.hook.qualityflow_register_blobstore(register=register)
+        return factories
+
     def _plain_impls(self, hook_name: str) -> list[Any]:
         """List the non-wrapper implementations of ``hook_name``, in call order."""
         caller = getattr(self.pm.hook, hook_name)

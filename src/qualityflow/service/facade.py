@@ -19,6 +19,7 @@ from qualityflow.errors import (
     QualityFlowError,
     TransitionError,
 )
+from qualityflow.evidence import builtin as builtin_blobstores
 from qualityflow.genealogy import CommonCause, Genealogy, RecallImpact, Trace
 from qualityflow.lifecycle import (
     COMPLAINT_LIFECYCLE,
@@ -73,6 +74,7 @@ from qualityflow.service.batches import (
     ShipmentRepository,
 )
 from qualityflow.service.cases import ComplaintRepository, LifecycleRepository
+from qualityflow.service.evidence import EvidenceStore
 from qualityflow.service.nonconformances import (
     OPEN_SCAR_STATUSES,
     NonconformanceRepository,
@@ -142,6 +144,9 @@ class QualityFlow:
         The plant's people, ``{id: qf.Actor(...)}`` or a list of actors: a string
         ``actor="dana"`` is looked up here (after the ``qualityflow_resolve_actor``
         plugins).
+    blobs:
+        Where evidence files go (``file:///dir`` or a plugin's scheme); default beside
+        the SQLite file (``plant.db.evidence``), a temporary directory for ``memory://``.
 
     Examples
     --------
@@ -165,6 +170,7 @@ class QualityFlow:
         clock_tolerance: timedelta = timedelta(minutes=5),
         policy: Policy | None = None,
         actors: Mapping[str, Actor] | Iterable[Actor] | None = None,
+        blobs: str | None = None,
     ) -> None:
         if policy is not None and not callable(getattr(policy, "check", None)):
             raise QualityFlowError(
@@ -188,6 +194,7 @@ class QualityFlow:
                 builtin_storage,
                 *builtin_notifiers(notifier_settings),
                 ConfiguredActors(actors),
+                builtin_blobstores,
             ],
             load_entry_points=load_entry_points,
         )
@@ -212,6 +219,8 @@ class QualityFlow:
         self.recalls = RecallRepository(self)
         self.nonconformances = NonconformanceRepository(self)
         self.supplier_actions = SupplierActionRepository(self)
+        self.evidence = EvidenceStore(self, blobs)
+        """Evidence files: ``qms.evidence.put(path, media_type=..., by=...)``."""
 
     def __repr__(self) -> str:
         return f"QualityFlow({self.storage.url!r})"
