@@ -63,3 +63,24 @@ def test_a_plugin_store_and_an_unknown_scheme(tmp_path: Path) -> None:
     other = qf.QualityFlow(blobs="s3://bucket", load_entry_points=False)
     with pytest.raises(qf.QualityFlowError, match="no blob store for scheme 's3'"):
         other.evidence.put(b"x")
+
+
+def test_audit_verify_blobs_reports_an_altered_file_referenced_by_a_record(
+    tmp_path: Path,
+) -> None:
+    with qf.QualityFlow(f"sqlite:///{tmp_path / 'plant.db'}", load_entry_points=False) as qms:
+        ev = qms.evidence.put(b"COA: aflatoxin < 2 ppb", media_type="text/plain", by="QA")
+        qms.batches.add(
+            qf.Batch(
+                id="FLOUR-1",
+                kind="raw_material",
+                product="flour",
+                quantity=qf.Quantity(amount=10, unit="kg"),
+                attributes={"certificate": ev.model_dump(mode="json")},
+            )
+        )
+        assert qms.audit.verify(blobs=True).ok
+        Path(ev.uri.removeprefix("file://")).write_bytes(b"COA: forged")
+        report = qms.audit.verify(blobs=True)
+        assert not report.ok and "altered" in str(report) and "FLOUR-1" in str(report)
+        assert qms.audit.verify().ok  # without blobs=True the files are not read

@@ -12,6 +12,7 @@ import networkx as nx
 import pytest
 
 import qualityflow as qf
+from qualityflow.testing import example_genealogy
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
 
@@ -27,7 +28,7 @@ def packs(amount: int) -> qf.Quantity:
 @pytest.fixture
 def plant() -> qf.Genealogy:
     """The documented example: cocoa and flour into doughs, doughs into biscuits."""
-    return qf.Genealogy.example()
+    return example_genealogy()
 
 
 def test_trace_forward_from_a_cocoa_lot_reaches_its_doughs_biscuits_and_shipments(
@@ -280,9 +281,13 @@ def test_bulk_build_restores_the_garbage_collector(plant: qf.Genealogy) -> None:
     assert gc.isenabled()
     assert gc.get_freeze_count() == frozen  # a small plant is not frozen
     with pytest.raises(qf.GenealogyError):
-        qf.Genealogy.build(plant.batches(), [("NOPE", "MIX-1", None)], freeze=True)
+        qf.Genealogy.build(plant.batches(), [("NOPE", "MIX-1", None)])
     assert gc.isenabled()
     assert gc.get_freeze_count() == frozen
+    with pytest.warns(DeprecationWarning, match="freeze"):
+        qf.Genealogy.build(plant.batches(), plant.links(), plant.shipments(), freeze=True)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen  # freeze=True is ignored: never gc.freeze()
 
 
 def test_a_shipment_among_the_suspects_is_counted_once(plant: qf.Genealogy) -> None:
@@ -305,7 +310,7 @@ def test_bulk_build_adds_up_a_lot_added_twice_like_link_does() -> None:
     assert nx.to_dict_of_dicts(bulk.graph) == nx.to_dict_of_dicts(step.graph)
     bulk._index_min_nodes = bulk._dict_budget = 0  # force the CSR index
     assert bulk.trace_forward("SALT-1").ordered_ids == ["DOUGH-1", "CRACK-1"]
-    assert list(bulk._topo().succ_idx) == [1, 2]  # the duplicate link is one CSR entry
+    assert list(bulk._index.succ_idx) == [1, 2]  # the duplicate link is one CSR entry
 
 
 def test_the_plant_wide_index_follows_every_change(plant: qf.Genealogy) -> None:

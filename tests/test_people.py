@@ -430,3 +430,28 @@ def test_the_8d_report_shows_each_signature(tmp_path: Path) -> None:
         for text in (markdown, page):
             assert "signed by Dana Weber at" in text and "approved closure" in text
             assert "signed by Lena Ortiz at" in text and "actions done" in text
+
+
+def test_audit_verify_reports_a_moved_signature(tmp_path: Path) -> None:
+    import json
+    import sqlite3
+
+    path = tmp_path / "plant.db"
+    for qms in _service(f"sqlite:///{path}", policy=policies.STRICT):
+        _to_verifying(qms, {"assess": DANA})
+        _close(qms, DANA, "Sam Roy")
+        assert qms.audit.verify().ok
+    con = sqlite3.connect(path)
+    (data,) = con.execute("SELECT data FROM qf_entities WHERE id = 'INC-1'").fetchone()
+    doc = json.loads(data)
+    history = doc["history"]
+    verify_at = next(i for i, r in enumerate(history) if r["trigger"] == "verify")
+    history[verify_at]["signature"], history[-1]["signature"] = history[-1]["signature"], None
+    con.execute("UPDATE qf_entities SET data = ? WHERE id = 'INC-1'", (json.dumps(doc),))
+    con.commit()
+    con.close()
+    for qms in _service(f"sqlite:///{path}"):
+        report = qms.audit.verify()
+        assert not report.ok
+        text = str(report)
+        assert f"history[{verify_at}]" in text and "moved or copied" in text

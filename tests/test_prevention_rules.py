@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import qualityflow as qf
+from qualityflow.testing import example_genealogy
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
 
@@ -168,7 +169,7 @@ def _sample(sample_id: str, batch_id: str, days: int, **extra: object) -> qf.Ret
 
 
 def test_samples_are_found_for_a_complaint_including_upstream_lots() -> None:
-    genealogy = qf.Genealogy.example()
+    genealogy = example_genealogy()
     samples = [
         _sample("RS-1", "BISC-1", 180),
         _sample("RS-2", "BISC-3", 180),
@@ -274,7 +275,7 @@ def test_training_requirement_needs_people() -> None:
 
 
 def test_scorecard_counts_complaints_and_deliveries(flour_mill: qf.Supplier) -> None:
-    genealogy = qf.Genealogy.example()  # FLOUR-3 (SUP-MILL) feeds BISC-1..3
+    genealogy = example_genealogy()  # FLOUR-3 (SUP-MILL) feeds BISC-1..3
     complaints = [
         qf.Complaint(
             id=f"CMP-{n}",

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import qualityflow as qf
+from qualityflow.testing import example_genealogy
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
 
@@ -27,7 +28,7 @@ def rca(category: str, problem: str, cause: str) -> qf.RootCauseAnalysis:
 @pytest.fixture
 def genealogy() -> qf.Genealogy:
     # FLOUR-3 (SUP-MILL) -> MIX-1/MIX-2 -> BISC-1, BISC-2, BISC-3 (line L2)
-    return qf.Genealogy.example()
+    return example_genealogy()
 
 
 def test_past_cases_are_ranked_by_what_they_share(genealogy: qf.Genealogy) -> None:
@@ -206,7 +207,7 @@ _CASES = st.builds(
 def test_ranking_rules_hold_for_any_history(
     new: qf.Incident, past: list[qf.Incident], top: int
 ) -> None:
-    genealogy = qf.Genealogy.example()
+    genealogy = example_genealogy()
     ranked = qf.similar_incidents(new, past, top=top, genealogy=genealogy)
     assert len(ranked) <= top
     assert all(s.score > 0 and s.reasons for s in ranked)

@@ -168,6 +168,7 @@ def _table(
 
 # Command groups and commands: one module each (see the module docstring).
 from qualityflow.cli import (  # noqa: E402
+    audit,
     cases,
     demo,
     interop,
@@ -194,6 +195,7 @@ app.command("export-fsma204", short_help="Write the FDA FSMA 204 spreadsheet.")(
     interop.export_fsma204
 )
 app.command("schema", short_help="Print the models' JSON Schemas.")(schema.schema)
+app.add_typer(audit.app, name="audit", short_help="Verify the records against the ledger.")
 
 
 def main() -> None:

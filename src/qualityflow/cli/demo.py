@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shlex
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -111,7 +112,14 @@ def demo(
     complaint = qms.complaints.get(run.complaint_id)
     assert incident.recall is not None  # the demo recalls
     impact = qms.recall_impact(*incident.recall.batch_ids)
-    report = eight_d(incident, impact=impact, genealogy=qms.genealogy, complaints=[complaint])
+    report = eight_d(
+        incident,
+        impact=impact,
+        genealogy=qms.genealogy,
+        complaints=[complaint],
+        audit_head=qms.audit.head(),
+        audit_at=datetime.now(timezone.utc),
+    )
     if html is not None:
         write_output(html, report.to_html(), "--html")
     if as_json:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -71,7 +72,14 @@ def report_8d(
     suspects = incident.recall.batch_ids if incident.recall else incident.batch_ids
     present = [s for s in suspects if s in genealogy]
     impact = qms.recall_impact(*present) if present else None
-    report = eight_d(incident, impact=impact, genealogy=genealogy, complaints=qms.complaints.list())
+    report = eight_d(
+        incident,
+        impact=impact,
+        genealogy=genealogy,
+        complaints=qms.complaints.list(),
+        audit_head=qms.audit.head(),
+        audit_at=datetime.now(timezone.utc),
+    )
     text = report.to_markdown()
     if html is not None:
         write_output(html, report.to_html(), "--html")

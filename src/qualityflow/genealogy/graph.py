@@ -7,19 +7,19 @@ a complained batch (:meth:`Genealogy.trace_backward`), what a recall touches and
 of it already left the plant (:meth:`Genealogy.recall_impact`), and which lot, supplier or
 line a set of complained batches share (:meth:`Genealogy.common_causes`).
 
-Small traces run on the networkx adjacency dictionaries; traces that reach a large part
-of a big plant switch to a compiled CSR index kept beside the graph, built lazily and
-dropped on every change. No I/O happens here: exports return text or write to a file-like
-object the caller opened.
+The networkx graph is built and changed through its public methods only. Every trace
+runs on one integer index kept beside it (:mod:`qualityflow.genealogy._index`), updated by
+each change without a rebuild. No I/O happens here: the exports (:mod:`qualityflow.interop.
+graphs`) return text or write to a file-like object the caller opened.
 """
 
 from __future__ import annotations
 
 import gc
+import warnings
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import IO, Any, ClassVar, TypeAlias
 
@@ -28,7 +28,7 @@ import numpy as np
 
 from qualityflow.errors import GenealogyError
 from qualityflow.genealogy import _index
-from qualityflow.genealogy._index import Attributes, Topology
+from qualityflow.genealogy._index import Attributes, Index
 from qualityflow.genealogy.results import (
     CauseKind,
     CommonCause,
@@ -47,7 +47,6 @@ Link: TypeAlias = tuple[str, str, Quantity | None]
 """One link as ``(input_id, output_id, quantity_or_None)``."""
 
 _MAX_LISTED = 10
-_FREEZE_MIN_NODES = 50_000
 _KIND_ORDER: dict[str, int] = {"lot": 0, "line": 1, "supplier": 2}
 
 
@@ -83,116 +82,6 @@ def _shipment_attrs(shipment: Shipment) -> dict[str, Any]:
     }
 
 
-class _ShipmentEdge(dict):  # type: ignore[type-arg]
-    """Edge data of a batch-to-shipment edge (a plain dict to networkx).
-
-    Its type tells a forward trace that the target is a shipment, a leaf reached only
-    through its batch, so the trace neither looks the shipment up nor deduplicates it;
-    shipments are most of a plant's nodes.
-    """
-
-    __slots__ = ()
-
-
-class _ShippingOut(dict):  # type: ignore[type-arg]
-    """The successor dict of a batch that ships (a plain dict to networkx).
-
-    Besides the usual ``{successor: edge data}`` entries it keeps ``links`` (the batches
-    the batch went into) and ``ships`` (its shipments) as lists, so a forward trace reads
-    shipment ids straight from a list, touching neither each edge's data nor each
-    shipment id (cache misses on a plant-sized graph). Every batch with a shipment has
-    one; :func:`_refresh_split` recomputes the lists after its edges change.
-    """
-
-    __slots__ = ("links", "ships")
-
-    links: list[str]
-    ships: list[str]
-
-
-def _refresh_split(out: _ShippingOut) -> None:
-    links: list[str] = []
-    ships: list[str] = []
-    for other, data in out.items():
-        (ships if type(data) is _ShipmentEdge else links).append(other)
-    out.links = links
-    out.ships = ships
-
-
-def _bfs(
-    adj: dict[str, dict[str, Any]],
-    starts: Sequence[str],
-    depth: int | None,
-    budget: int | None,
-    forward: bool = True,
-    shipment_starts: frozenset[str] = frozenset(),
-) -> list[str] | None:
-    """Breadth-first order of what ``adj`` reaches from distinct ``starts`` (excluded).
-
-    Returns ``None`` as soon as more than ``budget`` ids are reached, so the caller can
-    switch to the CSR index for a wide trace. A forward trace does not check reached
-    shipments against ``seen`` (it reads them from :class:`_ShippingOut`), so
-    ``shipment_starts`` names the starting ids that are shipments, to be left out of the
-    result.
-    """
-    if depth is not None or not forward:
-        return _bfs_levels(adj, starts, depth, budget)
-    seen = set(starts)
-    queue = list(starts)
-    order: list[str] = []
-    limit = budget if budget is not None else -1
-    add = seen.add
-    enqueue = queue.append
-    reach = order.append
-    extend = order.extend
-    # Iterating a list while appending to it visits the appended ids too: a FIFO queue.
-    for node in queue:
-        out = adj[node]
-        if type(out) is _ShippingOut:
-            for other in out.links:
-                if other not in seen:
-                    add(other)
-                    enqueue(other)
-                    reach(other)
-            extend(out.ships)
-        else:  # ships nothing: every successor is a batch
-            for other in out:
-                if other not in seen:
-                    add(other)
-                    enqueue(other)
-                    reach(other)
-        if 0 <= limit < len(order):
-            return None
-    if shipment_starts:
-        return [node for node in order if node not in shipment_starts]
-    return order
-
-
-def _bfs_levels(
-    adj: dict[str, dict[str, Any]],
-    starts: Sequence[str],
-    depth: int | None,
-    budget: int | None,
-) -> list[str] | None:
-    seen = set(starts)
-    order: list[str] = []
-    frontier = list(starts)
-    level = 0
-    while frontier and (depth is None or level < depth):
-        nxt: list[str] = []
-        for node in frontier:
-            for other in adj[node]:
-                if other not in seen:
-                    seen.add(other)
-                    nxt.append(other)
-        order += nxt
-        if budget is not None and len(order) > budget:
-            return None
-        frontier = nxt
-        level += 1
-    return order
-
-
 def _add_quantity(old: Quantity | None, new: Quantity | None) -> Quantity | None:
     if old is None:
         return new
@@ -224,8 +113,8 @@ class Genealogy:
 
     """
 
-    # Traces on graphs of at least _INDEX_MIN_NODES nodes that reach more than
-    # _DICT_BUDGET ids move from the adjacency dictionaries to the CSR index.
+    # On graphs of at least _INDEX_MIN_NODES nodes, a trace that has reached more than
+    # _DICT_BUDGET ids goes on with numpy operations per level instead of plain Python.
     _DICT_BUDGET: ClassVar[int] = 2048
     _INDEX_MIN_NODES: ClassVar[int] = 20_000
     _dict_budget: int
@@ -233,8 +122,9 @@ class Genealogy:
 
     def __init__(self) -> None:
         self._graph: nx.DiGraph = nx.DiGraph()
+        self._nodes: Any = self._graph.nodes  # networkx's NodeView: id -> attribute dict
         self._view: nx.DiGraph | None = None
-        self._topology: Topology | None = None
+        self._index: Index = Index.empty()
         self._attributes: Attributes | None = None
         self._groups: dict[str, dict[str, list[str]]] | None = None
         self._dict_budget = self._DICT_BUDGET
@@ -253,13 +143,20 @@ class Genealogy:
         """
         if not isinstance(batch, Batch):
             raise GenealogyError(f"add_batch expects a Batch, got {type(batch).__name__}")
-        if batch.id in self._graph:
+        if batch.id in self._index.pos:
             raise GenealogyError(
                 f"batch {batch.id!r} is already in the genealogy; use update_batch() to "
                 "replace its record"
             )
-        self._graph.add_node(batch.id, **_batch_attrs(batch))
-        self._changed()
+        attrs = _batch_attrs(batch)
+        self._graph.add_node(batch.id, **attrs)
+        i = self._index.add_node(batch.id, _index.KIND_CODES[attrs["kind"]])
+        if self._attributes is not None and not self._attributes.add(
+            i, self._nodes[batch.id], None
+        ):
+            self._attributes = None
+        if self._groups is not None:
+            _group(self._groups, batch.id, attrs)
 
     def update_batch(self, batch: Batch) -> None:
         """Replace the stored record of a batch already in the genealogy (same id).
@@ -267,10 +164,17 @@ class Genealogy:
         Use it after a status change (quarantine, release) so impacts see the new status.
         """
         self._require_batch(batch.id, "update_batch")
-        node = self._graph._node[batch.id]
+        node = self._nodes[batch.id]
         node.clear()
         node.update(_batch_attrs(batch))
-        self._attributes = None
+        index = self._index
+        i = index.pos[batch.id]
+        index.kind[i] = _index.KIND_CODES[node["kind"]]
+        if self._attributes is not None:
+            shipped = [index.pos[s] for s in self._graph.succ[batch.id] if s in index.pos]
+            shipped = [s for s in shipped if index.kind[s] == _index.SHIPMENT_KIND]
+            if not self._attributes.update(i, node, shipped):
+                self._attributes = None
         self._groups = None
 
     def add_shipment(self, shipment: Shipment) -> None:
@@ -284,20 +188,19 @@ class Genealogy:
         """
         if not isinstance(shipment, Shipment):
             raise GenealogyError(f"add_shipment expects a Shipment, got {type(shipment).__name__}")
-        if shipment.id in self._graph:
+        if shipment.id in self._index.pos:
             raise GenealogyError(f"id {shipment.id!r} is already in the genealogy")
         self._require_batch(shipment.batch_id, f"shipment {shipment.id!r}")
         self._graph.add_node(shipment.id, **_shipment_attrs(shipment))
-        self._graph.add_edge(shipment.batch_id, shipment.id)
-        data = _ShipmentEdge(quantity=shipment.quantity)
-        self._graph._succ[shipment.batch_id][shipment.id] = data
-        self._graph._pred[shipment.id][shipment.batch_id] = data
-        out = self._graph._succ[shipment.batch_id]
-        if type(out) is not _ShippingOut:
-            # Same entries, same key: networkx's views look the inner dict up each time.
-            out = self._graph._succ[shipment.batch_id] = _ShippingOut(out)
-        _refresh_split(out)
-        self._changed()
+        self._graph.add_edge(shipment.batch_id, shipment.id, quantity=shipment.quantity)
+        index = self._index
+        i = index.add_node(shipment.id, _index.SHIPMENT_KIND)
+        b = index.pos[shipment.batch_id]
+        index.add_edge(b, i)
+        if self._attributes is not None and not self._attributes.add(
+            i, self._nodes[shipment.id], b
+        ):
+            self._attributes = None
 
     def link(self, input_id: str, output_id: str, quantity: Quantity | None = None) -> None:
         """Record that ``quantity`` of ``input_id`` went into ``output_id``.
@@ -313,8 +216,8 @@ class Genealogy:
 
         Examples
         --------
-        >>> import qualityflow as qf
-        >>> g = qf.Genealogy.example()
+        >>> from qualityflow.testing import example_genealogy
+        >>> g = example_genealogy()
         >>> g.link("BISC-1", "COCOA-7")  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
         Traceback (most recent call last):
         ...
@@ -332,8 +235,8 @@ class Genealogy:
 
         Examples
         --------
-        >>> import qualityflow as qf
-        >>> g = qf.Genealogy.example()
+        >>> from qualityflow.testing import example_genealogy
+        >>> g = example_genealogy()
         >>> bad = [("FILM-2", "MIX-2", None), ("BISC-3", "FLOUR-3", None)]
         >>> g.link_many(bad)  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
         Traceback (most recent call last):
@@ -348,50 +251,47 @@ class Genealogy:
         problems = self._link_problems(links)
         if problems:
             raise GenealogyError("; ".join(problems[:_MAX_LISTED]) + _more(problems))
-        succ = self._graph._succ
-        pred = self._graph._pred
-        undo: list[tuple[str, str, dict[str, Any] | None]] = []
+        graph = self._graph
+        # Work out every edge's new data first: a refused addition changes nothing.
+        totals: dict[tuple[str, str], Quantity | None] = {}
+        new: set[tuple[str, str]] = set()
+        for u, v, q in links:
+            key = (u, v)
+            if key in totals:
+                old = totals[key]
+            elif graph.has_edge(u, v):
+                old = graph.edges[u, v].get("quantity")
+            else:
+                new.add(key)
+                old = None
+                totals[key] = q
+                continue
+            try:
+                totals[key] = _add_quantity(old, q)
+            except ValueError as exc:
+                raise GenealogyError(
+                    f"link {u!r} -> {v!r} already carries {old}; cannot add {q}: {exc}"
+                ) from None
+        added = [key for key in totals if key in new]
+        graph.add_edges_from((u, v) for u, v in added)
         try:
-            for u, v, q in links:
-                old = succ[u].get(v)
-                undo.append((u, v, None if old is None else dict(old)))
-                if old is None:
-                    data: dict[str, Any] = {} if q is None else {"quantity": q}
-                    succ[u][v] = data
-                    pred[v][u] = data
-                else:
-                    try:
-                        total = _add_quantity(old.get("quantity"), q)
-                    except ValueError as exc:
-                        raise GenealogyError(
-                            f"link {u!r} -> {v!r} already carries {old.get('quantity')}; "
-                            f"cannot add {q}: {exc}"
-                        ) from None
-                    if total is not None:
-                        old["quantity"] = total
-            self._check_new_links_acyclic(links)
+            self._check_new_links_acyclic(added)
         except BaseException:
-            for u, v, before in reversed(undo):
-                if before is None:
-                    succ[u].pop(v, None)
-                    pred[v].pop(u, None)
-                else:
-                    succ[u][v].clear()
-                    succ[u][v].update(before)
+            graph.remove_edges_from(added)
             raise
-        finally:
-            nx._clear_cache(self._graph)
-            for u in {u for u, _, _ in links if u in succ}:
-                out = succ[u]
-                if type(out) is _ShippingOut:  # a shipping batch: its lists follow the edges
-                    _refresh_split(out)
-        self._changed()
+        for (u, v), total in totals.items():
+            if total is not None:
+                graph.edges[u, v]["quantity"] = total
+        pos = self._index.pos
+        for u, v in added:
+            self._index.add_edge(pos[u], pos[v])
 
     def _link_problems(self, links: Sequence[Link]) -> list[str]:
-        nodes = self._graph._node
+        nodes = self._nodes
+        pos = self._index.pos
         problems: list[str] = []
         for u, v, q in links:
-            missing = [i for i in (u, v) if i not in nodes]
+            missing = [i for i in (u, v) if i not in pos]
             if missing:
                 problems.append(
                     f"cannot link {u!r} -> {v!r}: unknown id(s) {_listed(missing)}; add the "
@@ -412,21 +312,14 @@ class Genealogy:
                 )
         return problems
 
-    def _check_new_links_acyclic(self, links: Sequence[Link]) -> None:
-        succ = self._graph._succ
-        targets = list(dict.fromkeys(v for _, v, _ in links))
-        sources = {u for u, _, _ in links}
-        downstream = _bfs(succ, targets, None, None) or []
-        suspicious = sources.intersection(downstream).union(sources.intersection(targets))
-        if not suspicious:
-            return
-        for u, v, _ in links:
-            if u not in suspicious:
-                continue
-            order = _bfs(succ, [v], None, None) or []
-            if u in order:
-                trace = Trace(self, "forward", (v,), None, ids=order)
-                cycle = [*trace.path_to(u), v]
+    def _check_new_links_acyclic(self, added: Sequence[tuple[str, str]]) -> None:
+        # The new edges are in the networkx graph already (not yet in the index). Any
+        # cycle runs through a new edge u -> v, so it is found as a path back from v to u;
+        # networkx's bidirectional search stops at once for the usual link into a batch
+        # made from lots that nothing feeds.
+        for u, v in added:
+            if nx.has_path(self._graph, v, u):
+                cycle = [*nx.shortest_path(self._graph, v, u), v]
                 raise GenealogyError(
                     f"cannot link {u!r} -> {v!r}: it would close the cycle "
                     f"{' -> '.join(cycle)}; links run from input to output, check the direction"
@@ -448,13 +341,9 @@ class Genealogy:
         are listed).
 
         The garbage collector is paused while loading, because scanning millions of fresh
-        objects would otherwise cost a third of the load, and switched back on after.
-        With ``freeze`` true (the default for 50,000 nodes or more) the loaded objects are
-        then moved out of its way with ``gc.freeze()``, so later collections do not
-        traverse them again. Frozen objects are still freed when no longer referenced,
-        but ``gc.freeze()`` also freezes whatever else is alive at that moment, so an
-        application that rebuilds large genealogies over and over should keep one
-        instead, or pass ``freeze=False``.
+        objects would otherwise cost a third of the load, and is switched back on after
+        (on every path, errors included). ``freeze`` is deprecated and ignored: the
+        library no longer calls ``gc.freeze()`` (``freeze=True`` warns).
 
         Examples
         --------
@@ -469,21 +358,19 @@ class Genealogy:
         Quantity(amount=Decimal('60'), unit='kg')
 
         """
+        if freeze:
+            warnings.warn(
+                "Genealogy.build(freeze=...) is deprecated and ignored: the genealogy no "
+                "longer calls gc.freeze(); leave the argument out",
+                DeprecationWarning,
+                stacklevel=2,
+            )
         enabled = gc.isenabled()
         gc.disable()
-        built: Genealogy | None = None
         try:
-            built = cls._build(batches, links, shipments)
-            return built
+            return cls._build(batches, links, shipments)
         finally:
             if enabled:
-                # A plant-sized load would otherwise be traversed again by the next
-                # collections; freezing moves it (and whatever else is alive) out of
-                # their way. Small loads are not worth it.
-                if freeze is None:
-                    freeze = built is not None and len(built) >= _FREEZE_MIN_NODES
-                if freeze and built is not None:
-                    gc.freeze()
                 gc.enable()
 
     @classmethod
@@ -494,9 +381,11 @@ class Genealogy:
         shipments: Iterable[Shipment],
     ) -> Genealogy:
         ids: list[str] = []
-        attrs: list[dict[str, Any]] = []
+        entities: list[Batch | Shipment] = []
+        kind = bytearray()
         pos: dict[str, int] = {}
         problems: list[str] = []
+        codes = _index.KIND_CODES
         for b in batches:
             if not isinstance(b, Batch):
                 problems.append(f"batches must be Batch objects, got {type(b).__name__}")
@@ -506,12 +395,14 @@ class Genealogy:
                 continue
             pos[b.id] = len(ids)
             ids.append(b.id)
-            attrs.append(_batch_attrs(b))
+            entities.append(b)
+            kind.append(codes[b.kind.value])
         n_batches = len(ids)
         # Integer endpoints in compact arrays: no int object kept per edge.
         edge_u = array("q")
         edge_v = array("q")
         edge_q: list[Quantity | None] = []
+        ship_code = _index.SHIPMENT_KIND
         for s in shipments:
             if not isinstance(s, Shipment):
                 problems.append(f"shipments must be Shipment objects, got {type(s).__name__}")
@@ -525,7 +416,8 @@ class Genealogy:
                 continue
             pos[s.id] = len(ids)
             ids.append(s.id)
-            attrs.append(_shipment_attrs(s))
+            entities.append(s)
+            kind.append(ship_code)
             edge_u.append(b_pos)
             edge_v.append(pos[s.id])
             edge_q.append(s.quantity)
@@ -550,47 +442,62 @@ class Genealogy:
                 "genealogy not built: " + "; ".join(problems[:_MAX_LISTED]) + _more(problems)
             )
         n = len(ids)
-        src = np.frombuffer(edge_u, dtype=np.int64) if n else np.zeros(0, dtype=np.int64)
-        dst = np.frombuffer(edge_v, dtype=np.int64) if n else np.zeros(0, dtype=np.int64)
-        topology = Topology.from_edges(ids, pos, src, dst)
-        cls._refuse_cycles(topology)
-
-        # Adjacency built by position (list indexing) and keyed by id only at the end.
-        succ_at: list[dict[str, dict[str, Any]]] = [{} for _ in range(n)]
-        pred_at: list[dict[str, dict[str, Any]]] = [{} for _ in range(n)]
-        duplicates = False
-        for iu, iv, q in zip(edge_u, edge_v, edge_q, strict=True):
-            v = ids[iv]
-            out = succ_at[iu]
-            if v in out:
-                duplicates = True
-                data = out[v]
-                total = _add_quantity(data.get("quantity"), q)
-                if total is not None:
-                    data["quantity"] = total
-                continue
-            if iv >= n_batches:
-                data = _ShipmentEdge(quantity=q)
-            else:
-                data = {} if q is None else {"quantity": q}
-            out[v] = data
-            pred_at[iv][ids[iu]] = data
-        for i in set(edge_u[: n - n_batches]):  # batches that ship
-            shipping = succ_at[i] = _ShippingOut(succ_at[i])
-            _refresh_split(shipping)
-        succ = dict(zip(ids, succ_at, strict=True))
-        pred = dict(zip(ids, pred_at, strict=True))
-        del succ_at, pred_at
+        src = np.frombuffer(edge_u, dtype=np.int64) if edge_u else np.zeros(0, dtype=np.int64)
+        dst = np.frombuffer(edge_v, dtype=np.int64) if edge_v else np.zeros(0, dtype=np.int64)
+        # The index first: the heap space its temporary arrays leave behind is reused by
+        # the networkx graph's tables, allocated after.
+        index = Index(ids, pos, kind, src, dst)
+        cls._refuse_cycles(index)
         g = cls()
         graph = g._graph
-        graph._node = dict(zip(ids, attrs, strict=True))
-        graph._adj = succ
-        graph._pred = pred
-        if duplicates:
-            keys = np.unique(src * n + dst)
-            topology = Topology.from_edges(ids, pos, keys // n, keys % n)
-        g._topology = topology
+        graph.add_nodes_from(
+            (e.id, _batch_attrs(e) if isinstance(e, Batch) else _shipment_attrs(e))
+            for e in entities
+        )
+        del entities
+        graph.add_edges_from(_edge_rows(ids, edge_u, edge_v, edge_q))
+        if graph.number_of_edges() < len(edge_u):
+            # A lot added twice to the same batch is one edge whose quantities add up.
+            keys = src * max(n, 1) + dst
+            _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            summed = cls._summed_duplicates(ids, edge_u, edge_v, edge_q, first, inverse)
+            for e in first[np.bincount(inverse) > 1].tolist():
+                data = graph.edges[ids[edge_u[e]], ids[edge_v[e]]]
+                data.pop("quantity", None)
+                if summed[e] is not None:
+                    data["quantity"] = summed[e]
+            keep = np.sort(first)
+            index = Index(ids, pos, kind, src[keep], dst[keep])
+        g._index = index
         return g
+
+    @staticmethod
+    def _summed_duplicates(
+        ids: list[str],
+        edge_u: array[int],
+        edge_v: array[int],
+        edge_q: list[Quantity | None],
+        first: Any,
+        inverse: Any,
+    ) -> list[Quantity | None]:
+        counts = np.bincount(inverse)
+        repeated = np.flatnonzero(counts[inverse] > 1).tolist()
+        summed = list(edge_q)
+        firsts = first.tolist()
+        inv = inverse.tolist()
+        for e in repeated:
+            head = firsts[inv[e]]
+            if head == e:
+                continue
+            try:
+                summed[head] = _add_quantity(summed[head], edge_q[e])
+            except ValueError as exc:
+                u, v = ids[edge_u[e]], ids[edge_v[e]]
+                raise GenealogyError(
+                    f"genealogy not built: link {u!r} -> {v!r} is given twice with "
+                    f"quantities that cannot be added ({summed[head]}, {edge_q[e]}): {exc}"
+                ) from None
+        return summed
 
     @staticmethod
     def _build_link_problem(link: Link, pos: dict[str, int], n_batches: int) -> list[str]:
@@ -608,28 +515,29 @@ class Genealogy:
         ]
 
     @staticmethod
-    def _refuse_cycles(topo: Topology) -> None:
-        n = len(topo.ids)
-        if n == 0 or topo.succ_idx.size == 0:
+    def _refuse_cycles(index: Index) -> None:
+        n = len(index.ids)
+        if n == 0 or index.succ_idx.size == 0:
             return
         # scipy is imported here, on the first bulk build: `import qualityflow` (and the
         # pytest plugin, loaded in every test session) does not pay for it.
         from scipy.sparse import csr_array
         from scipy.sparse.csgraph import connected_components
 
-        ones = np.ones(topo.succ_idx.size, dtype=np.int8)
-        matrix = csr_array((ones, topo.succ_idx, topo.succ_ptr), shape=(n, n))
+        ones = np.ones(index.succ_idx.size, dtype=np.int8)
+        matrix = csr_array((ones, index.succ_idx, index.succ_ptr), shape=(n, n))
         count, labels = connected_components(matrix, directed=True, connection="strong")
         if count == n:
             return
         big = int(np.argmax(np.bincount(labels)))
         members = np.flatnonzero(labels == big).tolist()
         inside = set(members)
-        ids = topo.ids
+        ids = index.ids
+        ptr, idx = index.succ_ptr, index.succ_idx
         sub = nx.DiGraph(
             (ids[a], ids[b])
             for a in members
-            for b in topo.succ_idx[topo.succ_ptr[a] : topo.succ_ptr[a + 1]].tolist()
+            for b in idx[ptr[a] : ptr[a + 1]].tolist()
             if b in inside
         )
         cycle = [u for u, _ in nx.find_cycle(sub)]
@@ -650,30 +558,35 @@ class Genealogy:
         and, for batches, ``product``, ``status``, ``supplier``, ``line``, ``produced_at``;
         for shipments ``batch``, ``customer``, ``region``, ``shipped_at``. Edges carry
         ``quantity`` when known. networkx algorithms (and installed networkx backends)
-        work on it directly.
+        work on it directly; changing it raises :class:`networkx.NetworkXError` (change
+        the genealogy through its methods).
 
         Examples
         --------
-        >>> import networkx as nx, qualityflow as qf
-        >>> nx.is_directed_acyclic_graph(qf.Genealogy.example().graph)
+        >>> import networkx as nx
+        >>> from qualityflow.testing import example_genealogy
+        >>> g = example_genealogy()
+        >>> nx.is_directed_acyclic_graph(g.graph)
         True
+        >>> sorted(nx.descendants(g.graph, "MIX-2"))
+        ['BISC-3', 'SHIP-3']
 
         """
         if self._view is None:
-            self._view = nx.graphviews.generic_graph_view(self._graph)
+            self._view = self._graph.copy(as_view=True)  # a frozen networkx view
         return self._view
 
     def __contains__(self, id: object) -> bool:
-        return id in self._graph._node
+        return id in self._index.pos
 
     def __len__(self) -> int:
-        return len(self._graph._node)
+        return len(self._index.ids)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._graph._node)
+        return iter(self._graph)
 
     def __repr__(self) -> str:
-        n_ship = sum(1 for d in self._graph._node.values() if d["kind"] == "shipment")
+        n_ship = self._index.kind.count(_index.SHIPMENT_KIND)
         return (
             f"Genealogy({len(self) - n_ship} batches, {n_ship} shipments, "
             f"{self._graph.number_of_edges() - n_ship} links)"
@@ -681,10 +594,9 @@ class Genealogy:
 
     def entity(self, id: str) -> Batch | Shipment:
         """Return the batch or shipment record stored under ``id``."""
-        try:
-            entity: Batch | Shipment = self._graph._node[id]["entity"]
-        except KeyError:
-            raise GenealogyError(f"unknown id {id!r}: not in the genealogy") from None
+        if id not in self._index.pos:
+            raise GenealogyError(f"unknown id {id!r}: not in the genealogy")
+        entity: Batch | Shipment = self._nodes[id]["entity"]
         return entity
 
     def batch(self, id: str) -> Batch:
@@ -700,15 +612,13 @@ class Genealogy:
 
     def batches(self) -> Iterator[Batch]:
         """Every batch and lot, in the order they were added."""
-        for data in self._graph._node.values():
-            entity = data["entity"]
+        for _, entity in self._graph.nodes(data="entity"):
             if isinstance(entity, Batch):
                 yield entity
 
     def shipments(self) -> Iterator[Shipment]:
         """Every shipment, in the order they were added."""
-        for data in self._graph._node.values():
-            entity = data["entity"]
+        for _, entity in self._graph.nodes(data="entity"):
             if isinstance(entity, Shipment):
                 yield entity
 
@@ -718,28 +628,28 @@ class Genealogy:
         Shipment edges are left out (each shipment names its batch), so
         ``Genealogy.build(g.batches(), g.links(), g.shipments())`` rebuilds ``g``.
         """
-        nodes = self._graph._node
-        for u, nbrs in self._graph._succ.items():
-            for v, data in nbrs.items():
-                if nodes[v]["kind"] != "shipment":
-                    yield (u, v, data.get("quantity"))
+        pos = self._index.pos
+        kind = self._index.kind
+        ship = _index.SHIPMENT_KIND
+        for u, v, q in self._graph.edges(data="quantity"):
+            if kind[pos[v]] != ship:
+                yield (u, v, q)
 
     def _require_batch(self, id: str, what: str) -> Batch:
-        data = self._graph._node.get(id)
-        if data is None:
+        if id not in self._index.pos:
             raise GenealogyError(f"{what}: batch {id!r} is not in the genealogy; add it first")
-        entity = data["entity"]
+        entity = self._nodes[id]["entity"]
         if not isinstance(entity, Batch):
             raise GenealogyError(f"{what}: {id!r} is a shipment, not a batch")
         return entity
 
     def _known(self, ids: Sequence[str], what: str) -> tuple[str, ...]:
-        if len(ids) == 1 and ids[0] in self._graph._node:
+        pos = self._index.pos
+        if len(ids) == 1 and ids[0] in pos:
             return tuple(ids)
         if not ids:
             raise GenealogyError(f"{what}: give at least one batch or shipment id")
-        nodes = self._graph._node
-        missing = [i for i in ids if i not in nodes]
+        missing = [i for i in ids if i not in pos]
         if missing:
             raise GenealogyError(
                 f"{what}: unknown id(s) {_listed([repr(m) for m in missing])}; they are not "
@@ -747,19 +657,10 @@ class Genealogy:
             )
         return tuple(dict.fromkeys(ids))
 
-    def _changed(self) -> None:
-        self._topology = None
-        self._attributes = None
-        self._groups = None
-
-    def _topo(self) -> Topology:
-        if self._topology is None:
-            self._topology = Topology.from_adjacency(self._graph._succ)
-        return self._topology
-
     def _attrs(self) -> Attributes:
         if self._attributes is None:
-            self._attributes = Attributes.build(self._topo(), self._graph._node)
+            data = [d for _, d in self._graph.nodes(data=True)]
+            self._attributes = Attributes.build(self._index, data)
         return self._attributes
 
     # ------------------------------------------------------------------ traces
@@ -771,8 +672,8 @@ class Genealogy:
 
         Examples
         --------
-        >>> import qualityflow as qf
-        >>> g = qf.Genealogy.example()
+        >>> from qualityflow.testing import example_genealogy
+        >>> g = example_genealogy()
         >>> sorted(g.trace_forward("FLOUR-3", depth=1).ids)
         ['MIX-1', 'MIX-2']
 
@@ -784,8 +685,8 @@ class Genealogy:
 
         Examples
         --------
-        >>> import qualityflow as qf
-        >>> g = qf.Genealogy.example()
+        >>> from qualityflow.testing import example_genealogy
+        >>> g = example_genealogy()
         >>> sorted(g.trace_backward("SHIP-3").ids)
         ['BISC-3', 'FILM-2', 'FLOUR-3', 'MIX-2']
 
@@ -796,24 +697,15 @@ class Genealogy:
         starts = self._known(ids, f"trace_{direction}")
         if depth is not None and depth < 0:
             raise GenealogyError(f"depth must be None or at least 0, got {depth}")
-        adj = self._graph._succ if direction == "forward" else self._graph._pred
-        wide = len(self._graph._node) >= self._index_min_nodes
-        budget = self._dict_budget if wide else None
-        forward = direction == "forward"
-        shipment_starts: frozenset[str] = frozenset()
-        if forward and len(starts) > 1:
-            nodes = self._graph._node
-            shipment_starts = frozenset(s for s in starts if nodes[s]["kind"] == "shipment")
-        order = _bfs(adj, starts, depth, budget, forward, shipment_starts)
-        if order is not None:
-            return Trace(self, direction, starts, depth, ids=order)
-        topo = self._topo()
-        if direction == "forward":
-            ptr, idx = topo.succ_ptr, topo.succ_idx
-        else:
-            ptr, idx = topo.pred_ptr, topo.pred_idx
-        reached = _index.bfs(ptr, idx, topo.indices_of(starts), depth)
-        return Trace(self, direction, starts, depth, indices=reached, names=topo.ids)
+        index = self._index
+        wide = len(index.ids) >= self._index_min_nodes
+        reached = index.reach(
+            index.indices_of(starts),
+            direction == "forward",
+            depth,
+            self._dict_budget if wide else None,
+        )
+        return Trace(self, direction, starts, depth, reached, index.ids)
 
     # ------------------------------------------------------------------ recall
 
@@ -826,8 +718,8 @@ class Genealogy:
 
         Examples
         --------
-        >>> import qualityflow as qf
-        >>> impact = qf.Genealogy.example().recall_impact("COCOA-7")
+        >>> from qualityflow.testing import example_genealogy
+        >>> impact = example_genealogy().recall_impact("COCOA-7")
         >>> sorted(impact.customer_ids), impact.shipped["pack"].amount
         (['CUST-ALDA', 'CUST-BERG'], Decimal('2500'))
         >>> print(impact)  # doctest: +NORMALIZE_WHITESPACE
@@ -837,17 +729,19 @@ class Genealogy:
 
         """
         trace = self._trace("forward", suspect_ids, None)
-        if trace._ids is not None:
-            return self._impact_small([*trace.starts, *trace._ids], trace.starts)
+        if isinstance(trace._indices, list):
+            return self._impact_small([*trace.starts, *trace.ordered_ids], trace.starts)
         return self._impact_wide(trace)
 
     def _impact_small(self, affected: list[str], suspects: tuple[str, ...]) -> RecallImpact:
-        # Reads the node attributes (as the CSR arrays do), so both paths agree; a batch
-        # changed in place is seen after update_batch().
-        nodes = self._graph._node
-        succ = self._graph._succ
+        # Reads the node attributes (as the attribute arrays do), so both paths agree; a
+        # batch changed in place is seen after update_batch().
+        nodes = self._nodes
+        succ = self._graph.succ
         batches: list[Batch] = []
         shipments: list[Shipment] = []
+        customers: set[str] = set()
+        regions: set[str] = set()
         shipped: dict[str, Decimal] = defaultdict(Decimal)
         in_house: dict[str, Decimal] = defaultdict(Decimal)
         by_status: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
@@ -858,6 +752,9 @@ class Genealogy:
             if data["kind"] == "shipment":
                 shipments.append(data["entity"])
                 shipped[quantity.unit] += quantity.amount
+                customers.add(data["customer"])
+                if data["region"] is not None:
+                    regions.add(data["region"])
                 continue
             batches.append(data["entity"])
             if data["kind"] != finished:
@@ -875,52 +772,53 @@ class Genealogy:
             suspect_ids=suspects,
             batches=batches,
             shipments=shipments,
-            customer_ids=frozenset(nodes[s.id]["customer"] for s in shipments),
-            regions=frozenset(
-                r for r in (nodes[s.id]["region"] for s in shipments) if r is not None
-            ),
+            customer_ids=frozenset(customers),
+            regions=frozenset(regions),
             shipped=_quantities(shipped),
             in_house=_quantities(in_house),
             in_house_by_status={k: _quantities(v) for k, v in sorted(by_status.items())},
         )
 
     def _impact_wide(self, trace: Trace) -> RecallImpact:
-        topo = self._topo()
+        # Vectorised sums over the attribute arrays; groups (units, statuses, customers,
+        # regions) are small integer codes, counted with bincount rather than sorted.
+        index = self._index
         attrs = self._attrs()
-        idx = np.concatenate([topo.indices_of(trace.starts), trace._indices])
+        idx = np.concatenate(
+            [np.asarray(index.indices_of(trace.starts), dtype=np.int64), trace._indices]
+        )
         is_ship = attrs.kind[idx] == _index.SHIPMENT_KIND
         ship_idx = idx[is_ship]
         batch_idx = idx[~is_ship]
-        units = attrs.units
+        units = list(attrs.units)
         shipped: dict[str, Decimal] = {}
         ship_units = attrs.unit[ship_idx]
-        for u in np.unique(ship_units).tolist():
-            shipped[units[u]] = attrs.total(
-                attrs.amount, attrs.amount_exact, ship_idx[ship_units == u]
-            )
+        for u in _present(ship_units, len(units)):
+            chosen = ship_idx if len(units) == 1 else ship_idx[ship_units == u]
+            shipped[units[u]] = attrs.total("amount", chosen)
         fin_idx = batch_idx[attrs.kind[batch_idx] == _index.FINISHED]
         fin_units = attrs.unit[fin_idx]
         fin_status = attrs.status[fin_idx]
         in_house: dict[str, Decimal] = {}
         by_status: dict[str, dict[str, Decimal]] = {}
-        for u in np.unique(fin_units).tolist():
+        for u in _present(fin_units, len(units)):
             of_unit = fin_units == u
-            in_house[units[u]] = attrs.total(
-                attrs.remaining, attrs.remaining_exact, fin_idx[of_unit]
-            )
-            for st in np.unique(fin_status[of_unit]).tolist():
+            in_house[units[u]] = attrs.total("remaining", fin_idx[of_unit])
+            for st in _present(fin_status[of_unit], len(_index.STATUS_NAMES)):
                 chosen = fin_idx[of_unit & (fin_status == st)]
                 by_status.setdefault(_index.STATUS_NAMES[st], {})[units[u]] = attrs.total(
-                    attrs.remaining, attrs.remaining_exact, chosen
+                    "remaining", chosen
                 )
-        customers = np.unique(attrs.customer[ship_idx]).tolist()
-        regions = np.unique(attrs.region[ship_idx]).tolist()
+        customer_names = list(attrs.customers)
+        region_names = list(attrs.regions)
+        customers = _present(attrs.customer[ship_idx], len(customer_names))
+        regions = _present(attrs.region[ship_idx], len(region_names))
         return RecallImpact(
             suspect_ids=trace.starts,
             batches=attrs.entity[batch_idx].tolist(),
             shipments=attrs.entity[ship_idx].tolist(),
-            customer_ids=frozenset(attrs.customers[c] for c in customers),
-            regions=frozenset(attrs.regions[r] for r in regions if r >= 0),
+            customer_ids=frozenset(map(customer_names.__getitem__, customers)),
+            regions=frozenset(map(region_names.__getitem__, regions)),
             shipped=_quantities(shipped),
             in_house=_quantities(in_house),
             in_house_by_status={k: _quantities(v) for k, v in sorted(by_status.items())},
@@ -939,8 +837,8 @@ class Genealogy:
 
         Examples
         --------
-        >>> import qualityflow as qf
-        >>> g = qf.Genealogy.example()
+        >>> from qualityflow.testing import example_genealogy
+        >>> g = example_genealogy()
         >>> causes = g.common_causes("BISC-1", "BISC-2")
         >>> [(c.kind, c.id, c.reach, c.specificity) for c in causes][:3]
         [('lot', 'COCOA-7', 2, 1.0), ('lot', 'MIX-1', 2, 1.0), ('supplier', 'SUP-COCOA', 2, 1.0)]
@@ -949,7 +847,7 @@ class Genealogy:
         given = self._known(batch_ids, "common_causes")
         if top < 1:
             raise GenealogyError(f"common_causes: top must be at least 1, got {top}")
-        nodes = self._graph._node
+        nodes = self._nodes
         kinds = {nodes[b]["kind"] for b in given}
         lot_reach: dict[str, int] = defaultdict(int)
         supplier_reach: dict[str, int] = defaultdict(int)
@@ -973,7 +871,7 @@ class Genealogy:
             for line in lines:
                 line_reach[line] += 1
         least = min(2, len(given))
-        groups = self._group_index()
+        groups: dict[str, dict[str, list[str]]] | None = None
         causes: list[CommonCause] = []
         for kind, reach_of in (
             ("lot", lot_reach),
@@ -983,7 +881,11 @@ class Genealogy:
             for key, reach in reach_of.items():
                 if reach < least:
                     continue
-                sources = [key] if kind == "lot" else groups[kind][key]
+                if kind == "lot":
+                    sources = [key]
+                else:
+                    groups = groups or self._group_index()
+                    sources = groups[kind][key]
                 downstream = self._count_downstream(sources, kinds, include_sources=kind != "lot")
                 causes.append(
                     CommonCause(
@@ -998,33 +900,27 @@ class Genealogy:
         return causes[:top]
 
     def _group_index(self) -> dict[str, dict[str, list[str]]]:
+        # Built on the first supplier or line cause, then kept up to date by add_batch.
         if self._groups is None:
             groups: dict[str, dict[str, list[str]]] = {"supplier": {}, "line": {}}
-            for node, data in self._graph._node.items():
-                if data["kind"] == "shipment":
-                    continue
-                if data["supplier"] is not None:
-                    groups["supplier"].setdefault(data["supplier"], []).append(node)
-                if data["line"] is not None:
-                    groups["line"].setdefault(data["line"], []).append(node)
+            for node, data in self._graph.nodes(data=True):
+                _group(groups, node, data)
             self._groups = groups
         return self._groups
 
     def _count_downstream(self, sources: list[str], kinds: set[str], include_sources: bool) -> int:
         trace = self._trace("forward", sources, None)
-        if trace._ids is not None:
-            nodes = self._graph._node
-            reached: Iterable[str] = trace._ids
-            if include_sources:
-                reached = [*trace.starts, *trace._ids]
-            return sum(1 for n in reached if nodes[n]["kind"] in kinds)
-        topo = self._topo()
-        attrs = self._attrs()
-        idx = trace._indices
+        index = self._index
+        codes = [_index.ALL_KIND_CODES[k] for k in kinds]
+        reached = trace._indices
         if include_sources:
-            idx = np.concatenate([topo.indices_of(trace.starts), idx])
-        codes = [_index.KIND_CODES.get(k, _index.SHIPMENT_KIND) for k in kinds]
-        return int(np.isin(attrs.kind[idx], codes).sum())
+            reached = [*index.indices_of(trace.starts), *reached]
+        if isinstance(reached, list) and len(reached) < 4096:
+            kind = index.kind
+            wanted = set(codes)
+            return sum(1 for i in reached if kind[i] in wanted)
+        idx = np.asarray(reached, dtype=np.int64)
+        return int(np.isin(index.kinds()[idx], codes).sum())
 
     # ------------------------------------------------------------------ data quality
 
@@ -1033,8 +929,8 @@ class Genealogy:
 
         Examples
         --------
-        >>> import qualityflow as qf
-        >>> mb = qf.Genealogy.example().mass_balance("FLOUR-3")
+        >>> from qualityflow.testing import example_genealogy
+        >>> mb = example_genealogy().mass_balance("FLOUR-3")
         >>> str(mb.used), mb.ok
         ('1500 kg', True)
 
@@ -1044,7 +940,7 @@ class Genealogy:
         used = Decimal(0)
         other: dict[str, Decimal] = defaultdict(Decimal)
         unmeasured: list[str] = []
-        for out, data in self._graph._succ[id].items():
+        for out, data in self._graph.succ[id].items():
             q = data.get("quantity")
             if q is None:
                 unmeasured.append(out)
@@ -1070,15 +966,15 @@ class Genealogy:
         A shipment is an orphan when the batch it ships was made here (intermediate or
         finished) but has no recorded inputs, so a backward trace from it stops dead.
         """
-        nodes = self._graph._node
-        pred = self._graph._pred
+        nodes = self._nodes
+        graph = self._graph
         made_here = {BatchKind.INTERMEDIATE.value, BatchKind.FINISHED.value}
         return [
             data["entity"]
-            for data in nodes.values()
+            for _, data in graph.nodes(data=True)
             if data["kind"] == "shipment"
             and nodes[data["batch"]]["kind"] in made_here
-            and not pred[data["batch"]]
+            and graph.in_degree(data["batch"]) == 0
         ]
 
     def consumed_before_produced(self) -> list[tuple[str, str]]:
@@ -1087,9 +983,9 @@ class Genealogy:
         Only pairs where both dates are known are checked; a shipment counts as produced
         when shipped.
         """
-        nodes = self._graph._node
+        nodes = self._nodes
         found: list[tuple[str, str]] = []
-        for u, nbrs in self._graph._succ.items():
+        for u, nbrs in self._graph.succ.items():
             made = nodes[u].get("produced_at")
             if made is None:
                 continue
@@ -1105,8 +1001,8 @@ class Genealogy:
 
         Examples
         --------
-        >>> import qualityflow as qf
-        >>> qf.Genealogy.example().check()
+        >>> from qualityflow.testing import example_genealogy
+        >>> example_genealogy().check()
         []
 
         """
@@ -1150,8 +1046,8 @@ class Genealogy:
 
         Examples
         --------
-        >>> import qualityflow as qf
-        >>> g = qf.Genealogy.example()
+        >>> from qualityflow.testing import example_genealogy
+        >>> g = example_genealogy()
         >>> print(g.to_mermaid(g.trace_forward("COCOA-7", depth=1)))
         flowchart LR
           n0[/"COCOA-7<br/>cocoa powder"/]
@@ -1161,14 +1057,14 @@ class Genealogy:
           class n0 suspect
 
         """
-        from qualityflow.genealogy import export
+        from qualityflow.interop import graphs as export
 
         nodes, marked = self._export_selection(of)
         return export.mermaid(self._graph, nodes, marked)
 
     def to_dot(self, of: Trace | RecallImpact | Iterable[str] | None = None) -> str:
         """Graphviz DOT text of the whole genealogy or of a trace or impact."""
-        from qualityflow.genealogy import export
+        from qualityflow.interop import graphs as export
 
         nodes, marked = self._export_selection(of)
         return export.dot(self._graph, nodes, marked)
@@ -1179,7 +1075,7 @@ class Genealogy:
         Returns the text; when ``file`` (an open text file) is given it is also written
         there.
         """
-        from qualityflow.genealogy import export
+        from qualityflow.interop import graphs as export
 
         return export.write_links_csv(self.links(), file)
 
@@ -1190,7 +1086,7 @@ class Genealogy:
         ``source`` is CSV text or an open text file. Bad rows raise
         :class:`~qualityflow.errors.InteropError` naming the line.
         """
-        from qualityflow.genealogy import export
+        from qualityflow.interop import graphs as export
 
         return export.read_links_csv(source)
 
@@ -1204,7 +1100,7 @@ class Genealogy:
         self, of: Trace | RecallImpact | Iterable[str] | None
     ) -> tuple[list[str], set[str]]:
         if of is None:
-            return list(self._graph._node), set()
+            return list(self._graph), set()
         if isinstance(of, Trace):
             return [*of.starts, *of.ordered_ids], set(of.starts)
         if isinstance(of, RecallImpact):
@@ -1217,70 +1113,18 @@ class Genealogy:
 
     @classmethod
     def example(cls) -> Genealogy:
-        """Build the small biscuit plant used in the documentation's examples.
+        """Build the small biscuit plant of the documentation's examples (deprecated).
 
-        Cocoa lot ``COCOA-7`` and flour lot ``FLOUR-3`` go into dough ``MIX-1``; flour
-        alone into ``MIX-2``. ``MIX-1`` makes finished batches ``BISC-1`` and ``BISC-2``
-        (quarantined), ``MIX-2`` makes ``BISC-3``; film ``FILM-2`` wraps all three.
-        ``SHIP-1``..``SHIP-3`` ship them to two customers.
+        Use :func:`qualityflow.testing.example_genealogy` instead.
         """
-        t0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+        warnings.warn(
+            "Genealogy.example() moved to qualityflow.testing.example_genealogy()",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        from qualityflow.testing.plants import example_genealogy
 
-        def q(amount: int, unit: str) -> Quantity:
-            return Quantity(amount=Decimal(amount), unit=unit)
-
-        def lot(id: str, kind: str, product: str, amount: int, unit: str, **extra: Any) -> Batch:
-            return Batch.model_validate(
-                {"id": id, "kind": kind, "product": product, "quantity": q(amount, unit), **extra}
-            )
-
-        batches = [
-            lot("COCOA-7", "raw_material", "cocoa powder", 500, "kg", supplier_id="SUP-COCOA"),
-            lot("FLOUR-3", "raw_material", "wheat flour", 2000, "kg", supplier_id="SUP-MILL"),
-            lot("FILM-2", "packaging", "flow-wrap film", 10000, "m", supplier_id="SUP-FILM"),
-            lot("MIX-1", "intermediate", "cocoa dough", 800, "kg", line="L1", produced_at=t0),
-            lot("MIX-2", "intermediate", "plain dough", 900, "kg", line="L1", produced_at=t0),
-            lot("BISC-1", "finished", "cocoa biscuits 200 g", 4000, "pack", line="L2",
-                produced_at=t0 + timedelta(hours=4)),
-            lot("BISC-2", "finished", "cocoa biscuits 200 g", 4000, "pack", line="L2",
-                status="quarantined", produced_at=t0 + timedelta(hours=6)),
-            lot("BISC-3", "finished", "butter biscuits 200 g", 4500, "pack", line="L2",
-                produced_at=t0 + timedelta(hours=8)),
-        ]  # fmt: skip
-        links: list[Link] = [
-            ("COCOA-7", "MIX-1", q(200, "kg")),
-            ("FLOUR-3", "MIX-1", q(600, "kg")),
-            ("FLOUR-3", "MIX-2", q(900, "kg")),
-            ("MIX-1", "BISC-1", q(400, "kg")),
-            ("MIX-1", "BISC-2", q(400, "kg")),
-            ("MIX-2", "BISC-3", q(900, "kg")),
-            ("FILM-2", "BISC-1", q(3000, "m")),
-            ("FILM-2", "BISC-2", q(3000, "m")),
-            ("FILM-2", "BISC-3", q(3000, "m")),
-        ]
-
-        def ship(id: str, batch: str, customer: str, amount: int, region: str) -> Shipment:
-            return Shipment(
-                id=id,
-                batch_id=batch,
-                customer_id=customer,
-                quantity=q(amount, "pack"),
-                shipped_at=t0 + timedelta(days=1),
-                region=region,
-            )
-
-        shipments = [
-            ship("SHIP-1", "BISC-1", "CUST-ALDA", 1500, "north"),
-            ship("SHIP-2", "BISC-2", "CUST-BERG", 1000, "south"),
-            ship("SHIP-3", "BISC-3", "CUST-ALDA", 2000, "north"),
-        ]
-        g = cls()
-        for b in batches:
-            g.add_batch(b)
-        g.link_many(links)
-        for s in shipments:
-            g.add_shipment(s)
-        return g
+        return example_genealogy()
 
 
 def _more(problems: Sequence[str]) -> str:
@@ -1293,3 +1137,41 @@ def _cause_kind(kind: str) -> CauseKind:
     if kind == "line":
         return "line"
     return "lot"
+
+
+def _present(codes: Any, size: int) -> list[int]:
+    """Return the distinct codes ``0..size-1`` in a code array (``-1``, none, left out)."""
+    if not codes.size:
+        return []
+    counts = np.bincount(codes[codes >= 0] if codes.min() < 0 else codes, minlength=size)
+    present: list[int] = np.flatnonzero(counts).tolist()
+    return present
+
+
+def _group(groups: dict[str, dict[str, list[str]]], node: str, data: dict[str, Any]) -> None:
+    if data["kind"] == "shipment":
+        return
+    if data["supplier"] is not None:
+        groups["supplier"].setdefault(data["supplier"], []).append(node)
+    if data["line"] is not None:
+        groups["line"].setdefault(data["line"], []).append(node)
+
+
+def _edge_rows(
+    ids: list[str],
+    edge_u: array[int],
+    edge_v: array[int],
+    edge_q: list[Quantity | None],
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Yield the edges for ``add_edges_from``, in the order given.
+
+    networkx copies each data dict into its own, so one dict is refilled for every edge.
+    """
+    empty: dict[str, Any] = {}
+    data: dict[str, Any] = {}
+    for u, v, q in zip(edge_u, edge_v, edge_q, strict=True):
+        if q is None:
+            yield ids[u], ids[v], empty
+        else:
+            data["quantity"] = q
+            yield ids[u], ids[v], data

@@ -30,8 +30,8 @@ class Trace:
 
     Examples
     --------
-    >>> import qualityflow as qf
-    >>> g = qf.Genealogy.example()
+    >>> from qualityflow.testing import example_genealogy
+    >>> g = example_genealogy()
     >>> trace = g.trace_forward("COCOA-7")
     >>> sorted(trace.ids)[:3]
     ['BISC-1', 'BISC-2', 'MIX-1']
@@ -43,7 +43,6 @@ class Trace:
     __slots__ = (
         "_genealogy",
         "_id_set",
-        "_ids",
         "_indices",
         "_names",
         "_ordered",
@@ -58,17 +57,16 @@ class Trace:
         direction: Direction,
         starts: tuple[str, ...],
         depth: int | None,
-        ids: list[str] | None = None,
-        indices: Any = None,
-        names: list[str] | None = None,
+        indices: Any,
+        names: list[str],
     ) -> None:
-        # A trace holds either the reached ids (small traces) or their positions in the
-        # CSR index together with the index's id list (wide traces, materialised lazily).
+        # A trace holds the reached nodes' positions in the genealogy's index (a list for
+        # a small trace, a numpy array for a wide one) and the index's id list, which only
+        # ever grows; the ids are looked up on first use.
         self._genealogy = genealogy
         self.direction: Direction = direction
         self.starts = starts
         self.depth = depth
-        self._ids = ids
         self._indices = indices
         self._names = names
         self._id_set: frozenset[str] | None = None
@@ -85,18 +83,16 @@ class Trace:
     @property
     def ordered_ids(self) -> list[str]:
         """The reached ids in breadth-first order (nearest first)."""
-        ids = self._ids
+        ids = self._ordered
         if ids is None:
-            ids = self._ordered
-            if ids is None:
-                names = self._names or []
-                ids = self._ordered = [names[i] for i in self._indices.tolist()]
+            indices = self._indices
+            if not isinstance(indices, list):
+                indices = indices.tolist()
+            ids = self._ordered = list(map(self._names.__getitem__, indices))
         return ids
 
     def __len__(self) -> int:
-        if self._ids is not None:
-            return len(self._ids)
-        return int(self._indices.size)
+        return len(self._indices)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.ordered_ids)
@@ -142,7 +138,7 @@ class Trace:
                 "trace from another id or without a depth limit"
             )
         graph = self._genealogy._graph
-        back = graph._pred if self.direction == "forward" else graph._succ
+        back = graph.pred if self.direction == "forward" else graph.succ
         inside = self.ids
         starts = set(self.starts)
         path = [id]

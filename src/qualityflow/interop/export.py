@@ -102,7 +102,8 @@ def to_epcis(genealogy: Genealogy, *, created_at: datetime | None = None) -> dic
     Examples
     --------
     >>> import qualityflow as qf
-    >>> g = qf.Genealogy.example()
+    >>> from qualityflow.testing import example_genealogy
+    >>> g = example_genealogy()
     >>> doc = qf.to_epcis(g)
     >>> doc["type"], len(doc["epcisBody"]["eventList"]) > 0
     ('EPCISDocument', True)

@@ -258,7 +258,8 @@ def to_fsma204(
     Examples
     --------
     >>> import qualityflow as qf, tempfile, pathlib
-    >>> g = qf.Genealogy.example()
+    >>> from qualityflow.testing import example_genealogy
+    >>> g = example_genealogy()
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "fsma204.csv"
     >>> qf.to_fsma204(g.recall_impact("COCOA-7"), out, genealogy=g).name
     'fsma204.csv'

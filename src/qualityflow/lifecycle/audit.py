@@ -12,22 +12,39 @@ The functions here are generic: they work on any pydantic record with ``prev_has
 
 What a chain cannot do on its own: somebody who can rewrite the whole list can also
 recompute every hash, and dropping the *last* record leaves a valid shorter chain.
-:func:`verify_history` therefore also checks that the entity's status equals the last
-record's destination; to detect a truncated history in every case, keep the head hash
-somewhere else as well (the service sends it with each notification).
+:func:`history_problems` (behind :func:`verify_history`) therefore also checks that the
+entity's status equals the last record's destination, that every step is a legal
+transition of the entity's lifecycle from where the previous one ended, that records bound
+to an entity (``record.entity``) are bound to this one, and that the digest of the state
+recorded by the latest record or amendment (``record.state``) matches the entity's fields.
+A rewrite of the whole record, or of the whole database, is caught by the database-wide
+ledger and the heads published outside it (``qms.audit.verify(known_heads=...)``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, TypeVar
 
 import pydantic_core
 from pydantic import BaseModel
 
-__all__ = ["chain", "record_hash", "seal", "state_digest", "verify_chain", "verify_history"]
+__all__ = [
+    "AuditProblem",
+    "chain",
+    "chain_problems",
+    "history_problems",
+    "record_hash",
+    "seal",
+    "state_digest",
+    "verify_chain",
+    "verify_history",
+]
 
 
 R = TypeVar("R", bound=BaseModel)
@@ -186,12 +203,323 @@ def _value(status: Any) -> Any:
     return status.value if isinstance(status, Enum) else status
 
 
-def verify_history(entity: BaseModel) -> bool:
-    """Return whether ``entity``'s history is intact and agrees with its status.
+@dataclass(frozen=True)
+class AuditProblem:
+    """One thing an audit found wrong: which entity, which record, and what.
 
-    Works on incidents and complaints (``history``) and on suppliers (``decisions``): the
-    chain must verify (:func:`verify_chain`) and the entity's ``status`` must equal the last
-    record's ``dest``, or the model's initial status when there is no record yet.
+    ``kind`` and ``id`` name the entity (``"incident"``, ``"INC-1"``; ``"edge"`` with
+    ``"FLOUR-1 -> MIX-9"``; ``"ledger"`` for the ledger itself), ``record`` the record
+    (``"history[3]"``, ``"amendments[0]"``, ``"decisions[1]"``, ``"ledger 17"``; empty for
+    the entity as a whole) and ``what`` says what is wrong, in a sentence.
+    """
+
+    kind: str
+    id: str
+    record: str
+    what: str
+
+    def __str__(self) -> str:
+        where = f"{self.kind} {self.id}" + (f" {self.record}" if self.record else "")
+        return f"{where}: {self.what}"
+
+
+def chain_problems(
+    records: Sequence[BaseModel], *, kind: str = "", id: str = "", name: str = "history"
+) -> list[AuditProblem]:
+    """Return what breaks the hash chain of ``records`` (empty when intact).
+
+    Each problem names the record (``f"{name}[i]"``): a record whose content no longer
+    matches its hash was edited; one whose ``prev_hash`` is not the hash of the record
+    before follows a removed, inserted or reordered record.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> import qualityflow as qf
+    >>> at = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+    >>> h = [seal(qf.TransitionRecord(at=at, actor="QA", trigger="assess",
+    ...     source="reported", dest="assessed"), "")]
+    >>> h[0] = h[0].model_copy(update={"actor": "someone else"})
+    >>> [p.record for p in chain_problems(h, kind="incident", id="INC-1")]
+    ['history[0]']
+
+    """
+    problems: list[AuditProblem] = []
+    prev = ""
+    for index, record in enumerate(records):
+        where = f"{name}[{index}]"
+        if getattr(record, "prev_hash", None) != prev:
+            what = (
+                "the first record points to a record before it: earlier records were removed "
+                "or the records reordered"
+                if index == 0
+                else f"does not follow {name}[{index - 1}] (prev_hash differs): a record was "
+                "removed, inserted or reordered"
+            )
+            problems.append(AuditProblem(kind, id, where, what))
+        own = getattr(record, "hash", None)
+        if own != record_hash(record):
+            problems.append(
+                AuditProblem(kind, id, where, "its content does not match its hash: edited")
+            )
+        prev = str(own)
+    return problems
+
+
+def _kind_name(entity: BaseModel) -> str:
+    """``Incident`` -> ``incident``, ``RetainedSample`` -> ``retained_sample``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(entity).__name__).lower()
+
+
+_EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+
+_TABLES: dict[int, tuple[str, dict[tuple[str, str], str]]] = {}
+
+
+def _legal_table(lifecycle: Any) -> tuple[str, dict[tuple[str, str], str]]:
+    """Return ``(initial state, {(trigger, source): dest})`` from a lifecycle's data."""
+    cached = _TABLES.get(id(lifecycle))
+    if cached is not None:
+        return cached
+    table: dict[tuple[str, str], str] = {}
+    for t in lifecycle.transitions:
+        for source in t["source"]:
+            table[(str(t["trigger"]), str(source))] = str(
+                source if t["dest"] is None else t["dest"]
+            )
+    found = (str(lifecycle.states[0]), table)
+    _TABLES[id(lifecycle)] = found
+    return found
+
+
+def _lifecycle_of(entity: BaseModel) -> Any:
+    # Imported here: the lifecycle modules import this one.
+    from qualityflow.lifecycle.machine import COMPLAINT_LIFECYCLE, INCIDENT_LIFECYCLE
+
+    known: list[Any] = [INCIDENT_LIFECYCLE, COMPLAINT_LIFECYCLE]
+    try:
+        from qualityflow.lifecycle.recall import RECALL_LIFECYCLE
+    except ImportError:  # pragma: no cover - a build without recalls
+        pass
+    else:
+        known.append(RECALL_LIFECYCLE)
+    for lifecycle in known:
+        if isinstance(entity, lifecycle.model):
+            return lifecycle
+    return None
+
+
+def history_problems(
+    entity: BaseModel, *, kind: str | None = None, lifecycle: Any = None, state: bool = True
+) -> list[AuditProblem]:
+    """Return everything wrong with ``entity``'s own records (empty when all is intact).
+
+    Checks, on whichever of ``history``, ``decisions`` and ``amendments`` the entity has:
+
+    * each list's hash chain (:func:`chain_problems`): edited, removed, inserted or
+      reordered records;
+    * the binding: a record whose ``entity`` is set must name this entity
+      (``"incident/INC-1"``), else it was transplanted from another one;
+    * ``history``: every step is a legal transition of the lifecycle (``lifecycle``, by
+      default the built-in one of incidents, complaints or recalls), starting where the previous
+      step ended (the initial state for the first), and the status is the last step's
+      destination (a dropped last record shows here);
+    * ``decisions``: each starts where the previous ended and the status is the last one's;
+    * the state (unless ``state=False``): when the latest of the last history record and
+      the last amendment (by ``recorded_at``) carries a ``state`` digest, it must equal
+      :func:`state_digest` of the entity, else a field was edited since.
+
+    ``kind`` is the stored kind (default: the class name in snake case).
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> import qualityflow as qf
+    >>> forged = chain([], qf.TransitionRecord(at=datetime(2026, 3, 2, tzinfo=timezone.utc),
+    ...     actor="nobody", trigger="close", source="reported", dest="closed"))
+    >>> inc = qf.Incident(id="INC-1", title="Forged", severity="minor", status="closed",
+    ...     history=[forged])
+    >>> [str(p) for p in history_problems(inc)]
+    ["incident INC-1 history[0]: trigger 'close' is not allowed from state 'reported'"]
+
+    """
+    name = kind or _kind_name(entity)
+    ident = str(getattr(entity, "id", ""))
+    bound = f"{name}/{ident}"
+    problems: list[AuditProblem] = []
+    history = getattr(entity, "history", None)
+    decisions = getattr(entity, "decisions", None)
+    amendments = getattr(entity, "amendments", None)
+    lists: list[tuple[str, Sequence[BaseModel]]] = [
+        (label, records)
+        for label, records in (
+            ("history", history),
+            ("decisions", decisions),
+            ("amendments", amendments),
+        )
+        if records is not None
+    ]
+    for label, records in lists:
+        problems.extend(chain_problems(records, kind=name, id=ident, name=label))
+        for index, record in enumerate(records):
+            owner = getattr(record, "entity", "")
+            if owner and owner != bound:
+                problems.append(
+                    AuditProblem(
+                        name,
+                        ident,
+                        f"{label}[{index}]",
+                        f"belongs to {owner}, not {bound}: transplanted from another record",
+                    )
+                )
+    if history is not None:
+        problems.extend(_legality(entity, history, name, ident, lifecycle))
+    if decisions is not None:
+        problems.extend(_continuity(entity, decisions, name, ident))
+    if state:
+        problems.extend(_state_problems(entity, history, decisions, amendments, name, ident))
+    return problems
+
+
+def _legality(
+    entity: BaseModel, history: Sequence[Any], kind: str, ident: str, lifecycle: Any
+) -> list[AuditProblem]:
+    chosen = lifecycle if lifecycle is not None else _lifecycle_of(entity)
+    problems: list[AuditProblem] = []
+    if chosen is not None:
+        initial, table = _legal_table(chosen)
+    else:
+        field = type(entity).model_fields.get("status")
+        initial, table = str(_value(field.default) if field else ""), {}
+    expected = initial
+    for index, record in enumerate(history):
+        where = f"history[{index}]"
+        source, dest, trigger = str(record.source), str(record.dest), str(record.trigger)
+        if source != expected:
+            problems.append(
+                AuditProblem(
+                    kind,
+                    ident,
+                    where,
+                    f"starts from {source!r} but the record before ended in {expected!r}",
+                )
+            )
+        if chosen is not None:
+            legal = table.get((trigger, source))
+            if legal is None:
+                problems.append(
+                    AuditProblem(
+                        kind,
+                        ident,
+                        where,
+                        f"trigger {trigger!r} is not allowed from state {source!r}",
+                    )
+                )
+            elif legal != dest:
+                problems.append(
+                    AuditProblem(
+                        kind,
+                        ident,
+                        where,
+                        f"trigger {trigger!r} from {source!r} leads to {legal!r}, not {dest!r}",
+                    )
+                )
+        expected = dest
+    status = _value(getattr(entity, "status", None))
+    if status is not None and str(status) != expected:
+        last = f"the last record ends in {expected!r}" if history else "there is no record"
+        problems.append(
+            AuditProblem(
+                kind,
+                ident,
+                "",
+                f"status is {status!r} but {last}: a record was removed or the status edited",
+            )
+        )
+    return problems
+
+
+def _continuity(
+    entity: BaseModel, decisions: Sequence[Any], kind: str, ident: str
+) -> list[AuditProblem]:
+    field = type(entity).model_fields.get("status")
+    expected = str(_value(field.default)) if field is not None else ""
+    problems: list[AuditProblem] = []
+    for index, decision in enumerate(decisions):
+        source = str(_value(decision.source))
+        if source != expected:
+            problems.append(
+                AuditProblem(
+                    kind,
+                    ident,
+                    f"decisions[{index}]",
+                    f"starts from {source!r} but the decision before ended in {expected!r}",
+                )
+            )
+        expected = str(_value(decision.dest))
+    status = _value(getattr(entity, "status", None))
+    if str(status) != expected:
+        problems.append(
+            AuditProblem(
+                kind,
+                ident,
+                "",
+                f"status is {status!r} but the decisions end in {expected!r}: a decision was "
+                "removed or the status edited",
+            )
+        )
+    return problems
+
+
+def _state_problems(
+    entity: BaseModel,
+    history: Sequence[Any] | None,
+    decisions: Sequence[Any] | None,
+    amendments: Sequence[Any] | None,
+    kind: str,
+    ident: str,
+) -> list[AuditProblem]:
+    candidates: list[tuple[str, Any]] = []
+    if history:
+        candidates.append((f"history[{len(history) - 1}]", history[-1]))
+    if amendments:
+        candidates.append((f"amendments[{len(amendments) - 1}]", amendments[-1]))
+    if not candidates:
+        return []
+    keyed = [(getattr(r, "recorded_at", None) or _EARLIEST, where, r) for where, r in candidates]
+    latest = max(at for at, _, _ in keyed)
+    chosen = [item for item in keyed if item[0] == latest]
+    with_state = [(where, r) for _, where, r in chosen if getattr(r, "state", "")]
+    if not with_state:
+        return []
+    if decisions:
+        # Decisions carry no state: one made after the chosen record changed the status.
+        last_at = getattr(decisions[-1], "at", None)
+        if last_at is not None and all(last_at >= r.at for _, r in with_state):
+            return []
+    digest = state_digest(entity)
+    if any(r.state == digest for _, r in with_state):
+        return []
+    where = with_state[-1][0]
+    return [
+        AuditProblem(
+            kind,
+            ident,
+            where,
+            "the entity's fields no longer match the state this record sealed: a field was "
+            "edited outside qualityflow",
+        )
+    ]
+
+
+def verify_history(entity: BaseModel) -> bool:
+    """Return whether ``entity``'s history is intact, legal and agrees with its status.
+
+    Works on incidents and complaints (``history``) and on suppliers (``decisions``):
+    ``True`` when :func:`history_problems` finds nothing (the chains verify, every step is
+    legal from where the previous one ended, records are bound to this entity, the status
+    is the last record's destination, or the initial status when there is no record yet,
+    and the state sealed by the latest record or amendment matches the fields).
 
     Examples
     --------
@@ -204,15 +532,6 @@ def verify_history(entity: BaseModel) -> bool:
     False
 
     """
-    records = getattr(entity, "history", None)
-    if records is None:
-        records = getattr(entity, "decisions", None)
-    if records is None:
+    if getattr(entity, "history", None) is None and getattr(entity, "decisions", None) is None:
         raise TypeError(f"{type(entity).__name__} has no 'history' or 'decisions' list to verify")
-    if not verify_chain(records):
-        return False
-    status = _value(getattr(entity, "status", None))
-    if records:
-        return bool(status == _value(records[-1].dest))
-    field = type(entity).model_fields.get("status")
-    return field is None or bool(status == _value(field.default))
+    return not history_problems(entity)

@@ -17,6 +17,9 @@ class Notification(QFModel):
 
     ``kind`` says what happened (``transition``, ``overdue``, ``recall``,
     ``supplier_status``, ``batch_status``); ``subject_kind`` and ``subject_id`` name the entity.
+    ``audit_head`` is the audit ledger's head after the change committed
+    (``qms.audit.head()``): every notification publishes it outside the database, so a
+    later ``qms.audit.verify(known_heads=[...])`` detects a ledger rewritten since.
     """
 
     kind: Annotated[str, StringConstraints(min_length=1)]
@@ -28,3 +31,4 @@ class Notification(QFModel):
     recipients: list[str] = Field(default_factory=list)
     at: AwareDatetime
     id: str | None = None
+    audit_head: str = ""

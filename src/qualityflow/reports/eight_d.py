@@ -8,9 +8,11 @@ instead of inventing text.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from qualityflow.i18n import N_, _, current_locale, label, using
@@ -138,6 +140,9 @@ class EightDReport:
     Build it with :func:`eight_d`. ``picture`` holds the nodes and edges of the recall
     picture (at most 80 nodes, suspects first); ``picture_omitted`` how many were left out.
     ``locale`` is the language it was built in; the renderings use it too.
+    ``audit_head`` is the audit ledger's head when the report was made (``audit_at``),
+    printed in the footer so that the printed or mailed report keeps it outside the
+    database (``qualityflow audit verify --known-head ...`` checks it later).
     """
 
     incident: Incident
@@ -146,6 +151,14 @@ class EightDReport:
     picture: tuple[tuple[GraphNode, ...], tuple[tuple[str, str], ...]] = field(default=((), ()))
     picture_omitted: int = 0
     locale: str = "en"
+    audit_head: str = ""
+    audit_at: datetime | None = None
+
+    def _footer(self) -> str:
+        if not self.audit_head:
+            return ""
+        when = f" (as of {fmt_time(self.audit_at)})" if self.audit_at is not None else ""
+        return f"Audit head: {self.audit_head}{when}"
 
     def discipline(self, code: str) -> Discipline:
         """Return the section with ``code`` (``"D0"`` .. ``"D8"``)."""
@@ -222,6 +235,9 @@ class EightDReport:
         else:
             parts.append(_("No lifecycle step recorded yet."))
         parts.extend(d.to_markdown() for d in self.disciplines)
+        footer = self._footer()
+        if footer:
+            parts.append(f"---\n\n{footer}")
         return "\n\n".join(parts) + "\n"
 
     def to_html(self) -> str:
@@ -277,6 +293,9 @@ class EightDReport:
                     + f"<figcaption>{esc(caption)}</figcaption></figure>"
                 )
             body.append("</section>")
+        footer = self._footer()
+        if footer:
+            body.append(f'<footer id="audit-head"><p>{esc(footer)}</p></footer>')
         return page(_("8D report {id}").format(id=inc.id), "\n".join(body))
 
 
@@ -673,6 +692,8 @@ def eight_d(
     genealogy: GenealogyLike | None = None,
     complaints: Iterable[Complaint] = (),
     locale: str | None = None,
+    audit_head: str = "",
+    audit_at: datetime | None = None,
 ) -> EightDReport:
     """Build the 8D report of ``incident``, D0-D8 mapped from its recorded data.
 
@@ -693,6 +714,9 @@ def eight_d(
         see :func:`qualityflow.i18n.using`). Chinese gives the standard Chinese discipline
         names (D0 准备/应急响应 ... D8 小组祝贺/关闭) and Chinese dates; ids, names and the
         recorded texts stay as recorded.
+    audit_head, audit_at
+        The audit ledger's head (``qms.audit.head()``) and when it was read; printed in
+        the report's footer ("Audit head: ...") so the report publishes it.
 
     Examples
     --------
@@ -708,7 +732,8 @@ def eight_d(
 
     """
     with using(locale) as chosen:
-        return _build(incident, impact, genealogy, complaints, chosen)
+        report = _build(incident, impact, genealogy, complaints, chosen)
+    return dataclasses.replace(report, audit_head=audit_head, audit_at=audit_at)
 
 
 def _build(

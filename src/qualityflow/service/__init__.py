@@ -14,10 +14,12 @@ calling thread; a failure is recorded per notifier and retried by
 
 One module per job: :mod:`.facade` (``QualityFlow``), :mod:`._base` (the generic
 repository), :mod:`.batches` (lots, shipments, inspections, samples), :mod:`.suppliers`
-and :mod:`.cases` (incidents and complaints).
+and :mod:`.cases` (incidents and complaints), :mod:`.audit` (``qms.audit``: the ledger
+head and the verification of every stored record).
 """
 
 from qualityflow.service._base import CONTAINMENT_STATUS, STATUS_CHANGES, Repository
+from qualityflow.service.audit import Audit, AuditReport
 from qualityflow.service.batches import (
     BatchRepository,
     InspectionRepository,
@@ -35,6 +37,8 @@ from qualityflow.service.facade import QualityFlow
 from qualityflow.service.suppliers import SupplierRepository
 
 __all__ = [
+    "Audit",
+    "AuditReport",
     "CONTAINMENT_STATUS",
     "FIXED_FIELDS",
     "GUARD_READS",

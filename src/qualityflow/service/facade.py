@@ -67,6 +67,7 @@ from qualityflow.service._base import (
     Repository,
     field_changes,
 )
+from qualityflow.service.audit import Audit
 from qualityflow.service.batches import (
     BatchRepository,
     InspectionRepository,
@@ -147,6 +148,11 @@ class QualityFlow:
     blobs:
         Where evidence files go (``file:///dir`` or a plugin's scheme); default beside
         the SQLite file (``plant.db.evidence``), a temporary directory for ``memory://``.
+    upgrade:
+        Migrate an SQL database whose schema is older than this qualityflow to the
+        current one before opening it (as ``qualityflow db upgrade`` does); without it
+        such a database is refused with a :class:`~qualityflow.errors.StorageError`
+        naming that command, and nothing is written.
 
     Examples
     --------
@@ -171,6 +177,7 @@ class QualityFlow:
         policy: Policy | None = None,
         actors: Mapping[str, Actor] | Iterable[Actor] | None = None,
         blobs: str | None = None,
+        upgrade: bool = False,
     ) -> None:
         if policy is not None and not callable(getattr(policy, "check", None)):
             raise QualityFlowError(
@@ -198,6 +205,12 @@ class QualityFlow:
             ],
             load_entry_points=load_entry_points,
         )
+        if upgrade:
+            from qualityflow.storage.migrations import is_sql_url
+            from qualityflow.storage.migrations import upgrade as upgrade_schema
+
+            if is_sql_url(url):
+                upgrade_schema(url)
         self.storage: Storage = open_storage(url, self.plugins.storage_factories())
         self.suppliers = SupplierRepository(self, "supplier", Supplier)
         self.batches = BatchRepository(self, "batch", Batch)
@@ -221,6 +234,8 @@ class QualityFlow:
         self.supplier_actions = SupplierActionRepository(self)
         self.evidence = EvidenceStore(self, blobs)
         """Evidence files: ``qms.evidence.put(path, media_type=..., by=...)``."""
+        self.audit = Audit(self)
+        """The audit: ``head()`` of the ledger and ``verify(known_heads=...)``."""
 
     def __repr__(self) -> str:
         return f"QualityFlow({self.storage.url!r})"
@@ -519,6 +534,7 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
             body=body,
             at=at,
             id=f"batch_status:{batch.id}:{saved.version}",
+            audit_head=self.audit.head(),
         )
         return saved, [(self.storage.enqueue(notice), notice)]
 
@@ -726,6 +742,7 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
             severity=entity.severity,
             at=record.at,
             id=f"transition:{kind}:{entity.id}:{len(entity.history)}",
+            audit_head=self.audit.head(),
         )
 
     def _recall_notice(self, incident: Incident, record: TransitionRecord) -> Notification:
@@ -743,6 +760,7 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
             severity=incident.severity,
             at=record.at,
             id=f"recall:{incident.id}:{len(incident.history)}",
+            audit_head=self.audit.head(),
         )
 
     def _deliver_new(self, queued: Sequence[tuple[int | None, Notification]]) -> None:
@@ -835,7 +853,8 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
             [*breaches, *self.recalls.overdue(when)],
             key=lambda d: (-(d.late_by or timedelta(0)), d.subject_id, d.what),
         )
-        notices = [_overdue_notice(breach, when) for breach in breaches]
+        head = self.audit.head()  # overdue notices change nothing: the head stays
+        notices = [_overdue_notice(breach, when, head) for breach in breaches]
         for attempt in range(_OVERDUE_ATTEMPTS):
             try:
                 with self.storage.transaction():
@@ -872,7 +891,7 @@ _OPEN_INCIDENT = [s.value for s in IncidentStatus if s.value not in ("closed", "
 _OPEN_COMPLAINT = [s.value for s in ComplaintStatus if s.value not in ("closed", "rejected")]
 
 
-def _overdue_notice(deadline: Deadline, now: datetime) -> Notification:
+def _overdue_notice(deadline: Deadline, now: datetime, audit_head: str = "") -> Notification:
     kind = deadline.subject_kind
     due = deadline.due.isoformat()
     return Notification(
@@ -885,6 +904,7 @@ def _overdue_notice(deadline: Deadline, now: datetime) -> Notification:
         severity=deadline.severity,
         at=now,
         id=f"overdue:{kind}:{deadline.subject_id}:{deadline.what}:{due}",
+        audit_head=audit_head,
     )
 
 

@@ -273,7 +273,9 @@ class _TrackedRepository(Repository[N], Generic[N]):
     ) -> N:
         storage = self._storage
         saved = self._typed(storage.save(entity))
-        notice = _transition_notice(self.kind, self.lifecycle.name, saved, record)
+        notice = _transition_notice(self.kind, self.lifecycle.name, saved, record).model_copy(
+            update={"audit_head": self._service.audit.head()}
+        )
         queued.append((storage.enqueue(notice), notice))
         return saved
 
@@ -467,6 +469,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
             body=f"{nc.defect}\n{nc.quantity} held; opened by {nc.opened_by or 'the service'}",
             at=nc.opened_at,
             id=f"nonconformance:{nc.id}:opened",
+            audit_head=self._service.audit.head(),
         )
         return self._storage.enqueue(notice), notice
 
@@ -842,6 +845,7 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
                 severity=stored.severity,
                 at=when,
                 id=f"supplier_action:{stored.id}:requested",
+                audit_head=service.audit.head(),
             )
             queued.append((storage.enqueue(notice), notice))
         service._deliver_new(queued)

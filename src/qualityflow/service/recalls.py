@@ -329,6 +329,7 @@ class RecallRepository(Repository[Recall]):
                 severity=saved.severity,
                 at=when,
                 id=f"recall_opened:{saved.id}",
+                audit_head=service.audit.head(),
             )
             queued = [(storage.enqueue(notice), notice)]
         service._deliver_new(queued)
@@ -439,6 +440,7 @@ class RecallRepository(Repository[Recall]):
                     severity=saved.severity,
                     at=record.at,
                     id=f"transition:recall:{saved.id}:{len(saved.history)}",
+                    audit_head=service.audit.head(),
                 )
                 queued = [(storage.enqueue(notice), notice)]
                 if not service.plugins.notifiers():

@@ -101,7 +101,10 @@ class SupplierRepository(Repository[Supplier]):
             )
             saved = self._typed(self._storage.save(supplier))
             notice = status_change_notification(saved, decision).model_copy(
-                update={"id": f"supplier_status:{id}:{len(saved.decisions)}"}
+                update={
+                    "id": f"supplier_status:{id}:{len(saved.decisions)}",
+                    "audit_head": service.audit.head(),
+                }
             )
             entry = self._storage.enqueue(notice)
         service._deliver_new([(entry, notice)])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import builtins
+import hashlib
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -26,21 +28,38 @@ from qualityflow.prevention import RetainedSample, TrainingRecord, TrainingRequi
 
 __all__ = [
     "ENTITY_KINDS",
+    "LEDGER_START",
     "SCHEMA_VERSION",
+    "AuditSnapshot",
     "Delivery",
     "Direction",
     "Edge",
     "Entity",
+    "LedgerEntry",
+    "LedgerStart",
+    "LedgerStorage",
     "OutboxEntry",
     "Storage",
+    "StoredEdge",
+    "StoredRow",
+    "edge_columns",
+    "edge_digest",
+    "edge_key",
     "kind_of",
+    "ledger_hash",
+    "preledger_digest",
+    "row_digest",
     "mask_url",
     "model_for",
     "status_of",
 ]
 
-SCHEMA_VERSION = 1
-"""The layout version stored with the data, so later releases can migrate it."""
+SCHEMA_VERSION = 2
+"""The layout version stored with the data (``qf_meta``), in step with the migrations.
+
+Schema version *n* is revision *n* of :data:`qualityflow.storage.migrations.REVISIONS`:
+1 is qualityflow 0.1.0, 2 adds the audit ledger (0.2).
+"""
 
 Entity: TypeAlias = (
     Supplier
@@ -336,3 +355,185 @@ def check_scheme_available(scheme: str, installed: Iterable[str], url: str) -> N
         f"{', '.join(names) if names else 'none'}. Install the plugin that provides it "
         "or use one of those."
     )
+
+
+# -- the audit ledger (issue 11) -------------------------------------------------------
+#
+# Every committed write of an entity (add, save) and every genealogy edge appends one
+# ledger entry in the same transaction. Entries are chained: ``hash`` is the SHA-256 of
+# ``seq|kind|id|version|digest|prev_hash|recorded_at`` (UTF-8), ``prev_hash`` the hash of
+# the entry before (empty for the first), so an edited, removed or reordered entry breaks
+# the chain, and a head published outside the database (notifications, the 8D report)
+# exposes a ledger rewritten wholesale.
+
+LEDGER_START = ("ledger", "start")
+"""``(kind, id)`` of the entry that opens a ledger started on a non-empty database.
+
+Its ``version`` is how many rows existed then and its ``digest`` is
+:func:`preledger_digest` of their keys; those rows have no entry of their own until they
+are next saved. A database created empty has no such entry.
+"""
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One ledger entry: which row was written, at which version, with which content.
+
+    ``digest`` is :func:`row_digest` of the stored JSON (entities) or :func:`edge_digest`
+    (edges, ``kind="edge"`` and ``id`` :func:`edge_key`); ``hash`` is
+    :func:`ledger_hash` over every other field.
+    """
+
+    seq: int
+    kind: str
+    id: str
+    version: int
+    digest: str
+    prev_hash: str
+    hash: str
+    recorded_at: str
+
+    def expected_hash(self) -> str:
+        """Recompute the hash from the entry's fields (equal to ``hash`` unless edited)."""
+        return ledger_hash(
+            self.seq,
+            self.kind,
+            self.id,
+            self.version,
+            self.digest,
+            self.prev_hash,
+            self.recorded_at,
+        )
+
+
+@dataclass(frozen=True)
+class LedgerStart:
+    """When the ledger started, and which rows were stored before it (``qf_meta``).
+
+    ``rows`` is how many entity rows and edges existed then (0 for a database created with
+    the ledger) and ``keys`` the :func:`preledger_digest` of their keys.
+    """
+
+    at: str
+    rows: int = 0
+    keys: str = ""
+
+    def to_json(self) -> str:
+        """Encode for ``qf_meta`` (key ``ledger_started``)."""
+        return json.dumps({"at": self.at, "rows": self.rows, "keys": self.keys})
+
+    @classmethod
+    def from_json(cls, text: str) -> LedgerStart:
+        """Decode :meth:`to_json`; raises ``ValueError`` on anything else."""
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        return cls(at=str(data["at"]), rows=int(data["rows"]), keys=str(data.get("keys", "")))
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    """An entity row exactly as stored: indexed columns and the JSON text."""
+
+    kind: str
+    id: str
+    status: str | None
+    version: int
+    data: str
+
+
+@dataclass(frozen=True)
+class StoredEdge:
+    """A genealogy edge as stored, with its :func:`edge_digest`."""
+
+    input_id: str
+    output_id: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class AuditSnapshot:
+    """Everything an audit reads, taken from one consistent snapshot of the storage.
+
+    ``head_seq``/``head_hash`` are what the storage's head record says the last entry is
+    (SQL: the ``qf_ledger_head`` row; memory: the last entry); ``start`` the ledger's
+    start marker, ``None`` when it is missing.
+    """
+
+    rows: builtins.list[StoredRow]
+    edges: builtins.list[StoredEdge]
+    ledger: builtins.list[LedgerEntry]
+    head_seq: int
+    head_hash: str
+    start: LedgerStart | None
+
+
+def ledger_hash(
+    seq: int, kind: str, id: str, version: int, digest: str, prev_hash: str, recorded_at: str
+) -> str:
+    """Return the SHA-256 (hex) chaining one ledger entry.
+
+    The SQL servers compute the same value in the database (``sha256``/``SHA2`` over the
+    same ``|``-joined text), so writers never wait for a round trip to learn the head.
+
+    >>> ledger_hash(1, "batch", "FLOUR-1", 1, "ab" * 32, "", "2026-03-02T06:00:00+00:00")[:12]
+    '5c8a21cc021d'
+    """
+    text = f"{seq}|{kind}|{id}|{version}|{digest}|{prev_hash}|{recorded_at}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def row_digest(data: str) -> str:
+    """Return the SHA-256 (hex) of an entity row's stored JSON text."""
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def edge_key(input_id: str, output_id: str) -> str:
+    """Return the ledger ``id`` of an edge: the JSON pair, unambiguous whatever the ids.
+
+    >>> edge_key("FLOUR-1", "MIX-9")
+    '["FLOUR-1","MIX-9"]'
+    """
+    return json.dumps([input_id, output_id], ensure_ascii=False, separators=(",", ":"))
+
+
+def edge_columns(edge: Edge) -> tuple[str | None, str | None]:
+    """Return the stored text of an edge's ``quantity`` and ``override`` columns."""
+    quantity = None if edge.quantity is None else edge.quantity.model_dump_json()
+    override = None if edge.override is None else json.dumps(dict(edge.override))
+    return quantity, override
+
+
+def edge_digest(
+    input_id: str, output_id: str, kind: str, quantity: str | None, override: str | None
+) -> str:
+    """Return the SHA-256 (hex) of an edge's stored columns (JSON list, in column order)."""
+    text = json.dumps(
+        [input_id, output_id, kind, quantity, override], ensure_ascii=False, separators=(",", ":")
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def preledger_digest(keys: Iterable[str]) -> str:
+    """Return the SHA-256 (hex) of the sorted keys (``kind/id``, ``edge/<edge_key>``)."""
+    return hashlib.sha256("\n".join(sorted(keys)).encode("utf-8")).hexdigest()
+
+
+@runtime_checkable
+class LedgerStorage(Storage, Protocol):
+    """A storage that keeps the audit ledger (every built-in backend does).
+
+    A backend without it still works; ``qms.audit.verify()`` then reports that the
+    storage keeps no ledger and notifications carry an empty ``audit_head``.
+    """
+
+    def ledger_head(self) -> str:
+        """Return the hash of the last ledger entry ("" for an empty ledger).
+
+        Inside a transaction that has written, the head that its commit will publish.
+        """
+        ...
+
+    def audit_snapshot(self) -> AuditSnapshot:
+        """Read every row, edge and ledger entry from one consistent snapshot."""
+        ...

@@ -12,19 +12,30 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from typing import Any
 
 from qualityflow.errors import NotFoundError, StorageError
 from qualityflow.models import Notification, Quantity
 from qualityflow.storage.base import (
+    AuditSnapshot,
     Delivery,
     Direction,
     Edge,
     Entity,
+    LedgerEntry,
+    LedgerStart,
     OutboxEntry,
+    StoredEdge,
+    StoredRow,
+    edge_columns,
+    edge_digest,
+    edge_key,
     kind_of,
+    ledger_hash,
     model_for,
     normalise_status,
+    row_digest,
     stale_version,
     status_of,
 )
@@ -58,6 +69,8 @@ class MemoryStorage:
         self._keys: dict[str, int] = {}
         self._seq = 0
         self._closed = False
+        self._ledger: list[LedgerEntry] = []
+        self._ledger_start = LedgerStart(at=_now())
 
     # -- transactions ------------------------------------------------------------------
 
@@ -116,7 +129,9 @@ class MemoryStorage:
                 raise StorageError(
                     f"{kind} {entity.id!r} already exists; load it and save() changes instead"
                 )
-            self._set_row((kind, entity.id), (status_of(stored), 1, stored.model_dump_json()))
+            data = stored.model_dump_json()
+            self._set_row((kind, entity.id), (status_of(stored), 1, data))
+            self._ledger_append(kind, entity.id, 1, row_digest(data))
         return stored
 
     def save(self, entity: Entity, *, expected_version: int | None = None) -> Entity:
@@ -130,9 +145,9 @@ class MemoryStorage:
                 raise NotFoundError(kind, entity.id)
             if row[1] != expected:
                 raise stale_version(kind, entity.id, row[1], expected)
-            self._set_row(
-                (kind, entity.id), (status_of(stored), expected + 1, stored.model_dump_json())
-            )
+            data = stored.model_dump_json()
+            self._set_row((kind, entity.id), (status_of(stored), expected + 1, data))
+            self._ledger_append(kind, entity.id, expected + 1, row_digest(data))
         return stored
 
     def list(
@@ -201,6 +216,13 @@ class MemoryStorage:
                 self._in[edge.output_id].discard(edge.input_id)
 
             self._undo.append(undo)
+            quantity, override = edge_columns(frozen)
+            self._ledger_append(
+                "edge",
+                edge_key(edge.input_id, edge.output_id),
+                1,
+                edge_digest(edge.input_id, edge.output_id, edge.kind, quantity, override),
+            )
 
     def edges(self, *, among: Iterable[str] | None = None) -> builtins.list[Edge]:
         """All edges, or those with both ends in ``among``."""
@@ -275,6 +297,62 @@ class MemoryStorage:
 
             self._undo.append(undo)
 
+    # -- audit ledger ------------------------------------------------------------------
+
+    def _ledger_append(self, kind: str, id: str, version: int, digest: str) -> None:
+        """Chain one entry onto the ledger (called under the lock, inside a transaction)."""
+        ledger = self._ledger
+        seq = len(ledger) + 1
+        prev = ledger[-1].hash if ledger else ""
+        at = _now()
+        entry = LedgerEntry(
+            seq,
+            kind,
+            id,
+            version,
+            digest,
+            prev,
+            ledger_hash(seq, kind, id, version, digest, prev, at),
+            at,
+        )
+        ledger.append(entry)
+
+        def undo() -> None:
+            if ledger and ledger[-1] is entry:
+                ledger.pop()
+
+        self._undo.append(undo)
+
+    def ledger_head(self) -> str:
+        """Return the hash of the last ledger entry ("" for an empty ledger)."""
+        with self._lock:
+            self._check_open()
+            return self._ledger[-1].hash if self._ledger else ""
+
+    def audit_snapshot(self) -> AuditSnapshot:
+        """Copy every row, edge and ledger entry, under the lock."""
+        with self._lock:
+            self._check_open()
+            rows = [
+                StoredRow(kind, id, status, version, data)
+                for (kind, id), (status, version, data) in self._rows.items()
+            ]
+            edges = []
+            for edge in self._edges.values():
+                quantity, override = edge_columns(edge)
+                digest = edge_digest(edge.input_id, edge.output_id, edge.kind, quantity, override)
+                edges.append(StoredEdge(edge.input_id, edge.output_id, digest))
+            ledger = builtins.list(self._ledger)
+        last = ledger[-1] if ledger else None
+        return AuditSnapshot(
+            rows=rows,
+            edges=edges,
+            ledger=ledger,
+            head_seq=0 if last is None else last.seq,
+            head_hash="" if last is None else last.hash,
+            start=self._ledger_start,
+        )
+
     def close(self) -> None:
         """Forget everything."""
         with self._lock:
@@ -282,6 +360,7 @@ class MemoryStorage:
             self._rows.clear()
             self._edges.clear()
             self._outbox.clear()
+            self._ledger.clear()
 
 
 def _validated(entity: Entity, version: int) -> Entity:
@@ -289,6 +368,10 @@ def _validated(entity: Entity, version: int) -> Entity:
     data = entity.model_dump(mode="json")
     data["version"] = version
     return type(entity).model_validate(data)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 def _entry(seq: int, data: str, deliveries: str, delivered: bool) -> OutboxEntry:

@@ -2,8 +2,10 @@
 
 One table of entities (validated JSON with indexed ``kind``, ``id``, ``status`` and
 ``version`` columns), one of genealogy edges (traced with a recursive query), the outbox
-of notifications, and ``qf_meta`` holding the schema version. The schema is created on
-first use. Any engine SQLAlchemy speaks works through :class:`SQLStorage` directly.
+of notifications, the audit ledger, and ``qf_meta`` holding the schema version. A new,
+empty database is created at the head revision on first use; an older one is refused until
+``qualityflow db upgrade`` migrates it (see :mod:`qualityflow.storage.migrations`). Any
+engine SQLAlchemy speaks works through :class:`SQLStorage` directly.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -25,28 +28,46 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from qualityflow.errors import ConcurrencyError, NotFoundError, QualityFlowError, StorageError
 from qualityflow.models import Notification, Quantity
 from qualityflow.storage.base import (
+    LEDGER_START,
     SCHEMA_VERSION,
+    AuditSnapshot,
     Delivery,
     Direction,
     Edge,
     Entity,
+    LedgerEntry,
+    LedgerStart,
     OutboxEntry,
+    StoredEdge,
+    StoredRow,
+    edge_columns,
+    edge_digest,
+    edge_key,
     iter_chunks,
     kind_of,
+    ledger_hash,
     mask_url,
     model_for,
     normalise_status,
+    preledger_digest,
+    row_digest,
     stale_version,
     status_of,
 )
 
 __all__ = [
     "SQLStorage",
+    "alembic_version_table",
+    "ledger_head_table",
+    "ledger_table",
     "metadata",
     "mysql_storage",
+    "open_sql_storage",
     "outbox_key",
     "postgresql_storage",
+    "sql_engine",
     "sqlite_storage",
+    "stored_revision",
 ]
 
 _LongText = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
@@ -105,6 +126,45 @@ outbox_table = sa.Table(
     **_BYTE_EXACT,
 )
 
+# ---- audit ledger tables (issue 11) ------------------------------------------------------
+# qf_ledger: one chained entry per committed entity write and edge (see storage.base);
+# qf_ledger_head: one row (lock_id 1), the last entry's seq and hash, locked by every
+# writer so that concurrent transactions append one after the other (prev_hash is scratch:
+# the previous head's hash while a statement runs).
+ledger_table = sa.Table(
+    "qf_ledger",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("id", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("recorded_at", sa.String(40), nullable=False),
+    **_BYTE_EXACT,
+)
+ledger_head_table = sa.Table(
+    "qf_ledger_head",
+    metadata,
+    sa.Column("lock_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    **_BYTE_EXACT,
+)
+# ---- end of audit ledger tables ----------------------------------------------------------
+
+alembic_version_table = sa.Table(
+    "alembic_version",
+    sa.MetaData(),
+    sa.Column("version_num", sa.String(32), nullable=False),
+    sa.PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+    **_BYTE_EXACT,
+)
+"""Alembic's version table (as Alembic creates it): the revision the database is at."""
+_QF_TABLES = frozenset(metadata.tables)
+
 # The statements of the hot path (fire: get, save, enqueue, update_delivery), built once:
 # SQLAlchemy then memoises their cache keys and compiled forms instead of rebuilding and
 # re-keying a fresh statement on every call.
@@ -157,6 +217,53 @@ _UPDATE_DELIVERY = (
     .values(deliveries=sa.bindparam("n_deliveries"), delivered=sa.bindparam("n_delivered"))
 )
 
+# ---- audit ledger statements (issue 11) --------------------------------------------------
+# PostgreSQL and MariaDB chain the entry in the database: one statement (PostgreSQL: a CTE
+# that moves the locked head and inserts the entry) or two (MariaDB), no read first, so a
+# writer never waits for a round trip to learn the head. The hash is ledger_hash()'s: the
+# SHA-256 of seq|kind|id|version|digest|prev_hash|recorded_at. The head's assignments are
+# ordered so that MariaDB's left-to-right SET and the standard's all-at-once SET agree.
+# SQLite (serialized by BEGIN IMMEDIATE) and other engines read the head and hash in Python.
+_LEDGER_APPEND_PG = sa.text(
+    "WITH h AS (UPDATE qf_ledger_head SET prev_hash = hash, "
+    "hash = encode(sha256(convert_to(concat_ws('|', CAST(seq + 1 AS TEXT), "
+    "CAST(:kind AS TEXT), CAST(:id AS TEXT), CAST(:version_text AS TEXT), "
+    "CAST(:digest AS TEXT), hash, CAST(:recorded_at AS TEXT)), 'UTF8')), 'hex'), "
+    "seq = seq + 1 WHERE lock_id = 1 RETURNING seq, prev_hash, hash) "
+    "INSERT INTO qf_ledger (seq, kind, id, version, digest, prev_hash, hash, recorded_at) "
+    "SELECT seq, CAST(:kind AS TEXT), CAST(:id AS TEXT), CAST(:version AS INTEGER), "
+    "CAST(:digest AS TEXT), prev_hash, hash, CAST(:recorded_at AS TEXT) FROM h "
+    "RETURNING seq, prev_hash, hash"
+)
+_LEDGER_HEAD_MYSQL = sa.text(
+    "UPDATE qf_ledger_head SET prev_hash = hash, "
+    "hash = SHA2(CONCAT_WS('|', seq + 1, :kind, :id, :version_text, :digest, hash, "
+    ":recorded_at), 256), seq = seq + 1 WHERE lock_id = 1"
+)
+_LEDGER_INSERT_MYSQL = (
+    "INSERT INTO qf_ledger (seq, kind, id, version, digest, prev_hash, hash, recorded_at) "
+    "SELECT seq, :kind, :id, :version, :digest, prev_hash, hash, :recorded_at "
+    "FROM qf_ledger_head WHERE lock_id = 1"
+)
+_LEDGER_INSERT_MARIADB = sa.text(_LEDGER_INSERT_MYSQL + " RETURNING seq, prev_hash, hash")
+_LEDGER_INSERT_MYSQL_ONLY = sa.text(_LEDGER_INSERT_MYSQL)
+_LEDGER_READ_HEAD = (
+    sa.select(ledger_head_table.c.seq, ledger_head_table.c.prev_hash, ledger_head_table.c.hash)
+    .where(ledger_head_table.c.lock_id == sa.bindparam("w_lock"))
+    .with_for_update()
+)
+_LEDGER_INSERT = ledger_table.insert()
+_LEDGER_SET_HEAD = (
+    ledger_head_table.update()
+    .where(ledger_head_table.c.lock_id == sa.bindparam("w_lock"))
+    .values(
+        seq=sa.bindparam("n_seq"), hash=sa.bindparam("n_hash"), prev_hash=sa.bindparam("n_prev")
+    )
+)
+_LEDGER_DELETE = ledger_table.delete().where(ledger_table.c.seq == sa.bindparam("w_seq"))
+_LEDGER_META_KEY = "ledger_started"
+# ---- end of audit ledger statements ------------------------------------------------------
+
 
 class SQLStorage:
     """A storage backend over any SQLAlchemy engine.
@@ -173,7 +280,7 @@ class SQLStorage:
 
     """
 
-    def __init__(self, url: str, engine: Engine) -> None:
+    def __init__(self, url: str, engine: Engine, *, upgrade: bool = False) -> None:
         self.url = mask_url(url)
         self.engine = engine
         self._secret = make_url(engine.url).password
@@ -185,7 +292,9 @@ class SQLStorage:
         self._mysql = dialect.name in ("mysql", "mariadb")
         self._hot: dict[Any, _Precompiled] = {}
         self._dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
-        self._ensure_schema()
+        self.opened_at_revision: str | None = None
+        """The schema revision found on opening (``None``: a new database, created now)."""
+        self._ensure_schema(upgrade=upgrade)
 
     def _run(
         self,
@@ -320,34 +429,92 @@ class SQLStorage:
             except SQLAlchemyError as exc:
                 raise self._error(exc) from exc
 
-    def _ensure_schema(self) -> None:
+    def _ensure_schema(self, *, upgrade: bool = False) -> None:
+        """Check the schema's revision; create a new database at the head.
+
+        An older schema is refused (nothing written) unless ``upgrade``, which migrates it
+        in this transaction; a newer one is always refused.
+        """
+        from qualityflow.storage.migrations import HEAD, REVISIONS, run_upgrade
+
+        refusal: StorageError | None = None
         for attempt in range(3):
             try:
                 with self._conn() as conn:
-                    metadata.create_all(conn, checkfirst=True)
-                    stored = conn.execute(
-                        sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")
-                    ).scalar_one_or_none()
+                    stored = stored_revision(conn)
+                    self.opened_at_revision = stored
                     if stored is None:
+                        metadata.create_all(conn, checkfirst=True)
+                        alembic_version_table.create(conn, checkfirst=True)
+                        conn.execute(alembic_version_table.insert().values(version_num=HEAD))
                         conn.execute(
                             meta_table.insert().values(
                                 key="schema_version", value=str(SCHEMA_VERSION)
                             )
                         )
-                    elif int(stored) > SCHEMA_VERSION:
-                        raise StorageError(
-                            f"storage {self.url} has schema version {stored}, newer than "
-                            f"this qualityflow understands ({SCHEMA_VERSION}); upgrade "
-                            "qualityflow"
+                    elif stored not in REVISIONS:
+                        refusal = StorageError(
+                            f"storage {self.url} has schema {_describe(stored)}, newer than "
+                            f"this qualityflow understands (revision {HEAD}, schema version "
+                            f"{SCHEMA_VERSION}); nothing was changed: upgrade qualityflow "
+                            "(pip install -U qualityflow) to open it"
                         )
+                        raise refusal
+                    elif stored != HEAD:
+                        if not upgrade:
+                            refusal = StorageError(
+                                f"storage {self.url} has schema {_describe(stored)}, older "
+                                f"than this qualityflow's (revision {HEAD}, schema version "
+                                f"{SCHEMA_VERSION}); nothing was changed: back it up, then "
+                                f"run `qualityflow db upgrade --db {self.url}` (or open it "
+                                "with QualityFlow(url, upgrade=True))"
+                            )
+                            raise refusal
+                        try:
+                            run_upgrade(conn, stored)
+                        except (QualityFlowError, SQLAlchemyError):
+                            raise
+                        except Exception as exc:
+                            undone = (
+                                "nothing was changed"
+                                if self.engine.dialect.name in ("sqlite", "postgresql")
+                                else "MySQL/MariaDB keep the DDL already run: fix the "
+                                "cause and run the upgrade again"
+                            )
+                            refusal = StorageError(
+                                f"storage {self.url}: the upgrade from revision {stored} to "
+                                f"{HEAD} failed ({type(exc).__name__}: {exc}); {undone}"
+                            )
+                            raise refusal from exc
+                    else:
+                        # At the head: tables of this revision dropped since (the ledger,
+                        # say) are created again, to be caught by the audit; nothing is
+                        # written when they are all there.
+                        metadata.create_all(conn, checkfirst=True)
+                        version = conn.execute(
+                            sa.select(meta_table.c.value).where(
+                                meta_table.c.key == "schema_version"
+                            )
+                        ).scalar_one_or_none()
+                        if version is not None and int(version) > SCHEMA_VERSION:
+                            refusal = StorageError(
+                                f"storage {self.url} has schema version {version}, newer "
+                                f"than this qualityflow understands ({SCHEMA_VERSION}); "
+                                "nothing was changed: upgrade qualityflow to open it"
+                            )
+                            raise refusal
                     if self._mysql and conn.execute(_GENEALOGY_SEEN).first() is None:
                         # The row whose lock serialises genealogy changes (a row, not a
                         # layout change: databases made before it get it here).
                         conn.execute(meta_table.insert().values(key=_GENEALOGY_ROW, value="0"))
+                    self._ensure_ledger(conn)
                 return
-            except (StorageError, ConcurrencyError):
-                # Two processes creating the schema at once: the loser retries and finds it.
+            except ConcurrencyError:
                 if attempt == 2:
+                    raise
+            except StorageError as exc:
+                # Two processes creating the schema at once: the loser retries and finds it.
+                if attempt == 2 or exc is refusal:
                     raise
 
     def schema_version(self) -> int:
@@ -357,6 +524,11 @@ class SQLStorage:
                 sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")
             ).scalar_one()
         return int(value)
+
+    def revision(self) -> str | None:
+        """Return the schema revision stored in ``alembic_version``."""
+        with self._conn() as conn:
+            return stored_revision(conn)
 
     def drop_schema(self) -> None:
         """Drop every qualityflow table (tests and teardown only)."""
@@ -381,12 +553,14 @@ class SQLStorage:
         """Store a new entity at version 1."""
         kind = kind_of(entity)
         stored = _validated(entity, 1)
+        data = stored.model_dump_json()
         with self._conn() as conn:
             exists = conn.execute(_GET_VERSION, {"w_kind": kind, "w_id": entity.id}).first()
             if exists is not None:
                 raise StorageError(
                     f"{kind} {entity.id!r} already exists; load it and save() changes instead"
                 )
+            tip = self._ledger_append(conn, kind, entity.id, 1, row_digest(data))
             try:
                 conn.execute(
                     _INSERT_ENTITY,
@@ -395,10 +569,11 @@ class SQLStorage:
                         "id": entity.id,
                         "status": status_of(stored),
                         "version": 1,
-                        "data": stored.model_dump_json(),
+                        "data": data,
                     },
                 )
             except IntegrityError as exc:
+                self._ledger_undo(conn, tip, after_error=True)
                 raise StorageError(
                     f"{kind} {entity.id!r} already exists (added concurrently); load it and "
                     "save() changes instead"
@@ -410,7 +585,9 @@ class SQLStorage:
         kind = kind_of(entity)
         expected = entity.version if expected_version is None else expected_version
         stored = _validated(entity, expected + 1)
+        data = stored.model_dump_json()
         with self._conn() as conn:
+            tip = self._ledger_append(conn, kind, entity.id, expected + 1, row_digest(data))
             cursor = self._run(
                 conn,
                 _SAVE,
@@ -420,12 +597,13 @@ class SQLStorage:
                     "w_version": expected,
                     "n_status": status_of(stored),
                     "n_version": expected + 1,
-                    "n_data": stored.model_dump_json(),
+                    "n_data": data,
                 },
             )
             updated = cursor.rowcount
             cursor.close()
             if updated != 1:
+                self._ledger_undo(conn, tip)
                 current = conn.execute(
                     _GET_VERSION, {"w_kind": kind, "w_id": entity.id}
                 ).scalar_one_or_none()
@@ -522,13 +700,21 @@ class SQLStorage:
                     f"{edge.input_id!r} is already linked to {edge.output_id!r}; "
                     "a pair is linked once"
                 )
+            quantity, override = edge_columns(edge)
+            self._ledger_append(
+                conn,
+                "edge",
+                edge_key(edge.input_id, edge.output_id),
+                1,
+                edge_digest(edge.input_id, edge.output_id, edge.kind, quantity, override),
+            )
             conn.execute(
                 edges_table.insert().values(
                     input_id=edge.input_id,
                     output_id=edge.output_id,
                     kind=edge.kind,
-                    quantity=None if edge.quantity is None else edge.quantity.model_dump_json(),
-                    override=None if edge.override is None else json.dumps(dict(edge.override)),
+                    quantity=quantity,
+                    override=override,
                 )
             )
 
@@ -653,6 +839,195 @@ class SQLStorage:
             if updated != 1:
                 raise NotFoundError("outbox entry", str(entry_id))
 
+    # ---- audit ledger (issue 11) ------------------------------------------------------
+
+    def _ensure_ledger(self, conn: Connection) -> None:
+        """Create the head row and the start marker when the ledger begins (once).
+
+        Rows already stored then (a database written before the ledger existed) are
+        counted in the marker and, when there are any, in a first ``ledger/start`` entry.
+        A head row deleted later is rebuilt from the ledger's last entry.
+        """
+        head = conn.execute(
+            sa.select(ledger_head_table.c.seq).where(ledger_head_table.c.lock_id == 1)
+        ).first()
+        if head is not None:
+            return
+        marker = conn.execute(
+            sa.select(meta_table.c.value).where(meta_table.c.key == _LEDGER_META_KEY)
+        ).first()
+        if marker is not None:
+            last = conn.execute(
+                sa.select(ledger_table.c.seq, ledger_table.c.hash)
+                .order_by(ledger_table.c.seq.desc())
+                .limit(1)
+            ).first()
+            conn.execute(
+                ledger_head_table.insert().values(
+                    lock_id=1,
+                    seq=0 if last is None else int(last[0]),
+                    hash="" if last is None else str(last[1]),
+                    prev_hash="",
+                )
+            )
+            return
+        keys = [f"{k}/{i}" for k, i in conn.execute(sa.select(entities.c.kind, entities.c.id))]
+        keys.extend(
+            f"edge/{edge_key(i, o)}"
+            for i, o in conn.execute(sa.select(edges_table.c.input_id, edges_table.c.output_id))
+        )
+        start = LedgerStart(at=_now(), rows=len(keys), keys=preledger_digest(keys) if keys else "")
+        conn.execute(ledger_head_table.insert().values(lock_id=1, seq=0, hash="", prev_hash=""))
+        conn.execute(meta_table.insert().values(key=_LEDGER_META_KEY, value=start.to_json()))
+        if keys:
+            self._ledger_append(conn, *LEDGER_START, len(keys), start.keys)
+
+    def _ledger_append(
+        self, conn: Connection, kind: str, id: str, version: int, digest: str
+    ) -> tuple[int, str, str]:
+        """Chain one entry onto the ledger in ``conn``'s transaction; lock the head.
+
+        Returns ``(seq, prev_hash, hash)`` of the new entry.
+        """
+        at = _now()
+        params = {
+            "kind": kind,
+            "id": id,
+            "version": version,
+            "version_text": str(version),
+            "digest": digest,
+            "recorded_at": at,
+        }
+        dialect = self.engine.dialect
+        txn = conn.get_transaction()
+        row: Any
+        if dialect.name == "postgresql":
+            cursor = self._run(conn, _LEDGER_APPEND_PG, params)
+            row = cursor.fetchone()
+            cursor.close()
+        elif dialect.name == "mysql":
+            self._run(conn, _LEDGER_HEAD_MYSQL, params).close()
+            if getattr(dialect, "is_mariadb", False):
+                cursor = self._run(conn, _LEDGER_INSERT_MARIADB, params)
+            else:
+                self._run(conn, _LEDGER_INSERT_MYSQL_ONLY, params).close()
+                cursor = self._run(conn, _LEDGER_READ_HEAD, {"w_lock": 1})
+            row = cursor.fetchone()
+            cursor.close()
+        else:
+            tip = getattr(self._local, "ledger_tip", None)
+            if tip is not None and tip[0] is txn:
+                last_seq, last_hash = tip[1], tip[2]
+            else:
+                cursor = self._run(conn, _LEDGER_READ_HEAD, {"w_lock": 1})
+                head = cursor.fetchone()
+                cursor.close()
+                if head is None:
+                    raise self._no_head()
+                last_seq, last_hash = int(head[0]), str(head[2])
+            seq = last_seq + 1
+            new_hash = ledger_hash(seq, kind, id, version, digest, last_hash, at)
+            self._run(
+                conn,
+                _LEDGER_INSERT,
+                {
+                    "seq": seq,
+                    "kind": kind,
+                    "id": id,
+                    "version": version,
+                    "digest": digest,
+                    "prev_hash": last_hash,
+                    "hash": new_hash,
+                    "recorded_at": at,
+                },
+            ).close()
+            self._run(
+                conn,
+                _LEDGER_SET_HEAD,
+                {"w_lock": 1, "n_seq": seq, "n_hash": new_hash, "n_prev": last_hash},
+            ).close()
+            row = (seq, last_hash, new_hash)
+        if row is None:
+            raise self._no_head()
+        entry = (int(row[0]), str(row[1]), str(row[2]))
+        self._local.ledger_tip = (txn, entry[0], entry[2])
+        return entry
+
+    def _ledger_undo(
+        self, conn: Connection, entry: tuple[int, str, str], *, after_error: bool = False
+    ) -> None:
+        """Take back the entry just appended, when the write it announced was refused.
+
+        So a refused write leaves nothing behind even when the caller catches the error
+        inside a larger transaction and commits the rest.
+        """
+        if after_error and self.engine.dialect.name == "postgresql":
+            return  # the failed statement aborted the transaction: it cannot commit anyway
+        seq, prev_hash, _ = entry
+        self._run(conn, _LEDGER_DELETE, {"w_seq": seq}).close()
+        self._run(
+            conn,
+            _LEDGER_SET_HEAD,
+            {"w_lock": 1, "n_seq": seq - 1, "n_hash": prev_hash, "n_prev": ""},
+        ).close()
+        self._local.ledger_tip = (conn.get_transaction(), seq - 1, prev_hash)
+
+    def _no_head(self) -> StorageError:
+        return StorageError(
+            f"storage {self.url}: the audit ledger's head row (qf_ledger_head) is missing, "
+            "so nothing can be written; reopen the storage to rebuild it and run "
+            "`qualityflow audit verify`"
+        )
+
+    def ledger_head(self) -> str:
+        """Return the hash of the last ledger entry ("" for an empty ledger).
+
+        Inside a transaction that has written, the head its commit will publish.
+        """
+        current: Connection | None = getattr(self._local, "conn", None)
+        tip = getattr(self._local, "ledger_tip", None)
+        if current is not None and tip is not None and tip[0] is current.get_transaction():
+            return str(tip[2])
+        with self._conn() as conn:
+            value = conn.execute(
+                sa.select(ledger_head_table.c.hash).where(ledger_head_table.c.lock_id == 1)
+            ).scalar_one_or_none()
+        return "" if value is None else str(value)
+
+    def audit_snapshot(self) -> AuditSnapshot:
+        """Read every row, edge and ledger entry from one consistent snapshot.
+
+        SQLite: a deferred read transaction (writers are not blocked, WAL); the servers:
+        a ``REPEATABLE READ`` transaction.
+        """
+        try:
+            if self.engine.dialect.name == "sqlite":
+                raw: Any = self.engine.raw_connection()
+                try:
+                    cursor = raw.cursor()
+                    cursor.execute("BEGIN")
+                    try:
+                        return _read_snapshot(cursor)
+                    finally:
+                        cursor.execute("ROLLBACK")
+                        cursor.close()
+                finally:
+                    raw.close()
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+                with conn.begin():
+                    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+                    try:
+                        return _read_snapshot(cursor)
+                    finally:
+                        cursor.close()
+        except QualityFlowError:
+            raise
+        except (SQLAlchemyError, self._dbapi_error) as exc:
+            raise self._error(exc) from exc
+
+    # ---- end of audit ledger -----------------------------------------------------------
+
     def close(self) -> None:
         """Dispose of the engine's connections."""
         self.engine.dispose()
@@ -691,6 +1066,98 @@ def outbox_key(notification_id: str) -> str:
     return hashlib.sha256(notification_id.encode("utf-8")).hexdigest()
 
 
+# ---- audit ledger helpers (issue 11) -----------------------------------------------------
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _read_snapshot(cursor: Any) -> AuditSnapshot:
+    """Read the audit snapshot with plain statements on a DBAPI cursor."""
+    cursor.execute("SELECT kind, id, status, version, data FROM qf_entities")
+    rows = [StoredRow(str(k), str(i), s, int(v), str(d)) for k, i, s, v, d in cursor.fetchall()]
+    cursor.execute("SELECT input_id, output_id, kind, quantity, override FROM qf_edges")
+    edges = [
+        StoredEdge(str(i), str(o), edge_digest(str(i), str(o), str(k), q, ov))
+        for i, o, k, q, ov in cursor.fetchall()
+    ]
+    cursor.execute(
+        "SELECT seq, kind, id, version, digest, prev_hash, hash, recorded_at FROM qf_ledger "
+        "ORDER BY seq"
+    )
+    ledger = [
+        LedgerEntry(int(q), str(k), str(i), int(v), str(d), str(p), str(h), str(r))
+        for q, k, i, v, d, p, h, r in cursor.fetchall()
+    ]
+    cursor.execute("SELECT seq, hash FROM qf_ledger_head WHERE lock_id = 1")
+    head = cursor.fetchone()
+    cursor.execute("SELECT * FROM qf_meta")
+    start: LedgerStart | None = None
+    for key, value in cursor.fetchall():
+        if key == _LEDGER_META_KEY:
+            try:
+                start = LedgerStart.from_json(str(value))
+            except (ValueError, KeyError, TypeError):
+                start = None
+    return AuditSnapshot(
+        rows=rows,
+        edges=edges,
+        ledger=ledger,
+        head_seq=-1 if head is None else int(head[0]),
+        head_hash="" if head is None else str(head[1]),
+        start=start,
+    )
+
+
+# ---- end of audit ledger helpers ---------------------------------------------------------
+
+
+# ---- schema revisions (issue 17) ---------------------------------------------------------
+
+
+def stored_revision(conn: Connection) -> str | None:
+    """Return the schema revision of ``conn``'s database, reading only.
+
+    ``alembic_version`` when present; otherwise ``qf_meta``'s ``schema_version`` *n* as
+    revision *n* (0.1.0 wrote 1 and no ``alembic_version``), ``"schema_version N"`` for a
+    version this qualityflow does not know; ``None`` for a database without qualityflow
+    tables.
+    """
+    from qualityflow.storage.migrations import REVISIONS
+
+    names = set(sa.inspect(conn).get_table_names())
+    if alembic_version_table.name in names:
+        found = [
+            str(v) for v in conn.execute(sa.select(alembic_version_table.c.version_num)).scalars()
+        ]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            return "+".join(sorted(found))  # branches: not one of ours
+    if meta_table.name in names:
+        value = conn.execute(
+            sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")
+        ).scalar_one_or_none()
+        version = 1 if value is None else int(value)
+        if 1 <= version <= len(REVISIONS):
+            return REVISIONS[version - 1]
+        return f"schema_version {version}"
+    if names & _QF_TABLES:
+        return REVISIONS[0]  # some 0.1.0 tables without qf_meta: the base revision
+    return None
+
+
+def _describe(stored: str) -> str:
+    if stored.startswith("schema_version "):
+        return stored.replace("_", " ", 1)
+    from qualityflow.storage.migrations import REVISIONS, schema_version_of
+
+    if stored in REVISIONS:
+        return f"revision {stored} (schema version {schema_version_of(stored)})"
+    return f"revision {stored}"
+
+
 def _validated(entity: Entity, version: int) -> Entity:
     data = entity.model_dump(mode="json")
     data["version"] = version
@@ -721,13 +1188,18 @@ def _engine(url: str, driver_url: str, **kwargs: Any) -> Engine:
         raise StorageError(f"storage {mask_url(url)}: {detail}") from exc
 
 
-def sqlite_storage(url: str) -> SQLStorage:
+def sqlite_storage(url: str, *, upgrade: bool = False) -> SQLStorage:
     """``sqlite:///path/to/qms.db``: the embedded default.
 
     WAL journal, foreign keys on, a 30 s busy timeout, ``synchronous=FULL``, and every
     transaction ``BEGIN IMMEDIATE`` so that concurrent writers queue instead of failing
-    half-way. ``sqlite://`` alone is an in-memory database.
+    half-way. ``sqlite://`` alone is an in-memory database. ``upgrade`` migrates an older
+    schema (see :mod:`qualityflow.storage.migrations`).
     """
+    return SQLStorage(url, _sqlite_engine(url), upgrade=upgrade)
+
+
+def _sqlite_engine(url: str) -> Engine:
     engine = _engine(url, url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -744,7 +1216,7 @@ def sqlite_storage(url: str) -> SQLStorage:
     def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-    return SQLStorage(url, engine)
+    return engine
 
 
 def _with_driver(url: str, driver: str) -> str:
@@ -754,14 +1226,51 @@ def _with_driver(url: str, driver: str) -> str:
     return f"{scheme}+{driver}{sep}{rest}"
 
 
-def postgresql_storage(url: str) -> SQLStorage:
+def postgresql_storage(url: str, *, upgrade: bool = False) -> SQLStorage:
     """``postgresql://user:password@host:5432/db``: psycopg 3 through SQLAlchemy."""
-    return SQLStorage(url, _engine(url, _with_driver(url, "psycopg"), pool_pre_ping=True))
+    return SQLStorage(url, _postgresql_engine(url), upgrade=upgrade)
 
 
-def mysql_storage(url: str) -> SQLStorage:
+def _postgresql_engine(url: str) -> Engine:
+    return _engine(url, _with_driver(url, "psycopg"), pool_pre_ping=True)
+
+
+def mysql_storage(url: str, *, upgrade: bool = False) -> SQLStorage:
     """``mysql://user:password@host:3306/db`` (MySQL or MariaDB): PyMySQL."""
+    return SQLStorage(url, _mysql_engine(url), upgrade=upgrade)
+
+
+def _mysql_engine(url: str) -> Engine:
     driver_url = _with_driver(url, "pymysql")
     if "charset=" not in driver_url:
         driver_url += ("&" if "?" in driver_url else "?") + "charset=utf8mb4"
-    return SQLStorage(url, _engine(url, driver_url, pool_pre_ping=True, pool_recycle=3600))
+    return _engine(url, driver_url, pool_pre_ping=True, pool_recycle=3600)
+
+
+_ENGINES = {
+    "sqlite": _sqlite_engine,
+    "postgresql": _postgresql_engine,
+    "postgres": _postgresql_engine,
+    "mysql": _mysql_engine,
+    "mariadb": _mysql_engine,
+}
+
+
+def sql_engine(url: str) -> Engine:
+    """Return the engine the built-in backend for ``url`` would use (nothing is read).
+
+    A URL of another scheme is a :class:`StorageError` naming the SQL schemes.
+    """
+    scheme = url.partition("://")[0].split("+", 1)[0].lower()
+    make = _ENGINES.get(scheme)
+    if make is None:
+        raise StorageError(
+            f"storage {mask_url(url)}: schema migrations are for the SQL backends "
+            f"({', '.join(sorted(_ENGINES))}://...); {scheme or url!r} has none to run"
+        )
+    return make(url)
+
+
+def open_sql_storage(url: str, *, upgrade: bool = False) -> SQLStorage:
+    """Open the built-in SQL backend for ``url``, migrating an older schema if ``upgrade``."""
+    return SQLStorage(url, sql_engine(url), upgrade=upgrade)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from qualityflow.testing.fixtures import Clock
+    from qualityflow.testing.plants import example_genealogy
     from qualityflow.testing.servers import (
         MYSQL_ENV,
         POSTGRESQL_ENV,
@@ -37,6 +38,7 @@ __all__ = [
     "POSTGRESQL_ENV",
     "Clock",
     "StorageConformance",
+    "example_genealogy",
     "server_url",
     "temporary_database",
 ]
@@ -48,6 +50,7 @@ _HOMES = {
     "temporary_database": "servers",
     "StorageConformance": "storage",
     "Clock": "fixtures",
+    "example_genealogy": "plants",
 }
 
 

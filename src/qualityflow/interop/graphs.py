@@ -1,4 +1,4 @@
-"""Text exports of a genealogy: Mermaid and Graphviz DOT pictures, CSV edge lists.
+"""Genealogy pictures and edge lists: Mermaid and Graphviz DOT text, CSV in and out.
 
 Everything returns text or writes to a file-like object the caller opened; nothing here
 opens paths, so the domain core stays free of I/O.
@@ -55,11 +55,11 @@ def mermaid(graph: nx.DiGraph, nodes: Sequence[str], marked: set[str]) -> str:
     names = {node: f"n{i}" for i, node in enumerate(nodes)}
     lines = ["flowchart LR"]
     for node, name in names.items():
-        data = graph._node[node]
+        data = graph.nodes[node]
         left, right = _SHAPES_MERMAID.get(data["kind"], ('["', '"]'))
         lines.append(f"  {name}{left}{_mermaid_text(_label(data, node))}{right}")
     for node, name in names.items():
-        for other, edge in graph._succ[node].items():
+        for other, edge in graph.succ[node].items():
             if other in names:
                 q = edge.get("quantity")
                 arrow = f' -->|"{_mermaid_text(str(q))}"| ' if q is not None else " --> "
@@ -79,14 +79,14 @@ def dot(graph: nx.DiGraph, nodes: Sequence[str], marked: set[str]) -> str:
     chosen = set(nodes)
     lines = ["digraph genealogy {", "  rankdir=LR;", "  node [fontname=Helvetica];"]
     for node in nodes:
-        data = graph._node[node]
+        data = graph.nodes[node]
         attrs = [f"label={_dot_text(_label(data, node))}"]
         attrs.append(f"shape={_SHAPES_DOT.get(data['kind'], 'box')}")
         if node in marked:
             attrs.append('style=filled, fillcolor="#ff9966"')
         lines.append(f"  {_dot_text(node)} [{', '.join(attrs)}];")
     for node in nodes:
-        for other, edge in graph._succ[node].items():
+        for other, edge in graph.succ[node].items():
             if other in chosen:
                 q = edge.get("quantity")
                 label = f" [label={_dot_text(str(q))}]" if q is not None else ""
