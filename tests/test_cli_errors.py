@@ -348,7 +348,7 @@ def test_unexpected_errors_are_one_line_with_exit_5(
 
     monkeypatch.setattr(cases, "_show_case", broken)
     code, _, err = invoke("incidents", "show", INC, "--db", db)
-    assert code == 5 and "ZeroDivisionError: a plugin divided by zero" in err
+    assert code == 70 and "ZeroDivisionError: a plugin divided by zero" in err
     assert "QUALITYFLOW_DEBUG=1" in err
 
 

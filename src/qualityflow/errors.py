@@ -15,6 +15,7 @@ __all__ = [
     "InteropError",
     "LocaleError",
     "NotFoundError",
+    "PermissionDenied",
     "ProtectedFieldError",
     "QualityFlowError",
     "StorageError",
@@ -99,3 +100,22 @@ class LocaleError(QualityFlowError, ValueError):
 
     A well-formed locale without a catalog (``de_DE``) falls back to English instead.
     """
+
+
+class PermissionDenied(QualityFlowError):
+    """The actor may not perform the action under the service's policy; nothing was written.
+
+    ``actor`` is the actor's id, ``action`` the action asked for (``"incident.close"``,
+    ``"supplier.decide"``...), ``roles`` the roles that may perform it (empty when the
+    refusal is not about roles, e.g. segregation of duties) and ``reasons`` every refusal,
+    each a sentence saying who, what and what to do instead.
+    """
+
+    def __init__(
+        self, actor: str, action: str, reasons: Sequence[str], roles: Sequence[str] = ()
+    ) -> None:
+        self.actor = actor
+        self.action = action
+        self.roles: list[str] = sorted(roles)
+        self.reasons: list[str] = list(reasons)
+        super().__init__(f"{actor!r} may not {action!r}: " + "; ".join(self.reasons))

@@ -15,7 +15,9 @@ code  meaning
 3     not found: no incident, complaint, batch... with that id; no database file
       where a command that only reads looked for it
 4     storage: the database could not be opened or written (read-only, server down)
-5     unexpected error: a bug (``QUALITYFLOW_DEBUG=1`` shows the traceback)
+5     permission denied: the service's policy refuses the actor (``--actor`` or
+      ``QUALITYFLOW_ACTOR``) this step, naming the roles that may do it
+70    unexpected error: a bug (``QUALITYFLOW_DEBUG=1`` shows the traceback); EX_SOFTWARE
 ===== =====================================================================
 
 Adding a command group

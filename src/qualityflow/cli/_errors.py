@@ -29,6 +29,7 @@ import typer
 from qualityflow.errors import (
     InteropError,
     NotFoundError,
+    PermissionDenied,
     QualityFlowError,
     StorageError,
     TransitionError,
@@ -52,7 +53,8 @@ EXIT_CODES = {
     "bad_input": 2,
     "not_found": 3,
     "storage": 4,
-    "internal": 5,
+    "denied": 5,
+    "internal": 70,
 }
 """The command's exit codes by meaning (see the module docstring of :mod:`qualityflow.cli`)."""
 
@@ -81,6 +83,14 @@ def message_for(exc: BaseException) -> tuple[str, str, str] | None:
     'bad_input'
 
     """
+    if isinstance(exc, PermissionDenied):
+        lines = "\n".join(f"  - {r}" for r in exc.reasons)
+        roles = ", ".join(exc.roles)
+        return (
+            "denied",
+            f"{exc.actor!r} may not {exc.action!r}:\n{lines}",
+            f"ask someone with one of the roles {roles}" if roles else "ask someone else",
+        )
     if isinstance(exc, TransitionError):
         lines = "\n".join(f"  - {r}" for r in exc.reasons) or "  - not allowed"
         return (

@@ -148,7 +148,12 @@ def _case_commands(group: typer.Typer, kind: str) -> None:
             str, typer.Argument(metavar="TRIGGER", help="The trigger, e.g. assess or close.")
         ],
         actor: Annotated[
-            str, typer.Option(metavar="NAME", help="Who fires it (recorded in the audit).")
+            str,
+            typer.Option(
+                metavar="NAME",
+                envvar="QUALITYFLOW_ACTOR",
+                help="Who fires it (recorded in the audit); default $QUALITYFLOW_ACTOR.",
+            ),
         ],
         note: Annotated[str, typer.Option(metavar="TEXT", help="Note for the audit record.")] = "",
         at: Annotated[
@@ -241,7 +246,12 @@ def escalate(
     id: Annotated[str, typer.Argument(metavar="ID", help="The complaint id, e.g. CMP-17.")],
     incident: Annotated[str, typer.Option(metavar="ID", help="The incident to link, e.g. INC-5.")],
     actor: Annotated[
-        str, typer.Option(metavar="NAME", help="Who escalates (recorded in the audit).")
+        str,
+        typer.Option(
+            metavar="NAME",
+            envvar="QUALITYFLOW_ACTOR",
+            help="Who escalates (recorded in the audit); default $QUALITYFLOW_ACTOR.",
+        ),
     ],
     title: Annotated[
         str | None,

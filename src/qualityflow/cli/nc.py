@@ -186,7 +186,13 @@ def nc_dispose(
         list[str],
         typer.Option(help="One part, KIND=AMOUNT[UNIT], e.g. rework=500kg (repeat for each part)."),
     ],
-    actor: Annotated[str, typer.Option(help="Who decides (recorded in the audit).")],
+    actor: Annotated[
+        str,
+        typer.Option(
+            envvar="QUALITYFLOW_ACTOR",
+            help="Who decides (recorded in the audit); default $QUALITYFLOW_ACTOR.",
+        ),
+    ],
     approver: Annotated[
         str | None, typer.Option(help="Who approves the use-as-is parts (the concession).")
     ] = None,

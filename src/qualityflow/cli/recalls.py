@@ -27,7 +27,13 @@ recall_app: typer.Typer = typer.Typer(
     no_args_is_help=True,
 )
 
-Actor = Annotated[str, typer.Option(help="Who does it (recorded in the audit).")]
+Actor = Annotated[
+    str,
+    typer.Option(
+        envvar="QUALITYFLOW_ACTOR",
+        help="Who does it (recorded in the audit); default $QUALITYFLOW_ACTOR.",
+    ),
+]
 At = Annotated[str | None, typer.Option(help="When (ISO 8601 with timezone); default now.")]
 RecallId = Annotated[str, typer.Argument(help="The recall id, e.g. RCL-INC-5.")]
 ConsigneeId = Annotated[str, typer.Argument(help="The consignee (customer) id.")]

@@ -57,6 +57,7 @@ _OPTIONAL: tuple[tuple[str, object], ...] = (
     ("entity", ""),
     ("fields", []),
     ("state", ""),
+    ("signature", None),
 )
 # What the state digest leaves out: the chained lists (they are chained on their own) and
 # the storage version.

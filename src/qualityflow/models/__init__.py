@@ -64,7 +64,13 @@ from qualityflow.models.recall import (
     RecallGrade,
     RecallStatus,
 )
-from qualityflow.models.records import Amendment, FieldChange, Severity, TransitionRecord
+from qualityflow.models.records import (
+    Amendment,
+    FieldChange,
+    Severity,
+    Signature,
+    TransitionRecord,
+)
 from qualityflow.models.supplier import (
     Supplier,
     SupplierDecision,
@@ -127,6 +133,7 @@ __all__ = [
     "SupplierEvaluation",
     "SupplierStatus",
     "TeamMember",
+    "Signature",
     "TransitionRecord",
     "Verification",
     "json_schemas",

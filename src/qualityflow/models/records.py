@@ -8,7 +8,7 @@ from pydantic import Field, JsonValue
 
 from qualityflow.models._base import AwareDatetime, NonEmpty, QFModel
 
-__all__ = ["Amendment", "FieldChange", "Severity", "TransitionRecord"]
+__all__ = ["Amendment", "FieldChange", "Severity", "Signature", "TransitionRecord"]
 
 
 class Severity(str, Enum):
@@ -17,6 +17,29 @@ class Severity(str, Enum):
     CRITICAL = "critical"
     MAJOR = "major"
     MINOR = "minor"
+
+
+class Signature(QFModel):
+    """An electronic signature on one step (21 CFR 11.50/11.70): who, when, what it means.
+
+    The caller gives the ``meaning`` (``"approved closure"``, ``"verified effective"``);
+    the service fills in the signer's id and printed name, the time, and ``binds``: the
+    hash of the record it signs as it was before the signature was added, so the signature
+    cannot be copied to another record (:func:`qualityflow.people.signatures.verify`).
+
+    Examples
+    --------
+    >>> from qualityflow.models import Signature
+    >>> Signature(meaning="approved closure").signer_name
+    ''
+
+    """
+
+    meaning: NonEmpty
+    signer_id: str = ""
+    signer_name: str = ""
+    signed_at: AwareDatetime | None = None
+    binds: str = ""
 
 
 class TransitionRecord(QFModel):
@@ -34,6 +57,8 @@ class TransitionRecord(QFModel):
     digest of the entity's full state after the change
     (:func:`qualityflow.lifecycle.audit.state_digest`); the hash covers all of them.
     Records written before 0.2 have these four empty; their hashes are unchanged.
+    ``signature`` is the step's electronic signature, when the policy asks for one (left
+    out of the hash while empty).
     """
 
     at: AwareDatetime
@@ -46,6 +71,7 @@ class TransitionRecord(QFModel):
     entity: str = ""
     fields: list[str] = Field(default_factory=list)
     state: str = ""
+    signature: Signature | None = None
     prev_hash: str = ""
     hash: str = ""
 

@@ -13,14 +13,19 @@ from typing import Any
 
 from qualityflow.lifecycle import Deadline
 from qualityflow.models import Notification, TransitionRecord
+from qualityflow.people import Actor
 from qualityflow.plugins import hookspec
 from qualityflow.prevention import SupplierPolicy
 
 __all__ = [
+    "qualityflow_authenticate",
+    "qualityflow_authorize",
     "qualityflow_deadline_policy",
     "qualityflow_extra_guards",
     "qualityflow_notify",
+    "qualityflow_register_blobstore",
     "qualityflow_register_storage",
+    "qualityflow_resolve_actor",
     "qualityflow_supplier_policy",
     "qualityflow_transitioned",
 ]
@@ -110,3 +115,64 @@ def qualityflow_supplier_policy() -> SupplierPolicy | None:
     :return: a ``qf.SupplierPolicy``, or ``None``.
     """
     raise NotImplementedError  # pragma: no cover - specification only
+
+
+@hookspec(firstresult=True)
+def qualityflow_resolve_actor(actor_id: str) -> Actor | None:
+    """Turn an actor id given as a plain string into an :class:`qualityflow.Actor`.
+
+    Asked for every string passed as ``actor=``; stops at the first non-``None`` result.
+    The built-in implementation (asked last) looks the id up in the ``actors=`` given to
+    ``qf.QualityFlow``; when nobody knows the id it becomes an actor with no roles whose
+    id and name are the string.
+
+    :param actor_id: the string passed as ``actor=``.
+    :return: the application's user with its roles, or ``None``.
+    """
+    raise NotImplementedError  # pragma: no cover - specification only
+
+
+@hookspec
+def qualityflow_authorize(actor: Actor, action: str, subject: Any) -> list[str]:
+    """Add refusals to the policy's, for ``actor`` performing ``action`` on ``subject``.
+
+    Asked after the service's policy, before anything is written. Any reason from any
+    plugin refuses the step with a :class:`qualityflow.PermissionDenied`, nothing written.
+
+    :param actor: who acts (resolved, with roles).
+    :param action: ``<kind>.<trigger or command>``, e.g. ``"incident.close"``,
+        ``"supplier.decide"``, ``"batch.release"``, ``"incident.save"``.
+    :param subject: the record acted on (for a trigger: with the call's data applied).
+    :return: human-readable refusals (an empty list when the plugin has no objection).
+    """
+    raise NotImplementedError  # pragma: no cover - specification only
+
+
+@hookspec
+def qualityflow_authenticate(actor: Actor, credential: Any) -> bool | None:
+    """Confirm that the person signing a step is ``actor`` (21 CFR 11.200).
+
+    Asked before every signed step (``fire(..., signature=..., credential=...)``); a
+    ``False`` from any plugin refuses the step with a :class:`qualityflow.PermissionDenied`,
+    nothing written. Return ``None`` to leave the decision to other plugins. The
+    application authenticates (password, token, badge): qualityflow never stores the
+    credential. Without any implementation a signature is accepted as given.
+
+    :param actor: the signer (resolved, with roles).
+    :param credential: whatever the caller passed as ``credential=`` (``None`` if nothing).
+    :return: ``True`` (authenticated), ``False`` (refused) or ``None`` (no opinion).
+    """
+    raise NotImplementedError  # pragma: no cover - specification only
+
+
+@hookspec
+def qualityflow_register_blobstore(register: Callable[[str, Callable[[str], Any]], None]) -> None:
+    """Register blob stores for evidence files by URL scheme.
+
+    Call ``register(scheme, factory)`` once per store, where ``factory(url)`` returns an
+    object with ``put(data, sha256) -> uri`` and ``read(uri) -> bytes``
+    (:class:`qualityflow.evidence.BlobStore`). The built-in ``file`` store registers
+    through this hook too, last, so a plugin can replace it.
+
+    :param register: the host's callback.
+    """

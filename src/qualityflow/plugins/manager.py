@@ -24,6 +24,7 @@ import pluggy
 from qualityflow.errors import QualityFlowError
 from qualityflow.lifecycle import Deadline
 from qualityflow.models import Notification, TransitionRecord
+from qualityflow.people import Actor
 from qualityflow.plugins import PROJECT_NAME, hookspecs
 from qualityflow.prevention import SupplierPolicy
 
@@ -133,6 +134,21 @@ class Plugins:
         self.pm.hook.qualityflow_register_storage(register=register)
         return factories
 
+    def blobstore_factories(self) -> dict[str, StorageFactory]:
+        """Collect ``scheme -> factory`` from ``qualityflow_register_blobstore``."""
+        factories: dict[str, StorageFactory] = {}
+
+        def register(scheme: str, factory: StorageFactory) -> None:
+            if not isinstance(scheme, str) or not _SCHEME.match(scheme) or not callable(factory):
+                raise QualityFlowError(
+                    f"blob store scheme {scheme!r}: give a lower-case scheme and a "
+                    "callable factory(url) -> BlobStore"
+                )
+            factories.setdefault(scheme, factory)
+
+        self.pm.hook.qualityflow_register_blobstore(register=register)
+        return factories
+
     def _plain_impls(self, hook_name: str) -> list[Any]:
         """List the non-wrapper implementations of ``hook_name``, in call order."""
         caller = getattr(self.pm.hook, hook_name)
@@ -213,6 +229,34 @@ class Plugins:
         results = self.pm.hook.qualityflow_extra_guards(
             lifecycle=lifecycle, trigger=trigger, entity=entity
         )
+        reasons: list[str] = []
+        for result in results:
+            if isinstance(result, str):
+                reasons.append(result)
+            elif result:
+                reasons.extend(str(reason) for reason in result)
+        return reasons
+
+    def resolve_actor(self, actor_id: str) -> Actor | None:
+        """Return the first plugin's :class:`~qualityflow.Actor` for ``actor_id``, or ``None``."""
+        result: object = self.pm.hook.qualityflow_resolve_actor(actor_id=actor_id)
+        if result is None:
+            return None
+        if not isinstance(result, Actor):
+            raise QualityFlowError(
+                f"qualityflow_resolve_actor returned {result!r} for {actor_id!r}: return a "
+                "qf.Actor(id, name, roles=...) or None"
+            )
+        return result
+
+    def authenticate(self, actor: Actor, credential: Any) -> bool:
+        """Return ``False`` if any ``qualityflow_authenticate`` plugin refuses the signer."""
+        results = self.pm.hook.qualityflow_authenticate(actor=actor, credential=credential)
+        return all(result is not False for result in results)
+
+    def authorize(self, actor: Actor, action: str, subject: Any) -> list[str]:
+        """Collect the refusals every plugin gives against ``actor`` performing ``action``."""
+        results = self.pm.hook.qualityflow_authorize(actor=actor, action=action, subject=subject)
         reasons: list[str] = []
         for result in results:
             if isinstance(result, str):

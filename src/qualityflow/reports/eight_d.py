@@ -199,7 +199,7 @@ class EightDReport:
                 label(r.trigger),
                 f"{label(r.source, self.incident)} → {label(r.dest, self.incident)}",
                 r.actor,
-                r.note,
+                _signed(r),
             )
             for r in self.timeline
         ]
@@ -311,6 +311,18 @@ def _quantities(value: object) -> str:
     if isinstance(value, Iterable) and not isinstance(value, str):
         return ", ".join(str(q) for q in value) or _("none")
     return str(value)
+
+
+def _signed(record: TransitionRecord) -> str:
+    """Return the record's note followed by its electronic signature (name, time, meaning)."""
+    sig = record.signature
+    if sig is None:
+        return record.note
+    at = fmt_time(sig.signed_at) if sig.signed_at is not None else ""
+    text = _("signed by {name} at {at}: {meaning}").format(
+        name=sig.signer_name, at=at, meaning=sig.meaning
+    )
+    return f"{record.note} ({text})" if record.note else text
 
 
 def _first(history: Sequence[TransitionRecord], trigger: str) -> TransitionRecord | None:

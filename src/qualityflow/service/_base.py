@@ -18,6 +18,7 @@ from qualityflow.models import (
     FieldChange,
     Incident,
 )
+from qualityflow.people import ActorLike
 from qualityflow.storage import Entity, Storage
 from qualityflow.storage.base import stale_version
 
@@ -171,7 +172,7 @@ class Repository(Generic[E]):
         self,
         entity: E,
         *,
-        actor: str = "",
+        actor: ActorLike = "",
         reason: str = "",
         at: datetime | None = None,
     ) -> E:
@@ -184,8 +185,10 @@ class Repository(Generic[E]):
         instead (each repository documents its own); every accepted change appends one
         :class:`~qualityflow.Amendment` (``actor``, ``at`` or the service clock,
         ``reason``, the fields with old and new values), hash-chained onto the one before.
-        ``actor`` is required when anything changes; saving an unchanged record writes
-        nothing and returns the stored copy. Other records are stored as given.
+        ``actor`` (an :class:`~qualityflow.Actor` or a name) is required when anything
+        changes, and the service's policy is asked about ``<kind>.save``; saving an
+        unchanged record writes nothing and returns the stored copy. Other records are
+        stored as given.
 
         Raises :class:`qualityflow.ConcurrencyError` (writing nothing) when the stored
         version is newer: reload, apply the change again, save.
@@ -232,6 +235,8 @@ class Repository(Generic[E]):
                 raise ProtectedFieldError(
                     state, [f for f, _ in refused], [why for _, why in refused]
                 )
+            if (isinstance(actor, str) and actor.strip()) or not isinstance(actor, str):
+                actor = self._service.authorize(actor, f"{self.kind}.save", new)
             if type(actor) is not str or not actor.strip():
                 raise TransitionError(
                     "save",

@@ -27,6 +27,7 @@ kept in ``qf_meta`` and in the ledger's first entry).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from qualityflow.lifecycle.audit import AuditProblem, history_problems
+from qualityflow.models.evidence import Evidence
+from qualityflow.people.signatures import verify as signature_problems
 from qualityflow.storage.base import (
     ENTITY_KINDS,
     LEDGER_START,
@@ -203,11 +206,14 @@ class Audit:
             and hasattr(getattr(repo, "lifecycle", None), "transitions")
         }
         snapshot = ledgered.audit_snapshot()
-        report = _verify(storage.url, snapshot, heads, lifecycles)
-        if blobs:
-            report.notes.append(
-                "blobs: this service has no evidence store, so no attachment was checked"
-            )
+        referenced: list[tuple[str, str, Evidence]] | None = [] if blobs else None
+        report = _verify(storage.url, snapshot, heads, lifecycles, referenced)
+        if referenced is not None:
+            store = self._service.evidence
+            for kind, id, item in referenced:
+                for what in store.verify([item]):
+                    report.problems.append(AuditProblem(kind, id, "evidence", what))
+            report.notes.append(f"blobs: {len(referenced)} evidence file(s) re-hashed")
         return report
 
 
@@ -222,8 +228,32 @@ def _entity_name(kind: str, id: str) -> tuple[str, str]:
     return kind, id
 
 
+def _evidence_in(entity: Any) -> list[Evidence]:
+    """Every evidence reference in ``entity``'s data (any dict shaped like an Evidence)."""
+    found: list[Evidence] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if {"sha256", "uri", "media_type", "size"} <= set(value):
+                with contextlib.suppress(ValueError):
+                    found.append(Evidence.model_validate(value))
+                return
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(entity.model_dump(mode="json"))
+    return found
+
+
 def _verify(
-    url: str, snap: AuditSnapshot, known_heads: list[str], lifecycles: dict[str, Any]
+    url: str,
+    snap: AuditSnapshot,
+    known_heads: list[str],
+    lifecycles: dict[str, Any],
+    evidence: list[tuple[str, str, Evidence]] | None = None,
 ) -> AuditReport:
     problems: list[AuditProblem] = []
     notes: list[str] = []
@@ -444,6 +474,12 @@ def _verify(
             problems.extend(
                 history_problems(entity, kind=row.kind, lifecycle=lifecycles.get(row.kind))
             )
+            history = getattr(entity, "history", None) or []
+            for number, record in enumerate(history):
+                for what in signature_problems([record]):
+                    problems.append(AuditProblem(row.kind, row.id, f"history[{number}]", what))
+        if evidence is not None and entity is not None:
+            evidence.extend((row.kind, row.id, e) for e in _evidence_in(entity))
 
     # -- edges -------------------------------------------------------------------------
     for edge in snap.edges:

@@ -16,6 +16,7 @@ from qualityflow.models import (
     Notification,
     Shipment,
 )
+from qualityflow.people import ActorLike
 from qualityflow.prevention import (
     LinkOverride,
     RetainedSample,
@@ -67,7 +68,7 @@ class BatchRepository(Repository[Batch]):
         self,
         entity: Batch,
         *,
-        actor: str = "",
+        actor: ActorLike = "",
         reason: str = "",
         at: datetime | None = None,
     ) -> Batch:
@@ -155,7 +156,7 @@ class BatchRepository(Repository[Batch]):
         self,
         id: str,
         *,
-        actor: str,
+        actor: ActorLike,
         reason: str = "",
         override: LinkOverride | None = None,
         at: datetime | None = None,
@@ -195,6 +196,7 @@ class BatchRepository(Repository[Batch]):
         when = at or datetime.now(timezone.utc)
         with self._storage.transaction():
             batch = self.get(id)
+            actor = service.authorize(actor, "batch.release", batch)
             before = batch.status
             if before is BatchStatus.RELEASED:
                 raise TransitionError(
@@ -278,7 +280,7 @@ class InspectionRepository(Repository[Inspection]):
         self,
         entity: Inspection,
         *,
-        actor: str = "",
+        actor: ActorLike = "",
         reason: str = "",
         at: datetime | None = None,
     ) -> Inspection:

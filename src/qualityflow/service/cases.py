@@ -7,9 +7,9 @@ import logging
 from collections.abc import Mapping
 from contextlib import nullcontext
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from qualityflow.errors import NotFoundError, QualityFlowError, TransitionError
+from qualityflow.errors import NotFoundError, PermissionDenied, QualityFlowError, TransitionError
 from qualityflow.lifecycle import (
     Lifecycle,
 )
@@ -26,8 +26,11 @@ from qualityflow.models import (
     Complaint,
     FieldChange,
     Incident,
+    Signature,
     TransitionRecord,
 )
+from qualityflow.people import Actor, ActorLike
+from qualityflow.people.signatures import sign
 from qualityflow.service._base import L, Refusal, Repository, _value
 
 if TYPE_CHECKING:
@@ -157,6 +160,20 @@ def _progressed(old: object, new: object) -> bool:
     if old.get("status") == ActionStatus.DONE.value and new.get("status") != old.get("status"):
         return False
     return old.get("done_at") is None or old.get("done_at") == new.get("done_at")
+
+
+def _with_data(entity: L, data: dict[str, Any]) -> L:
+    """Return ``entity`` with the call's data applied (what a policy judges), if it validates."""
+    if not data:
+        return entity
+    try:
+        raw = entity.model_dump(exclude={"history", "amendments"})
+        update = {k: v for k, v in data.items() if k in type(entity).model_fields}
+        merged = type(entity).model_validate({**raw, **update})
+    except (ValueError, TypeError):
+        return entity  # the lifecycle refuses bad data with its own message
+    update = {"history": entity.history, "amendments": entity.amendments}
+    return cast(L, merged.model_copy(update=update))
 
 
 class LifecycleRepository(Repository[L]):
@@ -306,7 +323,7 @@ class LifecycleRepository(Repository[L]):
         self,
         entity: L,
         *,
-        actor: str = "",
+        actor: ActorLike = "",
         reason: str = "",
         at: datetime | None = None,
     ) -> L:
@@ -425,7 +442,7 @@ class LifecycleRepository(Repository[L]):
         id: str,
         trigger: str,
         *,
-        actor: str,
+        actor: ActorLike,
         at: datetime | None = None,
         note: str = "",
         **data: Any,
@@ -433,7 +450,10 @@ class LifecycleRepository(Repository[L]):
         """Load, transition, save and queue notifications in one transaction, then deliver.
 
         ``data`` sets entity fields with the transition (e.g. ``assessment=...`` with
-        ``assess``). The plugins' ``qualityflow_extra_guards`` reasons join the built-in
+        ``assess``). ``actor`` is an :class:`~qualityflow.Actor` or a name; the service's
+        policy is asked about ``<kind>.<trigger>`` (a refusal raises
+        :class:`~qualityflow.PermissionDenied`, nothing written) and the record keeps the
+        actor's name. The plugins' ``qualityflow_extra_guards`` reasons join the built-in
         guards'. Containment actions and a recall decision set the named batches'
         statuses in the same transaction. Returns the saved entity.
 
@@ -469,20 +489,77 @@ class LifecycleRepository(Repository[L]):
             service._deliver_new(side_notices)
             return saved
 
+    def _signer(
+        self,
+        entity: L,
+        trigger: str,
+        actor: ActorLike,
+        action: str,
+        data: dict[str, Any],
+        signature: object,
+        credential: object,
+    ) -> Actor | None:
+        """Authorize ``actor`` for ``action``; check the signature the policy may ask for."""
+        service = self._service
+        if isinstance(actor, str) and not actor.strip():
+            return None  # the lifecycle refuses a blank actor
+        who = service._authorized(actor, action, _with_data(entity, data))
+        state = str(_value(entity.status))
+        if signature is not None and not isinstance(signature, Signature):
+            raise TransitionError(
+                trigger,
+                state,
+                [f"signature={signature!r}: give qf.Signature(meaning='approved closure')"],
+            )
+        if signature is None:
+            if service.requires_signature(action):
+                raise TransitionError(
+                    trigger,
+                    state,
+                    [
+                        f"{self.kind} {entity.id!r}: {action!r} needs the electronic signature "
+                        f"of {who.name!r}: pass signature=qf.Signature(meaning=...) and the "
+                        "credential the application checks (credential=...)"
+                    ],
+                )
+            return who
+        if not service.plugins.authenticate(who, credential):
+            raise PermissionDenied(
+                who.id,
+                action,
+                [
+                    f"the signature of {who.name!r} on {action!r} could not be authenticated: "
+                    "give the signer's valid credential"
+                ],
+            )
+        return who
+
     def _fire(
-        self, id: str, trigger: str, *, actor: str, at: datetime | None, note: str, **data: Any
+        self,
+        id: str,
+        trigger: str,
+        *,
+        actor: ActorLike,
+        at: datetime | None,
+        note: str,
+        **data: Any,
     ) -> L:
         service = self._service
         storage = self._storage
         with storage.transaction():
             entity = self.get(id)
+            signature = data.pop("signature", None)
+            credential = data.pop("credential", None)
+            action = f"{self.kind}.{trigger}"
+            signer = self._signer(entity, trigger, actor, action, data, signature, credential)
+            name = signer.name if signer is not None else str(actor)
             before_actions = {(a.batch_id, a.action) for a in getattr(entity, "containment", [])}
             before_recall = getattr(entity, "recall", None)
             before_incident = getattr(entity, "incident_id", None)
             record = self.lifecycle.fire(
                 entity,
                 trigger,
-                actor=actor,
+                actor=name,
                 at=at,
                 note=note,
                 extra_guards=service.plugins.extra_guards,
@@ -490,6 +567,9 @@ class LifecycleRepository(Repository[L]):
                 tolerance=service.clock_tolerance,
                 **data,
             )
+            if signature is not None and signer is not None:
+                record = sign(record, signature, signer, service.now())
+                entity.history[-1] = record
             if isinstance(entity, Incident):
                 service._contain(entity, trigger, record, before_actions, before_recall)
             elif entity.incident_id is not None and entity.incident_id != before_incident:
@@ -523,7 +603,7 @@ class ComplaintRepository(LifecycleRepository[Complaint]):
         id: str,
         trigger: str,
         *,
-        actor: str,
+        actor: ActorLike,
         at: datetime | None = None,
         note: str = "",
         **data: Any,
@@ -544,7 +624,7 @@ class ComplaintRepository(LifecycleRepository[Complaint]):
         *,
         incident_id: str | None = None,
         incident: Incident | Mapping[str, Any] | None = None,
-        actor: str,
+        actor: ActorLike,
         at: datetime | None = None,
         note: str = "",
     ) -> Complaint:
@@ -593,7 +673,7 @@ class ComplaintRepository(LifecycleRepository[Complaint]):
         id: str,
         target: str,
         incident: Incident | Mapping[str, Any] | None,
-        actor: str,
+        actor: ActorLike,
         at: datetime | None,
         note: str,
         data: dict[str, Any],
@@ -640,7 +720,9 @@ class ComplaintRepository(LifecycleRepository[Complaint]):
                         f"incident {target!r} already exists: pass incident_id={target!r} "
                         "alone to escalate the complaint to it, or give a new id"
                     )
-                incidents.add(self._new_incident(complaint, target, incident, actor, at))
+                blank = isinstance(actor, str) and not actor.strip()
+                name = str(actor) if blank else self._service.resolve_actor(actor).name
+                incidents.add(self._new_incident(complaint, target, incident, name, at))
             elif not exists:
                 raise TransitionError(
                     "escalate",

@@ -15,9 +15,11 @@ from qualityflow.errors import (
     ConcurrencyError,
     GenealogyError,
     NotFoundError,
+    PermissionDenied,
     QualityFlowError,
     TransitionError,
 )
+from qualityflow.evidence import builtin as builtin_blobstores
 from qualityflow.genealogy import CommonCause, Genealogy, RecallImpact, Trace
 from qualityflow.lifecycle import (
     COMPLAINT_LIFECYCLE,
@@ -43,6 +45,8 @@ from qualityflow.models import (
 )
 from qualityflow.models.nonconformance import SupplierAction
 from qualityflow.notify import builtin_notifiers
+from qualityflow.people import OPEN, Actor, ActorLike, Policy
+from qualityflow.plugins import hookimpl
 from qualityflow.plugins.manager import Plugins, make_plugins
 from qualityflow.prevention import (
     LinkOverride,
@@ -71,6 +75,7 @@ from qualityflow.service.batches import (
     ShipmentRepository,
 )
 from qualityflow.service.cases import ComplaintRepository, LifecycleRepository
+from qualityflow.service.evidence import EvidenceStore
 from qualityflow.service.nonconformances import (
     OPEN_SCAR_STATUSES,
     NonconformanceRepository,
@@ -82,6 +87,30 @@ from qualityflow.storage import Delivery, Edge, OutboxEntry, Storage, open_stora
 from qualityflow.storage import builtin as builtin_storage
 
 log = logging.getLogger(__name__)
+
+
+class ConfiguredActors:
+    """The built-in ``qualityflow_resolve_actor``: the ``actors=`` given to the service."""
+
+    name = "qualityflow.actors"
+
+    def __init__(self, actors: Mapping[str, Actor] | Iterable[Actor] | None) -> None:
+        if actors is None:
+            self.actors: dict[str, Actor] = {}
+        elif isinstance(actors, Mapping):
+            self.actors = dict(actors)
+        else:
+            self.actors = {a.id: a for a in actors}
+        for key, value in self.actors.items():
+            if not isinstance(value, Actor):
+                raise QualityFlowError(
+                    f"actors[{key!r}] is {value!r}: give qf.Actor(id, name, roles=...) values"
+                )
+
+    @hookimpl
+    def qualityflow_resolve_actor(self, actor_id: str) -> Actor | None:
+        """Look the id up in the configured actors."""
+        return self.actors.get(actor_id)
 
 
 class QualityFlow:
@@ -109,6 +138,16 @@ class QualityFlow:
     clock_tolerance:
         How far a caller's ``at`` may lie ahead of the clock (default 5 minutes, for
         machines whose clocks drift a little); anything later is refused.
+    policy:
+        Who may do what (:class:`qualityflow.RolePolicy`, ``qf.policies.STRICT``); default
+        the open policy: every action is open to everyone.
+    actors:
+        The plant's people, ``{id: qf.Actor(...)}`` or a list of actors: a string
+        ``actor="dana"`` is looked up here (after the ``qualityflow_resolve_actor``
+        plugins).
+    blobs:
+        Where evidence files go (``file:///dir`` or a plugin's scheme); default beside
+        the SQLite file (``plant.db.evidence``), a temporary directory for ``memory://``.
     upgrade:
         Migrate an SQL database whose schema is older than this qualityflow to the
         current one before opening it (as ``qualityflow db upgrade`` does); without it
@@ -135,8 +174,18 @@ class QualityFlow:
         load_entry_points: bool = True,
         clock: Callable[[], datetime] | None = None,
         clock_tolerance: timedelta = timedelta(minutes=5),
+        policy: Policy | None = None,
+        actors: Mapping[str, Actor] | Iterable[Actor] | None = None,
+        blobs: str | None = None,
         upgrade: bool = False,
     ) -> None:
+        if policy is not None and not callable(getattr(policy, "check", None)):
+            raise QualityFlowError(
+                f"policy={policy!r} has no check(actor, action, subject): give a "
+                "qf.RolePolicy({...}) or qf.policies.STRICT"
+            )
+        self.policy: Policy = OPEN if policy is None else policy
+        """Who may do what (the open policy unless ``policy=`` was given)."""
         self._clock: Callable[[], datetime] = clock or _utcnow
         self._collector = threading.local()
         self.clock_tolerance: timedelta = clock_tolerance
@@ -148,7 +197,12 @@ class QualityFlow:
         )
         self.plugins: Plugins = make_plugins(
             plugins,
-            builtins=[builtin_storage, *builtin_notifiers(notifier_settings)],
+            builtins=[
+                builtin_storage,
+                *builtin_notifiers(notifier_settings),
+                ConfiguredActors(actors),
+                builtin_blobstores,
+            ],
             load_entry_points=load_entry_points,
         )
         if upgrade:
@@ -178,11 +232,80 @@ class QualityFlow:
         self.recalls = RecallRepository(self)
         self.nonconformances = NonconformanceRepository(self)
         self.supplier_actions = SupplierActionRepository(self)
+        self.evidence = EvidenceStore(self, blobs)
+        """Evidence files: ``qms.evidence.put(path, media_type=..., by=...)``."""
         self.audit = Audit(self)
         """The audit: ``head()`` of the ledger and ``verify(known_heads=...)``."""
 
     def __repr__(self) -> str:
         return f"QualityFlow({self.storage.url!r})"
+
+    def resolve_actor(self, actor: ActorLike) -> Actor:
+        """Return ``actor`` as an :class:`~qualityflow.Actor`.
+
+        An Actor is returned as is; a string is offered to ``qualityflow_resolve_actor``
+        (plugins first, then the ``actors=`` given to the service) and otherwise becomes an
+        actor with no roles whose id and name are the string.
+
+        Examples
+        --------
+        >>> import qualityflow as qf
+        >>> from qualityflow.people import Actor
+        >>> qms = qf.QualityFlow(actors=[Actor(id="dana", name="Dana Weber")])
+        >>> qms.resolve_actor("dana").name, qms.resolve_actor("Tom").roles
+        ('Dana Weber', frozenset())
+
+        """
+        if isinstance(actor, Actor):
+            return actor
+        if not isinstance(actor, str):
+            raise QualityFlowError(
+                f"actor={actor!r}: give a qf.Actor(id, name, roles=...) or a name string"
+            )
+        found = self.plugins.resolve_actor(actor)
+        return found if found is not None else Actor(id=actor, name=actor)
+
+    def authorize(self, actor: ActorLike, action: str, subject: Any = None) -> str:
+        """Check that ``actor`` may perform ``action``; return the name to record.
+
+        The service's policy and every ``qualityflow_authorize`` plugin are asked; any
+        refusal raises :class:`~qualityflow.PermissionDenied` naming the actor, the action
+        and the roles that may perform it. A blank string is returned as is (the
+        command's own check refuses it).
+
+        Examples
+        --------
+        >>> import qualityflow as qf
+        >>> from qualityflow.people import Actor, RolePolicy
+        >>> qms = qf.QualityFlow(policy=RolePolicy({"batch.release": {"qa_manager"}}))
+        >>> qms.authorize(Actor(id="dana", roles={"qa_manager"}), "batch.release")
+        'dana'
+        >>> qms.authorize("Tom", "batch.release")
+        Traceback (most recent call last):
+        ...
+        qualityflow.errors.PermissionDenied: 'Tom' may not 'batch.release': 'Tom' does not \
+have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
+
+        """
+        if isinstance(actor, str) and not actor.strip():
+            return actor
+        return self._authorized(actor, action, subject).name
+
+    def _authorized(self, actor: ActorLike, action: str, subject: Any) -> Actor:
+        """Check ``actor`` against the policy and the plugins; return the resolved actor."""
+        who = self.resolve_actor(actor)
+        reasons = list(self.policy.check(who, action, subject))
+        reasons += self.plugins.authorize(who, action, subject)
+        if reasons:
+            roles_for = getattr(self.policy, "roles_for", None)
+            roles = roles_for(action) if callable(roles_for) else None
+            raise PermissionDenied(who.id, action, reasons, sorted(roles or ()))
+        return who
+
+    def requires_signature(self, action: str) -> bool:
+        """Return whether the policy asks for an electronic signature on ``action``."""
+        needs = getattr(self.policy, "requires_signature", None)
+        return bool(needs(action)) if callable(needs) else False
 
     def now(self) -> datetime:
         """Return the service clock's reading (aware): what ``recorded_at`` is stamped from.

@@ -62,6 +62,7 @@ from qualityflow.models.nonconformance import (
     ScarStatus,
     SupplierAction,
 )
+from qualityflow.people import ActorLike
 from qualityflow.service._base import Repository, _value
 from qualityflow.storage import Edge
 
@@ -173,7 +174,7 @@ class _TrackedRepository(Repository[N], Generic[N]):
         self,
         entity: N,
         *,
-        actor: str = "",
+        actor: ActorLike = "",
         reason: str = "",
         at: datetime | None = None,
     ) -> N:
@@ -322,7 +323,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
         *,
         characteristic: str,
         defect: str,
-        actor: str,
+        actor: ActorLike,
         quantity: Quantity | None = None,
         evidence: str = "",
         found_on: str | None = None,
@@ -353,6 +354,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
         queued: builtins.list[tuple[int | None, Notification]] = []
         with self._session(), self._storage.transaction():
             lot = service._batch_on_file(batch_id, "nonconformance")
+            actor = service.authorize(actor, "nonconformance.open", lot)
             held = quantity if quantity is not None else lot.quantity
             reasons = []
             if held.unit != lot.quantity.unit:
@@ -478,7 +480,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
         id: str,
         dispositions: Iterable[Disposition | Mapping[str, Any]],
         *,
-        actor: str,
+        actor: ActorLike,
         at: datetime | None = None,
         note: str = "",
     ) -> Nonconformance:
@@ -525,6 +527,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
         queued: builtins.list[tuple[int | None, Notification]] = []
         with self._session(), storage.transaction():
             nc = self.get(id)
+            actor = service.authorize(actor, "nonconformance.dispose", nc)
             lot = service._batch_on_file(nc.batch_id, f"nonconformance {id!r}")
             when = self._when(at, "dispose", nc.history)
             reasons: builtins.list[str] = []
@@ -681,7 +684,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
         id: str,
         trigger: str,
         *,
-        actor: str,
+        actor: ActorLike,
         at: datetime | None = None,
         note: str = "",
         **data: Any,
@@ -703,6 +706,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
         queued: builtins.list[tuple[int | None, Notification]] = []
         with self._session(), self._storage.transaction():
             nc = self.get(id)
+            actor = self._service.authorize(actor, f"nonconformance.{trigger}", nc)
             extra: builtins.list[str] = []
             incident_id = data.get("incident_id")
             if trigger == "escalate" and incident_id and not self._exists("incident", incident_id):
@@ -747,7 +751,7 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
         nc_id: str,
         *,
         due: date,
-        actor: str,
+        actor: ActorLike,
         at: datetime | None = None,
         id: str | None = None,
         description: str = "",
@@ -789,6 +793,7 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
         queued: builtins.list[tuple[int | None, Notification]] = []
         with self._session(), storage.transaction():
             nc = service.nonconformances.get(nc_id)
+            actor = service.authorize(actor, "supplier_action.request", nc)
             state = nc.status.value
             reasons: builtins.list[str] = []
             supplier_id = nc.supplier_id
@@ -861,7 +866,7 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
         id: str,
         trigger: str,
         *,
-        actor: str,
+        actor: ActorLike,
         at: datetime | None = None,
         note: str = "",
         **data: Any,
@@ -887,6 +892,7 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
         queued: builtins.list[tuple[int | None, Notification]] = []
         with self._session(), self._storage.transaction():
             scar = self.get(id)
+            actor = self._service.authorize(actor, f"supplier_action.{trigger}", scar)
             record = self._transition(scar, trigger, actor=actor, at=at, note=note, **data)
             saved = self._commit(scar, record, queued)
         return self._finish(saved, record, queued)

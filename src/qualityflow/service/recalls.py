@@ -45,6 +45,7 @@ from qualityflow.models.recall import (
     per_unit,
     recovery_problems,
 )
+from qualityflow.people import ActorLike
 from qualityflow.service._base import Repository, _value
 
 if TYPE_CHECKING:
@@ -152,7 +153,7 @@ class RecallRepository(Repository[Recall]):
         self,
         entity: Recall,
         *,
-        actor: str = "",
+        actor: ActorLike = "",
         reason: str = "",
         at: datetime | None = None,
     ) -> Recall:
@@ -189,7 +190,7 @@ class RecallRepository(Repository[Recall]):
         *,
         grade: RecallGrade | str,
         presets: Iterable[Preset | str] = (),
-        actor: str,
+        actor: ActorLike,
         at: datetime | None = None,
         id: str | None = None,
         calendar: WorkingCalendar | None = None,
@@ -238,6 +239,7 @@ class RecallRepository(Repository[Recall]):
         recall_id = id or f"RCL-{incident_id}"
         with storage.transaction():
             incident = service.incidents.get(incident_id)
+            actor = service.authorize(actor, "recall.open", incident)
             decision = incident.recall
             if decision is None:
                 raise TransitionError(
@@ -340,7 +342,7 @@ class RecallRepository(Repository[Recall]):
         id: str,
         trigger: str,
         *,
-        actor: str,
+        actor: ActorLike,
         at: datetime | None = None,
         note: str = "",
         **data: Any,
@@ -380,7 +382,7 @@ class RecallRepository(Repository[Recall]):
         id: str,
         trigger: str,
         *,
-        actor: str,
+        actor: ActorLike,
         at: datetime | None,
         note: str,
         data: dict[str, Any],
@@ -393,6 +395,7 @@ class RecallRepository(Repository[Recall]):
         with nullcontext() if session is None else session():
             with storage.transaction():
                 recall = self.get(id)
+                actor = service.authorize(actor, f"recall.{trigger}", recall)
                 now = service.now()
                 when = at
                 if when is None:  # the clock, or the previous step's time if it is behind
@@ -455,7 +458,7 @@ class RecallRepository(Repository[Recall]):
         consignee_id: str,
         trigger: str,
         *,
-        actor: str,
+        actor: ActorLike,
         at: datetime,
         note: str,
         change: Callable[[Consignee], dict[str, Any]],
@@ -481,7 +484,7 @@ class RecallRepository(Repository[Recall]):
         *,
         channel: str,
         at: datetime,
-        actor: str,
+        actor: ActorLike,
         message: str = "",
     ) -> Recall:
         """Record the recall notice sent to one consignee (``channel``: email, phone, fax...)."""
@@ -502,7 +505,7 @@ class RecallRepository(Repository[Recall]):
         consignee_id: str,
         *,
         at: datetime,
-        actor: str,
+        actor: ActorLike,
         by: str | None = None,
         note: str = "",
     ) -> Recall:
@@ -527,7 +530,7 @@ class RecallRepository(Repository[Recall]):
         destroyed: Quantity | None = None,
         corrected: Quantity | None = None,
         at: datetime,
-        actor: str,
+        actor: ActorLike,
         evidence: str = "",
     ) -> Recall:
         """Record what a consignee returned, destroyed on site or corrected, with evidence.
@@ -586,7 +589,7 @@ class RecallRepository(Repository[Recall]):
         )
 
     def unreachable(
-        self, id: str, consignee_id: str, *, reason: str, at: datetime, actor: str
+        self, id: str, consignee_id: str, *, reason: str, at: datetime, actor: ActorLike
     ) -> Recall:
         """Record why the rest of a consignee's product cannot be recovered."""
         mark = Unreachable(reason=reason, at=at, by=actor)
@@ -607,7 +610,7 @@ class RecallRepository(Repository[Recall]):
         *,
         effective: bool,
         at: datetime,
-        actor: str,
+        actor: ActorLike,
         method: str = "",
         note: str = "",
     ) -> Recall:
@@ -631,7 +634,7 @@ class RecallRepository(Repository[Recall]):
         *,
         to: str,
         at: datetime,
-        actor: str,
+        actor: ActorLike,
         reference: str = "",
         note: str = "",
     ) -> Recall:

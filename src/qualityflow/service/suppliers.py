@@ -15,6 +15,7 @@ from qualityflow.models import (
     SupplierEvaluation,
     SupplierStatus,
 )
+from qualityflow.people import ActorLike
 from qualityflow.prevention import (
     DefaultSupplierPolicy,
     SupplierPolicy,
@@ -39,7 +40,7 @@ class SupplierRepository(Repository[Supplier]):
         self,
         entity: Supplier,
         *,
-        actor: str = "",
+        actor: ActorLike = "",
         reason: str = "",
         at: datetime | None = None,
     ) -> Supplier:
@@ -74,7 +75,7 @@ class SupplierRepository(Repository[Supplier]):
         id: str,
         status: SupplierStatus | str,
         *,
-        actor: str,
+        actor: ActorLike,
         reason: str,
         evidence: str = "",
         at: datetime | None = None,
@@ -94,6 +95,7 @@ class SupplierRepository(Repository[Supplier]):
         service = self._service
         with self._storage.transaction():
             supplier = self.get(id)
+            actor = service.authorize(actor, "supplier.decide", supplier)
             decision = decide(
                 supplier, status, actor=actor, reason=reason, evidence=evidence, at=at
             )

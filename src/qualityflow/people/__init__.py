@@ -1,0 +1,266 @@
+"""People and authority: who acts (:class:`Actor`) and who may do what (:class:`RolePolicy`).
+
+Every ``actor=`` of the service accepts an :class:`Actor` or, for the embedded single-user
+case, a plain string: a string is first offered to the ``qualityflow_resolve_actor`` hook
+(and the ``actors=`` given to ``qf.QualityFlow``), and otherwise becomes an actor with no
+roles whose id and name are the string. Records keep the actor's *name* in ``actor``.
+
+A policy decides whether an actor may perform an *action*, named ``<kind>.<trigger or
+command>``: ``incident.close``, ``complaint.reject``, ``incident.save``,
+``supplier.decide``, ``batch.release``, ``nonconformance.dispose``, ``recall.open``...
+This module does no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import ConfigDict, Field, model_validator
+
+from qualityflow.models._base import NonEmpty, QFModel
+
+__all__ = [
+    "OPEN",
+    "SOD_RULES",
+    "TEAM_DEPARTMENTS",
+    "Actor",
+    "ActorLike",
+    "Policy",
+    "RolePolicy",
+    "as_actor",
+]
+
+
+class Actor(QFModel):
+    """A person (or system) acting on the records: id, printed name, roles, department.
+
+    ``name`` defaults to ``id``. Frozen: an actor is a value.
+
+    Examples
+    --------
+    >>> from qualityflow.people import Actor
+    >>> dana = Actor(id="dana", name="Dana Weber", roles={"qa_manager"})
+    >>> dana.name, "qa_manager" in dana.roles
+    ('Dana Weber', True)
+    >>> Actor(id="line-3").name
+    'line-3'
+
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: NonEmpty
+    name: str = ""
+    roles: frozenset[str] = Field(default_factory=frozenset)
+    department: str | None = None
+
+    @model_validator(mode="after")
+    def _name_defaults_to_id(self) -> Actor:
+        if not self.name.strip():
+            object.__setattr__(self, "name", self.id)
+        return self
+
+
+ActorLike = Actor | str
+"""What every ``actor=`` accepts: an :class:`Actor` or a plain string (id = name)."""
+
+
+def as_actor(actor: ActorLike) -> Actor:
+    """Return ``actor`` as an :class:`Actor`: a string becomes an actor with no roles.
+
+    Examples
+    --------
+    >>> as_actor("QA Lena")
+    Actor(id='QA Lena', name='QA Lena', roles=frozenset(), department=None)
+
+    """
+    if isinstance(actor, Actor):
+        return actor
+    return Actor(id=actor, name=actor)
+
+
+@runtime_checkable
+class Policy(Protocol):
+    """What ``qf.QualityFlow(policy=...)`` accepts: anything with ``check`` (and ``roles_for``)."""
+
+    def check(self, actor: Actor, action: str, subject: Any) -> list[str]:
+        """Return the reasons ``actor`` may not perform ``action`` on ``subject`` (empty: may)."""
+        ...  # pragma: no cover - protocol
+
+    def roles_for(self, action: str) -> frozenset[str] | None:
+        """Return the roles that may perform ``action`` (``None``: everyone)."""
+        ...  # pragma: no cover - protocol
+
+
+SOD_RULES: dict[str, str] = {
+    "verifier_not_owner": "the person recording or firing an effective verification owns "
+    "none of the corrective actions verified (incident.verify, incident.close)",
+    "closer_not_sole_actor": "the person who closes an incident is not the only person who "
+    "reported and moved it (incident.close)",
+    "cross_functional_team": "a critical or major incident is assessed by an emergency team "
+    "with a leader and members from production, technical, quality and sales "
+    "(incident.assess)",
+}
+"""The rules ``segregation_of_duties=`` switches on, by name, each switchable on its own."""
+
+
+def _names(actor: Actor) -> set[str]:
+    return {actor.id, actor.name}
+
+
+def _verifier_not_owner(actor: Actor, action: str, subject: Any) -> list[str]:
+    if action not in ("incident.verify", "incident.close"):
+        return []
+    verification = getattr(subject, "verification", None)
+    if verification is None:
+        return []
+    owned: dict[str, list[str]] = {}
+    for item in getattr(subject, "actions", []):
+        if item.owner:
+            owned.setdefault(item.owner, []).append(item.id)
+    reasons: list[str] = []
+    for who, role in (
+        (verification.verified_by, "recorded as verifier"),
+        (actor.name, "firing the step"),
+    ):
+        hits = owned.get(who, []) or (owned.get(actor.id, []) if who == actor.name else [])
+        if hits:
+            reasons.append(
+                f"segregation of duties: {who!r} ({role}) owns corrective action(s) "
+                f"{', '.join(hits)} of incident {subject.id!r} and may not verify them: an "
+                "independent person who owns none of the actions must verify and close"
+            )
+    return reasons
+
+
+def _closer_not_sole_actor(actor: Actor, action: str, subject: Any) -> list[str]:
+    if action != "incident.close":
+        return []
+    people = {r.actor for r in getattr(subject, "history", [])}
+    reporter = getattr(subject, "reported_by", "")
+    if reporter:
+        people.add(reporter)
+    if people and not (people - _names(actor)):
+        return [
+            f"segregation of duties: {actor.name!r} reported and moved incident "
+            f"{subject.id!r} alone and may not close it too: a second person closes it"
+        ]
+    return []
+
+
+TEAM_DEPARTMENTS: tuple[str, ...] = ("production", "technical", "quality", "sales")
+"""The departments the guide asks for on the emergency team (heads of each)."""
+
+
+def _cross_functional_team(actor: Actor, action: str, subject: Any) -> list[str]:
+    if action != "incident.assess":
+        return []
+    severity = getattr(getattr(subject, "severity", None), "value", None)
+    team = getattr(subject, "team", None)
+    if severity not in ("critical", "major") or team is None:
+        return []  # no team at all: the lifecycle's emergency_team guard says so
+    reasons: list[str] = []
+    if not team.members:
+        reasons.append(
+            f"the emergency team of {severity} incident {subject.id!r} is its leader "
+            f"{team.leader.name!r} alone: name the members from "
+            f"{', '.join(TEAM_DEPARTMENTS)}"
+        )
+    have = {d.strip().lower() for d in team.departments}
+    missing = [d for d in TEAM_DEPARTMENTS if d not in have]
+    if missing:
+        reasons.append(
+            f"the emergency team of {severity} incident {subject.id!r} has nobody from "
+            f"{', '.join(missing)}: add the head of each to team.members"
+        )
+    return reasons
+
+
+_SOD_CHECKS = {
+    "cross_functional_team": _cross_functional_team,
+    "verifier_not_owner": _verifier_not_owner,
+    "closer_not_sole_actor": _closer_not_sole_actor,
+}
+
+
+class RolePolicy:
+    """Roles per action, and optionally segregation of duties.
+
+    ``roles`` maps an action (``"incident.close"``) or a kind's wildcard
+    (``"incident.*"``) to the roles that may perform it; an action in neither is open to
+    everyone. ``segregation_of_duties`` is ``True`` (every rule of :data:`SOD_RULES`),
+    ``False`` or the names of the rules to apply. ``signatures`` names the actions that
+    need an electronic signature (``fire(..., signature=qf.Signature(meaning=...))``).
+
+    Examples
+    --------
+    >>> from qualityflow.people import Actor, RolePolicy
+    >>> policy = RolePolicy({"incident.close": {"qa_manager"}})
+    >>> tom = Actor(id="tom", roles={"production"})
+    >>> print(policy.check(tom, "incident.close", None)[0])
+    'tom' does not have a role that may 'incident.close' (one of: qa_manager; tom has: production)
+    >>> policy.check(Actor(id="tom"), "incident.assess", None)
+    []
+
+    """
+
+    def __init__(
+        self,
+        roles: Mapping[str, Iterable[str]] | None = None,
+        *,
+        segregation_of_duties: bool | Iterable[str] = False,
+        signatures: Iterable[str] = (),
+    ) -> None:
+        self.signatures: frozenset[str] = frozenset(signatures)
+        """The actions that need an electronic signature (``fire(..., signature=...)``)."""
+        self.roles: dict[str, frozenset[str]] = {
+            action: frozenset(allowed) for action, allowed in (roles or {}).items()
+        }
+        if segregation_of_duties is True:
+            rules = list(SOD_RULES)
+        elif segregation_of_duties is False:
+            rules = []
+        else:
+            rules = list(segregation_of_duties)
+        unknown = sorted(set(rules) - set(SOD_RULES))
+        if unknown:
+            raise ValueError(
+                f"unknown segregation-of-duties rule(s) {unknown}: use {sorted(SOD_RULES)}"
+            )
+        self.segregation_of_duties: tuple[str, ...] = tuple(rules)
+
+    def __repr__(self) -> str:
+        return (
+            f"RolePolicy({len(self.roles)} action(s), "
+            f"segregation_of_duties={list(self.segregation_of_duties)})"
+        )
+
+    def requires_signature(self, action: str) -> bool:
+        """Return whether ``action`` needs an electronic signature under this policy."""
+        return action in self.signatures
+
+    def roles_for(self, action: str) -> frozenset[str] | None:
+        """Return the roles that may perform ``action``, or ``None`` when it is open."""
+        if action in self.roles:
+            return self.roles[action]
+        kind = action.split(".", 1)[0]
+        return self.roles.get(f"{kind}.*")
+
+    def check(self, actor: Actor, action: str, subject: Any) -> list[str]:
+        """Return every reason ``actor`` may not perform ``action`` on ``subject``."""
+        reasons: list[str] = []
+        allowed = self.roles_for(action)
+        if allowed is not None and not (actor.roles & allowed):
+            has = ", ".join(sorted(actor.roles)) or "no roles"
+            reasons.append(
+                f"{actor.id!r} does not have a role that may {action!r} (one of: "
+                f"{', '.join(sorted(allowed)) or 'nobody'}; {actor.id} has: {has})"
+            )
+        for rule in self.segregation_of_duties:
+            reasons.extend(_SOD_CHECKS[rule](actor, action, subject))
+        return reasons
+
+
+OPEN = RolePolicy()
+"""The default policy: every action is open to everyone, no segregation of duties."""

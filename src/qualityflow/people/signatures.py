@@ -1,0 +1,69 @@
+"""Electronic signatures on lifecycle steps: sign a sealed record, check the signatures.
+
+A signature is part of the hash-chained :class:`~qualityflow.TransitionRecord`, so removing
+it breaks the chain; its ``binds`` is the hash of the record as sealed *without* it, so a
+signature copied to another record no longer matches. No I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from qualityflow.lifecycle.audit import seal
+from qualityflow.models import Signature, TransitionRecord
+from qualityflow.people import Actor
+
+__all__ = ["sign", "verify"]
+
+
+def sign(
+    record: TransitionRecord, signature: Signature, signer: Actor, at: datetime
+) -> TransitionRecord:
+    """Return ``record`` (sealed) resealed with ``signature`` by ``signer`` at ``at``.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> import qualityflow as qf
+    >>> at = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+    >>> rec = seal(qf.TransitionRecord(at=at, actor="Dana", trigger="close",
+    ...     source="verifying", dest="closed"), "")
+    >>> from qualityflow.models import Signature
+    >>> signed = sign(rec, Signature(meaning="approved closure"), Actor(id="dana"), at)
+    >>> signed.signature.signer_id, verify([signed])
+    ('dana', [])
+
+    """
+    unsigned = seal(record.model_copy(update={"signature": None}), record.prev_hash)
+    filled = signature.model_copy(
+        update={
+            "signer_id": signer.id,
+            "signer_name": signer.name,
+            "signed_at": at,
+            "binds": unsigned.hash,
+        }
+    )
+    return seal(record.model_copy(update={"signature": filled}), record.prev_hash)
+
+
+def verify(records: Sequence[TransitionRecord], entity: str = "") -> list[str]:
+    """Return a problem for every signature that does not belong to its record.
+
+    A signature whose ``binds`` is not the hash of its record without it was copied or
+    moved from another record (or the record was edited after signing).
+    """
+    problems: list[str] = []
+    where = f"{entity}: " if entity else ""
+    for number, record in enumerate(records, start=1):
+        signature = record.signature
+        if signature is None:
+            continue
+        unsigned = seal(record.model_copy(update={"signature": None}), record.prev_hash)
+        if signature.binds != unsigned.hash:
+            problems.append(
+                f"{where}the signature of {signature.signer_name!r} ({signature.meaning!r}) on "
+                f"history record {number} ({record.trigger!r}) does not belong to that record: "
+                "it was moved or copied from another record, or the record was edited"
+            )
+    return problems

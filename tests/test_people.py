@@ -1,0 +1,457 @@
+"""People and authority: actors, role policies, segregation of duties (memory and SQLite)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import qualityflow as qf
+from qualityflow.errors import PermissionDenied
+from qualityflow.lifecycle.audit import chain, record_hash
+from qualityflow.models import Signature
+from qualityflow.people import Actor, RolePolicy, policies
+from qualityflow.people.signatures import verify as verify_signatures
+
+T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+
+DANA = Actor(id="dana", name="Dana Weber", roles=frozenset({"qa_manager"}))
+LENA = Actor(id="lena", name="Lena Ortiz", roles=frozenset({"quality_engineer"}))
+ANA = Actor(id="ana", name="Ana Silva", roles=frozenset({"quality_engineer"}))
+TOM = Actor(id="tom", name="Tom Berg", roles=frozenset({"production"}))
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'plant.db'}"
+
+
+def _service(url: str, **kwargs: Any) -> Iterator[qf.QualityFlow]:
+    qms = qf.QualityFlow(url, load_entry_points=False, **kwargs)
+    try:
+        yield qms
+    finally:
+        qms.close()
+
+
+def _team() -> qf.EmergencyTeam:
+    return qf.EmergencyTeam(
+        leader=qf.TeamMember(name="Dana Weber", role="leader", department="quality"),
+        members=[
+            qf.TeamMember(name="Tom Berg", role="head", department="production"),
+            qf.TeamMember(name="Ana Silva", role="head", department="technical"),
+            qf.TeamMember(name="Sam Roy", role="head", department="sales"),
+        ],
+    )
+
+
+def _to_verifying(qms: qf.QualityFlow, by: dict[str, Any]) -> None:
+    """Take INC-1 to ``verifying``; ``by`` names who fires each step (default Lena)."""
+    qms.incidents.add(
+        qf.Incident(id="INC-1", title="Glass in jam", severity="critical", reported_at=T0)
+    )
+    done = qf.CorrectiveAction(
+        id="CA-1",
+        description="guard the capper",
+        owner="Ana Silva",
+        department="maintenance",
+        due=date(2026, 3, 9),
+        status="done",
+        done_at=T0 + timedelta(hours=5),
+    )
+    steps: list[tuple[str, dict[str, Any]]] = [
+        ("assess", {"assessment": qf.ImpactAssessment(severity="critical"), "team": _team()}),
+        ("contain", {}),
+        ("investigate", {}),
+        (
+            "correct",
+            {
+                "root_cause": qf.RootCauseAnalysis(
+                    method="five_why",
+                    problem="glass",
+                    whys=["jar chipped at the capper"],
+                    root_cause="capper misaligned",
+                    category="machine",
+                    confirmed=True,
+                ),
+                "actions": [done],
+            },
+        ),
+        ("verify", {}),
+    ]
+    at = T0
+    for trigger, data in steps:
+        at += timedelta(hours=1)
+        who = by.get(trigger, LENA)
+        if trigger == "verify":
+            data["signature"] = Signature(meaning="actions done")
+            data["credential"] = f"secret-{getattr(who, 'id', who)}"
+        qms.incidents.fire("INC-1", trigger, actor=who, at=at, **data)
+
+
+def _verification(by: str) -> qf.Verification:
+    return qf.Verification(
+        effective=True, evidence="no chips in 3 weeks", verified_by=by, at=T0 + timedelta(hours=7)
+    )
+
+
+def _close(qms: qf.QualityFlow, actor: Actor | str, verified_by: str) -> qf.Incident:
+    return qms.incidents.fire(
+        "INC-1",
+        "close",
+        actor=actor,
+        at=T0 + timedelta(hours=8),
+        verification=_verification(verified_by),
+        lessons=["align cappers weekly"],
+        signature=Signature(meaning="approved closure"),
+    )
+
+
+# -- actors ------------------------------------------------------------------------------
+
+
+def test_an_actor_or_a_string_is_recorded_by_name(url: str) -> None:
+    for qms in _service(url, actors=[LENA]):
+        _to_verifying(qms, {"assess": "QA Lena", "contain": LENA, "investigate": "lena"})
+        history = qms.incidents.get("INC-1").history
+        assert [r.actor for r in history[:3]] == ["QA Lena", "Lena Ortiz", "Lena Ortiz"]
+        assert qf.verify_history(qms.incidents.get("INC-1"))
+
+
+def test_a_plugin_resolves_ids_before_the_configured_actors(url: str) -> None:
+    class Directory:
+        @qf.hookimpl
+        def qualityflow_resolve_actor(self, actor_id: str) -> Actor | None:
+            return Actor(id=actor_id, name="From LDAP") if actor_id == "lena" else None
+
+    for qms in _service(url, actors={"lena": LENA}, plugins=[Directory()]):
+        assert qms.resolve_actor("lena").name == "From LDAP"
+        assert qms.resolve_actor("tom") == Actor(id="tom", name="tom")
+
+
+def test_actors_must_be_actor_objects() -> None:
+    with pytest.raises(qf.QualityFlowError, match="actors\\['x'\\]"):
+        qf.QualityFlow(actors={"x": "Xavier"})  # type: ignore[arg-type]
+
+
+# -- roles -------------------------------------------------------------------------------
+
+
+def test_a_close_without_the_role_is_refused_naming_it_and_writes_nothing(url: str) -> None:
+    policy = RolePolicy({"incident.close": {"qa_manager"}})
+    for qms in _service(url, policy=policy):
+        _to_verifying(qms, {})
+        before = qms.incidents.get("INC-1")
+        with pytest.raises(PermissionDenied) as err:
+            _close(qms, TOM, "Sam Roy")
+        assert err.value.actor == "tom" and err.value.action == "incident.close"
+        assert err.value.roles == ["qa_manager"]
+        assert "qa_manager" in str(err.value) and "'tom'" in str(err.value)
+        assert isinstance(err.value, qf.QualityFlowError)
+        assert qms.incidents.get("INC-1") == before
+        closed = _close(qms, DANA, "Sam Roy")
+        assert closed.status.value == "closed" and closed.history[-1].actor == "Dana Weber"
+
+
+def test_a_string_id_gets_its_roles_from_the_configured_actors(url: str) -> None:
+    policy = RolePolicy({"incident.close": {"qa_manager"}})
+    for qms in _service(url, policy=policy, actors=[DANA]):
+        _to_verifying(qms, {})
+        with pytest.raises(PermissionDenied, match="no roles"):
+            _close(qms, "Dana Weber", "Sam Roy")  # a name, not the id: no roles
+        assert _close(qms, "dana", "Sam Roy").history[-1].actor == "Dana Weber"
+
+
+def test_an_authorize_plugin_adds_refusals(url: str) -> None:
+    class OnlyDana:
+        @qf.hookimpl
+        def qualityflow_authorize(self, actor: Actor, action: str, subject: Any) -> list[str]:
+            if action == "supplier.decide" and actor.id != "dana":
+                return [f"{actor.name} is not Dana: ask her to decide {subject.id}"]
+            return []
+
+    for qms in _service(url, plugins=[OnlyDana()]):
+        qms.suppliers.add(qf.Supplier(id="SUP-1", name="Mill"))
+        with pytest.raises(PermissionDenied, match="is not Dana: ask her to decide SUP-1"):
+            qms.suppliers.decide("SUP-1", "suspended", actor=TOM, reason="mould")
+        assert qms.suppliers.get("SUP-1").decisions == []
+        saved = qms.suppliers.decide("SUP-1", "suspended", actor=DANA, reason="mould")
+        assert saved.decisions[-1].actor == "Dana Weber"
+
+
+def test_save_release_and_wildcards_are_actions_too(url: str) -> None:
+    policy = RolePolicy({"supplier.*": {"qa_manager"}, "batch.release": {"qa_manager"}})
+    for qms in _service(url, policy=policy):
+        mill = qms.suppliers.add(qf.Supplier(id="SUP-1", name="Mill"))
+        mill.name = "Northfield Mill"
+        with pytest.raises(PermissionDenied, match=r"'supplier.save'"):
+            qms.suppliers.save(mill, actor=TOM, reason="legal name")
+        assert qms.suppliers.get("SUP-1").name == "Mill"
+        assert qms.suppliers.save(mill, actor=DANA, reason="legal name").name == "Northfield Mill"
+        qms.batches.add(
+            qf.Batch(
+                id="LOT-1",
+                kind="raw_material",
+                product="flour",
+                quantity=qf.Quantity(amount=10, unit="kg"),
+                status="on_hold",
+            )
+        )
+        with pytest.raises(PermissionDenied, match=r"'batch.release'"):
+            qms.batches.release("LOT-1", actor=TOM, reason="checked")
+        assert qms.batches.get("LOT-1").status.value == "on_hold"
+        assert qms.batches.release("LOT-1", actor=DANA, reason="ok").status.value == "released"
+
+
+def test_the_open_default_lets_anyone_act(url: str) -> None:
+    for qms in _service(url):
+        _to_verifying(qms, {})
+        assert _close(qms, "anyone", "Sam Roy").status.value == "closed"
+
+
+def test_a_policy_must_have_check() -> None:
+    with pytest.raises(qf.QualityFlowError, match="has no check"):
+        qf.QualityFlow(policy=object())  # type: ignore[arg-type]
+
+
+def test_unknown_segregation_rules_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown segregation"):
+        RolePolicy({}, segregation_of_duties=["four_eyes"])
+
+
+# -- segregation of duties ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "policy", [RolePolicy({}, segregation_of_duties=True), policies.STRICT], ids=["sod", "strict"]
+)
+def test_an_owner_may_not_verify_his_own_action(url: str, policy: RolePolicy) -> None:
+    for qms in _service(url, policy=policy):
+        _to_verifying(qms, {})
+        before = qms.incidents.get("INC-1")
+        with pytest.raises(PermissionDenied) as err:
+            _close(qms, DANA, "Ana Silva")  # Ana owns CA-1
+        assert "Ana Silva" in str(err.value) and "CA-1" in str(err.value)
+        with pytest.raises(PermissionDenied, match="owns corrective action"):
+            _close(qms, Actor(id="ana", name="Ana Silva", roles={"qa_manager"}), "Sam Roy")
+        assert qms.incidents.get("INC-1") == before
+        assert _close(qms, DANA, "Sam Roy").status.value == "closed"
+
+
+def test_the_only_actor_of_an_incident_may_not_close_it_under_sod(url: str) -> None:
+    lone = Actor(id="dana", name="Dana Weber", roles={"qa_manager", "quality_engineer"})
+    for qms in _service(url, policy=policies.STRICT):
+        steps = ["assess", "contain", "investigate", "correct", "verify"]
+        _to_verifying(qms, dict.fromkeys(steps, lone))
+        with pytest.raises(PermissionDenied, match="alone and may not close it"):
+            _close(qms, lone, "Sam Roy")
+        kim = Actor(id="kim", name="Kim Lee", roles={"qa_manager"})
+        assert _close(qms, kim, "Sam Roy").status.value == "closed"
+
+
+def test_strict_refuses_each_role_rule_naming_who_and_what(url: str) -> None:
+    for qms in _service(url, policy=policies.STRICT):
+        qms.incidents.add(
+            qf.Incident(id="INC-1", title="Glass in jam", severity="critical", reported_at=T0)
+        )
+        with pytest.raises(PermissionDenied, match=r"'tom' .*'incident.assess'"):
+            qms.incidents.fire(
+                "INC-1",
+                "assess",
+                actor=TOM,
+                at=T0 + timedelta(hours=1),
+                team=_team(),
+                assessment=qf.ImpactAssessment(severity="critical"),
+            )
+        with pytest.raises(PermissionDenied, match=r"'incident.cancel'"):
+            qms.incidents.fire("INC-1", "cancel", actor=LENA, note="duplicate")
+        assert qms.incidents.get("INC-1").history == []
+        qms.suppliers.add(qf.Supplier(id="SUP-1", name="Mill"))
+        with pytest.raises(PermissionDenied, match=r"'supplier.decide'"):
+            qms.suppliers.decide("SUP-1", "suspended", actor=LENA, reason="mould")
+        assert qms.suppliers.decide("SUP-1", "suspended", actor=DANA, reason="mould").decisions
+
+
+# -- the emergency team --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [RolePolicy({}, segregation_of_duties=["cross_functional_team"]), policies.STRICT],
+    ids=["rule", "strict"],
+)
+def test_a_critical_incident_is_not_assessed_by_a_leader_alone(
+    url: str, policy: RolePolicy
+) -> None:
+    for qms in _service(url, policy=policy):
+        qms.incidents.add(
+            qf.Incident(id="INC-1", title="Glass in jam", severity="critical", reported_at=T0)
+        )
+        solo = qf.EmergencyTeam(leader=_team().leader)
+        with pytest.raises(PermissionDenied) as err:
+            qms.incidents.fire(
+                "INC-1",
+                "assess",
+                actor=DANA,
+                at=T0 + timedelta(hours=1),
+                team=solo,
+                assessment=qf.ImpactAssessment(severity="critical"),
+            )
+        text = str(err.value)
+        assert "leader 'Dana Weber' alone" in text
+        assert "nobody from production, technical, sales" in text
+        assert qms.incidents.get("INC-1").status.value == "reported"
+        assessed = qms.incidents.fire(
+            "INC-1",
+            "assess",
+            actor=DANA,
+            at=T0 + timedelta(hours=1),
+            team=_team(),
+            assessment=qf.ImpactAssessment(severity="critical"),
+        )
+        assert assessed.status.value == "assessed"
+
+
+# -- electronic signatures -----------------------------------------------------------------
+
+
+def test_a_signed_close_is_in_the_hash_chained_history(url: str) -> None:
+    for qms in _service(url, policy=policies.STRICT):
+        _to_verifying(qms, {"assess": DANA})
+        with pytest.raises(qf.TransitionError, match="needs the electronic signature"):
+            qms.incidents.fire(
+                "INC-1",
+                "close",
+                actor=DANA,
+                at=T0 + timedelta(hours=8),
+                verification=_verification("Sam Roy"),
+                lessons=["align cappers weekly"],
+            )
+        closed = qms.incidents.fire(
+            "INC-1",
+            "close",
+            actor=DANA,
+            at=T0 + timedelta(hours=8),
+            verification=_verification("Sam Roy"),
+            lessons=["align cappers weekly"],
+            signature=Signature(meaning="approved closure"),
+        )
+        stored = qms.incidents.get("INC-1")
+        signature = stored.history[-1].signature
+        assert signature is not None and closed.history[-1] == stored.history[-1]
+        assert (signature.signer_id, signature.signer_name) == ("dana", "Dana Weber")
+        assert signature.meaning == "approved closure" and signature.signed_at is not None
+        assert qf.verify_history(stored) and verify_signatures(stored.history) == []
+        # removed: the chain breaks
+        removed = stored.model_copy(deep=True)
+        removed.history[-1] = removed.history[-1].model_copy(update={"signature": None})
+        assert not qf.verify_history(removed)
+        # moved to the verify record and every hash recomputed: the binding says so
+        moved = stored.model_copy(deep=True)
+        verify_at = next(i for i, r in enumerate(moved.history) if r.trigger == "verify")
+        rebuilt: list[qf.TransitionRecord] = []
+        for i, record in enumerate(moved.history):
+            sig = signature if i == verify_at else None
+            rebuilt.append(chain(rebuilt, record.model_copy(update={"signature": sig})))
+        moved.history = rebuilt
+        assert qf.verify_history(moved)
+        problems = verify_signatures(moved.history, "incident/INC-1")
+        assert len(problems) == 1 and "moved or copied" in problems[0]
+
+
+def test_passwords_are_checked_before_a_signed_step(url: str) -> None:
+    class Passwords:
+        @qf.hookimpl
+        def qualityflow_authenticate(self, actor: Actor, credential: Any) -> bool | None:
+            return bool(credential == f"secret-{actor.id}")
+
+    for qms in _service(url, plugins=[Passwords()]):
+        _to_verifying(qms, {})
+        kwargs: dict[str, Any] = {
+            "actor": DANA,
+            "at": T0 + timedelta(hours=8),
+            "verification": _verification("Sam Roy"),
+            "lessons": ["align cappers weekly"],
+            "signature": Signature(meaning="approved closure"),
+        }
+        with pytest.raises(PermissionDenied, match="could not be authenticated"):
+            qms.incidents.fire("INC-1", "close", credential="guess", **kwargs)
+        assert qms.incidents.get("INC-1").status.value == "verifying"
+        done = qms.incidents.fire("INC-1", "close", credential="secret-dana", **kwargs)
+        assert done.history[-1].signature is not None
+
+
+def test_old_records_keep_their_hashes() -> None:
+    rec = qf.TransitionRecord(at=T0, actor="QA", trigger="assess", source="reported", dest="x")
+    legacy = rec.model_dump(mode="json", exclude={"signature", "hash"})
+    assert "signature" not in legacy
+    assert record_hash(rec) == record_hash(rec.model_copy(update={"signature": None}))
+
+
+# -- command line ------------------------------------------------------------------------
+
+
+def test_the_cli_takes_the_actor_from_the_environment_and_exits_5_when_denied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from qualityflow.cli import app
+    from qualityflow.cli._errors import EXIT_CODES, message_for
+
+    db = f"sqlite:///{tmp_path / 'plant.db'}"
+    with qf.QualityFlow(db, load_entry_points=False) as qms:
+        qms.incidents.add(
+            qf.Incident(id="INC-8", title="Torn labels", severity="minor", reported_at=T0)
+        )
+    monkeypatch.setenv("QUALITYFLOW_ACTOR", "Dana Ruiz")
+    result = CliRunner().invoke(
+        app, ["incidents", "fire", "INC-8", "cancel", "--note", "duplicate", "--db", db]
+    )
+    assert result.exit_code == 0, result.output
+    with qf.QualityFlow(db, load_entry_points=False) as qms:
+        assert qms.incidents.get("INC-8").history[-1].actor == "Dana Ruiz"
+    denied = PermissionDenied("tom", "incident.close", ["no"], ["qa_manager"])
+    code, message, hint = message_for(denied) or ("", "", "")
+    assert (EXIT_CODES[code], EXIT_CODES["internal"]) == (5, 70)
+    assert "'tom' may not 'incident.close'" in message and "qa_manager" in hint
+
+
+def test_the_8d_report_shows_each_signature(tmp_path: Path) -> None:
+
+    for qms in _service(f"sqlite:///{tmp_path / 'plant.db'}", policy=policies.STRICT):
+        _to_verifying(qms, {"assess": DANA})
+        closed = _close(qms, DANA, "Sam Roy")
+        report = qf.eight_d(closed)
+        markdown, page = report.to_markdown(), report.to_html()
+        for text in (markdown, page):
+            assert "signed by Dana Weber at" in text and "approved closure" in text
+            assert "signed by Lena Ortiz at" in text and "actions done" in text
+
+
+def test_audit_verify_reports_a_moved_signature(tmp_path: Path) -> None:
+    import json
+    import sqlite3
+
+    path = tmp_path / "plant.db"
+    for qms in _service(f"sqlite:///{path}", policy=policies.STRICT):
+        _to_verifying(qms, {"assess": DANA})
+        _close(qms, DANA, "Sam Roy")
+        assert qms.audit.verify().ok
+    con = sqlite3.connect(path)
+    (data,) = con.execute("SELECT data FROM qf_entities WHERE id = 'INC-1'").fetchone()
+    doc = json.loads(data)
+    history = doc["history"]
+    verify_at = next(i for i, r in enumerate(history) if r["trigger"] == "verify")
+    history[verify_at]["signature"], history[-1]["signature"] = history[-1]["signature"], None
+    con.execute("UPDATE qf_entities SET data = ? WHERE id = 'INC-1'", (json.dumps(doc),))
+    con.commit()
+    con.close()
+    for qms in _service(f"sqlite:///{path}"):
+        report = qms.audit.verify()
+        assert not report.ok
+        text = str(report)
+        assert f"history[{verify_at}]" in text and "moved or copied" in text
