@@ -24,6 +24,7 @@ from qualityflow.errors import (
     GenealogyError,
     InteropError,
     NotFoundError,
+    PermissionDenied,
     ProtectedFieldError,
     QualityFlowError,
     StorageError,
@@ -36,6 +37,8 @@ __version__ = "0.1.0"
 _LAZY: dict[str, tuple[str, ...]] = {
     # layer module -> the public names it provides, in layer order (DESIGN.md)
     "qualityflow.models": (
+        "Evidence",
+        "Signature",
         "Disposition",
         "MAX_ID_LENGTH",
         "Nonconformance",
@@ -173,6 +176,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "quality_review",
         "supplier_scorecard",
     ),
+    "qualityflow.people": ("Actor", "RolePolicy", "policies"),
     "qualityflow.service": ("QualityFlow",),
 }
 """Where each lazily loaded public name lives: layer module -> names."""
@@ -181,6 +185,12 @@ _EXPORTS: dict[str, str] = {name: module for module, names in _LAZY.items() for 
 """Public name -> the module that defines it (the inverse of ``_LAZY``)."""
 
 __all__ = [
+    "Evidence",
+    "Signature",
+    "Actor",
+    "RolePolicy",
+    "policies",
+    "PermissionDenied",
     "ProtectedFieldError",
     "Disposition",
     "MAX_ID_LENGTH",
@@ -369,6 +379,7 @@ if TYPE_CHECKING:
         Direction,
         Disposition,
         EmergencyTeam,
+        Evidence,
         FollowUp,
         ImpactAssessment,
         Incident,
@@ -387,6 +398,7 @@ if TYPE_CHECKING:
         RootCauseAnalysis,
         Severity,
         Shipment,
+        Signature,
         SixM,
         Supplier,
         SupplierAction,
@@ -408,6 +420,7 @@ if TYPE_CHECKING:
         builtin_notifiers,
         verify_signature,
     )
+    from qualityflow.people import Actor, RolePolicy, policies
     from qualityflow.plugins import (
         hookimpl,
         hookspec,

@@ -32,6 +32,7 @@ from qualityflow.models.complaint import (
     Resolution,
     ResolutionKind,
 )
+from qualityflow.models.evidence import Evidence
 from qualityflow.models.incident import (
     ActionKind,
     ActionStatus,
@@ -79,6 +80,7 @@ from qualityflow.models.supplier import (
 )
 
 __all__ = [
+    "Evidence",
     "SupplierAction",
     "Nonconformance",
     "Disposition",

@@ -21,6 +21,7 @@ from pydantic import ConfigDict, Field, model_validator
 from qualityflow.models._base import NonEmpty, QFModel
 
 __all__ = [
+    "policies",
     "OPEN",
     "SOD_RULES",
     "TEAM_DEPARTMENTS",
@@ -264,3 +265,5 @@ class RolePolicy:
 
 OPEN = RolePolicy()
 """The default policy: every action is open to everyone, no segregation of duties."""
+
+from qualityflow.people import policies  # noqa: E402  (the presets, qf.policies)
