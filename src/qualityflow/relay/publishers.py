@@ -98,8 +98,17 @@ class NATSPublisher:
         from nats.js.api import StreamConfig
         from nats.js.errors import NotFoundError
 
+        async def quiet(exc: Exception) -> None:
+            """Connection errors surface as the exception the relay retries on."""
+
+        # One attempt (nats-py's initial connect loops while the server stays in its pool).
         self.nc = await self._nats.connect(
-            self.server, connect_timeout=2, max_reconnect_attempts=0, allow_reconnect=False
+            self.server,
+            connect_timeout=2,
+            max_reconnect_attempts=1,
+            reconnect_time_wait=0.05,
+            allow_reconnect=False,
+            error_cb=quiet,
         )
         self.js = self.nc.jetstream(timeout=self.timeout)
         try:

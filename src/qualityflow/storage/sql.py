@@ -162,7 +162,7 @@ relay_claims_table = sa.Table(
     sa.Column("target", sa.String(191), primary_key=True),
     sa.Column("stream", sa.String(8), primary_key=True),
     sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("lease_until", sa.Float, nullable=False),
+    sa.Column("lease_until", sa.Double, nullable=False),
     sa.Column("published", sa.Boolean, nullable=False),
     sa.Index("ix_qf_relay_claims_lease", "target", "stream", "published", "lease_until"),
     **_BYTE_EXACT,
