@@ -315,3 +315,41 @@ def test_redis_streams(tmp_path: Path) -> None:
         client.delete(key)
         client.close()
     qms.close()
+
+
+# -- the command -------------------------------------------------------------------------
+
+
+def test_the_relay_command(tmp_path: Path) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from qualityflow.cli.relay import relay_app
+
+    need(6379, "Redis")
+    import redis
+
+    app = typer.Typer()
+    app.add_typer(relay_app, name="relay")  # the integrator mounts it on the main app
+    db = f"sqlite:///{tmp_path / 'plant.db'}"
+    qms = qf.QualityFlow(db, load_entry_points=False)
+    _write(qms, 3)
+    qms.close()
+    key = "qft-" + uuid.uuid4().hex[:10]
+    runner = CliRunner()
+    done = runner.invoke(app, ["relay", "--to", f"{REDIS_URL}?stream={key}", "--once", "--db", db])
+    assert done.exit_code == 0, done.output
+    assert "published 3 events (3 changes, 0 notifications)" in done.output
+    client = redis.Redis.from_url(REDIS_URL)
+    assert client.xlen(key) == 3
+    client.delete(key)
+    client.close()
+    bad = runner.invoke(app, ["relay", "--to", "kafka://127.0.0.1:9092", "--once", "--db", db])
+    assert bad.exit_code == 2 and "no publisher for the scheme 'kafka'" in _flat(bad.output)
+    dead = ["relay", "--to", "nats://127.0.0.1:1", "--once", "--retries", "0", "--db", db]
+    down = runner.invoke(app, dead)
+    assert down.exit_code == 1 and "nothing was marked published" in _flat(down.output)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
