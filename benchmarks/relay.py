@@ -100,7 +100,9 @@ def main() -> None:
     n = args.events
     bodies = [
         (e.id, e.body)
-        for e in read_events(qms.storage, "ledger", list(range(1, n + 1)), "bench", load_cloudevents())
+        for e in read_events(
+            qms.storage, "ledger", list(range(1, n + 1)), "bench", load_cloudevents()
+        )
     ]
     raw = asyncio.run(_raw(bodies, "QFBRAW" + uuid.uuid4().hex[:6].upper()))
     print(f"baseline raw nats-py publish (acks awaited): {n / raw:,.0f} events/s ({raw:.2f} s)")
@@ -110,9 +112,7 @@ def main() -> None:
     ctx = mp.get_context("spawn")
     go, out = ctx.Event(), ctx.Queue()
     readies = [ctx.Event() for _ in range(2)]
-    procs = [
-        ctx.Process(target=_relay, args=(url, to, args.batch, r, go, out)) for r in readies
-    ]
+    procs = [ctx.Process(target=_relay, args=(url, to, args.batch, r, go, out)) for r in readies]
     for p in procs:
         p.start()
     for r in readies:

@@ -9,15 +9,16 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
-from relay_helpers import AMQP_URL, REDIS_URL, jetstream_messages, nats_target, need
 
 import qualityflow as qf
 from qualityflow.errors import QualityFlowError
-from qualityflow.relay import RelayError, RelayStats, publisher_factories, run
+from qualityflow.relay import RelayError, RelayStats, publisher_factories
 from qualityflow.relay._claims import claimer_for
 from qualityflow.testing import MYSQL_ENV, POSTGRESQL_ENV, server_url, temporary_database
+from relay_helpers import AMQP_URL, REDIS_URL, jetstream_messages, nats_target, need
 
 BACKENDS = ["memory", "sqlite", "postgresql", "mysql"]
 _ENV = {"postgresql": POSTGRESQL_ENV, "mysql": MYSQL_ENV}
@@ -163,7 +164,7 @@ def test_cloudevents_for_ledger_entries_and_notifications(url: str) -> None:
     assert data["entity"] is None
     second_data = second["data"]
     assert isinstance(second_data, dict)
-    assert second_data["entity"]["name"] == "Northfield Mills"  # type: ignore[index]
+    assert second_data["entity"]["name"] == "Northfield Mills"
     assert note["type"] == "io.qualityflow.notification.transition"
     assert str(note["id"]).startswith("outbox-")
     assert note["subject"] == "incident/INC-1"
@@ -183,7 +184,7 @@ def test_a_plugin_publisher_replaces_a_builtin_and_bad_urls_are_refused() -> Non
     qms = qf.QualityFlow(plugins=[Fake()], load_entry_points=False)
     factories = publisher_factories(qms.plugins)
     assert factories["nats"].__name__ == "<lambda>"
-    with pytest.raises(RelayError, match="no publisher for the scheme 'kafka'.*amqp"):
+    with pytest.raises(RelayError, match=r"no publisher for the scheme 'kafka'.*amqp"):
         qms.relay("kafka://127.0.0.1:9092", once=True)
     with pytest.raises(RelayError, match="batch=0"):
         qms.relay("collect://", batch=0)
@@ -222,9 +223,7 @@ def test_nats_two_relays_deliver_each_event_exactly_once(shared_url: str) -> Non
 
     deadline = time.monotonic() + 60
     claimer = claimer_for(writer.storage, to, lease=30)
-    while time.monotonic() < deadline and (
-        claimer.pending("ledger") or claimer.pending("outbox")
-    ):
+    while time.monotonic() < deadline and (claimer.pending("ledger") or claimer.pending("outbox")):
         time.sleep(0.1)
     done.set()
     for t in threads:
@@ -246,7 +245,7 @@ def test_a_dead_broker_is_retried_with_backoff_and_nothing_is_lost(tmp_path: Pat
     qms = qf.QualityFlow(f"sqlite:///{tmp_path / 'plant.db'}", load_entry_points=False)
     _write(qms, 50)
     dead = "nats://127.0.0.1:1"
-    with pytest.raises(RelayError, match="failed 3 times in a row.*nothing was marked"):
+    with pytest.raises(RelayError, match=r"failed 3 times in a row.*nothing was marked"):
         qms.relay(dead, once=True, target="plant-bus", backoff=0.01, retries=2)
     stop = threading.Event()
     timer = threading.Timer(0.5, stop.set)
@@ -305,7 +304,7 @@ def test_redis_streams(tmp_path: Path) -> None:
     assert qms.relay(f"{REDIS_URL}?stream={key}", once=True).total == 25
     client = redis.Redis.from_url(REDIS_URL)
     try:
-        entries = client.xrange(key)
+        entries: Any = client.xrange(key)
         assert len(entries) == 25
         fields = entries[0][1]
         event = json.loads(fields[b"event"])

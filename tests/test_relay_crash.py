@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
-from relay_helpers import jetstream_messages, nats_target
 
 import qualityflow as qf
 from qualityflow.relay._claims import claimer_for
+from relay_helpers import jetstream_messages, nats_target
 
 pytestmark = pytest.mark.slow
 

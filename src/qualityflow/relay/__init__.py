@@ -14,11 +14,12 @@ The broker clients and the SDK are the optional extra ``qualityflow[relay]``.
 >>> import qualityflow as qf
 >>> from qualityflow.relay import publisher_factories
 >>> sorted(publisher_factories(qf.QualityFlow(load_entry_points=False).plugins))
-['amqp', 'amqps', 'nats', 'rediss', 'redis']
+['amqp', 'amqps', 'nats', 'redis', 'rediss']
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
@@ -148,6 +149,8 @@ def run(
 
     Parameters
     ----------
+    qms:
+        The service whose storage is relayed (its plugins give the publishers).
     to:
         The broker URL; its scheme picks the publisher (``nats``, ``amqp``, ``redis``...).
     batch:
@@ -170,6 +173,7 @@ def run(
         doubled after each further failure up to ``max_backoff``.
     retries:
         Give up (``RelayError``) after this many failures in a row (default: never).
+
     """
     if batch < 1:
         raise RelayError(f"relay batch={batch}: give 1 or more events per batch")
@@ -203,10 +207,8 @@ def run(
                 except Exception as exc:
                     claimer.release(stream, seqs)
                     if publisher is not None:
-                        try:
+                        with contextlib.suppress(Exception):
                             publisher.close()
-                        except Exception:  # pragma: no cover - closing a broken client
-                            pass
                     publisher = None
                     failures += 1
                     stats.failures += 1

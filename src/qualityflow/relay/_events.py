@@ -51,7 +51,7 @@ def load_cloudevents() -> tuple[Any, Any]:
 
 
 def _token(text: str) -> str:
-    """A CloudEvents type / subject token: lower-case letters, digits and '_'."""
+    """Return a CloudEvents type / subject token: lower-case letters, digits and '_'."""
     return "".join(c if c.isalnum() else "_" for c in text.lower()) or "unknown"
 
 

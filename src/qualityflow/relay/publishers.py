@@ -20,6 +20,7 @@ plugin can replace it) and imports its client library when first used, naming th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
@@ -99,7 +100,7 @@ class NATSPublisher:
         from nats.js.errors import NotFoundError
 
         async def quiet(exc: Exception) -> None:
-            """Connection errors surface as the exception the relay retries on."""
+            """Ignore nats-py's error callback: the relay retries on the exception."""
 
         # One attempt (nats-py's initial connect loops while the server stays in its pool).
         self.nc = await self._nats.connect(
@@ -114,9 +115,7 @@ class NATSPublisher:
         try:
             await self.js.stream_info(self.stream)
         except NotFoundError:
-            await self.js.add_stream(
-                StreamConfig(name=self.stream, subjects=[f"{self.subject}.>"])
-            )
+            await self.js.add_stream(StreamConfig(name=self.stream, subjects=[f"{self.subject}.>"]))
 
     async def _publish(self, events: Sequence[RelayEvent]) -> None:
         js = self.js
@@ -145,10 +144,8 @@ class NATSPublisher:
         if self.loop.is_closed():
             return
         if self.nc is not None:
-            try:
+            with contextlib.suppress(Exception):
                 self.loop.run_until_complete(self.nc.close())
-            except Exception:  # pragma: no cover - closing a broken connection
-                pass
         self.loop.close()
 
 
