@@ -153,7 +153,7 @@ def main() -> None:
         )
         qms.complaints.fire(c.id, "acknowledge", actor="consumer care", contacts=[contact])
         qms.complaints.fire(c.id, "verify", actor="consumer care")
-        qms.complaints.fire(c.id, "escalate", actor="QA manager", incident_id="INC-40")
+        qms.complaints.escalate(c.id, incident_id="INC-40", actor="QA manager")
     linked = [c.id for c in qms.complaints.list() if c.incident_id == "INC-40"]
     print(f"INC-40 opened for batches {', '.join(suspects)}; escalated: {', '.join(linked)}")
 

@@ -90,6 +90,8 @@ def build_factory(qms: qf.QualityFlow) -> None:
 def main() -> None:
     # The built-in logging notifier announces every committed step; show it inline.
     logging.basicConfig(level=logging.INFO, format="   notified: %(message)s", stream=sys.stdout)
+    # Only the notifications: the state machine library logs its own steps at INFO too.
+    logging.getLogger("transitions").setLevel(logging.WARNING)
     qms = qf.QualityFlow("memory://")
     build_factory(qms)
     t = MONDAY + timedelta(days=4)  # Friday 06:00

@@ -247,7 +247,7 @@ def run(qms: qf.QualityFlow) -> None:
             due=date(2026, 5, 15),
         )
     )
-    qms.incidents.save(rancid)
+    qms.incidents.save(rancid, actor="QA Lena", reason="corrective action planned")
     qms.training_requirements.add(
         qf.TrainingRequirement(
             action_id="INC-12-CA-1",
@@ -274,7 +274,7 @@ def run(qms: qf.QualityFlow) -> None:
         due=date(2026, 6, 1),
     )
     rancid.actions.extend(spread)
-    qms.incidents.save(rancid)
+    qms.incidents.save(rancid, actor="Production manager Ines", reason="lesson spread")
     for action in spread:
         say(f"  preventive action {action.id}: {action.description}")
 

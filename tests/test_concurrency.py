@@ -47,7 +47,7 @@ def _worker(url: str, number: int, out_fd: int) -> None:
             incident.lessons = [*incident.lessons, f"worker {number} lesson {k}"]
             time.sleep(0.002)  # widen the window between load and save
             try:
-                qms.incidents.save(incident)
+                qms.incidents.save(incident, actor=f"worker {number}", reason="lesson")
             except qf.ConcurrencyError:
                 conflicts += 1
                 continue

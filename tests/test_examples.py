@@ -51,7 +51,7 @@ EXPECTED: dict[str, list[str]] = {
     "writing_plugins.py": [
         "Recall decided for incident INC-5: BISC-0302",
         "SMS while the gateway is down: 0 sent",
-        "3 sent, 0 still pending",
+        "4 sent, 0 still pending",
         "Auditor cannot write: archive://sunrise is read-only",
     ],
 }

@@ -427,14 +427,15 @@ def test_unreachable_consignee_is_accounted_for_and_terminate_needs_a_note(
 def test_save_changes_descriptive_fields_only(food: qf.QualityFlow) -> None:
     recall = food.recalls.open("INC-JAM", grade="I", actor="QA", at=T0)
     recall.public_notice = "Customers may return the jars to any store."
-    recall = food.recalls.save(recall)
+    recall = food.recalls.save(recall, actor="QA", reason="store returns")
     assert food.recalls.get(recall.id).public_notice.startswith("Customers")
+    assert [c.field for c in recall.amendments[-1].changes] == ["public_notice"]
     recall.summary = "done"
     with pytest.raises(qf.TransitionError, match="summary change"):
-        food.recalls.save(recall)
+        food.recalls.save(recall, actor="QA")
     forged = recall.model_copy(update={"status": "closed", "summary": None})
     with pytest.raises(qf.TransitionError, match="status"):
-        food.recalls.save(forged)
+        food.recalls.save(forged, actor="QA")
     with pytest.raises(qf.TransitionError, match="initial state"):
         food.recalls.add(forged.model_copy(update={"id": "RCL-2"}))
 

@@ -163,24 +163,68 @@ def test_containment_sets_batch_statuses_in_the_same_transaction(
         ("transition", "INC-14"),
         ("transition", "INC-14"),
         ("recall", "INC-14"),
+        ("batch_status", "BISC-0301"),
+        ("batch_status", "BISC-0302"),
+        ("batch_status", "BISC-0303"),
     ]
     assert "assessed -> contained" in inbox.received[1].title
+    assert "released -> recalled" in inbox.received[3].title
     assert qms.deliver_pending() == []
+    # Each status containment set is recorded like a hold or a release.
+    entries = qms.batches.get("BISC-0302").attributes["status_changes"]
+    assert isinstance(entries, list) and len(entries) == 1
+    assert entries[0] == {
+        "at": (T0 + timedelta(hours=2)).isoformat(),
+        "by": "Li Na",
+        "from": "released",
+        "to": "quarantined",
+        "reason": "contained by incident INC-14 (contain)",
+        "incident": "INC-14",
+        "trigger": "contain",
+    }
 
 
 def test_a_stricter_status_is_never_relaxed_by_a_later_hold(qms: qf.QualityFlow) -> None:
-    scrapped = qms.batches.get("BISC-0302")
-    scrapped.status = qf.BatchStatus.SCRAPPED
-    qms.batches.save(scrapped)
+    # Another incident scraps BISC-0302 first.
+    qms.incidents.add(
+        qf.Incident(
+            id="INC-13",
+            title="Wet packs",
+            severity="minor",
+            reported_at=T0,
+            batch_ids=["BISC-0302"],
+        )
+    )
+    qms.incidents.fire(
+        "INC-13",
+        "assess",
+        actor="Li Na",
+        at=T0 + timedelta(minutes=30),
+        team=qf.EmergencyTeam(leader=LEADER),
+        assessment=qf.ImpactAssessment(severity="minor", batch_ids=["BISC-0302"]),
+    )
+    qms.incidents.fire(
+        "INC-13",
+        "contain",
+        actor="Li Na",
+        at=T0 + timedelta(hours=2),
+        containment=[_action("BISC-0302", "scrap")],
+    )
     _assess(qms)
     qms.incidents.fire(
         "INC-14",
         "contain",
         actor="Li Na",
-        containment=[_action(b, "hold") for b in ("BISC-0301", "BISC-0302", "BISC-0303")],
+        at=T0 + timedelta(hours=2),
+        containment=[
+            _action("BISC-0301", "hold"),
+            _action("BISC-0301", "quarantine"),
+            _action("BISC-0302", "hold"),
+            _action("BISC-0303", "hold"),
+        ],
     )
     assert _status(qms, "BISC-0302") == "scrapped"
-    assert _status(qms, "BISC-0301") == "on_hold"
+    assert _status(qms, "BISC-0301") == "quarantined"
 
 
 def test_a_refused_trigger_changes_nothing(qms: qf.QualityFlow, inbox: Inbox) -> None:
@@ -229,10 +273,16 @@ def test_status_changes_only_through_fire(qms: qf.QualityFlow) -> None:
     incident = qms.incidents.get("INC-14")
     incident.status = qf.IncidentStatus.CLOSED
     with pytest.raises(qf.TransitionError, match="fire"):
-        qms.incidents.save(incident)
+        qms.incidents.save(incident, actor="Li Na")
     incident = qms.incidents.get("INC-14")
     incident.description = "found by the metal detector on line 2"
-    assert qms.incidents.save(incident).version == 2
+    saved = qms.incidents.save(incident, actor="Li Na", reason="detail from the line")
+    assert saved.version == 2
+    (amendment,) = saved.amendments
+    assert amendment.actor == "Li Na" and amendment.reason == "detail from the line"
+    assert [(c.field, c.old, c.new) for c in amendment.changes] == [
+        ("description", "", "found by the metal detector on line 2")
+    ]
 
 
 def test_an_incident_cannot_be_added_already_closed(qms: qf.QualityFlow) -> None:
@@ -249,7 +299,7 @@ def test_a_stale_save_is_a_concurrency_error(qms: qf.QualityFlow) -> None:
     _assess(qms)
     mine.description = "typed while someone else assessed"
     with pytest.raises(qf.ConcurrencyError, match="INC-14"):
-        qms.incidents.save(mine)
+        qms.incidents.save(mine, actor="Li Na")
     assert qms.incidents.get("INC-14").description == ""
 
 
@@ -413,9 +463,10 @@ def test_links_refuse_unknown_lots_and_cycles(qms: qf.QualityFlow) -> None:
 
 
 def test_held_batches_are_not_shipped(qms: qf.QualityFlow) -> None:
-    held = qms.batches.get("BISC-0302")
-    held.status = qf.BatchStatus.ON_HOLD
-    qms.batches.save(held)
+    qms.inspections.add(
+        qf.Inspection(id="FQC-0302", batch_id="BISC-0302", stage="final", result="fail", at=T0)
+    )
+    assert _status(qms, "BISC-0302") == "on_hold"
     with pytest.raises(qf.GenealogyError, match="on_hold"):
         qms.shipments.add(
             qf.Shipment(

@@ -205,12 +205,29 @@ def test_a_lot_from_a_suspended_supplier_is_released_only_with_an_override(
 # -- finished goods ------------------------------------------------------------------------
 
 
+def _hold_by_patrol(qms: qf.QualityFlow, batch_id: str) -> None:
+    """Put a batch on hold the recorded way: a patrol check fails, the re-check passes."""
+    qms.inspections.add(
+        qf.Inspection(
+            id=f"IPC-{batch_id}", batch_id=batch_id, stage="in_process", result="fail", at=T0
+        )
+    )
+    qms.inspections.add(
+        qf.Inspection(
+            id=f"IPC-{batch_id}-B",
+            batch_id=batch_id,
+            stage="in_process",
+            result="pass",
+            at=T0 + timedelta(hours=1),
+        )
+    )
+    assert qms.batches.get(batch_id).status is qf.BatchStatus.ON_HOLD
+
+
 def test_a_finished_batch_needs_a_passed_final_inspection_before_release(
     qms: qf.QualityFlow, inbox: Inbox
 ) -> None:
-    held = qms.batches.get("BISC-40")
-    held.status = qf.BatchStatus.ON_HOLD
-    qms.batches.save(held)
+    _hold_by_patrol(qms, "BISC-40")
     with pytest.raises(qf.TransitionError, match="no final inspection"):
         qms.batches.release("BISC-40", actor="QA lead Mia")
     qms.inspections.add(
@@ -253,11 +270,17 @@ def test_an_unclear_setting_is_refused() -> None:
 def test_recalled_released_and_incident_held_batches_are_not_released(qms: qf.QualityFlow) -> None:
     with pytest.raises(qf.TransitionError, match="already released"):
         qms.batches.release("BISC-41", actor="QA lead Mia")
-    recalled = qms.batches.get("BISC-41")
-    recalled.status = qf.BatchStatus.RECALLED
-    qms.batches.save(recalled)
+    qms.batches.add(
+        qf.Batch(
+            id="BISC-43",
+            kind="finished",
+            product="butter biscuits",
+            quantity=kg(100),
+            status="recalled",
+        )
+    )
     with pytest.raises(qf.TransitionError, match="recalled and cannot be released"):
-        qms.batches.release("BISC-41", actor="QA lead Mia")
+        qms.batches.release("BISC-43", actor="QA lead Mia")
 
     qms.inspections.add(
         qf.Inspection(id="FQC-40", batch_id="BISC-40", stage="final", result="pass")
@@ -272,9 +295,7 @@ def test_recalled_released_and_incident_held_batches_are_not_released(qms: qf.Qu
             containment=[qf.ContainmentAction(batch_id="BISC-40", action="hold", by="QA", at=T0)],
         )
     )
-    held = qms.batches.get("BISC-40")
-    held.status = qf.BatchStatus.ON_HOLD
-    qms.batches.save(held)
+    _hold_by_patrol(qms, "BISC-40")
     with pytest.raises(qf.TransitionError, match="open incident INC-12"):
         qms.batches.release("BISC-40", actor="QA lead Mia")
 

@@ -132,12 +132,13 @@ def test_a_qa_team_traces_a_flour_lot_with_the_sqlite_service(pytester: pytest.P
 
         def test_each_test_gets_a_fresh_plant(qf_service):
             lot = qf_service.batches.get("BISC-0302")
-            lot.status = "quarantined"
-            qf_service.batches.save(lot)
+            lot.line = "L9"
+            qf_service.batches.save(lot, actor="QA", reason="moved line")
             assert qf_service.batches.get("BISC-0302").version == 2
 
         def test_the_change_above_did_not_leak(qf_service):
-            assert qf_service.batches.get("BISC-0302").status.value == "released"
+            assert qf_service.batches.get("BISC-0302").line != "L9"
+            assert qf_service.batches.get("BISC-0302").version == 1
         """,
     )
     result.assert_outcomes(passed=3)

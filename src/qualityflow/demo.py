@@ -79,9 +79,12 @@ def plant(tag: str = "") -> DemoPlant:
     ``tag`` is appended to every batch and shipment id so that several runs can share one
     database.
 
+    Examples
+    --------
     >>> p = plant()
     >>> len(p.suppliers), len(p.batches), len(p.shipments), len(p.inspections)
     (4, 14, 8, 5)
+
     """
     t = tag
     mon = MONDAY
@@ -205,10 +208,13 @@ def stock(qms: QualityFlow, plant: DemoPlant) -> QualityFlow:
     production); suppliers already on file are kept, so a second run can share them.
     Returns ``qms``.
 
+    Examples
+    --------
     >>> import qualityflow as qf
     >>> qms = stock(qf.QualityFlow(load_entry_points=False), plant())
     >>> sorted(qms.trace_forward("FILM-0057").ids)[:2]
     ['BISC-0302', 'BISC-0303']
+
     """
     with qms.storage.transaction():
         for supplier in plant.suppliers:
@@ -294,8 +300,11 @@ def run_demo(qms: QualityFlow) -> DemoRun:
 
     # 2. The complaint escalates to an incident; the emergency team forms and assesses.
     reported = thu + timedelta(hours=2, minutes=40)
-    qms.incidents.add(
-        Incident(
+    qms.complaints.escalate(
+        cid,
+        actor=care,
+        at=reported,
+        incident=Incident(
             id=iid,
             title="Metal fragment in butter biscuits",
             severity="critical",
@@ -308,10 +317,8 @@ def run_demo(qms: QualityFlow) -> DemoRun:
                 "A consumer found a 3 mm steel fragment in a sealed pack of lot "
                 f"{suspect} (line L2, Monday night shift)."
             ),
-            complaint_ids=[cid],
-        )
+        ),
     )
-    qms.complaints.fire(cid, "escalate", actor=care, at=reported, incident_id=iid)
     leader = TeamMember(name="Dana Ruiz", role="QA manager", department="quality")
     team = EmergencyTeam(
         leader=leader,

@@ -13,7 +13,9 @@ __all__ = [
     "ConcurrencyError",
     "GenealogyError",
     "InteropError",
+    "LocaleError",
     "NotFoundError",
+    "ProtectedFieldError",
     "QualityFlowError",
     "StorageError",
     "TransitionError",
@@ -37,8 +39,27 @@ class TransitionError(QualityFlowError):
         self.trigger = trigger
         self.state = state
         self.reasons: list[str] = list(reasons)
-        detail = "; ".join(self.reasons) if self.reasons else "not allowed"
-        super().__init__(f"cannot {trigger!r} from state {state!r}: {detail}")
+        from qualityflow.i18n import _  # late: the i18n module imports this one
+
+        detail = _("; ").join(self.reasons) if self.reasons else _("not allowed")
+        super().__init__(
+            _("cannot {trigger!r} from state {state!r}: {detail}").format(
+                trigger=trigger, state=state, detail=detail
+            )
+        )
+
+
+class ProtectedFieldError(TransitionError):
+    """``save()`` was asked to change a field that only a named command may change.
+
+    A :class:`TransitionError` with trigger ``"save"``; ``fields`` names the refused fields
+    and each reason says which command to use instead (``fire``, ``qms.batches.release``,
+    ``qms.suppliers.decide``, ``qms.complaints.escalate``...). Nothing was written.
+    """
+
+    def __init__(self, state: str, fields: Sequence[str], reasons: Sequence[str]) -> None:
+        self.fields: list[str] = list(fields)
+        super().__init__("save", state, reasons)
 
 
 class NotFoundError(QualityFlowError, KeyError):
@@ -71,3 +92,10 @@ class InteropError(QualityFlowError):
 
 class UnitMismatchError(QualityFlowError, ValueError):
     """Arithmetic or comparison between quantities of different units."""
+
+
+class LocaleError(QualityFlowError, ValueError):
+    """A locale name that is not a locale at all; the message lists the supported ones.
+
+    A well-formed locale without a catalog (``de_DE``) falls back to English instead.
+    """

@@ -5,21 +5,25 @@ each line naming the entity, the record and the problem; it exits 0 when everyth
 verifies and 1 when anything does not (2 bad input, 3 not found, 4 storage, as every
 command). Pass the heads published earlier (in notifications, on 8D reports, from
 ``qualityflow audit head``) with ``--known-head`` to detect a ledger rewritten since.
+Both commands only read: they work on a read-only database.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Annotated
 
 import typer
 
-from qualityflow.cli import EXIT_CODES, Db, _fail, _open, console, handles_errors
+from qualityflow.cli import _output as out
+from qualityflow.cli._db import Db, open_service
+from qualityflow.cli._errors import EXIT_CODES, fail, handles_errors
 
-__all__ = ["audit_app"]
+__all__ = ["app"]
 
-audit_app = typer.Typer(
+# Annotated: the group imports from qualityflow.cli, which imports the group, and mypy
+# needs the type spelled out across that cycle.
+app: typer.Typer = typer.Typer(
     help="Verify the records against the audit ledger; print the ledger head.",
     no_args_is_help=True,
 )
@@ -27,13 +31,14 @@ audit_app = typer.Typer(
 _HEAD = re.compile(r"^[0-9a-f]{64}$")
 
 
-@audit_app.command("verify")
+@app.command("verify")
 @handles_errors
 def verify(
     known_head: Annotated[
         list[str] | None,
         typer.Option(
             "--known-head",
+            metavar="HEAD",
             help="A head published earlier (64 hex digits); repeat for several. Each must "
             "still be in the ledger's chain.",
         ),
@@ -55,31 +60,31 @@ def verify(
     heads = [h.strip().lower() for h in known_head or []]
     bad = [h for h in heads if not _HEAD.match(h)]
     if bad:
-        raise _fail(
+        raise fail(
             "bad_input",
             f"--known-head {bad[0]!r} is not a ledger head",
             "give the 64 hex digits printed by `qualityflow audit head` or carried by a "
             "notification (audit_head)",
         )
-    qms = _open(db)
+    qms = open_service(db, write=False)
     try:
         report = qms.audit.verify(known_heads=heads, blobs=blobs)
     finally:
         qms.close()
     if as_json:
-        console.print_json(json.dumps(report.to_json()))
+        out.print_json(report.to_json())
     else:
-        console.print(str(report), markup=False, highlight=False, soft_wrap=True)
+        out.note(str(report))
     if not report.ok:
         raise typer.Exit(EXIT_CODES["refused"])
 
 
-@audit_app.command("head")
+@app.command("head")
 @handles_errors
 def head(db: Db = None) -> None:
     """Print the ledger head (the last entry's hash; empty for an empty database)."""
-    qms = _open(db)
+    qms = open_service(db, write=False)
     try:
-        console.print(qms.audit.head(), markup=False, highlight=False, soft_wrap=True)
+        out.note(qms.audit.head())
     finally:
         qms.close()

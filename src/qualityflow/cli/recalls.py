@@ -1,8 +1,9 @@
 """``qualityflow recall ...``: run a recall from the terminal.
 
 A typer sub-app (:data:`recall_app`) with ``open``, ``notify``, ``confirm``, ``return``,
-``fire``, ``progress`` and ``report``; the main command mounts it as ``recall``. Errors go
-through the same boundary and exit codes as every other command.
+``fire``, ``progress`` and ``report``; the main command mounts it as ``recalls``
+(``recall LOT...`` is the recall impact). Errors go through the same boundary and exit
+codes as every other command.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["recall_app"]
 
-recall_app = typer.Typer(
+recall_app: typer.Typer = typer.Typer(
     help="Run a recall: open it from an incident, notify consignees, record returns, report.",
     no_args_is_help=True,
 )

@@ -330,6 +330,8 @@ class Genealogy:
         Each link is ``(input_id, output_id, quantity_or_None)``; the checks are those of
         :meth:`link`, and every problem found is listed in one error.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> g = qf.Genealogy.example()
         >>> bad = [("FILM-2", "MIX-2", None), ("BISC-3", "FLOUR-3", None)]
@@ -340,6 +342,7 @@ class Genealogy:
         the cycle FLOUR-3 -> MIX-2 -> BISC-3 -> FLOUR-3; ...
         >>> g.graph.has_edge("FILM-2", "MIX-2")   # the good link was not kept either
         False
+
         """
         links = list(links)
         problems = self._link_problems(links)
@@ -649,9 +652,12 @@ class Genealogy:
         ``quantity`` when known. networkx algorithms (and installed networkx backends)
         work on it directly.
 
+        Examples
+        --------
         >>> import networkx as nx, qualityflow as qf
         >>> nx.is_directed_acyclic_graph(qf.Genealogy.example().graph)
         True
+
         """
         if self._view is None:
             self._view = nx.graphviews.generic_graph_view(self._graph)
@@ -763,20 +769,26 @@ class Genealogy:
 
         ``depth`` limits the number of steps (1: direct outputs only).
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> g = qf.Genealogy.example()
         >>> sorted(g.trace_forward("FLOUR-3", depth=1).ids)
         ['MIX-1', 'MIX-2']
+
         """
         return self._trace("forward", ids, depth)
 
     def trace_backward(self, *ids: str, depth: int | None = None) -> Trace:
         """Everything upstream of ``ids``: the mixes and lots they were made from.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> g = qf.Genealogy.example()
         >>> sorted(g.trace_backward("SHIP-3").ids)
         ['BISC-3', 'FILM-2', 'FLOUR-3', 'MIX-2']
+
         """
         return self._trace("backward", ids, depth)
 
@@ -812,6 +824,8 @@ class Genealogy:
         affected finished batch, its quantity minus what was shipped from it in the same
         unit (never below zero), split by the batch's status.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> impact = qf.Genealogy.example().recall_impact("COCOA-7")
         >>> sorted(impact.customer_ids), impact.shipped["pack"].amount
@@ -820,6 +834,7 @@ class Genealogy:
         Recall impact of COCOA-7: 4 batches (2 finished), 2 shipments to 2 customers in
         2 regions; shipped 2500 pack; in house 5500 pack (quarantined 3000 pack, still
         released 2500 pack)
+
         """
         trace = self._trace("forward", suspect_ids, None)
         if trace._ids is not None:
@@ -922,11 +937,14 @@ class Genealogy:
         given ones that are among them), so a lot behind every complaint and little else
         ranks above water or a packaging film that feeds the whole plant.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> g = qf.Genealogy.example()
         >>> causes = g.common_causes("BISC-1", "BISC-2")
         >>> [(c.kind, c.id, c.reach, c.specificity) for c in causes][:3]
         [('lot', 'COCOA-7', 2, 1.0), ('lot', 'MIX-1', 2, 1.0), ('supplier', 'SUP-COCOA', 2, 1.0)]
+
         """
         given = self._known(batch_ids, "common_causes")
         if top < 1:
@@ -1013,10 +1031,13 @@ class Genealogy:
     def mass_balance(self, id: str) -> MassBalance:
         """Compare what was taken from lot ``id`` (links and shipments) with its quantity.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> mb = qf.Genealogy.example().mass_balance("FLOUR-3")
         >>> str(mb.used), mb.ok
         ('1500 kg', True)
+
         """
         batch = self._require_batch(id, "mass_balance")
         unit = batch.quantity.unit
@@ -1082,9 +1103,12 @@ class Genealogy:
     def check(self) -> list[DataIssue]:
         """Every data-quality finding: over-consumed lots, orphan shipments, date errors.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> qf.Genealogy.example().check()
         []
+
         """
         issues: list[DataIssue] = []
         for batch in self.batches():
@@ -1124,6 +1148,8 @@ class Genealogy:
 
         Starting or suspect ids are highlighted.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> g = qf.Genealogy.example()
         >>> print(g.to_mermaid(g.trace_forward("COCOA-7", depth=1)))
@@ -1133,6 +1159,7 @@ class Genealogy:
           n0 -->|"200 kg"| n1
           classDef suspect fill:#f96,stroke:#c30
           class n0 suspect
+
         """
         from qualityflow.genealogy import export
 

@@ -28,6 +28,8 @@ class Trace:
     also reached from another starting id is not listed either). Iterating yields the
     reached ids; ``len()`` counts them.
 
+    Examples
+    --------
     >>> import qualityflow as qf
     >>> g = qf.Genealogy.example()
     >>> trace = g.trace_forward("COCOA-7")
@@ -35,6 +37,7 @@ class Trace:
     ['BISC-1', 'BISC-2', 'MIX-1']
     >>> trace.path_to("SHIP-2")
     ['COCOA-7', 'MIX-1', 'BISC-2', 'SHIP-2']
+
     """
 
     __slots__ = (

@@ -238,6 +238,8 @@ def normalise_vocab(value: str | None, vocabulary: str) -> str | None:
     ``urn:epcglobal:epcis:bizstep:fmcg:...``) and bare words in another case give the CBV
     term when they name one; other values are kept as written.
 
+    Examples
+    --------
     >>> normalise_vocab("https://ref.gs1.org/cbv/BizStep-shipping", "bizStep")
     'shipping'
     >>> normalise_vocab("urn:epcglobal:fmcg:bizstep:receiving", "bizStep")
@@ -250,6 +252,7 @@ def normalise_vocab(value: str | None, vocabulary: str) -> str | None:
     'receiving'
     >>> normalise_vocab("urn:gdst:bizStep:farmHarvest", "bizStep")
     'urn:gdst:bizStep:farmHarvest'
+
     """
     if value is None:
         return None
@@ -331,10 +334,13 @@ def identifier_key(identifier: str) -> str:
     ``https://id.gs1.org/01/00614141777778/10/987`` name the same lot and get the same key.
     Identifiers outside the GS1 schemes (a partner's own lot URIs) are their own key.
 
+    Examples
+    --------
     >>> identifier_key("urn:epc:class:lgtin:0614141.077777.987")
     'gs1:01/00614141777778/10/987'
     >>> identifier_key("https://id.gs1.org/01/00614141777778/10/987")
     'gs1:01/00614141777778/10/987'
+
     """
     text = identifier.strip()
     head = text[:8].lower()
@@ -379,10 +385,13 @@ def identifier_key(identifier: str) -> str:
 def product_class(identifier: str) -> str | None:
     """Return the product (class) a lot or instance identifier belongs to, when it says so.
 
+    Examples
+    --------
     >>> product_class("urn:epc:class:lgtin:4012345.012345.998877")
     'urn:epc:idpat:sgtin:4012345.012345.*'
     >>> product_class("urn:gdst:example.org:product:lot:class:processor.2u.v1-0122-2022")
     'urn:gdst:example.org:product:class:processor.2u'
+
     """
     lower = identifier.lower()
     for scheme in ("urn:epc:class:lgtin:", "urn:epc:id:sgtin:"):
@@ -471,8 +480,11 @@ def parse_time(value: object, zone_offset: object = None) -> tuple[datetime | No
     form) gives the time and a sentence saying what was assumed. An unreadable one gives
     ``(None, problem)``.
 
+    Examples
+    --------
     >>> parse_time("2022-01-28T08:00:00.0000000+00:00")[0].isoformat()
     '2022-01-28T08:00:00+00:00'
+
     """
     if not isinstance(value, str) or not value.strip():
         return None, f"missing or empty time {value!r}"

@@ -143,8 +143,11 @@ class EpcisImport:
         this answers "what was on pallet X when it left?". Nested cases are listed by
         their own ids; ask again for what they held.
 
+        Examples
+        --------
         >>> # loaded.contents("urn:epc:id:sscc:08600031303.0005", shipped_at)
         >>> # {'urn:epc:id:sscc:08600031303.0004'}
+
         """
         held: set[str] = set()
         for when, action, children in self.packing.get(self.node_id(container) or container, []):
@@ -161,8 +164,11 @@ class EpcisImport:
     def node_id(self, identifier: str) -> str | None:
         """Return the genealogy node for any spelling of an identifier, or ``None``.
 
+        Examples
+        --------
         >>> # "https://id.gs1.org/01/00614141777778/10/987" and
         >>> # "urn:epc:class:lgtin:0614141.077777.987" give the same node
+
         """
         node = self.aliases.get(identifier_key(identifier))
         if node is not None and (node in self.genealogy.graph or node in self.packing):

@@ -186,8 +186,11 @@ def freeze(value: Any) -> Any:
     Lists compare as multisets (EPCIS lists are unordered), a one-element list as its
     element (XML cannot tell them apart), numbers by value (``"26.0"`` equals ``26``).
 
+    Examples
+    --------
     >>> freeze({"b": [2, "1.0"], "a": "x"}) == freeze({"a": "x", "b": ["1", 2.0]})
     True
+
     """
     if isinstance(value, Mapping):
         return ("{}", tuple(sorted((str(k), freeze(v)) for k, v in value.items())))

@@ -29,6 +29,8 @@ from qualityflow.lifecycle.machine import (
     ExtraGuards,
     Lifecycle,
 )
+from qualityflow.lifecycle.nonconformance import NONCONFORMANCE_LIFECYCLE, SCAR_LIFECYCLE
+from qualityflow.lifecycle.recall import RECALL_LIFECYCLE, RecallDeadlinePolicy, RecallProgress
 from qualityflow.lifecycle.timelimits import (
     Deadline,
     DeadlinePolicy,
@@ -38,6 +40,11 @@ from qualityflow.lifecycle.timelimits import (
 )
 
 __all__ = [
+    "RecallProgress",
+    "RecallDeadlinePolicy",
+    "RECALL_LIFECYCLE",
+    "SCAR_LIFECYCLE",
+    "NONCONFORMANCE_LIFECYCLE",
     "CN_COVERED_YEARS",
     "CalendarCoverageError",
     "WorkingCalendar",

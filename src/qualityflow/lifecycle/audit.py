@@ -517,9 +517,8 @@ def verify_history(entity: BaseModel) -> bool:
     Works on incidents and complaints (``history``) and on suppliers (``decisions``):
     ``True`` when :func:`history_problems` finds nothing (the chains verify, every step is
     legal from where the previous one ended, records are bound to this entity, the status
-    is the last record's destination, or the initial status when there is no record yet).
-    The recorded state digest is left to ``history_problems(entity)`` and
-    ``qms.audit.verify()``, which compare it with the fields too.
+    is the last record's destination, or the initial status when there is no record yet,
+    and the state sealed by the latest record or amendment matches the fields).
 
     Examples
     --------
@@ -534,4 +533,4 @@ def verify_history(entity: BaseModel) -> bool:
     """
     if getattr(entity, "history", None) is None and getattr(entity, "decisions", None) is None:
         raise TypeError(f"{type(entity).__name__} has no 'history' or 'decisions' list to verify")
-    return not history_problems(entity, state=False)
+    return not history_problems(entity)

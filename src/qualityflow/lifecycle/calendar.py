@@ -34,6 +34,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from qualityflow.errors import QualityFlowError
+from qualityflow.i18n import _
 
 __all__ = ["CN_COVERED_YEARS", "CalendarCoverageError", "Region", "WorkingCalendar"]
 
@@ -64,9 +65,11 @@ class CalendarCoverageError(QualityFlowError, ValueError):
         self.year = year
         self.covered = covered
         super().__init__(
-            f"no {region} working-day data for {year}: the official schedules cover "
-            f"{covered[0]} to {covered[1]}; upgrade chinesecalendar once the State Council "
-            "publishes the schedule for that year"
+            _(
+                "no {region} working-day data for {year}: the official schedules cover "
+                "{first} to {last}; upgrade chinesecalendar once the State Council "
+                "publishes the schedule for that year"
+            ).format(region=region, year=year, first=covered[0], last=covered[1])
         )
 
 
@@ -100,7 +103,11 @@ class WorkingCalendar:
     ) -> WorkingCalendar:
         """Return the calendar of ``region`` with extra ``holidays`` and ``workdays``."""
         if region not in _REGIONS:
-            raise ValueError(f"unknown region {region!r}: choose one of {', '.join(_REGIONS)}")
+            raise ValueError(
+                _("unknown region {region!r}: choose one of {regions}").format(
+                    region=region, regions=", ".join(_REGIONS)
+                )
+            )
         return cls(region=region, holidays=frozenset(holidays), workdays=frozenset(workdays))
 
     def is_working_day(self, day: date) -> bool:

@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from qualityflow.i18n import N_, _, label
 from qualityflow.models import (
     ActionStatus,
     Complaint,
@@ -87,6 +88,19 @@ class Guard:
     def __call__(self, entity: Any, note: str = "") -> list[str]:
         """Return the unmet conditions for ``entity`` (empty when the guard holds)."""
         return self.check(entity, note)
+
+    def describe(self) -> str:
+        """Return :attr:`requires` in the active locale (the attribute stays English).
+
+        Examples
+        --------
+        >>> from qualityflow.i18n import using
+        >>> with using("zh_CN"):
+        ...     INCIDENT_GUARDS["actions_done"].describe()
+        '所有纠正措施均已完成'
+
+        """
+        return _(self.requires)
 
 
 def _blank(text: str | None) -> bool:
@@ -161,123 +175,125 @@ def _when(moment: datetime, other: datetime) -> str:
 
 # --- incident reason templates -------------------------------------------------------------
 
-NO_ASSESSMENT = (
+NO_ASSESSMENT = N_(
     "there is no impact assessment yet: record the severity, the batches and regions in "
     "scope, the risk and whether a recall is required"
 )
-NO_TEAM = (
+NO_TEAM = N_(
     "no emergency team has been formed: name a leader and the members from production, "
     "technical, quality and sales"
 )
-BATCH_NOT_CONTAINED = "batch {batch_id} in the assessment's scope has no containment action"
-NO_RECALL_DECISION = (
+BATCH_NOT_CONTAINED = N_("batch {batch_id} in the assessment's scope has no containment action")
+NO_RECALL_DECISION = N_(
     "the assessment says a recall is required but no recall decision has been recorded: "
     "record which batches are recalled, from which customers and why"
 )
-NO_RCA = "there is no root-cause analysis yet: run a 5-Why or a fishbone down to the root cause"
-RCA_NOT_CONFIRMED = "the root cause '{root_cause}' has not been confirmed yet"
-NO_WHYS = "the 5-Why analysis records no why: write down each why down to the root cause"
-NO_FISHBONE_CAUSE = "the fishbone lists no cause under '{category}', the category of the root cause"
-NO_ACTIONS = "no corrective action has been planned"
-ACTION_NO_OWNER = "corrective action {action_id} has no owner"
-ACTION_NO_DEPARTMENT = "corrective action {action_id} has no responsible department"
-ACTION_NO_DUE = "corrective action {action_id} has no due date"
-ACTION_OPEN = "corrective action {action_id} is not done yet"
-NO_VERIFICATION = (
+NO_RCA = N_("there is no root-cause analysis yet: run a 5-Why or a fishbone down to the root cause")
+RCA_NOT_CONFIRMED = N_("the root cause '{root_cause}' has not been confirmed yet")
+NO_WHYS = N_("the 5-Why analysis records no why: write down each why down to the root cause")
+NO_FISHBONE_CAUSE = N_(
+    "the fishbone lists no cause under '{category}', the category of the root cause"
+)
+NO_ACTIONS = N_("no corrective action has been planned")
+ACTION_NO_OWNER = N_("corrective action {action_id} has no owner")
+ACTION_NO_DEPARTMENT = N_("corrective action {action_id} has no responsible department")
+ACTION_NO_DUE = N_("corrective action {action_id} has no due date")
+ACTION_OPEN = N_("corrective action {action_id} is not done yet")
+NO_VERIFICATION = N_(
     "the corrective actions have not been verified yet: record a verification with its evidence"
 )
-VERIFICATION_INEFFECTIVE = (
+VERIFICATION_INEFFECTIVE = N_(
     "the verification found the corrective actions not effective: rework them "
     "(trigger 'rework') instead of closing"
 )
-VERIFICATION_EFFECTIVE = (
+VERIFICATION_EFFECTIVE = N_(
     "the verification found the corrective actions effective: there is nothing to rework, "
     "close the incident instead"
 )
-VERIFICATION_STALE = (
+VERIFICATION_STALE = N_(
     "the verification of {verified} predates the {step} on {step_at}; verify again: record "
     "a new verification of the corrective actions"
 )
-LESSONS_PER_ROUND = (
+LESSONS_PER_ROUND = N_(
     "the incident has been reopened {reopens} time(s): closing it again needs a new lesson "
     "for each round, {needed} distinct lessons learned in all ({have} recorded); note what "
     "this round taught"
 )
-NO_LESSON = (
+NO_LESSON = N_(
     "no lesson learned has been recorded: note what changes in procedures, standards or "
     "training so it does not recur"
 )
-VERIFICATION_RECORDED_BEFORE = (
+VERIFICATION_RECORDED_BEFORE = N_(
     "the verification on file was recorded before the {step}: verify the corrective "
     "actions again and record the new verification"
 )
-NO_CANCEL_NOTE = "a cancellation needs a note saying why the incident is unfounded"
+NO_CANCEL_NOTE = N_("a cancellation needs a note saying why the incident is unfounded")
 
 # --- complaint reason templates ------------------------------------------------------------
 
-NOT_ACKNOWLEDGED = (
+NOT_ACKNOWLEDGED = N_(
     "the customer has not been contacted yet: record an outbound contact acknowledging the "
     "complaint"
 )
-CONTACT_BEFORE_RECEIPT = (
+CONTACT_BEFORE_RECEIPT = N_(
     "the outbound contact of {contact_at} predates the complaint, received on {received}: "
     "record an outbound contact acknowledging the complaint"
 )
-NO_REJECTION_REASON = "no rejection reason has been recorded: set rejection_reason"
-CUSTOMER_NOT_TOLD = (
+NO_REJECTION_REASON = N_("no rejection reason has been recorded: set rejection_reason")
+CUSTOMER_NOT_TOLD = N_(
     "the customer has not been told: record an outbound contact explaining the rejection"
 )
-CUSTOMER_NOT_TOLD_SINCE_VERIFYING = (
+CUSTOMER_NOT_TOLD_SINCE_VERIFYING = N_(
     "no outbound contact since the complaint entered verifying on {verifying_at} (the last "
     "was on {contact_at}, before it): the customer has not been told about the rejection; "
     "record an outbound contact explaining it"
 )
-NOT_TOLD_SINCE_VERIFYING_RECORDED = (
+NOT_TOLD_SINCE_VERIFYING_RECORDED = N_(
     "the outbound contacts on file were recorded before the complaint entered verifying: "
     "record the contact explaining the rejection (give contacts=... with 'reject')"
 )
-NO_RESOLUTION = (
+NO_RESOLUTION = N_(
     "there is no resolution yet: record the remedy (refund, replacement, repair, "
     "compensation or explanation)"
 )
-RESOLUTION_NOT_COMMUNICATED = (
+RESOLUTION_NOT_COMMUNICATED = N_(
     "the resolution ({kind}) has not been communicated to the customer: set its communicated_at"
 )
-RESOLUTION_STALE = (
+RESOLUTION_STALE = N_(
     "the resolution ({kind}) was communicated on {communicated}, before the reopening on "
     "{reopened}: record the new resolution and when the customer was told"
 )
-NO_FOLLOW_UP = (
+NO_FOLLOW_UP = N_(
     "there is no satisfaction follow-up yet: ask the customer whether they are satisfied, "
     "or record the failed attempts to reach them"
 )
-FOLLOW_UP_EMPTY = (
+FOLLOW_UP_EMPTY = N_(
     "the follow-up records neither the customer's satisfaction nor a failed attempt to reach them"
 )
-RESOLUTION_RECORDED_BEFORE = (
+RESOLUTION_RECORDED_BEFORE = N_(
     "the resolution ({kind}) on file was recorded before the reopening: record the new "
     "resolution and when the customer was told"
 )
-FOLLOW_UP_RECORDED_BEFORE = (
+FOLLOW_UP_RECORDED_BEFORE = N_(
     "the follow-up on file was recorded before the reopening: follow up with the customer "
     "again and record it"
 )
-FOLLOW_UP_STALE = (
+FOLLOW_UP_STALE = N_(
     "the follow-up of {follow_up} predates the reopening on {reopened}; follow up with the "
     "customer again"
 )
-NO_INCIDENT_LINK = "no incident is linked: give the incident_id of the new or existing incident"
+NO_INCIDENT_LINK = N_("no incident is linked: give the incident_id of the new or existing incident")
 
 
 # --- incident checks -----------------------------------------------------------------------
 
 
 def _impact_assessment(incident: Incident, note: str) -> list[str]:
-    return [NO_ASSESSMENT] if incident.assessment is None else []
+    return [_(NO_ASSESSMENT)] if incident.assessment is None else []
 
 
 def _emergency_team(incident: Incident, note: str) -> list[str]:
-    return [NO_TEAM] if incident.team is None else []
+    return [_(NO_TEAM)] if incident.team is None else []
 
 
 def _containment_covers_scope(incident: Incident, note: str) -> list[str]:
@@ -285,7 +301,7 @@ def _containment_covers_scope(incident: Incident, note: str) -> list[str]:
         return []
     contained = {action.batch_id for action in incident.containment}
     return [
-        BATCH_NOT_CONTAINED.format(batch_id=batch_id)
+        _(BATCH_NOT_CONTAINED).format(batch_id=batch_id)
         for batch_id in dict.fromkeys(incident.assessment.batch_ids)
         if batch_id not in contained
     ]
@@ -294,44 +310,44 @@ def _containment_covers_scope(incident: Incident, note: str) -> list[str]:
 def _recall_decided(incident: Incident, note: str) -> list[str]:
     assessment = incident.assessment
     if assessment is not None and assessment.recall_required and incident.recall is None:
-        return [NO_RECALL_DECISION]
+        return [_(NO_RECALL_DECISION)]
     return []
 
 
 def _root_cause_confirmed(incident: Incident, note: str) -> list[str]:
     rca = incident.root_cause
     if rca is None:
-        return [NO_RCA]
+        return [_(NO_RCA)]
     reasons = []
     if not rca.confirmed:
-        reasons.append(RCA_NOT_CONFIRMED.format(root_cause=rca.root_cause))
+        reasons.append(_(RCA_NOT_CONFIRMED).format(root_cause=rca.root_cause))
     if rca.method is RcaMethod.FIVE_WHY:
         if not any(not _blank(why) for why in rca.whys):
-            reasons.append(NO_WHYS)
+            reasons.append(_(NO_WHYS))
     elif not any(not _blank(cause) for cause in rca.fishbone.get(rca.category, ())):
-        reasons.append(NO_FISHBONE_CAUSE.format(category=rca.category.value))
+        reasons.append(_(NO_FISHBONE_CAUSE).format(category=label(rca.category)))
     return reasons
 
 
 def _actions_planned(incident: Incident, note: str) -> list[str]:
     if not incident.actions:
-        return [NO_ACTIONS]
+        return [_(NO_ACTIONS)]
     reasons = []
     for action in incident.actions:
         if _blank(action.owner):
-            reasons.append(ACTION_NO_OWNER.format(action_id=action.id))
+            reasons.append(_(ACTION_NO_OWNER).format(action_id=action.id))
         if _blank(action.department):
-            reasons.append(ACTION_NO_DEPARTMENT.format(action_id=action.id))
+            reasons.append(_(ACTION_NO_DEPARTMENT).format(action_id=action.id))
         if action.due is None:
-            reasons.append(ACTION_NO_DUE.format(action_id=action.id))
+            reasons.append(_(ACTION_NO_DUE).format(action_id=action.id))
     return reasons
 
 
 def _actions_done(incident: Incident, note: str) -> list[str]:
     if not incident.actions:
-        return [NO_ACTIONS]
+        return [_(NO_ACTIONS)]
     return [
-        ACTION_OPEN.format(action_id=action.id)
+        _(ACTION_OPEN).format(action_id=action.id)
         for action in incident.actions
         if action.status is not ActionStatus.DONE
     ]
@@ -345,50 +361,50 @@ def _stale_verification(incident: Incident) -> list[str]:
     sent_back = _last(incident.history, _SENT_BACK)
     if sent_back is None:
         return []
-    step = "reopening" if sent_back.trigger == "reopen" else "rework"
+    step = _("reopening") if sent_back.trigger == "reopen" else _("rework")
     if verification.at <= sent_back.at:
         return [
-            VERIFICATION_STALE.format(
+            _(VERIFICATION_STALE).format(
                 verified=_when(verification.at, sent_back.at),
                 step=step,
                 step_at=_when(sent_back.at, verification.at),
             )
         ]
     if not _recorded_since(incident, "verification", sent_back):
-        return [VERIFICATION_RECORDED_BEFORE.format(step=step)]
+        return [_(VERIFICATION_RECORDED_BEFORE).format(step=step)]
     return []
 
 
 def _effective_verification(incident: Incident, note: str) -> list[str]:
     if incident.verification is None:
-        return [NO_VERIFICATION]
+        return [_(NO_VERIFICATION)]
     stale = _stale_verification(incident)
     if stale:
         return stale
-    return [] if incident.verification.effective else [VERIFICATION_INEFFECTIVE]
+    return [] if incident.verification.effective else [_(VERIFICATION_INEFFECTIVE)]
 
 
 def _ineffective_verification(incident: Incident, note: str) -> list[str]:
     if incident.verification is None:
-        return [NO_VERIFICATION]
+        return [_(NO_VERIFICATION)]
     stale = _stale_verification(incident)
     if stale:
         return stale
-    return [VERIFICATION_EFFECTIVE] if incident.verification.effective else []
+    return [_(VERIFICATION_EFFECTIVE)] if incident.verification.effective else []
 
 
 def _lesson_learned(incident: Incident, note: str) -> list[str]:
     lessons = {lesson.strip() for lesson in incident.lessons if not _blank(lesson)}
     if not lessons:
-        return [NO_LESSON]
+        return [_(NO_LESSON)]
     reopens = sum(1 for record in incident.history if record.trigger == "reopen")
     if len(lessons) > reopens:
         return []
-    return [LESSONS_PER_ROUND.format(reopens=reopens, needed=reopens + 1, have=len(lessons))]
+    return [_(LESSONS_PER_ROUND).format(reopens=reopens, needed=reopens + 1, have=len(lessons))]
 
 
 def _cancel_note(entity: Any, note: str) -> list[str]:
-    return [NO_CANCEL_NOTE] if _blank(note) else []
+    return [_(NO_CANCEL_NOTE)] if _blank(note) else []
 
 
 # --- complaint checks ----------------------------------------------------------------------
@@ -403,11 +419,11 @@ def _last_outbound(complaint: Complaint) -> datetime | None:
 def _acknowledged(complaint: Complaint, note: str) -> list[str]:
     last = _last_outbound(complaint)
     if last is None:
-        return [NOT_ACKNOWLEDGED]
+        return [_(NOT_ACKNOWLEDGED)]
     if last >= complaint.received_at:
         return []
     return [
-        CONTACT_BEFORE_RECEIPT.format(
+        _(CONTACT_BEFORE_RECEIPT).format(
             contact_at=_when(last, complaint.received_at),
             received=_when(complaint.received_at, last),
         )
@@ -415,7 +431,7 @@ def _acknowledged(complaint: Complaint, note: str) -> list[str]:
 
 
 def _rejection_reason(complaint: Complaint, note: str) -> list[str]:
-    return [NO_REJECTION_REASON] if _blank(complaint.rejection_reason) else []
+    return [_(NO_REJECTION_REASON)] if _blank(complaint.rejection_reason) else []
 
 
 def _verifying_record(complaint: Complaint) -> TransitionRecord | None:
@@ -435,66 +451,66 @@ def _entered_verifying(complaint: Complaint) -> datetime:
 def _customer_told(complaint: Complaint, note: str) -> list[str]:
     last = _last_outbound(complaint)
     if last is None:
-        return [CUSTOMER_NOT_TOLD]
+        return [_(CUSTOMER_NOT_TOLD)]
     since = _entered_verifying(complaint)
     if last < since:
         return [
-            CUSTOMER_NOT_TOLD_SINCE_VERIFYING.format(
+            _(CUSTOMER_NOT_TOLD_SINCE_VERIFYING).format(
                 verifying_at=_when(since, last), contact_at=_when(last, since)
             )
         ]
     entered = _verifying_record(complaint)
     if entered is not None and not _recorded_since(complaint, "contacts", entered):
-        return [NOT_TOLD_SINCE_VERIFYING_RECORDED]
+        return [_(NOT_TOLD_SINCE_VERIFYING_RECORDED)]
     return []
 
 
 def _resolution_communicated(complaint: Complaint, note: str) -> list[str]:
     resolution = complaint.resolution
     if resolution is None:
-        return [NO_RESOLUTION]
+        return [_(NO_RESOLUTION)]
     communicated = resolution.communicated_at
     if communicated is None:
-        return [RESOLUTION_NOT_COMMUNICATED.format(kind=resolution.kind.value)]
+        return [_(RESOLUTION_NOT_COMMUNICATED).format(kind=label(resolution.kind))]
     reopened = _last(complaint.history, _REOPEN)
     if reopened is None:
         return []
     if communicated <= reopened.at:
         return [
-            RESOLUTION_STALE.format(
-                kind=resolution.kind.value,
+            _(RESOLUTION_STALE).format(
+                kind=label(resolution.kind),
                 communicated=_when(communicated, reopened.at),
                 reopened=_when(reopened.at, communicated),
             )
         ]
     if not _recorded_since(complaint, "resolution", reopened):
-        return [RESOLUTION_RECORDED_BEFORE.format(kind=resolution.kind.value)]
+        return [_(RESOLUTION_RECORDED_BEFORE).format(kind=label(resolution.kind))]
     return []
 
 
 def _follow_up(complaint: Complaint, note: str) -> list[str]:
     follow_up = complaint.follow_up
     if follow_up is None:
-        return [NO_FOLLOW_UP]
+        return [_(NO_FOLLOW_UP)]
     if follow_up.satisfied is None and follow_up.attempts < 1:
-        return [FOLLOW_UP_EMPTY]
+        return [_(FOLLOW_UP_EMPTY)]
     reopened = _last(complaint.history, _REOPEN)
     if reopened is None:
         return []
     if follow_up.at <= reopened.at:
         return [
-            FOLLOW_UP_STALE.format(
+            _(FOLLOW_UP_STALE).format(
                 follow_up=_when(follow_up.at, reopened.at),
                 reopened=_when(reopened.at, follow_up.at),
             )
         ]
     if not _recorded_since(complaint, "follow_up", reopened):
-        return [FOLLOW_UP_RECORDED_BEFORE]
+        return [_(FOLLOW_UP_RECORDED_BEFORE)]
     return []
 
 
 def _incident_link(complaint: Complaint, note: str) -> list[str]:
-    return [NO_INCIDENT_LINK] if _blank(complaint.incident_id) else []
+    return [_(NO_INCIDENT_LINK)] if _blank(complaint.incident_id) else []
 
 
 def _index(guards: Sequence[Guard]) -> dict[str, Guard]:
@@ -505,51 +521,55 @@ INCIDENT_GUARDS: dict[str, Guard] = _index(
     [
         Guard(
             "impact_assessment",
-            "an impact assessment (nature, severity, scope, recall decision)",
+            N_("an impact assessment (nature, severity, scope, recall decision)"),
             (NO_ASSESSMENT,),
             _impact_assessment,
         ),
         Guard(
             "emergency_team",
-            "a cross-functional emergency team with a named leader",
+            N_("a cross-functional emergency team with a named leader"),
             (NO_TEAM,),
             _emergency_team,
         ),
         Guard(
             "containment_covers_scope",
-            "a containment action for every batch in the assessment's scope",
+            N_("a containment action for every batch in the assessment's scope"),
             (BATCH_NOT_CONTAINED,),
             _containment_covers_scope,
         ),
         Guard(
             "recall_decided",
-            "a recall decision when the assessment says recall",
+            N_("a recall decision when the assessment says recall"),
             (NO_RECALL_DECISION,),
             _recall_decided,
         ),
         Guard(
             "root_cause_confirmed",
-            "a confirmed root cause: 5-Why with at least one why, or a fishbone with at "
-            "least one cause in the root cause's category",
+            N_(
+                "a confirmed root cause: 5-Why with at least one why, or a fishbone with at "
+                "least one cause in the root cause's category"
+            ),
             (NO_RCA, RCA_NOT_CONFIRMED, NO_WHYS, NO_FISHBONE_CAUSE),
             _root_cause_confirmed,
         ),
         Guard(
             "actions_planned",
-            "at least one corrective action, each with owner, department and due date",
+            N_("at least one corrective action, each with owner, department and due date"),
             (NO_ACTIONS, ACTION_NO_OWNER, ACTION_NO_DEPARTMENT, ACTION_NO_DUE),
             _actions_planned,
         ),
         Guard(
             "actions_done",
-            "every corrective action done",
+            N_("every corrective action done"),
             (NO_ACTIONS, ACTION_OPEN),
             _actions_done,
         ),
         Guard(
             "effective_verification",
-            "a verification that found the actions effective, recorded after the last "
-            "reopening or rework",
+            N_(
+                "a verification that found the actions effective, recorded after the last "
+                "reopening or rework"
+            ),
             (
                 NO_VERIFICATION,
                 VERIFICATION_RECORDED_BEFORE,
@@ -560,14 +580,16 @@ INCIDENT_GUARDS: dict[str, Guard] = _index(
         ),
         Guard(
             "lesson_learned",
-            "at least one lesson learned, and one more distinct lesson per reopening",
+            N_("at least one lesson learned, and one more distinct lesson per reopening"),
             (NO_LESSON, LESSONS_PER_ROUND),
             _lesson_learned,
         ),
         Guard(
             "ineffective_verification",
-            "a verification that found the actions not effective, recorded after the last "
-            "reopening or rework",
+            N_(
+                "a verification that found the actions not effective, recorded after the last "
+                "reopening or rework"
+            ),
             (
                 NO_VERIFICATION,
                 VERIFICATION_RECORDED_BEFORE,
@@ -578,7 +600,7 @@ INCIDENT_GUARDS: dict[str, Guard] = _index(
         ),
         Guard(
             "cancel_note",
-            "a note saying why the incident is unfounded",
+            N_("a note saying why the incident is unfounded"),
             (NO_CANCEL_NOTE,),
             _cancel_note,
         ),
@@ -590,19 +612,22 @@ COMPLAINT_GUARDS: dict[str, Guard] = _index(
     [
         Guard(
             "acknowledged",
-            "an outbound contact acknowledging the complaint, at or after its receipt",
+            N_("an outbound contact acknowledging the complaint, at or after its receipt"),
             (NOT_ACKNOWLEDGED, CONTACT_BEFORE_RECEIPT),
             _acknowledged,
         ),
         Guard(
             "rejection_reason",
-            "a rejection reason",
+            N_("a rejection reason"),
             (NO_REJECTION_REASON,),
             _rejection_reason,
         ),
         Guard(
             "customer_told",
-            "an outbound contact telling the customer, at or after the complaint entered verifying",
+            N_(
+                "an outbound contact telling the customer, at or after the complaint entered "
+                "verifying"
+            ),
             (
                 CUSTOMER_NOT_TOLD,
                 NOT_TOLD_SINCE_VERIFYING_RECORDED,
@@ -612,8 +637,10 @@ COMPLAINT_GUARDS: dict[str, Guard] = _index(
         ),
         Guard(
             "resolution_communicated",
-            "a resolution with the time it was communicated to the customer, after the last "
-            "reopening",
+            N_(
+                "a resolution with the time it was communicated to the customer, after the last "
+                "reopening"
+            ),
             (
                 NO_RESOLUTION,
                 RESOLUTION_NOT_COMMUNICATED,
@@ -624,14 +651,16 @@ COMPLAINT_GUARDS: dict[str, Guard] = _index(
         ),
         Guard(
             "follow_up",
-            "a follow-up after the last reopening: the customer's satisfaction, or recorded "
-            "failed attempts",
+            N_(
+                "a follow-up after the last reopening: the customer's satisfaction, or recorded "
+                "failed attempts"
+            ),
             (NO_FOLLOW_UP, FOLLOW_UP_EMPTY, FOLLOW_UP_RECORDED_BEFORE, FOLLOW_UP_STALE),
             _follow_up,
         ),
         Guard(
             "incident_link",
-            "the id of the new or existing incident",
+            N_("the id of the new or existing incident"),
             (NO_INCIDENT_LINK,),
             _incident_link,
         ),

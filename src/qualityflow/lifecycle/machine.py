@@ -42,6 +42,7 @@ from pydantic import BaseModel
 from transitions import Machine
 
 from qualityflow.errors import TransitionError
+from qualityflow.i18n import _, label, using
 from qualityflow.lifecycle.audit import record_hash, state_digest
 from qualityflow.lifecycle.guards import COMPLAINT_GUARDS, INCIDENT_GUARDS, Guard, setting
 from qualityflow.models import (
@@ -111,12 +112,21 @@ def future_times(values: Mapping[str, Any], now: datetime, tolerance: timedelta)
 
     """
     limit = now + tolerance
-    return [
-        f"{path} is {_utc(moment)}, in the future: the service clock reads {_utc(now)} "
-        f"(at most {tolerance} ahead is accepted); give the time it really happened"
+    future = [
+        (path, moment)
         for name, value in values.items()
         for path, moment in _times(value, name)
         if (moment.tzinfo is not None and moment.utcoffset() is not None) and moment > limit
+    ]
+    if not future:
+        return []
+    template = _(
+        "{path} is {moment}, in the future: the service clock reads {now} "
+        "(at most {tolerance} ahead is accepted); give the time it really happened"
+    )
+    return [
+        template.format(path=path, moment=_utc(moment), now=_utc(now), tolerance=tolerance)
+        for path, moment in future
     ]
 
 
@@ -266,9 +276,12 @@ class Lifecycle:
     def sets(self, trigger: str) -> frozenset[str]:
         """Return the fields ``trigger`` may set as data (every other field is refused).
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> sorted(qf.INCIDENT_LIFECYCLE.sets("close"))
         ['lessons', 'verification']
+
         """
         if trigger not in self._sets:
             self._route(trigger, self.initial)  # raises, listing the triggers that exist
@@ -312,14 +325,18 @@ class Lifecycle:
         return "\n".join(rows) + "\n"
 
     def _not_set_with(self, trigger: str, name: str) -> str:
-        allowed = ", ".join(sorted(self._sets.get(trigger, ()))) or "nothing"
+        allowed = ", ".join(sorted(self._sets.get(trigger, ()))) or _("nothing")
         setters = [t for t, names in self._sets.items() if name in names]
         where = (
-            f"it is set with {' or '.join(repr(t) for t in setters)}"
+            _("it is set with {triggers}").format(triggers=_(" or ").join(repr(t) for t in setters))
             if setters
-            else f"it is a descriptive field: change it with qms.{self.name}s.save(...)"
+            else _("it is a descriptive field: change it with qms.{kind}s.save(...)").format(
+                kind=self.name
+            )
         )
-        return f"the field {name!r} is not set with {trigger!r} (it sets: {allowed}); {where}"
+        return _(
+            "the field {name!r} is not set with {trigger!r} (it sets: {allowed}); {where}"
+        ).format(name=name, trigger=trigger, allowed=allowed, where=where)
 
     # --- checks -----------------------------------------------------------------------------
 
@@ -339,8 +356,12 @@ class Lifecycle:
                 trigger,
                 state,
                 [
-                    f"the {self.name} lifecycle has no trigger {trigger!r}; its triggers "
-                    f"are: {', '.join(self.triggers)}"
+                    _(
+                        "the {kind} lifecycle has no trigger {trigger!r}; its triggers "
+                        "are: {triggers}"
+                    ).format(
+                        kind=label(self.name), trigger=trigger, triggers=", ".join(self.triggers)
+                    )
                 ],
             )
         route = by_source.get(state)
@@ -351,10 +372,17 @@ class Lifecycle:
                 trigger,
                 state,
                 [
-                    f"{_article(self.name)} {self.name} cannot {trigger!r} while it is "
-                    f"{state!r} (only from: "
-                    f"{sources}); from {state!r} the triggers are: "
-                    f"{', '.join(possible) or 'none'}"
+                    _(
+                        "{article} {kind} cannot {trigger!r} while it is {state!r} (only from: "
+                        "{sources}); from {state!r} the triggers are: {possible}"
+                    ).format(
+                        article=_article(self.name),
+                        kind=label(self.name),
+                        trigger=trigger,
+                        state=state,
+                        sources=sources,
+                        possible=", ".join(possible) or _("none"),
+                    )
                 ],
             )
         return route
@@ -381,13 +409,16 @@ class Lifecycle:
         *,
         note: str = "",
         extra_guards: ExtraGuards | None = None,
+        locale: str | None = None,
     ) -> list[str]:
         """Return what stands between ``entity`` and ``trigger`` now (empty: it may fire).
 
         A trigger that does not exist raises :class:`~qualityflow.TransitionError` listing
         the triggers that do; a trigger that exists but not from the entity's state gives
         one reason saying so. ``note`` is the note the trigger would be fired with (a
-        cancellation needs one); ``extra_guards`` adds company rules.
+        cancellation needs one); ``extra_guards`` adds company rules. ``locale`` (``"en"``,
+        ``"zh_CN"``...) chooses the language of the reasons; ``None`` keeps the active one
+        (:func:`qualityflow.i18n.using`). Extra guards run inside that locale too.
 
         Examples
         --------
@@ -396,8 +427,13 @@ class Lifecycle:
         >>> qf.INCIDENT_LIFECYCLE.blockers(inc, "assess")[1]
         'no emergency team has been formed: name a leader and the members from production, \
 technical, quality and sales'
+        >>> qf.INCIDENT_LIFECYCLE.blockers(inc, "assess", locale="zh_CN")[1]
+        '尚未成立应急小组：请指定组长，以及来自生产、技术、质量和销售部门的成员'
 
         """
+        if locale is not None:
+            with using(locale):
+                return self.blockers(entity, trigger, note=note, extra_guards=extra_guards)
         state = self._state(entity)
         try:
             _dest, guards = self._route(trigger, state)
@@ -413,10 +449,12 @@ technical, quality and sales'
         *,
         note: str = "",
         extra_guards: ExtraGuards | None = None,
+        locale: str | None = None,
     ) -> list[str]:
         """Return the triggers ``entity`` could fire now (their guards hold).
 
-        ``cancel`` needs a note, so it is listed only when ``note`` is given.
+        ``cancel`` needs a note, so it is listed only when ``note`` is given. The triggers
+        are identifiers (never translated); ``locale`` is the locale extra guards run in.
 
         Examples
         --------
@@ -426,6 +464,9 @@ technical, quality and sales'
         ['cancel']
 
         """
+        if locale is not None:
+            with using(locale):
+                return self.allowed(entity, note=note, extra_guards=extra_guards)
         state = self._state(entity)
         return [
             trigger
@@ -447,6 +488,7 @@ technical, quality and sales'
         extra_guards: ExtraGuards | None = None,
         recorded_at: datetime | None = None,
         tolerance: timedelta = CLOCK_TOLERANCE,
+        locale: str | None = None,
         **data: Any,
     ) -> TransitionRecord:
         """Set ``data`` on ``entity``, check the guards, move it and record the step.
@@ -474,6 +516,9 @@ technical, quality and sales'
             if the clock is behind it.
         tolerance
             How far ``at`` and evidence times in ``data`` may lie ahead of the clock.
+        locale
+            The language of a refusal's reasons (``"en"``, ``"zh_CN"``...); ``None`` keeps
+            the active one (:func:`qualityflow.i18n.using`). The record is language-neutral.
         **data
             Entity fields to set with the transition (validated by pydantic), for example
             ``assessment=...`` and ``team=...`` with ``assess``.
@@ -504,6 +549,27 @@ technical, quality and sales'
         ('cancelled', 'reported', 'cancelled', True)
 
         """
+        if locale is None:  # the active locale: no context switch on the hot path
+            return self._fire(
+                entity, trigger, actor, at, note, extra_guards, recorded_at, tolerance, data
+            )
+        with using(locale):
+            return self._fire(
+                entity, trigger, actor, at, note, extra_guards, recorded_at, tolerance, data
+            )
+
+    def _fire(
+        self,
+        entity: Any,
+        trigger: str,
+        actor: str,
+        at: datetime | None,
+        note: str,
+        extra_guards: ExtraGuards | None,
+        recorded_at: datetime | None,
+        tolerance: timedelta,
+        data: dict[str, Any],
+    ) -> TransitionRecord:
         state = self._state(entity)
         dest, guards = self._route(trigger, state)
         for name, moment in (("at", at), ("recorded_at", recorded_at)):
@@ -512,8 +578,10 @@ technical, quality and sales'
                     trigger,
                     state,
                     [
-                        f"the time {name!r} has no timezone: give an aware datetime, for "
-                        "example datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)"
+                        _(
+                            "the time {name!r} has no timezone: give an aware datetime, for "
+                            "example datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)"
+                        ).format(name=name)
                     ],
                 )
         now = datetime.now(timezone.utc) if recorded_at is None else recorded_at
@@ -526,9 +594,11 @@ technical, quality and sales'
                 trigger,
                 state,
                 [
-                    f"'at' is {_utc(at)}, in the future: the service clock reads {_utc(now)} "
-                    f"(at most {tolerance} ahead is accepted); give the time it really "
-                    "happened"
+                    _(
+                        "'at' is {at}, in the future: the service clock reads {now} "
+                        "(at most {tolerance} ahead is accepted); give the time it really "
+                        "happened"
+                    ).format(at=_utc(at), now=_utc(now), tolerance=tolerance)
                 ],
             )
         if history and at < history[-1].at:
@@ -537,26 +607,37 @@ technical, quality and sales'
                 trigger,
                 state,
                 [
-                    f"'at' is {_utc(at)}, before the previous step ({previous.trigger!r} at "
-                    f"{_utc(previous.at)}): steps are recorded in the order they happen; "
-                    "give a time at or after it"
+                    _(
+                        "'at' is {at}, before the previous step ({trigger!r} at "
+                        "{previous_at}): steps are recorded in the order they happen; "
+                        "give a time at or after it"
+                    ).format(at=_utc(at), trigger=previous.trigger, previous_at=_utc(previous.at))
                 ],
             )
         if type(actor) is not str or not actor.strip():
             raise TransitionError(
                 trigger,
                 state,
-                [f"say who fires {trigger!r}: the actor {actor!r} is not a name"],
+                [
+                    _("say who fires {trigger!r}: the actor {actor!r} is not a name").format(
+                        trigger=trigger, actor=actor
+                    )
+                ],
             )
         if type(note) is not str:
-            raise TransitionError(trigger, state, [f"the note must be text, not {note!r}"])
+            raise TransitionError(
+                trigger, state, [_("the note must be text, not {note!r}").format(note=note)]
+            )
         if data:
             if not _PROTECTED_FIELDS.isdisjoint(data):
                 raise TransitionError(
                     trigger,
                     state,
                     [
-                        f"the field {name!r} cannot be set through fire(): the lifecycle manages it"
+                        _(
+                            "the field {name!r} cannot be set through fire(): the lifecycle "
+                            "manages it"
+                        ).format(name=name)
                         for name in sorted(_PROTECTED_FIELDS.intersection(data))
                     ],
                 )

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Literal
 
+from qualityflow.i18n import _
 from qualityflow.lifecycle.calendar import WorkingCalendar
 from qualityflow.lifecycle.timelimits import Deadline
 from qualityflow.models import Complaint, Incident
@@ -129,7 +130,9 @@ class Preset:
             if at is None:
                 continue
             if at.tzinfo is None or at.utcoffset() is None:
-                raise ValueError(f"the {clock.start!r} time has no timezone: give it one")
+                raise ValueError(
+                    _("the {start!r} time has no timezone: give it one").format(start=clock.start)
+                )
             found = LegalDue(clock.step, clock.due_at(at, cal), clock.legal_basis, clock.target)
             if clock.step not in best or found.due < best[clock.step].due:
                 best[clock.step] = found

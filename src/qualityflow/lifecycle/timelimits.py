@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
+from qualityflow.i18n import _, label
 from qualityflow.models import (
     ActionStatus,
     AwareDatetime,
@@ -29,6 +30,7 @@ from qualityflow.models import (
     QFModel,
     Severity,
 )
+from qualityflow.models.nonconformance import ScarStatus, SupplierAction
 
 __all__ = ["Deadline", "DeadlinePolicy", "DefaultDeadlinePolicy", "deadlines", "overdue"]
 
@@ -43,7 +45,7 @@ class Deadline(QFModel):
     only for a step that was done, but late (a late report).
     """
 
-    subject_kind: Literal["incident", "complaint", "recall"]
+    subject_kind: Literal["incident", "complaint", "recall", "supplier_action"]
     subject_id: str
     what: str
     due: AwareDatetime
@@ -54,19 +56,27 @@ class Deadline(QFModel):
     """Citation of the rule that sets this due time (empty for an internal target)."""
 
     def __str__(self) -> str:
-        text = (
-            f"{self.subject_kind} {self.subject_id}: {self.what} due {self.due:%Y-%m-%d %H:%M %Z}"
+        """Say the deadline in the active locale (:func:`qualityflow.i18n.using`)."""
+        text = _("{kind} {id}: {what} due {due}").format(
+            kind=label(self.subject_kind),
+            id=self.subject_id,
+            what=_step(self.what),
+            due=f"{self.due:%Y-%m-%d %H:%M %Z}",
         )
         if self.late_by:
-            text += f", late by {_human(self.late_by)}"
+            text += _(", late by {span}").format(span=_human(self.late_by))
         return text
 
 
 @runtime_checkable
 class DeadlinePolicy(Protocol):
-    """Gives an incident or complaint its deadlines that are not met yet."""
+    """Gives an incident, complaint or supplier action its deadlines that are not met yet.
 
-    def deadlines(self, entity: Incident | Complaint) -> list[Deadline]:
+    ``entity`` is typed ``Any`` so that policies written for incidents and complaints only
+    still fit; a policy returns ``[]`` (or, as a hook, ``None``) for kinds it does not know.
+    """
+
+    def deadlines(self, entity: Any) -> list[Deadline]:
         """Return ``entity``'s open deadlines (and a late report), ``late_by`` unset."""
         ...
 
@@ -87,7 +97,9 @@ class DefaultDeadlinePolicy:
     and contained within ``assess_within`` / ``contain_within`` of ``reported_at``; every
     open corrective action by the end of its due day (midnight UTC). Complaints:
     acknowledged within ``acknowledge_within`` and resolved within ``resolve_within`` of
-    ``received_at``. Closed, cancelled and rejected entities have no open deadlines.
+    ``received_at``. Supplier actions (SCAR): the supplier's response by the end of the
+    SCAR's ``due`` day (UTC) while it is requested or acknowledged (a rejected response
+    waits again). Closed, cancelled and rejected entities have no open deadlines.
 
     Examples
     --------
@@ -114,13 +126,32 @@ class DefaultDeadlinePolicy:
         default_factory=lambda: _by_severity(7 * 24, 7 * 24, 7 * 24)
     )
 
-    def deadlines(self, entity: Incident | Complaint) -> list[Deadline]:
+    def deadlines(self, entity: Incident | Complaint | SupplierAction) -> list[Deadline]:
         """Return ``entity``'s deadlines that are not met yet (and a late report)."""
         if isinstance(entity, Incident):
             return self._incident(entity)
         if isinstance(entity, Complaint):
             return self._complaint(entity)
-        raise TypeError(f"deadlines are for incidents and complaints, not {type(entity).__name__}")
+        if isinstance(entity, SupplierAction):
+            return self._supplier_action(entity)
+        raise TypeError(
+            "deadlines are for incidents, complaints and supplier actions, not "
+            f"{type(entity).__name__}"
+        )
+
+    def _supplier_action(self, scar: SupplierAction) -> list[Deadline]:
+        if scar.status not in (ScarStatus.REQUESTED, ScarStatus.ACKNOWLEDGED):
+            return []
+        end_of_day = datetime.combine(scar.due + timedelta(days=1), time(0), tzinfo=timezone.utc)
+        return [
+            Deadline(
+                subject_kind="supplier_action",
+                subject_id=scar.id,
+                what="respond",
+                due=end_of_day,
+                severity=scar.severity,
+            )
+        ]
 
     def _incident(self, incident: Incident) -> list[Deadline]:
         found: list[Deadline] = []
@@ -183,7 +214,7 @@ _DEFAULT_POLICY = DefaultDeadlinePolicy()
 
 
 def deadlines(
-    entity: Incident | Complaint, *, policy: DeadlinePolicy | None = None
+    entity: Incident | Complaint | SupplierAction, *, policy: DeadlinePolicy | None = None
 ) -> list[Deadline]:
     """Return ``entity``'s deadlines not met yet, by ``policy`` (default: the defaults).
 
@@ -202,7 +233,7 @@ def deadlines(
 
 
 def overdue(
-    entities: Iterable[Incident | Complaint],
+    entities: Iterable[Incident | Complaint | SupplierAction],
     now: datetime,
     *,
     policy: DeadlinePolicy | None = None,
@@ -225,7 +256,10 @@ def overdue(
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError(
-            "'now' has no timezone: give an aware datetime, for example datetime.now(timezone.utc)"
+            _(
+                "'now' has no timezone: give an aware datetime, for example "
+                "datetime.now(timezone.utc)"
+            )
         )
     chosen = policy or _DEFAULT_POLICY
     late: list[Deadline] = []
@@ -238,13 +272,20 @@ def overdue(
     return late
 
 
+def _step(what: str) -> str:
+    """Return the step as a person reads it: ``assess``, ``action CA-1`` (English: the ids)."""
+    if what.startswith("action "):
+        return _("action {id}").format(id=what.removeprefix("action "))
+    return label(what)
+
+
 def _human(span: timedelta) -> str:
     minutes = int(span.total_seconds() // 60)
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     parts = [
-        f"{days} d" if days else "",
-        f"{hours} h" if hours else "",
-        f"{minutes} min" if minutes else "",
+        _("{n} d").format(n=days) if days else "",
+        _("{n} h").format(n=hours) if hours else "",
+        _("{n} min").format(n=minutes) if minutes else "",
     ]
-    return " ".join(p for p in parts if p) or "less than a minute"
+    return " ".join(p for p in parts if p) or _("less than a minute")

@@ -49,8 +49,21 @@ from qualityflow.models.incident import (
     TeamMember,
     Verification,
 )
+from qualityflow.models.nonconformance import (
+    Disposition,
+    Nonconformance,
+    SupplierAction,
+    SupplierResponse,
+)
 from qualityflow.models.notification import Notification
 from qualityflow.models.quantity import Quantity
+from qualityflow.models.recall import (
+    Consignee,
+    EffectivenessLevel,
+    Recall,
+    RecallGrade,
+    RecallStatus,
+)
 from qualityflow.models.records import Amendment, FieldChange, Severity, TransitionRecord
 from qualityflow.models.supplier import (
     Supplier,
@@ -60,6 +73,14 @@ from qualityflow.models.supplier import (
 )
 
 __all__ = [
+    "SupplierAction",
+    "Nonconformance",
+    "Disposition",
+    "RecallStatus",
+    "RecallGrade",
+    "Recall",
+    "EffectivenessLevel",
+    "Consignee",
     "MAX_ID_LENGTH",
     "TOP_LEVEL_MODELS",
     "ActionKind",
@@ -120,6 +141,10 @@ TOP_LEVEL_MODELS: dict[str, type[BaseModel]] = {
     "Incident": Incident,
     "Complaint": Complaint,
     "Notification": Notification,
+    "Nonconformance": Nonconformance,
+    "Disposition": Disposition,
+    "SupplierAction": SupplierAction,
+    "SupplierResponse": SupplierResponse,
 }
 """The models other applications exchange as payloads, by name."""
 
@@ -129,8 +154,11 @@ def json_schemas() -> dict[str, dict[str, Any]]:
 
     Other applications use these to validate payloads before handing them over.
 
+    Examples
+    --------
     >>> schemas = json_schemas()
     >>> schemas["Batch"]["properties"]["kind"]["$ref"]
     '#/$defs/BatchKind'
+
     """
     return {name: model.model_json_schema() for name, model in TOP_LEVEL_MODELS.items()}

@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from qualityflow.i18n import _
+
 __all__ = ["MAX_ID_LENGTH", "AwareDatetime", "Id", "NonEmpty", "QFModel", "check_id_length"]
 
 
@@ -19,8 +21,10 @@ class QFModel(BaseModel):
 def _require_timezone(value: datetime) -> datetime:
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
         raise ValueError(
-            "naive datetime (no timezone): give an aware one, for example "
-            "datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc) or '2026-03-01T08:00:00+00:00'"
+            _(
+                "naive datetime (no timezone): give an aware one, for example "
+                "datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc) or '2026-03-01T08:00:00+00:00'"
+            )
         )
     return value
 
@@ -46,18 +50,23 @@ count once). Ids compare byte-exactly everywhere: ``FLOUR-1`` and ``flour-1`` ar
 def check_id_length(value: str) -> str:
     """Refuse an id longer than :data:`MAX_ID_LENGTH`, saying by how much.
 
+    Examples
+    --------
     >>> check_id_length("FLOUR-0412")
     'FLOUR-0412'
     >>> check_id_length("X" * 300)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ValueError: id is 300 characters long; qualityflow ids are at most 255: shorten it ...
+
     """
     if len(value) > MAX_ID_LENGTH:
         raise ValueError(
-            f"id is {len(value)} characters long; qualityflow ids are at most "
-            f"{MAX_ID_LENGTH}: shorten it (keep the long text in a description or "
-            "attribute field and use a short code as the id)"
+            _(
+                "id is {length} characters long; qualityflow ids are at most "
+                "{most}: shorten it (keep the long text in a description or "
+                "attribute field and use a short code as the id)"
+            ).format(length=len(value), most=MAX_ID_LENGTH)
         )
     return value
 

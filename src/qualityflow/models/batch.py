@@ -7,6 +7,7 @@ from enum import Enum
 
 from pydantic import Field, JsonValue, model_validator
 
+from qualityflow.i18n import _
 from qualityflow.models._base import AwareDatetime, Id, NonEmpty, QFModel
 from qualityflow.models.quantity import Quantity
 from qualityflow.models.records import Amendment
@@ -46,9 +47,12 @@ class BatchStatus(str, Enum):
 class Batch(QFModel):
     """A batch or lot: a supplier's raw-material lot, a mix, a finished batch.
 
+    Examples
+    --------
     >>> Batch(id="FLOUR-0412", kind="raw_material", product="wheat flour",
     ...       quantity=Quantity(amount=1000, unit="kg"), supplier_id="SUP-MILL").status.value
     'released'
+
     """
 
     id: Id
@@ -118,12 +122,15 @@ class Characteristic(QFModel):
     def _measured_or_judged(self) -> Characteristic:
         if self.value is None and self.passed is None:
             raise ValueError(
-                f"characteristic {self.name!r}: give a measured value or passed=True/False"
+                _("characteristic {name!r}: give a measured value or passed=True/False").format(
+                    name=self.name
+                )
             )
         if self.lower is not None and self.upper is not None and self.lower > self.upper:
             raise ValueError(
-                f"characteristic {self.name!r}: lower limit {self.lower} is above upper "
-                f"limit {self.upper}"
+                _(
+                    "characteristic {name!r}: lower limit {lower} is above upper limit {upper}"
+                ).format(name=self.name, lower=self.lower, upper=self.upper)
             )
         return self
 
@@ -162,16 +169,20 @@ class Inspection(QFModel):
     def _consistent(self) -> Inspection:
         if self.check_type is not None and self.stage is not InspectionStage.IN_PROCESS:
             raise ValueError(
-                "check_type (self, mutual, patrol) applies only to in_process inspections"
+                _("check_type (self, mutual, patrol) applies only to in_process inspections")
             )
         failed = [c.name for c in self.characteristics if not c.conforms]
         if failed and self.result is InspectionResult.PASS:
             raise ValueError(
-                f"result is 'pass' but characteristic(s) {failed} are out of limits; "
-                "record result 'fail' or 'conditional'"
+                _(
+                    "result is 'pass' but characteristic(s) {failed} are out of limits; "
+                    "record result 'fail' or 'conditional'"
+                ).format(failed=failed)
             )
         if self.accept is not None and self.reject is not None and self.reject <= self.accept:
             raise ValueError(
-                f"reject number {self.reject} must be greater than accept number {self.accept}"
+                _("reject number {reject} must be greater than accept number {accept}").format(
+                    reject=self.reject, accept=self.accept
+                )
             )
         return self

@@ -7,6 +7,7 @@ from enum import Enum
 
 from pydantic import Field, model_validator
 
+from qualityflow.i18n import _
 from qualityflow.models._base import AwareDatetime, Id, NonEmpty, QFModel
 from qualityflow.models.records import Amendment, Severity, TransitionRecord
 
@@ -170,7 +171,7 @@ class CorrectiveAction(QFModel):
     @model_validator(mode="after")
     def _done_has_date(self) -> CorrectiveAction:
         if self.done_at is not None and self.status is not ActionStatus.DONE:
-            raise ValueError("done_at is set but status is not 'done'")
+            raise ValueError(_("done_at is set but status is not 'done'"))
         return self
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from qualityflow.errors import UnitMismatchError
+from qualityflow.i18n import _
 from qualityflow.models._base import NonEmpty
 
 __all__ = ["Quantity"]
@@ -20,8 +21,11 @@ class Quantity(BaseModel):
     one unit; mixing units raises :class:`~qualityflow.errors.UnitMismatchError` naming
     both, because a plant that adds kilograms to cartons has a data problem to fix.
 
+    Examples
+    --------
     >>> Quantity(amount=2, unit="kg") + Quantity(amount="0.5", unit="kg")
     Quantity(amount=Decimal('2.5'), unit='kg')
+
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -47,7 +51,9 @@ class Quantity(BaseModel):
         other_q = self._same_unit(other, "subtract")
         if other_q.amount > self.amount:
             raise ValueError(
-                f"{self} minus {other_q} would be negative; quantities cannot be negative"
+                _("{left} minus {right} would be negative; quantities cannot be negative").format(
+                    left=self, right=other_q
+                )
             )
         return Quantity(amount=self.amount - other_q.amount, unit=self.unit)
 

@@ -120,8 +120,11 @@ greater than 10 percent and less than 100 percent"): the 50 % here is a placehol
 def per_unit(quantities: Iterable[Quantity]) -> dict[str, Quantity]:
     """Sum quantities unit by unit: ``{"pack": 5100 pack, "kg": 12 kg}`` (sorted by unit).
 
+    Examples
+    --------
     >>> per_unit([Quantity(amount=2, unit="kg"), Quantity(amount=3, unit="kg")])
     {'kg': Quantity(amount=Decimal('5'), unit='kg')}
+
     """
     totals: dict[str, Quantity] = {}
     for q in quantities:

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
+from qualityflow.i18n import _
 from qualityflow.models._base import AwareDatetime, Id, NonEmpty, QFModel
 from qualityflow.models.records import Amendment
 
@@ -30,10 +31,13 @@ class SupplierEvaluation(QFModel):
     ``scores`` holds each criterion's score (0-100), ``weights`` its weight (positive);
     both name the same criteria. :attr:`weighted_total` is the weighted mean.
 
+    Examples
+    --------
     >>> e = SupplierEvaluation(period="2026-Q3", scores={"quality": 90, "delivery": 60},
     ...                        weights={"quality": 3, "delivery": 1})
     >>> e.weighted_total
     Decimal('82.5')
+
     """
 
     period: NonEmpty
@@ -46,13 +50,19 @@ class SupplierEvaluation(QFModel):
     @model_validator(mode="after")
     def _criteria_match(self) -> SupplierEvaluation:
         if not self.scores:
-            raise ValueError("scores: give at least one criterion, e.g. {'quality': 90}")
+            raise ValueError(
+                _("scores: give at least one criterion, e.g. {example}").format(
+                    example="{'quality': 90}"
+                )
+            )
         missing = sorted(set(self.scores) - set(self.weights))
         extra = sorted(set(self.weights) - set(self.scores))
         if missing or extra:
             raise ValueError(
-                "scores and weights must name the same criteria: "
-                f"no weight for {missing}, no score for {extra}"
+                _(
+                    "scores and weights must name the same criteria: "
+                    "no weight for {missing}, no score for {extra}"
+                ).format(missing=missing, extra=extra)
             )
         return self
 

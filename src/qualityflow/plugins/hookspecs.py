@@ -103,13 +103,14 @@ def qualityflow_extra_guards(lifecycle: Any, trigger: str, entity: Any) -> list[
 
 @hookspec(firstresult=True)
 def qualityflow_deadline_policy(entity: Any) -> list[Deadline] | None:
-    """Give an open incident's, complaint's or recall's deadlines, replacing the defaults.
+    """Give an open case's deadlines (incident, complaint, recall, SCAR), replacing the defaults.
 
     Stops at the first non-``None`` result; return ``None`` to leave the entity to the
     next plugin or to the built-in ``DefaultDeadlinePolicy`` (for a recall: the legal
     clocks stored with it, ``RecallDeadlinePolicy``).
 
-    :param entity: an open incident, complaint or recall (check its type).
+    :param entity: an open incident, complaint, recall or supplier action (SCAR); check its
+        type and return ``None`` for kinds the plugin does not handle.
     :return: its deadlines (``qf.Deadline``), or ``None``.
     """
     raise NotImplementedError  # pragma: no cover - specification only

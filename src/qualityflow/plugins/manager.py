@@ -73,9 +73,12 @@ def plugin_name(plugin: object) -> str:
     ``__name__``, then the class's dotted path. Delivery records are kept under this name,
     so a retried delivery reaches the same notifier after a restart.
 
+    Examples
+    --------
     >>> import logging
     >>> plugin_name(logging)
     'logging'
+
     """
     for attribute in ("qualityflow_name", "name"):
         value = getattr(plugin, attribute, None)

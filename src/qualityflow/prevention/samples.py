@@ -16,6 +16,8 @@ __all__ = ["RetainedSample", "samples_due_for_disposal", "samples_for"]
 class RetainedSample(QFModel):
     """A retained (reference) sample of one batch, where it is kept and until when.
 
+    Examples
+    --------
     >>> from datetime import datetime, timezone
     >>> import qualityflow as qf
     >>> s = RetainedSample(id="RS-1", batch_id="BISC-0301", location="retain room, shelf 4",
@@ -24,6 +26,7 @@ class RetainedSample(QFModel):
     ...     quantity=qf.Quantity(amount=6, unit="pack"))
     >>> s.disposed_at is None
     True
+
     """
 
     id: Id

@@ -13,9 +13,14 @@
     The same for customer complaints: critical 30, major 15, minor 5.
 ``delivery``
     Share of deliveries on time (only when deliveries are given).
+``scar``
+    Share of its supplier corrective action requests (SCAR) answered on time: a SCAR
+    counts once its response is due (the end of its ``due`` day, UTC) or given; answered
+    by then counts 1, answered late or still unanswered (overdue) 0. Cancelled SCARs do not
+    count.
 
 Criteria without data in the period are left out rather than scored 100; default weights
-are quality 50, incidents 20, complaints 10, delivery 20.
+are quality 50, incidents 20, complaints 10, delivery 20, scar 10.
 
 :class:`DefaultSupplierPolicy` recommends approved from 80, conditional from 60, suspended
 from 30 and disqualified below 30. It never lifts a supplier more than one step at a time
@@ -27,7 +32,7 @@ the policy with any object that has a ``recommend(evaluation, supplier)`` method
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
@@ -47,6 +52,7 @@ from qualityflow.models import (
     SupplierEvaluation,
     SupplierStatus,
 )
+from qualityflow.models.nonconformance import ScarStatus, SupplierAction
 from qualityflow.prevention._protocols import (
     BatchLookup,
     TracesBackward,
@@ -68,6 +74,7 @@ DEFAULT_WEIGHTS: dict[str, Decimal] = {
     "incidents": Decimal(20),
     "complaints": Decimal(10),
     "delivery": Decimal(20),
+    "scar": Decimal(10),
 }
 """Default criterion weights of :func:`score_supplier`."""
 
@@ -78,11 +85,14 @@ _COMPLAINT_PENALTY = {Severity.CRITICAL: 30, Severity.MAJOR: 15, Severity.MINOR:
 class Delivery(QFModel):
     """One delivery by a supplier: when it was due and when it arrived.
 
+    Examples
+    --------
     >>> from datetime import datetime, timezone
     >>> d = Delivery(supplier_id="SUP-MILL", due=datetime(2026, 3, 2, 8, tzinfo=timezone.utc),
     ...              delivered_at=datetime(2026, 3, 2, 7, tzinfo=timezone.utc))
     >>> d.on_time
     True
+
     """
 
     supplier_id: Id
@@ -110,10 +120,13 @@ class DefaultSupplierPolicy(QFModel):
 
     Upgrades go one step at a time and never out of disqualified (see the module notes).
 
+    Examples
+    --------
     >>> import qualityflow as qf
     >>> e = qf.SupplierEvaluation(period="2026-Q1", scores={"quality": 65}, weights={"quality": 1})
     >>> DefaultSupplierPolicy().recommend(e, qf.Supplier(id="S", name="Mill")).value
     'conditional'
+
     """
 
     approve_at: Decimal = Decimal(80)
@@ -182,6 +195,7 @@ def score_supplier(
     deliveries: Iterable[Delivery] | None = None,
     weights: Mapping[str, Decimal | int | float] | None = None,
     lots: BatchLookup | None = None,
+    supplier_actions: Iterable[SupplierAction] = (),
     start: datetime | None = None,
     end: datetime | None = None,
     evaluated_by: str = "qualityflow scorecard",
@@ -209,6 +223,9 @@ def score_supplier(
     lots
         The plant's batches (mapping or iterable); the supplier's lots are those with its
         ``supplier_id``. Defaults to the genealogy's batches.
+    supplier_actions
+        SCARs (:class:`~qualityflow.SupplierAction`); those to this supplier requested in
+        the period give the ``scar`` criterion, judged at ``at``.
     start, end
         The period as a half-open time range; ``None`` leaves that side open.
     evaluated_by, at
@@ -300,6 +317,16 @@ def score_supplier(
             scores["delivery"] = _percent(Decimal(on_time), len(own))
             notes.append(f"deliveries on time: {on_time}/{len(own)}")
 
+    moment = at if at is not None else datetime.now(timezone.utc)
+    scar_on_time, scar_late = _scar_record(supplier.id, supplier_actions, start, end, moment)
+    if scar_on_time or scar_late:
+        counted = len(scar_on_time) + len(scar_late)
+        scores["scar"] = _percent(Decimal(len(scar_on_time)), counted)
+        notes.append(
+            f"supplier corrective actions answered on time: {len(scar_on_time)}/{counted}"
+            + (f" (late or overdue: {', '.join(scar_late)})" if scar_late else "")
+        )
+
     chosen = {k: Decimal(str(v)) for k, v in (weights or DEFAULT_WEIGHTS).items()}
     scores = {k: v for k, v in scores.items() if chosen.get(k, Decimal(0)) > 0}
     if not scores:
@@ -312,6 +339,30 @@ def score_supplier(
         scores=scores,
         weights={k: chosen[k] for k in scores},
         evaluated_by=evaluated_by,
-        at=at if at is not None else datetime.now(timezone.utc),
+        at=moment,
         note="; ".join(notes),
     )
+
+
+def _scar_record(
+    supplier_id: str,
+    actions: Iterable[SupplierAction],
+    start: datetime | None,
+    end: datetime | None,
+    now: datetime,
+) -> tuple[list[str], list[str]]:
+    """Split the supplier's SCARs due or answered in the period into on time and late."""
+    on_time: list[str] = []
+    late: list[str] = []
+    for scar in actions:
+        if scar.supplier_id != supplier_id or scar.status is ScarStatus.CANCELLED:
+            continue
+        if not _within(scar.requested_at, start, end):
+            continue
+        due = datetime.combine(scar.due + timedelta(days=1), time(0), tzinfo=timezone.utc)
+        answered = next((r.at for r in scar.history if r.trigger == "respond"), None)
+        if answered is not None:
+            (on_time if answered <= due else late).append(scar.id)
+        elif now > due:
+            late.append(scar.id)
+    return sorted(on_time), sorted(late)

@@ -89,8 +89,11 @@ def _stem(word: str) -> str:
 def defect_words(text: str) -> set[str]:
     """Return the meaningful words of ``text``: lower-cased, stopwords dropped, plurals folded.
 
+    Examples
+    --------
     >>> sorted(defect_words("Metal chips found in butter biscuits"))
     ['biscuit', 'butter', 'chip', 'metal']
+
     """
     return {
         _stem(w) for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in _STOPWORDS

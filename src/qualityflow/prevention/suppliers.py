@@ -253,9 +253,12 @@ class LinkOverride(QFModel):
     ``reason`` says why (e.g. the lot was re-tested and passed), ``approver`` who takes
     responsibility. ``lot_id``, when given, limits the override to that lot.
 
+    Examples
+    --------
     >>> LinkOverride(reason="lot re-tested by external lab, report L-2291",
     ...              approver="QA manager").lot_id is None
     True
+
     """
 
     reason: NonEmpty

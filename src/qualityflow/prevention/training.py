@@ -33,10 +33,13 @@ class TrainingRequirement(QFModel):
     ``id`` defaults to ``"<action_id>/<procedure>"`` (one requirement per action and
     procedure); ``version`` is the storage's optimistic lock.
 
+    Examples
+    --------
     >>> need = TrainingRequirement(action_id="CA-1", procedure="SOP-12 rev C",
     ...                            people=["Ana", "Ben"])
     >>> need.people, need.id
     (['Ana', 'Ben'], 'CA-1/SOP-12 rev C')
+
     """
 
     action_id: Id
@@ -69,10 +72,13 @@ class TrainingRecord(QFModel):
 
     ``id`` defaults to ``"<person>/<procedure>/<at, ISO 8601>"``.
 
+    Examples
+    --------
     >>> from datetime import datetime, timezone
     >>> TrainingRecord(person="Ana", procedure="SOP-12 rev C", trainer="QA Lena",
     ...                at=datetime(2026, 3, 9, tzinfo=timezone.utc)).id
     'Ana/SOP-12 rev C/2026-03-09T00:00:00+00:00'
+
     """
 
     person: NonEmpty

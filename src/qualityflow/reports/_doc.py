@@ -9,7 +9,9 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
+
+from qualityflow.i18n import _, format_date, format_datetime, label
 
 __all__ = [
     "Block",
@@ -68,18 +70,41 @@ def _cell(value: object) -> str:
         return fmt_time(value)
     if isinstance(value, timedelta):
         return fmt_duration(value)
+    if isinstance(value, date):
+        return format_date(value)
     if hasattr(value, "value") and isinstance(value.value, str):  # enums
-        return value.value
+        return label(value.value)
     return str(value)
 
 
 def fmt_time(value: datetime) -> str:
-    """Format an aware datetime as ``2026-03-05 09:00 UTC`` (UTC, minutes)."""
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    """Format an aware datetime as ``2026-03-05 09:00 UTC`` (UTC, minutes), in the locale.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> from qualityflow.i18n import using
+    >>> with using("zh_CN"):
+    ...     fmt_time(datetime(2026, 3, 5, 9, tzinfo=timezone.utc))
+    '2026年3月5日 09:00 UTC'
+
+    """
+    return format_datetime(value)
 
 
 def fmt_duration(value: timedelta) -> str:
-    """Format a duration the way a quality engineer says it: ``2 d 3 h 5 min``."""
+    """Format a duration as a quality engineer says it: ``2 d 3 h 5 min`` (``2天 3小时 5分钟``).
+
+    Examples
+    --------
+    >>> from qualityflow.i18n import using
+    >>> fmt_duration(timedelta(days=2, minutes=5))
+    '2 d 5 min'
+    >>> with using("zh_CN"):
+    ...     fmt_duration(timedelta(days=2, minutes=5))
+    '2天 5分钟'
+
+    """
     total = int(value.total_seconds())
     sign = "-" if total < 0 else ""
     total = abs(total)
@@ -88,13 +113,13 @@ def fmt_duration(value: timedelta) -> str:
     minutes, seconds = divmod(rest, 60)
     parts = []
     if days:
-        parts.append(f"{days} d")
+        parts.append(_("{n} d").format(n=days))
     if hours:
-        parts.append(f"{hours} h")
+        parts.append(_("{n} h").format(n=hours))
     if minutes:
-        parts.append(f"{minutes} min")
+        parts.append(_("{n} min").format(n=minutes))
     if not parts:
-        parts.append(f"{seconds} s")
+        parts.append(_("{n} s").format(n=seconds))
     return sign + " ".join(parts)
 
 

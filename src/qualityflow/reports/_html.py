@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 
+from qualityflow.i18n import current_locale
+
 __all__ = ["page"]
 
 _CSS = """
@@ -31,10 +33,14 @@ figcaption { color: #555; font-size: .9em; }
 
 
 def page(title: str, body: str) -> str:
-    """Wrap ``body`` (HTML) in a complete page titled ``title`` (plain text)."""
+    """Wrap ``body`` (HTML) in a complete page titled ``title`` (plain text).
+
+    The page's ``lang`` is the active locale's (``en``, ``zh-CN``).
+    """
+    lang = current_locale().replace("_", "-")
     return (
         "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
+        f'<html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>\n"
         f"<body>\n{body}\n</body></html>\n"

@@ -69,11 +69,14 @@ def genealogy_svg(
 
     Suspect batches get a red border; each kind of node its own fill colour.
 
+    Examples
+    --------
     >>> svg = genealogy_svg([GraphNode("FLOUR-1", "raw_material"),
     ...                      GraphNode("BISC-1", "finished", suspect=True)],
     ...                     [("FLOUR-1", "BISC-1")])
     >>> svg.startswith("<svg") and "BISC-1" in svg
     True
+
     """
     ids = [n.id for n in nodes]
     known = set(ids)
@@ -161,8 +164,11 @@ def bar_chart_svg(
 ) -> str:
     """Draw a vertical bar chart, with an optional cumulative-percentage line (Pareto).
 
+    Examples
+    --------
     >>> "<rect" in bar_chart_svg(["crumbly", "foreign body"], [7, 3], title="Complaints")
     True
+
     """
     esc = html.escape
     bar_w, gap, plot_h, left, top, bottom = 56, 18, 180, 40, 36, 70

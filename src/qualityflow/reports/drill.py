@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
+from qualityflow.i18n import _, using
 from qualityflow.models import Batch, Shipment
 from qualityflow.reports._doc import Table, blocks_to_markdown, fmt_time
 
@@ -71,26 +72,33 @@ class DrillReport:
         """How much of the bound was left (negative when it was missed)."""
         return self.bound - self.elapsed
 
-    def to_markdown(self) -> str:
-        """Render the drill as a short Markdown report."""
-        verdict = "PASSED" if self.within_bound else "FAILED"
-        rows = [
-            ("Lot", self.lot_id),
-            ("Drill started", fmt_time(self.started_at)),
-            ("Answered in", f"{self.elapsed.total_seconds():.3f} s"),
-            ("Bound", f"{self.bound.total_seconds() / 3600:g} h (FSMA 204)"),
-            ("Batches affected", str(len(self.batch_ids))),
-            ("Shipments", str(len(self.shipment_ids))),
-            ("Customers to contact", ", ".join(self.customer_ids) or "none"),
-            ("Regions", ", ".join(self.regions) or "none"),
-        ]
-        if self.spreadsheet is not None:
-            rows.append(("FSMA 204 spreadsheet", str(self.spreadsheet)))
-        return (
-            f"## Mock-recall drill for {self.lot_id}: {verdict}\n\n"
-            + blocks_to_markdown([Table.of(("", ""), rows)])
-            + "\n"
-        )
+    def to_markdown(self, locale: str | None = None) -> str:
+        """Render the drill as a short Markdown report (in ``locale``; ``None``: the active one)."""
+        with using(locale):
+            verdict = _("PASSED") if self.within_bound else _("FAILED")
+            rows = [
+                (_("Lot"), self.lot_id),
+                (_("Drill started"), fmt_time(self.started_at)),
+                (_("Answered in"), _("{n} s").format(n=f"{self.elapsed.total_seconds():.3f}")),
+                (
+                    _("Bound"),
+                    _("{n} h (FSMA 204)").format(n=f"{self.bound.total_seconds() / 3600:g}"),
+                ),
+                (_("Batches affected"), str(len(self.batch_ids))),
+                (_("Shipments"), str(len(self.shipment_ids))),
+                (_("Customers to contact"), _(", ").join(self.customer_ids) or _("none")),
+                (_("Regions"), _(", ").join(self.regions) or _("none")),
+            ]
+            if self.spreadsheet is not None:
+                rows.append((_("FSMA 204 spreadsheet"), str(self.spreadsheet)))
+            return (
+                _("## Mock-recall drill for {lot}: {verdict}").format(
+                    lot=self.lot_id, verdict=verdict
+                )
+                + "\n\n"
+                + blocks_to_markdown([Table.of(("", ""), rows)])
+                + "\n"
+            )
 
 
 def mock_recall(

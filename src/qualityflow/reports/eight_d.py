@@ -8,12 +8,14 @@ instead of inventing text.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from qualityflow.i18n import N_, _, current_locale, label, using
 from qualityflow.models import (
     ActionKind,
     ActionStatus,
@@ -49,17 +51,23 @@ __all__ = [
 ]
 
 DISCIPLINES: tuple[tuple[str, str], ...] = (
-    ("D0", "Emergency response"),
-    ("D1", "Team"),
-    ("D2", "Problem description"),
-    ("D3", "Containment"),
-    ("D4", "Root cause"),
-    ("D5", "Chosen corrective actions"),
-    ("D6", "Implementation and verification"),
-    ("D7", "Prevention of recurrence"),
-    ("D8", "Closure and recognition"),
+    ("D0", N_("Emergency response")),
+    ("D1", N_("Team")),
+    ("D2", N_("Problem description")),
+    ("D3", N_("Containment")),
+    ("D4", N_("Root cause")),
+    ("D5", N_("Chosen corrective actions")),
+    ("D6", N_("Implementation and verification")),
+    ("D7", N_("Prevention of recurrence")),
+    ("D8", N_("Closure and recognition")),
 )
-"""The disciplines of an 8D report, in order: (code, title)."""
+"""The disciplines of an 8D report, in order: (code, English title, the message id).
+
+``eight_d(incident, locale="zh_CN")`` titles them in Chinese (D0 准备/应急响应 ...
+D8 小组祝贺/关闭).
+"""
+
+_TITLES = dict(DISCIPLINES)
 
 _MAX_PICTURE_NODES = 80
 
@@ -107,7 +115,8 @@ class GenealogyLike(Protocol):
 class Discipline:
     """One section of the 8D report: its code (``"D4"``), title and content.
 
-    ``recorded`` is False when the incident does not hold the data for it yet.
+    ``recorded`` is False when the incident does not hold the data for it yet. The title
+    and content are in the locale the report was built in.
     """
 
     code: str
@@ -120,12 +129,17 @@ class Discipline:
         return f"## {self.code} {self.title}\n\n{blocks_to_markdown(self.blocks)}"
 
 
+def _discipline(code: str, blocks: Sequence[Block], recorded: bool = True) -> Discipline:
+    return Discipline(code, _(_TITLES[code]), tuple(blocks), recorded)
+
+
 @dataclass(frozen=True)
 class EightDReport:
     """The 8D report of one incident, renderable as Markdown or a self-contained HTML page.
 
     Build it with :func:`eight_d`. ``picture`` holds the nodes and edges of the recall
     picture (at most 80 nodes, suspects first); ``picture_omitted`` how many were left out.
+    ``locale`` is the language it was built in; the renderings use it too.
     ``audit_head`` is the audit ledger's head when the report was made (``audit_at``),
     printed in the footer so that the printed or mailed report keeps it outside the
     database (``qualityflow audit verify --known-head ...`` checks it later).
@@ -136,6 +150,7 @@ class EightDReport:
     timeline: tuple[TransitionRecord, ...]
     picture: tuple[tuple[GraphNode, ...], tuple[tuple[str, str], ...]] = field(default=((), ()))
     picture_omitted: int = 0
+    locale: str = "en"
     audit_head: str = ""
     audit_at: datetime | None = None
 
@@ -160,14 +175,19 @@ class EightDReport:
     def _header_rows(self) -> list[tuple[str, str]]:
         inc = self.incident
         rows = [
-            ("Incident", inc.id),
-            ("Title", inc.title),
-            ("Severity", inc.severity.value),
-            ("Status", inc.status.value),
-            ("Reported", f"{fmt_time(inc.reported_at)} by {inc.reported_by or 'unknown'}"),
+            (_("Incident"), inc.id),
+            (_("Title"), inc.title),
+            (_("Severity"), label(inc.severity)),
+            (_("Status"), label(inc.status)),
+            (
+                _("Reported"),
+                _("{at} by {who}").format(
+                    at=fmt_time(inc.reported_at), who=inc.reported_by or _("unknown")
+                ),
+            ),
         ]
         if inc.product:
-            rows.append(("Product", inc.product))
+            rows.append((_("Product"), inc.product))
         return rows
 
     def _timeline_rows(self) -> list[tuple[str, str, str, str, str, str]]:
@@ -176,8 +196,8 @@ class EightDReport:
             (
                 fmt_time(r.at),
                 fmt_duration(r.at - start),
-                r.trigger,
-                f"{r.source} → {r.dest}",
+                label(r.trigger),
+                f"{label(r.source, self.incident)} → {label(r.dest, self.incident)}",
                 r.actor,
                 r.note,
             )
@@ -186,23 +206,34 @@ class EightDReport:
 
     def to_markdown(self) -> str:
         """Render the whole report as Markdown (header, timeline, D0-D8)."""
+        with using(self.locale):
+            return self._markdown()
+
+    def _markdown(self) -> str:
         inc = self.incident
-        parts = [f"# 8D report: {inc.id} {inc.title}"]
-        parts.append(blocks_to_markdown([Table.of(("field", "value"), self._header_rows())]))
-        parts.append("## Timeline")
+        parts = [_("# 8D report: {id} {title}").format(id=inc.id, title=inc.title)]
+        parts.append(blocks_to_markdown([Table.of((_("field"), _("value")), self._header_rows())]))
+        parts.append(_("## Timeline"))
         if self.timeline:
             parts.append(
                 blocks_to_markdown(
                     [
                         Table.of(
-                            ("when", "after report", "trigger", "state", "by", "note"),
+                            (
+                                _("when"),
+                                _("after report"),
+                                _("trigger"),
+                                _("state"),
+                                _("by"),
+                                _("note"),
+                            ),
                             self._timeline_rows(),
                         )
                     ]
                 )
             )
         else:
-            parts.append("No lifecycle step recorded yet.")
+            parts.append(_("No lifecycle step recorded yet."))
         parts.extend(d.to_markdown() for d in self.disciplines)
         footer = self._footer()
         if footer:
@@ -216,11 +247,17 @@ class EightDReport:
         was built with a genealogy or a recall impact, the genealogy picture of the recall
         (``<svg id="genealogy">``).
         """
+        with using(self.locale):
+            return self._html()
+
+    def _html(self) -> str:
         esc = html.escape
         inc = self.incident
-        body = [f"<h1>8D report: {esc(inc.id)} {esc(inc.title)}</h1>"]
-        body.append(blocks_to_html([Table.of(("field", "value"), self._header_rows())]))
-        body.append('<section id="timeline-section"><h2>Timeline</h2>')
+        heading = _("8D report: {id} {title}").format(id=inc.id, title=inc.title)
+        body = [f"<h1>{esc(heading)}</h1>"]
+        body.append(blocks_to_html([Table.of((_("field"), _("value")), self._header_rows())]))
+        timeline = esc(_("Timeline"))
+        body.append(f'<section id="timeline-section"><h2>{timeline}</h2>')
         if self.timeline:
             items = []
             for when, elapsed, trigger, move, actor, note in self._timeline_rows():
@@ -228,49 +265,51 @@ class EightDReport:
                 items.append(
                     f'<li><span class="when">{esc(when)}</span> '
                     f'<span class="elapsed">(+{esc(elapsed)})</span> '
-                    f"<strong>{esc(trigger)}</strong>: {esc(move)}, by {esc(actor)}"
-                    f"{note_html}</li>"
+                    f"<strong>{esc(trigger)}</strong>: "
+                    + esc(_("{move}, by {actor}").format(move=move, actor=actor))
+                    + f"{note_html}</li>"
                 )
             body.append('<ol id="timeline" class="timeline">' + "".join(items) + "</ol>")
         else:
-            body.append('<p class="missing">No lifecycle step recorded yet.</p>')
+            nothing = esc(_("No lifecycle step recorded yet."))
+            body.append(f'<p class="missing">{nothing}</p>')
         body.append("</section>")
         nodes, edges = self.picture
         for d in self.disciplines:
             body.append(f'<section id="{d.code.lower()}"><h2>{d.code} {esc(d.title)}</h2>')
             body.append(blocks_to_html(d.blocks))
             if d.code == "D3" and nodes:
+                title = _("Genealogy of the recall ({id})").format(id=inc.id)
+                caption = _(
+                    "Inputs on the left, shipments on the right; suspect batches have a red border."
+                )
+                if self.picture_omitted:
+                    caption += " " + _(
+                        "{n} more lots and shipments are not drawn; D3 lists them all."
+                    ).format(n=self.picture_omitted)
                 body.append(
                     "<figure>"
-                    + genealogy_svg(nodes, edges, title=f"Genealogy of the recall ({inc.id})")
-                    + "<figcaption>Inputs on the left, shipments on the right; suspect "
-                    "batches have a red border."
-                    + (
-                        f" {self.picture_omitted} more lots and shipments are not drawn; "
-                        "D3 lists them all."
-                        if self.picture_omitted
-                        else ""
-                    )
-                    + "</figcaption></figure>"
+                    + genealogy_svg(nodes, edges, title=title)
+                    + f"<figcaption>{esc(caption)}</figcaption></figure>"
                 )
             body.append("</section>")
         footer = self._footer()
         if footer:
             body.append(f'<footer id="audit-head"><p>{esc(footer)}</p></footer>')
-        return page(f"8D report {inc.id}", "\n".join(body))
+        return page(_("8D report {id}").format(id=inc.id), "\n".join(body))
 
 
 def _not_recorded(what: str) -> Paragraph:
-    return Paragraph(f"Not recorded yet: {what}.")
+    return Paragraph(_("Not recorded yet: {what}.").format(what=what))
 
 
 def _quantities(value: object) -> str:
     if isinstance(value, Quantity):
         return str(value)
     if isinstance(value, Mapping):
-        return ", ".join(str(q) for q in value.values()) or "none"
+        return ", ".join(str(q) for q in value.values()) or _("none")
     if isinstance(value, Iterable) and not isinstance(value, str):
-        return ", ".join(str(q) for q in value) or "none"
+        return ", ".join(str(q) for q in value) or _("none")
     return str(value)
 
 
@@ -282,58 +321,85 @@ def _last(history: Sequence[TransitionRecord], trigger: str) -> TransitionRecord
     return next((r for r in reversed(history) if r.trigger == trigger), None)
 
 
+def _ids(ids: Iterable[str]) -> str:
+    return _(", ").join(ids)
+
+
 def _d0(inc: Incident) -> Discipline:
     blocks: list[Block] = []
-    facts = [f"Reported {fmt_time(inc.reported_at)} by {inc.reported_by or 'unknown'}."]
+    facts = [
+        _("Reported {at} by {who}.").format(
+            at=fmt_time(inc.reported_at), who=inc.reported_by or _("unknown")
+        )
+    ]
     if inc.detected_at is not None:
         facts.append(
-            f"Detected {fmt_time(inc.detected_at)}; reported "
-            f"{fmt_duration(inc.reported_at - inc.detected_at)} after detection."
+            _("Detected {at}; reported {after} after detection.").format(
+                at=fmt_time(inc.detected_at), after=fmt_duration(inc.reported_at - inc.detected_at)
+            )
         )
-    facts.append(f"Severity at report: {inc.severity.value}.")
+    facts.append(_("Severity at report: {severity}.").format(severity=label(inc.severity)))
     if inc.batch_ids:
-        facts.append("Suspect batches named at report: " + ", ".join(inc.batch_ids) + ".")
-    blocks.append(Paragraph(" ".join(facts)))
+        facts.append(_("Suspect batches named at report: {ids}.").format(ids=_ids(inc.batch_ids)))
+    blocks.append(Paragraph(_join(facts)))
     first_steps = sorted(inc.containment, key=lambda c: c.at)
     if first_steps:
         first = first_steps[0]
         blocks.append(
             Paragraph(
-                f"First emergency containment: {first.action.value} of {first.batch_id} by "
-                f"{first.by} at {fmt_time(first.at)} "
-                f"({fmt_duration(first.at - inc.reported_at)} after the report)."
+                _(
+                    "First emergency containment: {action} of {batch} by {who} at {at} "
+                    "({after} after the report)."
+                ).format(
+                    action=label(first.action),
+                    batch=first.batch_id,
+                    who=first.by,
+                    at=fmt_time(first.at),
+                    after=fmt_duration(first.at - inc.reported_at),
+                )
             )
         )
     assess = _first(inc.history, "assess")
     if assess is not None:
         blocks.append(
             Paragraph(
-                f"Emergency team assessed the incident {fmt_duration(assess.at - inc.reported_at)}"
-                f" after the report ({assess.actor})."
+                _("Emergency team assessed the incident {after} after the report ({who}).").format(
+                    after=fmt_duration(assess.at - inc.reported_at), who=assess.actor
+                )
             )
         )
     recorded = bool(first_steps) or assess is not None
     if not recorded:
-        blocks.append(_not_recorded("no emergency containment or assessment"))
-    return Discipline("D0", "Emergency response", tuple(blocks), recorded)
+        blocks.append(_not_recorded(_("no emergency containment or assessment")))
+    return _discipline("D0", blocks, recorded)
+
+
+def _join(sentences: Sequence[str]) -> str:
+    """Join sentences: with a space in English, without one in Chinese (full-width stops)."""
+    return ("" if current_locale() == "zh_CN" else " ").join(sentences)
 
 
 def _d1(inc: Incident) -> Discipline:
     if inc.team is None:
-        return Discipline("D1", "Team", (_not_recorded("no emergency team named"),), False)
+        return _discipline("D1", (_not_recorded(_("no emergency team named")),), False)
     team = inc.team
-    rows = [(team.leader.name, f"{team.leader.role} (leader)", team.leader.department)]
+    rows = [
+        (
+            team.leader.name,
+            _("{role} (leader)").format(role=team.leader.role),
+            team.leader.department,
+        )
+    ]
     rows += [(m.name, m.role, m.department) for m in team.members]
-    return Discipline(
+    return _discipline(
         "D1",
-        "Team",
         (
             Paragraph(
-                f"Cross-functional emergency team led by {team.leader.name}; departments: "
-                + ", ".join(sorted(team.departments))
-                + "."
+                _(
+                    "Cross-functional emergency team led by {leader}; departments: {departments}."
+                ).format(leader=team.leader.name, departments=_ids(sorted(team.departments)))
             ),
-            Table.of(("name", "role", "department"), rows),
+            Table.of((_("name"), _("role"), _("department")), rows),
         ),
     )
 
@@ -341,13 +407,19 @@ def _d1(inc: Incident) -> Discipline:
 def _d2(inc: Incident, complaints: Sequence[Complaint]) -> Discipline:
     blocks: list[Block] = []
     text = inc.description or inc.title
-    blocks.append(Paragraph(f"What: {text}"))
+    blocks.append(Paragraph(_("What: {text}").format(text=text)))
     if inc.product:
-        blocks.append(Paragraph(f"Product: {inc.product}."))
+        blocks.append(Paragraph(_("Product: {product}.").format(product=inc.product)))
     if complaints:
         blocks.append(
             Table.of(
-                ("complaint", "received", "channel", "customer", "what the customer said"),
+                (
+                    _("complaint"),
+                    _("received"),
+                    _("channel"),
+                    _("customer"),
+                    _("what the customer said"),
+                ),
                 [
                     (c.id, c.received_at, c.channel, c.customer_id, c.description)
                     for c in complaints
@@ -356,18 +428,18 @@ def _d2(inc: Incident, complaints: Sequence[Complaint]) -> Discipline:
         )
     a = inc.assessment
     if a is None:
-        blocks.append(_not_recorded("no impact assessment (nature, severity, scope)"))
-        return Discipline("D2", "Problem description", tuple(blocks), False)
+        blocks.append(_not_recorded(_("no impact assessment (nature, severity, scope)")))
+        return _discipline("D2", blocks, False)
     rows: list[tuple[str, str]] = [
-        ("Severity", a.severity.value),
-        ("Batches in scope", ", ".join(a.batch_ids) or "none"),
-        ("Regions", ", ".join(a.regions) or "none"),
-        ("Risk", a.risk or "not stated"),
-        ("Recall required", "yes" if a.recall_required else "no"),
-        ("Rationale", a.rationale or "not stated"),
+        (_("Severity"), label(a.severity)),
+        (_("Batches in scope"), _ids(a.batch_ids) or _("none")),
+        (_("Regions"), _ids(a.regions) or _("none")),
+        (_("Risk"), a.risk or _("not stated")),
+        (_("Recall required"), _("yes") if a.recall_required else _("no")),
+        (_("Rationale"), a.rationale or _("not stated")),
     ]
-    blocks.append(Table.of(("assessment", ""), rows))
-    return Discipline("D2", "Problem description", tuple(blocks))
+    blocks.append(Table.of((_("assessment"), ""), rows))
+    return _discipline("D2", blocks)
 
 
 def _d3(inc: Incident, impact: RecallImpactLike | None) -> Discipline:
@@ -375,66 +447,87 @@ def _d3(inc: Incident, impact: RecallImpactLike | None) -> Discipline:
     if inc.containment:
         blocks.append(
             Table.of(
-                ("batch", "action", "by", "at", "note"),
+                (_("batch"), _("action"), _("by"), _("at"), _("note")),
                 [(c.batch_id, c.action, c.by, c.at, c.note) for c in inc.containment],
             )
         )
     r = inc.recall
     if r is not None:
-        who = f" by {r.decided_by}" if r.decided_by else ""
-        blocks.append(
-            Paragraph(
-                f"Recall decided{who} at {fmt_time(r.initiated_at)}: {r.reason} Batches: "
-                + ", ".join(r.batch_ids)
-                + (". Customers: " + ", ".join(r.customer_ids) if r.customer_ids else "")
-                + "."
-            )
+        text = (
+            _("Recall decided by {who} at {at}: {reason} Batches: {batches}")
+            if r.decided_by
+            else _("Recall decided at {at}: {reason} Batches: {batches}")
+        ).format(
+            who=r.decided_by,
+            at=fmt_time(r.initiated_at),
+            reason=r.reason,
+            batches=_ids(r.batch_ids),
         )
+        if r.customer_ids:
+            text += _(". Customers: {customers}").format(customers=_ids(r.customer_ids))
+        blocks.append(Paragraph(text + _(".")))
     if impact is not None:
         batches = list(impact.batches)
         shipments = list(impact.shipments)
         rows: list[tuple[str, str]] = [
-            ("Batches affected", ", ".join(b.id for b in batches) or "none"),
-            ("Shipments", str(len(shipments))),
-            ("Customers", ", ".join(sorted(impact.customer_ids)) or "none"),
-            ("Regions", ", ".join(sorted(impact.regions)) or "none"),
+            (_("Batches affected"), _ids(b.id for b in batches) or _("none")),
+            (_("Shipments"), str(len(shipments))),
+            (_("Customers"), _ids(sorted(impact.customer_ids)) or _("none")),
+            (_("Regions"), _ids(sorted(impact.regions)) or _("none")),
         ]
-        for attr, label in (("shipped", "Shipped"), ("in_house", "Still in house")):
+        for attr, text_id in (("shipped", N_("Shipped")), ("in_house", N_("Still in house"))):
             if hasattr(impact, attr):
-                rows.append((label, _quantities(getattr(impact, attr))))
-        blocks.append(Table.of(("recall impact", ""), rows))
+                rows.append((_(text_id), _quantities(getattr(impact, attr))))
+        blocks.append(Table.of((_("recall impact"), ""), rows))
     recorded = bool(inc.containment)
     if not recorded:
-        blocks.insert(0, _not_recorded("no containment action"))
-    return Discipline("D3", "Containment", tuple(blocks), recorded)
+        blocks.insert(0, _not_recorded(_("no containment action")))
+    return _discipline("D3", blocks, recorded)
 
 
 def _d4(inc: Incident) -> Discipline:
     rca = inc.root_cause
     if rca is None:
-        return Discipline("D4", "Root cause", (_not_recorded("no root-cause analysis"),), False)
+        return _discipline("D4", (_not_recorded(_("no root-cause analysis")),), False)
+    method = rca.method.value.replace("_", "-") if current_locale() == "en" else label(rca.method)
     blocks: list[Block] = [
-        Paragraph(f"Problem analysed: {rca.problem} Method: {rca.method.value.replace('_', '-')}.")
-    ]
-    if rca.whys:
-        blocks.append(Paragraph("5-Why:"))
-        blocks.append(Numbered(tuple(rca.whys)))
-    if rca.fishbone:
-        blocks.append(Paragraph("Fishbone (six Ms):"))
-        blocks.append(
-            Table.of(
-                ("category", "causes considered"),
-                [(m.value, "; ".join(causes)) for m, causes in rca.fishbone.items() if causes],
+        Paragraph(
+            _("Problem analysed: {problem} Method: {method}.").format(
+                problem=rca.problem, method=method
             )
         )
-    state = "confirmed" if rca.confirmed else "NOT yet confirmed"
-    blocks.append(Paragraph(f"Root cause ({rca.category.value}, {state}): {rca.root_cause}"))
-    return Discipline("D4", "Root cause", tuple(blocks), rca.confirmed)
+    ]
+    if rca.whys:
+        blocks.append(Paragraph(_("5-Why:")))
+        blocks.append(Numbered(tuple(rca.whys)))
+    if rca.fishbone:
+        blocks.append(Paragraph(_("Fishbone (six Ms):")))
+        blocks.append(
+            Table.of(
+                (_("category"), _("causes considered")),
+                [(label(m), _("; ").join(causes)) for m, causes in rca.fishbone.items() if causes],
+            )
+        )
+    text = (
+        _("Root cause ({category}, confirmed): {root_cause}")
+        if rca.confirmed
+        else _("Root cause ({category}, NOT yet confirmed): {root_cause}")
+    )
+    blocks.append(Paragraph(text.format(category=label(rca.category), root_cause=rca.root_cause)))
+    return _discipline("D4", blocks, rca.confirmed)
 
 
 def _actions_table(actions: Iterable[Any]) -> Table:
     return Table.of(
-        ("id", "action", "owner", "department", "due", "status", "done"),
+        (
+            _("id"),
+            _("action"),
+            _("owner"),
+            _("department"),
+            _("due"),
+            _("status"),
+            _("done"),
+        ),
         [(a.id, a.description, a.owner, a.department, a.due, a.status, a.done_at) for a in actions],
     )
 
@@ -442,80 +535,86 @@ def _actions_table(actions: Iterable[Any]) -> Table:
 def _d5(inc: Incident) -> Discipline:
     corrective = [a for a in inc.actions if a.kind is ActionKind.CORRECTIVE]
     if not corrective:
-        return Discipline(
-            "D5", "Chosen corrective actions", (_not_recorded("no corrective action"),), False
-        )
+        return _discipline("D5", (_not_recorded(_("no corrective action")),), False)
     rca = inc.root_cause
     intro = (
-        f"Actions chosen against the root cause: {rca.root_cause}"
+        _("Actions chosen against the root cause: {root_cause}").format(root_cause=rca.root_cause)
         if rca is not None
-        else "Actions chosen:"
+        else _("Actions chosen:")
     )
-    return Discipline(
-        "D5", "Chosen corrective actions", (Paragraph(intro), _actions_table(corrective))
-    )
+    return _discipline("D5", (Paragraph(intro), _actions_table(corrective)))
 
 
 def _d6(inc: Incident) -> Discipline:
     blocks: list[Block] = []
     if inc.actions:
         done = [a for a in inc.actions if a.status is ActionStatus.DONE]
-        blocks.append(Paragraph(f"{len(done)} of {len(inc.actions)} actions implemented."))
+        blocks.append(
+            Paragraph(
+                _("{done} of {total} actions implemented.").format(
+                    done=len(done), total=len(inc.actions)
+                )
+            )
+        )
         blocks.append(
             Table.of(
-                ("id", "implemented", "owner"),
+                (_("id"), _("implemented"), _("owner")),
                 [
-                    (a.id, fmt_time(a.done_at) if a.done_at else "open", a.owner)
+                    (a.id, fmt_time(a.done_at) if a.done_at else label("open"), a.owner)
                     for a in inc.actions
                 ],
             )
         )
     v = inc.verification
     if v is None:
-        blocks.append(_not_recorded("no verification of effectiveness"))
-        return Discipline("D6", "Implementation and verification", tuple(blocks), False)
-    verdict = "effective" if v.effective else "NOT effective"
-    blocks.append(
-        Paragraph(f"Verified {verdict} by {v.verified_by} at {fmt_time(v.at)}: {v.evidence}")
+        blocks.append(_not_recorded(_("no verification of effectiveness")))
+        return _discipline("D6", blocks, False)
+    text = (
+        _("Verified effective by {who} at {at}: {evidence}")
+        if v.effective
+        else _("Verified NOT effective by {who} at {at}: {evidence}")
     )
-    return Discipline("D6", "Implementation and verification", tuple(blocks))
+    blocks.append(Paragraph(text.format(who=v.verified_by, at=fmt_time(v.at), evidence=v.evidence)))
+    return _discipline("D6", blocks)
 
 
 def _d7(inc: Incident) -> Discipline:
     blocks: list[Block] = []
     preventive = [a for a in inc.actions if a.kind is ActionKind.PREVENTIVE]
     if preventive:
-        blocks.append(Paragraph("Preventive actions (learn from one case, fix similar ones):"))
+        blocks.append(Paragraph(_("Preventive actions (learn from one case, fix similar ones):")))
         blocks.append(_actions_table(preventive))
     if inc.lessons:
-        blocks.append(Paragraph("Lessons learned:"))
+        blocks.append(Paragraph(_("Lessons learned:")))
         blocks.append(Bullets(tuple(inc.lessons)))
     recorded = bool(preventive or inc.lessons)
     if not recorded:
-        blocks.append(_not_recorded("no preventive action or lesson learned"))
-    return Discipline("D7", "Prevention of recurrence", tuple(blocks), recorded)
+        blocks.append(_not_recorded(_("no preventive action or lesson learned")))
+    return _discipline("D7", blocks, recorded)
 
 
 def _d8(inc: Incident) -> Discipline:
     close = _last(inc.history, "close")
     if inc.status is not IncidentStatus.CLOSED or close is None:
-        return Discipline(
+        return _discipline(
             "D8",
-            "Closure and recognition",
-            (_not_recorded(f"the incident is {inc.status.value}, not closed"),),
+            (
+                _not_recorded(
+                    _("the incident is {status}, not closed").format(status=label(inc.status))
+                ),
+            ),
             False,
         )
-    blocks: list[Block] = [
-        Paragraph(
-            f"Closed {fmt_time(close.at)} by {close.actor}, "
-            f"{fmt_duration(close.at - inc.reported_at)} after the report."
-            + (f" {close.note}" if close.note else "")
-        )
-    ]
+    text = _("Closed {at} by {who}, {after} after the report.").format(
+        at=fmt_time(close.at), who=close.actor, after=fmt_duration(close.at - inc.reported_at)
+    )
+    blocks: list[Block] = [Paragraph(_join([text, close.note]) if close.note else text)]
     if inc.team is not None:
         names = [inc.team.leader.name, *(m.name for m in inc.team.members)]
-        blocks.append(Paragraph("The team is recognised for its work: " + ", ".join(names) + "."))
-    return Discipline("D8", "Closure and recognition", tuple(blocks))
+        blocks.append(
+            Paragraph(_("The team is recognised for its work: {names}.").format(names=_ids(names)))
+        )
+    return _discipline("D8", blocks)
 
 
 def _picture(
@@ -561,11 +660,13 @@ def _picture(
     for node_id in ids:
         if node_id in shipments:
             s = shipments[node_id]
-            nodes.append(GraphNode(node_id, "shipment", f"to {s.customer_id}"))
+            nodes.append(
+                GraphNode(node_id, "shipment", _("to {customer}").format(customer=s.customer_id))
+            )
         elif node_id in batches:
             b = batches[node_id]
             nodes.append(
-                GraphNode(node_id, b.kind.value, b.product, node_id in suspects, b.status.value)
+                GraphNode(node_id, b.kind.value, b.product, node_id in suspects, label(b.status))
             )
         else:
             nodes.append(GraphNode(node_id, "lot", "", node_id in suspects))
@@ -578,6 +679,7 @@ def eight_d(
     impact: RecallImpactLike | None = None,
     genealogy: GenealogyLike | None = None,
     complaints: Iterable[Complaint] = (),
+    locale: str | None = None,
     audit_head: str = "",
     audit_at: datetime | None = None,
 ) -> EightDReport:
@@ -595,6 +697,11 @@ def eight_d(
     complaints
         Complaints; those linked to the incident (by ``incident_id`` or the incident's
         ``complaint_ids``) are quoted in D2.
+    locale
+        The language of the report (``"en"``, ``"zh_CN"``...; ``None``: the active one,
+        see :func:`qualityflow.i18n.using`). Chinese gives the standard Chinese discipline
+        names (D0 准备/应急响应 ... D8 小组祝贺/关闭) and Chinese dates; ids, names and the
+        recorded texts stay as recorded.
     audit_head, audit_at
         The audit ledger's head (``qms.audit.head()``) and when it was read; printed in
         the report's footer ("Audit head: ...") so the report publishes it.
@@ -608,8 +715,22 @@ def eight_d(
     ['D0', 'D1', 'D2', 'D3', 'D4', 'D5', 'D6', 'D7', 'D8']
     >>> report.to_markdown().startswith("# 8D report: INC-1 Crumbly biscuits")
     True
+    >>> print(qf.eight_d(inc, locale="zh_CN").to_markdown().splitlines()[0])
+    # 8D 报告：INC-1 Crumbly biscuits
 
     """
+    with using(locale) as chosen:
+        report = _build(incident, impact, genealogy, complaints, chosen)
+    return dataclasses.replace(report, audit_head=audit_head, audit_at=audit_at)
+
+
+def _build(
+    incident: Incident,
+    impact: RecallImpactLike | None,
+    genealogy: GenealogyLike | None,
+    complaints: Iterable[Complaint],
+    locale: str,
+) -> EightDReport:
     linked = [
         c for c in complaints if c.incident_id == incident.id or c.id in incident.complaint_ids
     ]
@@ -631,6 +752,5 @@ def eight_d(
         timeline=tuple(incident.history),
         picture=(nodes, edges),
         picture_omitted=omitted,
-        audit_head=audit_head,
-        audit_at=audit_at,
+        locale=locale,
     )

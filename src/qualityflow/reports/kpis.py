@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+from qualityflow.i18n import N_, _, format_decimal, format_percent, label, using
 from qualityflow.lifecycle import DefaultDeadlinePolicy
 from qualityflow.models import Complaint, Incident, Quantity, Shipment, TransitionRecord
 from qualityflow.reports._doc import (
@@ -72,6 +73,7 @@ class KPIs:
     complaints: int
     shipped: Quantity | None
     complaints_per_million: Decimal | None
+    locale: str | None = None
 
     @property
     def sla_breach_rate(self) -> float | None:
@@ -80,42 +82,58 @@ class KPIs:
 
     def _blocks(self) -> list[Block]:
         def fmt(d: timedelta | None) -> str:
-            return "n/a" if d is None else fmt_duration(d)
+            return _("n/a") if d is None else fmt_duration(d)
 
         rows = []
-        for label, stats in (
-            ("Complaint: time to acknowledge", self.complaint_acknowledge),
-            ("Incident: time to assess", self.incident_assess),
-            ("Incident: time to contain", self.incident_contain),
-            ("Incident: time to close", self.incident_close),
-            ("Complaint: time to close", self.complaint_close),
+        for indicator, stats in (
+            (N_("Complaint: time to acknowledge"), self.complaint_acknowledge),
+            (N_("Incident: time to assess"), self.incident_assess),
+            (N_("Incident: time to contain"), self.incident_contain),
+            (N_("Incident: time to close"), self.incident_close),
+            (N_("Complaint: time to close"), self.complaint_close),
         ):
-            rows.append((label, stats.count, fmt(stats.mean), fmt(stats.median), fmt(stats.worst)))
-        table = Table.of(("indicator", "cases", "mean", "median", "worst"), rows)
+            rows.append(
+                (_(indicator), stats.count, fmt(stats.mean), fmt(stats.median), fmt(stats.worst))
+            )
+        table = Table.of((_("indicator"), _("cases"), _("mean"), _("median"), _("worst")), rows)
         rate = self.sla_breach_rate
         sla = (
-            "SLA breach rate: n/a (no time-limited step due yet)."
+            _("SLA breach rate: n/a (no time-limited step due yet).")
             if rate is None
-            else f"SLA breach rate: {rate:.0%} ({self.sla_breached} of {self.sla_checked} "
-            "time-limited steps late"
-            + (": " + "; ".join(self.sla_breaches) if self.sla_breaches else "")
-            + ")."
+            else _("SLA breach rate: {rate} ({late} of {checked} time-limited steps late").format(
+                rate=format_percent(rate), late=self.sla_breached, checked=self.sla_checked
+            )
+            + (_(": ") + _("; ").join(self.sla_breaches) if self.sla_breaches else "")
+            + _(").")
         )
         per_million = (
-            "n/a (nothing shipped)"
+            _("n/a (nothing shipped)")
             if self.complaints_per_million is None or self.shipped is None
-            else f"{self.complaints_per_million:.1f} per million {self.shipped.unit}"
-            f" ({self.complaints} complaints, {self.shipped} shipped)"
+            else _("{rate} per million {unit} ({complaints} complaints, {shipped} shipped)").format(
+                rate=format_decimal(self.complaints_per_million, "0.0"),
+                unit=self.shipped.unit,
+                complaints=self.complaints,
+                shipped=self.shipped,
+            )
         )
-        return [table, Paragraph(sla), Paragraph(f"Complaints: {per_million}.")]
+        return [table, Paragraph(sla), Paragraph(_("Complaints: {rate}.").format(rate=per_million))]
 
-    def to_markdown(self) -> str:
-        """Render the indicators as a Markdown table with the SLA and complaint rates."""
-        return "## KPIs\n\n" + blocks_to_markdown(self._blocks()) + "\n"
+    def to_markdown(self, locale: str | None = None) -> str:
+        """Render the indicators as a Markdown table with the SLA and complaint rates.
 
-    def to_html_fragment(self) -> str:
+        ``locale`` (default: the one :func:`kpis` was given, else the active one) chooses
+        the language.
+        """
+        with using(locale or self.locale):
+            return _("## KPIs") + "\n\n" + blocks_to_markdown(self._blocks()) + "\n"
+
+    def to_html_fragment(self, locale: str | None = None) -> str:
         """Render a ``<section id="kpis">`` for embedding in a page."""
-        return f'<section id="kpis"><h2>KPIs</h2>{blocks_to_html(self._blocks())}</section>'
+        with using(locale or self.locale):
+            heading = _("KPIs")
+            return (
+                f'<section id="kpis"><h2>{heading}</h2>{blocks_to_html(self._blocks())}</section>'
+            )
 
 
 def _first_at(history: Iterable[TransitionRecord], trigger: str) -> datetime | None:
@@ -184,8 +202,14 @@ def _sla(
         checked += 1
         lateness = (done or as_of) - due
         if lateness > timedelta(0):
-            state = "done" if done is not None else "still open"
-            late.append(f"{case_id} {what} late by {fmt_duration(lateness)} ({state})")
+            text = (
+                _("{case} {step} late by {lateness} (done)")
+                if done is not None
+                else _("{case} {step} late by {lateness} (still open)")
+            )
+            late.append(
+                text.format(case=case_id, step=label(what), lateness=fmt_duration(lateness))
+            )
     return checked, late
 
 
@@ -197,6 +221,7 @@ def kpis(
     unit: str | None = None,
     limits: DefaultDeadlinePolicy | None = None,
     as_of: datetime | None = None,
+    locale: str | None = None,
 ) -> KPIs:
     """Compute the handling KPIs of ``incidents`` and ``complaints``.
 
@@ -214,6 +239,9 @@ def kpis(
     as_of
         When the SLA is judged (default now): a step not done by then counts as late
         once its deadline has passed.
+    locale
+        The language of the late-step descriptions and the default of the renderings
+        (``None``: the active locale when rendering).
 
     Examples
     --------
@@ -235,7 +263,8 @@ def kpis(
     when = as_of or datetime.now(timezone.utc)
     inc_items = [(i.reported_at, i.history) for i in incident_list]
     cmp_items = [(c.received_at, c.history) for c in complaint_list]
-    checked, late = _sla(incident_list, complaint_list, limits or DefaultDeadlinePolicy(), when)
+    with using(locale):
+        checked, late = _sla(incident_list, complaint_list, limits or DefaultDeadlinePolicy(), when)
     shipped = _shipped(shipment_list, unit)
     per_million = (
         None
@@ -255,4 +284,5 @@ def kpis(
         complaints=len(complaint_list),
         shipped=shipped,
         complaints_per_million=per_million,
+        locale=locale,
     )

@@ -8,10 +8,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from qualityflow.i18n import N_, _, current_locale, format_percent, label, using
 from qualityflow.models import Complaint, Incident
 from qualityflow.reports._doc import Table, blocks_to_html, blocks_to_markdown
 from qualityflow.reports._html import page
 from qualityflow.reports._svg import bar_chart_svg
+
+_UNCATEGORISED = N_("uncategorised")
+_UNKNOWN_PRODUCT = N_("unknown product")
+_NOT_INVESTIGATED = N_("not investigated")
+_PLACEHOLDERS = frozenset({_UNCATEGORISED, _UNKNOWN_PRODUCT, _NOT_INVESTIGATED})
+_BY: dict[str, str] = {
+    "category": N_("category"),
+    "product": N_("product"),
+    "root_cause": N_("root cause"),
+    "channel": N_("channel"),
+    "customer": N_("customer"),
+}
 
 __all__ = ["PARETO_DIMENSIONS", "Pareto", "ParetoRow", "pareto"]
 
@@ -41,6 +54,7 @@ class Pareto:
     by: str
     rows: tuple[ParetoRow, ...]
     total: int
+    locale: str | None = None
 
     @property
     def vital_few(self) -> list[str]:
@@ -52,57 +66,84 @@ class Pareto:
                 break
         return keys
 
+    def _show(self, key: str) -> str:
+        """Return the group as a person reads it (keys stay language-neutral)."""
+        if key in _PLACEHOLDERS:
+            return _(key)
+        return label(key) if self.by in ("channel", "root_cause") else key
+
+    def _dimension(self) -> str:
+        return _(_BY.get(self.by, self.by.replace("_", " ")))
+
     def _table(self) -> Table:
         return Table.of(
-            (self.by.replace("_", " "), "complaints", "share", "cumulative"),
-            [(r.key, r.count, f"{r.share:.0%}", f"{r.cumulative:.0%}") for r in self.rows],
+            (self._dimension(), _("complaints"), _("share"), _("cumulative")),
+            [
+                (self._show(r.key), r.count, format_percent(r.share), format_percent(r.cumulative))
+                for r in self.rows
+            ],
         )
 
-    def to_markdown(self) -> str:
-        """Render the table as Markdown, with the vital few named."""
-        title = f"## Pareto of complaints by {self.by.replace('_', ' ')}"
-        if not self.rows:
-            return f"{title}\n\nNo complaints.\n"
-        return (
-            f"{title}\n\n{blocks_to_markdown([self._table()])}\n\n"
-            f"Vital few (80 %): {', '.join(self.vital_few)}.\n"
-        )
+    def to_markdown(self, locale: str | None = None) -> str:
+        """Render the table as Markdown, with the vital few named (in ``locale``)."""
+        with using(locale or self.locale):
+            title = _("## Pareto of complaints by {dimension}").format(dimension=self._dimension())
+            if not self.rows:
+                return f"{title}\n\n" + _("No complaints.") + "\n"
+            vital = _(", ").join(self._show(k) for k in self.vital_few)
+            return (
+                f"{title}\n\n{blocks_to_markdown([self._table()])}\n\n"
+                + _("Vital few (80 %): {groups}.").format(groups=vital)
+                + "\n"
+            )
 
-    def to_svg(self) -> str:
+    def to_svg(self, locale: str | None = None) -> str:
         """Draw the Pareto chart: bars by count, a line for the cumulative share."""
-        return bar_chart_svg(
-            [r.key for r in self.rows],
-            [float(r.count) for r in self.rows],
-            cumulative=[r.cumulative * 100 for r in self.rows],
-            title=f"Complaints by {self.by.replace('_', ' ')} ({self.total})",
-            svg_id=f"pareto-{self.by}",
-        )
+        with using(locale or self.locale):
+            return bar_chart_svg(
+                [self._show(r.key) for r in self.rows],
+                [float(r.count) for r in self.rows],
+                cumulative=[r.cumulative * 100 for r in self.rows],
+                title=_("Complaints by {dimension} ({total})").format(
+                    dimension=self._dimension(), total=self.total
+                ),
+                svg_id=f"pareto-{self.by}",
+            )
 
-    def to_html_fragment(self) -> str:
+    def to_html_fragment(self, locale: str | None = None) -> str:
         """Render a ``<section>`` with the chart and the table, for embedding in a page."""
-        title = html.escape(self.by.replace("_", " "))
-        return (
-            f'<section class="pareto"><h2>Pareto of complaints by {title}</h2>'
-            f"<figure>{self.to_svg()}</figure>{blocks_to_html([self._table()])}</section>"
-        )
+        with using(locale or self.locale):
+            title = html.escape(
+                _("Pareto of complaints by {dimension}").format(dimension=self._dimension())
+            )
+            return (
+                f'<section class="pareto"><h2>{title}</h2>'
+                f"<figure>{self.to_svg()}</figure>{blocks_to_html([self._table()])}</section>"
+            )
 
-    def to_html(self) -> str:
+    def to_html(self, locale: str | None = None) -> str:
         """Render a self-contained HTML page with the chart and the table."""
-        return page(f"Pareto by {self.by}", self.to_html_fragment())
+        with using(locale or self.locale):
+            return page(
+                _("Pareto by {dimension}").format(
+                    dimension=self.by if current_locale() == "en" else self._dimension()
+                ),
+                self.to_html_fragment(),
+            )
 
 
 def _key(complaint: Complaint, by: str, causes: dict[str, str]) -> str:
     if by == "category":
-        return complaint.category or "uncategorised"
+        return complaint.category or _UNCATEGORISED
     if by == "product":
-        return complaint.product or "unknown product"
+        return complaint.product or _UNKNOWN_PRODUCT
     if by == "channel":
         return complaint.channel.value
     if by == "customer":
         return complaint.customer_id
     if complaint.incident_id is not None and complaint.incident_id in causes:
         return causes[complaint.incident_id]
-    return "not investigated"
+    return _NOT_INVESTIGATED
 
 
 def pareto(
@@ -110,13 +151,17 @@ def pareto(
     by: ParetoDimension = "category",
     *,
     incidents: Iterable[Incident] = (),
+    locale: str | None = None,
 ) -> Pareto:
     """Group complaints by ``by`` and rank the groups, largest first (ties by name).
 
     ``by="root_cause"`` groups by the six-M category of the root cause of the incident each
     complaint was escalated to (pass those ``incidents``); complaints without one count
-    as ``not investigated``.
+    as ``not investigated``. The keys stay language-neutral (values and English
+    placeholders); ``locale`` is the default language of the renderings.
 
+    Examples
+    --------
     >>> from datetime import datetime, timezone
     >>> import qualityflow as qf
     >>> at = datetime(2026, 3, 5, tzinfo=timezone.utc)
@@ -125,6 +170,7 @@ def pareto(
     ...       for i, cat in enumerate(["broken", "broken", "broken", "stale"])]
     >>> [(r.key, r.count) for r in qf.pareto(cs).rows]
     [('broken', 3), ('stale', 1)]
+
     """
     if by not in PARETO_DIMENSIONS:
         raise ValueError(f"by={by!r}: group complaints by one of {', '.join(PARETO_DIMENSIONS)}")
@@ -140,4 +186,4 @@ def pareto(
     for key, count in ranked:
         running += count
         rows.append(ParetoRow(key, count, count / total, running / total))
-    return Pareto(by=by, rows=tuple(rows), total=total)
+    return Pareto(by=by, rows=tuple(rows), total=total, locale=locale)

@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from qualityflow.i18n import N_, _, format_percent, label, using
 from qualityflow.lifecycle.recall import (
     RecallProgress,
     legal_dues,
@@ -66,10 +67,14 @@ RECALL_DOCUMENTS: tuple[str, ...] = ("plan", "notice", "progress", "summary")
 
 @dataclass(frozen=True)
 class RecallSection:
-    """One section of a recall document: its title and content."""
+    """One section of a recall document: its title (in the document's locale) and content.
+
+    ``key`` is the English title, for :meth:`RecallDocument.section` in any locale.
+    """
 
     title: str
     blocks: tuple[Block, ...]
+    key: str = ""
 
     def to_markdown(self) -> str:
         """Render the section with its ``##`` heading."""
@@ -85,86 +90,105 @@ class RecallDocument:
     recall_id: str
     header: tuple[tuple[str, str], ...]
     sections: tuple[RecallSection, ...]
+    locale: str = "en"
 
     def section(self, title: str) -> RecallSection:
-        """Return the section whose title starts with ``title``."""
+        """Return the section whose title (or English title) starts with ``title``."""
         for s in self.sections:
-            if s.title.startswith(title):
+            if s.title.startswith(title) or s.key.startswith(title):
                 return s
         raise KeyError(
             f"no section {title!r}; sections: {', '.join(s.title for s in self.sections)}"
         )
 
     def to_markdown(self) -> str:
-        """Render the document as Markdown."""
-        parts = [f"# {self.title}"]
-        if self.header:
-            parts.append(blocks_to_markdown([Table.of(("field", "value"), self.header)]))
-        parts.extend(s.to_markdown() for s in self.sections)
-        return "\n\n".join(parts) + "\n"
+        """Render the document as Markdown (in the locale it was built in)."""
+        with using(self.locale):
+            parts = [f"# {self.title}"]
+            if self.header:
+                parts.append(blocks_to_markdown([Table.of((_("field"), _("value")), self.header)]))
+            parts.extend(s.to_markdown() for s in self.sections)
+            return "\n\n".join(parts) + "\n"
 
     def to_html(self) -> str:
         """Render the document as one self-contained HTML page (inline CSS, no scripts)."""
         esc = html.escape
-        body = [f"<h1>{esc(self.title)}</h1>"]
-        if self.header:
-            body.append(blocks_to_html([Table.of(("field", "value"), self.header)]))
-        for n, s in enumerate(self.sections, 1):
-            body.append(f'<section id="s{n}"><h2>{esc(s.title)}</h2>')
-            body.append(blocks_to_html(s.blocks))
-            body.append("</section>")
-        return page(self.title, "\n".join(body))
+        with using(self.locale):
+            body = [f"<h1>{esc(self.title)}</h1>"]
+            if self.header:
+                body.append(blocks_to_html([Table.of((_("field"), _("value")), self.header)]))
+            for n, s in enumerate(self.sections, 1):
+                body.append(f'<section id="s{n}"><h2>{esc(s.title)}</h2>')
+                body.append(blocks_to_html(s.blocks))
+                body.append("</section>")
+            return page(self.title, "\n".join(body))
+
+
+def _section(key: str, blocks: Sequence[Block]) -> RecallSection:
+    """Return a section titled ``key`` (an English message id) in the active locale."""
+    return RecallSection(_(key), tuple(blocks), key)
 
 
 # --- pieces --------------------------------------------------------------------------------
 
 
 def _qs(quantities: Iterable[Quantity]) -> str:
-    return ", ".join(str(q) for q in quantities) or "none"
+    return _(", ").join(str(q) for q in quantities) or _("none")
 
 
 def _rate(value: object) -> str:
     from decimal import Decimal
 
-    return f"{value:.1%}" if isinstance(value, Decimal) else "n/a"
+    return f"{value:.1%}" if isinstance(value, Decimal) else _("n/a")
 
 
 def _header(recall: Recall) -> tuple[tuple[str, str], ...]:
     rows = [
-        ("Recall", recall.id),
-        ("Incident", recall.incident_id),
-        ("Grade", recall.grade.value),
-        ("Status", recall.status.value),
-        ("Reason", recall.reason),
-        ("Recall decided", fmt_time(recall.learned_at)),
-        ("Opened", f"{fmt_time(recall.opened_at)} by {recall.opened_by}"),
+        (_("Recall"), recall.id),
+        (_("Incident"), recall.incident_id),
+        (_("Grade"), recall.grade.value),
+        (_("Status"), label(recall.status, "recall")),
+        (_("Reason"), recall.reason),
+        (_("Recall decided"), fmt_time(recall.learned_at)),
+        (
+            _("Opened"),
+            _("{at} by {who}").format(at=fmt_time(recall.opened_at), who=recall.opened_by),
+        ),
     ]
     if recall.product:
-        rows.insert(4, ("Product", recall.product))
+        rows.insert(4, (_("Product"), recall.product))
     if recall.notice_at is not None:
-        rows.append(("Notice issued", fmt_time(recall.notice_at)))
+        rows.append((_("Notice issued"), fmt_time(recall.notice_at)))
     return tuple(rows)
 
 
 def _scope(recall: Recall) -> RecallSection:
     blocks: list[Block] = [
-        Paragraph(f"Lots recalled: {', '.join(recall.batch_ids) or 'none'}."),
+        Paragraph(
+            _("Lots recalled: {ids}.").format(ids=_(", ").join(recall.batch_ids) or _("none"))
+        ),
         Table.of(
-            ("shipment", "lot", "consignee", "quantity", "region", "shipped"),
+            (_("shipment"), _("lot"), _("consignee"), _("quantity"), _("region"), _("shipped")),
             [
                 (s.shipment_id, s.batch_id, s.customer_id, s.quantity, s.region, s.shipped_at)
                 for s in recall.shipments
             ],
         )
         if recall.shipments
-        else Paragraph("No shipment of these lots left the plant."),
+        else Paragraph(_("No shipment of these lots left the plant.")),
         Paragraph(
-            f"Shipped: {_qs(recall.shipped().values())} to {len(recall.consignees)} "
-            f"consignee(s); still in house: {_qs(recall.in_house)}; regions: "
-            f"{', '.join(recall.regions) or 'none'}."
+            _(
+                "Shipped: {shipped} to {n} consignee(s); still in house: {in_house}; "
+                "regions: {regions}."
+            ).format(
+                shipped=_qs(recall.shipped().values()),
+                n=len(recall.consignees),
+                in_house=_qs(recall.in_house),
+                regions=_(", ").join(recall.regions) or _("none"),
+            )
         ),
     ]
-    return RecallSection("Scope", tuple(blocks))
+    return _section(N_("Scope"), blocks)
 
 
 def _local(recall: Recall, value: datetime) -> str:
@@ -181,36 +205,40 @@ def _deadline_rows(recall: Recall, now: datetime | None = None) -> list[tuple[ob
         met = done.get(due.step)
         took = margin = ""
         if met is not None:
-            state = "met" if met <= due.due else f"met late by {fmt_duration(met - due.due)}"
+            state = (
+                _("met")
+                if met <= due.due
+                else _("met late by {span}").format(span=fmt_duration(met - due.due))
+            )
             when = _local(recall, met)
             took = fmt_duration(met - recall.learned_at)
             margin = fmt_duration(due.due - met)
         elif now is not None and now > due.due:
-            state, when = f"LATE by {fmt_duration(now - due.due)}", ""
+            state, when = _("LATE by {span}").format(span=fmt_duration(now - due.due)), ""
         else:
-            state, when = "open", ""
-        basis = due.legal_basis + (" (configurable target)" if due.target else "")
-        rows.append((due.step, _local(recall, due.due), state, when, took, margin, basis))
+            state, when = label("open"), ""
+        basis = due.legal_basis + (_(" (configurable target)") if due.target else "")
+        rows.append((label(due.step), _local(recall, due.due), state, when, took, margin, basis))
     return rows
 
 
 def _deadlines(recall: Recall, now: datetime | None = None) -> RecallSection:
     rows = _deadline_rows(recall, now)
     if not recall.clocks:
-        blocks: tuple[Block, ...] = (Paragraph("No legal preset was chosen for this recall."),)
+        blocks: tuple[Block, ...] = (Paragraph(_("No legal preset was chosen for this recall.")),)
     elif not rows:
-        blocks = (Paragraph("No clock has started yet."),)
+        blocks = (Paragraph(_("No clock has started yet.")),)
     else:
         blocks = (
             Table.of(
                 (
-                    "step",
-                    "due",
-                    "status",
-                    "done",
-                    "after the decision",
-                    "time to spare",
-                    "legal basis",
+                    _("step"),
+                    _("due"),
+                    _("status"),
+                    _("done"),
+                    _("after the decision"),
+                    _("time to spare"),
+                    _("legal basis"),
                 ),
                 rows,
             ),
@@ -221,10 +249,12 @@ def _deadlines(recall: Recall, now: datetime | None = None) -> RecallSection:
     if pending:
         blocks += (
             Paragraph(
-                f"Counting from the notice once it is issued: {', '.join(dict.fromkeys(pending))}."
+                _("Counting from the notice once it is issued: {steps}.").format(
+                    steps=_(", ").join(label(step) for step in dict.fromkeys(pending))
+                )
             ),
         )
-    return RecallSection("Legal deadlines", blocks)
+    return _section(N_("Legal deadlines"), blocks)
 
 
 def _consignee_rows(consignees: Sequence[Consignee]) -> list[tuple[object, ...]]:
@@ -235,13 +265,23 @@ def _consignee_rows(consignees: Sequence[Consignee]) -> list[tuple[object, ...]]
             for name in ("returned", "destroyed", "corrected")
         }
         left = [q for q in c.still_at_customer() if q.amount > 0]
-        still = f"unreachable: {c.unreachable.reason}" if c.unreachable is not None else _qs(left)
-        check = "" if c.check is None else ("effective" if c.check.effective else "NOT effective")
+        still = (
+            _("unreachable: {reason}").format(reason=c.unreachable.reason)
+            if c.unreachable is not None
+            else _qs(left)
+        )
+        check = (
+            "" if c.check is None else (_("effective") if c.check.effective else _("NOT effective"))
+        )
         rows.append(
             (
                 c.id,
                 _qs(c.shipped),
-                "" if c.notice is None else f"{c.notice.channel}, {fmt_time(c.notice.at)}",
+                ""
+                if c.notice is None
+                else _("{channel}, {at}").format(
+                    channel=label(c.notice.channel), at=fmt_time(c.notice.at)
+                ),
                 "" if c.confirmation is None else fmt_time(c.confirmation.at),
                 _qs(_sum(recovered["returned"])),
                 _qs(_sum(recovered["destroyed"])),
@@ -260,16 +300,20 @@ def _sum(quantities: list[Quantity]) -> list[Quantity]:
 
 
 _CONSIGNEE_HEADERS = (
-    "consignee",
-    "shipped",
-    "notice",
-    "confirmed",
-    "returned",
-    "destroyed",
-    "corrected",
-    "still at customer",
-    "effectiveness check",
+    N_("consignee"),
+    N_("shipped"),
+    N_("notice"),
+    N_("confirmed"),
+    N_("returned"),
+    N_("destroyed"),
+    N_("corrected"),
+    N_("still at customer"),
+    N_("effectiveness check"),
 )
+
+
+def _consignee_table(consignees: Sequence[Consignee]) -> Table:
+    return Table.of(tuple(_(h) for h in _CONSIGNEE_HEADERS), _consignee_rows(consignees))
 
 
 def _evidence(recall: Recall) -> RecallSection:
@@ -279,14 +323,21 @@ def _evidence(recall: Recall) -> RecallSection:
         for r in c.returns
         if r.evidence
     ]
-    return RecallSection(
-        "Evidence", (Bullets(tuple(items)) if items else Paragraph("No evidence recorded yet."),)
+    return _section(
+        N_("Evidence"),
+        (Bullets(tuple(items)) if items else Paragraph(_("No evidence recorded yet.")),),
     )
 
 
 def _totals(progress: RecallProgress) -> Table:
     return Table.of(
-        ("unit", "shipped", "recovered", "recovery rate (recovered ÷ shipped)", "outstanding"),
+        (
+            _("unit"),
+            _("shipped"),
+            _("recovered"),
+            _("recovery rate (recovered ÷ shipped)"),
+            _("outstanding"),
+        ),
         [
             (
                 unit,
@@ -303,80 +354,102 @@ def _totals(progress: RecallProgress) -> Table:
 # --- documents -----------------------------------------------------------------------------
 
 
-def recall_plan(recall: Recall) -> RecallDocument:
-    """Build the recall plan (召回计划) to report to the authority: scope, clocks, how it runs."""
-    level = recall.effectiveness_level.value
-    steps = Bullets(
-        (
-            "Stop selling and shipping the lots; seal what is in house.",
-            f"Send the recall notice to each of the {len(recall.consignees)} consignee(s) "
-            "and get their confirmation.",
-            "Recover the product: returned, destroyed on site under witness, or corrected; "
-            "record the quantities and the evidence for each consignee.",
-            f"Check effectiveness at FDA 21 CFR 7.42 level {level}: "
-            f"{recall.checks_required()} of {len(recall.consignees)} consignee(s)."
-            + (
-                f" Recovery target {recall.recovery_target:.0%}."
-                if recall.recovery_target is not None
-                else ""
-            ),
-            "Report progress to the authority and close with a summary.",
-        )
-    )
-    consignees = Table.of(
-        ("consignee", "shipments", "quantity", "regions"),
-        [
-            (c.id, ", ".join(c.shipment_ids), _qs(c.shipped), ", ".join(c.regions))
-            for c in recall.consignees
-        ],
-    )
-    return RecallDocument(
-        "plan",
-        f"Recall plan (召回计划): {recall.id}",
-        recall.id,
-        _header(recall),
-        (
-            _scope(recall),
-            RecallSection("Consignees", (consignees,)),
-            _deadlines(recall),
-            RecallSection("How the recall runs", (steps,)),
-        ),
-    )
+def recall_plan(recall: Recall, *, locale: str | None = None) -> RecallDocument:
+    """Build the recall plan (召回计划) to report to the authority: scope, clocks, how it runs.
 
-
-def public_notice(recall: Recall, *, company: str = "", contact: str = "") -> RecallDocument:
-    """Build the public recall notice (召回公告): what, why, which lots, what to do."""
-    who = company or "The manufacturer"
-    product = recall.product or "the product"
-    blocks: list[Block] = [
-        Paragraph(
-            f"{who} is recalling {product}, lot(s) {', '.join(recall.batch_ids)} "
-            f"(grade {recall.grade.value} recall)."
-        ),
-        Paragraph(f"Reason: {recall.reason}"),
-    ]
-    if recall.public_notice:
-        blocks.append(Paragraph(recall.public_notice))
-    blocks.append(
-        Bullets(
+    ``locale`` (``"en"``, ``"zh_CN"``; ``None``: the active one) is the document's language.
+    """
+    with using(locale) as chosen:
+        level = recall.effectiveness_level.value
+        check = _(
+            "Check effectiveness at FDA 21 CFR 7.42 level {level}: {checks} of {n} consignee(s)."
+        ).format(level=level, checks=recall.checks_required(), n=len(recall.consignees))
+        if recall.recovery_target is not None:
+            check += " " + _("Recovery target {target}.").format(
+                target=format_percent(float(recall.recovery_target))
+            )
+        steps = Bullets(
             (
-                "Do not eat, use or sell the product from these lots.",
-                "Return it to the place of purchase for a full refund, or keep it aside "
-                "until it is collected.",
+                _("Stop selling and shipping the lots; seal what is in house."),
+                _(
+                    "Send the recall notice to each of the {n} consignee(s) and get their "
+                    "confirmation."
+                ).format(n=len(recall.consignees)),
+                _(
+                    "Recover the product: returned, destroyed on site under witness, or "
+                    "corrected; record the quantities and the evidence for each consignee."
+                ),
+                check,
+                _("Report progress to the authority and close with a summary."),
             )
         )
-    )
-    if recall.regions:
-        blocks.append(Paragraph(f"Sold in: {', '.join(recall.regions)}."))
-    if contact:
-        blocks.append(Paragraph(f"Questions: {contact}."))
-    return RecallDocument(
-        "notice",
-        f"Recall notice (召回公告): {product}",
-        recall.id,
-        (),
-        (RecallSection("Notice", tuple(blocks)),),
-    )
+        consignees = Table.of(
+            (_("consignee"), _("shipments"), _("quantity"), _("regions")),
+            [
+                (c.id, _(", ").join(c.shipment_ids), _qs(c.shipped), _(", ").join(c.regions))
+                for c in recall.consignees
+            ],
+        )
+        return RecallDocument(
+            "plan",
+            _("Recall plan (召回计划): {id}").format(id=recall.id),
+            recall.id,
+            _header(recall),
+            (
+                _scope(recall),
+                _section(N_("Consignees"), (consignees,)),
+                _deadlines(recall),
+                _section(N_("How the recall runs"), (steps,)),
+            ),
+            chosen,
+        )
+
+
+def public_notice(
+    recall: Recall, *, company: str = "", contact: str = "", locale: str | None = None
+) -> RecallDocument:
+    """Build the public recall notice (召回公告): what, why, which lots, what to do."""
+    with using(locale) as chosen:
+        who = company or _("The manufacturer")
+        product = recall.product or _("the product")
+        blocks: list[Block] = [
+            Paragraph(
+                _("{who} is recalling {product}, lot(s) {lots} (grade {grade} recall).").format(
+                    who=who,
+                    product=product,
+                    lots=_(", ").join(recall.batch_ids),
+                    grade=recall.grade.value,
+                )
+            ),
+            Paragraph(_("Reason: {reason}").format(reason=recall.reason)),
+        ]
+        if recall.public_notice:
+            blocks.append(Paragraph(recall.public_notice))
+        blocks.append(
+            Bullets(
+                (
+                    _("Do not eat, use or sell the product from these lots."),
+                    _(
+                        "Return it to the place of purchase for a full refund, or keep it "
+                        "aside until it is collected."
+                    ),
+                )
+            )
+        )
+        if recall.regions:
+            blocks.append(
+                Paragraph(_("Sold in: {regions}.").format(regions=_(", ").join(recall.regions)))
+            )
+        if contact:
+            blocks.append(Paragraph(_("Questions: {contact}.").format(contact=contact)))
+        return RecallDocument(
+            "notice",
+            _("Recall notice (召回公告): {product}").format(product=product),
+            recall.id,
+            (),
+            (_section(N_("Notice"), blocks),),
+            chosen,
+        )
 
 
 def progress_report(
@@ -384,80 +457,102 @@ def progress_report(
     progress: RecallProgress | None = None,
     *,
     now: datetime | None = None,
+    locale: str | None = None,
 ) -> RecallDocument:
     """Build the progress report (阶段性进展报告): recovered ÷ shipped, consignees."""
-    progress = progress or recall_progress(recall)
-    n = len(progress.consignees)
-    status = Paragraph(
-        f"Notified {len(progress.notified)} of {n} consignee(s), confirmed "
-        f"{len(progress.confirmed)}, accounted for {len(progress.accounted)}; recovery rate "
-        f"{_rate(progress.recovery_rate)}; effectiveness checks "
-        f"{progress.checks_effective} of {progress.checks_required} required."
-    )
-    nxt: list[Block] = []
-    if progress.next_deadline is not None:
-        d: Deadline = progress.next_deadline
-        nxt.append(
-            Paragraph(f"Next legal deadline: {d.what} due {fmt_time(d.due)} ({d.legal_basis}).")
+    with using(locale) as chosen:
+        progress = progress or recall_progress(recall)
+        n = len(progress.consignees)
+        status = Paragraph(
+            _(
+                "Notified {notified} of {n} consignee(s), confirmed {confirmed}, accounted "
+                "for {accounted}; recovery rate {rate}; effectiveness checks {effective} of "
+                "{required} required."
+            ).format(
+                notified=len(progress.notified),
+                n=n,
+                confirmed=len(progress.confirmed),
+                accounted=len(progress.accounted),
+                rate=_rate(progress.recovery_rate),
+                effective=progress.checks_effective,
+                required=progress.checks_required,
+            )
         )
-    if progress.next_step is not None:
-        if progress.missing:
-            nxt.append(Paragraph(f"Before '{progress.next_step}':"))
-            nxt.append(Bullets(tuple(progress.missing)))
-        else:
-            nxt.append(Paragraph(f"Ready for '{progress.next_step}'."))
-    sections = [
-        RecallSection("Recovery", (status, _totals(progress))),
-        RecallSection(
-            "Consignees", (Table.of(_CONSIGNEE_HEADERS, _consignee_rows(recall.consignees)),)
-        ),
-        _deadlines(recall, now),
-    ]
-    if nxt:
-        sections.append(RecallSection("Next steps", tuple(nxt)))
-    return RecallDocument(
-        "progress",
-        f"Recall progress report (阶段性进展报告): {recall.id}",
-        recall.id,
-        _header(recall),
-        tuple(sections),
-    )
+        nxt: list[Block] = []
+        if progress.next_deadline is not None:
+            d: Deadline = progress.next_deadline
+            nxt.append(
+                Paragraph(
+                    _("Next legal deadline: {what} due {due} ({basis}).").format(
+                        what=label(d.what), due=fmt_time(d.due), basis=d.legal_basis
+                    )
+                )
+            )
+        if progress.next_step is not None:
+            if progress.missing:
+                nxt.append(Paragraph(_("Before '{step}':").format(step=progress.next_step)))
+                nxt.append(Bullets(tuple(progress.missing)))
+            else:
+                nxt.append(Paragraph(_("Ready for '{step}'.").format(step=progress.next_step)))
+        sections = [
+            _section(N_("Recovery"), (status, _totals(progress))),
+            _section(N_("Consignees"), (_consignee_table(recall.consignees),)),
+            _deadlines(recall, now),
+        ]
+        if nxt:
+            sections.append(_section(N_("Next steps"), nxt))
+        return RecallDocument(
+            "progress",
+            _("Recall progress report (阶段性进展报告): {id}").format(id=recall.id),
+            recall.id,
+            _header(recall),
+            tuple(sections),
+            chosen,
+        )
 
 
-def recall_summary(recall: Recall) -> RecallDocument:
+def recall_summary(recall: Recall, *, locale: str | None = None) -> RecallDocument:
     """Build the closing summary (召回总结报告): results, accounting, timeline vs clocks."""
-    progress = recall_progress(recall)
-    start = recall.learned_at
-    timeline = Table.of(
-        ("when", "after decision", "step", "state", "by", "note"),
-        [
-            (r.at, fmt_duration(r.at - start), r.trigger, f"{r.source} → {r.dest}", r.actor, r.note)
-            for r in recall.history
-        ],
-    )
-    summary: tuple[Block, ...] = (
-        (Paragraph(recall.summary),)
-        if recall.summary
-        else (Paragraph("Not recorded yet: the summary."),)
-    )
-    return RecallDocument(
-        "summary",
-        f"Recall summary (召回总结报告): {recall.id}",
-        recall.id,
-        _header(recall),
-        (
-            RecallSection("Summary", summary),
-            RecallSection("Recovery", (_totals(progress),)),
-            RecallSection(
-                "Consignees", (Table.of(_CONSIGNEE_HEADERS, _consignee_rows(recall.consignees)),)
+    with using(locale) as chosen:
+        progress = recall_progress(recall)
+        start = recall.learned_at
+        timeline = Table.of(
+            (_("when"), _("after decision"), _("step"), _("state"), _("by"), _("note")),
+            [
+                (
+                    r.at,
+                    fmt_duration(r.at - start),
+                    label(r.trigger),
+                    f"{label(r.source)} → {label(r.dest)}",
+                    r.actor,
+                    r.note,
+                )
+                for r in recall.history
+            ],
+        )
+        summary: tuple[Block, ...] = (
+            (Paragraph(recall.summary),)
+            if recall.summary
+            else (Paragraph(_("Not recorded yet: {what}.").format(what=_("the summary"))),)
+        )
+        return RecallDocument(
+            "summary",
+            _("Recall summary (召回总结报告): {id}").format(id=recall.id),
+            recall.id,
+            _header(recall),
+            (
+                _section(N_("Summary"), summary),
+                _section(N_("Recovery"), (_totals(progress),)),
+                _section(N_("Consignees"), (_consignee_table(recall.consignees),)),
+                _evidence(recall),
+                _deadlines(recall),
+                _section(
+                    N_("Timeline"),
+                    (timeline,) if recall.history else (Paragraph(_("No step yet.")),),
+                ),
             ),
-            _evidence(recall),
-            _deadlines(recall),
-            RecallSection(
-                "Timeline", (timeline,) if recall.history else (Paragraph("No step yet."),)
-            ),
-        ),
-    )
+            chosen,
+        )
 
 
 def recall_document(
@@ -468,14 +563,18 @@ def recall_document(
     now: datetime | None = None,
     company: str = "",
     contact: str = "",
+    locale: str | None = None,
 ) -> RecallDocument:
-    """Build the recall document of ``kind``: ``plan``, ``notice``, ``progress`` or ``summary``."""
+    """Build the recall document of ``kind``: ``plan``, ``notice``, ``progress`` or ``summary``.
+
+    ``locale`` (``"en"``, ``"zh_CN"``; ``None``: the active one) is the document's language.
+    """
     if kind == "plan":
-        return recall_plan(recall)
+        return recall_plan(recall, locale=locale)
     if kind == "notice":
-        return public_notice(recall, company=company, contact=contact)
+        return public_notice(recall, company=company, contact=contact, locale=locale)
     if kind == "progress":
-        return progress_report(recall, progress, now=now)
+        return progress_report(recall, progress, now=now, locale=locale)
     if kind == "summary":
-        return recall_summary(recall)
+        return recall_summary(recall, locale=locale)
     raise ValueError(f"unknown recall document {kind!r}: use one of {', '.join(RECALL_DOCUMENTS)}")

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from qualityflow.i18n import N_, _, format_decimal, label, using
 from qualityflow.models import (
     Batch,
     Complaint,
@@ -32,6 +33,13 @@ from qualityflow.prevention import (
 from qualityflow.reports._doc import Table, blocks_to_html, blocks_to_markdown
 from qualityflow.reports._html import page
 from qualityflow.reports._svg import bar_chart_svg
+
+_CRITERIA: dict[str, str] = {
+    "quality": N_("quality"),
+    "incidents": N_("incidents"),
+    "complaints": N_("complaints"),
+    "delivery": N_("delivery"),
+}
 
 __all__ = ["Scorecard", "ScorecardRow", "supplier_scorecard"]
 
@@ -62,6 +70,7 @@ class Scorecard:
 
     period: str
     rows: tuple[ScorecardRow, ...]
+    locale: str | None = None
 
     @property
     def criteria(self) -> list[str]:
@@ -88,49 +97,60 @@ class Scorecard:
                 (
                     r.supplier.id,
                     r.supplier.name,
-                    *(f"{scores[c]:.0f}" if c in scores else "" for c in criteria),
-                    "" if r.total is None else f"{r.total:.1f}",
+                    *(format_decimal(scores[c], "0") if c in scores else "" for c in criteria),
+                    "" if r.total is None else format_decimal(r.total, "0.0"),
                     r.supplier.status,
-                    (r.recommended.value + (" (decide)" if r.needs_decision else ""))
+                    (label(r.recommended) + (_(" (decide)") if r.needs_decision else ""))
                     if r.recommended
                     else r.note,
                 )
             )
-        return Table.of(("supplier", "name", *criteria, "total", "status", "recommended"), rows)
-
-    def to_markdown(self) -> str:
-        """Render the scorecard as a Markdown table."""
-        title = f"## Supplier scorecard {self.period}"
-        if not self.rows:
-            return f"{title}\n\nNo suppliers.\n"
-        decide = [r.supplier.id for r in self.rows if r.needs_decision]
-        tail = (
-            f"\n\nStatus decisions to review: {', '.join(decide)}."
-            if decide
-            else "\n\nNo status change recommended."
+        headers = (_(_CRITERIA[c]) if c in _CRITERIA else c for c in criteria)
+        return Table.of(
+            (_("supplier"), _("name"), *headers, _("total"), _("status"), _("recommended")), rows
         )
-        return f"{title}\n\n{blocks_to_markdown([self._table()])}{tail}\n"
 
-    def to_svg(self) -> str:
+    def to_markdown(self, locale: str | None = None) -> str:
+        """Render the scorecard as a Markdown table (in ``locale``, default the builder's)."""
+        with using(locale or self.locale):
+            title = _("## Supplier scorecard {period}").format(period=self.period)
+            if not self.rows:
+                return f"{title}\n\n" + _("No suppliers.") + "\n"
+            decide = [r.supplier.id for r in self.rows if r.needs_decision]
+            tail = "\n\n" + (
+                _("Status decisions to review: {ids}.").format(ids=_(", ").join(decide))
+                if decide
+                else _("No status change recommended.")
+            )
+            return f"{title}\n\n{blocks_to_markdown([self._table()])}{tail}\n"
+
+    def to_svg(self, locale: str | None = None) -> str:
         """Draw the weighted totals as a bar chart, best supplier first."""
         scored = [r for r in self.rows if r.total is not None]
-        return bar_chart_svg(
-            [r.supplier.id for r in scored],
-            [round(r.total or 0.0, 1) for r in scored],
-            title=f"Supplier scores {self.period} (0-100)",
-            svg_id="scorecard",
-        )
+        with using(locale or self.locale):
+            return bar_chart_svg(
+                [r.supplier.id for r in scored],
+                [round(r.total or 0.0, 1) for r in scored],
+                title=_("Supplier scores {period} (0-100)").format(period=self.period),
+                svg_id="scorecard",
+            )
 
-    def to_html_fragment(self) -> str:
+    def to_html_fragment(self, locale: str | None = None) -> str:
         """Render a ``<section>`` with the chart and the table, for embedding in a page."""
-        return (
-            f'<section class="scorecard"><h2>Supplier scorecard {html.escape(self.period)}</h2>'
-            f"<figure>{self.to_svg()}</figure>{blocks_to_html([self._table()])}</section>"
-        )
+        with using(locale or self.locale):
+            title = html.escape(_("Supplier scorecard {period}").format(period=self.period))
+            return (
+                f'<section class="scorecard"><h2>{title}</h2>'
+                f"<figure>{self.to_svg()}</figure>{blocks_to_html([self._table()])}</section>"
+            )
 
-    def to_html(self) -> str:
+    def to_html(self, locale: str | None = None) -> str:
         """Render a self-contained HTML page with the chart and the table."""
-        return page(f"Supplier scorecard {self.period}", self.to_html_fragment())
+        with using(locale or self.locale):
+            return page(
+                _("Supplier scorecard {period}").format(period=self.period),
+                self.to_html_fragment(),
+            )
 
 
 def supplier_scorecard(
@@ -146,13 +166,15 @@ def supplier_scorecard(
     end: datetime | None = None,
     policy: SupplierPolicy | None = None,
     at: datetime | None = None,
+    locale: str | None = None,
 ) -> Scorecard:
     """Score every supplier for ``period`` and rank them.
 
     The arguments are those of :func:`qualityflow.score_supplier`, applied to each
     supplier; ``policy`` recommends a status from each evaluation (default
     ``DefaultSupplierPolicy``). A supplier with nothing to score in the period (no
-    inspected lot) is listed last with the reason.
+    inspected lot) is listed last with the reason. ``locale`` is the default language of
+    the renderings (``None``: the active one when rendering).
 
     Examples
     --------
@@ -192,8 +214,10 @@ def supplier_scorecard(
                 at=at,
             )
         except ValueError as exc:
-            unscored.append(ScorecardRow(supplier, None, None, f"not scored: {exc}"))
+            with using(locale):
+                note = _("not scored: {reason}").format(reason=exc)
+            unscored.append(ScorecardRow(supplier, None, None, note))
             continue
         scored.append(ScorecardRow(supplier, evaluation, chosen.recommend(evaluation, supplier)))
     scored.sort(key=lambda r: (-(r.total or 0.0), r.supplier.id))
-    return Scorecard(period=period, rows=tuple(scored + unscored))
+    return Scorecard(period=period, rows=tuple(scored + unscored), locale=locale)

@@ -26,7 +26,13 @@ from qualityflow.service.batches import (
     RetainedSampleRepository,
     ShipmentRepository,
 )
-from qualityflow.service.cases import LifecycleRepository
+from qualityflow.service.cases import (
+    FIXED_FIELDS,
+    GUARD_READS,
+    RELIED_ON,
+    ComplaintRepository,
+    LifecycleRepository,
+)
 from qualityflow.service.facade import QualityFlow
 from qualityflow.service.suppliers import SupplierRepository
 
@@ -34,8 +40,12 @@ __all__ = [
     "Audit",
     "AuditReport",
     "CONTAINMENT_STATUS",
+    "FIXED_FIELDS",
+    "GUARD_READS",
+    "RELIED_ON",
     "STATUS_CHANGES",
     "BatchRepository",
+    "ComplaintRepository",
     "InspectionRepository",
     "LifecycleRepository",
     "QualityFlow",

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import builtins
 import logging
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from qualityflow.errors import ProtectedFieldError, TransitionError
+from qualityflow.lifecycle.audit import seal, state_digest
+from qualityflow.lifecycle.machine import future_times, next_stamp
 from qualityflow.models import (
+    Amendment,
     BatchStatus,
     Complaint,
     ContainmentKind,
+    FieldChange,
     Incident,
 )
 from qualityflow.storage import Entity, Storage
+from qualityflow.storage.base import stale_version
 
 if TYPE_CHECKING:
     from qualityflow.service.facade import QualityFlow
@@ -52,6 +59,50 @@ def _value(value: object) -> object:
     return getattr(value, "value", value)
 
 
+# Fields no save() may change, whatever the kind: the storage's and the audit's own.
+_NEVER_SAVED = ("version", "amendments")
+# Dict fields compared key by key (an amendment names ``attributes.colour``, not the dict).
+_BY_KEY = frozenset({"attributes"})
+
+Refusal = tuple[str, str]
+"""A refused field and the sentence saying why and what to use instead."""
+
+
+def field_changes(stored: Entity, new: Entity) -> builtins.list[FieldChange]:
+    """Return the fields of ``new`` that differ from ``stored``, with old and new JSON values.
+
+    ``version`` and ``amendments`` are left out (the storage and the service write them);
+    ``attributes`` is compared key by key, each change named ``attributes.<key>``.
+
+    Examples
+    --------
+    >>> import qualityflow as qf
+    >>> a = qf.Supplier(id="SUP-1", name="Mill", materials=["flour"])
+    >>> b = a.model_copy(update={"name": "Northfield Mill", "version": 3})
+    >>> [(c.field, c.old, c.new) for c in field_changes(a, b)]
+    [('name', 'Mill', 'Northfield Mill')]
+
+    """
+    old = stored.model_dump(mode="json", exclude=set(_NEVER_SAVED))
+    now = new.model_dump(mode="json", exclude=set(_NEVER_SAVED))
+    changes: builtins.list[FieldChange] = []
+    for name in type(new).model_fields:
+        if name in _NEVER_SAVED:
+            continue
+        before, after = old.get(name), now.get(name)
+        if before == after:
+            continue
+        if name in _BY_KEY and isinstance(before, dict) and isinstance(after, dict):
+            for key in sorted(set(before) | set(after), key=str):
+                if before.get(key) != after.get(key) or (key in before) != (key in after):
+                    changes.append(
+                        FieldChange(field=f"{name}.{key}", old=before.get(key), new=after.get(key))
+                    )
+            continue
+        changes.append(FieldChange(field=name, old=before, new=after))
+    return changes
+
+
 class Repository(Generic[E]):
     """Add, get, list and save one kind of record (``qms.batches``, ``qms.suppliers``...).
 
@@ -86,11 +137,14 @@ class Repository(Generic[E]):
     def list(self, **filters: Any) -> builtins.list[E]:
         """List records ordered by id, filtered by field values.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> qms = qf.QualityFlow()
         >>> _ = qms.suppliers.add(qf.Supplier(id="SUP-MILL", name="Northfield Mill"))
         >>> [s.id for s in qms.suppliers.list(status="approved")]
         ['SUP-MILL']
+
         """
         fields = self.model.model_fields
         unknown = sorted(k for k in filters if k not in fields and k not in _PUSHED_DOWN)
@@ -113,14 +167,138 @@ class Repository(Generic[E]):
             if all(_value(getattr(e, name)) == value for name, value in wanted.items())
         ]
 
-    def save(self, entity: E) -> E:
-        """Store a changed record if nobody changed it since it was loaded.
+    def save(
+        self,
+        entity: E,
+        *,
+        actor: str = "",
+        reason: str = "",
+        at: datetime | None = None,
+    ) -> E:
+        """Store changed free fields as a recorded amendment, if nobody saved in between.
+
+        For records with an ``amendments`` list (incidents, complaints, batches,
+        suppliers) the changed fields are found by comparing ``entity`` with the stored
+        copy, in the same transaction. Fields that a rule relies on are refused with a
+        :class:`~qualityflow.ProtectedFieldError` naming the field and the command to use
+        instead (each repository documents its own); every accepted change appends one
+        :class:`~qualityflow.Amendment` (``actor``, ``at`` or the service clock,
+        ``reason``, the fields with old and new values), hash-chained onto the one before.
+        ``actor`` is required when anything changes; saving an unchanged record writes
+        nothing and returns the stored copy. Other records are stored as given.
 
         Raises :class:`qualityflow.ConcurrencyError` (writing nothing) when the stored
         version is newer: reload, apply the change again, save.
+
+        Examples
+        --------
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> mill = qms.suppliers.add(qf.Supplier(id="SUP-MILL", name="Mill"))
+        >>> mill.name = "Northfield Mill"
+        >>> saved = qms.suppliers.save(mill, actor="QA Dana", reason="legal name")
+        >>> [(c.field, c.old, c.new) for c in saved.amendments[-1].changes]
+        [('name', 'Mill', 'Northfield Mill')]
+        >>> saved.status = qf.SupplierStatus.APPROVED  # unchanged: nothing to record
+        >>> qms.suppliers.save(saved).version
+        2
+
         """
         self._check_type(entity)
-        return self._typed(self._storage.save(entity))
+        if "amendments" not in self.model.model_fields:
+            return self._typed(self._storage.save(entity))
+        with self._storage.transaction():
+            stored = self.get(entity.id)
+            if stored.version != entity.version:
+                raise stale_version(self.kind, entity.id, stored.version, entity.version)
+            # Re-validate: in-place edits of lists and dicts are not checked by pydantic.
+            raw = entity.model_dump(mode="json", warnings=False)  # model_copy skips validation
+            new = self._typed(type(entity).model_validate(raw))
+            changes = field_changes(stored, new)
+            refused: builtins.list[Refusal] = []
+            if getattr(new, "amendments", []) != getattr(stored, "amendments", []):
+                refused.append(
+                    (
+                        "amendments",
+                        f"{self.kind} {entity.id!r}: amendments are written by the service, one "
+                        "per save(); do not edit them (change the fields and save)",
+                    )
+                )
+            if not changes and not refused:
+                return stored
+            refused += self._refused(stored, new, changes)
+            state = str(_value(getattr(stored, "status", "")))
+            if refused:
+                raise ProtectedFieldError(
+                    state, [f for f, _ in refused], [why for _, why in refused]
+                )
+            if type(actor) is not str or not actor.strip():
+                raise TransitionError(
+                    "save",
+                    state,
+                    [
+                        f"{self.kind} {entity.id!r}: say who changes "
+                        f"{', '.join(c.field for c in changes)}: pass actor=... (and a reason)"
+                    ],
+                )
+            future = self._future_times(stored, new, changes)
+            if future:
+                raise TransitionError(
+                    "save", state, [f"{self.kind} {entity.id!r}: {r}" for r in future]
+                )
+            amended = self._amended(stored, new, changes, actor=actor, reason=reason, at=at)
+            return self._typed(self._storage.save(amended))
+
+    def _future_times(
+        self, stored: E, new: E, changes: builtins.list[FieldChange]
+    ) -> builtins.list[str]:
+        """Return a reason for each new time in the changed fields that lies in the future."""
+        service = self._service
+        names = dict.fromkeys(c.field.split(".", 1)[0] for c in changes)
+        now, tolerance = service.now(), service.clock_tolerance
+        old = set(future_times({n: getattr(stored, n) for n in names}, now, tolerance))
+        new_reasons = future_times({n: getattr(new, n) for n in names}, now, tolerance)
+        return [r for r in new_reasons if r not in old]
+
+    def _refused(
+        self, stored: E, new: E, changes: builtins.list[FieldChange]
+    ) -> builtins.list[Refusal]:
+        """Return the changed fields this kind's rules refuse (none for a plain repository)."""
+        return []
+
+    def _amended(
+        self,
+        stored: E,
+        new: E,
+        changes: builtins.list[FieldChange],
+        *,
+        actor: str,
+        reason: str,
+        at: datetime | None,
+    ) -> E:
+        """Return ``new`` with one sealed amendment recording ``changes`` appended.
+
+        Also used by the service's own commands for the fields they keep in step (an
+        incident's ``complaint_ids`` on escalation), so every change of the stored state
+        is in the history or the amendments.
+        """
+        service = self._service
+        state = str(_value(getattr(stored, "status", "")))
+        now = service.now()
+        when = caller_time(now, service.clock_tolerance, at, f"{self.kind} {stored.id!r}", state)
+        recorded = next_stamp(stored, now)
+        previous: builtins.list[Amendment] = list(getattr(stored, "amendments", []))
+        amendment = Amendment(
+            at=when,
+            actor=actor,
+            reason=reason,
+            changes=changes,
+            recorded_at=recorded,
+            entity=f"{self.kind}/{stored.id}",
+            state=state_digest(new),
+        )
+        sealed = seal(amendment, previous[-1].hash if previous else "")
+        return self._typed(new.model_copy(update={"amendments": [*previous, sealed]}))
 
     def _check_type(self, entity: object) -> None:
         if not isinstance(entity, self.model):
@@ -128,3 +306,35 @@ class Repository(Generic[E]):
                 f"qms.{self.kind}... stores {self.model.__name__} records, "
                 f"not {type(entity).__name__}"
             )
+
+
+def caller_time(
+    now: datetime, tolerance: timedelta, at: datetime | None, what: str, state: str
+) -> datetime:
+    """Return the caller's ``at`` (or ``now``), refusing a naive time or one in the future.
+
+    ``at`` may lie at most ``tolerance`` (``qms.clock_tolerance``) after the service
+    clock's ``now``.
+    """
+    if at is None:
+        return now
+    if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
+        raise TransitionError(
+            "save",
+            state,
+            [
+                f"{what}: the time 'at' ({at!r}) has no time zone: give an aware datetime, "
+                "for example datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)"
+            ],
+        )
+    if at > now + tolerance:
+        raise TransitionError(
+            "save",
+            state,
+            [
+                f"{what}: the time 'at' {at.isoformat()} lies in the future (the service "
+                f"clock says {now.isoformat()}, tolerance {tolerance}); give the time the "
+                "change was made, or leave 'at' out"
+            ],
+        )
+    return at

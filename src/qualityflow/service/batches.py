@@ -11,6 +11,7 @@ from qualityflow.errors import GenealogyError, NotFoundError, TransitionError
 from qualityflow.models import (
     Batch,
     BatchStatus,
+    FieldChange,
     Inspection,
     Notification,
     Shipment,
@@ -21,7 +22,7 @@ from qualityflow.prevention import (
     apply_inspection,
     release_blockers,
 )
-from qualityflow.service._base import Repository
+from qualityflow.service._base import STATUS_CHANGES, Refusal, Repository
 from qualityflow.storage import Edge
 
 if TYPE_CHECKING:
@@ -55,8 +56,100 @@ class ShipmentRepository(Repository[Shipment]):
         return stored
 
 
+_HELD = (BatchStatus.ON_HOLD, BatchStatus.QUARANTINED)
+_BLOCKING_SUPPLIER = ("suspended", "disqualified")
+
+
 class BatchRepository(Repository[Batch]):
     """Batches and lots; a held lot goes back into use only through :meth:`release`."""
+
+    def save(
+        self,
+        entity: Batch,
+        *,
+        actor: str = "",
+        reason: str = "",
+        at: datetime | None = None,
+    ) -> Batch:
+        """Store changed descriptive fields as a recorded amendment (see ``Repository.save``).
+
+        Refused with a :class:`~qualityflow.ProtectedFieldError`, writing nothing: the
+        ``status`` (set by inspections, :meth:`release` and an incident's containment),
+        the ``attributes["status_changes"]`` audit they write, and what the release and
+        link rules rely on: ``kind`` and ``supplier_id`` of a held lot, and the
+        ``supplier_id`` of a lot whose supplier is suspended or disqualified.
+
+        Examples
+        --------
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> lot = qms.batches.add(qf.Batch(id="FLOUR-1", kind="raw_material",
+        ...     product="flour", status="quarantined", quantity=qf.Quantity(amount=1, unit="t")))
+        >>> lot.status = qf.BatchStatus.RELEASED
+        >>> from qualityflow.errors import ProtectedFieldError
+        >>> try:
+        ...     qms.batches.save(lot, actor="Planner Joe")
+        ... except ProtectedFieldError as refused:
+        ...     print(refused.fields)
+        ['status']
+
+        """
+        return super().save(entity, actor=actor, reason=reason, at=at)
+
+    def _refused(
+        self, stored: Batch, new: Batch, changes: builtins.list[FieldChange]
+    ) -> builtins.list[Refusal]:
+        who = f"batch {stored.id!r}"
+        refused: builtins.list[Refusal] = []
+        names = {c.field for c in changes}
+        if "status" in names:
+            refused.append(
+                (
+                    "status",
+                    f"{who}: save() cannot change status: it changes through inspections "
+                    "(qms.inspections.add), qms.batches.release(id, actor=..., reason=...) "
+                    "and an incident's containment (qms.incidents.fire(id, 'contain', "
+                    "containment=[...])), each recorded",
+                )
+            )
+        key = f"attributes.{STATUS_CHANGES}"
+        if key in names:
+            refused.append(
+                (
+                    key,
+                    f"{who}: save() cannot change attributes[{STATUS_CHANGES!r}]: it is the "
+                    "record of holds and releases, written by inspections, release and "
+                    "containment",
+                )
+            )
+        held = stored.status in _HELD
+        if held and "kind" in names:
+            refused.append(
+                (
+                    "kind",
+                    f"{who} is {stored.status.value}: save() cannot change its kind while it "
+                    "is held (the release rules depend on it); release or dispose of it first",
+                )
+            )
+        if "supplier_id" in names:
+            supplier = self._service._supplier_of(stored)
+            blocking = supplier is not None and supplier.status.value in _BLOCKING_SUPPLIER
+            if held or blocking:
+                why = (
+                    f"its supplier {supplier.id} is {supplier.status.value}"
+                    if blocking and supplier is not None
+                    else f"it is {stored.status.value}"
+                )
+                refused.append(
+                    (
+                        "supplier_id",
+                        f"{who}: save() cannot change supplier_id while {why} (the release "
+                        "and link rules depend on it); link it with an override "
+                        "(qms.link(..., override=qf.LinkOverride(...))) or change the "
+                        "supplier's status by qms.suppliers.decide",
+                    )
+                )
+        return refused
 
     def release(
         self,
@@ -147,6 +240,8 @@ class InspectionRepository(Repository[Inspection]):
         ``batch.attributes["status_changes"]`` and notified as ``batch_status``.
         Returns the stored inspection.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> qms = qf.QualityFlow()
         >>> _ = qms.batches.add(qf.Batch(id="FLOUR-7", kind="raw_material", product="flour",
@@ -155,6 +250,7 @@ class InspectionRepository(Repository[Inspection]):
         ...                                       stage="incoming", result="fail"))
         >>> qms.batches.get("FLOUR-7").status.value
         'on_hold'
+
         """
         self._check_type(entity)
         service = self._service
@@ -174,13 +270,22 @@ class InspectionRepository(Repository[Inspection]):
                     at=stored.at or datetime.now(timezone.utc),
                     inspection=stored.id,
                 )
+            queued += service.nonconformances._opened_by(stored, batch)  # fail/conditional
         service._deliver_new(queued)
         return stored
 
-    def save(self, entity: Inspection) -> Inspection:
+    def save(
+        self,
+        entity: Inspection,
+        *,
+        actor: str = "",
+        reason: str = "",
+        at: datetime | None = None,
+    ) -> Inspection:
         """Store changed details (note, inspector...); a verdict is never rewritten.
 
-        Changing ``batch_id``, ``stage``, ``result`` or ``at`` is refused with a
+        (``actor``, ``reason`` and ``at`` are accepted for symmetry; an inspection keeps
+        no amendments.) Changing ``batch_id``, ``stage``, ``result`` or ``at`` is refused with a
         :class:`~qualityflow.TransitionError`: record a re-inspection instead.
         """
         self._check_type(entity)

@@ -2,27 +2,161 @@
 
 from __future__ import annotations
 
+import builtins
 import logging
+from collections.abc import Mapping
 from contextlib import nullcontext
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from qualityflow.errors import TransitionError
+from qualityflow.errors import NotFoundError, QualityFlowError, TransitionError
 from qualityflow.lifecycle import (
     Lifecycle,
 )
 from qualityflow.lifecycle.audit import seal, state_digest
-from qualityflow.lifecycle.machine import future_times, next_stamp
-from qualityflow.models import (
-    Amendment,
-    Incident,
+from qualityflow.lifecycle.machine import (
+    COMPLAINT_TRANSITIONS,
+    INCIDENT_TRANSITIONS,
+    future_times,
+    next_stamp,
 )
-from qualityflow.service._base import L, Repository, _value
+from qualityflow.models import (
+    ActionStatus,
+    Amendment,
+    Complaint,
+    FieldChange,
+    Incident,
+    TransitionRecord,
+)
+from qualityflow.service._base import L, Refusal, Repository, _value
 
 if TYPE_CHECKING:
     from qualityflow.service.facade import QualityFlow
 
 log = logging.getLogger(__name__)
+
+# --- what save() may change -------------------------------------------------------------
+#
+# The one place that says which entity fields each guard of the lifecycles reads (plain
+# data; a test clears each field and checks that the guard then gives a reason, and that no
+# other field changes its verdict). Which trigger relies on which field follows from it and
+# the lifecycles' transitions (``RELIED_ON``).
+
+GUARD_READS: dict[str, dict[str, tuple[str, ...]]] = {
+    "incident": {
+        "impact_assessment": ("assessment",),
+        "emergency_team": ("team",),
+        "containment_covers_scope": ("assessment", "containment"),
+        "recall_decided": ("assessment", "recall"),
+        "root_cause_confirmed": ("root_cause",),
+        "actions_planned": ("actions",),
+        "actions_done": ("actions",),
+        "effective_verification": ("verification",),
+        "ineffective_verification": ("verification",),
+        "lesson_learned": ("lessons",),
+        "cancel_note": (),
+    },
+    "complaint": {
+        "acknowledged": ("contacts", "received_at"),
+        "rejection_reason": ("rejection_reason",),
+        "customer_told": ("contacts", "received_at"),
+        "resolution_communicated": ("resolution",),
+        "follow_up": ("follow_up",),
+        "incident_link": ("incident_id",),
+    },
+}
+"""The entity fields each built-in guard reads (besides the history and the note)."""
+
+FIXED_FIELDS: dict[str, dict[str, str]] = {
+    "incident": {
+        "status": "the status changes only through qms.incidents.fire(id, trigger, ...), "
+        "which records who did it",
+        "history": "the history is written by qms.incidents.fire(id, trigger, ...), one "
+        "record per step",
+        "containment": "containment is recorded with the 'contain' trigger, which sets the "
+        "batches' statuses: qms.incidents.fire(id, 'contain', containment=[...])",
+        "recall": "a recall decision is recorded with the 'contain' trigger, which recalls the "
+        "batches: qms.incidents.fire(id, 'contain', recall=...)",
+        "complaint_ids": "the complaints are linked by qms.complaints.escalate(complaint_id, "
+        "incident_id=...), which keeps both sides in step",
+        "reported_at": "when the incident was reported is a fact its deadlines count from: "
+        "it is set once, by qms.incidents.add(...); add a note with save(description=...) "
+        "if it was recorded wrongly",
+    },
+    "complaint": {
+        "status": "the status changes only through qms.complaints.fire(id, trigger, ...), "
+        "which records who did it",
+        "history": "the history is written by qms.complaints.fire(id, trigger, ...), one "
+        "record per step",
+        "incident_id": "a complaint is linked to an incident by qms.complaints.escalate(id, "
+        "incident_id=...)",
+    },
+}
+"""Fields save() never changes, with the command to use instead."""
+
+_TRANSITIONS = {"incident": INCIDENT_TRANSITIONS, "complaint": COMPLAINT_TRANSITIONS}
+_TERMINAL = {"incident": ("closed", "cancelled"), "complaint": ("closed", "rejected")}
+# Triggers that start a new round: evidence relied on before them may be redone.
+_NEW_ROUND = frozenset({"reopen", "rework"})
+# Lists that a final (closed, cancelled, rejected) case may still grow: lessons and
+# actions learned later (spread_lesson's preventive actions), contacts with the customer.
+_GROWS_WHEN_FINAL = {"incident": ("lessons", "actions"), "complaint": ("contacts",)}
+
+
+def _route_reads(kind: str) -> dict[tuple[str, str], frozenset[str]]:
+    """(trigger, source state) -> the fields the guards of that route read."""
+    reads = GUARD_READS[kind]
+    routes: dict[tuple[str, str], frozenset[str]] = {}
+    for t in _TRANSITIONS[kind]:
+        fields = frozenset(f for g in t.get("guards", ()) for f in reads[g])
+        for source in t["source"]:
+            routes[(str(t["trigger"]), str(source))] = fields
+    return routes
+
+
+_ROUTE_READS = {kind: _route_reads(kind) for kind in GUARD_READS}
+
+RELIED_ON: dict[str, dict[str, frozenset[str]]] = {
+    kind: {
+        field: frozenset(
+            trigger for (trigger, _), fields in _ROUTE_READS[kind].items() if field in fields
+        )
+        for field in sorted({f for fs in GUARD_READS[kind].values() for f in fs})
+    }
+    for kind in GUARD_READS
+}
+"""Field -> the triggers whose guards rely on it, per kind (derived from ``GUARD_READS``).
+
+For example ``RELIED_ON["incident"]["root_cause"]`` is ``{"correct", "close"}``.
+"""
+
+
+def _relied_in_round(kind: str, history: builtins.list[TransitionRecord]) -> dict[str, list[str]]:
+    """Field -> the triggers recorded since the last reopen/rework whose guards read it."""
+    start = 0
+    for i, record in enumerate(history):
+        if record.trigger in _NEW_ROUND:
+            start = i + 1
+    routes = _ROUTE_READS[kind]
+    relied: dict[str, list[str]] = {}
+    for record in history[start:]:
+        for field in routes.get((record.trigger, record.source), ()):
+            triggers = relied.setdefault(field, [])
+            if record.trigger not in triggers:
+                triggers.append(record.trigger)
+    return relied
+
+
+def _progressed(old: object, new: object) -> bool:
+    """Whether ``new`` is ``old`` with its progress moved forward (open -> done, done_at set)."""
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return False
+    rest = {k: v for k, v in old.items() if k not in ("status", "done_at")}
+    if rest != {k: v for k, v in new.items() if k not in ("status", "done_at")}:
+        return False
+    if old.get("status") == ActionStatus.DONE.value and new.get("status") != old.get("status"):
+        return False
+    return old.get("done_at") is None or old.get("done_at") == new.get("done_at")
 
 
 class LifecycleRepository(Repository[L]):
@@ -168,23 +302,123 @@ class LifecycleRepository(Repository[L]):
         fresh.amendments.append(seal(note, ""))
         return self._typed(self._storage.add(fresh))
 
-    def save(self, entity: L) -> L:
-        """Store changed fields; the status and history change only through :meth:`fire`."""
-        self._check_type(entity)
-        with self._storage.transaction():
-            stored = self.get(entity.id)
-            if stored.version != entity.version:
-                return self._typed(self._storage.save(entity))  # raises ConcurrencyError
-            if stored.status != entity.status or stored.history != entity.history:
-                raise TransitionError(
-                    "save",
-                    str(_value(stored.status)),
-                    [
-                        f"{self.kind} {entity.id!r}: status and history change only through "
-                        f"qms.{self.kind}s.fire(id, trigger, ...), which records who did it"
-                    ],
+    def save(
+        self,
+        entity: L,
+        *,
+        actor: str = "",
+        reason: str = "",
+        at: datetime | None = None,
+    ) -> L:
+        """Store changed descriptive fields as a recorded amendment (see ``Repository.save``).
+
+        Refused with a :class:`~qualityflow.ProtectedFieldError`, writing nothing:
+
+        * ``status``, ``history`` (use :meth:`fire`), an incident's ``containment`` and
+          ``recall`` (``fire(id, "contain", containment=[...])``) and ``complaint_ids``,
+          a complaint's ``incident_id`` (``qms.complaints.escalate``);
+        * evidence a transition of the current round relied on (``RELIED_ON``; the round
+          starts after the last ``reopen`` or ``rework``): such a list may only grow by
+          entries appended at the end (and, while an incident is ``correcting``, a
+          corrective action may move forward to ``done``); anything else waits for a
+          reopen/rework or is given with the trigger;
+        * in a closed, cancelled or rejected case every evidence field, except lessons and
+          actions (contacts for a complaint) appended at the end.
+
+        Everything else (title, description, product, reporter, batches...) is free.
+
+        Examples
+        --------
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> inc = qms.incidents.add(qf.Incident(id="INC-1", title="Glas in jam",
+        ...     severity="critical", reported_at="2026-03-02T06:00:00+00:00"))
+        >>> inc.title = "Glass in jam"
+        >>> qms.incidents.save(inc, actor="QA Lena", reason="typo").amendments[0].changes[0].new
+        'Glass in jam'
+
+        """
+        return super().save(entity, actor=actor, reason=reason, at=at)
+
+    def _refused(
+        self, stored: L, new: L, changes: builtins.list[FieldChange]
+    ) -> builtins.list[Refusal]:
+        kind = self.kind
+        fixed = FIXED_FIELDS[kind]
+        evidence = set(RELIED_ON[kind]) - set(fixed)
+        state = str(_value(stored.status))
+        final = state in _TERMINAL[kind]
+        relied = _relied_in_round(kind, stored.history)
+        who = f"{kind} {stored.id!r}"
+        refused: builtins.list[Refusal] = []
+        for change in changes:
+            name = change.field
+            if name in fixed:
+                refused.append((name, f"{who}: save() cannot change {name}: {fixed[name]}"))
+                continue
+            if name not in evidence:
+                continue
+            triggers = relied.get(name, [])
+            if not triggers and not final:
+                continue
+            old, now = change.old, change.new  # the field's JSON values
+            if isinstance(old, list) and isinstance(now, list) and len(now) >= len(old):
+                grows = not final or name in _GROWS_WHEN_FINAL[kind]
+                progress = (
+                    name == "actions" and state == "correcting" and not final and bool(triggers)
                 )
-            return self._typed(self._storage.save(entity))
+                pairs = zip(old, now, strict=False)
+                if grows and all(a == b or (progress and _progressed(a, b)) for a, b in pairs):
+                    continue
+            refused.append((name, self._relied_reason(stored, name, triggers, state, final)))
+        return refused
+
+    def _relied_reason(
+        self, stored: L, name: str, triggers: builtins.list[str], state: str, final: bool
+    ) -> str:
+        kind = self.kind
+        who = f"{kind} {stored.id!r}"
+        is_list = name in ("actions", "lessons", "contacts")
+        progress = " (and, while correcting, an action moving to done)" if name == "actions" else ""
+        keep = (
+            f"only new entries appended at the end are accepted{progress}"
+            if is_list
+            else ("it stays as it is")
+        )
+        if final:
+            grows = name in _GROWS_WHEN_FINAL[kind]
+            again = (
+                f"; reopen it (qms.{kind}s.fire(id, 'reopen', ...)) to change it"
+                if state == "closed"
+                else f"; a {state} {kind} is final"
+            )
+            return (
+                f"{who} is {state}: save() cannot change its {name} "
+                f"({'only entries appended at the end are accepted' if grows else 'it is final'})"
+                f"{again}"
+            )
+        relied = ", ".join(repr(t) for t in triggers)
+        restart = (
+            "reopen the incident (from closed) or rework it (from verifying)"
+            if kind == "incident"
+            else "reopen the complaint (from resolved or closed)"
+        )
+        setters = [
+            str(t["trigger"])
+            for t in self.lifecycle.transitions
+            if state in t["source"] and name in t.get("sets", ())
+        ]
+        instead = (
+            f"give the new value with {' or '.join(repr(t) for t in dict.fromkeys(setters))}: "
+            f"qms.{kind}s.fire(id, {setters[0]!r}, {name}=...), or {restart} to start a new "
+            "round"
+            if setters
+            else f"{restart} to start a new round, then change it"
+        )
+        return (
+            f"{who}: {name} was relied on by {relied} in this round, so save() cannot change "
+            f"it ({keep}); {instead}"
+        )
 
     def fire(
         self,
@@ -227,8 +461,13 @@ class LifecycleRepository(Repository[L]):
         storage = self._storage
         # One connection for the change's transaction and the delivery record's (SQL).
         session = getattr(storage, "session", None)
+        service = self._service
         with nullcontext() if session is None else session():
-            return self._fire(id, trigger, actor=actor, at=at, note=note, **data)
+            with service._collecting() as side_notices:
+                saved = self._fire(id, trigger, actor=actor, at=at, note=note, **data)
+            # The batch statuses a containment set, notified once the fire has committed.
+            service._deliver_new(side_notices)
+            return saved
 
     def _fire(
         self, id: str, trigger: str, *, actor: str, at: datetime | None, note: str, **data: Any
@@ -274,3 +513,197 @@ class LifecycleRepository(Repository[L]):
         service._deliver_new(queued)
         service.plugins.transitioned(saved, record)
         return saved
+
+
+class ComplaintRepository(LifecycleRepository[Complaint]):
+    """Complaints: :meth:`fire`, and :meth:`escalate` to a new or existing incident."""
+
+    def fire(
+        self,
+        id: str,
+        trigger: str,
+        *,
+        actor: str,
+        at: datetime | None = None,
+        note: str = "",
+        **data: Any,
+    ) -> Complaint:
+        """Fire a trigger (see ``LifecycleRepository.fire``); ``escalate`` goes by :meth:`escalate`.
+
+        ``fire(id, "escalate", incident_id=...)`` is the same as
+        ``escalate(id, incident_id=...)``, so the escalation rules hold either way.
+        """
+        if trigger == "escalate" and data.get("incident_id") is not None:
+            incident_id = data.pop("incident_id")
+            return self._escalate(id, str(incident_id), None, actor, at, note, data)
+        return super().fire(id, trigger, actor=actor, at=at, note=note, **data)
+
+    def escalate(
+        self,
+        id: str,
+        *,
+        incident_id: str | None = None,
+        incident: Incident | Mapping[str, Any] | None = None,
+        actor: str,
+        at: datetime | None = None,
+        note: str = "",
+    ) -> Complaint:
+        """Escalate a complaint to an incident, opening the incident from it if asked to.
+
+        ``incident_id`` alone links the complaint to an incident on file. ``incident``
+        opens a new one first: an :class:`~qualityflow.Incident` in its initial state,
+        or a mapping of its fields (``title`` at least; ``id`` may come from
+        ``incident_id``) completed from the complaint: its batches, severity and product,
+        a description citing it, ``reported_at`` = ``at`` and ``reported_by`` = ``actor``
+        (an Incident object without batches or product takes the complaint's too). Then
+        ``escalate`` is fired with the link, and the incident lists the complaint in
+        ``complaint_ids``; the incident, the link and the notifications commit together.
+
+        Raises
+        ------
+        TransitionError
+            The complaint is closed or rejected, is already escalated to that incident, the
+            incident named without ``incident`` is not on file, or the lifecycle refuses;
+            nothing was written.
+        NotFoundError
+            The complaint is not on file.
+        QualityFlowError
+            Neither ``incident_id`` nor ``incident`` given, they disagree, or the incident
+            to open already exists.
+
+        Examples
+        --------
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> _ = qms.complaints.add(qf.Complaint(id="CMP-7", customer_id="SHOP-1",
+        ...     channel="phone", received_at="2026-03-02T09:00:00+00:00",
+        ...     description="metal chip in biscuits", batch_ids=["BISC-1"], severity="major"))
+        >>> qms.complaints.escalate("CMP-7", incident_id="INC-9", actor="Service desk",
+        ...     incident={"title": "Metal chip in biscuits"}).incident_id
+        'INC-9'
+        >>> qms.incidents.get("INC-9").batch_ids, qms.incidents.get("INC-9").complaint_ids
+        (['BISC-1'], ['CMP-7'])
+
+        """
+        target = self._target(incident_id, incident)
+        return self._escalate(id, target, incident, actor, at, note, {})
+
+    def _escalate(
+        self,
+        id: str,
+        target: str,
+        incident: Incident | Mapping[str, Any] | None,
+        actor: str,
+        at: datetime | None,
+        note: str,
+        data: dict[str, Any],
+    ) -> Complaint:
+        storage = self._storage
+        session = getattr(storage, "session", None)
+        with (
+            nullcontext() if session is None else session(),
+            self._service._delivering_after(),
+            storage.transaction(),
+        ):
+            complaint = self.get(id)
+            state = str(_value(complaint.status))
+            if state in ("closed", "rejected"):
+                then = (
+                    "reopen it first (qms.complaints.fire(id, 'reopen', ...)) if the case goes on"
+                    if state == "closed"
+                    else "a rejected complaint is final; record a new complaint if the "
+                    "customer comes back"
+                )
+                raise TransitionError(
+                    "escalate",
+                    state,
+                    [f"complaint {id!r} is {state} and is not escalated any more: {then}"],
+                )
+            if complaint.incident_id == target:
+                raise TransitionError(
+                    "escalate",
+                    state,
+                    [
+                        f"complaint {id!r} is already escalated to incident {target!r}; "
+                        "nothing to do (name another incident to escalate it there too)"
+                    ],
+                )
+            incidents = self._service.incidents
+            try:
+                incidents.get(target)
+                exists = True
+            except NotFoundError:
+                exists = False
+            if incident is not None:
+                if exists:
+                    raise QualityFlowError(
+                        f"incident {target!r} already exists: pass incident_id={target!r} "
+                        "alone to escalate the complaint to it, or give a new id"
+                    )
+                incidents.add(self._new_incident(complaint, target, incident, actor, at))
+            elif not exists:
+                raise TransitionError(
+                    "escalate",
+                    state,
+                    [
+                        f"incident {target!r} is not on file: give incident={{'title': ...}} "
+                        "to open it from the complaint, or name an existing incident"
+                    ],
+                )
+            return super().fire(
+                id, "escalate", actor=actor, at=at, note=note, incident_id=target, **data
+            )
+
+    @staticmethod
+    def _target(incident_id: str | None, incident: Incident | Mapping[str, Any] | None) -> str:
+        given = (
+            incident.id
+            if isinstance(incident, Incident)
+            else None
+            if incident is None
+            else incident.get("id")
+        )
+        if incident_id is None and given is None:
+            raise QualityFlowError(
+                "escalate: name the incident: incident_id='INC-...' to link an incident on "
+                "file, or incident={'id': ..., 'title': ...} to open one"
+            )
+        if incident_id is not None and given is not None and given != incident_id:
+            raise QualityFlowError(
+                f"escalate: incident_id={incident_id!r} and the new incident's id {given!r} "
+                "differ; give one id"
+            )
+        return str(incident_id if incident_id is not None else given)
+
+    def _new_incident(
+        self,
+        complaint: Complaint,
+        target: str,
+        incident: Incident | Mapping[str, Any],
+        actor: str,
+        at: datetime | None,
+    ) -> Incident:
+        """Return the incident a complaint opens: the caller's fields over the complaint's data."""
+        if isinstance(incident, Incident):
+            update: dict[str, Any] = {}
+            if not incident.batch_ids:
+                update["batch_ids"] = list(complaint.batch_ids)
+            if incident.product is None:
+                update["product"] = complaint.product
+            return incident.model_copy(update=update) if update else incident
+        if "title" not in incident:
+            raise QualityFlowError(
+                f"escalate: the new incident {target!r} needs a title: "
+                "incident={'title': 'what went wrong'}"
+            )
+        fields: dict[str, Any] = {
+            "id": target,
+            "severity": complaint.severity,
+            "reported_at": at or self._service.now(),
+            "reported_by": actor,
+            "batch_ids": list(complaint.batch_ids),
+            "product": complaint.product,
+            "description": f"Escalated from complaint {complaint.id}: {complaint.description}",
+            **{k: v for k, v in incident.items() if v is not None},
+        }
+        return Incident.model_validate(fields)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import Any
@@ -39,6 +41,7 @@ from qualityflow.models import (
     Supplier,
     TransitionRecord,
 )
+from qualityflow.models.nonconformance import SupplierAction
 from qualityflow.notify import builtin_notifiers
 from qualityflow.plugins.manager import Plugins, make_plugins
 from qualityflow.prevention import (
@@ -58,6 +61,7 @@ from qualityflow.service._base import (
     CONTAINMENT_STATUS,
     STATUS_CHANGES,
     Repository,
+    field_changes,
 )
 from qualityflow.service.audit import Audit
 from qualityflow.service.batches import (
@@ -66,7 +70,12 @@ from qualityflow.service.batches import (
     RetainedSampleRepository,
     ShipmentRepository,
 )
-from qualityflow.service.cases import LifecycleRepository
+from qualityflow.service.cases import ComplaintRepository, LifecycleRepository
+from qualityflow.service.nonconformances import (
+    OPEN_SCAR_STATUSES,
+    NonconformanceRepository,
+    SupplierActionRepository,
+)
 from qualityflow.service.recalls import RecallRepository
 from qualityflow.service.suppliers import SupplierRepository
 from qualityflow.storage import Delivery, Edge, OutboxEntry, Storage, open_storage
@@ -123,6 +132,7 @@ class QualityFlow:
         clock_tolerance: timedelta = timedelta(minutes=5),
     ) -> None:
         self._clock: Callable[[], datetime] = clock or _utcnow
+        self._collector = threading.local()
         self.clock_tolerance: timedelta = clock_tolerance
         """How far a caller's ``at`` may lie ahead of :meth:`now`."""
         self.require_final_inspection: bool = _flag(settings, "require_final_inspection", True)
@@ -150,10 +160,12 @@ class QualityFlow:
         self.incidents: LifecycleRepository[Incident] = LifecycleRepository(
             self, "incident", Incident, INCIDENT_LIFECYCLE
         )
-        self.complaints: LifecycleRepository[Complaint] = LifecycleRepository(
+        self.complaints: ComplaintRepository = ComplaintRepository(
             self, "complaint", Complaint, COMPLAINT_LIFECYCLE
         )
         self.recalls = RecallRepository(self)
+        self.nonconformances = NonconformanceRepository(self)
+        self.supplier_actions = SupplierActionRepository(self)
         self.audit = Audit(self)
         """The audit: ``head()`` of the ledger and ``verify(known_heads=...)``."""
 
@@ -163,10 +175,13 @@ class QualityFlow:
     def now(self) -> datetime:
         """Return the service clock's reading (aware): what ``recorded_at`` is stamped from.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> from qualityflow.testing import Clock
         >>> qf.QualityFlow(clock=Clock()).now().isoformat()
         '2026-03-02T06:00:00+00:00'
+
         """
         now = self._clock()
         if now.tzinfo is None or now.utcoffset() is None:
@@ -234,6 +249,8 @@ class QualityFlow:
         (:meth:`~qualityflow.storage.Storage.genealogy_lock`), so of two racing links
         that together would close a cycle, one commits and the other is refused.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> qms = qf.QualityFlow()
         >>> kg = lambda n: qf.Quantity(amount=n, unit="kg")
@@ -244,6 +261,7 @@ class QualityFlow:
         >>> qms.link("SUGAR-1", "MIX-9", kg(40))
         >>> sorted(qms.trace_forward("SUGAR-1").ids)
         ['MIX-9']
+
         """
         storage = self.storage
         # The genealogy lock makes the cycle check and the insert one atomic step across
@@ -419,6 +437,8 @@ class QualityFlow:
         ids. The stored genealogy is followed upstream, so the samples of the flour and
         packaging lots that went into a complained batch are found too.
 
+        Examples
+        --------
         >>> from datetime import datetime, timezone
         >>> import qualityflow as qf
         >>> qms = qf.QualityFlow()
@@ -432,6 +452,7 @@ class QualityFlow:
         >>> qms.link("FLOUR-1", "BISC-1")
         >>> [s.id for s in qms.samples_for("BISC-1")]
         ['RS-BISC-1', 'RS-FLOUR-1']
+
         """
         if isinstance(subject, (Incident, Complaint)):
             ids = set(subject.batch_ids)
@@ -514,11 +535,49 @@ class QualityFlow:
                     "file: add them (qms.batches.add) so their status can be set"
                 ],
             )
+        recalled = set(incident.recall.batch_ids) if incident.recall is not None else set()
+        queued: list[tuple[int | None, Notification]] = []
         for batch_id, status in sorted(targets.items()):
             batch = batches[batch_id]
-            if _STRICTNESS[status] > _STRICTNESS[batch.status]:
+            before = batch.status
+            if _STRICTNESS[status] > _STRICTNESS[before]:
                 batch.status = status
-                self.batches.save(batch)
+                why = (
+                    f"recall decided by incident {incident.id}"
+                    if status is BatchStatus.RECALLED and batch_id in recalled
+                    else f"contained by incident {incident.id} ({trigger})"
+                )
+                _, notices = self._status_changed(
+                    batch,
+                    before,
+                    by=record.actor,
+                    reason=why,
+                    at=record.at,
+                    incident=incident.id,
+                    trigger=trigger,
+                )
+                queued += notices
+        if not self.plugins.notifiers():
+            # Nobody to notify: delivered as queued, in the fire's transaction.
+            for entry_id, _ in queued:
+                if entry_id is not None:
+                    self.storage.update_delivery(entry_id, {}, delivered=True)
+        else:
+            collected = getattr(self._collector, "queued", None)
+            if collected is not None:
+                collected.extend(queued)
+            # else: left in the outbox for deliver_pending()
+
+    @contextmanager
+    def _collecting(self) -> Iterator[list[tuple[int | None, Notification]]]:
+        """Collect the notifications queued by a fire's side effects, to deliver after it."""
+        previous = getattr(self._collector, "queued", None)
+        queued: list[tuple[int | None, Notification]] = []
+        self._collector.queued = queued
+        try:
+            yield queued
+        finally:
+            self._collector.queued = previous
 
     def _link_complaint(self, complaint: Complaint, trigger: str, record: TransitionRecord) -> None:
         """Close the loop both ways: the incident lists the complaint escalated to it."""
@@ -535,8 +594,18 @@ class QualityFlow:
                 ],
             ) from None
         if complaint.id not in incident.complaint_ids:
+            stored = incident.model_copy()
             incident.complaint_ids = [*incident.complaint_ids, complaint.id]
-            self.incidents.save(incident)
+            changes = field_changes(stored, incident)
+            amended = self.incidents._amended(
+                stored,
+                incident,
+                changes,
+                actor=record.actor,
+                reason=f"complaint {complaint.id} escalated to it",
+                at=record.at,
+            )
+            self.storage.save(amended)
 
     # -- notifications -----------------------------------------------------------------
 
@@ -580,8 +649,31 @@ class QualityFlow:
         )
 
     def _deliver_new(self, queued: Sequence[tuple[int | None, Notification]]) -> None:
+        deferred = getattr(self._collector, "deferred", None)
+        if deferred is not None:  # inside a command's outer transaction: deliver after it
+            deferred.extend(queued)
+            return
         entries = [OutboxEntry(id=i, notification=n) for i, n in queued if i is not None]
         self._deliver(entries)
+
+    @contextmanager
+    def _delivering_after(self) -> Iterator[None]:
+        """Hold back deliveries until the block (a command's outer transaction) is done.
+
+        A command that runs ``fire`` inside its own transaction (``escalate`` opens the
+        incident and fires in one) wraps the transaction in this, so nothing is delivered
+        before the whole change has committed; a block that raises delivers nothing.
+        """
+        if getattr(self._collector, "deferred", None) is not None:
+            yield  # an outer block delivers
+            return
+        deferred: list[tuple[int | None, Notification]] = []
+        self._collector.deferred = deferred
+        try:
+            yield
+        finally:
+            self._collector.deferred = None
+        self._deliver_new(deferred)
 
     def _deliver(self, entries: Iterable[OutboxEntry]) -> list[OutboxEntry]:
         notifier_names = [name for name, _ in self.plugins.notifiers()]
@@ -616,13 +708,15 @@ class QualityFlow:
     # -- deadlines ---------------------------------------------------------------------
 
     def overdue(self, now: datetime | None = None) -> list[Deadline]:
-        """List the open incidents' and complaints' breached deadlines at ``now``.
+        """List the breached deadlines of open incidents, complaints, recalls and SCARs.
 
         Deadlines come from the ``qualityflow_deadline_policy`` hook, else
         :class:`qualityflow.DefaultDeadlinePolicy`. Each breached deadline is notified
         (``overdue``) once, however often this is called, and by however many instances
         at the same time: the outbox insert is idempotent on every backend.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> from datetime import datetime, timedelta, timezone
         >>> t0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
@@ -631,11 +725,13 @@ class QualityFlow:
         ...                                   severity="major", reported_at=t0))
         >>> [d.what for d in qms.overdue(t0 + timedelta(hours=30))]
         ['assess']
+
         """
         when = now or datetime.now(timezone.utc)
-        entities: list[Incident | Complaint] = [
+        entities: list[Incident | Complaint | SupplierAction] = [
             *self.incidents.list(status=_OPEN_INCIDENT),
             *self.complaints.list(status=_OPEN_COMPLAINT),
+            *self.supplier_actions.list(status=OPEN_SCAR_STATUSES),
         ]
         breaches = find_overdue(entities, when, policy=_HookPolicy(self.plugins))
         breaches = sorted(  # recalls: their legal clocks (the hook first, see qms.recalls)
@@ -671,7 +767,7 @@ class _HookPolicy:
         self._plugins = plugins
         self._default = DefaultDeadlinePolicy()
 
-    def deadlines(self, entity: Incident | Complaint) -> list[Deadline]:
+    def deadlines(self, entity: Incident | Complaint | SupplierAction) -> list[Deadline]:
         chosen = self._plugins.deadline_policy(entity)
         return self._default.deadlines(entity) if chosen is None else chosen
 
@@ -687,7 +783,8 @@ def _overdue_notice(deadline: Deadline, now: datetime, audit_head: str = "") -> 
         kind="overdue",
         subject_kind=kind,
         subject_id=deadline.subject_id,
-        title=f"{kind.capitalize()} {deadline.subject_id}: {deadline.what} overdue (due {due})",
+        title=f"{kind.replace('_', ' ').capitalize()} {deadline.subject_id}: "
+        f"{deadline.what} overdue (due {due})",
         body=str(deadline),
         severity=deadline.severity,
         at=now,

@@ -148,8 +148,18 @@ class RecallRepository(Repository[Recall]):
             )
         return self._typed(self._storage.add(entity))
 
-    def save(self, entity: Recall) -> Recall:
+    def save(
+        self,
+        entity: Recall,
+        *,
+        actor: str = "",
+        reason: str = "",
+        at: datetime | None = None,
+    ) -> Recall:
         """Store changed descriptive fields (``product``, ``reason``, ``public_notice``).
+
+        Each accepted change is recorded as an amendment (``actor``, required when anything
+        changes, ``reason``, ``at``), as ``Repository.save`` describes.
 
         The scope, the consignees' progress, the clocks, the status and the history change
         only through the commands; a save that changes them is refused, writing nothing.
@@ -169,7 +179,7 @@ class RecallRepository(Repository[Recall]):
                             "record_return, fire...), which record who did it"
                         ],
                     )
-            return super().save(entity)
+            return super().save(entity, actor=actor, reason=reason, at=at)
 
     # -- opening ------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import logging
 from collections.abc import Iterable
 from datetime import datetime
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from qualityflow.errors import QualityFlowError
 from qualityflow.models import (
+    FieldChange,
     Supplier,
     SupplierEvaluation,
     SupplierStatus,
@@ -21,7 +23,7 @@ from qualityflow.prevention import (
     status_change_notification,
 )
 from qualityflow.prevention import Delivery as SupplierDelivery
-from qualityflow.service._base import Repository
+from qualityflow.service._base import Refusal, Repository
 from qualityflow.storage import Storage
 
 if TYPE_CHECKING:
@@ -32,6 +34,40 @@ log = logging.getLogger(__name__)
 
 class SupplierRepository(Repository[Supplier]):
     """Suppliers; status changes are recorded decisions (:meth:`decide`)."""
+
+    def save(
+        self,
+        entity: Supplier,
+        *,
+        actor: str = "",
+        reason: str = "",
+        at: datetime | None = None,
+    ) -> Supplier:
+        """Store changed descriptive fields as a recorded amendment (see ``Repository.save``).
+
+        ``status`` and ``decisions`` change only by :meth:`decide`, ``evaluations`` only by
+        :meth:`evaluate`; save() refuses them with a
+        :class:`~qualityflow.ProtectedFieldError`, writing nothing.
+        """
+        return super().save(entity, actor=actor, reason=reason, at=at)
+
+    def _refused(
+        self, stored: Supplier, new: Supplier, changes: builtins.list[FieldChange]
+    ) -> builtins.list[Refusal]:
+        who = f"supplier {stored.id!r}"
+        commands = {
+            "status": "qms.suppliers.decide(id, status, actor=..., reason=...), which records "
+            "the decision",
+            "decisions": "qms.suppliers.decide(id, status, actor=..., reason=...); decisions "
+            "are hash-chained and never edited",
+            "evaluations": "qms.suppliers.evaluate(id, period=...), which scores the stored "
+            "records",
+        }
+        return [
+            (c.field, f"{who}: save() cannot change {c.field}: use {commands[c.field]}")
+            for c in changes
+            if c.field in commands
+        ]
 
     def decide(
         self,
@@ -45,12 +81,15 @@ class SupplierRepository(Repository[Supplier]):
     ) -> Supplier:
         """Change a supplier's status by a recorded decision and notify ``supplier_status``.
 
+        Examples
+        --------
         >>> import qualityflow as qf
         >>> qms = qf.QualityFlow()
         >>> _ = qms.suppliers.add(qf.Supplier(id="SUP-MILL", name="Northfield Mill"))
         >>> qms.suppliers.decide("SUP-MILL", "suspended", actor="QA manager",
         ...                      reason="mould in two flour lots").status.value
         'suspended'
+
         """
         service = self._service
         with self._storage.transaction():
@@ -58,7 +97,7 @@ class SupplierRepository(Repository[Supplier]):
             decision = decide(
                 supplier, status, actor=actor, reason=reason, evidence=evidence, at=at
             )
-            saved = self.save(supplier)
+            saved = self._typed(self._storage.save(supplier))
             notice = status_change_notification(saved, decision).model_copy(
                 update={
                     "id": f"supplier_status:{id}:{len(saved.decisions)}",
@@ -124,6 +163,7 @@ class SupplierRepository(Repository[Supplier]):
                     genealogy=_StoredUpstream(self._storage),
                     deliveries=deliveries,
                     lots=lots,
+                    supplier_actions=service.supplier_actions.list(supplier_id=id),
                     start=start,
                     end=end,
                     evaluated_by=evaluated_by or "qualityflow scorecard",
@@ -132,7 +172,7 @@ class SupplierRepository(Repository[Supplier]):
             except ValueError as exc:
                 raise QualityFlowError(str(exc)) from exc
             supplier.evaluations = [*supplier.evaluations, evaluation]
-            self.save(supplier)
+            self._storage.save(supplier)
         return evaluation
 
     def recommend(self, id: str) -> SupplierStatus:

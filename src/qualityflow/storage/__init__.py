@@ -117,9 +117,12 @@ def open_storage(url: str, factories: Mapping[str, Callable[[str], Any]]) -> Sto
     so ``postgresql+psycopg://`` works). An unknown scheme is a StorageError naming it and
     the installed schemes.
 
+    Examples
+    --------
     >>> store = open_storage("memory://", {"memory": MemoryStorage})
     >>> store.url
     'memory://'
+
     """
     scheme, sep, _ = url.partition("://")
     if not sep:

@@ -22,6 +22,7 @@ from qualityflow.models import (
     Shipment,
     Supplier,
 )
+from qualityflow.models.nonconformance import Nonconformance, SupplierAction
 from qualityflow.models.recall import Recall
 from qualityflow.prevention import RetainedSample, TrainingRecord, TrainingRequirement
 
@@ -67,6 +68,8 @@ Entity: TypeAlias = (
     | TrainingRequirement
     | TrainingRecord
     | Recall
+    | Nonconformance
+    | SupplierAction
 )
 """Anything a repository stores."""
 
@@ -81,6 +84,8 @@ ENTITY_KINDS: dict[str, type[Entity]] = {
     "training_requirement": TrainingRequirement,
     "training_record": TrainingRecord,
     "recall": Recall,
+    "nonconformance": Nonconformance,
+    "supplier_action": SupplierAction,
 }
 """Stored kinds and their model classes; the kind is the ``kind`` column.
 
@@ -126,8 +131,11 @@ def status_of(entity: Entity) -> str | None:
 def mask_url(url: str) -> str:
     """Hide the password in a storage URL, for messages and logs.
 
+    Examples
+    --------
     >>> mask_url("postgresql://qms:s3cret@db.plant:5432/qms")
     'postgresql://qms:***@db.plant:5432/qms'
+
     """
     try:
         parts = urlsplit(url)

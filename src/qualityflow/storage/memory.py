@@ -46,10 +46,13 @@ __all__ = ["MemoryStorage"]
 class MemoryStorage:
     """Everything in dictionaries; gone when the process ends.
 
+    Examples
+    --------
     >>> import qualityflow as qf
     >>> store = MemoryStorage()
     >>> store.add(qf.Supplier(id="SUP-MILL", name="Northfield Mill")).version
     1
+
     """
 
     def __init__(self, url: str = "memory://") -> None:

@@ -280,15 +280,15 @@ _LEDGER_META_KEY = "ledger_started"
 class SQLStorage:
     """A storage backend over any SQLAlchemy engine.
 
+    Each call outside :meth:`transaction` runs in its own transaction; inside, calls made
+    by the same thread share one connection and commit together.
+
     Parameters
     ----------
     url:
         The storage URL as the user wrote it (used, password masked, in messages).
     engine:
         The SQLAlchemy engine; the schema is created on first use.
-
-    Each call outside :meth:`transaction` runs in its own transaction; inside, calls made
-    by the same thread share one connection and commit together.
 
     """
 
@@ -1005,8 +1005,11 @@ def outbox_key(notification_id: str) -> str:
     A logical key such as ``overdue:incident:<id>:<deadline>:<due>`` can exceed any id
     length; its digest always fits the column.
 
+    Examples
+    --------
     >>> len(outbox_key("overdue:incident:" + "X" * 255 + ":contain:2026-03-02T06:00:00+00:00"))
     64
+
     """
     return hashlib.sha256(notification_id.encode("utf-8")).hexdigest()
 

@@ -24,9 +24,12 @@ environment, so a test never e-mails or posts anything; only the logging notifie
 The plugin defines only these ``qf_``-prefixed fixtures and imports qualityflow's heavier
 modules inside them, when a test first asks for one.
 
+Examples
+--------
 >>> clock = Clock()
 >>> clock.advance(hours=2).isoformat()
 '2026-03-02T08:00:00+00:00'
+
 """
 
 from __future__ import annotations
@@ -153,11 +156,14 @@ def stock(qms: QualityFlow, plant: DemoPlant) -> QualityFlow:
     :func:`qualityflow.demo.stock`, imported on first use so that loading this pytest
     plugin stays cheap.
 
+    Examples
+    --------
     >>> import qualityflow as qf
     >>> from qualityflow.demo import plant
     >>> qms = stock(qf.QualityFlow(load_entry_points=False), plant())
     >>> sorted(qms.trace_forward("FILM-0057").ids)[:2]
     ['BISC-0302', 'BISC-0303']
+
     """
     from qualityflow.demo import stock as stock_plant
 

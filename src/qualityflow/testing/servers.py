@@ -31,8 +31,11 @@ _DRIVERS = {"postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql"}
 def server_url(env: str) -> str:
     """Return the server URL from ``env``, or the project's default for it.
 
+    Examples
+    --------
     >>> server_url(POSTGRESQL_ENV).split("://")[0]
     'postgresql'
+
     """
     return os.environ.get(env) or DEFAULT_URLS.get(env, "")
 

@@ -1,0 +1,262 @@
+"""Which database a command uses, and opening it for reading or for writing.
+
+The URL comes from ``--db URL`` after the command, else ``--db`` before it, else
+``$QUALITYFLOW_URL``, else the embedded default ``sqlite:///qualityflow.db``.
+
+* Commands that only read call ``open_service(db, write=False)``: an SQLite file is opened
+  read-only (it may be a 0444 file in a read-only directory) and a missing file is never
+  created: the command stops with exit 3 naming the database it looked for.
+* Commands that change data call ``open_service(db, write=True)``: a read-only SQLite file
+  or a missing directory stops with exit 4 naming the path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import quote
+
+import typer
+
+from qualityflow.cli._errors import fail
+from qualityflow.plugins import hookimpl
+
+if TYPE_CHECKING:
+    from qualityflow.service import QualityFlow
+
+__all__ = [
+    "DEFAULT_URL",
+    "Db",
+    "open_service",
+    "set_root_db",
+    "sqlite_path",
+    "url",
+    "url_source",
+    "writable_service",
+]
+
+DEFAULT_URL = "sqlite:///qualityflow.db"
+"""The database used when neither ``--db`` nor ``QUALITYFLOW_URL`` is given."""
+
+Db = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        metavar="URL",
+        help="Database URL (memory://, sqlite:///file.db, postgresql://..., mysql://...). "
+        f"Default: $QUALITYFLOW_URL, else {DEFAULT_URL}.",
+        show_default=False,
+    ),
+]
+"""The ``--db URL`` option every command that touches the database takes."""
+
+_ROOT: dict[str, str | None] = {"db": None}
+
+_READONLY_SCHEME = "qualityflow-cli-readonly"
+
+
+def set_root_db(db: str | None) -> None:
+    """Remember ``--db`` given before the command name."""
+    _ROOT["db"] = db
+
+
+def url_source(db: str | None) -> tuple[str, str]:
+    """Return the URL to use and where it came from (for messages)."""
+    if db:
+        return db, "--db"
+    if _ROOT["db"]:
+        return _ROOT["db"], "--db"
+    env = os.environ.get("QUALITYFLOW_URL")
+    if env:
+        return env, "$QUALITYFLOW_URL"
+    return DEFAULT_URL, "the default"
+
+
+def url(db: str | None) -> str:
+    """Return the URL to use."""
+    return url_source(db)[0]
+
+
+def sqlite_path(database_url: str) -> Path | None:
+    """Return the file of an ``sqlite:///`` URL, None for other URLs and in-memory SQLite.
+
+    Examples
+    --------
+    >>> sqlite_path("sqlite:///plant.db"), sqlite_path("sqlite://"), sqlite_path("memory://")
+    (PosixPath('plant.db'), None, None)
+
+    """
+    scheme, sep, rest = database_url.partition("://")
+    if not sep or scheme.split("+", 1)[0].lower() != "sqlite" or not rest.startswith("/"):
+        return None
+    name = rest[1:].split("?", 1)[0]
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(name)
+
+
+def _prog() -> str:
+    from qualityflow.cli._output import prog
+
+    return prog()
+
+
+def _check_url(database_url: str, source: str) -> None:
+    scheme, sep, _ = database_url.partition("://")
+    if not sep or not scheme:
+        raise fail(
+            "bad_input",
+            f"{source} {database_url!r} is not a database URL",
+            "use memory://, sqlite:///file.db, postgresql://user@host/db or mysql://user@host/db",
+        )
+
+
+def open_service(db: str | None, *, write: bool, plugins: Sequence[object] = ()) -> QualityFlow:
+    """Open the service on the command's database; see the module docstring."""
+    from qualityflow.errors import StorageError
+    from qualityflow.service import QualityFlow
+
+    database_url, source = url_source(db)
+    _check_url(database_url, source)
+    path = sqlite_path(database_url)
+    described = f"{database_url} ({source})"
+    if path is not None and not write:
+        if not path.exists():
+            raise fail(
+                "not_found",
+                f"no database at {path.resolve()} (looked for {described}); nothing to read",
+                "give --db URL or set QUALITYFLOW_URL; the demo command or import-epcis "
+                f"creates a database, e.g. {_prog()} demo --db {database_url}",
+            )
+        readonly = _ReadOnlySQLite(database_url, path)
+        try:
+            return QualityFlow(f"{_READONLY_SCHEME}://", plugins=[readonly, *plugins])
+        except StorageError as exc:
+            raise fail(
+                "storage",
+                f"cannot read {described}: {exc}",
+                "is it a qualityflow database of this version? "
+                "a read-only file needs the schema created by a writing command first",
+            ) from None
+    if path is not None and write:
+        directory = path.resolve().parent
+        if not directory.is_dir():
+            raise fail(
+                "storage",
+                f"cannot create the database {path}: directory {directory} does not exist",
+                "create the directory first or give another --db",
+            )
+        if not path.exists() and not os.access(directory, os.W_OK):
+            raise fail(
+                "storage",
+                f"cannot create the database {path.resolve()} ({source}): its directory "
+                "cannot be written",
+                "give --db a file in a writable directory",
+            )
+        if path.exists() and not (os.access(path, os.W_OK) and os.access(directory, os.W_OK)):
+            raise fail(
+                "storage",
+                f"the database {path.resolve()} ({source}) is read-only "
+                f"({'the file' if not os.access(path, os.W_OK) else 'its directory'} cannot "
+                "be written) and this command changes data",
+                "use a writable copy; commands that only read (trace, recall, list, show, "
+                "report) work on a read-only database",
+            )
+    try:
+        return QualityFlow(database_url, plugins=plugins)
+    except StorageError as exc:
+        if path is None:
+            raise
+        raise fail(
+            "storage",
+            f"cannot write the database {path.resolve()} ({source}): {exc}",
+            "the file or its directory may be read-only: use a writable copy; commands "
+            "that only read (trace, recall, list, show, report) work on a read-only database",
+        ) from None
+
+
+class _ReadOnlySQLite:
+    """A storage plugin opening one SQLite file read-only (never creating or changing it).
+
+    The connection uses ``mode=ro``; in a directory that cannot be written, without a
+    ``-wal`` file left by a writer, it also uses ``immutable=1`` (nothing to lock).
+    """
+
+    def __init__(self, database_url: str, path: Path) -> None:
+        self.database_url = database_url
+        self.path = path.resolve()
+
+    @hookimpl
+    def qualityflow_register_storage(self, register: Callable[[str, Any], None]) -> None:
+        """Register the read-only scheme."""
+        register(_READONLY_SCHEME, self._factory)
+
+    def _factory(self, _url: str) -> Any:
+        import sqlalchemy as sa
+        from sqlalchemy import event
+
+        from qualityflow.storage.sql import SQLStorage
+
+        path = self.path
+        engine = sa.create_engine("sqlite://", creator=lambda: _connect_readonly(path))
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # BEGIN is issued below
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN")  # deferred: a reader takes no write lock
+
+        return SQLStorage(self.database_url, engine)
+
+
+def _connect_readonly(path: Path) -> Any:
+    """Open ``path`` read-only (immutable in a directory that cannot be written).
+
+    In a read-only directory SQLite cannot keep its WAL index; with no ``-wal`` file left
+    by a writer, the file is then opened immutable.
+    """
+    import sqlite3
+
+    target = f"file:{quote(str(path))}?mode=ro"
+    conn = sqlite3.connect(target, uri=True, timeout=30, check_same_thread=False)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        conn.close()
+        if path.with_name(path.name + "-wal").exists():
+            raise
+        conn = sqlite3.connect(
+            f"{target}&immutable=1", uri=True, timeout=30, check_same_thread=False
+        )
+    return conn
+
+
+def writable_service(db: str | None) -> QualityFlow | None:
+    """Return the service opened for writing, or None when its SQLite file is read-only.
+
+    For commands that write only incidentally (``overdue`` notifies): they fall back to
+    ``open_service(db, write=False)``. Other URLs always open for writing.
+    """
+    from qualityflow.errors import StorageError
+    from qualityflow.service import QualityFlow
+
+    database_url, source = url_source(db)
+    _check_url(database_url, source)
+    path = sqlite_path(database_url)
+    if path is None:
+        return QualityFlow(database_url)
+    if not path.exists():
+        return None
+    if not (os.access(path, os.W_OK) and os.access(path.resolve().parent, os.W_OK)):
+        return None
+    try:
+        return QualityFlow(database_url)
+    except StorageError:
+        return None

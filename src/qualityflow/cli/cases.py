@@ -1,0 +1,294 @@
+"""``qualityflow incidents ...`` and ``qualityflow complaints ...``: list, show, add, fire."""
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from qualityflow.cli import _output as out
+from qualityflow.cli._db import Db, open_service
+from qualityflow.cli._errors import fail, handles_errors
+from qualityflow.cli._input import exists, parse_data, parse_time
+
+if TYPE_CHECKING:
+    from qualityflow.models import Complaint, Incident
+    from qualityflow.service import QualityFlow
+
+__all__ = ["complaints_app", "incidents_app"]
+
+incidents_app = typer.Typer(
+    help="List, show, add and move quality incidents.", no_args_is_help=True
+)
+complaints_app = typer.Typer(
+    help="List, show, add, move and escalate customer complaints.", no_args_is_help=True
+)
+
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
+
+_EXAMPLE = {"incident": "INC-5", "complaint": "CMP-17"}
+
+IdArg = Annotated[
+    str, typer.Argument(metavar="ID", help="The incident or complaint id, e.g. INC-5 or CMP-17.")
+]
+
+
+def _case_commands(group: typer.Typer, kind: str) -> None:
+    """Register list, show, add and fire on ``group`` for the ``kind`` repository."""
+    example = _EXAMPLE[kind]
+
+    def repo(qms: "QualityFlow") -> Any:
+        return qms.incidents if kind == "incident" else qms.complaints
+
+    def lifecycle() -> Any:
+        from qualityflow import lifecycle as lc
+
+        return lc.INCIDENT_LIFECYCLE if kind == "incident" else lc.COMPLAINT_LIFECYCLE
+
+    @group.command("list", short_help=f"List {kind}s (--status STATE).")
+    @handles_errors
+    def list_(
+        status: Annotated[
+            str | None,
+            typer.Option(metavar="STATE", help="Only cases in this state, e.g. investigating."),
+        ] = None,
+        as_json: AsJson = False,
+        db: Db = None,
+    ) -> None:
+        states = lifecycle().states
+        if status is not None and status not in states:
+            raise fail("bad_input", f"--status {status!r}", f"use one of {', '.join(states)}")
+        filters = {"status": status} if status else {}
+        cases = repo(open_service(db, write=False)).list(**filters)
+        if as_json:
+            out.print_json(cases)
+            return
+        rows: list[tuple[object, ...]]
+        headers: tuple[str, ...]
+        if kind == "incident":
+            rows = [(i.id, i.severity, i.status, i.reported_at, i.title) for i in cases]
+            headers = ("id", "severity", "status", "reported (UTC)", "title")
+        else:
+            rows = [
+                (
+                    c.id,
+                    c.severity,
+                    c.status,
+                    c.received_at,
+                    c.channel,
+                    c.customer_id,
+                    c.incident_id,
+                    c.description,
+                )
+                for c in cases
+            ]
+            headers = (
+                "id", "severity", "status", "received (UTC)", "channel", "customer",
+                "incident", "description",
+            )  # fmt: skip
+        out.table(
+            out.plural(len(rows), kind),
+            headers,
+            rows,
+            ids=(0, 5, 6) if kind == "complaint" else (0,),
+        )
+
+    list_.__doc__ = f"List {kind}s, optionally only those in one state."
+
+    @group.command(short_help=f"Show {out.article(kind)}: state, history, next steps.")
+    @handles_errors
+    def show(
+        id: IdArg,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the stored JSON.")] = False,
+        db: Db = None,
+    ) -> None:
+        qms = open_service(db, write=False)
+        entity = repo(qms).get(id)
+        if as_json:
+            out.print_json(entity)
+            return
+        _show_case(qms, entity, lifecycle())
+
+    show.__doc__ = (
+        f"Show {out.article(kind)}: its state, history, links and what the next steps need."
+    )
+
+    @group.command(short_help=f"Record a new {kind} from JSON.")
+    @handles_errors
+    def add(
+        data: Annotated[
+            str,
+            typer.Argument(metavar="JSON", help=f"The new {kind} as a JSON object, or @file.json."),
+        ],
+        as_json: AsJson = False,
+        db: Db = None,
+    ) -> None:
+        fields = _parse_model(data, lifecycle().model)
+        qms = open_service(db, write=True)
+        if exists(repo(qms), fields.id):
+            raise fail(
+                "bad_input",
+                f"{kind} {fields.id!r} already exists",
+                f"give a new id, or see it with `qualityflow {kind}s show {fields.id}`",
+            )
+        entity = repo(qms).add(fields)
+        if as_json:
+            out.print_json(entity)
+            return
+        out.note(f"{entity.id}: added ({out.text(entity.status)})")
+
+    add.__doc__ = (
+        f"Record a new {kind} from JSON (the model's fields; see `qualityflow schema "
+        f"{kind.capitalize()}`)."
+    )
+
+    @group.command(short_help=f"Fire a lifecycle trigger on {out.article(kind)}.")
+    @handles_errors
+    def fire(
+        id: IdArg,
+        trigger: Annotated[
+            str, typer.Argument(metavar="TRIGGER", help="The trigger, e.g. assess or close.")
+        ],
+        actor: Annotated[
+            str, typer.Option(metavar="NAME", help="Who fires it (recorded in the audit).")
+        ],
+        note: Annotated[str, typer.Option(metavar="TEXT", help="Note for the audit record.")] = "",
+        at: Annotated[
+            str | None,
+            typer.Option(metavar="TIME", help="When (ISO 8601 with timezone); default now."),
+        ] = None,
+        data: Annotated[
+            str | None,
+            typer.Option(metavar="JSON", help="JSON object of fields to set first, or @file.json."),
+        ] = None,
+        as_json: AsJson = False,
+        db: Db = None,
+    ) -> None:
+        fields = parse_data(data)
+        when = parse_time(at, "--at")
+        known = lifecycle().triggers
+        if trigger not in known:
+            raise fail(
+                "bad_input", f"unknown trigger {trigger!r}", f"use one of {', '.join(known)}"
+            )
+        qms = open_service(db, write=True)
+        entity = repo(qms).fire(id, trigger, actor=actor, at=when, note=note, **fields)
+        if as_json:
+            out.print_json(entity)
+            return
+        record = entity.history[-1]
+        out.note(
+            f"{entity.id}: {record.trigger} ({record.source} -> {record.dest}) by {record.actor}"
+        )
+
+    fire.__doc__ = (
+        f"Fire a lifecycle trigger on {out.article(kind)}, setting --data fields first; "
+        f"a refused trigger changes nothing and lists what is missing. "
+        f"Example: qualityflow {kind}s fire {example} reopen --actor 'Dana Ruiz' "
+        "--note 'second shard found'."
+    )
+
+
+def _parse_model(data: str, model: Any) -> Any:
+    return model.model_validate(parse_data(data, "JSON"))
+
+
+def _show_case(qms: "QualityFlow", entity: "Incident | Complaint", lifecycle: Any) -> None:
+    from qualityflow.errors import NotFoundError
+    from qualityflow.models import Incident
+
+    title = entity.title if isinstance(entity, Incident) else entity.description
+    out.note(f"{entity.id}: {title}")
+    out.note(f"state: {out.text(entity.status)}   severity: {out.text(entity.severity)}")
+    if isinstance(entity, Incident):
+        for complaint_id in getattr(entity, "complaint_ids", []):
+            out.note(f"complaint: {complaint_id}")
+    else:
+        out.note(f"customer: {entity.customer_id}   channel: {out.text(entity.channel)}")
+        if entity.batch_ids:
+            out.note(f"batches: {', '.join(entity.batch_ids)}")
+        if entity.incident_id:
+            try:
+                linked = qms.incidents.get(entity.incident_id)
+                detail = f" ({out.text(linked.status)}: {linked.title})"
+            except NotFoundError:
+                detail = " (not stored)"
+            out.note(f"incident: {entity.incident_id}{detail}")
+        else:
+            out.note("incident: none (escalate with `qualityflow complaints escalate`)")
+    out.note()
+    out.table(
+        "History",
+        ("when (UTC)", "trigger", "state", "by", "note"),
+        [(r.at, r.trigger, f"{r.source} -> {r.dest}", r.actor, r.note) for r in entity.history],
+        ids=(),
+    )
+    state = out.text(entity.status)
+    rows = []
+    for transition in lifecycle.transitions:
+        if state not in transition["source"]:
+            continue
+        blockers = lifecycle.blockers(entity, transition["trigger"])
+        rows.append((transition["trigger"], "ready" if not blockers else "; ".join(blockers)))
+    out.table("Next steps", ("trigger", "needs"), rows, ids=())
+
+
+_case_commands(incidents_app, "incident")
+_case_commands(complaints_app, "complaint")
+
+
+@complaints_app.command(short_help="Link a complaint to an incident, opening it if asked.")
+@handles_errors
+def escalate(
+    id: Annotated[str, typer.Argument(metavar="ID", help="The complaint id, e.g. CMP-17.")],
+    incident: Annotated[str, typer.Option(metavar="ID", help="The incident to link, e.g. INC-5.")],
+    actor: Annotated[
+        str, typer.Option(metavar="NAME", help="Who escalates (recorded in the audit).")
+    ],
+    title: Annotated[
+        str | None,
+        typer.Option(
+            metavar="TEXT", help="Open the incident with this title if it does not exist."
+        ),
+    ] = None,
+    severity: Annotated[
+        str | None,
+        typer.Option(
+            metavar="SEVERITY",
+            help="Severity of a new incident: critical, major or minor (default: the complaint's).",
+        ),
+    ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(metavar="TIME", help="When (ISO 8601 with timezone); default now."),
+    ] = None,
+    as_json: AsJson = False,
+    db: Db = None,
+) -> None:
+    """Escalate a complaint to an incident, opening the incident first if asked to.
+
+    A new incident takes the complaint's batches, product and description, so the
+    emergency team starts from what the customer reported (the rules are the service's,
+    ``qms.complaints.escalate``: a second escalation to the same incident, and one of a
+    closed or rejected complaint, are refused).
+    """
+    when = parse_time(at, "--at")
+    qms = open_service(db, write=True)
+    messages = []
+    opening: dict[str, str] | None = None
+    if not exists(qms.incidents, incident):
+        if title is None:
+            raise fail(
+                "not_found",
+                f"incident {incident!r} not found",
+                "give --title (and --severity) to open it, or name an existing incident",
+            )
+        opening = {"title": title, **({"severity": severity} if severity else {})}
+    updated = qms.complaints.escalate(
+        id, incident_id=incident, incident=opening, actor=actor, at=when
+    )
+    if opening is not None:
+        messages.append(f"{incident}: opened ({title})")
+    messages.append(f"{updated.id}: escalated to {updated.incident_id}")
+    for message in messages:
+        out.note(message, err=as_json)
+    if as_json:
+        out.print_json(updated)

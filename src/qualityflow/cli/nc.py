@@ -1,0 +1,287 @@
+"""``qualityflow nc ...`` and ``qualityflow scar ...``: nonconformances and SCARs.
+
+Two typer groups, :data:`nc_app` (``list``, ``show``, ``dispose``) and :data:`scar_app`
+(``list``, ``show``), and :data:`app` holding both (``nc`` and ``scar``), to mount on the
+main command with ``app.add_typer(nc_app, name="nc")`` and
+``app.add_typer(scar_app, name="scar")``. Errors go through the main command's error
+boundary (:func:`qualityflow.cli.handles_errors`), imported when a command runs so this
+module can be imported from ``qualityflow.cli`` at any point.
+
+``nc dispose NC-ID --part KIND=AMOUNT[UNIT] ...`` gives one part per ``--part`` (``KIND`` is
+use_as_is, rework, regrade, return_to_supplier or scrap; the unit defaults to the held
+quantity's); ``--approver`` signs the use-as-is parts (the concession).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from qualityflow.models.nonconformance import Disposition
+
+__all__ = ["app", "nc_app", "scar_app"]
+
+nc_app = typer.Typer(
+    help="Nonconformances: list, show, and dispose of the held quantity.", no_args_is_help=True
+)
+scar_app = typer.Typer(
+    help="Supplier corrective actions (SCAR): list and show.", no_args_is_help=True
+)
+app = typer.Typer(
+    help="Nonconformances and supplier corrective actions.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.add_typer(nc_app, name="nc")
+app.add_typer(scar_app, name="scar")
+
+Db = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="QUALITYFLOW_URL",
+        help="Database URL (memory://, sqlite:///file.db, postgresql://..., mysql://...). "
+        "Default: $QUALITYFLOW_URL or sqlite:///qualityflow.db.",
+        show_default=False,
+    ),
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_PART = re.compile(
+    r"^\s*(?P<kind>[a-z_]+)\s*=\s*(?P<amount>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>\S*)\s*$"
+)
+
+
+def _boundary(func: F) -> F:
+    """Wrap ``func`` in the main command's error boundary, looked up when it runs."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from qualityflow.cli import handles_errors
+
+        return handles_errors(func)(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _cli() -> Any:
+    import qualityflow.cli as cli
+
+    return cli
+
+
+@nc_app.command("list")
+@_boundary
+def nc_list(
+    status: Annotated[
+        str | None, typer.Option(help="Only those in this state: open, dispositioned, closed.")
+    ] = None,
+    batch: Annotated[str | None, typer.Option(help="Only those of this lot.")] = None,
+    db: Db = None,
+) -> None:
+    """List nonconformances: lot, state, quantity held and dispositioned, defect."""
+    cli = _cli()
+    filters: dict[str, Any] = {}
+    if status:
+        filters["status"] = status
+    if batch:
+        filters["batch_id"] = batch
+    found = cli._open(db).nonconformances.list(**filters)
+    rows = [
+        (n.id, n.batch_id, n.status, n.quantity, n.dispositioned, n.characteristic, n.defect)
+        for n in found
+    ]
+    headers = ("id", "lot", "status", "held", "dispositioned", "characteristic", "defect")
+    cli.console.print(cli._table(f"{len(rows)} nonconformances", headers, rows))
+
+
+@nc_app.command("show")
+@_boundary
+def nc_show(
+    id: Annotated[str, typer.Argument(help="The nonconformance id, e.g. NC-IQC-0412.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the stored JSON.")] = False,
+    db: Db = None,
+) -> None:
+    """Show one nonconformance: the defect, the dispositions, the history, the next steps."""
+    from qualityflow.lifecycle.nonconformance import NONCONFORMANCE_LIFECYCLE
+
+    cli = _cli()
+    nc = cli._open(db).nonconformances.get(id)
+    if as_json:
+        cli.console.print_json(nc.model_dump_json())
+        return
+    console = cli.console
+    console.print(f"[bold]{nc.id}[/] lot {nc.batch_id}: {nc.characteristic}", markup=True)
+    console.print(f"state: {nc.status.value}   held: {nc.quantity}   defect: {nc.defect}")
+    if nc.evidence:
+        console.print(f"evidence: {nc.evidence}")
+    if nc.incident_id:
+        console.print(f"escalated to incident {nc.incident_id}")
+    console.print(
+        cli._table(
+            "Dispositions",
+            ("child lot", "kind", "quantity", "approver", "by", "note"),
+            [(d.lot_id, d.kind, d.quantity, d.approver, d.by, d.note) for d in nc.dispositions],
+        )
+    )
+    console.print(
+        cli._table(
+            "History",
+            ("when (UTC)", "trigger", "state", "by", "note"),
+            [(r.at, r.trigger, f"{r.source} -> {r.dest}", r.actor, r.note) for r in nc.history],
+        )
+    )
+    rows = []
+    for transition in NONCONFORMANCE_LIFECYCLE.transitions:
+        if nc.status.value in transition["source"]:
+            blockers = NONCONFORMANCE_LIFECYCLE.blockers(nc, transition["trigger"])
+            rows.append((transition["trigger"], "ready" if not blockers else "; ".join(blockers)))
+    console.print(cli._table("Next steps", ("trigger", "needs"), list(dict.fromkeys(rows))))
+
+
+def _parts(parts: list[str], unit: str, approver: str | None, note: str) -> list[Disposition]:
+    from qualityflow.models import Quantity
+    from qualityflow.models.nonconformance import Disposition, DispositionKind
+
+    cli = _cli()
+    kinds = [k.value for k in DispositionKind]
+    chosen = []
+    for text in parts:
+        match = _PART.match(text)
+        if match is None or match["kind"] not in kinds:
+            raise cli._fail(
+                "bad_input",
+                f"--part {text!r} is not KIND=AMOUNT[UNIT]",
+                f"e.g. --part rework=500kg; KIND is one of {', '.join(kinds)}",
+            )
+        try:
+            amount = Decimal(match["amount"])
+        except InvalidOperation:  # pragma: no cover - the pattern admits decimals only
+            raise cli._fail("bad_input", f"--part {text!r}: bad amount") from None
+        kind = match["kind"]
+        chosen.append(
+            Disposition(
+                kind=kind,
+                quantity=Quantity(amount=amount, unit=match["unit"] or unit),
+                approver=approver if kind == "use_as_is" else None,
+                note=note,
+            )
+        )
+    return chosen
+
+
+@nc_app.command("dispose")
+@_boundary
+def nc_dispose(
+    id: Annotated[str, typer.Argument(help="The nonconformance id, e.g. NC-IQC-0412.")],
+    part: Annotated[
+        list[str],
+        typer.Option(help="One part, KIND=AMOUNT[UNIT], e.g. rework=500kg (repeat for each part)."),
+    ],
+    actor: Annotated[str, typer.Option(help="Who decides (recorded in the audit).")],
+    approver: Annotated[
+        str | None, typer.Option(help="Who approves the use-as-is parts (the concession).")
+    ] = None,
+    note: Annotated[str, typer.Option(help="Note for the parts and the audit record.")] = "",
+    at: Annotated[
+        str | None, typer.Option(help="When (ISO 8601 with timezone); default now.")
+    ] = None,
+    db: Db = None,
+) -> None:
+    """Dispose of (part of) the held quantity; each part becomes a child lot.
+
+    A refused disposition (more than held, another unit, a concession without approver)
+    changes nothing and says why.
+    """
+    cli = _cli()
+    when = cli._parse_time(at)
+    qms = cli._open(db)
+    held = qms.nonconformances.get(id).quantity
+    chosen = _parts(part, held.unit, approver, note)
+    nc = qms.nonconformances.dispose(id, chosen, actor=actor, at=when, note=note)
+    cli.console.print(
+        f"{nc.id}: {nc.status.value}; {nc.dispositioned} of {nc.quantity} dispositioned"
+    )
+    for d in nc.dispositions[-len(chosen) :]:
+        cli.console.print(f"  {d.lot_id}: {d.quantity} {d.kind.value}")
+
+
+@scar_app.command("list")
+@_boundary
+def scar_list(
+    status: Annotated[
+        str | None, typer.Option(help="Only those in this state, e.g. requested.")
+    ] = None,
+    supplier: Annotated[str | None, typer.Option(help="Only those to this supplier.")] = None,
+    db: Db = None,
+) -> None:
+    """List supplier corrective actions: supplier, state, response due, nonconformances."""
+    cli = _cli()
+    filters: dict[str, Any] = {}
+    if status:
+        filters["status"] = status
+    if supplier:
+        filters["supplier_id"] = supplier
+    found = cli._open(db).supplier_actions.list(**filters)
+    rows = [
+        (s.id, s.supplier_id, s.status, s.due.isoformat(), ", ".join(s.nonconformance_ids))
+        for s in found
+    ]
+    headers = ("id", "supplier", "status", "response due", "nonconformances")
+    cli.console.print(cli._table(f"{len(rows)} supplier actions", headers, rows))
+
+
+@scar_app.command("show")
+@_boundary
+def scar_show(
+    id: Annotated[str, typer.Argument(help="The SCAR id, e.g. SCAR-NC-IQC-0412.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the stored JSON.")] = False,
+    db: Db = None,
+) -> None:
+    """Show one SCAR: what was asked, the supplier's response, our verification, history."""
+    from qualityflow.lifecycle.nonconformance import SCAR_LIFECYCLE
+
+    cli = _cli()
+    scar = cli._open(db).supplier_actions.get(id)
+    if as_json:
+        cli.console.print_json(scar.model_dump_json())
+        return
+    console = cli.console
+    console.print(f"[bold]{scar.id}[/] to {scar.supplier_id}: {scar.description}", markup=True)
+    console.print(
+        f"state: {scar.status.value}   response due: {scar.due.isoformat()}   "
+        f"for: {', '.join(scar.nonconformance_ids)}"
+    )
+    if scar.response is not None:
+        r = scar.response
+        console.print(f"containment: {r.containment}")
+        console.print(f"root cause: {r.root_cause}")
+        console.print(f"corrective action: {r.corrective_action}")
+        if r.evidence:
+            console.print(f"evidence: {r.evidence}")
+    if scar.verification is not None:
+        v = scar.verification
+        verdict = "effective" if v.effective else "not effective"
+        console.print(f"verification: {verdict} ({v.evidence}, {v.verified_by})")
+    console.print(
+        cli._table(
+            "History",
+            ("when (UTC)", "trigger", "state", "by", "note"),
+            [(r.at, r.trigger, f"{r.source} -> {r.dest}", r.actor, r.note) for r in scar.history],
+        )
+    )
+    rows = [
+        (t, "ready" if not (b := SCAR_LIFECYCLE.blockers(scar, t)) else "; ".join(b))
+        for t in dict.fromkeys(
+            tr["trigger"] for tr in SCAR_LIFECYCLE.transitions if scar.status.value in tr["source"]
+        )
+    ]
+    console.print(cli._table("Next steps", ("trigger", "needs"), rows))

@@ -1,0 +1,251 @@
+"""``qualityflow report ...``: 8D, KPIs, Pareto, supplier scorecard, quality review."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from qualityflow.cli import _output as out
+from qualityflow.cli._db import Db, open_service
+from qualityflow.cli._errors import fail, handles_errors
+from qualityflow.cli._input import Period, check_output, parse_period, write_output
+
+__all__ = ["report_app"]
+
+report_app = typer.Typer(
+    help="Reports: 8D, KPIs, Pareto of complaints, supplier scorecard, quality review.",
+    no_args_is_help=True,
+)
+
+AsJson = Annotated[bool, typer.Option("--json", help="Print the report as JSON only.")]
+PeriodOpt = Annotated[
+    str | None,
+    typer.Option(
+        metavar="PERIOD",
+        help="Only records in this period: 2026, 2026-Q1, 2026-03 or 2026-03-05 "
+        "(default: all records).",
+    ),
+]
+Unit = Annotated[
+    str | None, typer.Option(metavar="UNIT", help="Shipment unit to count, e.g. pack.")
+]
+
+
+HtmlOut = Annotated[
+    Path | None,
+    typer.Option("--html", metavar="FILE", help="Also write it as a self-contained HTML page."),
+]
+MarkdownOut = Annotated[
+    Path | None, typer.Option("--markdown", metavar="FILE", help="Also write it as Markdown.")
+]
+
+
+def _written(paths: dict[str, Path | None], as_json: bool) -> None:
+    for path in paths.values():
+        if path is not None:
+            out.note(f"written: {path}", err=as_json)
+
+
+@report_app.command("8d", short_help="The 8D report of an incident.")
+@handles_errors
+def report_8d(
+    id: Annotated[str, typer.Argument(metavar="ID", help="The incident id, e.g. INC-5.")],
+    html: HtmlOut = None,
+    markdown: MarkdownOut = None,
+    as_json: AsJson = False,
+    db: Db = None,
+) -> None:
+    """Print the 8D report of an incident; optionally write it as HTML and Markdown.
+
+    Example: qualityflow report 8d INC-5 --html INC-5-8D.html.
+    """
+    from qualityflow.reports import eight_d
+
+    check_output(html, "--html")
+    check_output(markdown, "--markdown")
+    qms = open_service(db, write=False)
+    incident = qms.incidents.get(id)
+    genealogy = qms.genealogy
+    suspects = incident.recall.batch_ids if incident.recall else incident.batch_ids
+    present = [s for s in suspects if s in genealogy]
+    impact = qms.recall_impact(*present) if present else None
+    report = eight_d(
+        incident,
+        impact=impact,
+        genealogy=genealogy,
+        complaints=qms.complaints.list(),
+        audit_head=qms.audit.head(),
+        audit_at=datetime.now(timezone.utc),
+    )
+    text = report.to_markdown()
+    if html is not None:
+        write_output(html, report.to_html(), "--html")
+    if markdown is not None:
+        write_output(markdown, text, "--markdown")
+    if as_json:
+        out.print_json(
+            {
+                "incident": incident,
+                "disciplines": [
+                    {
+                        "code": d.code,
+                        "title": d.title,
+                        "recorded": d.recorded,
+                        "markdown": d.to_markdown(),
+                    }
+                    for d in report.disciplines
+                ],
+                "missing": report.missing,
+                "markdown": text,
+            }
+        )
+    else:
+        out.markdown(text)
+        if report.missing:
+            out.note(f"Not recorded yet: {', '.join(report.missing)}")
+    _written({"html": html, "markdown": markdown}, as_json)
+
+
+@report_app.command("kpis", short_help="Handling times, SLA breaches, complaints per million.")
+@handles_errors
+def report_kpis(
+    unit: Unit = None,
+    period: PeriodOpt = None,
+    as_json: AsJson = False,
+    db: Db = None,
+) -> None:
+    """Print handling-time KPIs, the SLA breach rate and complaints per million units."""
+    from qualityflow.reports import kpis
+
+    span = parse_period(period)
+    qms = open_service(db, write=False)
+    incidents, complaints, shipments = _in_period(qms, span)
+    result = kpis(incidents, complaints, shipments, unit=unit)
+    if as_json:
+        out.print_json({"period": span.label, **out.jsonable(result)})
+        return
+    out.markdown(result.to_markdown())
+
+
+@report_app.command("pareto", short_help="Pareto of complaints.")
+@handles_errors
+def report_pareto(
+    by: Annotated[
+        str,
+        typer.Option(
+            metavar="DIMENSION", help="category, product, root_cause, channel or customer."
+        ),
+    ] = "category",
+    period: PeriodOpt = None,
+    html: HtmlOut = None,
+    as_json: AsJson = False,
+    db: Db = None,
+) -> None:
+    """Print the Pareto of complaints: the vital few groups that make most of them."""
+    from qualityflow.reports import PARETO_DIMENSIONS, pareto
+
+    if by not in PARETO_DIMENSIONS:
+        raise fail("bad_input", f"--by {by!r}", f"use one of {', '.join(PARETO_DIMENSIONS)}")
+    span = parse_period(period)
+    check_output(html, "--html")
+    qms = open_service(db, write=False)
+    incidents, complaints, _ = _in_period(qms, span, shipments=False)
+    result = pareto(complaints, by, incidents=incidents)  # type: ignore[arg-type]
+    if html is not None:
+        write_output(html, result.to_html(), "--html")
+    if as_json:
+        out.print_json({"period": span.label, **out.jsonable(result)})
+    else:
+        out.markdown(result.to_markdown())
+    _written({"html": html}, as_json)
+
+
+def _in_period(
+    qms: Any, span: Period, *, shipments: bool = True
+) -> tuple[list[Any], list[Any], list[Any]]:
+    """Return the incidents (by report time), complaints (by receipt) and shipments in ``span``."""
+    incidents = [i for i in qms.incidents.list() if span.holds(i.reported_at)]
+    complaints = [c for c in qms.complaints.list() if span.holds(c.received_at)]
+    shipped = [s for s in qms.shipments.list() if span.holds(s.shipped_at)] if shipments else []
+    return incidents, complaints, shipped
+
+
+def _scorecard(qms: Any, span: Period, incidents: list[Any], complaints: list[Any]) -> Any:
+    from qualityflow.reports import supplier_scorecard
+
+    return supplier_scorecard(
+        qms.suppliers.list(),
+        period=span.label,
+        inspections=qms.inspections.list(),
+        incidents=incidents,
+        complaints=complaints,
+        genealogy=qms.genealogy,
+        lots=qms.batches.list(),
+        start=span.start,
+        end=span.end,
+    )
+
+
+@report_app.command("review", short_help="The quality review: KPIs, Paretos, scorecard.")
+@handles_errors
+def report_review(
+    period: PeriodOpt = None,
+    unit: Unit = None,
+    html: HtmlOut = None,
+    as_json: AsJson = False,
+    db: Db = None,
+) -> None:
+    """Print the quality review: KPIs, Pareto charts and the supplier scorecard.
+
+    Example: qualityflow report review --period 2026-03 --html review.html.
+    """
+    from qualityflow.reports import quality_review
+
+    span = parse_period(period)
+    check_output(html, "--html")
+    qms = open_service(db, write=False)
+    incidents, complaints, shipments = _in_period(qms, span)
+    review = quality_review(
+        incidents,
+        complaints,
+        shipments,
+        title=f"Quality review {span.label}",
+        scorecard=_scorecard(qms, span, incidents, complaints),
+        unit=unit,
+    )
+    if html is not None:
+        write_output(html, review.to_html(), "--html")
+    if as_json:
+        out.print_json({"period": span.label, **out.jsonable(review)})
+    else:
+        out.markdown(review.to_markdown())
+    _written({"html": html}, as_json)
+
+
+@report_app.command("scorecard", short_help="Supplier scorecard and recommended statuses.")
+@handles_errors
+def report_scorecard(
+    period: PeriodOpt = None,
+    html: HtmlOut = None,
+    as_json: AsJson = False,
+    db: Db = None,
+) -> None:
+    """Print the supplier scorecard: scores, recommended status, decisions to review.
+
+    Example: qualityflow report scorecard --period 2026-03.
+    """
+    span = parse_period(period)
+    check_output(html, "--html")
+    qms = open_service(db, write=False)
+    incidents, complaints, _ = _in_period(qms, span, shipments=False)
+    card = _scorecard(qms, span, incidents, complaints)
+    if html is not None:
+        write_output(html, card.to_html(), "--html")
+    if as_json:
+        out.print_json({"period": span.label, **out.jsonable(card)})
+    else:
+        out.markdown(card.to_markdown())
+    _written({"html": html}, as_json)

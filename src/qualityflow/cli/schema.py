@@ -1,0 +1,51 @@
+"""``qualityflow schema``: the JSON Schemas of the models other applications exchange."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qualityflow.cli import _output as out
+from qualityflow.cli._errors import fail, handles_errors
+
+__all__ = ["schema"]
+
+
+@handles_errors
+def schema(
+    model: Annotated[
+        str | None,
+        typer.Argument(metavar="MODEL", help="One model, e.g. Incident; default all."),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", metavar="DIR", help="Write one <Model>.schema.json per model here."),
+    ] = None,
+) -> None:
+    """Print the JSON Schema of the models other applications exchange (JSON only)."""
+    from qualityflow.models import json_schemas
+
+    schemas = json_schemas()
+    if model is not None:
+        if model not in schemas:
+            raise fail("not_found", f"no model {model!r}", f"use one of {', '.join(schemas)}")
+        schemas = {model: schemas[model]}
+    if out_dir is None:
+        out.print_json(schemas if model is None else schemas[model])
+        return
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, body in schemas.items():
+            (out_dir / f"{name}.schema.json").write_text(
+                json.dumps(body, indent=2), encoding="utf-8"
+            )
+    except OSError as exc:
+        raise fail(
+            "bad_input",
+            f"--out {out_dir}: cannot write: {exc.strerror or exc}",
+            "give a directory that can be created and written",
+        ) from None
+    out.note(f"{out.plural(len(schemas), 'schema')} written to {out_dir}")

@@ -1,0 +1,209 @@
+"""``qualityflow trace`` and ``qualityflow recall``: where lots went, what a recall touches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from qualityflow.cli import _output as out
+from qualityflow.cli._db import Db, open_service
+from qualityflow.cli._errors import fail, handles_errors
+from qualityflow.cli._input import check_output, require_known
+
+__all__ = ["Limit", "recall", "trace"]
+
+Limit = Annotated[
+    int,
+    typer.Option(
+        metavar="N", help="Show at most N rows per table (0: all; --json gives all).", min=0
+    ),
+]
+"""The ``--limit N`` option of listing commands."""
+
+
+@handles_errors
+def trace(
+    ids: Annotated[
+        list[str],
+        typer.Argument(metavar="LOT", help="Batch, lot or shipment ids, e.g. FLOUR-0412."),
+    ],
+    backward: Annotated[
+        bool, typer.Option("--backward", "-b", help="Trace upstream (what went into them).")
+    ] = False,
+    depth: Annotated[
+        int | None,
+        typer.Option(metavar="N", help="Stop after N steps (1: direct inputs or outputs)."),
+    ] = None,
+    limit: Limit = 200,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the reached ids as JSON.")] = False,
+    db: Db = None,
+) -> None:
+    """Trace lots forward (where did they go) or backward (what went into them).
+
+    Example: qualityflow trace FLOUR-0412, or qualityflow trace SHP-9004 --backward.
+    """
+    if depth is not None and depth < 1:
+        raise fail(
+            "bad_input",
+            f"--depth {depth}: the number of steps must be 1 or more",
+            "leave --depth out to follow every step",
+        )
+    qms = open_service(db, write=False)
+    with out.status("Loading the genealogy..."):
+        genealogy = qms.genealogy
+    require_known(genealogy, ids)
+    result = (
+        genealogy.trace_backward(*ids, depth=depth)
+        if backward
+        else genealogy.trace_forward(*ids, depth=depth)
+    )
+    direction = "upstream of" if backward else "downstream of"
+    reached = sorted(result.ids)
+    records: list[dict[str, Any]] = []
+    for node in reached:
+        data = genealogy.graph.nodes[node]
+        records.append(
+            {
+                "id": node,
+                "kind": out.text(data.get("kind")),
+                "product": out.text(data.get("product")) or None,
+                "customer": out.text(data.get("customer")) or None,
+                "status": out.text(data.get("status")) or None,
+                "region": out.text(data.get("region")) or None,
+                "path": list(result.path_to(node)),
+            }
+        )
+    if as_json:
+        direction_name = "backward" if backward else "forward"
+        out.print_json({"direction": direction_name, "from": list(ids), "reached": records})
+        return
+    out.table(
+        f"{out.plural(len(reached), 'id')} {direction} {', '.join(ids)}",
+        ("id", "kind", "product / customer", "status / region", "path"),
+        [
+            (
+                r["id"],
+                r["kind"],
+                r["product"] or r["customer"],
+                r["status"] or r["region"],
+                " > ".join(r["path"]),
+            )
+            for r in records
+        ],
+        limit=limit,
+        ids=(0, 2),
+    )
+
+
+def print_impact(impact: Any, limit: int = 0) -> None:
+    """Print a recall impact: affected batches, shipments, and a summary that matches them."""
+    out.table(
+        f"Affected batches ({len(impact.batches)})",
+        ("batch", "kind", "product", "status"),
+        [(b.id, b.kind, b.product, b.status) for b in impact.batches],
+        limit=limit,
+    )
+    out.table(
+        f"Shipments to recall ({len(impact.shipments)})",
+        ("shipment", "batch", "customer", "region", "quantity", "shipped (UTC)"),
+        [
+            (s.id, s.batch_id, s.customer_id, s.region, s.quantity, s.shipped_at)
+            for s in sorted(impact.shipments, key=lambda s: s.id)
+        ],
+        limit=limit,
+        ids=(0, 1, 2),
+    )
+    out.note(summary(impact))
+
+
+def summary(impact: Any) -> str:
+    """One sentence on a recall impact, counted with the right plurals."""
+
+    def amounts(by_unit: dict[str, Any]) -> str:
+        return ", ".join(str(q) for q in by_unit.values()) or "nothing"
+
+    finished = sum(1 for b in impact.batches if out.text(b.kind) == "finished")
+    statuses = [f"{status} {amounts(q)}" for status, q in sorted(impact.in_house_by_status.items())]
+    by_status = f" ({', '.join(statuses)})" if statuses else ""
+    return (
+        f"Recall impact of {', '.join(impact.suspect_ids)}: "
+        f"{out.plural(len(impact.batches), 'batch')} ({finished} finished), "
+        f"{out.plural(len(impact.shipments), 'shipment')} to "
+        f"{out.plural(len(impact.customer_ids), 'customer')} in "
+        f"{out.plural(len(impact.regions), 'region')}; shipped {amounts(impact.shipped)}; "
+        f"in house {amounts(impact.in_house)}{by_status}"
+    )
+
+
+@handles_errors
+def recall(
+    ids: Annotated[
+        list[str], typer.Argument(metavar="LOT", help="Suspect lot ids, e.g. BISC-0302.")
+    ],
+    drill: Annotated[
+        bool, typer.Option("--drill", help="Time the answer (mock-recall drill, FSMA 204).")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the impact (and the drills) as JSON.")
+    ] = False,
+    sheet: Annotated[
+        Path | None,
+        typer.Option(
+            "--fsma204",
+            metavar="FILE",
+            help="With --drill: also write the FSMA 204 sheet (.csv or .xlsx) here, timed.",
+        ),
+    ] = None,
+    limit: Limit = 200,
+    db: Db = None,
+) -> None:
+    """Show what a recall of the suspect lots touches: batches, shipments, customers.
+
+    Example: qualityflow recall BISC-0302 --drill.
+    """
+    from qualityflow.reports import mock_recall
+
+    if sheet is not None and not drill:
+        raise fail(
+            "bad_input",
+            "--fsma204 goes with --drill (it times writing the sheet)",
+            f"add --drill, or write the sheet alone: qualityflow export-fsma204 "
+            f"{' '.join(ids)} --out {sheet}",
+        )
+    if sheet is not None:
+        _check_sheet_suffix(sheet, "--fsma204")
+        check_output(sheet, "--fsma204")
+    qms = open_service(db, write=False)
+    with out.status("Tracing the recall..."):
+        require_known(qms.genealogy, ids)
+        impact = qms.recall_impact(*ids)
+    drills = []
+    if drill:
+        for lot in ids:
+            target = None
+            if sheet is not None:
+                target = sheet if len(ids) == 1 else sheet.with_stem(f"{sheet.stem}-{lot}")
+            drills.append(mock_recall(qms, lot, spreadsheet=target))
+    if as_json:
+        data: dict[str, Any] = impact.to_dict()
+        if drill:
+            data["drills"] = [{**out.jsonable(d), "within_bound": d.within_bound} for d in drills]
+        out.print_json(data)
+        return
+    print_impact(impact, limit)
+    for report in drills:
+        out.markdown(report.to_markdown())
+
+
+def _check_sheet_suffix(path: Path, option: str) -> None:
+    """Refuse a sheet name that is neither .csv nor .xlsx (exit 2)."""
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        raise fail(
+            "bad_input",
+            f"{option} {path}: the FSMA 204 sheet is written as .csv or .xlsx, "
+            f"not {path.suffix or 'a name without suffix'}",
+            f"give {path.with_suffix('.csv')} (CSV) or {path.with_suffix('.xlsx')} "
+            "(Excel, needs the xlsx extra)",
+        )

@@ -1,0 +1,911 @@
+"""Nonconformances (``qms.nonconformances``) and SCARs (``qms.supplier_actions``).
+
+Rules
+-----
+* A failed or conditional inspection opens a nonconformance of the inspected lot in the
+  same storage transaction as the inspection (and the hold a failure sets); its id is
+  ``NC-<inspection id>`` and it holds the lot's whole quantity. A conditional result keeps
+  the lot's status (it was accepted under concession); the nonconformance still records
+  what deviated. :meth:`NonconformanceRepository.open` opens one by hand (something found
+  on the line) and puts a released lot on hold.
+* :meth:`NonconformanceRepository.dispose` splits the held quantity into parts: each part
+  becomes a child lot ``<lot>/<LABEL>-<n>`` (``CONCESSION``, ``REWORK``, ``REGRADE``,
+  ``RETURN``, ``SCRAP``) linked from the lot in the genealogy with its quantity, so a recall
+  of one part does not drag in its siblings. The parts never exceed the held quantity, all
+  in its unit, and the parts of all the lot's nonconformances never exceed the lot; the
+  whole disposition is one transaction, and a refused one writes nothing.
+* Child lot statuses (:data:`CHILD_STATUS`): used as is and regraded parts are
+  ``released``, reworked parts ``on_hold`` (release them with ``qms.batches.release`` after
+  the rework and a re-inspection), parts returned to the supplier ``quarantined`` (isolated
+  until they leave the plant with the supplier), scrapped parts ``scrapped``.
+* The parent lot's status (:func:`parent_status`): once the nonconformance covers the whole
+  lot and the whole of it is dispositioned, the lot takes the status its parts share (all
+  scrapped: ``scrapped``; all used as is or regraded: ``released``; all returned:
+  ``quarantined``), and stays ``on_hold`` when the parts differ (its material lives on in the
+  child lots: use those). A recalled or scrapped lot keeps its status; a lot contained by an
+  open incident, recalled or scrapped cannot be used as is or regraded.
+* A SCAR (:meth:`SupplierActionRepository.request`) is raised from a nonconformance with a
+  part returned to the supplier or a supplier-caused defect; while it waits for the
+  supplier's response past the end of its due day it is listed by ``qms.overdue()``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import nullcontext
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+
+from pydantic import JsonValue
+
+from qualityflow.errors import NotFoundError, TransitionError
+from qualityflow.lifecycle import Lifecycle
+from qualityflow.lifecycle.nonconformance import NONCONFORMANCE_LIFECYCLE, SCAR_LIFECYCLE
+from qualityflow.models import (
+    Batch,
+    BatchStatus,
+    Inspection,
+    InspectionResult,
+    Notification,
+    Quantity,
+    Severity,
+    TransitionRecord,
+)
+from qualityflow.models._base import MAX_ID_LENGTH
+from qualityflow.models.nonconformance import (
+    DISPOSITION_LABELS,
+    Disposition,
+    DispositionKind,
+    Nonconformance,
+    ScarStatus,
+    SupplierAction,
+)
+from qualityflow.service._base import Repository, _value
+from qualityflow.storage import Edge
+
+if TYPE_CHECKING:
+    from qualityflow.service.facade import QualityFlow
+
+__all__ = [
+    "CHILD_STATUS",
+    "OPEN_SCAR_STATUSES",
+    "SPLITS",
+    "NonconformanceRepository",
+    "SupplierActionRepository",
+    "parent_status",
+]
+
+log = logging.getLogger(__name__)
+
+N = TypeVar("N", Nonconformance, SupplierAction)
+
+CHILD_STATUS: dict[DispositionKind, BatchStatus] = {
+    DispositionKind.USE_AS_IS: BatchStatus.RELEASED,
+    DispositionKind.REGRADE: BatchStatus.RELEASED,
+    DispositionKind.REWORK: BatchStatus.ON_HOLD,
+    DispositionKind.RETURN_TO_SUPPLIER: BatchStatus.QUARANTINED,
+    DispositionKind.SCRAP: BatchStatus.SCRAPPED,
+}
+"""The status of the child lot each kind of disposition creates."""
+
+OPEN_SCAR_STATUSES: tuple[str, ...] = tuple(
+    s.value for s in ScarStatus if s not in (ScarStatus.CLOSED, ScarStatus.CANCELLED)
+)
+"""The SCAR states that are still open (``qms.overdue()`` looks at these)."""
+
+SPLITS = "dispositions"
+"""The ``Batch.attributes`` key under which a lot records the parts split from it.
+
+Each entry is ``{"nonconformance", "lot_id", "kind", "quantity", "at", "by"}``; written by
+every disposition in its transaction (so the lot's version moves with each split).
+"""
+
+_RELEASING = frozenset({DispositionKind.USE_AS_IS, DispositionKind.REGRADE})
+_FINAL_LOT = frozenset({BatchStatus.RECALLED, BatchStatus.SCRAPPED})
+
+
+def _splits(lot: Batch) -> builtins.list[dict[str, Any]]:
+    entries = lot.attributes.get(SPLITS)
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
+
+def parent_status(nc: Nonconformance, lot: Batch) -> BatchStatus | None:
+    """Return the status the lot takes from ``nc``'s dispositions (``None``: unchanged).
+
+    Only a nonconformance covering the whole lot, fully dispositioned, changes the lot: to
+    the status all its parts share, else ``on_hold``. Recalled and scrapped lots keep
+    theirs.
+
+    Examples
+    --------
+    >>> import qualityflow as qf
+    >>> kg = lambda n: qf.Quantity(amount=n, unit="kg")
+    >>> lot = qf.Batch(id="FLOUR-1", kind="raw_material", product="flour", quantity=kg(10),
+    ...                status="on_hold")
+    >>> nc = Nonconformance(id="NC-1", batch_id="FLOUR-1", quantity=kg(10),
+    ...     characteristic="moisture", defect="too wet",
+    ...     dispositions=[Disposition(kind="scrap", quantity=kg(10))])
+    >>> parent_status(nc, lot).value
+    'scrapped'
+
+    """
+    if lot.status in _FINAL_LOT or not nc.dispositions:
+        return None
+    if nc.quantity != lot.quantity or nc.dispositioned != nc.quantity:
+        return None
+    statuses = {CHILD_STATUS[part.kind] for part in nc.dispositions}
+    return statuses.pop() if len(statuses) == 1 else BatchStatus.ON_HOLD
+
+
+class _TrackedRepository(Repository[N], Generic[N]):
+    """Records that change state only through their lifecycle (like incidents)."""
+
+    lifecycle: Lifecycle
+    guarded: frozenset[str]
+    """Fields only the repository's commands change (``save`` refuses them)."""
+    set_by_commands: frozenset[str]
+    """Fields a new record must leave empty: its commands fill them."""
+
+    def add(self, entity: N) -> N:
+        """Store a new record: only in its initial state, with an empty history.
+
+        The fields the commands fill (:attr:`set_by_commands`) must be empty too.
+        """
+        self._check_type(entity)
+        status = str(_value(entity.status))
+        filled = sorted(name for name in self.set_by_commands if getattr(entity, name))
+        if entity.history or status != self.lifecycle.initial or filled:
+            raise TransitionError(
+                "add",
+                status,
+                [
+                    f"{self.kind} {entity.id!r}: a new {self.lifecycle.name} is added only in "
+                    f"its initial state {self.lifecycle.initial!r} with an empty history"
+                    + (f" and no {', '.join(filled)}" if filled else "")
+                    + "; move it with its commands, which record who did what"
+                ],
+            )
+        return self._typed(self._storage.add(entity))
+
+    def save(
+        self,
+        entity: N,
+        *,
+        actor: str = "",
+        reason: str = "",
+        at: datetime | None = None,
+    ) -> N:
+        """Store changed descriptive fields (evidence, notes...) as a recorded amendment.
+
+        The status, the history and the :attr:`guarded` fields change only through the
+        commands (``dispose``, ``fire``...), which record who did it: a save that changes
+        them is refused with a :class:`~qualityflow.TransitionError` naming them. Each
+        accepted change is an amendment (``actor``, required when anything changes,
+        ``reason``, ``at``), as ``Repository.save`` describes.
+        """
+        self._check_type(entity)
+        with self._storage.transaction():
+            stored = self.get(entity.id)
+            if stored.version == entity.version:
+                changed = sorted(
+                    name
+                    for name in {"status", "history", *self.guarded}
+                    if getattr(stored, name) != getattr(entity, name)
+                )
+                if changed:
+                    raise TransitionError(
+                        "save",
+                        str(_value(stored.status)),
+                        [
+                            f"{self.kind} {entity.id!r}: {', '.join(changed)} change only "
+                            f"through the {self.lifecycle.name}'s commands, which record who "
+                            "did it; save() changes descriptive fields only"
+                        ],
+                    )
+            # (cast: mypy cannot bind the constrained N through super())
+            generic = cast(Any, super())
+            return self._typed(generic.save(entity, actor=actor, reason=reason, at=at))
+
+    def _when(
+        self, at: datetime | None, command: str, history: Sequence[TransitionRecord] = ()
+    ) -> datetime:
+        """``at``, checked (aware, not in the future), or the clock (not before ``history``)."""
+        service: QualityFlow = self._service
+        now = service.now()
+        if at is None:
+            return history[-1].at if history and history[-1].at > now else now
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise TransitionError(
+                command, "", ["the time 'at' has no timezone: give an aware datetime"]
+            )
+        if at > now + service.clock_tolerance:
+            raise TransitionError(
+                command,
+                "",
+                [
+                    f"'at' is {at.isoformat()}, in the future: the service clock reads "
+                    f"{now.isoformat()}; give the time it really happened"
+                ],
+            )
+        return at
+
+    def _session(self) -> Any:
+        session = getattr(self._storage, "session", None)
+        return nullcontext() if session is None else session()
+
+    def _transition(
+        self,
+        entity: N,
+        trigger: str,
+        *,
+        actor: str,
+        at: datetime | None,
+        note: str,
+        extra: Iterable[str] = (),
+        **data: Any,
+    ) -> TransitionRecord:
+        service: QualityFlow = self._service
+        more: builtins.list[str] = list(extra)
+
+        def guards(lifecycle: Any, trig: str, ent: Any) -> builtins.list[str]:
+            return [*service.plugins.extra_guards(lifecycle, trig, ent), *more]
+
+        return self.lifecycle.fire(
+            entity,
+            trigger,
+            actor=actor,
+            at=at,
+            note=note,
+            extra_guards=guards,
+            recorded_at=service.now(),
+            tolerance=service.clock_tolerance,
+            **data,
+        )
+
+    def _commit(
+        self,
+        entity: N,
+        record: TransitionRecord,
+        queued: builtins.list[tuple[int | None, Notification]],
+    ) -> N:
+        storage = self._storage
+        saved = self._typed(storage.save(entity))
+        notice = _transition_notice(self.kind, self.lifecycle.name, saved, record).model_copy(
+            update={"audit_head": self._service.audit.head()}
+        )
+        queued.append((storage.enqueue(notice), notice))
+        return saved
+
+    def _finish(
+        self, saved: N, record: TransitionRecord | None, queued: Any
+    ) -> N:  # after the commit
+        self._service._deliver_new(queued)
+        if record is not None:
+            self._service.plugins.transitioned(saved, record)
+        return saved
+
+
+class NonconformanceRepository(_TrackedRepository[Nonconformance]):
+    """``qms.nonconformances``: what is wrong with a lot and what is done with the quantity.
+
+    ``get(id)``, ``list(batch_id=..., status=...)``, :meth:`open` by hand, :meth:`dispose`
+    and :meth:`fire` (``close``, ``escalate``); failed and conditional inspections open
+    them automatically.
+    """
+
+    lifecycle = NONCONFORMANCE_LIFECYCLE
+    guarded = frozenset(
+        {
+            "batch_id",
+            "quantity",
+            "dispositions",
+            "inspection_id",
+            "supplier_id",
+            "supplier_caused",
+            "incident_id",
+            "opened_at",
+            "amendments",
+        }
+    )
+    set_by_commands = frozenset({"dispositions", "incident_id"})
+
+    def __init__(self, service: QualityFlow) -> None:
+        super().__init__(service, "nonconformance", Nonconformance)
+
+    # -- opening -----------------------------------------------------------------------
+
+    def open(
+        self,
+        batch_id: str,
+        *,
+        characteristic: str,
+        defect: str,
+        actor: str,
+        quantity: Quantity | None = None,
+        evidence: str = "",
+        found_on: str | None = None,
+        supplier_caused: bool = False,
+        at: datetime | None = None,
+        id: str | None = None,
+    ) -> Nonconformance:
+        """Open a nonconformance by hand (found on the line, at a customer's, in stock).
+
+        ``quantity`` (default: the whole lot) is the quantity affected, in the lot's unit
+        and no more than the lot. A released lot is put on hold in the same transaction.
+        The id defaults to ``NC-<lot>-<n>``.
+
+        Examples
+        --------
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> _ = qms.batches.add(qf.Batch(id="SUGAR-3", kind="raw_material", product="sugar",
+        ...     quantity=qf.Quantity(amount=800, unit="kg")))
+        >>> nc = qms.nonconformances.open("SUGAR-3", characteristic="foreign matter",
+        ...     defect="string pieces in the sack", actor="Operator Tom", found_on="line 2")
+        >>> nc.id, nc.status.value, qms.batches.get("SUGAR-3").status.value
+        ('NC-SUGAR-3-1', 'open', 'on_hold')
+
+        """
+        service = self._service
+        when = self._when(at, "open")
+        queued: builtins.list[tuple[int | None, Notification]] = []
+        with self._session(), self._storage.transaction():
+            lot = service._batch_on_file(batch_id, "nonconformance")
+            held = quantity if quantity is not None else lot.quantity
+            reasons = []
+            if held.unit != lot.quantity.unit:
+                reasons.append(
+                    f"the quantity affected, {held}, is not in the unit of lot {lot.id} "
+                    f"({lot.quantity}): give it in {lot.quantity.unit}"
+                )
+            elif held > lot.quantity or held.amount <= 0:
+                reasons.append(
+                    f"the quantity affected, {held}, must be more than zero and no more than "
+                    f"lot {lot.id}'s {lot.quantity}"
+                )
+            if not actor.strip():
+                reasons.append("say who opens the nonconformance (actor)")
+            if reasons:
+                raise TransitionError("open", "new", reasons)
+            nc = Nonconformance(
+                id=id or self._next_id(f"NC-{lot.id}"),
+                batch_id=lot.id,
+                quantity=held,
+                characteristic=characteristic,
+                defect=defect,
+                evidence=evidence,
+                found_on=found_on,
+                supplier_id=lot.supplier_id,
+                supplier_caused=supplier_caused,
+                opened_at=when,
+                opened_by=actor,
+            )
+            stored = self.add(nc)
+            queued.append(self._opened_notice(stored))
+            if lot.status is BatchStatus.RELEASED:
+                lot.status = BatchStatus.ON_HOLD
+                _, more = service._status_changed(
+                    lot,
+                    BatchStatus.RELEASED,
+                    by=actor,
+                    reason=f"nonconformance {stored.id}: {defect}",
+                    at=when,
+                    nonconformance=stored.id,
+                )
+                queued += more
+        service._deliver_new(queued)
+        return stored
+
+    def _next_id(self, stem: str) -> str:
+        n = 1
+        while True:
+            candidate = f"{stem}-{n}"
+            try:
+                self._storage.get(self.kind, candidate)
+            except NotFoundError:
+                return candidate
+            n += 1
+
+    def _opened_by(
+        self, inspection: Inspection, lot: Batch
+    ) -> builtins.list[tuple[int | None, Notification]]:
+        """Open the nonconformance of a failed or conditional inspection (in its transaction).
+
+        Called by ``qms.inspections.add``; returns the queued notification (none for a pass).
+        """
+        if inspection.result is InspectionResult.PASS:
+            return []
+        deviating = [c for c in inspection.characteristics if not c.conforms]
+        stage = inspection.stage.value.replace("_", "-")
+        verdict = "failed" if inspection.result is InspectionResult.FAIL else "was conditional"
+        evidence = [f"{stage} inspection {inspection.id} {verdict}"]
+        for c in deviating:
+            limits = " ".join(
+                part
+                for part in (
+                    f"min {c.lower}" if c.lower is not None else "",
+                    f"max {c.upper}" if c.upper is not None else "",
+                )
+                if part
+            )
+            measured = "failed" if c.value is None else f"{c.value}{' ' + c.unit if c.unit else ''}"
+            evidence.append(f"{c.name}: {measured}" + (f" ({limits})" if limits else ""))
+        if inspection.sample_size is not None:
+            evidence.append(
+                f"{inspection.defects} defective in a sample of {inspection.sample_size}"
+                + (
+                    f" (accept {inspection.accept}, reject {inspection.reject})"
+                    if inspection.accept is not None and inspection.reject is not None
+                    else ""
+                )
+            )
+        defect = inspection.note.strip() or (
+            "; ".join(evidence[1:]) if len(evidence) > 1 else f"{stage} inspection {verdict}"
+        )
+        nc = Nonconformance(
+            id=f"NC-{inspection.id}",
+            batch_id=lot.id,
+            quantity=lot.quantity,
+            characteristic=", ".join(c.name for c in deviating) or f"{stage} inspection",
+            defect=defect,
+            evidence="; ".join(evidence),
+            inspection_id=inspection.id,
+            supplier_id=lot.supplier_id,
+            opened_at=inspection.at or self._service.now(),
+            opened_by=inspection.inspector or f"inspection {inspection.id}",
+        )
+        return [self._opened_notice(self.add(nc))]
+
+    def _opened_notice(self, nc: Nonconformance) -> tuple[int | None, Notification]:
+        notice = Notification(
+            kind="nonconformance",
+            subject_kind="nonconformance",
+            subject_id=nc.id,
+            title=f"Nonconformance {nc.id} on lot {nc.batch_id}: {nc.characteristic}",
+            body=f"{nc.defect}\n{nc.quantity} held; opened by {nc.opened_by or 'the service'}",
+            at=nc.opened_at,
+            id=f"nonconformance:{nc.id}:opened",
+            audit_head=self._service.audit.head(),
+        )
+        return self._storage.enqueue(notice), notice
+
+    # -- disposition -------------------------------------------------------------------
+
+    def dispose(
+        self,
+        id: str,
+        dispositions: Iterable[Disposition | Mapping[str, Any]],
+        *,
+        actor: str,
+        at: datetime | None = None,
+        note: str = "",
+    ) -> Nonconformance:
+        """Dispose of (part of) the held quantity: each part becomes a child lot.
+
+        ``dispositions`` are :class:`~qualityflow.Disposition` objects (or their dicts).
+        Each becomes a child lot ``<lot>/<LABEL>-<n>`` (or its given ``lot_id``) with the
+        part's quantity and the status of :data:`CHILD_STATUS`, linked from the lot in the
+        genealogy; the lot's status follows (:func:`parent_status`). Dispositions may be
+        given in several calls; together they never exceed the held quantity.
+
+        Raises
+        ------
+        TransitionError
+            Trigger ``dispose``, with every reason: no disposition, a part in another unit,
+            more than the held quantity (naming both), a concession without approver, a
+            lot contained by an open incident, recalled or scrapped that would be used as
+            is or regraded, a child lot id already taken. Nothing was written.
+
+        Examples
+        --------
+        >>> import qualityflow as qf
+        >>> from qualityflow.models.nonconformance import Disposition
+        >>> qms = qf.QualityFlow()
+        >>> kg = lambda n: qf.Quantity(amount=n, unit="kg")
+        >>> _ = qms.batches.add(qf.Batch(id="COCOA-7", kind="raw_material",
+        ...     product="cocoa powder", quantity=kg(1000)))
+        >>> _ = qms.inspections.add(qf.Inspection(id="IQC-70", batch_id="COCOA-7",
+        ...     stage="incoming", result="fail", note="mould smell"))
+        >>> nc = qms.nonconformances.dispose("NC-IQC-70", [
+        ...     Disposition(kind="rework", quantity=kg(400)),
+        ...     Disposition(kind="scrap", quantity=kg(600))], actor="QA Lena")
+        >>> [(d.lot_id, d.kind.value) for d in nc.dispositions]
+        [('COCOA-7/REWORK-1', 'rework'), ('COCOA-7/SCRAP-1', 'scrap')]
+        >>> qms.batches.get("COCOA-7").status.value
+        'on_hold'
+
+        """
+        parts = [
+            p if isinstance(p, Disposition) else Disposition.model_validate(p) for p in dispositions
+        ]
+        service = self._service
+        storage = self._storage
+        queued: builtins.list[tuple[int | None, Notification]] = []
+        with self._session(), storage.transaction():
+            nc = self.get(id)
+            lot = service._batch_on_file(nc.batch_id, f"nonconformance {id!r}")
+            when = self._when(at, "dispose", nc.history)
+            reasons: builtins.list[str] = []
+            if not parts:
+                reasons.append(
+                    "no disposition was given: say what is done with which quantity, e.g. "
+                    "Disposition(kind='scrap', quantity=...)"
+                )
+            if any(p.kind in _RELEASING for p in parts):
+                if lot.status in _FINAL_LOT:
+                    reasons.append(
+                        f"lot {lot.id} is {lot.status.value}: none of it may be used as is or "
+                        "regraded; rework, return or scrap it"
+                    )
+                reasons += [
+                    r + " (no part of it may be used as is or regraded meanwhile)"
+                    for r in service._containing_incidents(lot.id)
+                ]
+            named: builtins.list[Disposition] = []
+            taken: set[str] = set()
+            by = actor.strip() if isinstance(actor, str) else None  # fire() checks the actor
+            for part in parts:
+                child_id = part.lot_id or self._child_id(lot.id, part.kind, taken)
+                if len(child_id) > MAX_ID_LENGTH:
+                    reasons.append(
+                        f"the child lot id {child_id[:40]}... would be {len(child_id)} "
+                        f"characters, more than {MAX_ID_LENGTH}: give the part a shorter lot_id"
+                    )
+                elif child_id in taken or self._exists("batch", child_id):
+                    reasons.append(
+                        f"lot id {child_id!r} for the {part.kind.value} part is already taken: "
+                        "leave lot_id empty or choose another"
+                    )
+                taken.add(child_id)
+                named.append(part.model_copy(update={"lot_id": child_id, "at": when, "by": by}))
+            reasons += self._lot_overdrawn(nc, lot, named)
+            record = self._transition(
+                nc,
+                "dispose",
+                actor=actor,
+                at=when,
+                note=note,
+                extra=reasons,
+                dispositions=[*nc.dispositions, *named],
+            )
+            for part in named:
+                assert part.lot_id is not None
+                attributes: dict[str, Any] = {
+                    "nonconformance": nc.id,
+                    "disposition": part.kind.value,
+                    "parent_lot": lot.id,
+                }
+                if part.approver:
+                    attributes["approver"] = part.approver
+                if part.note:
+                    attributes["note"] = part.note
+                storage.add(
+                    Batch(
+                        id=part.lot_id,
+                        kind=lot.kind,
+                        product=part.regrade_to or lot.product,
+                        quantity=part.quantity,
+                        status=CHILD_STATUS[part.kind],
+                        supplier_id=lot.supplier_id,
+                        line=lot.line,
+                        produced_at=lot.produced_at,
+                        attributes=attributes,
+                    )
+                )
+                storage.add_edge(Edge(lot.id, part.lot_id, part.quantity, "link"))
+            new_splits: builtins.list[JsonValue] = [
+                {
+                    "nonconformance": nc.id,
+                    "lot_id": part.lot_id,
+                    "kind": part.kind.value,
+                    "quantity": {"amount": str(part.quantity.amount), "unit": part.quantity.unit},
+                    "at": when.isoformat(),
+                    "by": by,
+                }
+                for part in named
+            ]
+            lot.attributes = {**lot.attributes, SPLITS: [*_splits(lot), *new_splits]}
+            target = parent_status(nc, lot)
+            if target is not None and target is not lot.status:
+                before = lot.status
+                lot.status = target
+                _, more = service._status_changed(
+                    lot,
+                    before,
+                    by=actor,
+                    reason=f"nonconformance {nc.id} dispositioned: "
+                    + ", ".join(f"{d.quantity} {d.kind.value}" for d in nc.dispositions),
+                    at=when,
+                    nonconformance=nc.id,
+                )
+                queued += more
+            else:
+                # The lot records its splits, and its version moves with every one (an
+                # optimistic lock): two dispositions of one lot at once cannot both commit.
+                storage.save(lot)
+            saved = self._commit(nc, record, queued)
+        return self._finish(saved, record, queued)
+
+    def _lot_overdrawn(
+        self, nc: Nonconformance, lot: Batch, named: builtins.list[Disposition]
+    ) -> builtins.list[str]:
+        """Why the lot's other nonconformances leave too little of it for these parts.
+
+        Reads the lot's own record of its splits (:data:`SPLITS`), which every disposition
+        writes in its transaction, so no other nonconformance needs loading.
+        """
+        unit = lot.quantity.unit
+        if any(p.quantity.unit != unit for p in named) or nc.quantity.unit != unit:
+            return []  # the lifecycle's unit guard says why
+        taken = Quantity.zero(unit)
+        others: builtins.list[str] = []
+        for entry in _splits(lot):
+            if entry.get("nonconformance") == nc.id:
+                continue
+            quantity = Quantity.model_validate(entry.get("quantity"))
+            if quantity.unit == unit:
+                taken = taken + quantity
+                others.append(str(entry.get("nonconformance")))
+        wanted = nc.dispositioned + sum((p.quantity for p in named), Quantity.zero(unit))
+        if not others or taken + wanted <= lot.quantity:
+            return []
+        left = lot.quantity - taken if taken <= lot.quantity else Quantity.zero(unit)
+        names = ", ".join(dict.fromkeys(others))
+        return [
+            f"lot {lot.id} holds {lot.quantity} in all and {taken} of it is already "
+            f"dispositioned by {names}: this nonconformance may dispose of at most {left}, "
+            f"not {wanted}"
+        ]
+
+    def _exists(self, kind: str, id: str) -> bool:
+        try:
+            self._storage.get(kind, id)
+        except NotFoundError:
+            return False
+        return True
+
+    def _child_id(self, lot_id: str, kind: DispositionKind, taken: set[str]) -> str:
+        n = 1
+        while True:
+            candidate = f"{lot_id}/{DISPOSITION_LABELS[kind]}-{n}"
+            if candidate not in taken and not self._exists("batch", candidate):
+                return candidate
+            n += 1
+
+    # -- other triggers ----------------------------------------------------------------
+
+    def fire(
+        self,
+        id: str,
+        trigger: str,
+        *,
+        actor: str,
+        at: datetime | None = None,
+        note: str = "",
+        **data: Any,
+    ) -> Nonconformance:
+        """Fire ``close`` or ``escalate`` (``incident_id=...``) in one transaction.
+
+        ``dispose`` goes through :meth:`dispose`, which creates the child lots. An
+        escalation needs the incident on file.
+        """
+        if trigger == "dispose":
+            raise TransitionError(
+                "dispose",
+                self.get(id).status.value,
+                [
+                    "dispose through qms.nonconformances.dispose(id, dispositions, actor=...), "
+                    "which creates the child lots in the genealogy"
+                ],
+            )
+        queued: builtins.list[tuple[int | None, Notification]] = []
+        with self._session(), self._storage.transaction():
+            nc = self.get(id)
+            extra: builtins.list[str] = []
+            incident_id = data.get("incident_id")
+            if trigger == "escalate" and incident_id and not self._exists("incident", incident_id):
+                extra.append(
+                    f"incident {incident_id!r} is not on file: add it first "
+                    "(qms.incidents.add), then escalate the nonconformance to it"
+                )
+            record = self._transition(
+                nc, trigger, actor=actor, at=at, note=note, extra=extra, **data
+            )
+            saved = self._commit(nc, record, queued)
+        return self._finish(saved, record, queued)
+
+
+class SupplierActionRepository(_TrackedRepository[SupplierAction]):
+    """``qms.supplier_actions``: supplier corrective action requests (SCAR).
+
+    ``get(id)``, ``list(supplier_id=..., status=...)``, :meth:`request` from a
+    nonconformance and :meth:`fire` (``acknowledge``, ``respond`` with ``response=...``,
+    ``reject``, ``verify`` with ``verification=...``, ``close``, ``cancel``).
+    """
+
+    lifecycle = SCAR_LIFECYCLE
+    guarded = frozenset(
+        {
+            "supplier_id",
+            "nonconformance_ids",
+            "due",
+            "requested_at",
+            "response",
+            "verification",
+            "amendments",
+        }
+    )
+    set_by_commands = frozenset({"response", "verification"})
+
+    def __init__(self, service: QualityFlow) -> None:
+        super().__init__(service, "supplier_action", SupplierAction)
+
+    def request(
+        self,
+        nc_id: str,
+        *,
+        due: date,
+        actor: str,
+        at: datetime | None = None,
+        id: str | None = None,
+        description: str = "",
+        severity: Severity | str = Severity.MAJOR,
+        supplier_caused: bool = False,
+    ) -> SupplierAction:
+        """Request a corrective action from the supplier of a nonconformance's lot.
+
+        Allowed when part of the lot is returned to the supplier, or the defect is the
+        supplier's (``nc.supplier_caused``, or ``supplier_caused=True`` here, which records
+        it on the nonconformance). ``due`` is the day the supplier's response is due. The
+        id defaults to ``SCAR-<nc id>`` (``-2``, ``-3``... for further requests).
+
+        Raises
+        ------
+        TransitionError
+            Trigger ``request``: the lot has no supplier, nothing points at the supplier,
+            or ``due`` is before the request. Nothing was written.
+
+        Examples
+        --------
+        >>> from datetime import date
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> _ = qms.suppliers.add(qf.Supplier(id="SUP-MILL", name="Northfield Mill"))
+        >>> _ = qms.batches.add(qf.Batch(id="FLOUR-9", kind="raw_material", product="flour",
+        ...     quantity=qf.Quantity(amount=500, unit="kg"), supplier_id="SUP-MILL"))
+        >>> _ = qms.inspections.add(qf.Inspection(id="IQC-9", batch_id="FLOUR-9",
+        ...     stage="incoming", result="fail", note="insect fragments"))
+        >>> scar = qms.supplier_actions.request("NC-IQC-9", due=date(2099, 1, 31),
+        ...     actor="QA Lena", supplier_caused=True)
+        >>> scar.id, scar.supplier_id, scar.status.value
+        ('SCAR-NC-IQC-9', 'SUP-MILL', 'requested')
+
+        """
+        service = self._service
+        storage = self._storage
+        when = self._when(at, "request")
+        queued: builtins.list[tuple[int | None, Notification]] = []
+        with self._session(), storage.transaction():
+            nc = service.nonconformances.get(nc_id)
+            state = nc.status.value
+            reasons: builtins.list[str] = []
+            supplier_id = nc.supplier_id
+            if supplier_id is None:
+                lot = service._batch_on_file(nc.batch_id, f"nonconformance {nc.id}")
+                supplier_id = lot.supplier_id
+            if supplier_id is None:
+                reasons.append(
+                    f"lot {nc.batch_id} of nonconformance {nc.id} has no supplier: a SCAR "
+                    "goes to the supplier of the lot"
+                )
+            returned = any(d.kind is DispositionKind.RETURN_TO_SUPPLIER for d in nc.dispositions)
+            if not (returned or nc.supplier_caused or supplier_caused):
+                reasons.append(
+                    f"nonconformance {nc.id} neither returns a part to the supplier nor is "
+                    "supplier-caused: pass supplier_caused=True if the defect is the "
+                    "supplier's, or dispose of a part as return_to_supplier"
+                )
+            if due < when.date():
+                reasons.append(
+                    f"the due day {due.isoformat()} is before the request "
+                    f"({when.date().isoformat()}): give a later day"
+                )
+            if not actor.strip():
+                reasons.append("say who requests the corrective action (actor)")
+            if reasons:
+                raise TransitionError("request", state, reasons)
+            assert supplier_id is not None
+            if supplier_caused and not nc.supplier_caused:
+                nc.supplier_caused = True
+                storage.save(nc)  # this command is the record of it: the SCAR names the NC
+            scar = SupplierAction(
+                id=id or self._free_id(f"SCAR-{nc.id}"),
+                supplier_id=supplier_id,
+                nonconformance_ids=[nc.id],
+                due=due,
+                severity=Severity(severity),
+                requested_at=when,
+                requested_by=actor,
+                description=description or f"{nc.defect} (lot {nc.batch_id}, {nc.quantity})",
+            )
+            stored = self.add(scar)
+            notice = Notification(
+                kind="supplier_action",
+                subject_kind="supplier_action",
+                subject_id=stored.id,
+                title=f"SCAR {stored.id} to {supplier_id}: response due {due.isoformat()}",
+                body=f"{stored.description}\nrequested by {actor} for {nc.id} (lot {nc.batch_id})",
+                severity=stored.severity,
+                at=when,
+                id=f"supplier_action:{stored.id}:requested",
+                audit_head=service.audit.head(),
+            )
+            queued.append((storage.enqueue(notice), notice))
+        service._deliver_new(queued)
+        return stored
+
+    def _free_id(self, stem: str) -> str:
+        candidate, n = stem, 1
+        while True:
+            try:
+                self._storage.get(self.kind, candidate)
+            except NotFoundError:
+                return candidate
+            n += 1
+            candidate = f"{stem}-{n}"
+
+    def fire(
+        self,
+        id: str,
+        trigger: str,
+        *,
+        actor: str,
+        at: datetime | None = None,
+        note: str = "",
+        **data: Any,
+    ) -> SupplierAction:
+        """Load, transition, save and notify in one transaction; returns the saved SCAR.
+
+        Examples
+        --------
+        >>> from datetime import date, datetime, timezone
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> _ = qms.batches.add(qf.Batch(id="FLOUR-9", kind="raw_material", product="flour",
+        ...     quantity=qf.Quantity(amount=500, unit="kg"), supplier_id="SUP-MILL"))
+        >>> _ = qms.inspections.add(qf.Inspection(id="IQC-9", batch_id="FLOUR-9",
+        ...     stage="incoming", result="fail"))
+        >>> _ = qms.supplier_actions.request("NC-IQC-9", due=date(2099, 1, 31),
+        ...     actor="QA Lena", supplier_caused=True)
+        >>> qms.supplier_actions.fire("SCAR-NC-IQC-9", "acknowledge",
+        ...     actor="Mill QA Bo").status.value
+        'acknowledged'
+
+        """
+        queued: builtins.list[tuple[int | None, Notification]] = []
+        with self._session(), self._storage.transaction():
+            scar = self.get(id)
+            record = self._transition(scar, trigger, actor=actor, at=at, note=note, **data)
+            saved = self._commit(scar, record, queued)
+        return self._finish(saved, record, queued)
+
+
+def _transition_notice(
+    kind: str, name: str, entity: Nonconformance | SupplierAction, record: TransitionRecord
+) -> Notification:
+    body = f"{record.trigger} by {record.actor} at {record.at.isoformat()}"
+    if record.note:
+        body += f"\n{record.note}"
+    return Notification(
+        kind="transition",
+        subject_kind=kind,
+        subject_id=entity.id,
+        title=f"{name.capitalize()} {entity.id}: {record.source} -> {record.dest} "
+        f"({record.trigger})",
+        body=body,
+        severity=entity.severity if isinstance(entity, SupplierAction) else None,
+        at=record.at,
+        id=f"transition:{kind}:{entity.id}:{len(entity.history)}",
+    )
