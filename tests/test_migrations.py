@@ -194,7 +194,7 @@ def test_a_new_database_is_created_at_the_head(tmp_path: Path) -> None:
     store.close()
     result = runner.invoke(db_app, ["current", "--db", url])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == f"{migrations.HEAD} (schema version 2) (head)"
+    assert result.output.strip() == f"{migrations.HEAD} (schema version 3) (head)"
 
 
 def test_running_every_revision_on_an_empty_database_gives_the_created_schema(
@@ -242,7 +242,7 @@ def test_opening_a_0_1_0_database_is_refused_naming_the_command_and_changes_noth
     assert dump(old_url) == before
     result = runner.invoke(db_app, ["current", "--db", old_url])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("0001 (schema version 1) (older than the head 0002")
+    assert result.output.startswith("0001 (schema version 1) (older than the head 0003")
 
 
 def test_the_refusal_masks_the_password() -> None:
@@ -266,7 +266,7 @@ def test_db_upgrade_keeps_every_entity_history_and_edge(old_url: str) -> None:
     before = dump(old_url)
     result = runner.invoke(db_app, ["upgrade", "--db", old_url])
     assert result.exit_code == 0, result.output
-    assert "from 0001 (schema version 1) to 0002 (schema version 2)" in result.output
+    assert "from 0001 (schema version 1) to 0003 (schema version 3)" in result.output
 
     with qf.QualityFlow(old_url, load_entry_points=False) as qms:
         storage: Any = qms.storage
@@ -360,7 +360,7 @@ def test_db_upgrade_keeps_every_entity_history_and_edge(old_url: str) -> None:
     assert dump(old_url) == after
     current = runner.invoke(db_app, ["current", "--db", old_url])
     assert current.exit_code == 0, current.output
-    assert current.output.strip() == "0002 (schema version 2) (head)"
+    assert current.output.strip() == "0002 (schema version 3) (head)"
 
 
 def test_a_failed_upgrade_on_sqlite_changes_nothing(tmp_path: Path) -> None:

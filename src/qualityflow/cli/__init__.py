@@ -176,6 +176,7 @@ from qualityflow.cli import (  # noqa: E402
     nc,
     overdue,
     recalls,
+    relay,
     report,
     schema,
     trace,
@@ -190,6 +191,7 @@ app.command("overdue", short_help="Open cases past a deadline (exit 1 if any).")
 app.add_typer(recalls.recall_app, name="recalls", short_help="Run a recall: open, notify, returns.")
 app.add_typer(nc.nc_app, name="nc", short_help="Nonconformances: what is wrong, what is done.")
 app.add_typer(nc.scar_app, name="scar", short_help="Supplier corrective action requests.")
+app.add_typer(relay.relay_app, name="relay", short_help="Publish committed changes to a broker.")
 app.add_typer(db.db_app, name="db", short_help="Schema migrations: db current, db upgrade.")
 app.add_typer(report.report_app, name="report", short_help="8D, KPIs, Pareto, scorecard, review.")
 app.command("import-epcis", short_help="Import partners' EPCIS events.")(interop.import_epcis)

@@ -24,6 +24,7 @@ __all__ = [
     "qualityflow_extra_guards",
     "qualityflow_notify",
     "qualityflow_register_blobstore",
+    "qualityflow_register_publisher",
     "qualityflow_register_storage",
     "qualityflow_resolve_actor",
     "qualityflow_supplier_policy",
@@ -39,6 +40,24 @@ def qualityflow_register_storage(register: Callable[[str, Callable[[str], Any]],
     object satisfying :class:`qualityflow.storage.Storage`. The built-in backends
     (``memory``, ``sqlite``, ``postgresql``, ``mysql``) register through this same hook,
     last, so a plugin registering one of those schemes replaces the built-in.
+
+    :param register: the host's callback; it checks the scheme and the factory.
+    """
+
+
+@hookspec
+def qualityflow_register_publisher(
+    register: Callable[[str, Callable[[str], Any]], None],
+) -> None:
+    """Register outbox relay publishers (message brokers) by URL scheme.
+
+    Call ``register(scheme, factory)`` once per broker, where ``factory(url)`` returns a
+    publisher: an object with ``publish(events) -> None`` (return only once the broker has
+    acknowledged every event, raise otherwise: the relay then retries them all) and
+    ``close() -> None``. Each event is a :class:`qualityflow.relay.RelayEvent` (``id``,
+    ``type``, ``subject``, ``body``: the CloudEvents JSON bytes). The built-ins (``nats``,
+    ``amqp``, ``redis``) register through this same hook, last, so a plugin registering
+    one of those schemes replaces the built-in. Used by ``qualityflow relay --to URL``.
 
     :param register: the host's callback; it checks the scheme and the factory.
     """

@@ -328,6 +328,26 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
 
     # -- lifetime ----------------------------------------------------------------------
 
+    def relay(
+        self,
+        to: str,
+        *,
+        batch: int = 500,
+        once: bool = False,
+        stop: Any = None,
+        **options: Any,
+    ) -> Any:
+        """Publish every committed change and notification to the broker at ``to``.
+
+        Runs until ``stop`` (a ``threading.Event`` or a callable) is set, or with
+        ``once=True`` until nothing is left; returns a :class:`qualityflow.relay.RelayStats`.
+        ``options`` are :func:`qualityflow.relay.run`'s (target, source, lease, backoff,
+        retries...). Needs the ``relay`` extra; see ``docs/relay.md``.
+        """
+        from qualityflow.relay import run
+
+        return run(self, to, batch=batch, once=once, stop=stop, **options)
+
     def close(self) -> None:
         """Release the storage's connections."""
         self.storage.close()

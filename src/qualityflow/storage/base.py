@@ -54,7 +54,7 @@ __all__ = [
     "status_of",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The layout version stored with the data (``qf_meta``), in step with the migrations.
 
 Schema version *n* is revision *n* of :data:`qualityflow.storage.migrations.REVISIONS`:

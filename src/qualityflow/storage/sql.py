@@ -65,6 +65,8 @@ __all__ = [
     "open_sql_storage",
     "outbox_key",
     "postgresql_storage",
+    "relay_claims_table",
+    "relay_cursor_table",
     "sql_engine",
     "sqlite_storage",
     "stored_revision",
@@ -154,6 +156,32 @@ ledger_head_table = sa.Table(
     **_BYTE_EXACT,
 )
 # ---- end of audit ledger tables ----------------------------------------------------------
+
+# ---- outbox relay tables (issue 17, qualityflow.relay) -----------------------------------
+# qf_relay_claims: one row per event a relay has claimed for a target (a broker), with the
+# lease until which it is that relay's; ``published`` once the broker acknowledged it.
+# qf_relay_cursor: per target and stream, the seq up to which every event is published
+# (the ledger stream's claims below it are deleted); its row lock serialises claiming.
+relay_claims_table = sa.Table(
+    "qf_relay_claims",
+    metadata,
+    sa.Column("target", sa.String(191), primary_key=True),
+    sa.Column("stream", sa.String(8), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("lease_until", sa.Double, nullable=False),
+    sa.Column("published", sa.Boolean, nullable=False),
+    sa.Index("ix_qf_relay_claims_lease", "target", "stream", "published", "lease_until"),
+    **_BYTE_EXACT,
+)
+relay_cursor_table = sa.Table(
+    "qf_relay_cursor",
+    metadata,
+    sa.Column("target", sa.String(191), primary_key=True),
+    sa.Column("stream", sa.String(8), primary_key=True),
+    sa.Column("floor", sa.BigInteger, nullable=False),
+    **_BYTE_EXACT,
+)
+# ---- end of outbox relay tables ----------------------------------------------------------
 
 alembic_version_table = sa.Table(
     "alembic_version",
