@@ -360,7 +360,7 @@ def test_db_upgrade_keeps_every_entity_history_and_edge(old_url: str) -> None:
     assert dump(old_url) == after
     current = runner.invoke(db_app, ["current", "--db", old_url])
     assert current.exit_code == 0, current.output
-    assert current.output.strip() == "0002 (schema version 3) (head)"
+    assert current.output.strip() == "0003 (schema version 3) (head)"
 
 
 def test_a_failed_upgrade_on_sqlite_changes_nothing(tmp_path: Path) -> None:
@@ -372,7 +372,7 @@ def test_a_failed_upgrade_on_sqlite_changes_nothing(tmp_path: Path) -> None:
     before = dump(url)
     result = runner.invoke(db_app, ["upgrade", "--db", url])
     assert result.exit_code == 4, result.output
-    assert "the upgrade from revision 0001 to 0002 failed (JSONDecodeError" in result.output
+    assert "the upgrade from revision 0001 to 0003 failed (JSONDecodeError" in result.output
     assert "nothing was changed" in result.output
     assert "Traceback" not in result.output
     assert dump(url) == before
@@ -416,7 +416,7 @@ def test_a_database_newer_than_the_library_is_refused(tmp_path: Path) -> None:
     assert "newer than this qualityflow" in result.output
     assert "Traceback" not in result.output
     current = runner.invoke(db_app, ["current", "--db", url])
-    assert current.output.startswith("0099 (newer than this qualityflow's head 0002")
+    assert current.output.startswith("0099 (newer than this qualityflow's head 0003")
 
 
 def test_a_0_1_0_style_schema_version_newer_than_known_is_refused(tmp_path: Path) -> None:
