@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import Any
@@ -81,9 +80,10 @@ from qualityflow.service.nonconformances import (
     NonconformanceRepository,
     SupplierActionRepository,
 )
+from qualityflow.service.outbox import Outbox
 from qualityflow.service.recalls import RecallRepository
 from qualityflow.service.suppliers import SupplierRepository
-from qualityflow.storage import Delivery, Edge, OutboxEntry, Storage, open_storage
+from qualityflow.storage import Edge, Storage, open_storage
 from qualityflow.storage import builtin as builtin_storage
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ class ConfiguredActors:
         return self.actors.get(actor_id)
 
 
-class QualityFlow:
+class QualityFlow(Outbox):
     """The quality-management service: repositories, genealogy and notifications.
 
     Parameters
@@ -703,17 +703,6 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
                 collected.extend(queued)
             # else: left in the outbox for deliver_pending()
 
-    @contextmanager
-    def _collecting(self) -> Iterator[list[tuple[int | None, Notification]]]:
-        """Collect the notifications queued by a fire's side effects, to deliver after it."""
-        previous = getattr(self._collector, "queued", None)
-        queued: list[tuple[int | None, Notification]] = []
-        self._collector.queued = queued
-        try:
-            yield queued
-        finally:
-            self._collector.queued = previous
-
     def _link_complaint(self, complaint: Complaint, trigger: str, record: TransitionRecord) -> None:
         """Close the loop both ways: the incident lists the complaint escalated to it."""
         assert complaint.incident_id is not None
@@ -782,63 +771,6 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
             id=f"recall:{incident.id}:{len(incident.history)}",
             audit_head=self.audit.head(),
         )
-
-    def _deliver_new(self, queued: Sequence[tuple[int | None, Notification]]) -> None:
-        deferred = getattr(self._collector, "deferred", None)
-        if deferred is not None:  # inside a command's outer transaction: deliver after it
-            deferred.extend(queued)
-            return
-        entries = [OutboxEntry(id=i, notification=n) for i, n in queued if i is not None]
-        self._deliver(entries)
-
-    @contextmanager
-    def _delivering_after(self) -> Iterator[None]:
-        """Hold back deliveries until the block (a command's outer transaction) is done.
-
-        A command that runs ``fire`` inside its own transaction (``escalate`` opens the
-        incident and fires in one) wraps the transaction in this, so nothing is delivered
-        before the whole change has committed; a block that raises delivers nothing.
-        """
-        if getattr(self._collector, "deferred", None) is not None:
-            yield  # an outer block delivers
-            return
-        deferred: list[tuple[int | None, Notification]] = []
-        self._collector.deferred = deferred
-        try:
-            yield
-        finally:
-            self._collector.deferred = None
-        self._deliver_new(deferred)
-
-    def _deliver(self, entries: Iterable[OutboxEntry]) -> list[OutboxEntry]:
-        notifier_names = [name for name, _ in self.plugins.notifiers()]
-        still_pending: list[OutboxEntry] = []
-        for entry in entries:
-            due = [n for n in notifier_names if not entry.deliveries.get(n, _NOT_YET).ok]
-            deliveries = dict(entry.deliveries)
-            for result in self.plugins.notify(entry.notification, only=due):
-                previous = deliveries.get(result.notifier)
-                attempts = 1 if previous is None else previous.attempts + 1
-                deliveries[result.notifier] = Delivery(result.ok, attempts, result.error)
-            delivered = all(deliveries.get(n, _NOT_YET).ok for n in notifier_names)
-            try:
-                self.storage.update_delivery(entry.id, deliveries, delivered=delivered)
-            except Exception:
-                # The change has committed; a failure to record the delivery only means
-                # it is tried again by deliver_pending().
-                log.exception("could not record the delivery of outbox entry %s", entry.id)
-            entry.deliveries, entry.delivered = deliveries, delivered
-            if not delivered:
-                still_pending.append(entry)
-        return still_pending
-
-    def deliver_pending(self) -> list[OutboxEntry]:
-        """Retry every undelivered notification; return those still undelivered.
-
-        Each notifier that has not yet taken an entry is tried again; those that have are
-        not called twice.
-        """
-        return self._deliver(self.storage.outbox())
 
     # -- deadlines ---------------------------------------------------------------------
 
@@ -927,8 +859,6 @@ def _overdue_notice(deadline: Deadline, now: datetime, audit_head: str = "") -> 
         audit_head=audit_head,
     )
 
-
-_NOT_YET = Delivery(ok=False, attempts=0)
 
 _FALSE = frozenset({"false", "0", "no", "off"})
 _TRUE = frozenset({"true", "1", "yes", "on"})
