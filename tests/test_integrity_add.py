@@ -160,3 +160,4 @@ def test_an_honest_old_case_is_imported_through_the_guards(url: str, tmp_path: P
     assert stored.amendments[0].actor == "IT migration"
     assert stored.amendments[0].reason == "old QMS"
     assert qf.verify_history(qms.incidents.get("OLD-12"))
+    assert qms.audit.verify().ok, str(qms.audit.verify())

@@ -60,7 +60,7 @@ from qualityflow.models import (
     TransitionRecord,
 )
 
-__all__ = ["COMPLAINT_GUARDS", "INCIDENT_GUARDS", "Guard"]
+__all__ = ["COMPLAINT_GUARDS", "INCIDENT_GUARDS", "SENT_BACK", "Guard"]
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,9 @@ def _recorded_since(entity: Any, field: str, since: TransitionRecord) -> bool:
     return False
 
 
-_SENT_BACK = frozenset({"reopen", "rework"})
+SENT_BACK = frozenset({"reopen", "rework"})
+"""The triggers that send an incident back for another round: the evidence of the rounds
+before them is stale (the guards' freshness rules, and what ``save`` may still change)."""
 _REOPEN = frozenset({"reopen"})
 
 
@@ -358,7 +360,7 @@ def _stale_verification(incident: Incident) -> list[str]:
     verification = incident.verification
     if verification is None:
         return []
-    sent_back = _last(incident.history, _SENT_BACK)
+    sent_back = _last(incident.history, SENT_BACK)
     if sent_back is None:
         return []
     step = _("reopening") if sent_back.trigger == "reopen" else _("rework")

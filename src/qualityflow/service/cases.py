@@ -13,16 +13,14 @@ from qualityflow.errors import NotFoundError, PermissionDenied, QualityFlowError
 from qualityflow.lifecycle import (
     Lifecycle,
 )
-from qualityflow.lifecycle.audit import seal, state_digest
+from qualityflow.lifecycle.guards import SENT_BACK
 from qualityflow.lifecycle.machine import (
     COMPLAINT_TRANSITIONS,
     INCIDENT_TRANSITIONS,
     future_times,
-    next_stamp,
 )
 from qualityflow.models import (
     ActionStatus,
-    Amendment,
     Complaint,
     FieldChange,
     Incident,
@@ -100,7 +98,7 @@ FIXED_FIELDS: dict[str, dict[str, str]] = {
 _TRANSITIONS = {"incident": INCIDENT_TRANSITIONS, "complaint": COMPLAINT_TRANSITIONS}
 _TERMINAL = {"incident": ("closed", "cancelled"), "complaint": ("closed", "rejected")}
 # Triggers that start a new round: evidence relied on before them may be redone.
-_NEW_ROUND = frozenset({"reopen", "rework"})
+_NEW_ROUND = SENT_BACK
 # Lists that a final (closed, cancelled, rejected) case may still grow: lessons and
 # actions learned later (spread_lesson's preventive actions), contacts with the customer.
 _GROWS_WHEN_FINAL = {"incident": ("lessons", "actions"), "complaint": ("contacts",)}
@@ -267,12 +265,14 @@ class LifecycleRepository(Repository[L]):
             for name in sorted(entity.model_fields_set)
             if name not in protected and name in type(entity).model_fields
         }
-        fresh = type(entity).model_validate(
-            {
-                **entity.model_dump(exclude=protected),
-                "id": entity.id,
-                "status": self.lifecycle.initial,
-            }
+        fresh = self._typed(
+            type(entity).model_validate(
+                {
+                    **entity.model_dump(exclude=protected),
+                    "id": entity.id,
+                    "status": self.lifecycle.initial,
+                }
+            )
         )
         for number, record in enumerate(entity.history, start=1):
             try:
@@ -306,18 +306,15 @@ class LifecycleRepository(Repository[L]):
                     f"but its status is {str(_value(entity.status))!r}; give the full history"
                 ],
             )
-        stamp = next_stamp(fresh, service.now())
-        note = Amendment(
-            at=stamp,
+        imported = self._amended(
+            fresh,
+            fresh,
+            [],
             actor=imported_by,
             reason=reason or f"imported: {len(entity.history)} step(s) replayed through the guards",
-            changes=[],
-            recorded_at=stamp,
-            entity=f"{self.kind}/{entity.id}",
-            state=state_digest(fresh),
+            at=None,
         )
-        fresh.amendments.append(seal(note, ""))
-        return self._typed(self._storage.add(fresh))
+        return self._typed(self._storage.add(imported))
 
     def save(
         self,
