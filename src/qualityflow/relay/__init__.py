@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from qualityflow.errors import QualityFlowError, StorageError
+from qualityflow.errors import ConcurrencyError, QualityFlowError, StorageError
 from qualityflow.relay._claims import STREAMS, claimer_for
 from qualityflow.relay._events import RelayEvent, load_cloudevents, read_events
 from qualityflow.relay.publishers import Publisher, PublisherFactory, builtin_publishers
@@ -61,6 +61,8 @@ class RelayStats:
 
     published: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STREAMS, 0))
     failures: int = 0
+    conflicts: int = 0
+    """Rounds the database undid to break a deadlock with another relay (run again)."""
     last_error: str | None = None
 
     @property
@@ -193,7 +195,15 @@ def run(
             moved = 0
             failed = False
             for stream in STREAMS:
-                seqs = claimer.claim(stream, batch)
+                try:
+                    seqs = claimer.claim(stream, batch)
+                except ConcurrencyError:
+                    # Two relays' claims deadlocked and the database undid this one:
+                    # nothing was claimed; try the round again after a pause.
+                    stats.conflicts += 1
+                    failed = True
+                    _sleep(idle, stopped)
+                    break
                 if not seqs:
                     continue
                 try:
@@ -222,7 +232,14 @@ def run(
                     _sleep(min(max_backoff, backoff * 2 ** (failures - 1)), stopped)
                     failed = True
                     break
-                claimer.published(stream, seqs)
+                try:
+                    claimer.published(stream, seqs)
+                except ConcurrencyError:
+                    # Not marked: the claims stay leased to this relay and are published
+                    # again when the lease ends (the broker drops the repeat by its id).
+                    stats.conflicts += 1
+                    failed = True
+                    break
                 stats.published[stream] += len(events)
                 moved += len(seqs)
                 failures = 0

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from qualityflow.errors import StorageError
+from qualityflow.errors import ConcurrencyError, StorageError
 
 __all__ = ["STREAMS", "Claimer", "claimer_for"]
 
@@ -155,11 +155,19 @@ class SQLClaimer(Claimer):
         for stream in STREAMS:
             self._ensure_cursor(stream)
 
-    def _error(self, exc: BaseException) -> StorageError:
-        return StorageError(
-            f"relay {self.target} on storage {self.storage.url}: {type(exc).__name__}: "
-            f"{str(getattr(exc, 'orig', None) or exc).strip().splitlines()[0]}"
-        )
+    def _error(self, exc: BaseException) -> StorageError | ConcurrencyError:
+        from qualityflow.storage.sql import rolled_back_for_concurrency
+
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        where = f"relay {self.target} on storage {self.storage.url}"
+        if rolled_back_for_concurrency(exc):
+            # A deadlock between two relays' claims (MariaDB): the server undid this
+            # transaction and nothing of it was written; the relay runs the round again.
+            return ConcurrencyError(
+                f"{where}: the database rolled this transaction back because a concurrent "
+                f"one conflicted with it ({type(exc).__name__}: {detail}); run it again"
+            )
+        return StorageError(f"{where}: {type(exc).__name__}: {detail}")
 
     def _ensure_cursor(self, stream: str) -> None:
         sa = self.sa
@@ -268,7 +276,6 @@ class SQLClaimer(Claimer):
             raise self._error(exc) from exc
 
     def published(self, stream: str, seqs: Sequence[int]) -> None:
-        sa = self.sa
         from sqlalchemy.exc import SQLAlchemyError
 
         claims = self.claims
@@ -283,37 +290,47 @@ class SQLClaimer(Claimer):
                 )
             if stream != "ledger":
                 return
-            with self.engine.begin() as conn:
-                floor = conn.execute(
-                    sa.select(self.cursor.c.floor)
-                    .where(self._where(self.cursor, stream))
-                    .with_for_update()
-                ).scalar_one()
-                lowest_open = conn.execute(
-                    sa.select(sa.func.min(claims.c.seq)).where(
-                        self._where(claims, stream), claims.c.published == sa.false()
-                    )
-                ).scalar()
-                if lowest_open is not None:
-                    new_floor = int(lowest_open) - 1
-                else:
-                    top = conn.execute(
-                        sa.select(sa.func.max(claims.c.seq)).where(self._where(claims, stream))
-                    ).scalar()
-                    new_floor = int(floor) if top is None else int(top)
-                if new_floor > int(floor):
-                    conn.execute(
-                        claims.delete().where(
-                            self._where(claims, stream), claims.c.seq <= new_floor
-                        )
-                    )
-                    conn.execute(
-                        self.cursor.update()
-                        .where(self._where(self.cursor, stream))
-                        .values(floor=new_floor)
-                    )
         except SQLAlchemyError as exc:
             raise self._error(exc) from exc
+        try:
+            self._fold(stream)
+        except SQLAlchemyError as exc:
+            error = self._error(exc)
+            if isinstance(error, ConcurrencyError):
+                return  # the claims are marked; the next published() folds them
+            raise error from exc
+
+    def _fold(self, stream: str) -> None:
+        """Fold the ledger stream's published claims below the lowest open one into the floor."""
+        sa = self.sa
+        claims = self.claims
+        with self.engine.begin() as conn:
+            floor = conn.execute(
+                sa.select(self.cursor.c.floor)
+                .where(self._where(self.cursor, stream))
+                .with_for_update()
+            ).scalar_one()
+            lowest_open = conn.execute(
+                sa.select(sa.func.min(claims.c.seq)).where(
+                    self._where(claims, stream), claims.c.published == sa.false()
+                )
+            ).scalar()
+            if lowest_open is not None:
+                new_floor = int(lowest_open) - 1
+            else:
+                top = conn.execute(
+                    sa.select(sa.func.max(claims.c.seq)).where(self._where(claims, stream))
+                ).scalar()
+                new_floor = int(floor) if top is None else int(top)
+            if new_floor > int(floor):
+                conn.execute(
+                    claims.delete().where(self._where(claims, stream), claims.c.seq <= new_floor)
+                )
+                conn.execute(
+                    self.cursor.update()
+                    .where(self._where(self.cursor, stream))
+                    .values(floor=new_floor)
+                )
 
     def pending(self, stream: str) -> int:
         sa = self.sa

@@ -365,7 +365,7 @@ class SQLStorage:
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         if self._secret:
             detail = detail.replace(str(self._secret), "***")
-        if _rolled_back_for_concurrency(exc):
+        if rolled_back_for_concurrency(exc):
             # The server undid the whole transaction to break a deadlock (or a
             # serialisation conflict): nothing of it was written, and running it again
             # is the documented remedy.
@@ -1070,7 +1070,7 @@ _MYSQL_ROLLED_BACK = frozenset({1213})  # ER_LOCK_DEADLOCK: the whole transactio
 _PG_ROLLED_BACK = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
 
 
-def _rolled_back_for_concurrency(exc: BaseException) -> bool:
+def rolled_back_for_concurrency(exc: BaseException) -> bool:
     """Whether a driver error means the server undid the transaction to let another win."""
     orig = getattr(exc, "orig", None) or exc
     if getattr(orig, "sqlstate", None) in _PG_ROLLED_BACK:
