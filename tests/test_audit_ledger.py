@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 import qualityflow as qf
+from qualityflow import prevention
 from qualityflow.cli import app
 from qualityflow.lifecycle import chain, seal, verify_chain
 from qualityflow.lifecycle.audit import AuditProblem, history_problems, state_digest
@@ -704,8 +705,8 @@ def test_a_field_edited_after_the_recorded_state_is_found() -> None:
 
 def test_a_broken_supplier_decision_chain_is_reported() -> None:
     mill = qf.Supplier(id="SUP-MILL", name="Northfield Mill")
-    qf.decide(mill, "conditional", actor="QA", reason="late lots")
-    qf.decide(mill, "suspended", actor="QA", reason="mould")
+    prevention.decide(mill, "conditional", actor="QA", reason="late lots")
+    prevention.decide(mill, "suspended", actor="QA", reason="mould")
     edited = mill.model_copy(deep=True)
     edited.decisions[0] = edited.decisions[0].model_copy(update={"reason": "nothing"})
     assert [p.record for p in history_problems(edited)] == ["decisions[0]"]

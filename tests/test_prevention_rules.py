@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import qualityflow as qf
+from qualityflow import prevention
 from qualityflow.testing import example_genealogy
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
@@ -88,23 +89,23 @@ def test_in_process_checks_record_who_checked() -> None:
 def test_a_failed_inspection_puts_a_released_batch_on_hold(stage: str) -> None:
     batch = roll_batch()
     failed = qf.Inspection(id="QC-1", batch_id=batch.id, stage=stage, result="fail")
-    assert qf.apply_inspection(batch, failed) is qf.BatchStatus.ON_HOLD
+    assert prevention.apply_inspection(batch, failed) is qf.BatchStatus.ON_HOLD
     assert batch.status is qf.BatchStatus.ON_HOLD
     # A later pass does not lift the hold by itself.
     passed = qf.Inspection(id="QC-2", batch_id=batch.id, stage=stage, result="pass")
-    assert qf.apply_inspection(batch, passed) is qf.BatchStatus.ON_HOLD
+    assert prevention.apply_inspection(batch, passed) is qf.BatchStatus.ON_HOLD
 
 
 @pytest.mark.parametrize("status", ["quarantined", "recalled", "scrapped"])
 def test_failing_does_not_overwrite_a_stronger_status(status: str) -> None:
     batch = roll_batch(status)
     failed = qf.Inspection(id="QC-1", batch_id=batch.id, stage="final", result="fail")
-    assert qf.apply_inspection(batch, failed).value == status
+    assert prevention.apply_inspection(batch, failed).value == status
 
 
 def test_an_inspection_of_another_batch_is_refused() -> None:
     with pytest.raises(ValueError, match="is of batch OTHER-1, not TISSUE-88"):
-        qf.apply_inspection(
+        prevention.apply_inspection(
             roll_batch(), qf.Inspection(id="QC-1", batch_id="OTHER-1", stage="final", result="fail")
         )
 
@@ -112,30 +113,30 @@ def test_an_inspection_of_another_batch_is_refused() -> None:
 def test_finished_batch_needs_a_passed_final_inspection_when_required() -> None:
     batch = roll_batch("on_hold")
     in_process = qf.Inspection(id="IPQC-1", batch_id=batch.id, stage="in_process", result="pass")
-    [missing] = qf.release_blockers(batch, [in_process])
+    [missing] = prevention.release_blockers(batch, [in_process])
     assert "no final inspection" in missing
-    assert qf.release_blockers(batch, [in_process], require_final_inspection=False) == []
+    assert prevention.release_blockers(batch, [in_process], require_final_inspection=False) == []
 
     failed = qf.Inspection(id="FQC-1", batch_id=batch.id, stage="final", result="fail", at=T0)
-    [reason] = qf.release_blockers(batch, [in_process, failed])
+    [reason] = prevention.release_blockers(batch, [in_process, failed])
     assert "final inspection of TISSUE-88 (FQC-1) failed" in reason
     # Re-inspection after rework passes: the latest one counts, whatever the list order.
     again = qf.Inspection(
         id="FQC-2", batch_id=batch.id, stage="final", result="pass", at=T0 + timedelta(hours=5)
     )
-    assert qf.release_blockers(batch, [again, in_process, failed]) == []
+    assert prevention.release_blockers(batch, [again, in_process, failed]) == []
 
 
 def test_recalled_batch_cannot_be_released() -> None:
     batch = roll_batch("recalled")
     passed = qf.Inspection(id="FQC-1", batch_id=batch.id, stage="final", result="pass")
-    assert qf.release_blockers(batch, [passed]) == [
+    assert prevention.release_blockers(batch, [passed]) == [
         "batch TISSUE-88 is recalled and cannot be released"
     ]
 
 
 def test_raw_lot_of_a_suspended_supplier_cannot_be_released(flour_mill: qf.Supplier) -> None:
-    qf.decide(flour_mill, "suspended", actor="QA", reason="mould", at=T0)
+    prevention.decide(flour_mill, "suspended", actor="QA", reason="mould", at=T0)
     lot = qf.Batch(
         id="FLOUR-20",
         kind="raw_material",
@@ -145,10 +146,10 @@ def test_raw_lot_of_a_suspended_supplier_cannot_be_released(flour_mill: qf.Suppl
         status="on_hold",
     )
     passed = qf.Inspection(id="IQC-20", batch_id=lot.id, stage="incoming", result="pass")
-    [reason] = qf.release_blockers(lot, [passed], supplier=flour_mill)
+    [reason] = prevention.release_blockers(lot, [passed], supplier=flour_mill)
     assert "SUP-MILL (Northfield Mill), which is suspended" in reason
     override = qf.LinkOverride(reason="lab cleared", approver="QA manager")
-    assert qf.release_blockers(lot, [passed], supplier=flour_mill, override=override) == []
+    assert prevention.release_blockers(lot, [passed], supplier=flour_mill, override=override) == []
 
 
 # --- retained samples --------------------------------------------------------------------
@@ -185,13 +186,13 @@ def test_samples_are_found_for_a_complaint_including_upstream_lots() -> None:
         description="Butter biscuits taste stale",
         batch_ids=["BISC-3"],
     )
-    assert [s.id for s in qf.samples_for(complaint, samples)] == ["RS-2"]
+    assert [s.id for s in prevention.samples_for(complaint, samples)] == ["RS-2"]
     # BISC-3 <- MIX-2 <- FLOUR-3: the flour's retained sample can be tested too.
-    assert [s.id for s in qf.samples_for(complaint, samples, genealogy=genealogy)] == [
+    assert [s.id for s in prevention.samples_for(complaint, samples, genealogy=genealogy)] == [
         "RS-2",
         "RS-3",
     ]
-    assert [s.id for s in qf.samples_for(["BISC-1"], samples, include_disposed=True)] == [
+    assert [s.id for s in prevention.samples_for(["BISC-1"], samples, include_disposed=True)] == [
         "RS-1",
         "RS-5",
     ]
@@ -205,11 +206,11 @@ def test_samples_due_for_disposal_skip_those_still_needed() -> None:
         _sample("RS-4", "BISC-4", 30, disposed_at=T0 + timedelta(days=31)),
     ]
     now = T0 + timedelta(days=200)
-    assert [s.id for s in qf.samples_due_for_disposal(samples, now)] == ["RS-2", "RS-1"]
+    assert [s.id for s in prevention.samples_due_for_disposal(samples, now)] == ["RS-2", "RS-1"]
     # BISC-1 is in an open complaint: its sample stays.
-    assert [s.id for s in qf.samples_due_for_disposal(samples, now, keep_batch_ids=["BISC-1"])] == [
-        "RS-2"
-    ]
+    assert [
+        s.id for s in prevention.samples_due_for_disposal(samples, now, keep_batch_ids=["BISC-1"])
+    ] == ["RS-2"]
 
 
 def test_retention_dates_must_make_sense() -> None:
@@ -246,22 +247,22 @@ def test_lesson_stays_open_until_everyone_is_trained_on_the_revision() -> None:
         # Ben was trained on revision B, before the change: it does not count.
         qf.TrainingRecord(person="Ben", procedure="SOP-12", at=T0, trainer="QA Lena"),
     ]
-    still = qf.open_training([need, unrelated], records)
+    still = prevention.open_training([need, unrelated], records)
     assert [(o.action_id, o.person) for o in still] == [
         ("CA-1", "Ben"),
         ("CA-1", "Chen"),
         ("CA-99", "Zoe"),
     ]
     assert still[0].due == date(2026, 3, 31)
-    assert qf.lesson_open(incident, [need, unrelated], records)
+    assert prevention.lesson_open(incident, [need, unrelated], records)
     records += [
         qf.TrainingRecord(
             person=p, procedure="SOP-12", at=revision_c + timedelta(days=2), trainer="QA Lena"
         )
         for p in ("Ben", "Chen")
     ]
-    assert not qf.lesson_open(incident, [need, unrelated], records)
-    assert qf.lesson_open(["CA-99"], [need, unrelated], records)
+    assert not prevention.lesson_open(incident, [need, unrelated], records)
+    assert prevention.lesson_open(["CA-99"], [need, unrelated], records)
 
 
 def test_training_requirement_needs_people() -> None:
