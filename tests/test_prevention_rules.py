@@ -277,6 +277,21 @@ def test_training_requirement_needs_people() -> None:
 
 def test_scorecard_counts_complaints_and_deliveries(flour_mill: qf.Supplier) -> None:
     genealogy = example_genealogy()  # FLOUR-3 (SUP-MILL) feeds BISC-1..3
+    stale_flour = qf.Incident(
+        id="INC-31",
+        title="Stale taste in biscuits",
+        severity="major",
+        reported_at=T0,
+        batch_ids=["BISC-3"],
+        root_cause=qf.RootCauseAnalysis(
+            method="five_why",
+            problem="biscuits taste stale",
+            whys=["the fat oxidised", "the flour arrived old"],
+            root_cause="flour lot FLOUR-3 milled eleven months before delivery",
+            category="material",
+            confirmed=True,
+        ),
+    )
     complaints = [
         qf.Complaint(
             id=f"CMP-{n}",
@@ -286,8 +301,16 @@ def test_scorecard_counts_complaints_and_deliveries(flour_mill: qf.Supplier) -> 
             description="stale",
             batch_ids=[batch],
             severity=severity,
+            incident_id=incident,
         )
-        for n, (batch, severity) in enumerate([("BISC-3", "major"), ("BISC-1", "minor")], 1)
+        for n, (batch, severity, incident) in enumerate(
+            [
+                ("BISC-3", "major", "INC-31"),
+                ("BISC-1", "minor", "INC-31"),
+                ("BISC-2", "minor", None),
+            ],
+            1,
+        )
     ]
     deliveries = [
         qf.Delivery(
@@ -303,21 +326,104 @@ def test_scorecard_counts_complaints_and_deliveries(flour_mill: qf.Supplier) -> 
         inspections=[
             qf.Inspection(id="IQC-3", batch_id="FLOUR-3", stage="incoming", result="conditional")
         ],
-        incidents=[],
+        incidents=[stale_flour],
         complaints=complaints,
         genealogy=genealogy,
         deliveries=deliveries,
         at=T0,
+        min_inspections=1,
     )
     assert e.scores == {
         "quality": Decimal(50),
-        "incidents": Decimal(100),
+        "incidents": Decimal(75),
         "complaints": Decimal(80),
         "delivery": Decimal(75),
     }
-    assert "CMP-1 (major), CMP-2 (minor)" in e.note
-    # (50 x 50 + 100 x 20 + 80 x 10 + 75 x 20) / 100
-    assert e.weighted_total == Decimal("68")
+    assert "INC-31 (major, material root cause, lot FLOUR-3 upstream)" in e.note
+    assert "CMP-1 (major, INC-31), CMP-2 (minor, INC-31)" in e.note
+    # CMP-2's twin CMP-3 was never escalated: no root cause ties it to the mill.
+    assert "CMP-3 (not escalated to an incident it caused)" in e.note
+    # (50 x 50 + 75 x 20 + 80 x 10 + 75 x 20) / 100
+    assert e.weighted_total == Decimal("63")
+
+
+def test_an_incident_caused_elsewhere_is_not_charged_to_the_suppliers_upstream() -> None:
+    # A night-shift checklist was skipped: metal in biscuits made from three suppliers'
+    # lots. None of them caused it; none loses points, and the note says why.
+    genealogy = example_genealogy()
+    checklist = qf.RootCauseAnalysis(
+        method="fishbone",
+        problem="metal fragment in biscuits",
+        fishbone={"method": ["night shift skipped the sieve check"]},
+        root_cause="sieve check skipped on the night shift",
+        category="method",
+        confirmed=True,
+    )
+    metal = qf.Incident(
+        id="INC-40",
+        title="Metal fragment",
+        severity="critical",
+        reported_at=T0,
+        batch_ids=["BISC-1"],
+        root_cause=checklist,
+    )
+    unconfirmed = metal.model_copy(
+        update={"id": "INC-41", "root_cause": checklist.model_copy(update={"confirmed": False})}
+    )
+    for supplier in (
+        qf.Supplier(id="SUP-MILL", name="Northfield Mill"),
+        qf.Supplier(id="SUP-COCOA", name="Cocoa Traders"),
+    ):
+        e = qf.score_supplier(
+            supplier,
+            period="2026-03",
+            inspections=[],
+            incidents=[metal, unconfirmed],
+            genealogy=genealogy,
+            at=T0,
+        )
+        assert e.scores["incidents"] == 100, supplier.id
+        assert "INC-40 (root cause in method)" in e.note
+        assert "INC-41 (root cause not confirmed yet)" in e.note
+    # The same incident whose root cause names the mill counts against the mill only.
+    named = metal.model_copy(
+        update={
+            "id": "INC-42",
+            "root_cause": checklist.model_copy(
+                update={"root_cause": "Northfield Mill changed sieve supplier without notice"}
+            ),
+        }
+    )
+    mill = qf.score_supplier(
+        qf.Supplier(id="SUP-MILL", name="Northfield Mill"),
+        period="2026-03",
+        inspections=[],
+        incidents=[named],
+        genealogy=genealogy,
+        at=T0,
+    )
+    assert mill.scores["incidents"] == 50
+    assert "INC-42 (critical, its root cause names the supplier)" in mill.note
+
+
+def test_one_conditional_lot_is_too_little_to_score_quality_on() -> None:
+    film = qf.Supplier(id="SUP-PACK", name="Film Co")
+    lot = qf.Batch(
+        id="FILM-1",
+        kind="packaging",
+        product="film",
+        quantity=qf.Quantity(amount=5, unit="roll"),
+        supplier_id="SUP-PACK",
+    )
+    one = [qf.Inspection(id="IQC-F1", batch_id="FILM-1", stage="incoming", result="conditional")]
+    e = qf.score_supplier(film, period="2026-03", inspections=one, lots=[lot], at=T0)
+    assert "quality" not in e.scores
+    assert "quality not scored: 1 incoming inspection(s) in the period, 3 needed" in e.note
+    assert qf.DefaultSupplierPolicy().recommend(e, film) is qf.SupplierStatus.APPROVED
+    three = [*one, *(one[0].model_copy(update={"id": f"IQC-F{n}"}) for n in (2, 3))]
+    assert qf.score_supplier(film, period="2026-03", inspections=three, lots=[lot], at=T0).scores[
+        "quality"
+    ] == Decimal(50)
 
 
 def test_scorecard_without_data_says_what_is_missing(flour_mill: qf.Supplier) -> None:
@@ -341,6 +447,7 @@ def test_custom_weights_drop_unweighted_criteria(flour_mill: qf.Supplier) -> Non
         ],
         lots=[lot],
         weights={"quality": 1},
+        min_inspections=1,
     )
     assert e.scores == {"quality": Decimal(0)}
 

@@ -154,6 +154,14 @@ def test_failing_supplier_is_downgraded_then_blocked_then_overridden(
         severity="major",
         reported_at=APRIL + timedelta(days=20),
         batch_ids=["BISC-40"],
+        root_cause=qf.RootCauseAnalysis(
+            method="five_why",
+            problem="rancid taste in BISC-40",
+            whys=["the fat oxidised", "the flour's moisture was high and it went off"],
+            root_cause="FLOUR-6 stored damp at the mill",
+            category="material",
+            confirmed=True,
+        ),
     )
     q2 = qf.score_supplier(
         mill,
@@ -167,7 +175,7 @@ def test_failing_supplier_is_downgraded_then_blocked_then_overridden(
     )
     assert q2.scores["quality"] == 25
     assert q2.scores["incidents"] == 75  # one major incident traced back to FLOUR-6
-    assert "INC-12 (major)" in q2.note
+    assert "INC-12 (major, material root cause, lot FLOUR-6 upstream)" in q2.note
     assert policy.recommend(q2, mill) is qf.SupplierStatus.SUSPENDED
     decision = prevention.decide(
         mill,
