@@ -455,3 +455,69 @@ def _subset(old: Any, new: Any) -> bool:
             and all(_subset(a, b) for a, b in zip(old, new, strict=True))
         )
     return bool(old == new)
+
+
+# ---- revision 0004: the field index -----------------------------------------------------
+
+
+def _take_to(url: str, revision: str) -> None:
+    """Migrate the database at ``url`` from 0.1.0 to ``revision`` (not the head)."""
+    from alembic import command
+
+    from qualityflow.storage.sql import alembic_version_table
+
+    engine = sa.create_engine(_driver(url))
+    try:
+        with engine.begin() as conn:
+            alembic_version_table.create(conn)
+            conn.execute(alembic_version_table.insert().values(version_num="0001"))
+            command.upgrade(migrations.alembic_config(conn), revision)
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_a_revision_0003_database_fills_the_field_index(old_url: str) -> None:
+    from qualityflow.storage.base import INDEXED_FIELDS, ListingStorage
+
+    _take_to(old_url, "0003")
+    assert migrations.current(old_url) == "0003"
+    before = dump(old_url)
+    assert "qf_fields" not in before
+    with pytest.raises(qf.StorageError, match="qualityflow db upgrade --db"):
+        qf.QualityFlow(old_url, load_entry_points=False)
+    assert dump(old_url) == before
+    result = runner.invoke(db_app, ["upgrade", "--db", old_url])
+    assert result.exit_code == 0, result.output
+    assert "from 0003 (schema version 3) to 0004 (schema version 4)" in result.output
+
+    with qf.QualityFlow(old_url, load_entry_points=False) as qms:
+        storage = qms.storage
+        assert isinstance(storage, ListingStorage)
+        checked = 0
+        for kind, fields in INDEXED_FIELDS.items():
+            everything = storage.list(kind)
+            for field in fields:
+                values = {
+                    getattr(getattr(e, field), "value", getattr(e, field)) for e in everything
+                }
+                for value in values - {None}:
+                    expected = [
+                        e.id
+                        for e in everything
+                        if getattr(getattr(e, field), "value", getattr(e, field)) == value
+                    ]
+                    found = storage.list(kind, where={field: value})
+                    assert [e.id for e in found] == expected, (kind, field, value)
+                    checked += 1
+        assert checked > 20
+        assert [i.id for i in qms.inspections.list(batch_id="FLOUR-0412")] == sorted(
+            i.id for i in storage.list("inspection") if i.batch_id == "FLOUR-0412"
+        )
+        assert qms.audit.verify().ok
+        assert qms.storage.schema_version() == 4  # type: ignore[attr-defined]
+    upgraded = dump(old_url)
+    for table in ("qf_entities", "qf_edges", "qf_ledger"):
+        assert upgraded[table][1] == before[table][1]
+    again = runner.invoke(db_app, ["upgrade", "--db", old_url])
+    assert "nothing to do" in again.output
+    assert dump(old_url) == upgraded
