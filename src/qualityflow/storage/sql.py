@@ -205,6 +205,8 @@ fields_table = sa.Table(
     sa.Column("field", sa.String(32), primary_key=True),
     sa.Column("value", sa.String(255), nullable=False),
     sa.Index("ix_qf_fields_lookup", "kind", "field", "value", "id"),
+    # SQLite: the key is the table (a lookup by kind and id reads it, not the index)
+    sqlite_with_rowid=False,
     **_BYTE_EXACT,
 )
 # ---- end of field index table ------------------------------------------------------------

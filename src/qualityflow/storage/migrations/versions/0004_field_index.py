@@ -42,6 +42,7 @@ def upgrade() -> None:
             sa.Column("id", sa.String(255), primary_key=True),
             sa.Column("field", sa.String(32), primary_key=True),
             sa.Column("value", sa.String(255), nullable=False),
+            sqlite_with_rowid=False,
             **_BYTE_EXACT,
         )
         op.create_index("ix_qf_fields_lookup", "qf_fields", ["kind", "field", "value", "id"])
