@@ -808,11 +808,13 @@ class StorageConformance:
                 assert isinstance(stored, Batch)
                 lots[lot.id] = stored
         for id in data.draw(st.lists(st.sampled_from(sorted(lots)), max_size=4)):
-            lot = storage.get("batch", id)
-            assert isinstance(lot, Batch)
-            lot.supplier_id = data.draw(values).strip()
-            lot.line = data.draw(st.none() | values)
-            lots[id] = storage.save(lot)  # type: ignore[assignment]
+            loaded = storage.get("batch", id)
+            assert isinstance(loaded, Batch)
+            loaded.supplier_id = data.draw(values).strip()
+            loaded.line = data.draw(st.none() | values)
+            saved = storage.save(loaded)
+            assert isinstance(saved, Batch)
+            lots[id] = saved
         where: dict[str, str] = {"supplier_id": data.draw(values).strip()}
         if data.draw(st.booleans()):
             where["line"] = data.draw(values)
