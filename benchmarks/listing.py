@@ -139,10 +139,10 @@ def report_release(label: str, make_url: object, small: int, large: int) -> None
         few, few_old = run(small)
         many, many_old = run(large)
     except ConnectionError as exc:
-        print(f"{label:<12}skipped: {exc}")
+        print(f"{label:<22}skipped: {exc}")
         return
     print(
-        f"{label:<12}{few * 1e3:>10.2f}{many * 1e3:>10.2f}{many / few:>8.2f}x"
+        f"{label:<22}{few * 1e3:>10.2f}{many * 1e3:>10.2f}{many / few:>8.2f}x"
         f"{few_old * 1e3:>12.1f}{many_old * 1e3:>12.1f}   goal <= 2x: "
         f"{'met' if many / few <= 2 else 'MISSED'}"
     )
@@ -196,8 +196,10 @@ def report_supplier_list(path: Path, batches: int) -> None:
 
 # -- 3. iter_list peak memory ------------------------------------------------------------------
 
+# VmHWM is the peak of this process's own memory (ru_maxrss would start from the
+# parent's peak: Linux keeps it across fork and exec).
 _PROBE = """
-import resource, sys, time
+import sys, time
 import qualityflow as qf
 qms = qf.QualityFlow(sys.argv[1], load_entry_points=False)
 start = time.perf_counter()
@@ -209,7 +211,9 @@ elif mode == "list":
 else:
     n = qms.storage.count("batch")
 took = time.perf_counter() - start
-print(n, took, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+with open("/proc/self/status") as status:
+    peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+print(n, took, peak)
 """
 
 
@@ -233,39 +237,39 @@ def report_memory(path: Path) -> None:
         )
 
 
+def report_releases(home: Path, inspections: int, on_servers: int, skip_servers: bool) -> None:
+    print(
+        f"\n== batches.release, median of {RELEASES}, with 100 vs N inspections on file; "
+        "'old' = reading every inspection to find the batch's own (before)"
+    )
+    print(
+        f"{'backend':<22}{'100 ms':>10}{'N ms':>10}{'ratio':>9}{'old@100 ms':>12}{'old@N ms':>12}"
+    )
+    counter = iter(range(1000))
+    report_release(
+        f"SQLite N={inspections:,}",
+        lambda: f"sqlite:///{home / f'release-{next(counter)}.db'}",
+        100,
+        inspections,
+    )
+    if not skip_servers:
+        for label, env in (("PostgreSQL", POSTGRESQL_ENV), ("MariaDB", MYSQL_ENV)):
+            report_release(f"{label} N={on_servers:,}", server_url(env), 100, on_servers)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inspections", type=int, default=50_000)
     parser.add_argument("--servers-inspections", type=int, default=50_000)
     parser.add_argument("--batches", type=int, default=100_000)
     parser.add_argument("--skip-servers", action="store_true")
+    parser.add_argument("--skip-release", action="store_true", help="only parts 2 and 3")
     args = parser.parse_args()
     logging.getLogger("qualityflow").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        print(
-            f"\n== batches.release, median of {RELEASES}, with 100 vs N inspections on file; "
-            "'old' = reading every inspection to find the batch's own (before)"
-        )
-        print(
-            f"{'backend':<12}{'100 ms':>10}{'N ms':>10}{'ratio':>9}"
-            f"{'old@100 ms':>12}{'old@N ms':>12}"
-        )
-        counter = iter(range(1000))
-        report_release(
-            f"SQLite N={args.inspections:,}",
-            lambda: f"sqlite:///{home / f'release-{next(counter)}.db'}",
-            100,
-            args.inspections,
-        )
-        if not args.skip_servers:
-            for label, env in (("PostgreSQL", POSTGRESQL_ENV), ("MariaDB", MYSQL_ENV)):
-                report_release(
-                    f"{label} N={args.servers_inspections:,}",
-                    server_url(env),
-                    100,
-                    args.servers_inspections,
-                )
+        if not args.skip_release:
+            report_releases(home, args.inspections, args.servers_inspections, args.skip_servers)
         print("\n== filtered and streamed listing (SQLite file)")
         lots = home / "lots.db"
         report_supplier_list(lots, args.batches)

@@ -263,6 +263,9 @@ class Storage(Protocol):
         """List entities of ``kind`` ordered by id, optionally filtered.
 
         ``status`` keeps those with the given status(es), ``ids`` those with the given ids.
+        A backend that also filters by indexed fields and pages (``where``, ``limit``,
+        ``after``, and :meth:`ListingStorage.iter_list`) implements
+        :class:`ListingStorage`; the service checks for it and otherwise filters in Python.
         """
         ...
 

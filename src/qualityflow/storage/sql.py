@@ -798,6 +798,8 @@ class SQLStorage:
         with self._conn() as conn:
             if wanted is not None:
                 # The ids are bounded by the caller: select them, page in Python.
+                if after is not None:
+                    wanted = [i for i in wanted if i > after]
                 for chunk in iter_chunks(wanted):
                     rows.extend(conn.execute(query.where(e.c.id.in_(chunk))))
                 rows.sort(key=lambda row: row[0])
