@@ -136,6 +136,7 @@ def report_release(label: str, make_url: object, small: int, large: int) -> None
             return time_release(db_url, n)
 
     try:
+        run(small)  # warm-up: imports, compiled statements, the file cache
         few, few_old = run(small)
         many, many_old = run(large)
     except ConnectionError as exc:
