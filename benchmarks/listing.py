@@ -24,13 +24,14 @@ Run: ``.venv/bin/python benchmarks/listing.py [--inspections 50000] [--batches 1
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -41,7 +42,7 @@ from qualityflow.testing.servers import MYSQL_ENV, POSTGRESQL_ENV, server_url, t
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
 QTY = qf.Quantity(amount=1000, unit="kg")
-RELEASES = 15
+RELEASES = 25
 
 
 def seed(storage: SQLStorage, rows: Iterable[Entity], chunk: int = 5000) -> None:
@@ -105,40 +106,55 @@ def plant_with_inspections(inspections: int) -> Iterable[Entity]:
         )
 
 
-def time_release(url: str, inspections: int) -> tuple[float, float]:
-    """Return (median release seconds, seconds of the old read-everything lookup)."""
-    with qf.QualityFlow(url, load_entry_points=False) as qms:
-        storage = qms.storage
-        assert isinstance(storage, SQLStorage)
-        seed(storage, plant_with_inspections(inspections))
-        assert storage.count("inspection") == inspections + RELEASES
-        times = []
-        for n in range(RELEASES):
-            start = time.perf_counter()
-            released = qms.batches.release(f"HELD-{n:03d}", actor="QA Mia", reason="FQC passed")
-            times.append(time.perf_counter() - start)
-            assert released.status is qf.BatchStatus.RELEASED
-        start = time.perf_counter()
-        own = [i for i in storage.list("inspection") if i.batch_id == "HELD-000"]  # type: ignore[union-attr]
-        old_lookup = time.perf_counter() - start
-        assert len(own) == 1
-        if not url.startswith("sqlite"):
-            storage.drop_schema()
-    return statistics.median(times), old_lookup
+def time_releases(small_url: str, large_url: str, small: int, large: int) -> list[float]:
+    """Return [release s with small, with large, old lookup s with small, with large].
 
-
-def report_release(label: str, make_url: object, small: int, large: int) -> None:
-    def run(n: int) -> tuple[float, float]:
-        url = make_url() if callable(make_url) else str(make_url)  # type: ignore[operator]
-        if url.startswith("sqlite"):
-            return time_release(url, n)
-        with temporary_database(url) as db_url:
-            return time_release(db_url, n)
-
+    Both plants are open at once and the releases alternate between them, so a change
+    of load on the (shared) machine hits both alike; each figure is a median.
+    """
+    plants = []
     try:
-        run(small)  # warm-up: imports, compiled statements, the file cache
-        few, few_old = run(small)
-        many, many_old = run(large)
+        for url, inspections in ((small_url, small), (large_url, large)):
+            qms = qf.QualityFlow(url, load_entry_points=False)
+            plants.append(qms)
+            storage = qms.storage
+            assert isinstance(storage, SQLStorage)
+            seed(storage, plant_with_inspections(inspections))
+            assert storage.count("inspection") == inspections + RELEASES
+        times: list[list[float]] = [[], []]
+        for n in range(RELEASES):
+            for number, qms in enumerate(plants):
+                start = time.perf_counter()
+                released = qms.batches.release(f"HELD-{n:03d}", actor="QA Mia", reason="passed")
+                times[number].append(time.perf_counter() - start)
+                assert released.status is qf.BatchStatus.RELEASED
+        old = []
+        for qms in plants:
+            start = time.perf_counter()
+            own = [
+                i
+                for i in qms.storage.list("inspection")
+                if i.batch_id == "HELD-000"  # type: ignore[union-attr]
+            ]
+            old.append(time.perf_counter() - start)
+            assert len(own) == 1
+        return [statistics.median(t) for t in times] + old
+    finally:
+        for qms in plants:
+            if not qms.storage.url.startswith("sqlite"):
+                qms.storage.drop_schema()  # type: ignore[attr-defined]
+            qms.close()
+
+
+def report_release(label: str, make_url: Callable[[], str], small: int, large: int) -> None:
+    try:
+        if make_url().startswith("sqlite"):
+            time_releases(make_url(), make_url(), small, small)  # warm-up
+            few, many, few_old, many_old = time_releases(make_url(), make_url(), small, large)
+        else:
+            with temporary_database(make_url()) as a, temporary_database(make_url()) as b:
+                time_releases(a, b, small, small)  # warm-up
+                few, many, few_old, many_old = time_releases(a, b, small, large)
     except ConnectionError as exc:
         print(f"{label:<22}skipped: {exc}")
         return
@@ -255,7 +271,8 @@ def report_releases(home: Path, inspections: int, on_servers: int, skip_servers:
     )
     if not skip_servers:
         for label, env in (("PostgreSQL", POSTGRESQL_ENV), ("MariaDB", MYSQL_ENV)):
-            report_release(f"{label} N={on_servers:,}", server_url(env), 100, on_servers)
+            make = functools.partial(server_url, env)
+            report_release(f"{label} N={on_servers:,}", make, 100, on_servers)
 
 
 def main() -> None:
