@@ -562,7 +562,6 @@ INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
     "batch": ("supplier_id", "product", "kind", "line"),
     "shipment": ("batch_id", "customer_id", "region"),
     "inspection": ("batch_id", "stage", "result"),
-    "incident": ("severity", "product"),
     "complaint": ("customer_id", "channel", "severity", "product", "incident_id"),
     "retained_sample": ("batch_id",),
     "training_requirement": ("action_id", "procedure"),
@@ -576,10 +575,12 @@ INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
 Each is a text (or text enum) field holding one value; ``None`` is not indexed. They are
 what the service looks records up by (inspections, shipments, samples and
 nonconformances of a batch, a supplier's lots and actions, a customer's complaints...).
-``status`` and ``id`` are columns of their own. Filters on any other field are applied
-by the service after loading (``qms.batches.list(quantity=...)`` still works, reading
-the kind). Changing this mapping needs no migration: a storage whose index was built for
-another mapping rebuilds it when opened.
+``status`` and ``id`` are columns of their own. Incidents have none: they are few,
+looked up by status, and every ``fire`` saves one, which would then pay one more read.
+Filters on any other field are applied by the service after loading
+(``qms.batches.list(quantity=...)`` still works, reading the kind). Changing this
+mapping needs no migration: a storage whose index was built for another mapping rebuilds
+it when opened.
 """
 
 MAX_INDEXED_VALUE = 255
