@@ -231,7 +231,7 @@ def test_retain_room_and_training_records_are_stored_like_any_entity(
             assert storage.list(kind, status=None) == [stored]
             assert storage.save(stored).version == 2
         if isinstance(storage, SQLStorage):
-            assert storage.schema_version() == SCHEMA_VERSION == 3
+            assert storage.schema_version() == SCHEMA_VERSION == 4
     finally:
         storage.close()
 

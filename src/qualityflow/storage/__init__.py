@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from qualityflow.plugins import hookimpl
 from qualityflow.storage.base import (
     ENTITY_KINDS,
+    INDEXED_FIELDS,
     SCHEMA_VERSION,
     AuditSnapshot,
     Delivery,
@@ -21,6 +22,7 @@ from qualityflow.storage.base import (
     Entity,
     LedgerEntry,
     LedgerStorage,
+    ListingStorage,
     OutboxEntry,
     Storage,
     check_scheme_available,
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ENTITY_KINDS",
+    "INDEXED_FIELDS",
     "SCHEMA_VERSION",
     "AuditSnapshot",
     "BuiltinStorage",
@@ -44,6 +47,7 @@ __all__ = [
     "Entity",
     "LedgerEntry",
     "LedgerStorage",
+    "ListingStorage",
     "MemoryStorage",
     "OutboxEntry",
     "SQLStorage",
