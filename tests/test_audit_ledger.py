@@ -30,7 +30,13 @@ from qualityflow.lifecycle.audit import AuditProblem, history_problems, state_di
 from qualityflow.service import AuditReport
 from qualityflow.storage import MemoryStorage
 from qualityflow.storage.base import LedgerEntry, ledger_hash, row_digest
-from qualityflow.testing import MYSQL_ENV, POSTGRESQL_ENV, server_url, temporary_database
+from qualityflow.testing import (
+    MYSQL_ENV,
+    POSTGRESQL_ENV,
+    emergency_team,
+    server_url,
+    temporary_database,
+)
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
 LEADER = qf.TeamMember(name="Li Na", role="leader", department="quality")
@@ -107,7 +113,7 @@ def plant(qms: qf.QualityFlow) -> None:
             "assess",
             actor="Li Na",
             at=at,
-            team=qf.EmergencyTeam(leader=LEADER),
+            team=emergency_team(LEADER),
             assessment=qf.ImpactAssessment(severity="major", batch_ids=["BISC-1"]),
         )
         qms.incidents.fire(
