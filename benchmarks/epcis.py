@@ -24,6 +24,7 @@ Two shapes:
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import json
 import time
@@ -215,6 +216,10 @@ def paused_loads(repeat: int, text: str) -> float:
         gc.enable()
 
 
+def _load_into(result: list[qf.EpcisImport], text: str) -> None:
+    result.append(qf.load_epcis(text))
+
+
 def scaling(sizes: list[int], n_lots: int, repeat: int) -> None:
     print(f"repeatedly shipped lots: {n_lots} lots; best of {repeat}")
     print(
@@ -226,7 +231,7 @@ def scaling(sizes: list[int], n_lots: int, repeat: int) -> None:
         text = json.dumps(generate_shipped(size, n_lots))
         paused = paused_loads(repeat, text)
         result: list[qf.EpcisImport] = []
-        loading = best_of(repeat, lambda: result.append(qf.load_epcis(text)))
+        loading = best_of(repeat, functools.partial(_load_into, result, text))
         growth = f"{loading / previous:7.2f}" if previous else f"{'':>7}"
         previous = loading
         imported = result[-1]
