@@ -35,6 +35,7 @@ from qualityflow.interop.epcis import (
     _Lot,
     _PendingShipment,
     _quantity,
+    _Report,
     _sum,
 )
 
@@ -174,6 +175,55 @@ class ReferenceBuilder(epcis._Builder):
             ):
                 best = _quantity(element.quantity, element.unit)
         return best
+
+
+# The deduplication before an index by content: each event compared with its bucket.
+def reference_deduplicate(events: list[EpcisEvent], report: _Report) -> list[EpcisEvent]:
+    kept: list[EpcisEvent] = []
+    by_id: dict[str, list[EpcisEvent]] = {}
+    # Events are bucketed by a cheap key (type, time, step, action); the full content is
+    # compared only within a bucket, which real data almost never fills with two events.
+    by_time: dict[tuple[object, ...], list[EpcisEvent]] = {}
+    for event in events:
+        cheap = (event.type, event.event_time, event.biz_step, event.action)
+        bucket = by_time.get(cheap)
+        same_id = by_id.get(event.event_id) if event.has_event_id else None
+        if bucket or same_id:
+            content = event.content_key()
+            twin = next((e for e in same_id or () if e.content_key() == content), None)
+            if twin is not None:
+                report.warn(
+                    event.file,
+                    event.event_id,
+                    f"duplicate of the event with the same eventID in {twin.file}; counted once",
+                )
+                continue
+            other = next((e for e in bucket or () if e.content_key() == content), None)
+            if other is not None:
+                report.warn(
+                    event.file,
+                    _label(event),
+                    f"same content as event {other.event_id} ({other.file}) under another id; "
+                    "counted once",
+                )
+                continue
+        if same_id:  # the same id on different content: a partner's bug, keep both
+            report.warn(
+                event.file,
+                event.event_id,
+                f"eventID also used by a different event in {same_id[0].file} "
+                f"({same_id[0].type} at {same_id[0].event_time.isoformat()}); eventIDs must be "
+                "unique, both events kept",
+            )
+            same_id.append(event)
+        elif event.has_event_id:
+            by_id[event.event_id] = [event]
+        if bucket:
+            bucket.append(event)
+        else:
+            by_time[cheap] = [event]
+        kept.append(event)
+    return kept
 
 
 LOTS = [f"urn:epc:class:lgtin:4012345.012345.L{k}" for k in range(2)]
@@ -317,13 +367,15 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
 
 @contextmanager
 def reference_import() -> Iterator[None]:
-    """Import with :class:`ReferenceBuilder` (the history scanned at every event)."""
-    builder = epcis._Builder
+    """Import as before: :class:`ReferenceBuilder` and :func:`reference_deduplicate`."""
+    builder, deduplicate = epcis._Builder, epcis._deduplicate
     epcis._Builder = ReferenceBuilder  # type: ignore[misc]
+    epcis._deduplicate = reference_deduplicate
     try:
         yield
     finally:
         epcis._Builder = builder  # type: ignore[misc]
+        epcis._deduplicate = deduplicate
 
 
 def outcome(document: dict[str, Any] | list[dict[str, Any]]) -> dict[str, Any]:
@@ -487,4 +539,5 @@ def test_shipments_named_alike_get_the_next_free_suffix() -> None:
 def test_the_reference_is_not_the_code_under_test() -> None:
     assert ReferenceBuilder.declared is not epcis._Builder.declared
     assert ReferenceBuilder.receiving is not epcis._Builder.receiving
+    assert reference_deduplicate is not epcis._deduplicate
     assert isinstance(datetime.now(), datetime)

@@ -1054,31 +1054,39 @@ def _deduplicate(events: list[EpcisEvent], report: _Report) -> list[EpcisEvent]:
     kept: list[EpcisEvent] = []
     by_id: dict[str, list[EpcisEvent]] = {}
     # Events are bucketed by a cheap key (type, time, step, action); the full content is
-    # compared only within a bucket, which real data almost never fills with two events.
+    # computed only for an event whose bucket (or eventID) was seen before, which real data
+    # rarely does. Within a bucket or an eventID the first kept event of each content is
+    # found by its content, so that a file whose events all share one time stays linear.
     by_time: dict[tuple[object, ...], list[EpcisEvent]] = {}
+    time_contents: dict[tuple[object, ...], dict[tuple[object, ...], EpcisEvent]] = {}
+    id_contents: dict[str, dict[tuple[object, ...], EpcisEvent]] = {}
     for event in events:
         cheap = (event.type, event.event_time, event.biz_step, event.action)
         bucket = by_time.get(cheap)
         same_id = by_id.get(event.event_id) if event.has_event_id else None
+        content: tuple[object, ...] | None = None
         if bucket or same_id:
             content = event.content_key()
-            twin = next((e for e in same_id or () if e.content_key() == content), None)
-            if twin is not None:
-                report.warn(
-                    event.file,
-                    event.event_id,
-                    f"duplicate of the event with the same eventID in {twin.file}; counted once",
-                )
-                continue
-            other = next((e for e in bucket or () if e.content_key() == content), None)
-            if other is not None:
-                report.warn(
-                    event.file,
-                    _label(event),
-                    f"same content as event {other.event_id} ({other.file}) under another id; "
-                    "counted once",
-                )
-                continue
+            if same_id:
+                twin = _contents(id_contents, event.event_id, same_id).get(content)
+                if twin is not None:
+                    report.warn(
+                        event.file,
+                        event.event_id,
+                        f"duplicate of the event with the same eventID in {twin.file}; "
+                        "counted once",
+                    )
+                    continue
+            if bucket:
+                other = _contents(time_contents, cheap, bucket).get(content)
+                if other is not None:
+                    report.warn(
+                        event.file,
+                        _label(event),
+                        f"same content as event {other.event_id} ({other.file}) under another "
+                        "id; counted once",
+                    )
+                    continue
         if same_id:  # the same id on different content: a partner's bug, keep both
             report.warn(
                 event.file,
@@ -1088,14 +1096,30 @@ def _deduplicate(events: list[EpcisEvent], report: _Report) -> list[EpcisEvent]:
                 "unique, both events kept",
             )
             same_id.append(event)
+            assert content is not None
+            id_contents[event.event_id].setdefault(content, event)
         elif event.has_event_id:
             by_id[event.event_id] = [event]
         if bucket:
             bucket.append(event)
+            assert content is not None
+            time_contents[cheap].setdefault(content, event)
         else:
             by_time[cheap] = [event]
         kept.append(event)
     return kept
+
+
+def _contents(
+    index: dict[Any, dict[tuple[object, ...], EpcisEvent]], key: Any, events: list[EpcisEvent]
+) -> dict[tuple[object, ...], EpcisEvent]:
+    """Return the first of ``events`` with each content, made the first time it is asked."""
+    contents = index.get(key)
+    if contents is None:
+        contents = index[key] = {}
+        for event in events:
+            contents.setdefault(event.content_key(), event)
+    return contents
 
 
 def _retract(events: list[EpcisEvent], report: _Report) -> tuple[list[EpcisEvent], list[str]]:
