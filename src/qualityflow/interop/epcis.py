@@ -37,10 +37,11 @@ from __future__ import annotations
 
 import gc
 import itertools
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -341,18 +342,26 @@ class _Instant:
 
     A shipping ObjectEvent and a TransactionEvent of the same lot at the same instant are
     one shipment (:meth:`_Builder.same_shipment`); this finds the other event's shipment
-    without looking through every shipment of the lot at that instant.
+    without looking through every shipment of the lot at that instant. The index is made
+    the first time it is asked: most lots are shipped once at any one instant.
     """
 
     time: datetime
-    # event type -> customer -> shipments, in the order they were recorded
-    open: dict[str, dict[str | None, list[_PendingShipment]]] = field(default_factory=dict)
+    pendings: list[_PendingShipment] = field(default_factory=list)
+    # event type -> customer -> shipments not taken, in the order they were recorded
+    open: dict[str, dict[str | None, list[_PendingShipment]]] | None = None
     # event type -> shipments in the order they were recorded (some since taken)
     order: dict[str, list[_PendingShipment]] = field(default_factory=dict)
     taken: set[int] = field(default_factory=set)
     sequence: dict[int, int] = field(default_factory=dict)
 
     def add(self, pending: _PendingShipment) -> None:
+        self.pendings.append(pending)
+        if self.open is not None:
+            self.index(pending)
+
+    def index(self, pending: _PendingShipment) -> None:
+        assert self.open is not None
         kind = pending.event.type
         self.sequence[id(pending)] = len(self.sequence)
         self.open.setdefault(kind, {}).setdefault(pending.customer, []).append(pending)
@@ -363,16 +372,19 @@ class _Instant:
         other = _TWIN_TYPES.get(kind)
         if other is None:
             return None
+        if self.open is None:
+            self.open = {}
+            for pending in self.pendings:
+                self.index(pending)
         by_customer = self.open.get(other)
         if not by_customer:
             return None
+        found: _PendingShipment | None
         if party is None:
             order = self.order[other]
             while order and id(order[-1]) in self.taken:
                 order.pop()
-            if not order:
-                return None
-            found = order[-1]
+            found = order[-1] if order else None
         else:
             anyone = by_customer.get(None)
             named = by_customer.get(party)
@@ -380,10 +392,14 @@ class _Instant:
                 sequence = self.sequence
                 later = sequence[id(anyone[-1])] > sequence[id(named[-1])]
                 found = anyone[-1] if later else named[-1]
-            elif anyone or named:
-                found = (anyone or named)[-1]  # type: ignore[index]
+            elif anyone:
+                found = anyone[-1]
+            elif named:
+                found = named[-1]
             else:
-                return None
+                found = None
+        if found is None:
+            return None
         by_customer[found.customer].pop()
         self.taken.add(id(found))
         return found
@@ -757,7 +773,7 @@ class _Builder:
             )
             shipment_id = base
             # the suffixes tried for this base before are still taken: go on from there
-            start = self.next_suffix.get(base, 2)
+            start = 2 if base not in self.shipment_ids else self.next_suffix.get(base, 2)
             if start > 2:
                 shipment_id = f"{base}#{start - 1}"
             for n in itertools.count(start):
@@ -1016,6 +1032,17 @@ _BATCH_FIELDS_SET = frozenset(
 )
 
 
+_SHIPMENT = Shipment.model_construct(
+    id="-",
+    batch_id="-",
+    customer_id="-",
+    quantity=Quantity.model_construct(amount=Decimal(0), unit=UNKNOWN_UNIT),
+    shipped_at=datetime(2000, 1, 1, tzinfo=timezone.utc),
+    region=None,
+    version=0,
+)
+
+
 def _is_acyclic(links: Mapping[tuple[str, str], object]) -> bool:
     """Kahn's algorithm on plain dicts: cheaper than building a DiGraph for the common case."""
     successors: dict[str, list[str]] = defaultdict(list)
@@ -1061,9 +1088,15 @@ def _deduplicate(events: list[EpcisEvent], report: _Report) -> list[EpcisEvent]:
     time_contents: dict[tuple[object, ...], dict[tuple[object, ...], EpcisEvent]] = {}
     id_contents: dict[str, dict[tuple[object, ...], EpcisEvent]] = {}
     for event in events:
-        cheap = (event.type, event.event_time, event.biz_step, event.action)
+        cheap = _CHEAP_KEY(event)
         bucket = by_time.get(cheap)
         same_id = by_id.get(event.event_id) if event.has_event_id else None
+        if bucket is None and same_id is None:  # the common case: a new time, a new id
+            if event.has_event_id:
+                by_id[event.event_id] = [event]
+            by_time[cheap] = [event]
+            kept.append(event)
+            continue
         content: tuple[object, ...] | None = None
         if bucket or same_id:
             content = event.content_key()
@@ -1108,6 +1141,15 @@ def _deduplicate(events: list[EpcisEvent], report: _Report) -> list[EpcisEvent]:
             by_time[cheap] = [event]
         kept.append(event)
     return kept
+
+
+# (type, event_time, biz_step, action) of an EpcisEvent, without four attribute lookups
+_CHEAP_KEY = operator.itemgetter(
+    EpcisEvent._fields.index("type"),
+    EpcisEvent._fields.index("event_time"),
+    EpcisEvent._fields.index("biz_step"),
+    EpcisEvent._fields.index("action"),
+)
 
 
 def _contents(
@@ -1308,33 +1350,42 @@ def _load(sources: tuple[Source, ...], strict: bool) -> EpcisImport:
             quantity = _quantity(Decimal(0), UNKNOWN_UNIT)
         assert customer is not None
         shipments.append(
-            Shipment.model_construct(  # values checked on reading, as for batches
-                id=pending.shipment_id,
-                batch_id=pending.node,
-                customer_id=customer,
-                quantity=quantity,
-                shipped_at=event.event_time,
-                region=pending.region,
-                version=0,
+            # values checked on reading, as for batches; a copy of a template with every
+            # field replaced costs a third of model_construct
+            _SHIPMENT.model_copy(
+                update={
+                    "id": pending.shipment_id,
+                    "batch_id": pending.node,
+                    "customer_id": customer,
+                    "quantity": quantity,
+                    "shipped_at": event.event_time,
+                    "region": pending.region,
+                }
             )
         )
+        received = pending.received
+        also = pending.also
+        if also:
+            transactions = tuple(
+                dict.fromkeys(
+                    itertools.chain(event.biz_transactions, *(e.biz_transactions for e in also))
+                )
+            )
+        else:
+            transactions = (
+                tuple(dict.fromkeys(event.biz_transactions)) if event.biz_transactions else ()
+            )
         record = ShipmentRecord(
             shipment_id=pending.shipment_id,
             event_id=event.event_id,
             file=event.file,
             ship_from=event.biz_location or event.read_point,
             containers=pending.containers,
-            received_by=pending.received.event_id if pending.received else None,
-            received_at=pending.received.biz_location if pending.received else None,
-            received_on=pending.received.event_time if pending.received else None,
-            other_events=tuple(e.event_id for e in pending.also),
-            biz_transactions=tuple(
-                dict.fromkeys(
-                    itertools.chain(
-                        event.biz_transactions, *(e.biz_transactions for e in pending.also)
-                    )
-                )
-            ),
+            received_by=received.event_id if received else None,
+            received_at=received.biz_location if received else None,
+            received_on=received.event_time if received else None,
+            other_events=tuple(e.event_id for e in also) if also else (),
+            biz_transactions=transactions,
         )
         records[pending.shipment_id] = record
         builder.lots[pending.node].shipments[pending.shipment_id] = {
@@ -1345,7 +1396,7 @@ def _load(sources: tuple[Source, ...], strict: bool) -> EpcisImport:
             "received_by": record.received_by,
             "received_at": record.received_at,
             "received_on": record.received_on.isoformat() if record.received_on else None,
-            "biz_transactions": [list(p) for p in record.biz_transactions],
+            "biz_transactions": [list(p) for p in transactions] if transactions else [],
             "other_events": list(record.other_events),
         }
 
