@@ -153,7 +153,7 @@ def mock_recall(
 
         if not callable(local):
             genealogy = getattr(source, "genealogy", source)
-        written = to_fsma204(impact, spreadsheet, genealogy=genealogy)  # type: ignore[arg-type]
+        written = to_fsma204(impact, spreadsheet, genealogy=genealogy)
     elapsed = timedelta(seconds=time.perf_counter() - t0)
     return DrillReport(
         lot_id=lot_id,

@@ -561,7 +561,11 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
         return self._genealogy_of(nodes).trace_forward(*ids, depth=depth)
 
     def trace_backward(self, *ids: str, depth: int | None = None) -> Trace:
-        """Everything upstream of ``ids``, loading only what they reach (see :meth:`trace_forward`)."""
+        """Everything upstream of ``ids``, loading only what they reach.
+
+        Equal to ``qms.genealogy.trace_backward(*ids, depth=depth)``; see
+        :meth:`trace_forward`.
+        """
         nodes = self.storage.reach(ids, "backward")
         return self._genealogy_of(nodes).trace_backward(*ids, depth=depth)
 
@@ -617,7 +621,6 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
         if nodes == upstream:
             return near.common_causes(*batch_ids, top=top)
         return self._genealogy_of(nodes).common_causes(*batch_ids, top=top)
-
 
     # -- release rules -----------------------------------------------------------------
 
@@ -996,7 +999,7 @@ def _utcnow() -> datetime:
 
 
 def _link_key(link: tuple[str, str, Quantity | None]) -> tuple[str, str]:
-    """The canonical order of loaded links: by input id, then output id."""
+    """Return the sort key of a loaded link: its input id, then its output id."""
     return link[0], link[1]
 
 
