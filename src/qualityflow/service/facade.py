@@ -464,8 +464,12 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
         ids = None if nodes is None else sorted(nodes)
         if ids is not None and not ids:
             return Genealogy()
-        batches = [b for b in storage.list("batch", ids=ids) if isinstance(b, Batch)]
         shipments = [s for s in storage.list("shipment", ids=ids) if isinstance(s, Shipment)]
+        if nodes is not None:
+            # A shipment comes with the batch it ships (a forward trace from a shipment
+            # reaches nothing, but the genealogy holds a shipment only beside its batch).
+            ids = sorted(nodes.union(s.batch_id for s in shipments))
+        batches = [b for b in storage.list("batch", ids=ids) if isinstance(b, Batch)]
         links = [
             (e.input_id, e.output_id, e.quantity)
             for e in storage.edges(among=nodes)
