@@ -459,23 +459,48 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
     # every part of it, so that a trace's breadth-first order and ``path_to`` are the same
     # whichever part was loaded (and on every backend).
 
-    def _genealogy_of(self, nodes: set[str] | None) -> Genealogy:
+    def _genealogy_of(
+        self, nodes: set[str] | None, every_batch: list[Batch] | None = None
+    ) -> Genealogy:
+        """Load ``nodes`` (None: everything) and the links among them.
+
+        ``every_batch`` is every stored batch, ordered by id, when the caller has read
+        them already (they are then not read again).
+        """
         storage = self.storage
         ids = None if nodes is None else sorted(nodes)
         if ids is not None and not ids:
             return Genealogy()
         shipments = [s for s in storage.list("shipment", ids=ids) if isinstance(s, Shipment)]
+        wanted = nodes
         if nodes is not None:
             # A shipment comes with the batch it ships (a forward trace from a shipment
             # reaches nothing, but the genealogy holds a shipment only beside its batch).
-            ids = sorted(nodes.union(s.batch_id for s in shipments))
-        batches = [b for b in storage.list("batch", ids=ids) if isinstance(b, Batch)]
+            wanted = nodes.union(s.batch_id for s in shipments)
+            ids = sorted(wanted)
+        if every_batch is None:
+            batches = [b for b in storage.list("batch", ids=ids) if isinstance(b, Batch)]
+        elif wanted is None:
+            batches = every_batch
+        else:
+            batches = [b for b in every_batch if b.id in wanted]
         links = [
             (e.input_id, e.output_id, e.quantity)
             for e in storage.edges(among=nodes)
             if e.kind == "link"
         ]
         links.sort(key=_link_key)
+        if nodes is not None and len(batches) + len(shipments) + len(links) <= _SMALL_PART:
+            # A lot's trace: built one record at a time, whose cycle checks are a few
+            # steps of networkx each, instead of the bulk build's, which imports scipy
+            # (a third of a second in a fresh process, for a dozen nodes).
+            part = Genealogy()
+            for batch in batches:
+                part.add_batch(batch)
+            for shipment in shipments:
+                part.add_shipment(shipment)
+            part.link_many(links)
+            return part
         # No gc.freeze() here: a long-running application rebuilds genealogies again and
         # again, and freezing would keep every one of them (and its garbage) alive.
         return Genealogy.build(batches, links, shipments, freeze=False)
@@ -612,19 +637,22 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
         sources = {lot for lot, n in lot_reach.items() if n >= least}
         suppliers = {key for key, n in supplier_reach.items() if n >= least}
         lines = {key for key, n in line_reach.items() if n >= least}
+        every: list[Batch] | None = None
         if suppliers or lines:
             # Every lot of a candidate supplier or line counts towards its specificity.
             # Storage.list has no supplier/line filter yet, so this reads every batch;
             # an indexed filter (list(..., where=...)) would make it one query each.
-            for batch in storage.list("batch"):
-                if not isinstance(batch, Batch):
-                    continue
-                if batch.supplier_id in suppliers or batch.line in lines:
-                    sources.add(batch.id)
+            every = [b for b in storage.list("batch") if isinstance(b, Batch)]
+            sources.update(b.id for b in every if b.supplier_id in suppliers or b.line in lines)
+            if _WHOLE_PLANT * len(sources) > len(every):
+                # A candidate feeds much of the plant (a utility lot, the one supplier of
+                # a raw material, the main line): its downstream is most of the genealogy,
+                # and one load of the whole costs less than tracing from every source.
+                return self._genealogy_of(None, every).common_causes(*batch_ids, top=top)
         nodes = upstream | storage.reach(sources, "forward") if sources else upstream
         if nodes == upstream:
             return near.common_causes(*batch_ids, top=top)
-        return self._genealogy_of(nodes).common_causes(*batch_ids, top=top)
+        return self._genealogy_of(nodes, every).common_causes(*batch_ids, top=top)
 
     # -- release rules -----------------------------------------------------------------
 
@@ -959,6 +987,10 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
 
 
 _OVERDUE_ATTEMPTS = 5
+_WHOLE_PLANT = 4  # common_causes loads the whole genealogy when 1/4 of the lots feed it
+# A loaded part of at most this many records and links is built one by one (see
+# _genealogy_of); below the genealogy index's merge threshold, so both builds order alike.
+_SMALL_PART = 1000
 
 
 class _HookPolicy:
