@@ -1,0 +1,251 @@
+"""Fresh ``qualityflow trace`` / ``recall`` processes on large SQLite and PostgreSQL plants.
+
+Each command runs in a fresh process (``python -m qualityflow ... --db URL``), as a user
+would run it, on a synthetic plant of ``--lots`` lots (default 1,000,000; the plant of
+``benchmarks/storage.py``: 40 % raw lots, 30 % mixes, 30 % finished batches, about 1.4
+links per lot). Wall time and peak resident memory are those of that process alone
+(``os.wait4``). The goals (issue 19): ``trace LOT`` and ``recall LOT`` under 2 s wall and
+250 MB peak at 1M lots, on SQLite and on PostgreSQL.
+
+The baseline, in the same run, is the old path: a fresh process that imports the command
+line and loads the whole genealogy (``qms.genealogy``) to check the ids and trace, as
+``trace`` and ``recall`` did. It runs on the ``--baseline-lots`` plant (default 100,000),
+and on the big one too when it is at most ``--full-load-max`` lots.
+
+Then, in one process on the big SQLite plant, ``qms.recall_impact`` of one lot right after
+one ``qms.link`` (and after one ``shipments.add``) against a warm call (the goal: within
+2x). The in-memory ``Genealogy``'s incremental index has its own figure in
+``benchmarks/genealogy.py`` (section 4, ``--scale 1`` is 1M nodes).
+
+The machine may be shared: read each figure next to its baseline.
+
+Run: ``.venv/bin/python benchmarks/cli_trace.py [--lots 1000000] [--baseline-lots 100000]
+[--dir DIR] [--skip-postgresql] [--rounds 3]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from storage import build_plant_db, plant_rows
+
+import qualityflow as qf
+from qualityflow.storage.sql import SQLStorage
+from qualityflow.testing.servers import POSTGRESQL_ENV, server_url, temporary_database
+
+T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+FIN = "FIN-0000042"
+INCIDENT = "INC-BENCH-1"
+
+OLD_PATH = """
+import sys
+import qualityflow.cli  # the command line's imports, as the old commands paid them
+import qualityflow as qf
+qms = qf.QualityFlow(sys.argv[1], load_entry_points=False)
+genealogy = qms.genealogy
+assert sys.argv[2] in genealogy
+trace = genealogy.trace_forward(sys.argv[2])
+paths = [trace.path_to(i) for i in sorted(trace.ids)]
+print(len(paths))
+"""
+
+
+def measure(argv: list[str]) -> tuple[float, float, int]:
+    """Run ``argv`` in a fresh process; return (wall s, peak RSS MB, exit code)."""
+    env = {**os.environ, "COLUMNS": "200"}
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_maxrss / 1024, proc.returncode
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "qualityflow", *args]
+
+
+def raw_lot_of(url: str) -> str:
+    """Return a raw lot upstream of FIN (a service trace)."""
+    with qf.QualityFlow(url, load_entry_points=False) as qms:
+        upstream = qms.trace_backward(FIN)
+    return sorted(i for i in upstream.ids if i.startswith("RAW-"))[0]
+
+
+def add_incident(url: str) -> None:
+    """Add an incident on FIN, for ``report 8d`` (once)."""
+    with qf.QualityFlow(url, load_entry_points=False) as qms:
+        try:
+            qms.incidents.get(INCIDENT)
+        except qf.NotFoundError:
+            qms.incidents.add(
+                qf.Incident(
+                    id=INCIDENT,
+                    title="Foreign body in biscuits",
+                    severity="major",
+                    reported_at=T0,
+                    batch_ids=[FIN],
+                )
+            )
+
+
+def commands(url: str, raw: str, tmp: Path) -> dict[str, list[str]]:
+    return {
+        "trace LOT": cli("trace", raw, "--db", url),
+        "recall LOT": cli("recall", raw, "--db", url),
+        "trace FIN --backward": cli("trace", FIN, "--backward", "--db", url),
+        "recall LOT --drill --fsma204": cli(
+            "recall", raw, "--drill", "--fsma204", str(tmp / "drill.csv"), "--db", url
+        ),
+        "export-fsma204 LOT": cli("export-fsma204", raw, "--out", str(tmp / "x.csv"), "--db", url),
+        "report 8d INC": cli("report", "8d", INCIDENT, "--db", url),
+        "trace UNKNOWN (exit 3)": cli("trace", "NO-SUCH-LOT", "--db", url),
+    }
+
+
+def report(label: str, lots: int, url: str, rounds: int, full_load: bool) -> None:
+    print(f"\n== {label}, {lots:,} lots: fresh processes (median of {rounds})")
+    add_incident(url)
+    raw = raw_lot_of(url)
+    print(f"   (LOT = {raw}, a raw lot upstream of {FIN})")
+    print(f"{'command':<32}{'wall s':>9}{'peak MB':>10}{'exit':>6}   goal")
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = commands(url, raw, Path(tmp))
+        if full_load:
+            runs["baseline: old path (load all)"] = [sys.executable, "-c", OLD_PATH, url, raw]
+        for name, argv in runs.items():
+            results = [measure(argv) for _ in range(rounds)]
+            wall = statistics.median(r[0] for r in results)
+            peak = max(r[1] for r in results)
+            code = results[-1][2]
+            goal = ""
+            if name in ("trace LOT", "recall LOT"):
+                ok = wall < 2.0 and peak < 250
+                goal = f"< 2 s, < 250 MB: {'met' if ok else 'MISSED'}"
+            print(f"{name:<32}{wall:>9.2f}{peak:>10.0f}{code:>6}   {goal}")
+
+
+def recall_after_change(url: str, rounds: int) -> None:
+    print("\n== qms.recall_impact of one lot right after one change vs warm (one process)")
+    with qf.QualityFlow(url, load_entry_points=False) as qms:
+        raw = raw_lot_of(url)
+        mix = next(i for i in sorted(qms.trace_forward(raw, depth=1).ids))
+        stamp = time.strftime("%H%M%S")
+        warm: list[float] = []
+        after: dict[str, list[float]] = {"link": [], "add_shipment": []}
+        qms.recall_impact(raw)
+        for k in range(rounds):
+            new = f"FIN-NEW-{stamp}-{k}"
+            qms.batches.add(
+                qf.Batch(
+                    id=new,
+                    kind="finished",
+                    product="biscuits",
+                    quantity=qf.Quantity(amount=100, unit="pack"),
+                )
+            )
+            for name in after:
+                start = time.perf_counter()
+                qms.recall_impact(raw)
+                warm.append(time.perf_counter() - start)
+                if name == "link":
+                    qms.link(mix, new)
+                else:
+                    qms.shipments.add(
+                        qf.Shipment(
+                            id=f"SHIP-NEW-{stamp}-{k}",
+                            batch_id=new,
+                            customer_id="CUST-NEW",
+                            quantity=qf.Quantity(amount=3, unit="pack"),
+                            shipped_at=T0,
+                        )
+                    )
+                start = time.perf_counter()
+                impact = qms.recall_impact(raw)
+                after[name].append(time.perf_counter() - start)
+        w = statistics.median(warm)
+        for name, values in after.items():
+            m = statistics.median(values)
+            print(
+                f"after one {name:<13}: {m * 1000:7.1f} ms vs warm {w * 1000:7.1f} ms -> "
+                f"{m / w:.2f}x (goal <= 2x; {len(impact.batches)} batches, "
+                f"{len(impact.shipments)} shipments)"
+            )
+
+
+def build_sqlite(path: Path, lots: int) -> str:
+    if not path.exists():
+        start = time.perf_counter()
+        build_plant_db(path, lots)
+        print(f"built {path.name} in {time.perf_counter() - start:.0f} s")
+    return f"sqlite:///{path}"
+
+
+def build_postgresql(url: str, lots: int) -> None:
+    """Write the same plant into the (empty) PostgreSQL database at ``url`` with COPY."""
+    start = time.perf_counter()
+    with qf.QualityFlow(url, load_entry_points=False) as qms:  # creates the schema
+        storage = qms.storage
+        assert isinstance(storage, SQLStorage)
+        raw = storage.engine.raw_connection()
+        try:
+            entity_chunks, edge_rows = plant_rows(lots)
+            with raw.cursor() as cursor:
+                with cursor.copy(
+                    "COPY qf_entities (kind, id, status, version, data) FROM STDIN"
+                ) as copy:
+                    for chunk in entity_chunks:
+                        for row in chunk:
+                            copy.write_row(
+                                (row["kind"], row["id"], row["status"], row["version"], row["data"])
+                            )
+                with cursor.copy("COPY qf_edges (input_id, output_id, kind) FROM STDIN") as copy:
+                    for edge in edge_rows():
+                        copy.write_row((edge["input_id"], edge["output_id"], edge["kind"]))
+                cursor.execute("ANALYZE")
+            raw.commit()
+        finally:
+            raw.close()
+    print(f"built the PostgreSQL plant in {time.perf_counter() - start:.0f} s (COPY)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lots", type=int, default=1_000_000)
+    parser.add_argument("--baseline-lots", type=int, default=100_000)
+    parser.add_argument("--full-load-max", type=int, default=200_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--dir", type=Path, default=None, help="keep/reuse the SQLite files here")
+    parser.add_argument("--skip-postgresql", action="store_true")
+    parser.add_argument("--skip-change", action="store_true", help="skip recall after a change")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.dir or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        small = build_sqlite(folder / f"plant-{args.baseline_lots}.db", args.baseline_lots)
+        report("SQLite", args.baseline_lots, small, args.rounds, full_load=True)
+        big = build_sqlite(folder / f"plant-{args.lots}.db", args.lots)
+        report("SQLite", args.lots, big, args.rounds, args.lots <= args.full_load_max)
+        if not args.skip_change:
+            recall_after_change(big, 5)
+        if not args.skip_postgresql:
+            try:
+                with temporary_database(server_url(POSTGRESQL_ENV)) as url:
+                    build_postgresql(url, args.lots)
+                    report("PostgreSQL", args.lots, url, args.rounds, full_load=False)
+            except ConnectionError as exc:
+                print(f"\nPostgreSQL skipped: {exc}")
+
+
+if __name__ == "__main__":
+    main()
