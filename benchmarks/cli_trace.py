@@ -12,6 +12,10 @@ line and loads the whole genealogy (``qms.genealogy``) to check the ids and trac
 ``trace`` and ``recall`` did. It runs on the ``--baseline-lots`` plant (default 100,000),
 and on the big one too when it is at most ``--full-load-max`` lots.
 
+``qms.common_causes`` of two finished batches that share a mix, on a plant of
+``--baseline-lots`` lots whose raw lots come from one supplier per thousand lots, runs in
+a fresh process against ``qms.genealogy.common_causes`` (the old service path).
+
 Then, in one process on the big SQLite plant, ``qms.recall_impact`` of one lot right after
 one ``qms.link`` (and after one ``shipments.add``) against a warm call (the goal: within
 2x). The in-memory ``Genealogy``'s incremental index has its own figure in
@@ -211,12 +215,59 @@ def recall_after_change(url: str, rounds: int) -> None:
             )
 
 
-def build_sqlite(path: Path, lots: int) -> str:
+def build_sqlite(path: Path, lots: int, suppliers: int = 1) -> str:
     if not path.exists():
         start = time.perf_counter()
-        build_plant_db(path, lots)
+        build_plant_db(path, lots, suppliers=suppliers)
         print(f"built {path.name} in {time.perf_counter() - start:.0f} s")
     return f"sqlite:///{path}"
+
+
+CAUSES = """
+import sys, time
+import qualityflow as qf
+qms = qf.QualityFlow(sys.argv[1], load_entry_points=False)
+ids = sys.argv[3:]
+start = time.perf_counter()
+if sys.argv[2] == "service":
+    causes = qms.common_causes(*ids)
+else:
+    causes = qms.genealogy.common_causes(*ids)
+print(time.perf_counter() - start, repr([(c.kind, c.id, c.reach, c.specificity) for c in causes]))
+"""
+
+
+def report_common_causes(folder: Path, lots: int, rounds: int) -> None:
+    """``qms.common_causes`` of two finished batches sharing a mix vs the whole genealogy's."""
+    suppliers = max(1, lots // 1000)
+    url = build_sqlite(folder / f"plant-{lots}-suppliers.db", lots, suppliers)
+    with qf.QualityFlow(url, load_entry_points=False) as qms:
+        mix = sorted(i for i in qms.trace_backward(FIN, depth=1).ids)[0]
+        fins = sorted(i for i in qms.trace_forward(mix, depth=1).ids)
+    if len(fins) < 2:
+        fins = [FIN, *[f for f in fins if f != FIN]]
+    ids = [FIN, *[f for f in fins if f != FIN][:1]]
+    print(
+        f"\n== qms.common_causes({', '.join(ids)}) on a {lots:,}-lot SQLite plant with "
+        f"{suppliers:,} suppliers, fresh processes (median of {rounds})"
+    )
+    answers = {}
+    for how in ("service", "whole"):
+        runs = []
+        for _ in range(rounds):
+            out = subprocess.run(
+                [sys.executable, "-c", CAUSES, url, how, *ids],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            seconds, answer = out.split(" ", 1)
+            runs.append(float(seconds))
+            answers[how] = answer.strip()
+        label = "qms.common_causes (database)" if how == "service" else "baseline: qms.genealogy"
+        print(f"{label:<32}{statistics.median(runs):>9.2f} s")
+    same = "identical" if answers["service"] == answers["whole"] else "DIFFERENT"
+    print(f"answers {same}: {answers['service'][:150]}")
 
 
 def build_postgresql(url: str, lots: int) -> None:
@@ -256,12 +307,18 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None, help="keep/reuse the SQLite files here")
     parser.add_argument("--skip-postgresql", action="store_true")
     parser.add_argument("--skip-change", action="store_true", help="skip recall after a change")
+    parser.add_argument("--skip-causes", action="store_true", help="skip common_causes")
+    parser.add_argument("--skip-big", action="store_true", help="only the baseline-size plant")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.dir or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         small = build_sqlite(folder / f"plant-{args.baseline_lots}.db", args.baseline_lots)
         report("SQLite", args.baseline_lots, small, args.rounds, full_load=True)
+        if not args.skip_causes:
+            report_common_causes(folder, args.baseline_lots, args.rounds)
+        if args.skip_big:
+            return
         big = build_sqlite(folder / f"plant-{args.lots}.db", args.lots)
         report("SQLite", args.lots, big, args.rounds, args.lots <= args.full_load_max)
         if not args.skip_change:

@@ -113,13 +113,14 @@ def report_fire_rates(n: int) -> None:
 
 
 def plant_rows(
-    lots: int, seed: int = 11
+    lots: int, seed: int = 11, suppliers: int = 1
 ) -> tuple[Iterator[list[dict[str, object]]], Callable[[], list[dict[str, object]]]]:
     """Return the rows of a synthetic plant of ``lots`` batches, for a bulk insert.
 
     40 % raw lots, 30 % mixes (2-4 raw lots each), 30 % finished batches (1-2 mixes
-    each). The first value yields the entity rows (``qf_entities``) in chunks of 50,000;
-    the second, called after, returns the edge rows (``qf_edges``).
+    each). Raw lot ``i`` comes from supplier ``SUP-{i % suppliers + 1}`` (by default all
+    from ``SUP-1``). The first value yields the entity rows (``qf_entities``) in chunks of
+    50,000; the second, called after, returns the edge rows (``qf_edges``).
     """
     rng = random.Random(seed)
     n_raw, n_mix = int(lots * 0.4), int(lots * 0.3)
@@ -151,6 +152,8 @@ def plant_rows(
         id = f"{kind.upper()}-{i:07d}"
         data = json.loads(json_of[kind])
         data["id"], data["version"] = id, 1
+        if kind == "raw" and suppliers > 1:
+            data["supplier_id"] = f"SUP-{i % suppliers + 1}"
         return {
             "kind": "batch",
             "id": id,
@@ -177,7 +180,7 @@ def plant_rows(
     return entity_rows(), edge_rows
 
 
-def build_plant_db(path: Path, lots: int, seed: int = 11) -> None:
+def build_plant_db(path: Path, lots: int, seed: int = 11, suppliers: int = 1) -> None:
     """Write a synthetic plant of ``lots`` batches straight into a fresh database.
 
     40 % raw lots, 30 % mixes (2-4 raw lots each), 30 % finished batches (1-2 mixes
@@ -185,7 +188,7 @@ def build_plant_db(path: Path, lots: int, seed: int = 11) -> None:
     """
     store = sqlite_storage(f"sqlite:///{path}")
     store.close()
-    entity_chunks, edge_rows = plant_rows(lots, seed)
+    entity_chunks, edge_rows = plant_rows(lots, seed, suppliers)
     engine = sa.create_engine(f"sqlite:///{path}")
     with engine.begin() as conn:
         conn.exec_driver_sql("PRAGMA synchronous=OFF")
