@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -112,15 +112,17 @@ def report_fire_rates(n: int) -> None:
 # -- 2. cold single-lot trace ------------------------------------------------------------
 
 
-def build_plant_db(path: Path, lots: int, seed: int = 11) -> None:
-    """Write a synthetic plant of ``lots`` batches straight into a fresh database.
+def plant_rows(
+    lots: int, seed: int = 11, suppliers: int = 1
+) -> tuple[Iterator[list[dict[str, object]]], Callable[[], list[dict[str, object]]]]:
+    """Return the rows of a synthetic plant of ``lots`` batches, for a bulk insert.
 
     40 % raw lots, 30 % mixes (2-4 raw lots each), 30 % finished batches (1-2 mixes
-    each).
+    each). Raw lot ``i`` comes from supplier ``SUP-{i % suppliers + 1}`` (by default all
+    from ``SUP-1``). The first value yields the entity rows (``qf_entities``) in chunks of
+    50,000; the second, called after, returns the edge rows (``qf_edges``).
     """
     rng = random.Random(seed)
-    store = sqlite_storage(f"sqlite:///{path}")
-    store.close()
     n_raw, n_mix = int(lots * 0.4), int(lots * 0.3)
     n_fin = lots - n_raw - n_mix
     template = {
@@ -150,6 +152,8 @@ def build_plant_db(path: Path, lots: int, seed: int = 11) -> None:
         id = f"{kind.upper()}-{i:07d}"
         data = json.loads(json_of[kind])
         data["id"], data["version"] = id, 1
+        if kind == "raw" and suppliers > 1:
+            data["supplier_id"] = f"SUP-{i % suppliers + 1}"
         return {
             "kind": "batch",
             "id": id,
@@ -158,15 +162,12 @@ def build_plant_db(path: Path, lots: int, seed: int = 11) -> None:
             "data": json.dumps(data),
         }
 
-    engine = sa.create_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        conn.exec_driver_sql("PRAGMA synchronous=OFF")
+    def entity_rows() -> Iterator[list[dict[str, object]]]:
         for kind, count in (("raw", n_raw), ("mix", n_mix), ("fin", n_fin)):
             for start in range(0, count, 50_000):
-                conn.execute(
-                    entities.insert(),
-                    [row(kind, i) for i in range(start, min(count, start + 50_000))],
-                )
+                yield [row(kind, i) for i in range(start, min(count, start + 50_000))]
+
+    def edge_rows() -> list[dict[str, object]]:
         links: set[tuple[str, str]] = set()
         for m in range(n_mix):
             for r in rng.sample(range(n_raw), rng.randint(2, 4)):
@@ -174,9 +175,28 @@ def build_plant_db(path: Path, lots: int, seed: int = 11) -> None:
         for f in range(n_fin):
             for m in rng.sample(range(n_mix), rng.randint(1, 2)):
                 links.add((f"MIX-{m:07d}", f"FIN-{f:07d}"))
-        edge_rows = [{"input_id": a, "output_id": b, "kind": "link"} for a, b in links]
-        for start in range(0, len(edge_rows), 100_000):
-            conn.execute(edges_table.insert(), edge_rows[start : start + 100_000])
+        return [{"input_id": a, "output_id": b, "kind": "link"} for a, b in links]
+
+    return entity_rows(), edge_rows
+
+
+def build_plant_db(path: Path, lots: int, seed: int = 11, suppliers: int = 1) -> None:
+    """Write a synthetic plant of ``lots`` batches straight into a fresh database.
+
+    40 % raw lots, 30 % mixes (2-4 raw lots each), 30 % finished batches (1-2 mixes
+    each); see :func:`plant_rows`.
+    """
+    store = sqlite_storage(f"sqlite:///{path}")
+    store.close()
+    entity_chunks, edge_rows = plant_rows(lots, seed, suppliers)
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("PRAGMA synchronous=OFF")
+        for chunk in entity_chunks:
+            conn.execute(entities.insert(), chunk)
+        rows = edge_rows()
+        for start in range(0, len(rows), 100_000):
+            conn.execute(edges_table.insert(), rows[start : start + 100_000])
     engine.dispose()
 
 

@@ -186,7 +186,11 @@ def exists(repository: Any, id: str) -> bool:
 
 
 def require_known(genealogy: Any, ids: Sequence[str]) -> None:
-    """Exit 3 naming the ids the genealogy does not hold."""
+    """Exit 3 naming the ids the genealogy does not hold.
+
+    ``genealogy`` is anything that answers ``id in genealogy``: a ``qf.Genealogy``, or
+    the set ``qms.known(*ids)`` returns (one indexed look-up, nothing else loaded).
+    """
     missing = [i for i in ids if i not in genealogy]
     if missing:
         raise fail(

@@ -160,9 +160,11 @@ def export_fsma204(
     check_output(out_path, "--out")
     qms = open_service(db, write=False)
     with out.status("Tracing and writing..."):
-        genealogy = qms.genealogy
-        require_known(genealogy, ids)
-        impact = qms.recall_impact(*ids)
+        require_known(qms.known(*ids), ids)
+        # What the recall reaches and every reached batch's inputs (the sheet's
+        # transformation rows list them): the same sheet as from the whole genealogy.
+        genealogy = qms.local_genealogy(*ids, inputs=True)
+        impact = genealogy.recall_impact(*ids)
         try:
             to_fsma204(impact, out_path, genealogy=genealogy)
         except OSError as exc:

@@ -68,10 +68,15 @@ def report_8d(
     check_output(markdown, "--markdown")
     qms = open_service(db, write=False)
     incident = qms.incidents.get(id)
-    genealogy = qms.genealogy
     suspects = incident.recall.batch_ids if incident.recall else incident.batch_ids
+    # The report draws the incident's batches with their inputs and outputs: the part
+    # of the genealogy up- and downstream of them is all it reads.
+    pictured = [*incident.batch_ids, *suspects]
+    if incident.assessment is not None:
+        pictured += incident.assessment.batch_ids
+    genealogy = qms.local_genealogy(*dict.fromkeys(pictured), upstream=True)
     present = [s for s in suspects if s in genealogy]
-    impact = qms.recall_impact(*present) if present else None
+    impact = genealogy.recall_impact(*present) if present else None
     report = eight_d(
         incident,
         impact=impact,

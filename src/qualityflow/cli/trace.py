@@ -51,19 +51,21 @@ def trace(
             "leave --depth out to follow every step",
         )
     qms = open_service(db, write=False)
-    with out.status("Loading the genealogy..."):
-        genealogy = qms.genealogy
-    require_known(genealogy, ids)
-    result = (
-        genealogy.trace_backward(*ids, depth=depth)
-        if backward
-        else genealogy.trace_forward(*ids, depth=depth)
-    )
+    with out.status("Tracing..."):
+        # The database answers (an indexed existence check, then a recursive query):
+        # only the traced lots' records are loaded, never the whole genealogy.
+        require_known(qms.known(*ids), ids)
+        result = (
+            qms.trace_backward(*ids, depth=depth)
+            if backward
+            else qms.trace_forward(*ids, depth=depth)
+        )
     direction = "upstream of" if backward else "downstream of"
     reached = sorted(result.ids)
+    nodes = result.subgraph.nodes
     records: list[dict[str, Any]] = []
     for node in reached:
-        data = genealogy.graph.nodes[node]
+        data = nodes[node]
         records.append(
             {
                 "id": node,
@@ -177,7 +179,7 @@ def recall(
         check_output(sheet, "--fsma204")
     qms = open_service(db, write=False)
     with out.status("Tracing the recall..."):
-        require_known(qms.genealogy, ids)
+        require_known(qms.known(*ids), ids)
         impact = qms.recall_impact(*ids)
     drills = []
     if drill:

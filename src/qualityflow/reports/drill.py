@@ -112,7 +112,9 @@ def mock_recall(
     """Time how long ``source`` takes to answer the recall question for ``lot_id``.
 
     ``source`` is a ``qf.Genealogy`` or a ``qf.QualityFlow`` (whose ``recall_impact``
-    reads the stored genealogy, so the drill then includes loading it). With
+    reads what the lot reaches from the database, so the drill then includes loading
+    that; with ``spreadsheet``, its ``local_genealogy`` adds the reached batches' inputs,
+    never the whole genealogy). With
     ``spreadsheet``, the timed answer includes writing the FSMA 204 sortable spreadsheet
     there (``.csv``, or ``.xlsx`` with the ``xlsx`` extra), which is what FDA asks for.
     Unknown lots raise the source's own error (``qf.GenealogyError`` or
@@ -132,7 +134,15 @@ def mock_recall(
     """
     started = now or datetime.now(timezone.utc)
     t0 = time.perf_counter()
-    impact = source.recall_impact(lot_id)
+    local = getattr(source, "local_genealogy", None) if spreadsheet is not None else None
+    genealogy: Any = source
+    if callable(local):
+        # A service loads what the lot reaches and those batches' inputs (the sheet's
+        # transformation rows), not the whole genealogy.
+        genealogy = local(lot_id, inputs=True)
+        impact = genealogy.recall_impact(lot_id)
+    else:
+        impact = source.recall_impact(lot_id)
     batch_ids = tuple(sorted(b.id for b in impact.batches))
     shipment_ids = tuple(sorted(s.id for s in impact.shipments))
     customers = tuple(sorted(impact.customer_ids))
@@ -141,8 +151,9 @@ def mock_recall(
     if spreadsheet is not None:
         from qualityflow.interop import to_fsma204
 
-        genealogy: Any = getattr(source, "genealogy", source)
-        written = to_fsma204(impact, spreadsheet, genealogy=genealogy)  # type: ignore[arg-type]
+        if not callable(local):
+            genealogy = getattr(source, "genealogy", source)
+        written = to_fsma204(impact, spreadsheet, genealogy=genealogy)
     elapsed = timedelta(seconds=time.perf_counter() - t0)
     return DrillReport(
         lot_id=lot_id,

@@ -446,51 +446,213 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
     def genealogy(self) -> Genealogy:
         """The whole stored genealogy as a :class:`qualityflow.Genealogy` (loads it all).
 
-        For one lot's trace use :meth:`trace_forward` / :meth:`trace_backward`, which
-        load only what the lot reaches.
+        For one lot's questions use :meth:`trace_forward`, :meth:`trace_backward`,
+        :meth:`recall_impact`, :meth:`common_causes` or :meth:`local_genealogy`, which
+        load only what the lots reach and give the same answers.
         """
         return self._genealogy_of(None)
 
-    def _genealogy_of(self, nodes: set[str] | None) -> Genealogy:
+    # -- answers from the database -----------------------------------------------------
+    # The storage answers which ids a question reaches (a recursive, indexed query on the
+    # SQL backends) and only those records are loaded into a Genealogy. Links are loaded
+    # in one canonical order (by input id, then output id) for the whole genealogy and for
+    # every part of it, so that a trace's breadth-first order and ``path_to`` are the same
+    # whichever part was loaded (and on every backend).
+
+    def _genealogy_of(
+        self, nodes: set[str] | None, every_batch: list[Batch] | None = None
+    ) -> Genealogy:
+        """Load ``nodes`` (None: everything) and the links among them.
+
+        ``every_batch`` is every stored batch, ordered by id, when the caller has read
+        them already (they are then not read again).
+        """
         storage = self.storage
         ids = None if nodes is None else sorted(nodes)
-        batches = [b for b in storage.list("batch", ids=ids) if isinstance(b, Batch)]
+        if ids is not None and not ids:
+            return Genealogy()
         shipments = [s for s in storage.list("shipment", ids=ids) if isinstance(s, Shipment)]
+        wanted = nodes
+        if nodes is not None:
+            # A shipment comes with the batch it ships (a forward trace from a shipment
+            # reaches nothing, but the genealogy holds a shipment only beside its batch).
+            wanted = nodes.union(s.batch_id for s in shipments)
+            ids = sorted(wanted)
+        if every_batch is None:
+            batches = [b for b in storage.list("batch", ids=ids) if isinstance(b, Batch)]
+        elif wanted is None:
+            batches = every_batch
+        else:
+            batches = [b for b in every_batch if b.id in wanted]
         links = [
             (e.input_id, e.output_id, e.quantity)
             for e in storage.edges(among=nodes)
             if e.kind == "link"
         ]
+        links.sort(key=_link_key)
+        if nodes is not None and len(batches) + len(shipments) + len(links) <= _SMALL_PART:
+            # A lot's trace: built one record at a time, whose cycle checks are a few
+            # steps of networkx each, instead of the bulk build's, which imports scipy
+            # (a third of a second in a fresh process, for a dozen nodes).
+            part = Genealogy()
+            for batch in batches:
+                part.add_batch(batch)
+            for shipment in shipments:
+                part.add_shipment(shipment)
+            part.link_many(links)
+            return part
         # No gc.freeze() here: a long-running application rebuilds genealogies again and
         # again, and freezing would keep every one of them (and its garbage) alive.
         return Genealogy.build(batches, links, shipments, freeze=False)
 
-    def trace_forward(self, *ids: str) -> Trace:
+    def known(self, *ids: str) -> frozenset[str]:
+        """Return which of ``ids`` are stored batches or shipments (genealogy nodes).
+
+        One indexed look-up per kind on the SQL backends; nothing else is loaded. The
+        command line uses it to name unknown ids before tracing.
+
+        Examples
+        --------
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> _ = qms.batches.add(qf.Batch(id="SUGAR-1", kind="raw_material", product="sugar",
+        ...                              quantity=qf.Quantity(amount=100, unit="kg")))
+        >>> sorted(qms.known("SUGAR-1", "SALT-9"))
+        ['SUGAR-1']
+
+        """
+        wanted = set(ids)
+        if not wanted:
+            return frozenset()
+        storage = self.storage
+        found = {e.id for e in storage.list("batch", ids=wanted)}
+        found.update(e.id for e in storage.list("shipment", ids=wanted - found))
+        return frozenset(found)
+
+    def local_genealogy(
+        self,
+        *ids: str,
+        downstream: bool = True,
+        upstream: bool = False,
+        inputs: bool = False,
+    ) -> Genealogy:
+        """Load the part of the stored genealogy that questions about ``ids`` need.
+
+        ``downstream`` loads everything downstream of ``ids``, ``upstream`` everything
+        upstream of them, and ``inputs`` also everything upstream of what was reached, so
+        that every loaded batch has all its inputs (what the FSMA 204 sheet's
+        transformation rows list). The stored ids among ``ids`` are included; unknown ids
+        are not (the genealogy's own questions then name them). Traces, recall impacts
+        and exports asked of the result about ``ids`` equal those asked of the whole
+        :attr:`genealogy`: same ids, same order, same paths.
+
+        Examples
+        --------
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> kg = lambda n: qf.Quantity(amount=n, unit="kg")
+        >>> for id, kind in [("SUGAR-1", "raw_material"), ("SALT-1", "raw_material"),
+        ...                  ("MIX-9", "intermediate")]:
+        ...     _ = qms.batches.add(qf.Batch(id=id, kind=kind, product=id.lower(),
+        ...                                  quantity=kg(100)))
+        >>> qms.link("SUGAR-1", "MIX-9"); qms.link("SALT-1", "MIX-9")
+        >>> sorted(qms.local_genealogy("SUGAR-1"))
+        ['MIX-9', 'SUGAR-1']
+        >>> sorted(qms.local_genealogy("SUGAR-1", inputs=True))
+        ['MIX-9', 'SALT-1', 'SUGAR-1']
+
+        """
+        storage = self.storage
+        nodes: set[str] = set()
+        if downstream:
+            nodes |= storage.reach(ids, "forward")
+        if upstream:
+            nodes |= storage.reach(ids, "backward")
+        if not (downstream or upstream):
+            nodes |= self.known(*ids)
+        if inputs and nodes:
+            nodes |= storage.reach(nodes, "backward")
+        return self._genealogy_of(nodes)
+
+    def trace_forward(self, *ids: str, depth: int | None = None) -> Trace:
         """Everything downstream of ``ids``, loading only what they reach.
 
         The storage answers which ids are reached (a recursive SQL query on the SQL
         backends), and only those records are loaded into a :class:`~qualityflow.Genealogy`.
+        The answer equals ``qms.genealogy.trace_forward(*ids, depth=depth)``: the same ids
+        in the same order, the same :meth:`~qualityflow.Trace.path_to`, the same error for
+        unknown ids. The trace's :attr:`~qualityflow.Trace.subgraph` holds the records of
+        the starting and reached ids (kind, product, status, customer, region, ...).
+        ``depth`` limits the steps as in :meth:`qualityflow.Genealogy.trace_forward` (what
+        is loaded is still the whole downstream).
         """
         nodes = self.storage.reach(ids, "forward")
-        return self._genealogy_of(nodes).trace_forward(*ids)
+        return self._genealogy_of(nodes).trace_forward(*ids, depth=depth)
 
-    def trace_backward(self, *ids: str) -> Trace:
-        """Everything upstream of ``ids``, loading only what they reach."""
+    def trace_backward(self, *ids: str, depth: int | None = None) -> Trace:
+        """Everything upstream of ``ids``, loading only what they reach.
+
+        Equal to ``qms.genealogy.trace_backward(*ids, depth=depth)``; see
+        :meth:`trace_forward`.
+        """
         nodes = self.storage.reach(ids, "backward")
-        return self._genealogy_of(nodes).trace_backward(*ids)
+        return self._genealogy_of(nodes).trace_backward(*ids, depth=depth)
 
     def recall_impact(self, *suspect_ids: str) -> RecallImpact:
-        """Find the batches, shipments, customers and quantities a recall of the suspects hits."""
+        """Find the batches, shipments, customers and quantities a recall of the suspects hits.
+
+        Loads only what the suspects reach; equal to ``qms.genealogy.recall_impact(...)``.
+        """
         nodes = self.storage.reach(suspect_ids, "forward")
         return self._genealogy_of(nodes).recall_impact(*suspect_ids)
 
     def common_causes(self, *batch_ids: str, top: int = 10) -> list[CommonCause]:
         """Upstream lots, suppliers and lines shared by the given batches, best first.
 
-        Ranking by specificity needs every lot's downstream, so this loads the whole
-        genealogy.
+        Equal to ``qms.genealogy.common_causes(...)``, but only the part of the genealogy
+        the answer depends on is loaded: the upstream of the given batches, and for the
+        specificity of each candidate, the downstream of the candidate lots and of every
+        lot of a candidate supplier or line.
         """
-        return self.genealogy.common_causes(*batch_ids, top=top)
+        storage = self.storage
+        upstream = storage.reach(batch_ids, "backward")
+        near = self._genealogy_of(upstream)
+        if top < 1 or not batch_ids or any(b not in near for b in batch_ids):
+            return near.common_causes(*batch_ids, top=top)  # raises the genealogy's error
+        given = set(batch_ids)
+        least = min(2, len(given))
+        lot_reach: dict[str, int] = {}
+        supplier_reach: dict[str, int] = {}
+        line_reach: dict[str, int] = {}
+        for b in given:
+            seen = near.trace_backward(b).ids
+            for lot in seen:
+                lot_reach[lot] = lot_reach.get(lot, 0) + 1
+            records = [near.entity(node) for node in (b, *seen)]
+            found = [r for r in records if isinstance(r, Batch)]
+            for key in {r.supplier_id for r in found if r.supplier_id is not None}:
+                supplier_reach[key] = supplier_reach.get(key, 0) + 1
+            for key in {r.line for r in found if r.line is not None}:
+                line_reach[key] = line_reach.get(key, 0) + 1
+        sources = {lot for lot, n in lot_reach.items() if n >= least}
+        suppliers = {key for key, n in supplier_reach.items() if n >= least}
+        lines = {key for key, n in line_reach.items() if n >= least}
+        every: list[Batch] | None = None
+        if suppliers or lines:
+            # Every lot of a candidate supplier or line counts towards its specificity.
+            # Storage.list has no supplier/line filter yet, so this reads every batch;
+            # an indexed filter (list(..., where=...)) would make it one query each.
+            every = [b for b in storage.list("batch") if isinstance(b, Batch)]
+            sources.update(b.id for b in every if b.supplier_id in suppliers or b.line in lines)
+            if _WHOLE_PLANT * len(sources) > len(every):
+                # A candidate feeds much of the plant (a utility lot, the one supplier of
+                # a raw material, the main line): its downstream is most of the genealogy,
+                # and one load of the whole costs less than tracing from every source.
+                return self._genealogy_of(None, every).common_causes(*batch_ids, top=top)
+        nodes = upstream | storage.reach(sources, "forward") if sources else upstream
+        if nodes == upstream:
+            return near.common_causes(*batch_ids, top=top)
+        return self._genealogy_of(nodes, every).common_causes(*batch_ids, top=top)
 
     # -- release rules -----------------------------------------------------------------
 
@@ -819,6 +981,10 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
 
 
 _OVERDUE_ATTEMPTS = 5
+_WHOLE_PLANT = 4  # common_causes loads the whole genealogy when 1/4 of the lots feed it
+# A loaded part of at most this many records and links is built one by one (see
+# _genealogy_of); below the genealogy index's merge threshold, so both builds order alike.
+_SMALL_PART = 1000
 
 
 class _HookPolicy:
@@ -860,6 +1026,11 @@ _TRUE = frozenset({"true", "1", "yes", "on"})
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _link_key(link: tuple[str, str, Quantity | None]) -> tuple[str, str]:
+    """Return the sort key of a loaded link: its input id, then its output id."""
+    return link[0], link[1]
 
 
 def _flag(settings: Mapping[str, str | bool] | None, key: str, default: bool) -> bool:
