@@ -83,7 +83,7 @@ from qualityflow.service.nonconformances import (
 from qualityflow.service.outbox import Outbox, Queued
 from qualityflow.service.recalls import RecallRepository
 from qualityflow.service.suppliers import SupplierRepository
-from qualityflow.storage import Edge, Storage, open_storage
+from qualityflow.storage import Edge, ListingStorage, Storage, open_storage
 from qualityflow.storage import builtin as builtin_storage
 
 log = logging.getLogger(__name__)
@@ -638,16 +638,23 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
         suppliers = {key for key, n in supplier_reach.items() if n >= least}
         lines = {key for key, n in line_reach.items() if n >= least}
         every: list[Batch] | None = None
-        if suppliers or lines:
-            # Every lot of a candidate supplier or line counts towards its specificity.
-            # Storage.list has no supplier/line filter yet, so this reads every batch;
-            # an indexed filter (list(..., where=...)) would make it one query each.
-            every = [b for b in storage.list("batch") if isinstance(b, Batch)]
-            sources.update(b.id for b in every if b.supplier_id in suppliers or b.line in lines)
-            if _WHOLE_PLANT * len(sources) > len(every):
+        if (suppliers or lines) and isinstance(storage, ListingStorage):
+            # Every lot of a candidate supplier or line counts towards its specificity:
+            # found through the field index, one query per supplier and line.
+            wheres = [{"supplier_id": key} for key in sorted(suppliers)]
+            wheres += [{"line": key} for key in sorted(lines)]
+            for where in wheres:
+                sources.update(b.id for b in storage.iter_list("batch", where=where))
+            if _WHOLE_PLANT * len(sources) > storage.count("batch"):
                 # A candidate feeds much of the plant (a utility lot, the one supplier of
                 # a raw material, the main line): its downstream is most of the genealogy,
                 # and one load of the whole costs less than tracing from every source.
+                return self._genealogy_of(None).common_causes(*batch_ids, top=top)
+        elif suppliers or lines:
+            # A storage without the field index: read every batch once.
+            every = [b for b in storage.list("batch") if isinstance(b, Batch)]
+            sources.update(b.id for b in every if b.supplier_id in suppliers or b.line in lines)
+            if _WHOLE_PLANT * len(sources) > len(every):
                 return self._genealogy_of(None, every).common_causes(*batch_ids, top=top)
         nodes = upstream | storage.reach(sources, "forward") if sources else upstream
         if nodes == upstream:
