@@ -56,7 +56,7 @@ from qualityflow.models.nonconformance import (
     SupplierAction,
     SupplierResponse,
 )
-from qualityflow.models.notification import Notification
+from qualityflow.models.notification import Message, NoticeText, Notification
 from qualityflow.models.quantity import Quantity
 from qualityflow.models.recall import (
     Consignee,
@@ -119,6 +119,8 @@ __all__ = [
     "InspectionResult",
     "InspectionStage",
     "NonEmpty",
+    "Message",
+    "NoticeText",
     "Notification",
     "QFModel",
     "Quantity",

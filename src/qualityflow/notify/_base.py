@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from qualityflow.errors import QualityFlowError
+from qualityflow.i18n import N_, _, label
 from qualityflow.models import Notification
 
 __all__ = [
@@ -104,22 +105,30 @@ def subject_line(notification: Notification) -> str:
     return _one_line(f"{prefix} {title}")
 
 
+_WHAT = N_("What happened: {kind}")
+_RECORD = N_("Record: {kind} {id}")
+_SEVERITY = N_("Severity: {severity}")
+_AT = N_("At: {at}")
+_NOTIFICATION_ID = N_("Notification id: {id}")
+
+
 def plain_text(notification: Notification) -> str:
     """Write the readable plain-text body used by e-mail and chat notifiers.
 
-    The title and body first, then the facts a reader needs to find the record.
+    The title and body first, then the facts a reader needs to find the record, labelled
+    in the active locale (the values stay as stored).
     """
     lines = [notification.title]
     if notification.body:
         lines += ["", notification.body]
     lines += [
         "",
-        f"What happened: {notification.kind}",
-        f"Record: {notification.subject_kind} {notification.subject_id}",
+        _(_WHAT).format(kind=label(notification.kind)),
+        _(_RECORD).format(kind=label(notification.subject_kind), id=notification.subject_id),
     ]
     if notification.severity is not None:
-        lines.append(f"Severity: {notification.severity.value}")
-    lines.append(f"At: {notification.at.isoformat()}")
+        lines.append(_(_SEVERITY).format(severity=label(notification.severity)))
+    lines.append(_(_AT).format(at=notification.at.isoformat()))
     if notification.id:
-        lines.append(f"Notification id: {notification.id}")
+        lines.append(_(_NOTIFICATION_ID).format(id=notification.id))
     return "\n".join(lines) + "\n"

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from qualityflow.i18n import normalize, using
 from qualityflow.models import Notification, Severity
 from qualityflow.notify._base import (
     DeliveryError,
@@ -70,6 +71,9 @@ class AppriseNotifier:
     ----------
     urls
         One apprise URL, several separated by commas or spaces, or a list of them.
+    locale
+        The language of the titles and bodies it delivers (``"zh_CN"``, ``"en"``); ``None``
+        keeps them as the service wrote them (``QualityFlow(locale=...)``).
 
     Examples
     --------
@@ -82,7 +86,8 @@ class AppriseNotifier:
     qualityflow_name = "notify.apprise"
     """Plugin name: deliveries are recorded under it; QUALITYFLOW_DISABLE_PLUGINS takes it."""
 
-    def __init__(self, urls: str | Iterable[str]) -> None:
+    def __init__(self, urls: str | Iterable[str], *, locale: str | None = None) -> None:
+        self.locale = None if locale is None else normalize(locale)
         apprise = _import_apprise()
         self._services: list[tuple[str, Any]] = []
         for url in split_urls(urls):
@@ -114,6 +119,9 @@ class AppriseNotifier:
     @hookimpl
     def qualityflow_notify(self, notification: Notification) -> None:
         """Send ``notification`` to every service; raise :class:`DeliveryError` on failure."""
+        notification = notification.in_locale(self.locale)
+        with using(self.locale):
+            body, title = plain_text(notification), subject_line(notification)
         severity = notification.severity
         notify_type = "info" if severity is None else _NOTIFY_TYPES.get(severity, "info")
         failed: list[str] = []
@@ -121,8 +129,8 @@ class AppriseNotifier:
         for target, instance in self._services:
             with self._apprise.LogCapture(level=logging.WARNING) as log:
                 ok = instance.notify(
-                    body=plain_text(notification),
-                    title=subject_line(notification),
+                    body=body,
+                    title=title,
                     notify_type=notify_type,
                     body_format="text",
                 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from qualityflow.i18n import normalize
 from qualityflow.models import Notification, Severity
 from qualityflow.notify._base import subject_line
 from qualityflow.plugins import hookimpl
@@ -32,6 +33,9 @@ class LoggingNotifier:
     ----------
     logger
         A logger or a logger name; defaults to ``qualityflow.notify``.
+    locale
+        The language of the titles and bodies it delivers (``"zh_CN"``, ``"en"``); ``None``
+        keeps them as the service wrote them (``QualityFlow(locale=...)``).
 
     Examples
     --------
@@ -51,8 +55,11 @@ class LoggingNotifier:
     """Its delivery is recorded in the change's transaction (it runs in-process and a log
     handler does not raise): the change commits once; see :mod:`qualityflow.service.outbox`."""
 
-    def __init__(self, logger: logging.Logger | str = LOGGER_NAME) -> None:
+    def __init__(
+        self, logger: logging.Logger | str = LOGGER_NAME, *, locale: str | None = None
+    ) -> None:
         self.logger = logging.getLogger(logger) if isinstance(logger, str) else logger
+        self.locale = None if locale is None else normalize(locale)
 
     def __repr__(self) -> str:
         return f"LoggingNotifier(logger={self.logger.name!r})"
@@ -60,6 +67,7 @@ class LoggingNotifier:
     @hookimpl
     def qualityflow_notify(self, notification: Notification) -> None:
         """Log ``notification`` at a level that follows its severity."""
+        notification = notification.in_locale(self.locale)
         severity = notification.severity
         level = logging.INFO if severity is None else _LEVELS[severity]
         message = subject_line(notification)

@@ -25,6 +25,9 @@ SETTINGS: dict[str, str] = {
     "QUALITYFLOW_WEBHOOK_URL": "receiver URL; setting it turns the webhook on",
     "QUALITYFLOW_WEBHOOK_SECRET": "shared secret for the X-QualityFlow-Signature header",
     "QUALITYFLOW_APPRISE_URLS": "apprise URLs, comma or space separated (extra 'notify')",
+    "QUALITYFLOW_SMTP_LOCALE": "language of the e-mails (zh_CN, en); default: the service's",
+    "QUALITYFLOW_WEBHOOK_LOCALE": "language of the webhook's titles and bodies",
+    "QUALITYFLOW_APPRISE_LOCALE": "language of the chat messages (a WeCom group: zh_CN)",
 }
 """Every setting :func:`builtin_notifiers` reads, with what it means."""
 
@@ -101,11 +104,14 @@ def builtin_notifiers(settings: Mapping[str, str] | None = None) -> list[object]
                 password=env.get("QUALITYFLOW_SMTP_PASSWORD") or None,
                 starttls=_flag(env, "QUALITYFLOW_SMTP_STARTTLS"),
                 ssl=_flag(env, "QUALITYFLOW_SMTP_SSL"),
+                locale=get("QUALITYFLOW_SMTP_LOCALE") or None,
             )
         )
     if url := get("QUALITYFLOW_WEBHOOK_URL"):
         secret = env.get("QUALITYFLOW_WEBHOOK_SECRET") or None
-        notifiers.append(WebhookNotifier(url, secret=secret))
+        notifiers.append(
+            WebhookNotifier(url, secret=secret, locale=get("QUALITYFLOW_WEBHOOK_LOCALE") or None)
+        )
     if urls := get("QUALITYFLOW_APPRISE_URLS"):
-        notifiers.append(AppriseNotifier(urls))
+        notifiers.append(AppriseNotifier(urls, locale=get("QUALITYFLOW_APPRISE_LOCALE") or None))
     return notifiers

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from qualityflow.i18n import normalize, using
 from qualityflow.models import Notification
 from qualityflow.notify._base import (
     MASK,
@@ -63,6 +64,9 @@ class EmailNotifier:
         certificate authorities with host-name checking. Give
         ``ssl.create_default_context(cafile="plant-ca.pem")`` for a mail server whose
         certificate comes from the plant's own CA.
+    locale
+        The language of the titles and bodies it delivers (``"zh_CN"``, ``"en"``); ``None``
+        keeps them as the service wrote them (``QualityFlow(locale=...)``).
 
     Examples
     --------
@@ -92,6 +96,7 @@ class EmailNotifier:
         ssl: bool = False,
         timeout: float = 10,
         ssl_context: _ssl.SSLContext | None = None,
+        locale: str | None = None,
     ) -> None:
         if not host.strip():
             raise NotifierConfigError("EmailNotifier: host is empty; give the SMTP server name")
@@ -116,6 +121,7 @@ class EmailNotifier:
         recipients = list(recipients)
         if bad := [r for r in recipients if "@" not in r]:
             raise NotifierConfigError(f"EmailNotifier: recipients {bad!r} are not e-mail addresses")
+        self.locale = None if locale is None else normalize(locale)
         self.host = host.strip()
         self.port = int(port)
         self.sender = sender.strip()
@@ -142,17 +148,20 @@ class EmailNotifier:
         return f"smtp://{self.host}:{self.port}"
 
     def message(self, notification: Notification) -> EmailMessage:
-        """Build the e-mail for ``notification`` (without sending it)."""
+        """Build the e-mail for ``notification`` (without sending it), in its ``locale``."""
+        notification = notification.in_locale(self.locale)
+        with using(self.locale):
+            subject, text = subject_line(notification), plain_text(notification)
         to = _addresses([*self.recipients, *notification.recipients])
         msg = EmailMessage()
         msg["From"] = self.sender
         msg["To"] = ", ".join(to)
-        msg["Subject"] = subject_line(notification)
+        msg["Subject"] = subject
         msg["Date"] = format_datetime(notification.at)
         domain = self.sender.rpartition("@")[2] or None
         msg["Message-ID"] = make_msgid(idstring=notification.id, domain=domain)
         msg["X-QualityFlow-Event"] = notification.kind
-        msg.set_content(plain_text(notification))
+        msg.set_content(text)
         return msg
 
     def _fail(self, reason: str) -> DeliveryError:

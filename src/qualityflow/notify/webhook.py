@@ -6,6 +6,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
+from qualityflow.i18n import normalize
 from qualityflow.models import Notification
 from qualityflow.notify._base import MASK, DeliveryError, NotifierConfigError, mask_url
 from qualityflow.plugins import hookimpl
@@ -90,6 +91,9 @@ class WebhookNotifier:
         Seconds to wait for the receiver.
     headers
         Extra headers, for example an ``Authorization`` token.
+    locale
+        The language of the titles and bodies it delivers (``"zh_CN"``, ``"en"``); ``None``
+        keeps them as the service wrote them (``QualityFlow(locale=...)``).
 
     Examples
     --------
@@ -108,6 +112,7 @@ class WebhookNotifier:
         secret: str | bytes | None = None,
         timeout: float = 10,
         headers: Mapping[str, str] | None = None,
+        locale: str | None = None,
     ) -> None:
         scheme = url.partition("://")[0].lower()
         if scheme not in {"http", "https"}:
@@ -118,6 +123,7 @@ class WebhookNotifier:
             raise NotifierConfigError(
                 "WebhookNotifier: the secret is empty; give a long random string or None"
             )
+        self.locale = None if locale is None else normalize(locale)
         self.url = url
         self._secret = secret
         self.timeout = float(timeout)
@@ -131,8 +137,11 @@ class WebhookNotifier:
         )
 
     def request(self, notification: Notification) -> tuple[bytes, dict[str, str]]:
-        """Return the raw body and headers that :meth:`qualityflow_notify` would POST."""
-        body = notification.model_dump_json().encode()
+        """Return the raw body and headers that :meth:`qualityflow_notify` would POST.
+
+        The title and body are in the notifier's ``locale``; ids and values stay as stored.
+        """
+        body = notification.in_locale(self.locale).model_dump_json().encode()
         headers = {
             **self.headers,
             "Content-Type": "application/json",

@@ -20,6 +20,7 @@ from qualityflow.errors import (
 )
 from qualityflow.evidence import builtin as builtin_blobstores
 from qualityflow.genealogy import CommonCause, Genealogy, RecallImpact, Trace
+from qualityflow.i18n import N_, normalize
 from qualityflow.lifecycle import (
     COMPLAINT_LIFECYCLE,
     INCIDENT_LIFECYCLE,
@@ -59,6 +60,7 @@ from qualityflow.prevention import (
     samples_due_for_disposal,
     samples_for,
 )
+from qualityflow.service import notices
 from qualityflow.service._base import (
     _STRICTNESS,
     CONTAINMENT_STATUS,
@@ -153,6 +155,11 @@ class QualityFlow(Outbox):
         current one before opening it (as ``qualityflow db upgrade`` does); without it
         such a database is refused with a :class:`~qualityflow.errors.StorageError`
         naming that command, and nothing is written.
+    locale:
+        The language the notifications are written in (``"zh_CN"``, ``"en"``; default
+        the active locale, see :mod:`qualityflow.i18n`). Each notification also keeps
+        its text language-neutral, so a notifier given its own ``locale=`` writes it in
+        that one.
 
     Examples
     --------
@@ -178,6 +185,7 @@ class QualityFlow(Outbox):
         actors: Mapping[str, Actor] | Iterable[Actor] | None = None,
         blobs: str | None = None,
         upgrade: bool = False,
+        locale: str | None = None,
     ) -> None:
         if policy is not None and not callable(getattr(policy, "check", None)):
             raise QualityFlowError(
@@ -186,6 +194,8 @@ class QualityFlow(Outbox):
             )
         self.policy: Policy = OPEN if policy is None else policy
         """Who may do what (the open policy unless ``policy=`` was given)."""
+        self.locale: str | None = None if locale is None else normalize(locale)
+        """The language of the notifications' titles and bodies (``None``: the active one)."""
         self._clock: Callable[[], datetime] = clock or _utcnow
         self._collector = threading.local()
         self.clock_tolerance: timedelta = clock_tolerance
@@ -712,15 +722,23 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
         batch.attributes = {**batch.attributes, STATUS_CHANGES: [*entries, entry]}
         saved = self.storage.save(batch)
         assert isinstance(saved, Batch)
-        body = (
-            f"{reason}\nby {by} at {at.isoformat()}" if reason else f"by {by} at {at.isoformat()}"
-        )
-        notice = Notification(
+        notice = notices.notice(
+            self.locale,
+            notices.message(
+                N_("Batch {batch} ({product}): {before} -> {after}"),
+                labels=("before", "after"),
+                batch=batch.id,
+                product=batch.product,
+                before=before.value,
+                after=batch.status.value,
+            ),
+            [
+                notices.line(reason),
+                notices.message(N_("by {by} at {at}"), by=by, at=at.isoformat()),
+            ],
             kind="batch_status",
             subject_kind="batch",
             subject_id=batch.id,
-            title=f"Batch {batch.id} ({batch.product}): {before.value} -> {batch.status.value}",
-            body=body,
             at=at,
             id=f"batch_status:{batch.id}:{saved.version}",
             audit_head=self.audit.head(),
@@ -899,18 +917,14 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
     def _transition_notice(
         self, kind: str, entity: Incident | Complaint, record: TransitionRecord
     ) -> Notification:
-        title = (
-            f"{kind.capitalize()} {entity.id}: {record.source} -> {record.dest} ({record.trigger})"
-        )
-        body = f"{record.trigger} by {record.actor} at {record.at.isoformat()}"
-        if record.note:
-            body += f"\n{record.note}"
-        return Notification(
+        title, body = notices.transition_lines(kind, entity.id, record)
+        return notices.notice(
+            self.locale,
+            title,
+            body,
             kind="transition",
             subject_kind=kind,
             subject_id=entity.id,
-            title=title,
-            body=body,
             severity=entity.severity,
             at=record.at,
             id=f"transition:{kind}:{entity.id}:{len(entity.history)}",
@@ -920,15 +934,24 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
     def _recall_notice(self, incident: Incident, record: TransitionRecord) -> Notification:
         recall = incident.recall
         assert recall is not None
-        body = f"Reason: {recall.reason}\nBatches: {', '.join(recall.batch_ids)}"
-        if recall.customer_ids:
-            body += f"\nCustomers: {', '.join(recall.customer_ids)}"
-        return Notification(
+        batches = ", ".join(recall.batch_ids)
+        return notices.notice(
+            self.locale,
+            notices.message(
+                N_("Recall decided for incident {id}: {batches}"), id=incident.id, batches=batches
+            ),
+            [
+                notices.message(N_("Reason: {reason}"), reason=recall.reason),
+                notices.message(N_("Batches: {batches}"), batches=batches),
+                notices.message(
+                    N_("Customers: {customers}"), customers=", ".join(recall.customer_ids)
+                )
+                if recall.customer_ids
+                else None,
+            ],
             kind="recall",
             subject_kind="incident",
             subject_id=incident.id,
-            title=f"Recall decided for incident {incident.id}: {', '.join(recall.batch_ids)}",
-            body=body,
             severity=incident.severity,
             at=record.at,
             id=f"recall:{incident.id}:{len(incident.history)}",

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from pydantic import JsonValue
 
 from qualityflow.errors import NotFoundError, TransitionError
+from qualityflow.i18n import N_
 from qualityflow.lifecycle import Lifecycle
 from qualityflow.lifecycle.nonconformance import NONCONFORMANCE_LIFECYCLE, SCAR_LIFECYCLE
 from qualityflow.models import (
@@ -63,6 +64,7 @@ from qualityflow.models.nonconformance import (
     SupplierAction,
 )
 from qualityflow.people import ActorLike
+from qualityflow.service import notices
 from qualityflow.service._base import Repository, _value
 from qualityflow.service.outbox import Queued
 from qualityflow.storage import Edge
@@ -274,7 +276,7 @@ class _TrackedRepository(Repository[N], Generic[N]):
     ) -> N:
         storage = self._storage
         saved = self._typed(storage.save(entity))
-        notice = _transition_notice(self.kind, self.lifecycle.name, saved, record).model_copy(
+        notice = _transition_notice(self.kind, saved, record, self._service.locale).model_copy(
             update={"audit_head": self._service.audit.head()}
         )
         queued.append(self._service._enqueue(notice))
@@ -460,12 +462,25 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
         return [self._opened_notice(self.add(nc))]
 
     def _opened_notice(self, nc: Nonconformance) -> Queued:
-        notice = Notification(
+        opened = (
+            notices.message(
+                N_("{quantity} held; opened by {by}"), quantity=nc.quantity, by=nc.opened_by
+            )
+            if nc.opened_by
+            else notices.message(N_("{quantity} held; opened by the service"), quantity=nc.quantity)
+        )
+        notice = notices.notice(
+            self._service.locale,
+            notices.message(
+                N_("Nonconformance {id} on lot {batch}: {characteristic}"),
+                id=nc.id,
+                batch=nc.batch_id,
+                characteristic=nc.characteristic,
+            ),
+            [notices.line(nc.defect), opened],
             kind="nonconformance",
             subject_kind="nonconformance",
             subject_id=nc.id,
-            title=f"Nonconformance {nc.id} on lot {nc.batch_id}: {nc.characteristic}",
-            body=f"{nc.defect}\n{nc.quantity} held; opened by {nc.opened_by or 'the service'}",
             at=nc.opened_at,
             id=f"nonconformance:{nc.id}:opened",
             audit_head=self._service.audit.head(),
@@ -835,12 +850,26 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
                 description=description or f"{nc.defect} (lot {nc.batch_id}, {nc.quantity})",
             )
             stored = self.add(scar)
-            notice = Notification(
+            notice = notices.notice(
+                service.locale,
+                notices.message(
+                    N_("SCAR {id} to {supplier}: response due {due}"),
+                    id=stored.id,
+                    supplier=supplier_id,
+                    due=due.isoformat(),
+                ),
+                [
+                    notices.line(stored.description),
+                    notices.message(
+                        N_("requested by {actor} for {nc} (lot {batch})"),
+                        actor=actor,
+                        nc=nc.id,
+                        batch=nc.batch_id,
+                    ),
+                ],
                 kind="supplier_action",
                 subject_kind="supplier_action",
                 subject_id=stored.id,
-                title=f"SCAR {stored.id} to {supplier_id}: response due {due.isoformat()}",
-                body=f"{stored.description}\nrequested by {actor} for {nc.id} (lot {nc.batch_id})",
                 severity=stored.severity,
                 at=when,
                 id=f"supplier_action:{stored.id}:requested",
@@ -898,18 +927,19 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
 
 
 def _transition_notice(
-    kind: str, name: str, entity: Nonconformance | SupplierAction, record: TransitionRecord
+    kind: str,
+    entity: Nonconformance | SupplierAction,
+    record: TransitionRecord,
+    locale: str | None,
 ) -> Notification:
-    body = f"{record.trigger} by {record.actor} at {record.at.isoformat()}"
-    if record.note:
-        body += f"\n{record.note}"
-    return Notification(
+    title, body = notices.transition_lines(kind, entity.id, record)
+    return notices.notice(
+        locale,
+        title,
+        body,
         kind="transition",
         subject_kind=kind,
         subject_id=entity.id,
-        title=f"{name.capitalize()} {entity.id}: {record.source} -> {record.dest} "
-        f"({record.trigger})",
-        body=body,
         severity=entity.severity if isinstance(entity, SupplierAction) else None,
         at=record.at,
         id=f"transition:{kind}:{entity.id}:{len(entity.history)}",

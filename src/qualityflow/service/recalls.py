@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from qualityflow.errors import NotFoundError, TransitionError, UnitMismatchError
+from qualityflow.i18n import N_
 from qualityflow.lifecycle import presets as preset_module
 from qualityflow.lifecycle.calendar import WorkingCalendar
 from qualityflow.lifecycle.presets import Preset
@@ -29,7 +30,7 @@ from qualityflow.lifecycle.recall import (
     recall_progress,
 )
 from qualityflow.lifecycle.timelimits import Deadline
-from qualityflow.models import Notification, Quantity
+from qualityflow.models import Quantity
 from qualityflow.models.recall import (
     AuthorityReport,
     Confirmation,
@@ -46,6 +47,7 @@ from qualityflow.models.recall import (
     recovery_problems,
 )
 from qualityflow.people import ActorLike
+from qualityflow.service import notices
 from qualityflow.service._base import Repository, _value
 
 if TYPE_CHECKING:
@@ -314,18 +316,26 @@ class RecallRepository(Repository[Recall]):
                 public_notice=public_notice,
             )
             saved = self._typed(storage.add(recall))
-            notice = Notification(
+            consignee_ids = ", ".join(c.id for c in saved.consignees)
+            notice = notices.notice(
+                service.locale,
+                notices.message(
+                    N_("Recall {id} (grade {grade}) opened for incident {incident}: {batches}"),
+                    id=saved.id,
+                    grade=grade.value,
+                    incident=incident_id,
+                    batches=", ".join(saved.batch_ids),
+                ),
+                [
+                    notices.message(N_("Reason: {reason}"), reason=saved.reason),
+                    notices.message(N_("Consignees: {consignees}"), consignees=consignee_ids)
+                    if consignee_ids
+                    else notices.message(N_("Consignees: none")),
+                    notices.message(N_("by {by}"), by=actor),
+                ],
                 kind="recall",
                 subject_kind="recall",
                 subject_id=saved.id,
-                title=(
-                    f"Recall {saved.id} (grade {grade.value}) opened for incident "
-                    f"{incident_id}: {', '.join(saved.batch_ids)}"
-                ),
-                body=(
-                    f"Reason: {saved.reason}\nConsignees: "
-                    f"{', '.join(c.id for c in saved.consignees) or 'none'}\nby {actor}"
-                ),
                 severity=saved.severity,
                 at=when,
                 id=f"recall_opened:{saved.id}",
@@ -427,16 +437,14 @@ class RecallRepository(Repository[Recall]):
                         )
                     raise
                 saved = self._typed(storage.save(recall))
-                title = f"Recall {saved.id}: {record.source} -> {record.dest} ({record.trigger})"
-                body = f"{record.trigger} by {record.actor} at {record.at.isoformat()}"
-                if record.note:
-                    body += f"\n{record.note}"
-                notice = Notification(
+                title, body = notices.transition_lines("recall", saved.id, record)
+                notice = notices.notice(
+                    service.locale,
+                    title,
+                    body,
                     kind="transition",
                     subject_kind="recall",
                     subject_id=saved.id,
-                    title=title,
-                    body=body,
                     severity=saved.severity,
                     at=record.at,
                     id=f"transition:recall:{saved.id}:{len(saved.history)}",
