@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 
+from qualityflow.i18n import DEFAULT_LOCALE, _, current_locale, label
+
 if TYPE_CHECKING:
     from rich.progress import Progress
 
@@ -66,7 +68,18 @@ _PLURALS = {"batch": "batches", "inquiry": "inquiries"}
 
 
 def plural(n: int, word: str) -> str:
-    """Return ``"1 batch"`` / ``"2 batches"``."""
+    """Return ``"1 batch"`` / ``"2 batches"`` (other locales: the number and the word's label).
+
+    Examples
+    --------
+    >>> from qualityflow.i18n import using
+    >>> with using("zh_CN"):
+    ...     plural(3, "incident")
+    '3 项质量事故'
+
+    """
+    if current_locale() != DEFAULT_LOCALE:
+        return _("{n} {word}").format(n=n, word=label(word))
     if n == 1:
         return f"{n} {word}"
     many = _PLURALS.get(word) or (f"{word}es" if word.endswith(("s", "sh", "ch", "x")) else None)
@@ -128,7 +141,7 @@ def warn(message: str) -> None:
     if message in _warned:
         return
     _warned.add(message)
-    typer.echo(f"warning: {message}", err=True)
+    typer.echo(_("warning: {message}").format(message=message), err=True)
 
 
 def reset_warnings() -> None:
@@ -163,7 +176,7 @@ def table(
             i for i, c in enumerate(row) if isinstance(c, (date, timedelta)) or _is_quantity(c)
         )
     if hidden:
-        more = f"... and {hidden} more (--limit 0 shows all)"
+        more = _("... and {hidden} more (--limit 0 shows all)").format(hidden=hidden)
         caption = f"{caption}; {more}" if caption else more
     if not is_terminal():
         _plain(title, headers, cells, caption)
@@ -206,7 +219,7 @@ def _plain(title: str, headers: Sequence[str], cells: list[list[str]], caption: 
     if title:
         typer.echo(title)
     if not cells:
-        typer.echo("(none)")
+        typer.echo(_("(none)"))
     else:
         widths = [len(h) for h in headers]
         for row in cells:
@@ -228,7 +241,7 @@ def _records(title: str, headers: Sequence[str], cells: list[list[str]], caption
         for header, cell in zip(headers, row, strict=True):
             console.print(f"  {header.ljust(width)}  {cell}", soft_wrap=True, markup=False)
     if not cells:
-        console.print("(none)", markup=False)
+        console.print(_("(none)"), markup=False)
     if caption:
         console.print(caption, soft_wrap=True, markup=False)
     console.print()

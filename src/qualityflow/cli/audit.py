@@ -18,13 +18,14 @@ import typer
 from qualityflow.cli import _output as out
 from qualityflow.cli._db import Db, open_service
 from qualityflow.cli._errors import EXIT_CODES, fail, handles_errors
+from qualityflow.i18n import N_, _
 
 __all__ = ["app"]
 
 # Annotated: the group imports from qualityflow.cli, which imports the group, and mypy
 # needs the type spelled out across that cycle.
 app: typer.Typer = typer.Typer(
-    help="Verify the records against the audit ledger; print the ledger head.",
+    help=N_("Verify the records against the audit ledger; print the ledger head."),
     no_args_is_help=True,
 )
 
@@ -62,9 +63,11 @@ def verify(
     if bad:
         raise fail(
             "bad_input",
-            f"--known-head {bad[0]!r} is not a ledger head",
-            "give the 64 hex digits printed by `qualityflow audit head` or carried by a "
-            "notification (audit_head)",
+            _("--known-head {head!r} is not a ledger head").format(head=bad[0]),
+            _(
+                "give the 64 hex digits printed by `qualityflow audit head` or carried by a "
+                "notification (audit_head)"
+            ),
         )
     qms = open_service(db, write=False)
     try:

@@ -8,6 +8,7 @@ from qualityflow.cli import _output as out
 from qualityflow.cli._db import Db, open_service
 from qualityflow.cli._errors import fail, handles_errors
 from qualityflow.cli._input import exists, parse_data, parse_time
+from qualityflow.i18n import N_, _, label
 
 if TYPE_CHECKING:
     from qualityflow.models import Complaint, Incident
@@ -16,13 +17,13 @@ if TYPE_CHECKING:
 __all__ = ["complaints_app", "incidents_app"]
 
 incidents_app = typer.Typer(
-    help="List, show, add and move quality incidents.", no_args_is_help=True
+    help=N_("List, show, add and move quality incidents."), no_args_is_help=True
 )
 complaints_app = typer.Typer(
-    help="List, show, add, move and escalate customer complaints.", no_args_is_help=True
+    help=N_("List, show, add, move and escalate customer complaints."), no_args_is_help=True
 )
 
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
+AsJson = Annotated[bool, typer.Option("--json", help=N_("Print JSON only."))]
 
 _EXAMPLE = {"incident": "INC-5", "complaint": "CMP-17"}
 
@@ -55,7 +56,11 @@ def _case_commands(group: typer.Typer, kind: str) -> None:
     ) -> None:
         states = lifecycle().states
         if status is not None and status not in states:
-            raise fail("bad_input", f"--status {status!r}", f"use one of {', '.join(states)}")
+            raise fail(
+                "bad_input",
+                f"--status {status!r}",
+                _("use one of {choices}").format(choices=", ".join(states)),
+            )
         filters = {"status": status} if status else {}
         cases = repo(open_service(db, write=False)).list(**filters)
         if as_json:
@@ -65,7 +70,7 @@ def _case_commands(group: typer.Typer, kind: str) -> None:
         headers: tuple[str, ...]
         if kind == "incident":
             rows = [(i.id, i.severity, i.status, i.reported_at, i.title) for i in cases]
-            headers = ("id", "severity", "status", "reported (UTC)", "title")
+            headers = (_("id"), _("severity"), _("status"), _("reported (UTC)"), _("title"))
         else:
             rows = [
                 (
@@ -81,8 +86,8 @@ def _case_commands(group: typer.Typer, kind: str) -> None:
                 for c in cases
             ]
             headers = (
-                "id", "severity", "status", "received (UTC)", "channel", "customer",
-                "incident", "description",
+                _("id"), _("severity"), _("status"), _("received (UTC)"), _("channel"),
+                _("customer"), _("incident"), _("description"),
             )  # fmt: skip
         out.table(
             out.plural(len(rows), kind),
@@ -126,14 +131,16 @@ def _case_commands(group: typer.Typer, kind: str) -> None:
         if exists(repo(qms), fields.id):
             raise fail(
                 "bad_input",
-                f"{kind} {fields.id!r} already exists",
-                f"give a new id, or see it with `qualityflow {kind}s show {fields.id}`",
+                _("{kind} {id!r} already exists").format(kind=label(kind), id=fields.id),
+                _("give a new id, or see it with `{command}`").format(
+                    command=f"qualityflow {kind}s show {fields.id}"
+                ),
             )
         entity = repo(qms).add(fields)
         if as_json:
             out.print_json(entity)
             return
-        out.note(f"{entity.id}: added ({out.text(entity.status)})")
+        out.note(_("{id}: added ({state})").format(id=entity.id, state=label(entity.status, kind)))
 
     add.__doc__ = (
         f"Record a new {kind} from JSON (the model's fields; see `qualityflow schema "
@@ -172,7 +179,9 @@ def _case_commands(group: typer.Typer, kind: str) -> None:
         known = lifecycle().triggers
         if trigger not in known:
             raise fail(
-                "bad_input", f"unknown trigger {trigger!r}", f"use one of {', '.join(known)}"
+                "bad_input",
+                _("unknown trigger {trigger!r}").format(trigger=trigger),
+                _("use one of {choices}").format(choices=", ".join(known)),
             )
         qms = open_service(db, write=True)
         entity = repo(qms).fire(id, trigger, actor=actor, at=when, note=note, **fields)
@@ -181,7 +190,13 @@ def _case_commands(group: typer.Typer, kind: str) -> None:
             return
         record = entity.history[-1]
         out.note(
-            f"{entity.id}: {record.trigger} ({record.source} -> {record.dest}) by {record.actor}"
+            _("{id}: {trigger} ({source} -> {dest}) by {actor}").format(
+                id=entity.id,
+                trigger=record.trigger,
+                source=record.source,
+                dest=record.dest,
+                actor=record.actor,
+            )
         )
 
     fire.__doc__ = (
@@ -202,27 +217,37 @@ def _show_case(qms: "QualityFlow", entity: "Incident | Complaint", lifecycle: An
 
     title = entity.title if isinstance(entity, Incident) else entity.description
     out.note(f"{entity.id}: {title}")
-    out.note(f"state: {out.text(entity.status)}   severity: {out.text(entity.severity)}")
+    out.note(
+        _("state: {state}   severity: {severity}").format(
+            state=label(entity.status, entity), severity=label(entity.severity)
+        )
+    )
     if isinstance(entity, Incident):
         for complaint_id in getattr(entity, "complaint_ids", []):
-            out.note(f"complaint: {complaint_id}")
+            out.note(_("complaint: {id}").format(id=complaint_id))
     else:
-        out.note(f"customer: {entity.customer_id}   channel: {out.text(entity.channel)}")
+        out.note(
+            _("customer: {customer}   channel: {channel}").format(
+                customer=entity.customer_id, channel=label(entity.channel)
+            )
+        )
         if entity.batch_ids:
-            out.note(f"batches: {', '.join(entity.batch_ids)}")
+            out.note(_("batches: {ids}").format(ids=", ".join(entity.batch_ids)))
         if entity.incident_id:
             try:
                 linked = qms.incidents.get(entity.incident_id)
-                detail = f" ({out.text(linked.status)}: {linked.title})"
+                detail = " " + _("({state}: {title})").format(
+                    state=label(linked.status, linked), title=linked.title
+                )
             except NotFoundError:
-                detail = " (not stored)"
-            out.note(f"incident: {entity.incident_id}{detail}")
+                detail = " " + _("(not stored)")
+            out.note(_("incident: {id}{detail}").format(id=entity.incident_id, detail=detail))
         else:
-            out.note("incident: none (escalate with `qualityflow complaints escalate`)")
+            out.note(_("incident: none (escalate with `qualityflow complaints escalate`)"))
     out.note()
     out.table(
-        "History",
-        ("when (UTC)", "trigger", "state", "by", "note"),
+        _("History"),
+        (_("when (UTC)"), _("trigger"), _("state"), _("by"), _("note")),
         [(r.at, r.trigger, f"{r.source} -> {r.dest}", r.actor, r.note) for r in entity.history],
         ids=(),
     )
@@ -232,8 +257,8 @@ def _show_case(qms: "QualityFlow", entity: "Incident | Complaint", lifecycle: An
         if state not in transition["source"]:
             continue
         blockers = lifecycle.blockers(entity, transition["trigger"])
-        rows.append((transition["trigger"], "ready" if not blockers else "; ".join(blockers)))
-    out.table("Next steps", ("trigger", "needs"), rows, ids=())
+        rows.append((transition["trigger"], _("ready") if not blockers else _("; ").join(blockers)))
+    out.table(_("Next steps"), (_("trigger"), _("needs")), rows, ids=())
 
 
 _case_commands(incidents_app, "incident")
@@ -288,16 +313,18 @@ def escalate(
         if title is None:
             raise fail(
                 "not_found",
-                f"incident {incident!r} not found",
-                "give --title (and --severity) to open it, or name an existing incident",
+                _("{kind} {id!r} not found").format(kind=label("incident"), id=incident),
+                _("give --title (and --severity) to open it, or name an existing incident"),
             )
         opening = {"title": title, **({"severity": severity} if severity else {})}
     updated = qms.complaints.escalate(
         id, incident_id=incident, incident=opening, actor=actor, at=when
     )
     if opening is not None:
-        messages.append(f"{incident}: opened ({title})")
-    messages.append(f"{updated.id}: escalated to {updated.incident_id}")
+        messages.append(_("{id}: opened ({title})").format(id=incident, title=title))
+    messages.append(
+        _("{id}: escalated to {incident_id}").format(id=updated.id, incident_id=updated.incident_id)
+    )
     for message in messages:
         out.note(message, err=as_json)
     if as_json:

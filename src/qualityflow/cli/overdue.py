@@ -11,6 +11,7 @@ from qualityflow.cli import _output as out
 from qualityflow.cli._db import Db, open_service, url, writable_service
 from qualityflow.cli._errors import EXIT_CODES, handles_errors
 from qualityflow.cli._input import parse_time
+from qualityflow.i18n import _
 
 __all__ = ["overdue"]
 
@@ -44,7 +45,9 @@ def overdue(
     if breaches is None:
         breaches = _breaches(open_service(db, write=False), when)
         out.warn(
-            f"the database {url(db)} is read-only: the overdue steps are listed but not notified"
+            _(
+                "the database {url} is read-only: the overdue steps are listed but not notified"
+            ).format(url=url(db))
         )
     rows = [_breach_row(b, when) for b in breaches]
     if as_json:
@@ -64,8 +67,8 @@ def overdue(
         )
     else:
         out.table(
-            f"{len(breaches)} overdue as of {out.text(when)} UTC",
-            ("case", "deadline", "due (UTC)", "late by"),
+            _("{n} overdue as of {when} UTC").format(n=len(breaches), when=out.text(when)),
+            (_("case"), _("deadline"), _("due (UTC)"), _("late by")),
             rows,
         )
     if breaches:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qualityflow.cli import Db, _fail, _open, _parse_time, _table, console, handles_errors
+from qualityflow.i18n import N_, _, label
 
 if TYPE_CHECKING:
     from qualityflow.models import Quantity
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["recall_app"]
 
 recall_app: typer.Typer = typer.Typer(
-    help="Run a recall: open it from an incident, notify consignees, record returns, report.",
+    help=N_("Run a recall: open it from an incident, notify consignees, record returns, report."),
     no_args_is_help=True,
 )
 
@@ -31,12 +32,12 @@ Actor = Annotated[
     str,
     typer.Option(
         envvar="QUALITYFLOW_ACTOR",
-        help="Who does it (recorded in the audit); default $QUALITYFLOW_ACTOR.",
+        help=N_("Who does it (recorded in the audit); default $QUALITYFLOW_ACTOR."),
     ),
 ]
-At = Annotated[str | None, typer.Option(help="When (ISO 8601 with timezone); default now.")]
-RecallId = Annotated[str, typer.Argument(help="The recall id, e.g. RCL-INC-5.")]
-ConsigneeId = Annotated[str, typer.Argument(help="The consignee (customer) id.")]
+At = Annotated[str | None, typer.Option(help=N_("When (ISO 8601 with timezone); default now."))]
+RecallId = Annotated[str, typer.Argument(help=N_("The recall id, e.g. RCL-INC-5."))]
+ConsigneeId = Annotated[str, typer.Argument(help=N_("The consignee (customer) id."))]
 
 
 def _quantity(text: str | None, option: str) -> Quantity | None:
@@ -51,7 +52,9 @@ def _quantity(text: str | None, option: str) -> Quantity | None:
         return Quantity(amount=Decimal(parts[0]), unit=parts[1])
     except (InvalidOperation, ValueError):
         raise _fail(
-            "bad_input", f"{option} {text!r} is not a quantity", f'give it as {option} "600 pack"'
+            "bad_input",
+            _("{option} {text!r} is not a quantity").format(option=option, text=text),
+            _('give it as {option} "600 pack"').format(option=option),
         ) from None
 
 
@@ -81,8 +84,14 @@ def open_(
             id=id,
         )
         console.print(
-            f"{recall.id}: opened (grade {recall.grade.value}), "
-            f"{len(recall.consignees)} consignee(s), {len(recall.shipments)} shipment(s)"
+            _(
+                "{id}: opened (grade {grade}), {consignees} consignee(s), {shipments} shipment(s)"
+            ).format(
+                id=recall.id,
+                grade=recall.grade.value,
+                consignees=len(recall.consignees),
+                shipments=len(recall.shipments),
+            )
         )
     finally:
         qms.close()
@@ -106,7 +115,11 @@ def notify(
         qms.recalls.notify(
             recall_id, consignee_id, channel=channel, at=when, actor=actor, message=message
         )
-        console.print(f"{recall_id}: notice to {consignee_id} recorded ({channel})")
+        console.print(
+            _("{id}: notice to {consignee} recorded ({channel})").format(
+                id=recall_id, consignee=consignee_id, channel=channel
+            )
+        )
     finally:
         qms.close()
 
@@ -127,7 +140,7 @@ def confirm(
     try:
         when = _parse_time(at) or qms.now()
         qms.recalls.confirm(recall_id, consignee_id, at=when, actor=actor, by=by, note=note)
-        console.print(f"{recall_id}: {consignee_id} confirmed")
+        console.print(_("{id}: {consignee} confirmed").format(id=recall_id, consignee=consignee_id))
     finally:
         qms.close()
 
@@ -152,7 +165,11 @@ def return_(
         "corrected": _quantity(corrected, "--corrected"),
     }
     if all(q is None for q in quantities.values()):
-        raise _fail("bad_input", "nothing to record", "give --returned, --destroyed or --corrected")
+        raise _fail(
+            "bad_input",
+            _("nothing to record"),
+            _("give --returned, --destroyed or --corrected"),
+        )
     qms = _open(db)
     try:
         when = _parse_time(at) or qms.now()
@@ -160,7 +177,11 @@ def return_(
             recall_id, consignee_id, at=when, actor=actor, evidence=evidence, **quantities
         )
         left = ", ".join(str(q) for q in recall.consignee(consignee_id).still_at_customer())
-        console.print(f"{recall_id}: return from {consignee_id} recorded; still there: {left}")
+        console.print(
+            _("{id}: return from {consignee} recorded; still there: {left}").format(
+                id=recall_id, consignee=consignee_id, left=left
+            )
+        )
     finally:
         qms.close()
 
@@ -183,7 +204,11 @@ def fire(
         recall = qms.recalls.fire(
             recall_id, trigger, actor=actor, at=_parse_time(at), note=note, **data
         )
-        console.print(f"{recall.id}: {trigger} -> {recall.status.value}")
+        console.print(
+            _("{id}: {trigger} -> {state}").format(
+                id=recall.id, trigger=trigger, state=recall.status.value
+            )
+        )
     finally:
         qms.close()
 
@@ -226,23 +251,34 @@ def progress(
             )
         )
         return
-    rate = "n/a" if p.recovery_rate is None else f"{p.recovery_rate:.1%}"
-    console.print(f"{p.recall_id} ({p.status}): recovery rate {rate}")
+    rate = _("n/a") if p.recovery_rate is None else f"{p.recovery_rate:.1%}"
+    console.print(
+        _("{id} ({state}): recovery rate {rate}").format(
+            id=p.recall_id, state=label(p.status), rate=rate
+        )
+    )
     console.print(
         _table(
-            "quantities",
-            ("unit", "shipped", "recovered", "outstanding"),
+            _("quantities"),
+            (_("unit"), _("shipped"), _("recovered"), _("outstanding")),
             [(u, q, p.recovered.get(u, "0"), p.outstanding[u]) for u, q in p.shipped.items()],
         )
     )
     n = len(p.consignees)
     console.print(
-        f"notified {len(p.notified)}/{n}, confirmed {len(p.confirmed)}/{n}, "
-        f"accounted for {len(p.accounted)}/{n}"
+        _(
+            "notified {notified}/{n}, confirmed {confirmed}/{n}, accounted for {accounted}/{n}"
+        ).format(
+            notified=len(p.notified), confirmed=len(p.confirmed), accounted=len(p.accounted), n=n
+        )
     )
     if p.next_deadline is not None:
         d = p.next_deadline
-        console.print(f"next deadline: {d.what} due {d.due.isoformat()} ({d.legal_basis})")
+        console.print(
+            _("next deadline: {what} due {due} ({legal_basis})").format(
+                what=label(d.what), due=d.due.isoformat(), legal_basis=d.legal_basis
+            )
+        )
     for reason in p.missing:
         console.print(f"  - {reason}")
 
@@ -262,7 +298,9 @@ def report(
 
     if kind not in RECALL_DOCUMENTS:
         raise _fail(
-            "bad_input", f"no recall document {kind!r}", f"use {', '.join(RECALL_DOCUMENTS)}"
+            "bad_input",
+            _("no recall document {kind!r}").format(kind=kind),
+            _("use {choices}").format(choices=", ".join(RECALL_DOCUMENTS)),
         )
     qms = _open(db)
     try:
@@ -280,4 +318,4 @@ def report(
     console.print(doc.to_markdown(), markup=False, highlight=False, soft_wrap=True)
     if html is not None:
         html.write_text(doc.to_html(), encoding="utf-8")
-        console.print(f"written: {html}")
+        console.print(_("written: {path}").format(path=html))

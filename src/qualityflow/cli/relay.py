@@ -14,11 +14,12 @@ from typing import Annotated, Any
 import typer
 
 from qualityflow.cli import Db, _fail, _open, handles_errors
+from qualityflow.i18n import N_, _
 
 __all__ = ["relay_app"]
 
 relay_app: typer.Typer = typer.Typer(
-    help="Publish committed changes and notifications to a message broker (CloudEvents).",
+    help=N_("Publish committed changes and notifications to a message broker (CloudEvents)."),
     invoke_without_command=True,
     no_args_is_help=False,
 )
@@ -63,7 +64,9 @@ def relay(
     from qualityflow.relay import RelayError
 
     if batch < 1:
-        raise _fail("bad_input", f"--batch {batch}: give 1 or more events per batch")
+        raise _fail(
+            "bad_input", _("--batch {batch}: give 1 or more events per batch").format(batch=batch)
+        )
     qms = _open(db)
     stop = threading.Event()
     previous: Any = None
@@ -91,6 +94,13 @@ def relay(
             signal.signal(signal.SIGTERM, previous)
         qms.close()
     typer.echo(
-        f"published {stats.total} events ({stats.published['ledger']} changes, "
-        f"{stats.published['outbox']} notifications); {stats.failures} failed attempts"
+        _(
+            "published {total} events ({changes} changes, {notifications} notifications); "
+            "{failures} failed attempts"
+        ).format(
+            total=stats.total,
+            changes=stats.published["ledger"],
+            notifications=stats.published["outbox"],
+            failures=stats.failures,
+        )
     )

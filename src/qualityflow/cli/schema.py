@@ -10,6 +10,7 @@ import typer
 
 from qualityflow.cli import _output as out
 from qualityflow.cli._errors import fail, handles_errors
+from qualityflow.i18n import _
 
 __all__ = ["schema"]
 
@@ -31,7 +32,11 @@ def schema(
     schemas = json_schemas()
     if model is not None:
         if model not in schemas:
-            raise fail("not_found", f"no model {model!r}", f"use one of {', '.join(schemas)}")
+            raise fail(
+                "not_found",
+                _("no model {model!r}").format(model=model),
+                _("use one of {choices}").format(choices=", ".join(schemas)),
+            )
         schemas = {model: schemas[model]}
     if out_dir is None:
         out.print_json(schemas if model is None else schemas[model])
@@ -45,7 +50,13 @@ def schema(
     except OSError as exc:
         raise fail(
             "bad_input",
-            f"--out {out_dir}: cannot write: {exc.strerror or exc}",
-            "give a directory that can be created and written",
+            _("--out {path}: cannot write: {reason}").format(
+                path=out_dir, reason=exc.strerror or exc
+            ),
+            _("give a directory that can be created and written"),
         ) from None
-    out.note(f"{out.plural(len(schemas), 'schema')} written to {out_dir}")
+    out.note(
+        _("{schemas} written to {path}").format(
+            schemas=out.plural(len(schemas), "schema"), path=out_dir
+        )
+    )
