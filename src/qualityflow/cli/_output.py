@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.cells import cell_len
 from rich.console import Console
 
 from qualityflow.i18n import DEFAULT_LOCALE, _, current_locale, label
@@ -187,16 +188,18 @@ def table(
     for i, header in enumerate(headers):
         column = [row[i] for row in cells]
         if i in keep_whole:
-            minimum.append(max([len(header), *(len(c) for c in column)]))
+            minimum.append(max([cell_len(header), *(cell_len(c) for c in column)]))
         else:
-            words = [len(w) for c in [header, *column] for w in c.split()]
+            words = [cell_len(w) for c in [header, *column] for w in c.split()]
             minimum.append(max(words, default=1))
     room = console.width - (3 * len(headers) + 1)  # borders and padding
     if sum(minimum) > room:
         _records(title, headers, cells, caption)
         return
     # Natural widths, then narrow the widest wrapping column step by step until it fits.
-    widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(headers)]
+    widths = [
+        max([cell_len(h), *(cell_len(row[i]) for row in cells)]) for i, h in enumerate(headers)
+    ]
     while sum(widths) > room:
         shrinkable = [i for i in range(len(widths)) if widths[i] > minimum[i]]
         widest = max(shrinkable, key=lambda i: widths[i])
@@ -211,6 +214,11 @@ def table(
     console.print(rich_table)
 
 
+def _pad(cell: str, width: int) -> str:
+    """Pad ``cell`` to ``width`` terminal columns (a Chinese character takes two)."""
+    return cell + " " * (width - cell_len(cell))
+
+
 def _is_quantity(value: object) -> bool:
     return type(value).__name__ == "Quantity"
 
@@ -221,11 +229,11 @@ def _plain(title: str, headers: Sequence[str], cells: list[list[str]], caption: 
     if not cells:
         typer.echo(_("(none)"))
     else:
-        widths = [len(h) for h in headers]
+        widths = [cell_len(h) for h in headers]
         for row in cells:
-            widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+            widths = [max(w, cell_len(c)) for w, c in zip(widths, row, strict=True)]
         for row in [list(headers), *cells]:
-            line = "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True))
+            line = "  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True))
             typer.echo(line.rstrip())
     if caption:
         typer.echo(caption)
@@ -235,11 +243,11 @@ def _plain(title: str, headers: Sequence[str], cells: list[list[str]], caption: 
 def _records(title: str, headers: Sequence[str], cells: list[list[str]], caption: str) -> None:
     """One field per line: for tables too wide for the terminal."""
     console.print(title, soft_wrap=True, markup=False)
-    width = max((len(h) for h in headers), default=0)
+    width = max((cell_len(h) for h in headers), default=0)
     for row in cells:
         console.print()
         for header, cell in zip(headers, row, strict=True):
-            console.print(f"  {header.ljust(width)}  {cell}", soft_wrap=True, markup=False)
+            console.print(f"  {_pad(header, width)}  {cell}", soft_wrap=True, markup=False)
     if not cells:
         console.print(_("(none)"), markup=False)
     if caption:

@@ -69,16 +69,18 @@ def _case_commands(group: typer.Typer, kind: str) -> None:
         rows: list[tuple[object, ...]]
         headers: tuple[str, ...]
         if kind == "incident":
-            rows = [(i.id, i.severity, i.status, i.reported_at, i.title) for i in cases]
+            rows = [
+                (i.id, label(i.severity), label(i.status, i), i.reported_at, i.title) for i in cases
+            ]
             headers = (_("id"), _("severity"), _("status"), _("reported (UTC)"), _("title"))
         else:
             rows = [
                 (
                     c.id,
-                    c.severity,
-                    c.status,
+                    label(c.severity),
+                    label(c.status, c),
                     c.received_at,
-                    c.channel,
+                    label(c.channel),
                     c.customer_id,
                     c.incident_id,
                     c.description,

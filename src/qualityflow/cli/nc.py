@@ -99,7 +99,15 @@ def nc_list(
         filters["batch_id"] = batch
     found = cli._open(db).nonconformances.list(**filters)
     rows = [
-        (n.id, n.batch_id, n.status, n.quantity, n.dispositioned, n.characteristic, n.defect)
+        (
+            n.id,
+            n.batch_id,
+            label(n.status, n),
+            n.quantity,
+            n.dispositioned,
+            n.characteristic,
+            n.defect,
+        )
         for n in found
     ]
     headers = (
@@ -264,7 +272,13 @@ def scar_list(
         filters["supplier_id"] = supplier
     found = cli._open(db).supplier_actions.list(**filters)
     rows = [
-        (s.id, s.supplier_id, s.status, s.due.isoformat(), ", ".join(s.nonconformance_ids))
+        (
+            s.id,
+            s.supplier_id,
+            label(s.status, s),
+            s.due.isoformat(),
+            ", ".join(s.nonconformance_ids),
+        )
         for s in found
     ]
     headers = (_("id"), _("supplier"), _("status"), _("response due"), _("nonconformances"))
