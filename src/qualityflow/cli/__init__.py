@@ -234,9 +234,9 @@ app.command("trace", short_help=N_("Where lots went, or what went into them."))(
 app.command("recall", short_help=N_("What a recall of suspect lots touches."))(trace.recall)
 app.add_typer(cases.incidents_app, name="incidents")
 app.add_typer(cases.complaints_app, name="complaints")
-app.command("overdue", short_help=N_("Open cases past a deadline (exit 1 if any)."))(
-    overdue.overdue
-)
+app.command(
+    "overdue", short_help=N_("Open cases past a deadline (exit 1 if any)."), help=overdue.HELP
+)(overdue.overdue)
 app.add_typer(
     recalls.recall_app, name="recalls", short_help=N_("Run a recall: open, notify, returns.")
 )
@@ -253,7 +253,9 @@ app.command("import-epcis", short_help=N_("Import partners' EPCIS events."))(int
 app.command("export-fsma204", short_help=N_("Write the FDA FSMA 204 spreadsheet."))(
     interop.export_fsma204
 )
-app.command("schema", short_help=N_("Print the models' JSON Schemas."))(schema.schema)
+app.command("schema", short_help=N_("Print the models' JSON Schemas."), help=schema.HELP)(
+    schema.schema
+)
 app.add_typer(audit.app, name="audit", short_help=N_("Verify the records against the ledger."))
 
 

@@ -32,7 +32,15 @@ app: typer.Typer = typer.Typer(
 _HEAD = re.compile(r"^[0-9a-f]{64}$")
 
 
-@app.command("verify")
+@app.command(
+    "verify",
+    help=N_(
+        "Verify every record against the ledger; exit 1 when anything is wrong.\n\n"
+        "Reports edited, deleted or hand-inserted rows, edited or removed ledger entries, "
+        "broken, truncated, reordered or transplanted histories, illegal transitions and, for "
+        "each --known-head, a ledger rewritten since it was published."
+    ),
+)
 @handles_errors
 def verify(
     known_head: Annotated[
@@ -40,15 +48,17 @@ def verify(
         typer.Option(
             "--known-head",
             metavar="HEAD",
-            help="A head published earlier (64 hex digits); repeat for several. Each must "
-            "still be in the ledger's chain.",
+            help=N_(
+                "A head published earlier (64 hex digits); repeat for several. Each must "
+                "still be in the ledger's chain."
+            ),
         ),
     ] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print the report as JSON instead of text.")
+        bool, typer.Option("--json", help=N_("Print the report as JSON instead of text."))
     ] = False,
     blobs: Annotated[
-        bool, typer.Option("--blobs", help="Also check attached evidence files.")
+        bool, typer.Option("--blobs", help=N_("Also check attached evidence files."))
     ] = False,
     db: Db = None,
 ) -> None:
@@ -82,7 +92,9 @@ def verify(
         raise typer.Exit(EXIT_CODES["refused"])
 
 
-@app.command("head")
+@app.command(
+    "head", help=N_("Print the ledger head (the last entry's hash; empty for an empty database).")
+)
 @handles_errors
 def head(db: Db = None) -> None:
     """Print the ledger head (the last entry's hash; empty for an empty database)."""

@@ -25,16 +25,55 @@ complaints_app = typer.Typer(
 
 AsJson = Annotated[bool, typer.Option("--json", help=N_("Print JSON only."))]
 
-_EXAMPLE = {"incident": "INC-5", "complaint": "CMP-17"}
+# The help of the commands both groups share, per kind: message ids for --lang.
+_HELP: dict[str, dict[str, str]] = {
+    "incident": {
+        "list_short": N_("List incidents (--status STATE)."),
+        "list": N_("List incidents, optionally only those in one state."),
+        "show_short": N_("Show an incident: state, history, next steps."),
+        "show": N_("Show an incident: its state, history, links and what the next steps need."),
+        "add_short": N_("Record a new incident from JSON."),
+        "add": N_(
+            "Record a new incident from JSON (the model's fields; see `qualityflow schema "
+            "Incident`)."
+        ),
+        "add_json": N_("The new incident as a JSON object, or @file.json."),
+        "fire_short": N_("Fire a lifecycle trigger on an incident."),
+        "fire": N_(
+            "Fire a lifecycle trigger on an incident, setting --data fields first; a refused "
+            "trigger changes nothing and lists what is missing. Example: qualityflow incidents "
+            "fire INC-5 reopen --actor 'Dana Ruiz' --note 'second shard found'."
+        ),
+    },
+    "complaint": {
+        "list_short": N_("List complaints (--status STATE)."),
+        "list": N_("List complaints, optionally only those in one state."),
+        "show_short": N_("Show a complaint: state, history, next steps."),
+        "show": N_("Show a complaint: its state, history, links and what the next steps need."),
+        "add_short": N_("Record a new complaint from JSON."),
+        "add": N_(
+            "Record a new complaint from JSON (the model's fields; see `qualityflow schema "
+            "Complaint`)."
+        ),
+        "add_json": N_("The new complaint as a JSON object, or @file.json."),
+        "fire_short": N_("Fire a lifecycle trigger on a complaint."),
+        "fire": N_(
+            "Fire a lifecycle trigger on a complaint, setting --data fields first; a refused "
+            "trigger changes nothing and lists what is missing. Example: qualityflow complaints "
+            "fire CMP-17 reopen --actor 'Dana Ruiz' --note 'second shard found'."
+        ),
+    },
+}
 
 IdArg = Annotated[
-    str, typer.Argument(metavar="ID", help="The incident or complaint id, e.g. INC-5 or CMP-17.")
+    str,
+    typer.Argument(metavar="ID", help=N_("The incident or complaint id, e.g. INC-5 or CMP-17.")),
 ]
 
 
 def _case_commands(group: typer.Typer, kind: str) -> None:
     """Register list, show, add and fire on ``group`` for the ``kind`` repository."""
-    example = _EXAMPLE[kind]
+    helps = _HELP[kind]
 
     def repo(qms: "QualityFlow") -> Any:
         return qms.incidents if kind == "incident" else qms.complaints
@@ -44,12 +83,12 @@ def _case_commands(group: typer.Typer, kind: str) -> None:
 
         return lc.INCIDENT_LIFECYCLE if kind == "incident" else lc.COMPLAINT_LIFECYCLE
 
-    @group.command("list", short_help=f"List {kind}s (--status STATE).")
+    @group.command("list", short_help=helps["list_short"])
     @handles_errors
     def list_(
         status: Annotated[
             str | None,
-            typer.Option(metavar="STATE", help="Only cases in this state, e.g. investigating."),
+            typer.Option(metavar="STATE", help=N_("Only cases in this state, e.g. investigating.")),
         ] = None,
         as_json: AsJson = False,
         db: Db = None,
@@ -98,13 +137,13 @@ def _case_commands(group: typer.Typer, kind: str) -> None:
             ids=(0, 5, 6) if kind == "complaint" else (0,),
         )
 
-    list_.__doc__ = f"List {kind}s, optionally only those in one state."
+    list_.__doc__ = helps["list"]
 
-    @group.command(short_help=f"Show {out.article(kind)}: state, history, next steps.")
+    @group.command(short_help=helps["show_short"])
     @handles_errors
     def show(
         id: IdArg,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the stored JSON.")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help=N_("Print the stored JSON."))] = False,
         db: Db = None,
     ) -> None:
         qms = open_service(db, write=False)
@@ -114,16 +153,14 @@ def _case_commands(group: typer.Typer, kind: str) -> None:
             return
         _show_case(qms, entity, lifecycle())
 
-    show.__doc__ = (
-        f"Show {out.article(kind)}: its state, history, links and what the next steps need."
-    )
+    show.__doc__ = helps["show"]
 
-    @group.command(short_help=f"Record a new {kind} from JSON.")
+    @group.command(short_help=helps["add_short"])
     @handles_errors
     def add(
         data: Annotated[
             str,
-            typer.Argument(metavar="JSON", help=f"The new {kind} as a JSON object, or @file.json."),
+            typer.Argument(metavar="JSON", help=helps["add_json"]),
         ],
         as_json: AsJson = False,
         db: Db = None,
@@ -144,34 +181,35 @@ def _case_commands(group: typer.Typer, kind: str) -> None:
             return
         out.note(_("{id}: added ({state})").format(id=entity.id, state=label(entity.status, kind)))
 
-    add.__doc__ = (
-        f"Record a new {kind} from JSON (the model's fields; see `qualityflow schema "
-        f"{kind.capitalize()}`)."
-    )
+    add.__doc__ = helps["add"]
 
-    @group.command(short_help=f"Fire a lifecycle trigger on {out.article(kind)}.")
+    @group.command(short_help=helps["fire_short"])
     @handles_errors
     def fire(
         id: IdArg,
         trigger: Annotated[
-            str, typer.Argument(metavar="TRIGGER", help="The trigger, e.g. assess or close.")
+            str, typer.Argument(metavar="TRIGGER", help=N_("The trigger, e.g. assess or close."))
         ],
         actor: Annotated[
             str,
             typer.Option(
                 metavar="NAME",
                 envvar="QUALITYFLOW_ACTOR",
-                help="Who fires it (recorded in the audit); default $QUALITYFLOW_ACTOR.",
+                help=N_("Who fires it (recorded in the audit); default $QUALITYFLOW_ACTOR."),
             ),
         ],
-        note: Annotated[str, typer.Option(metavar="TEXT", help="Note for the audit record.")] = "",
+        note: Annotated[
+            str, typer.Option(metavar="TEXT", help=N_("Note for the audit record."))
+        ] = "",
         at: Annotated[
             str | None,
-            typer.Option(metavar="TIME", help="When (ISO 8601 with timezone); default now."),
+            typer.Option(metavar="TIME", help=N_("When (ISO 8601 with timezone); default now.")),
         ] = None,
         data: Annotated[
             str | None,
-            typer.Option(metavar="JSON", help="JSON object of fields to set first, or @file.json."),
+            typer.Option(
+                metavar="JSON", help=N_("JSON object of fields to set first, or @file.json.")
+            ),
         ] = None,
         as_json: AsJson = False,
         db: Db = None,
@@ -201,12 +239,7 @@ def _case_commands(group: typer.Typer, kind: str) -> None:
             )
         )
 
-    fire.__doc__ = (
-        f"Fire a lifecycle trigger on {out.article(kind)}, setting --data fields first; "
-        f"a refused trigger changes nothing and lists what is missing. "
-        f"Example: qualityflow {kind}s fire {example} reopen --actor 'Dana Ruiz' "
-        "--note 'second shard found'."
-    )
+    fire.__doc__ = helps["fire"]
 
 
 def _parse_model(data: str, model: Any) -> Any:
@@ -267,35 +300,48 @@ _case_commands(incidents_app, "incident")
 _case_commands(complaints_app, "complaint")
 
 
-@complaints_app.command(short_help="Link a complaint to an incident, opening it if asked.")
+@complaints_app.command(
+    short_help=N_("Link a complaint to an incident, opening it if asked."),
+    help=N_(
+        "Escalate a complaint to an incident, opening the incident first if asked to.\n\n"
+        "A new incident takes the complaint's batches, product and description, so the "
+        "emergency team starts from what the customer reported (the rules are the service's, "
+        "``qms.complaints.escalate``: a second escalation to the same incident, and one of a "
+        "closed or rejected complaint, are refused)."
+    ),
+)
 @handles_errors
 def escalate(
-    id: Annotated[str, typer.Argument(metavar="ID", help="The complaint id, e.g. CMP-17.")],
-    incident: Annotated[str, typer.Option(metavar="ID", help="The incident to link, e.g. INC-5.")],
+    id: Annotated[str, typer.Argument(metavar="ID", help=N_("The complaint id, e.g. CMP-17."))],
+    incident: Annotated[
+        str, typer.Option(metavar="ID", help=N_("The incident to link, e.g. INC-5."))
+    ],
     actor: Annotated[
         str,
         typer.Option(
             metavar="NAME",
             envvar="QUALITYFLOW_ACTOR",
-            help="Who escalates (recorded in the audit); default $QUALITYFLOW_ACTOR.",
+            help=N_("Who escalates (recorded in the audit); default $QUALITYFLOW_ACTOR."),
         ),
     ],
     title: Annotated[
         str | None,
         typer.Option(
-            metavar="TEXT", help="Open the incident with this title if it does not exist."
+            metavar="TEXT", help=N_("Open the incident with this title if it does not exist.")
         ),
     ] = None,
     severity: Annotated[
         str | None,
         typer.Option(
             metavar="SEVERITY",
-            help="Severity of a new incident: critical, major or minor (default: the complaint's).",
+            help=N_(
+                "Severity of a new incident: critical, major or minor (default: the complaint's)."
+            ),
         ),
     ] = None,
     at: Annotated[
         str | None,
-        typer.Option(metavar="TIME", help="When (ISO 8601 with timezone); default now."),
+        typer.Option(metavar="TIME", help=N_("When (ISO 8601 with timezone); default now.")),
     ] = None,
     as_json: AsJson = False,
     db: Db = None,

@@ -52,7 +52,10 @@ def _describe(revision: str) -> str:
     return revision
 
 
-@db_app.command("current")
+@db_app.command(
+    "current",
+    help=N_("Print the database's schema revision, and whether it is this qualityflow's head."),
+)
 @handles_errors
 def current(db: Db = None) -> None:
     """Print the database's schema revision, and whether it is this qualityflow's head."""
@@ -102,7 +105,9 @@ def current(db: Db = None) -> None:
         )
 
 
-@db_app.command("upgrade")
+@db_app.command(
+    "upgrade", help=N_("Migrate the database to this qualityflow's schema (back it up first).")
+)
 @handles_errors
 def upgrade(db: Db = None) -> None:
     """Migrate the database to this qualityflow's schema (back it up first)."""

@@ -50,8 +50,10 @@ Db = Annotated[
     typer.Option(
         "--db",
         envvar="QUALITYFLOW_URL",
-        help="Database URL (memory://, sqlite:///file.db, postgresql://..., mysql://...). "
-        "Default: $QUALITYFLOW_URL or sqlite:///qualityflow.db.",
+        help=N_(
+            "Database URL (memory://, sqlite:///file.db, postgresql://..., mysql://...). "
+            "Default: $QUALITYFLOW_URL or sqlite:///qualityflow.db."
+        ),
         show_default=False,
     ),
 ]
@@ -81,13 +83,15 @@ def _cli() -> Any:
     return cli
 
 
-@nc_app.command("list")
+@nc_app.command(
+    "list", help=N_("List nonconformances: lot, state, quantity held and dispositioned, defect.")
+)
 @_boundary
 def nc_list(
     status: Annotated[
-        str | None, typer.Option(help="Only those in this state: open, dispositioned, closed.")
+        str | None, typer.Option(help=N_("Only those in this state: open, dispositioned, closed."))
     ] = None,
-    batch: Annotated[str | None, typer.Option(help="Only those of this lot.")] = None,
+    batch: Annotated[str | None, typer.Option(help=N_("Only those of this lot."))] = None,
     db: Db = None,
 ) -> None:
     """List nonconformances: lot, state, quantity held and dispositioned, defect."""
@@ -118,11 +122,14 @@ def nc_list(
     cli.console.print(cli._table(title, headers, rows))
 
 
-@nc_app.command("show")
+@nc_app.command(
+    "show",
+    help=N_("Show one nonconformance: the defect, the dispositions, the history, the next steps."),
+)
 @_boundary
 def nc_show(
-    id: Annotated[str, typer.Argument(help="The nonconformance id, e.g. NC-IQC-0412.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the stored JSON.")] = False,
+    id: Annotated[str, typer.Argument(help=N_("The nonconformance id, e.g. NC-IQC-0412."))],
+    as_json: Annotated[bool, typer.Option("--json", help=N_("Print the stored JSON."))] = False,
     db: Db = None,
 ) -> None:
     """Show one nonconformance: the defect, the dispositions, the history, the next steps."""
@@ -210,27 +217,36 @@ def _parts(parts: list[str], unit: str, approver: str | None, note: str) -> list
     return chosen
 
 
-@nc_app.command("dispose")
+@nc_app.command(
+    "dispose",
+    help=N_(
+        "Dispose of (part of) the held quantity; each part becomes a child lot.\n\n"
+        "A refused disposition (more than held, another unit, a concession without approver) "
+        "changes nothing and says why."
+    ),
+)
 @_boundary
 def nc_dispose(
-    id: Annotated[str, typer.Argument(help="The nonconformance id, e.g. NC-IQC-0412.")],
+    id: Annotated[str, typer.Argument(help=N_("The nonconformance id, e.g. NC-IQC-0412."))],
     part: Annotated[
         list[str],
-        typer.Option(help="One part, KIND=AMOUNT[UNIT], e.g. rework=500kg (repeat for each part)."),
+        typer.Option(
+            help=N_("One part, KIND=AMOUNT[UNIT], e.g. rework=500kg (repeat for each part).")
+        ),
     ],
     actor: Annotated[
         str,
         typer.Option(
             envvar="QUALITYFLOW_ACTOR",
-            help="Who decides (recorded in the audit); default $QUALITYFLOW_ACTOR.",
+            help=N_("Who decides (recorded in the audit); default $QUALITYFLOW_ACTOR."),
         ),
     ],
     approver: Annotated[
-        str | None, typer.Option(help="Who approves the use-as-is parts (the concession).")
+        str | None, typer.Option(help=N_("Who approves the use-as-is parts (the concession)."))
     ] = None,
-    note: Annotated[str, typer.Option(help="Note for the parts and the audit record.")] = "",
+    note: Annotated[str, typer.Option(help=N_("Note for the parts and the audit record."))] = "",
     at: Annotated[
-        str | None, typer.Option(help="When (ISO 8601 with timezone); default now.")
+        str | None, typer.Option(help=N_("When (ISO 8601 with timezone); default now."))
     ] = None,
     db: Db = None,
 ) -> None:
@@ -254,13 +270,16 @@ def nc_dispose(
         cli.console.print(f"  {d.lot_id}: {d.quantity} {d.kind.value}")
 
 
-@scar_app.command("list")
+@scar_app.command(
+    "list",
+    help=N_("List supplier corrective actions: supplier, state, response due, nonconformances."),
+)
 @_boundary
 def scar_list(
     status: Annotated[
-        str | None, typer.Option(help="Only those in this state, e.g. requested.")
+        str | None, typer.Option(help=N_("Only those in this state, e.g. requested."))
     ] = None,
-    supplier: Annotated[str | None, typer.Option(help="Only those to this supplier.")] = None,
+    supplier: Annotated[str | None, typer.Option(help=N_("Only those to this supplier."))] = None,
     db: Db = None,
 ) -> None:
     """List supplier corrective actions: supplier, state, response due, nonconformances."""
@@ -286,11 +305,14 @@ def scar_list(
     cli.console.print(cli._table(title, headers, rows))
 
 
-@scar_app.command("show")
+@scar_app.command(
+    "show",
+    help=N_("Show one SCAR: what was asked, the supplier's response, our verification, history."),
+)
 @_boundary
 def scar_show(
-    id: Annotated[str, typer.Argument(help="The SCAR id, e.g. SCAR-NC-IQC-0412.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the stored JSON.")] = False,
+    id: Annotated[str, typer.Argument(help=N_("The SCAR id, e.g. SCAR-NC-IQC-0412."))],
+    as_json: Annotated[bool, typer.Option("--json", help=N_("Print the stored JSON."))] = False,
     db: Db = None,
 ) -> None:
     """Show one SCAR: what was asked, the supplier's response, our verification, history."""

@@ -11,9 +11,16 @@ from qualityflow.cli import _output as out
 from qualityflow.cli._db import Db, open_service, url, writable_service
 from qualityflow.cli._errors import EXIT_CODES, handles_errors
 from qualityflow.cli._input import parse_time
-from qualityflow.i18n import _
+from qualityflow.i18n import N_, _
 
-__all__ = ["overdue"]
+__all__ = ["HELP", "overdue"]
+
+HELP = N_(
+    "List open incidents and complaints past a deadline; exit 1 when any is overdue.\n\n"
+    "Each breach is notified once (``overdue``) when the database can be written; on a "
+    "read-only database the breaches are listed without notifying."
+)
+"""The command's help (its docstring, as a message id for ``--lang``)."""
 
 
 @handles_errors
@@ -21,10 +28,12 @@ def overdue(
     now: Annotated[
         str | None,
         typer.Option(
-            metavar="TIME", help="Check as of this time (ISO 8601 with timezone); default now."
+            metavar="TIME", help=N_("Check as of this time (ISO 8601 with timezone); default now.")
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the breaches as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help=N_("Print the breaches as JSON."))
+    ] = False,
     db: Db = None,
 ) -> None:
     """List open incidents and complaints past a deadline; exit 1 when any is overdue.

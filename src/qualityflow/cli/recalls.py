@@ -58,17 +58,24 @@ def _quantity(text: str | None, option: str) -> Quantity | None:
         ) from None
 
 
-@recall_app.command("open")
+@recall_app.command(
+    "open",
+    help=N_(
+        "Open the recall of an incident's recall decision; the scope comes from the genealogy."
+    ),
+)
 @handles_errors
 def open_(
-    incident_id: Annotated[str, typer.Argument(help="The incident whose recall decision it is.")],
-    grade: Annotated[str, typer.Option(help="Recall grade: I, II or III.")],
+    incident_id: Annotated[
+        str, typer.Argument(help=N_("The incident whose recall decision it is."))
+    ],
+    grade: Annotated[str, typer.Option(help=N_("Recall grade: I, II or III."))],
     actor: Actor,
     preset: Annotated[
         list[str] | None,
-        typer.Option(help="Legal preset, e.g. CN_FOOD_RECALL_2015 (repeatable)."),
+        typer.Option(help=N_("Legal preset, e.g. CN_FOOD_RECALL_2015 (repeatable).")),
     ] = None,
-    id: Annotated[str | None, typer.Option(help="Recall id (default RCL-<incident>).")] = None,
+    id: Annotated[str | None, typer.Option(help=N_("Recall id (default RCL-<incident>)."))] = None,
     at: At = None,
     db: Db = None,
 ) -> None:
@@ -97,15 +104,15 @@ def open_(
         qms.close()
 
 
-@recall_app.command()
+@recall_app.command(help=N_("Record the recall notice sent to one consignee."))
 @handles_errors
 def notify(
     recall_id: RecallId,
     consignee_id: ConsigneeId,
-    channel: Annotated[str, typer.Option(help="How: email, phone, fax, edi, in_person...")],
+    channel: Annotated[str, typer.Option(help=N_("How: email, phone, fax, edi, in_person..."))],
     actor: Actor,
     at: At = None,
-    message: Annotated[str, typer.Option(help="What the notice said.")] = "",
+    message: Annotated[str, typer.Option(help=N_("What the notice said."))] = "",
     db: Db = None,
 ) -> None:
     """Record the recall notice sent to one consignee."""
@@ -124,15 +131,15 @@ def notify(
         qms.close()
 
 
-@recall_app.command()
+@recall_app.command(help=N_("Record a consignee's confirmation of the notice."))
 @handles_errors
 def confirm(
     recall_id: RecallId,
     consignee_id: ConsigneeId,
     actor: Actor,
-    by: Annotated[str | None, typer.Option(help="Who confirmed at the consignee.")] = None,
+    by: Annotated[str | None, typer.Option(help=N_("Who confirmed at the consignee."))] = None,
     at: At = None,
-    note: Annotated[str, typer.Option(help="Note.")] = "",
+    note: Annotated[str, typer.Option(help=N_("Note."))] = "",
     db: Db = None,
 ) -> None:
     """Record a consignee's confirmation of the notice."""
@@ -145,16 +152,18 @@ def confirm(
         qms.close()
 
 
-@recall_app.command("return")
+@recall_app.command(
+    "return", help=N_("Record what a consignee returned, destroyed on site or corrected.")
+)
 @handles_errors
 def return_(
     recall_id: RecallId,
     consignee_id: ConsigneeId,
     actor: Actor,
-    returned: Annotated[str | None, typer.Option(help='Returned, e.g. "600 pack".')] = None,
-    destroyed: Annotated[str | None, typer.Option(help="Destroyed on site.")] = None,
-    corrected: Annotated[str | None, typer.Option(help="Corrected on site.")] = None,
-    evidence: Annotated[str, typer.Option(help="Evidence: note number, photo, witness.")] = "",
+    returned: Annotated[str | None, typer.Option(help=N_('Returned, e.g. "600 pack".'))] = None,
+    destroyed: Annotated[str | None, typer.Option(help=N_("Destroyed on site."))] = None,
+    corrected: Annotated[str | None, typer.Option(help=N_("Corrected on site."))] = None,
+    evidence: Annotated[str, typer.Option(help=N_("Evidence: note number, photo, witness."))] = "",
     at: At = None,
     db: Db = None,
 ) -> None:
@@ -186,14 +195,16 @@ def return_(
         qms.close()
 
 
-@recall_app.command()
+@recall_app.command(help=N_("Move a recall: start, recover, complete, close, terminate or cancel."))
 @handles_errors
 def fire(
     recall_id: RecallId,
-    trigger: Annotated[str, typer.Argument(help="start, recover, complete, close, terminate...")],
+    trigger: Annotated[
+        str, typer.Argument(help=N_("start, recover, complete, close, terminate..."))
+    ],
     actor: Actor,
-    note: Annotated[str, typer.Option(help="Note for the audit record.")] = "",
-    summary: Annotated[str | None, typer.Option(help="The closing summary (close).")] = None,
+    note: Annotated[str, typer.Option(help=N_("Note for the audit record."))] = "",
+    summary: Annotated[str | None, typer.Option(help=N_("The closing summary (close)."))] = None,
     at: At = None,
     db: Db = None,
 ) -> None:
@@ -213,11 +224,13 @@ def fire(
         qms.close()
 
 
-@recall_app.command()
+@recall_app.command(
+    help=N_("Show recovered ÷ shipped, the consignees, and the next legal deadline.")
+)
 @handles_errors
 def progress(
     recall_id: RecallId,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=N_("Print as JSON."))] = False,
     db: Db = None,
 ) -> None:
     """Show recovered ÷ shipped, the consignees, and the next legal deadline."""
@@ -283,14 +296,20 @@ def progress(
         console.print(f"  - {reason}")
 
 
-@recall_app.command()
+@recall_app.command(
+    help=N_("Print a recall document as Markdown (and write it as HTML with --html).")
+)
 @handles_errors
 def report(
     recall_id: RecallId,
-    kind: Annotated[str, typer.Argument(help="plan, notice, progress or summary.")] = "progress",
-    html: Annotated[Path | None, typer.Option(help="Also write it as an HTML page here.")] = None,
-    company: Annotated[str, typer.Option(help="Company name for the public notice.")] = "",
-    contact: Annotated[str, typer.Option(help="Contact line for the public notice.")] = "",
+    kind: Annotated[
+        str, typer.Argument(help=N_("plan, notice, progress or summary."))
+    ] = "progress",
+    html: Annotated[
+        Path | None, typer.Option(help=N_("Also write it as an HTML page here."))
+    ] = None,
+    company: Annotated[str, typer.Option(help=N_("Company name for the public notice."))] = "",
+    contact: Annotated[str, typer.Option(help=N_("Contact line for the public notice."))] = "",
     db: Db = None,
 ) -> None:
     """Print a recall document as Markdown (and write it as HTML with --html)."""

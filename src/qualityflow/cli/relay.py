@@ -33,30 +33,32 @@ def relay(
         typer.Option(
             "--to",
             metavar="URL",
-            help="The broker: nats://host:4222, amqp://user:pass@host:5672/, "
-            "redis://host:6379/0 (or a plugin's scheme).",
+            help=N_(
+                "The broker: nats://host:4222, amqp://user:pass@host:5672/, "
+                "redis://host:6379/0 (or a plugin's scheme)."
+            ),
         ),
     ],
     once: Annotated[
-        bool, typer.Option("--once", help="Publish what is pending, then exit.")
+        bool, typer.Option("--once", help=N_("Publish what is pending, then exit."))
     ] = False,
     batch: Annotated[
-        int, typer.Option("--batch", metavar="N", help="Events claimed at a time.")
+        int, typer.Option("--batch", metavar="N", help=N_("Events claimed at a time."))
     ] = 500,
     target: Annotated[
         str | None,
         typer.Option(
             "--target",
-            help="Name the relays of one destination share (default: the --to URL).",
+            help=N_("Name the relays of one destination share (default: the --to URL)."),
         ),
     ] = None,
     source: Annotated[
         str | None,
-        typer.Option("--source", help="The CloudEvents source (default: the database URL)."),
+        typer.Option("--source", help=N_("The CloudEvents source (default: the database URL).")),
     ] = None,
     retries: Annotated[
         int | None,
-        typer.Option("--retries", help="Give up after N failures in a row (default: never)."),
+        typer.Option("--retries", help=N_("Give up after N failures in a row (default: never).")),
     ] = None,
     db: Db = None,
 ) -> None:

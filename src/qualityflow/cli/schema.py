@@ -10,20 +10,25 @@ import typer
 
 from qualityflow.cli import _output as out
 from qualityflow.cli._errors import fail, handles_errors
-from qualityflow.i18n import _
+from qualityflow.i18n import N_, _
 
-__all__ = ["schema"]
+__all__ = ["HELP", "schema"]
+
+HELP = N_("Print the JSON Schema of the models other applications exchange (JSON only).")
+"""The command's help (its docstring, as a message id for ``--lang``)."""
 
 
 @handles_errors
 def schema(
     model: Annotated[
         str | None,
-        typer.Argument(metavar="MODEL", help="One model, e.g. Incident; default all."),
+        typer.Argument(metavar="MODEL", help=N_("One model, e.g. Incident; default all.")),
     ] = None,
     out_dir: Annotated[
         Path | None,
-        typer.Option("--out", metavar="DIR", help="Write one <Model>.schema.json per model here."),
+        typer.Option(
+            "--out", metavar="DIR", help=N_("Write one <Model>.schema.json per model here.")
+        ),
     ] = None,
 ) -> None:
     """Print the JSON Schema of the models other applications exchange (JSON only)."""
