@@ -118,4 +118,10 @@ class PermissionDenied(QualityFlowError):
         self.action = action
         self.roles: list[str] = sorted(roles)
         self.reasons: list[str] = list(reasons)
-        super().__init__(f"{actor!r} may not {action!r}: " + "; ".join(self.reasons))
+        from qualityflow.i18n import _  # late: the i18n module imports this one
+
+        super().__init__(
+            _("{actor!r} may not {action!r}: {reasons}").format(
+                actor=actor, action=action, reasons=_("; ").join(self.reasons)
+            )
+        )

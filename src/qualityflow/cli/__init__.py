@@ -64,7 +64,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -80,15 +80,58 @@ from qualityflow.cli._errors import handles_errors as handles_errors
 from qualityflow.cli._input import exists, parse_data, parse_time, require_known
 from qualityflow.cli._output import console as console
 from qualityflow.cli._output import err_console as err_console
+from qualityflow.i18n import N_, _
 
 __all__ = ["DEFAULT_URL", "EXIT_CODES", "app", "main"]
 
 app = typer.Typer(
-    help="qualityflow: quality-management workflows for light industry.",
+    help=N_("qualityflow: quality-management workflows for light industry."),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+def translate_help(command: Any) -> None:
+    """Translate the help texts of a click ``command`` and its subcommands, in place.
+
+    Help is built when the modules are imported, in English: the texts marked with ``N_``
+    are message ids. ``--lang`` (an eager option) and ``$LANG`` call this on the run's own
+    command tree (typer builds a fresh one for each run) once the locale is known, so
+    ``qualityflow --lang zh_CN incidents --help`` reads Chinese. Texts that are not message
+    ids (the commands' docstrings) stay as they are.
+    """
+    stack, seen = [command], set()
+    while stack:
+        cmd = stack.pop()
+        if id(cmd) in seen:
+            continue
+        seen.add(id(cmd))
+        for attr in ("help", "short_help"):
+            value = getattr(cmd, attr, None)
+            if isinstance(value, str) and value:
+                setattr(cmd, attr, _(value))
+        for param in getattr(cmd, "params", ()):
+            value = getattr(param, "help", None)
+            if isinstance(value, str) and value:
+                param.help = _(value)
+        commands = getattr(cmd, "commands", None)
+        if isinstance(commands, dict):
+            stack.extend(commands.values())
+
+
+def _lang(ctx: typer.Context, value: str | None) -> str | None:
+    """Choose the locale as soon as ``--lang`` is parsed, so that ``--help`` is translated."""
+    from qualityflow import i18n
+    from qualityflow.errors import LocaleError
+
+    try:
+        chosen = i18n.activate(value)
+    except LocaleError:
+        return value  # the root callback reports it (exit 2)
+    if chosen != i18n.DEFAULT_LOCALE:
+        translate_help(ctx.find_root().command)
+    return value
 
 
 def _version(value: bool) -> None:
@@ -105,7 +148,7 @@ def _root(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+            "--version", callback=_version, is_eager=True, help=N_("Print the version and exit.")
         ),
     ] = False,
     lang: Annotated[
@@ -113,8 +156,12 @@ def _root(
         typer.Option(
             "--lang",
             metavar="LOCALE",
-            help="Language of refusals and reports: en or zh_CN (default: $LANGUAGE, "
-            "$LC_ALL, $LC_MESSAGES, $LANG).",
+            callback=_lang,
+            is_eager=True,
+            help=N_(
+                "Language of refusals and reports: en or zh_CN (default: $LANGUAGE, "
+                "$LC_ALL, $LC_MESSAGES, $LANG)."
+            ),
         ),
     ] = None,
 ) -> None:
@@ -129,7 +176,7 @@ def _root(
     try:
         i18n.activate(lang)
     except LocaleError as err:
-        raise fail("bad_input", str(err), hint="give --lang en or --lang zh_CN") from err
+        raise fail("bad_input", str(err), hint=_("give --lang en or --lang zh_CN")) from err
     set_root_db(db)
     _output.reset_warnings()
     # The state machines' own log lines are not for the user of the command.
@@ -182,24 +229,34 @@ from qualityflow.cli import (  # noqa: E402
     trace,
 )
 
-app.command("demo", short_help="Play the biscuit plant's worst week (start here).")(demo.demo)
-app.command("trace", short_help="Where lots went, or what went into them.")(trace.trace)
-app.command("recall", short_help="What a recall of suspect lots touches.")(trace.recall)
+app.command("demo", short_help=N_("Play the biscuit plant's worst week (start here)."))(demo.demo)
+app.command("trace", short_help=N_("Where lots went, or what went into them."))(trace.trace)
+app.command("recall", short_help=N_("What a recall of suspect lots touches."))(trace.recall)
 app.add_typer(cases.incidents_app, name="incidents")
 app.add_typer(cases.complaints_app, name="complaints")
-app.command("overdue", short_help="Open cases past a deadline (exit 1 if any).")(overdue.overdue)
-app.add_typer(recalls.recall_app, name="recalls", short_help="Run a recall: open, notify, returns.")
-app.add_typer(nc.nc_app, name="nc", short_help="Nonconformances: what is wrong, what is done.")
-app.add_typer(nc.scar_app, name="scar", short_help="Supplier corrective action requests.")
-app.add_typer(relay.relay_app, name="relay", short_help="Publish committed changes to a broker.")
-app.add_typer(db.db_app, name="db", short_help="Schema migrations: db current, db upgrade.")
-app.add_typer(report.report_app, name="report", short_help="8D, KPIs, Pareto, scorecard, review.")
-app.command("import-epcis", short_help="Import partners' EPCIS events.")(interop.import_epcis)
-app.command("export-fsma204", short_help="Write the FDA FSMA 204 spreadsheet.")(
+app.command(
+    "overdue", short_help=N_("Open cases past a deadline (exit 1 if any)."), help=overdue.HELP
+)(overdue.overdue)
+app.add_typer(
+    recalls.recall_app, name="recalls", short_help=N_("Run a recall: open, notify, returns.")
+)
+app.add_typer(nc.nc_app, name="nc", short_help=N_("Nonconformances: what is wrong, what is done."))
+app.add_typer(nc.scar_app, name="scar", short_help=N_("Supplier corrective action requests."))
+app.add_typer(
+    relay.relay_app, name="relay", short_help=N_("Publish committed changes to a broker.")
+)
+app.add_typer(db.db_app, name="db", short_help=N_("Schema migrations: db current, db upgrade."))
+app.add_typer(
+    report.report_app, name="report", short_help=N_("8D, KPIs, Pareto, scorecard, review.")
+)
+app.command("import-epcis", short_help=N_("Import partners' EPCIS events."))(interop.import_epcis)
+app.command("export-fsma204", short_help=N_("Write the FDA FSMA 204 spreadsheet."))(
     interop.export_fsma204
 )
-app.command("schema", short_help="Print the models' JSON Schemas.")(schema.schema)
-app.add_typer(audit.app, name="audit", short_help="Verify the records against the ledger.")
+app.command("schema", short_help=N_("Print the models' JSON Schemas."), help=schema.HELP)(
+    schema.schema
+)
+app.add_typer(audit.app, name="audit", short_help=N_("Verify the records against the ledger."))
 
 
 def main() -> None:
@@ -213,7 +270,7 @@ def main() -> None:
     except SystemExit:
         raise
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
+        sys.stderr.write(_("interrupted") + "\n")
         sys.exit(130)
     except Exception as exc:
         if os.environ.get("QUALITYFLOW_DEBUG"):
@@ -223,8 +280,12 @@ def main() -> None:
         known = message_for(exc)
         code, message, hint = known or (
             "internal",
-            f"unexpected {type(exc).__name__}: {exc}",
-            "this is a bug; run again with QUALITYFLOW_DEBUG=1 for the traceback",
+            _("unexpected {error}: {detail}").format(error=type(exc).__name__, detail=exc),
+            _("this is a bug; run again with QUALITYFLOW_DEBUG=1 for the traceback"),
         )
-        sys.stderr.write(f"error: {message}\n" + (f"hint: {hint}\n" if hint else ""))
+        sys.stderr.write(
+            _("error: {message}").format(message=message)
+            + "\n"
+            + (_("hint: {hint}").format(hint=hint) + "\n" if hint else "")
+        )
         sys.exit(EXIT_CODES[code])

@@ -21,6 +21,7 @@ from urllib.parse import quote
 import typer
 
 from qualityflow.cli._errors import fail
+from qualityflow.i18n import N_, _
 from qualityflow.plugins import hookimpl
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ __all__ = [
     "Db",
     "open_service",
     "set_root_db",
+    "source_text",
     "sqlite_path",
     "url",
     "url_source",
@@ -45,14 +47,21 @@ Db = Annotated[
     typer.Option(
         "--db",
         metavar="URL",
-        help="Database URL (memory://, sqlite:///file.db, postgresql://..., mysql://...). "
-        f"Default: $QUALITYFLOW_URL, else {DEFAULT_URL}.",
+        help=N_(
+            "Database URL (memory://, sqlite:///file.db, postgresql://..., mysql://...). "
+            "Default: $QUALITYFLOW_URL, else sqlite:///qualityflow.db."
+        ),
         show_default=False,
     ),
 ]
 """The ``--db URL`` option every command that touches the database takes."""
 
 _ROOT: dict[str, str | None] = {"db": None}
+
+READ_ONLY_HINT = N_(
+    "use a writable copy; commands that only read (trace, recall, list, show, report) work on "
+    "a read-only database"
+)
 
 _READONLY_SCHEME = "qualityflow-cli-readonly"
 
@@ -72,6 +81,11 @@ def url_source(db: str | None) -> tuple[str, str]:
     if env:
         return env, "$QUALITYFLOW_URL"
     return DEFAULT_URL, "the default"
+
+
+def source_text(source: str) -> str:
+    """Return where the URL came from (:func:`url_source`) in the active locale."""
+    return _("the default") if source == "the default" else source
 
 
 def url(db: str | None) -> str:
@@ -104,12 +118,17 @@ def _prog() -> str:
 
 
 def _check_url(database_url: str, source: str) -> None:
-    scheme, sep, _ = database_url.partition("://")
+    scheme, sep, _rest = database_url.partition("://")
     if not sep or not scheme:
         raise fail(
             "bad_input",
-            f"{source} {database_url!r} is not a database URL",
-            "use memory://, sqlite:///file.db, postgresql://user@host/db or mysql://user@host/db",
+            _("{source} {url!r} is not a database URL").format(
+                source=source_text(source), url=database_url
+            ),
+            _(
+                "use memory://, sqlite:///file.db, postgresql://user@host/db or "
+                "mysql://user@host/db"
+            ),
         )
 
 
@@ -121,14 +140,19 @@ def open_service(db: str | None, *, write: bool, plugins: Sequence[object] = ())
     database_url, source = url_source(db)
     _check_url(database_url, source)
     path = sqlite_path(database_url)
-    described = f"{database_url} ({source})"
+    described = f"{database_url} ({source_text(source)})"
+    source = source_text(source)
     if path is not None and not write:
         if not path.exists():
             raise fail(
                 "not_found",
-                f"no database at {path.resolve()} (looked for {described}); nothing to read",
-                "give --db URL or set QUALITYFLOW_URL; the demo command or import-epcis "
-                f"creates a database, e.g. {_prog()} demo --db {database_url}",
+                _("no database at {path} (looked for {described}); nothing to read").format(
+                    path=path.resolve(), described=described
+                ),
+                _(
+                    "give --db URL or set QUALITYFLOW_URL; the demo command or import-epcis "
+                    "creates a database, e.g. {command}"
+                ).format(command=f"{_prog()} demo --db {database_url}"),
             )
         readonly = _ReadOnlySQLite(database_url, path)
         try:
@@ -136,33 +160,46 @@ def open_service(db: str | None, *, write: bool, plugins: Sequence[object] = ())
         except StorageError as exc:
             raise fail(
                 "storage",
-                f"cannot read {described}: {exc}",
-                "is it a qualityflow database of this version? "
-                "a read-only file needs the schema created by a writing command first",
+                _("cannot read {described}: {error}").format(described=described, error=exc),
+                _(
+                    "is it a qualityflow database of this version? "
+                    "a read-only file needs the schema created by a writing command first"
+                ),
             ) from None
     if path is not None and write:
         directory = path.resolve().parent
         if not directory.is_dir():
             raise fail(
                 "storage",
-                f"cannot create the database {path}: directory {directory} does not exist",
-                "create the directory first or give another --db",
+                _("cannot create the database {path}: directory {directory} does not exist").format(
+                    path=path, directory=directory
+                ),
+                _("create the directory first or give another --db"),
             )
         if not path.exists() and not os.access(directory, os.W_OK):
             raise fail(
                 "storage",
-                f"cannot create the database {path.resolve()} ({source}): its directory "
-                "cannot be written",
-                "give --db a file in a writable directory",
+                _(
+                    "cannot create the database {path} ({source}): its directory cannot be written"
+                ).format(path=path.resolve(), source=source),
+                _("give --db a file in a writable directory"),
             )
         if path.exists() and not (os.access(path, os.W_OK) and os.access(directory, os.W_OK)):
+            template = (
+                _(
+                    "the database {path} ({source}) is read-only (the file cannot be written) "
+                    "and this command changes data"
+                )
+                if not os.access(path, os.W_OK)
+                else _(
+                    "the database {path} ({source}) is read-only (its directory cannot be "
+                    "written) and this command changes data"
+                )
+            )
             raise fail(
                 "storage",
-                f"the database {path.resolve()} ({source}) is read-only "
-                f"({'the file' if not os.access(path, os.W_OK) else 'its directory'} cannot "
-                "be written) and this command changes data",
-                "use a writable copy; commands that only read (trace, recall, list, show, "
-                "report) work on a read-only database",
+                template.format(path=path.resolve(), source=source),
+                _(READ_ONLY_HINT),
             )
     try:
         return QualityFlow(database_url, plugins=plugins)
@@ -171,9 +208,10 @@ def open_service(db: str | None, *, write: bool, plugins: Sequence[object] = ())
             raise
         raise fail(
             "storage",
-            f"cannot write the database {path.resolve()} ({source}): {exc}",
-            "the file or its directory may be read-only: use a writable copy; commands "
-            "that only read (trace, recall, list, show, report) work on a read-only database",
+            _("cannot write the database {path} ({source}): {error}").format(
+                path=path.resolve(), source=source, error=exc
+            ),
+            _("the file or its directory may be read-only: {hint}").format(hint=_(READ_ONLY_HINT)),
         ) from None
 
 

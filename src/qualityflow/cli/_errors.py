@@ -34,6 +34,7 @@ from qualityflow.errors import (
     StorageError,
     TransitionError,
 )
+from qualityflow.i18n import DEFAULT_LOCALE, N_, _, current_locale, label
 
 __all__ = ["EXIT_CODES", "fail", "handles_errors", "message_for"]
 
@@ -64,16 +65,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 def fail(code: str, message: str, hint: str = "") -> typer.Exit:
     """Print ``error: message`` (and ``hint: ...``) on stderr; return the Exit to raise.
 
-    The lines are written as they are, unwrapped, so they can be copied and pasted.
+    The lines are written as they are, unwrapped, so they can be copied and pasted; the
+    words ``error`` and ``hint`` are in the active locale (``错误``, ``提示``), the message and
+    hint as given (the caller translates them).
     """
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(_("error: {message}").format(message=message), err=True)
     if hint:
-        typer.echo(f"hint: {hint}", err=True)
+        typer.echo(_("hint: {hint}").format(hint=hint), err=True)
     return typer.Exit(EXIT_CODES[code])
 
 
 def message_for(exc: BaseException) -> tuple[str, str, str] | None:
     """Return ``(code, message, hint)`` for an error the boundary knows, else None.
+
+    The message and the hint are in the active locale; the reasons an error carries were
+    translated when it was raised.
 
     Examples
     --------
@@ -88,38 +94,50 @@ def message_for(exc: BaseException) -> tuple[str, str, str] | None:
         roles = ", ".join(exc.roles)
         return (
             "denied",
-            f"{exc.actor!r} may not {exc.action!r}:\n{lines}",
-            f"ask someone with one of the roles {roles}" if roles else "ask someone else",
+            _("{actor!r} may not {action!r}:").format(actor=exc.actor, action=exc.action)
+            + f"\n{lines}",
+            _("ask someone with one of the roles {roles}").format(roles=roles)
+            if roles
+            else _("ask someone else"),
         )
     if isinstance(exc, TransitionError):
-        lines = "\n".join(f"  - {r}" for r in exc.reasons) or "  - not allowed"
+        lines = "\n".join(f"  - {r}" for r in exc.reasons) or "  - " + _("not allowed")
         return (
             "refused",
-            f"cannot {exc.trigger!r} from state {exc.state!r}; what is missing:\n{lines}",
-            "record the missing data with --data '{...}' (JSON of the entity's fields), "
-            "or see `show ID` for the triggers allowed now",
+            _("cannot {trigger!r} from state {state!r}; what is missing:").format(
+                trigger=exc.trigger, state=exc.state
+            )
+            + f"\n{lines}",
+            _(
+                "record the missing data with --data '{...}' (JSON of the entity's fields), "
+                "or see `show ID` for the triggers allowed now"
+            ),
         )
     if isinstance(exc, NotFoundError):
         kind = getattr(exc, "kind", "")
-        if kind in ("incident", "complaint"):
-            hint = f"check the id; `qualityflow {kind}s list` lists the stored {kind}s"
+        if kind == "incident":
+            hint = _("check the id; `qualityflow incidents list` lists the stored incidents")
+        elif kind == "complaint":
+            hint = _("check the id; `qualityflow complaints list` lists the stored complaints")
         elif kind in ("batch", "shipment"):
-            hint = "check the id; `qualityflow trace ID` shows what a lot reaches"
+            hint = _("check the id; `qualityflow trace ID` shows what a lot reaches")
         else:
-            hint = "check the id"
-        return ("not_found", str(exc), hint)
+            hint = _("check the id")
+        return ("not_found", _not_found(exc), hint)
     if isinstance(exc, StorageError):
         text = str(exc)
         if "already exists" in text or "already linked" in text:
-            return ("bad_input", text, "use a new id, or load the stored one and change it")
+            return ("bad_input", text, _("use a new id, or load the stored one and change it"))
         if "no storage backend for scheme" in text:
             return (
                 "bad_input",
                 text,
-                "give --db (or QUALITYFLOW_URL) as memory://, sqlite:///file.db, "
-                "postgresql://... or mysql://...",
+                _(
+                    "give --db (or QUALITYFLOW_URL) as memory://, sqlite:///file.db, "
+                    "postgresql://... or mysql://..."
+                ),
             )
-        return ("storage", text, "check --db or QUALITYFLOW_URL and that the server answers")
+        return ("storage", text, _("check --db or QUALITYFLOW_URL and that the server answers"))
     if isinstance(exc, InteropError):
         return ("bad_input", str(exc), "")
     if isinstance(exc, QualityFlowError):
@@ -128,23 +146,51 @@ def message_for(exc: BaseException) -> tuple[str, str, str] | None:
         name = exc.filename if exc.filename is not None else ""
         reason = exc.strerror or type(exc).__name__
         where = f"{name}: " if name else ""
-        return ("bad_input", f"{where}{reason}", "check the path and its permissions")
+        return ("bad_input", f"{where}{reason}", _("check the path and its permissions"))
     from pydantic import ValidationError
 
     if isinstance(exc, ValidationError):
         problems = []
         for error in exc.errors()[:5]:
-            field = ".".join(str(p) for p in error["loc"]) or "(the object)"
+            field = ".".join(str(p) for p in error["loc"]) or _("(the object)")
             problems.append(f"  - {field}: {error['msg']}")
         more = exc.error_count() - len(problems)
         if more > 0:
-            problems.append(f"  - ... and {more} more")
+            problems.append("  - " + _("... and {more} more").format(more=more))
         return (
             "bad_input",
-            f"invalid {exc.title} data:\n" + "\n".join(problems),
-            "see `qualityflow schema MODEL` for the fields",
+            _("invalid {model} data:").format(model=exc.title) + "\n" + "\n".join(problems),
+            _("see `qualityflow schema MODEL` for the fields"),
         )
     return None
+
+
+_KIND_NAMES = {
+    "supplier": N_("supplier"),
+    "batch": N_("batch"),
+    "shipment": N_("shipment"),
+    "inspection": N_("inspection"),
+    "retained_sample": N_("retained sample"),
+    "training_requirement": N_("training requirement"),
+    "training_record": N_("training record"),
+    "consignee": N_("consignee"),
+    "evidence file": N_("evidence file"),
+    "outbox entry": N_("outbox entry"),
+}
+
+
+def _not_found(exc: NotFoundError) -> str:
+    """Return the not-found message in the active locale (English: the error's own text)."""
+    kind, id = getattr(exc, "kind", None), getattr(exc, "id", None)
+    if (
+        current_locale() == DEFAULT_LOCALE
+        or not isinstance(kind, str)
+        or not isinstance(id, str)
+        or str(exc) != f"{kind} {id!r} not found"
+    ):
+        return str(exc)  # English, or worded by a subclass or a plugin: shown as it is
+    name = _(_KIND_NAMES[kind]) if kind in _KIND_NAMES else label(kind)
+    return _("{kind} {id!r} not found").format(kind=name, id=id)
 
 
 def handles_errors(func: F) -> F:
@@ -157,7 +203,7 @@ def handles_errors(func: F) -> F:
         except _PASS_THROUGH:
             raise
         except KeyboardInterrupt:
-            typer.echo("interrupted", err=True)
+            typer.echo(_("interrupted"), err=True)
             raise typer.Exit(130) from None
         except Exception as exc:
             known = message_for(exc)
@@ -167,9 +213,11 @@ def handles_errors(func: F) -> F:
                 raise
             raise fail(
                 "internal",
-                f"unexpected {type(exc).__name__}: {exc}",
-                "this is a bug in qualityflow or a plugin; run again with "
-                "QUALITYFLOW_DEBUG=1 for the traceback and report it",
+                _("unexpected {error}: {detail}").format(error=type(exc).__name__, detail=exc),
+                _(
+                    "this is a bug in qualityflow or a plugin; run again with "
+                    "QUALITYFLOW_DEBUG=1 for the traceback and report it"
+                ),
             ) from None
 
     return wrapper  # type: ignore[return-value]

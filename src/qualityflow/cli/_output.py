@@ -34,7 +34,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.cells import cell_len
 from rich.console import Console
+
+from qualityflow.i18n import DEFAULT_LOCALE, _, current_locale, label
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -66,7 +69,18 @@ _PLURALS = {"batch": "batches", "inquiry": "inquiries"}
 
 
 def plural(n: int, word: str) -> str:
-    """Return ``"1 batch"`` / ``"2 batches"``."""
+    """Return ``"1 batch"`` / ``"2 batches"`` (other locales: the number and the word's label).
+
+    Examples
+    --------
+    >>> from qualityflow.i18n import using
+    >>> with using("zh_CN"):
+    ...     plural(3, "incident")
+    '3 项质量事故'
+
+    """
+    if current_locale() != DEFAULT_LOCALE:
+        return _("{n} {word}").format(n=n, word=label(word))
     if n == 1:
         return f"{n} {word}"
     many = _PLURALS.get(word) or (f"{word}es" if word.endswith(("s", "sh", "ch", "x")) else None)
@@ -128,7 +142,7 @@ def warn(message: str) -> None:
     if message in _warned:
         return
     _warned.add(message)
-    typer.echo(f"warning: {message}", err=True)
+    typer.echo(_("warning: {message}").format(message=message), err=True)
 
 
 def reset_warnings() -> None:
@@ -163,7 +177,7 @@ def table(
             i for i, c in enumerate(row) if isinstance(c, (date, timedelta)) or _is_quantity(c)
         )
     if hidden:
-        more = f"... and {hidden} more (--limit 0 shows all)"
+        more = _("... and {hidden} more (--limit 0 shows all)").format(hidden=hidden)
         caption = f"{caption}; {more}" if caption else more
     if not is_terminal():
         _plain(title, headers, cells, caption)
@@ -174,16 +188,18 @@ def table(
     for i, header in enumerate(headers):
         column = [row[i] for row in cells]
         if i in keep_whole:
-            minimum.append(max([len(header), *(len(c) for c in column)]))
+            minimum.append(max([cell_len(header), *(cell_len(c) for c in column)]))
         else:
-            words = [len(w) for c in [header, *column] for w in c.split()]
+            words = [cell_len(w) for c in [header, *column] for w in c.split()]
             minimum.append(max(words, default=1))
     room = console.width - (3 * len(headers) + 1)  # borders and padding
     if sum(minimum) > room:
         _records(title, headers, cells, caption)
         return
     # Natural widths, then narrow the widest wrapping column step by step until it fits.
-    widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(headers)]
+    widths = [
+        max([cell_len(h), *(cell_len(row[i]) for row in cells)]) for i, h in enumerate(headers)
+    ]
     while sum(widths) > room:
         shrinkable = [i for i in range(len(widths)) if widths[i] > minimum[i]]
         widest = max(shrinkable, key=lambda i: widths[i])
@@ -198,6 +214,11 @@ def table(
     console.print(rich_table)
 
 
+def _pad(cell: str, width: int) -> str:
+    """Pad ``cell`` to ``width`` terminal columns (a Chinese character takes two)."""
+    return cell + " " * (width - cell_len(cell))
+
+
 def _is_quantity(value: object) -> bool:
     return type(value).__name__ == "Quantity"
 
@@ -206,13 +227,13 @@ def _plain(title: str, headers: Sequence[str], cells: list[list[str]], caption: 
     if title:
         typer.echo(title)
     if not cells:
-        typer.echo("(none)")
+        typer.echo(_("(none)"))
     else:
-        widths = [len(h) for h in headers]
+        widths = [cell_len(h) for h in headers]
         for row in cells:
-            widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+            widths = [max(w, cell_len(c)) for w, c in zip(widths, row, strict=True)]
         for row in [list(headers), *cells]:
-            line = "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True))
+            line = "  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True))
             typer.echo(line.rstrip())
     if caption:
         typer.echo(caption)
@@ -222,13 +243,13 @@ def _plain(title: str, headers: Sequence[str], cells: list[list[str]], caption: 
 def _records(title: str, headers: Sequence[str], cells: list[list[str]], caption: str) -> None:
     """One field per line: for tables too wide for the terminal."""
     console.print(title, soft_wrap=True, markup=False)
-    width = max((len(h) for h in headers), default=0)
+    width = max((cell_len(h) for h in headers), default=0)
     for row in cells:
         console.print()
         for header, cell in zip(headers, row, strict=True):
-            console.print(f"  {header.ljust(width)}  {cell}", soft_wrap=True, markup=False)
+            console.print(f"  {_pad(header, width)}  {cell}", soft_wrap=True, markup=False)
     if not cells:
-        console.print("(none)", markup=False)
+        console.print(_("(none)"), markup=False)
     if caption:
         console.print(caption, soft_wrap=True, markup=False)
     console.print()

@@ -18,20 +18,29 @@ import typer
 from qualityflow.cli import _output as out
 from qualityflow.cli._db import Db, open_service
 from qualityflow.cli._errors import EXIT_CODES, fail, handles_errors
+from qualityflow.i18n import N_, _
 
 __all__ = ["app"]
 
 # Annotated: the group imports from qualityflow.cli, which imports the group, and mypy
 # needs the type spelled out across that cycle.
 app: typer.Typer = typer.Typer(
-    help="Verify the records against the audit ledger; print the ledger head.",
+    help=N_("Verify the records against the audit ledger; print the ledger head."),
     no_args_is_help=True,
 )
 
 _HEAD = re.compile(r"^[0-9a-f]{64}$")
 
 
-@app.command("verify")
+@app.command(
+    "verify",
+    help=N_(
+        "Verify every record against the ledger; exit 1 when anything is wrong.\n\n"
+        "Reports edited, deleted or hand-inserted rows, edited or removed ledger entries, "
+        "broken, truncated, reordered or transplanted histories, illegal transitions and, for "
+        "each --known-head, a ledger rewritten since it was published."
+    ),
+)
 @handles_errors
 def verify(
     known_head: Annotated[
@@ -39,15 +48,17 @@ def verify(
         typer.Option(
             "--known-head",
             metavar="HEAD",
-            help="A head published earlier (64 hex digits); repeat for several. Each must "
-            "still be in the ledger's chain.",
+            help=N_(
+                "A head published earlier (64 hex digits); repeat for several. Each must "
+                "still be in the ledger's chain."
+            ),
         ),
     ] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print the report as JSON instead of text.")
+        bool, typer.Option("--json", help=N_("Print the report as JSON instead of text."))
     ] = False,
     blobs: Annotated[
-        bool, typer.Option("--blobs", help="Also check attached evidence files.")
+        bool, typer.Option("--blobs", help=N_("Also check attached evidence files."))
     ] = False,
     db: Db = None,
 ) -> None:
@@ -62,9 +73,11 @@ def verify(
     if bad:
         raise fail(
             "bad_input",
-            f"--known-head {bad[0]!r} is not a ledger head",
-            "give the 64 hex digits printed by `qualityflow audit head` or carried by a "
-            "notification (audit_head)",
+            _("--known-head {head!r} is not a ledger head").format(head=bad[0]),
+            _(
+                "give the 64 hex digits printed by `qualityflow audit head` or carried by a "
+                "notification (audit_head)"
+            ),
         )
     qms = open_service(db, write=False)
     try:
@@ -79,7 +92,9 @@ def verify(
         raise typer.Exit(EXIT_CODES["refused"])
 
 
-@app.command("head")
+@app.command(
+    "head", help=N_("Print the ledger head (the last entry's hash; empty for an empty database).")
+)
 @handles_errors
 def head(db: Db = None) -> None:
     """Print the ledger head (the last entry's hash; empty for an empty database)."""

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import typer
 
-from qualityflow.cli._db import Db, sqlite_path, url_source
+from qualityflow.cli._db import Db, source_text, sqlite_path, url_source
 from qualityflow.cli._errors import fail, handles_errors
 from qualityflow.cli._output import console
+from qualityflow.i18n import N_, _
 
 __all__ = ["db_app"]
 
 db_app = typer.Typer(
-    help="Database schema: print the revision, upgrade to this qualityflow's.",
+    help=N_("Database schema: print the revision, upgrade to this qualityflow's."),
     no_args_is_help=True,
 )
 
@@ -33,9 +34,10 @@ def _sql_url(db: str | None) -> str:
     if not is_sql_url(url):
         raise fail(
             "bad_input",
-            f"{source} {mask_url(url)}: schema migrations are for SQL databases, and "
-            f"{scheme or url!r} is not one",
-            "give sqlite:///file.db, postgresql://... or mysql://...",
+            _(
+                "{source} {url}: schema migrations are for SQL databases, and {scheme!r} is not one"
+            ).format(source=source_text(source), url=mask_url(url), scheme=scheme or url),
+            _("give sqlite:///file.db, postgresql://... or mysql://..."),
         )
     return url
 
@@ -44,11 +46,16 @@ def _describe(revision: str) -> str:
     from qualityflow.storage.migrations import REVISIONS, schema_version_of
 
     if revision in REVISIONS:
-        return f"{revision} (schema version {schema_version_of(revision)})"
+        return _("{revision} (schema version {version})").format(
+            revision=revision, version=schema_version_of(revision)
+        )
     return revision
 
 
-@db_app.command("current")
+@db_app.command(
+    "current",
+    help=N_("Print the database's schema revision, and whether it is this qualityflow's head."),
+)
 @handles_errors
 def current(db: Db = None) -> None:
     """Print the database's schema revision, and whether it is this qualityflow's head."""
@@ -60,36 +67,47 @@ def current(db: Db = None) -> None:
     if path is not None and not path.exists():
         raise fail(
             "not_found",
-            f"no SQLite database at {path}",
-            "check --db; `qualityflow db upgrade` creates it at the head",
+            _("no SQLite database at {path}").format(path=path),
+            _("check --db; `qualityflow db upgrade` creates it at the head"),
         )
     revision = migrations.current(url)
     if revision is None:
         console.print(
-            f"none (no qualityflow tables in {mask_url(url)}; opening it creates them at "
-            f"{migrations.HEAD})",
+            _("none (no qualityflow tables in {url}; opening it creates them at {head})").format(
+                url=mask_url(url), head=migrations.HEAD
+            ),
             markup=False,
             soft_wrap=True,
         )
     elif revision == migrations.HEAD:
-        console.print(f"{_describe(revision)} (head)", markup=False, soft_wrap=True)
+        console.print(
+            _("{revision} (head)").format(revision=_describe(revision)),
+            markup=False,
+            soft_wrap=True,
+        )
     elif revision in migrations.REVISIONS:
         console.print(
-            f"{_describe(revision)} (older than the head {migrations.HEAD}: run "
-            f"`qualityflow db upgrade --db {mask_url(url)}`)",
+            _("{revision} (older than the head {head}: run `{command}`)").format(
+                revision=_describe(revision),
+                head=migrations.HEAD,
+                command=f"qualityflow db upgrade --db {mask_url(url)}",
+            ),
             markup=False,
             soft_wrap=True,
         )
     else:
         console.print(
-            f"{revision} (newer than this qualityflow's head {migrations.HEAD}: upgrade "
-            "qualityflow)",
+            _("{revision} (newer than this qualityflow's head {head}: upgrade qualityflow)").format(
+                revision=revision, head=migrations.HEAD
+            ),
             markup=False,
             soft_wrap=True,
         )
 
 
-@db_app.command("upgrade")
+@db_app.command(
+    "upgrade", help=N_("Migrate the database to this qualityflow's schema (back it up first).")
+)
 @handles_errors
 def upgrade(db: Db = None) -> None:
     """Migrate the database to this qualityflow's schema (back it up first)."""
@@ -101,19 +119,25 @@ def upgrade(db: Db = None) -> None:
     where = mask_url(url)
     if result.before is None:
         console.print(
-            f"created the schema at {_describe(result.after)} in {where}",
+            _("created the schema at {revision} in {url}").format(
+                revision=_describe(result.after), url=where
+            ),
             markup=False,
             soft_wrap=True,
         )
     elif not result.changed:
         console.print(
-            f"{where} is at {_describe(result.after)} (head): nothing to do",
+            _("{url} is at {revision} (head): nothing to do").format(
+                url=where, revision=_describe(result.after)
+            ),
             markup=False,
             soft_wrap=True,
         )
     else:
         console.print(
-            f"upgraded {where} from {_describe(result.before)} to {_describe(result.after)}",
+            _("upgraded {url} from {before} to {after}").format(
+                url=where, before=_describe(result.before), after=_describe(result.after)
+            ),
             markup=False,
             soft_wrap=True,
         )

@@ -22,19 +22,22 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from qualityflow.i18n import N_, _, label
+
 if TYPE_CHECKING:
     from qualityflow.models.nonconformance import Disposition
 
 __all__ = ["app", "nc_app", "scar_app"]
 
 nc_app = typer.Typer(
-    help="Nonconformances: list, show, and dispose of the held quantity.", no_args_is_help=True
+    help=N_("Nonconformances: list, show, and dispose of the held quantity."),
+    no_args_is_help=True,
 )
 scar_app = typer.Typer(
-    help="Supplier corrective actions (SCAR): list and show.", no_args_is_help=True
+    help=N_("Supplier corrective actions (SCAR): list and show."), no_args_is_help=True
 )
 app = typer.Typer(
-    help="Nonconformances and supplier corrective actions.",
+    help=N_("Nonconformances and supplier corrective actions."),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -47,8 +50,10 @@ Db = Annotated[
     typer.Option(
         "--db",
         envvar="QUALITYFLOW_URL",
-        help="Database URL (memory://, sqlite:///file.db, postgresql://..., mysql://...). "
-        "Default: $QUALITYFLOW_URL or sqlite:///qualityflow.db.",
+        help=N_(
+            "Database URL (memory://, sqlite:///file.db, postgresql://..., mysql://...). "
+            "Default: $QUALITYFLOW_URL or sqlite:///qualityflow.db."
+        ),
         show_default=False,
     ),
 ]
@@ -78,13 +83,15 @@ def _cli() -> Any:
     return cli
 
 
-@nc_app.command("list")
+@nc_app.command(
+    "list", help=N_("List nonconformances: lot, state, quantity held and dispositioned, defect.")
+)
 @_boundary
 def nc_list(
     status: Annotated[
-        str | None, typer.Option(help="Only those in this state: open, dispositioned, closed.")
+        str | None, typer.Option(help=N_("Only those in this state: open, dispositioned, closed."))
     ] = None,
-    batch: Annotated[str | None, typer.Option(help="Only those of this lot.")] = None,
+    batch: Annotated[str | None, typer.Option(help=N_("Only those of this lot."))] = None,
     db: Db = None,
 ) -> None:
     """List nonconformances: lot, state, quantity held and dispositioned, defect."""
@@ -96,18 +103,33 @@ def nc_list(
         filters["batch_id"] = batch
     found = cli._open(db).nonconformances.list(**filters)
     rows = [
-        (n.id, n.batch_id, n.status, n.quantity, n.dispositioned, n.characteristic, n.defect)
+        (
+            n.id,
+            n.batch_id,
+            label(n.status, n),
+            n.quantity,
+            n.dispositioned,
+            n.characteristic,
+            n.defect,
+        )
         for n in found
     ]
-    headers = ("id", "lot", "status", "held", "dispositioned", "characteristic", "defect")
-    cli.console.print(cli._table(f"{len(rows)} nonconformances", headers, rows))
+    headers = (
+        _("id"), _("lot"), _("status"), _("held"), _("dispositioned"), _("characteristic"),
+        _("defect"),
+    )  # fmt: skip
+    title = _("{n} nonconformances").format(n=len(rows))
+    cli.console.print(cli._table(title, headers, rows))
 
 
-@nc_app.command("show")
+@nc_app.command(
+    "show",
+    help=N_("Show one nonconformance: the defect, the dispositions, the history, the next steps."),
+)
 @_boundary
 def nc_show(
-    id: Annotated[str, typer.Argument(help="The nonconformance id, e.g. NC-IQC-0412.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the stored JSON.")] = False,
+    id: Annotated[str, typer.Argument(help=N_("The nonconformance id, e.g. NC-IQC-0412."))],
+    as_json: Annotated[bool, typer.Option("--json", help=N_("Print the stored JSON."))] = False,
     db: Db = None,
 ) -> None:
     """Show one nonconformance: the defect, the dispositions, the history, the next steps."""
@@ -119,23 +141,33 @@ def nc_show(
         cli.console.print_json(nc.model_dump_json())
         return
     console = cli.console
-    console.print(f"[bold]{nc.id}[/] lot {nc.batch_id}: {nc.characteristic}", markup=True)
-    console.print(f"state: {nc.status.value}   held: {nc.quantity}   defect: {nc.defect}")
+    console.print(
+        f"[bold]{nc.id}[/] "
+        + _("lot {batch_id}: {characteristic}").format(
+            batch_id=nc.batch_id, characteristic=nc.characteristic
+        ),
+        markup=True,
+    )
+    console.print(
+        _("state: {state}   held: {held}   defect: {defect}").format(
+            state=label(nc.status, nc), held=nc.quantity, defect=nc.defect
+        )
+    )
     if nc.evidence:
-        console.print(f"evidence: {nc.evidence}")
+        console.print(_("evidence: {evidence}").format(evidence=nc.evidence))
     if nc.incident_id:
-        console.print(f"escalated to incident {nc.incident_id}")
+        console.print(_("escalated to incident {id}").format(id=nc.incident_id))
     console.print(
         cli._table(
-            "Dispositions",
-            ("child lot", "kind", "quantity", "approver", "by", "note"),
+            _("Dispositions"),
+            (_("child lot"), _("kind"), _("quantity"), _("approver"), _("by"), _("note")),
             [(d.lot_id, d.kind, d.quantity, d.approver, d.by, d.note) for d in nc.dispositions],
         )
     )
     console.print(
         cli._table(
-            "History",
-            ("when (UTC)", "trigger", "state", "by", "note"),
+            _("History"),
+            (_("when (UTC)"), _("trigger"), _("state"), _("by"), _("note")),
             [(r.at, r.trigger, f"{r.source} -> {r.dest}", r.actor, r.note) for r in nc.history],
         )
     )
@@ -143,8 +175,11 @@ def nc_show(
     for transition in NONCONFORMANCE_LIFECYCLE.transitions:
         if nc.status.value in transition["source"]:
             blockers = NONCONFORMANCE_LIFECYCLE.blockers(nc, transition["trigger"])
-            rows.append((transition["trigger"], "ready" if not blockers else "; ".join(blockers)))
-    console.print(cli._table("Next steps", ("trigger", "needs"), list(dict.fromkeys(rows))))
+            rows.append(
+                (transition["trigger"], _("ready") if not blockers else _("; ").join(blockers))
+            )
+    next_steps = list(dict.fromkeys(rows))
+    console.print(cli._table(_("Next steps"), (_("trigger"), _("needs")), next_steps))
 
 
 def _parts(parts: list[str], unit: str, approver: str | None, note: str) -> list[Disposition]:
@@ -159,13 +194,17 @@ def _parts(parts: list[str], unit: str, approver: str | None, note: str) -> list
         if match is None or match["kind"] not in kinds:
             raise cli._fail(
                 "bad_input",
-                f"--part {text!r} is not KIND=AMOUNT[UNIT]",
-                f"e.g. --part rework=500kg; KIND is one of {', '.join(kinds)}",
+                _("--part {text!r} is not KIND=AMOUNT[UNIT]").format(text=text),
+                _("e.g. --part rework=500kg; KIND is one of {kinds}").format(
+                    kinds=", ".join(kinds)
+                ),
             )
         try:
             amount = Decimal(match["amount"])
         except InvalidOperation:  # pragma: no cover - the pattern admits decimals only
-            raise cli._fail("bad_input", f"--part {text!r}: bad amount") from None
+            raise cli._fail(
+                "bad_input", _("--part {text!r}: bad amount").format(text=text)
+            ) from None
         kind = match["kind"]
         chosen.append(
             Disposition(
@@ -178,27 +217,36 @@ def _parts(parts: list[str], unit: str, approver: str | None, note: str) -> list
     return chosen
 
 
-@nc_app.command("dispose")
+@nc_app.command(
+    "dispose",
+    help=N_(
+        "Dispose of (part of) the held quantity; each part becomes a child lot.\n\n"
+        "A refused disposition (more than held, another unit, a concession without approver) "
+        "changes nothing and says why."
+    ),
+)
 @_boundary
 def nc_dispose(
-    id: Annotated[str, typer.Argument(help="The nonconformance id, e.g. NC-IQC-0412.")],
+    id: Annotated[str, typer.Argument(help=N_("The nonconformance id, e.g. NC-IQC-0412."))],
     part: Annotated[
         list[str],
-        typer.Option(help="One part, KIND=AMOUNT[UNIT], e.g. rework=500kg (repeat for each part)."),
+        typer.Option(
+            help=N_("One part, KIND=AMOUNT[UNIT], e.g. rework=500kg (repeat for each part).")
+        ),
     ],
     actor: Annotated[
         str,
         typer.Option(
             envvar="QUALITYFLOW_ACTOR",
-            help="Who decides (recorded in the audit); default $QUALITYFLOW_ACTOR.",
+            help=N_("Who decides (recorded in the audit); default $QUALITYFLOW_ACTOR."),
         ),
     ],
     approver: Annotated[
-        str | None, typer.Option(help="Who approves the use-as-is parts (the concession).")
+        str | None, typer.Option(help=N_("Who approves the use-as-is parts (the concession)."))
     ] = None,
-    note: Annotated[str, typer.Option(help="Note for the parts and the audit record.")] = "",
+    note: Annotated[str, typer.Option(help=N_("Note for the parts and the audit record."))] = "",
     at: Annotated[
-        str | None, typer.Option(help="When (ISO 8601 with timezone); default now.")
+        str | None, typer.Option(help=N_("When (ISO 8601 with timezone); default now."))
     ] = None,
     db: Db = None,
 ) -> None:
@@ -214,19 +262,24 @@ def nc_dispose(
     chosen = _parts(part, held.unit, approver, note)
     nc = qms.nonconformances.dispose(id, chosen, actor=actor, at=when, note=note)
     cli.console.print(
-        f"{nc.id}: {nc.status.value}; {nc.dispositioned} of {nc.quantity} dispositioned"
+        _("{id}: {state}; {done} of {held} dispositioned").format(
+            id=nc.id, state=nc.status.value, done=nc.dispositioned, held=nc.quantity
+        )
     )
     for d in nc.dispositions[-len(chosen) :]:
         cli.console.print(f"  {d.lot_id}: {d.quantity} {d.kind.value}")
 
 
-@scar_app.command("list")
+@scar_app.command(
+    "list",
+    help=N_("List supplier corrective actions: supplier, state, response due, nonconformances."),
+)
 @_boundary
 def scar_list(
     status: Annotated[
-        str | None, typer.Option(help="Only those in this state, e.g. requested.")
+        str | None, typer.Option(help=N_("Only those in this state, e.g. requested."))
     ] = None,
-    supplier: Annotated[str | None, typer.Option(help="Only those to this supplier.")] = None,
+    supplier: Annotated[str | None, typer.Option(help=N_("Only those to this supplier."))] = None,
     db: Db = None,
 ) -> None:
     """List supplier corrective actions: supplier, state, response due, nonconformances."""
@@ -238,18 +291,28 @@ def scar_list(
         filters["supplier_id"] = supplier
     found = cli._open(db).supplier_actions.list(**filters)
     rows = [
-        (s.id, s.supplier_id, s.status, s.due.isoformat(), ", ".join(s.nonconformance_ids))
+        (
+            s.id,
+            s.supplier_id,
+            label(s.status, s),
+            s.due.isoformat(),
+            ", ".join(s.nonconformance_ids),
+        )
         for s in found
     ]
-    headers = ("id", "supplier", "status", "response due", "nonconformances")
-    cli.console.print(cli._table(f"{len(rows)} supplier actions", headers, rows))
+    headers = (_("id"), _("supplier"), _("status"), _("response due"), _("nonconformances"))
+    title = _("{n} supplier actions").format(n=len(rows))
+    cli.console.print(cli._table(title, headers, rows))
 
 
-@scar_app.command("show")
+@scar_app.command(
+    "show",
+    help=N_("Show one SCAR: what was asked, the supplier's response, our verification, history."),
+)
 @_boundary
 def scar_show(
-    id: Annotated[str, typer.Argument(help="The SCAR id, e.g. SCAR-NC-IQC-0412.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the stored JSON.")] = False,
+    id: Annotated[str, typer.Argument(help=N_("The SCAR id, e.g. SCAR-NC-IQC-0412."))],
+    as_json: Annotated[bool, typer.Option("--json", help=N_("Print the stored JSON."))] = False,
     db: Db = None,
 ) -> None:
     """Show one SCAR: what was asked, the supplier's response, our verification, history."""
@@ -261,33 +324,46 @@ def scar_show(
         cli.console.print_json(scar.model_dump_json())
         return
     console = cli.console
-    console.print(f"[bold]{scar.id}[/] to {scar.supplier_id}: {scar.description}", markup=True)
     console.print(
-        f"state: {scar.status.value}   response due: {scar.due.isoformat()}   "
-        f"for: {', '.join(scar.nonconformance_ids)}"
+        f"[bold]{scar.id}[/] "
+        + _("to {supplier}: {description}").format(
+            supplier=scar.supplier_id, description=scar.description
+        ),
+        markup=True,
+    )
+    console.print(
+        _("state: {state}   response due: {due}   for: {ids}").format(
+            state=label(scar.status, scar),
+            due=scar.due.isoformat(),
+            ids=", ".join(scar.nonconformance_ids),
+        )
     )
     if scar.response is not None:
         r = scar.response
-        console.print(f"containment: {r.containment}")
-        console.print(f"root cause: {r.root_cause}")
-        console.print(f"corrective action: {r.corrective_action}")
+        console.print(_("containment: {text}").format(text=r.containment))
+        console.print(_("root cause: {text}").format(text=r.root_cause))
+        console.print(_("corrective action: {text}").format(text=r.corrective_action))
         if r.evidence:
-            console.print(f"evidence: {r.evidence}")
+            console.print(_("evidence: {evidence}").format(evidence=r.evidence))
     if scar.verification is not None:
         v = scar.verification
-        verdict = "effective" if v.effective else "not effective"
-        console.print(f"verification: {verdict} ({v.evidence}, {v.verified_by})")
+        verdict = _("effective") if v.effective else _("not effective")
+        console.print(
+            _("verification: {verdict} ({evidence}, {by})").format(
+                verdict=verdict, evidence=v.evidence, by=v.verified_by
+            )
+        )
     console.print(
         cli._table(
-            "History",
-            ("when (UTC)", "trigger", "state", "by", "note"),
+            _("History"),
+            (_("when (UTC)"), _("trigger"), _("state"), _("by"), _("note")),
             [(r.at, r.trigger, f"{r.source} -> {r.dest}", r.actor, r.note) for r in scar.history],
         )
     )
     rows = [
-        (t, "ready" if not (b := SCAR_LIFECYCLE.blockers(scar, t)) else "; ".join(b))
+        (t, _("ready") if not (b := SCAR_LIFECYCLE.blockers(scar, t)) else _("; ").join(b))
         for t in dict.fromkeys(
             tr["trigger"] for tr in SCAR_LIFECYCLE.transitions if scar.status.value in tr["source"]
         )
     ]
-    console.print(cli._table("Next steps", ("trigger", "needs"), rows))
+    console.print(cli._table(_("Next steps"), (_("trigger"), _("needs")), rows))

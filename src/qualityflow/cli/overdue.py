@@ -11,8 +11,16 @@ from qualityflow.cli import _output as out
 from qualityflow.cli._db import Db, open_service, url, writable_service
 from qualityflow.cli._errors import EXIT_CODES, handles_errors
 from qualityflow.cli._input import parse_time
+from qualityflow.i18n import N_, _
 
-__all__ = ["overdue"]
+__all__ = ["HELP", "overdue"]
+
+HELP = N_(
+    "List open incidents and complaints past a deadline; exit 1 when any is overdue.\n\n"
+    "Each breach is notified once (``overdue``) when the database can be written; on a "
+    "read-only database the breaches are listed without notifying."
+)
+"""The command's help (its docstring, as a message id for ``--lang``)."""
 
 
 @handles_errors
@@ -20,10 +28,12 @@ def overdue(
     now: Annotated[
         str | None,
         typer.Option(
-            metavar="TIME", help="Check as of this time (ISO 8601 with timezone); default now."
+            metavar="TIME", help=N_("Check as of this time (ISO 8601 with timezone); default now.")
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the breaches as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help=N_("Print the breaches as JSON."))
+    ] = False,
     db: Db = None,
 ) -> None:
     """List open incidents and complaints past a deadline; exit 1 when any is overdue.
@@ -44,7 +54,9 @@ def overdue(
     if breaches is None:
         breaches = _breaches(open_service(db, write=False), when)
         out.warn(
-            f"the database {url(db)} is read-only: the overdue steps are listed but not notified"
+            _(
+                "the database {url} is read-only: the overdue steps are listed but not notified"
+            ).format(url=url(db))
         )
     rows = [_breach_row(b, when) for b in breaches]
     if as_json:
@@ -64,8 +76,8 @@ def overdue(
         )
     else:
         out.table(
-            f"{len(breaches)} overdue as of {out.text(when)} UTC",
-            ("case", "deadline", "due (UTC)", "late by"),
+            _("{n} overdue as of {when} UTC").format(n=len(breaches), when=out.text(when)),
+            (_("case"), _("deadline"), _("due (UTC)"), _("late by")),
             rows,
         )
     if breaches:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qualityflow.cli import Db, _fail, _open, _parse_time, _table, console, handles_errors
+from qualityflow.i18n import N_, _, label
 
 if TYPE_CHECKING:
     from qualityflow.models import Quantity
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["recall_app"]
 
 recall_app: typer.Typer = typer.Typer(
-    help="Run a recall: open it from an incident, notify consignees, record returns, report.",
+    help=N_("Run a recall: open it from an incident, notify consignees, record returns, report."),
     no_args_is_help=True,
 )
 
@@ -31,12 +32,12 @@ Actor = Annotated[
     str,
     typer.Option(
         envvar="QUALITYFLOW_ACTOR",
-        help="Who does it (recorded in the audit); default $QUALITYFLOW_ACTOR.",
+        help=N_("Who does it (recorded in the audit); default $QUALITYFLOW_ACTOR."),
     ),
 ]
-At = Annotated[str | None, typer.Option(help="When (ISO 8601 with timezone); default now.")]
-RecallId = Annotated[str, typer.Argument(help="The recall id, e.g. RCL-INC-5.")]
-ConsigneeId = Annotated[str, typer.Argument(help="The consignee (customer) id.")]
+At = Annotated[str | None, typer.Option(help=N_("When (ISO 8601 with timezone); default now."))]
+RecallId = Annotated[str, typer.Argument(help=N_("The recall id, e.g. RCL-INC-5."))]
+ConsigneeId = Annotated[str, typer.Argument(help=N_("The consignee (customer) id."))]
 
 
 def _quantity(text: str | None, option: str) -> Quantity | None:
@@ -51,21 +52,30 @@ def _quantity(text: str | None, option: str) -> Quantity | None:
         return Quantity(amount=Decimal(parts[0]), unit=parts[1])
     except (InvalidOperation, ValueError):
         raise _fail(
-            "bad_input", f"{option} {text!r} is not a quantity", f'give it as {option} "600 pack"'
+            "bad_input",
+            _("{option} {text!r} is not a quantity").format(option=option, text=text),
+            _('give it as {option} "600 pack"').format(option=option),
         ) from None
 
 
-@recall_app.command("open")
+@recall_app.command(
+    "open",
+    help=N_(
+        "Open the recall of an incident's recall decision; the scope comes from the genealogy."
+    ),
+)
 @handles_errors
 def open_(
-    incident_id: Annotated[str, typer.Argument(help="The incident whose recall decision it is.")],
-    grade: Annotated[str, typer.Option(help="Recall grade: I, II or III.")],
+    incident_id: Annotated[
+        str, typer.Argument(help=N_("The incident whose recall decision it is."))
+    ],
+    grade: Annotated[str, typer.Option(help=N_("Recall grade: I, II or III."))],
     actor: Actor,
     preset: Annotated[
         list[str] | None,
-        typer.Option(help="Legal preset, e.g. CN_FOOD_RECALL_2015 (repeatable)."),
+        typer.Option(help=N_("Legal preset, e.g. CN_FOOD_RECALL_2015 (repeatable).")),
     ] = None,
-    id: Annotated[str | None, typer.Option(help="Recall id (default RCL-<incident>).")] = None,
+    id: Annotated[str | None, typer.Option(help=N_("Recall id (default RCL-<incident>)."))] = None,
     at: At = None,
     db: Db = None,
 ) -> None:
@@ -81,22 +91,28 @@ def open_(
             id=id,
         )
         console.print(
-            f"{recall.id}: opened (grade {recall.grade.value}), "
-            f"{len(recall.consignees)} consignee(s), {len(recall.shipments)} shipment(s)"
+            _(
+                "{id}: opened (grade {grade}), {consignees} consignee(s), {shipments} shipment(s)"
+            ).format(
+                id=recall.id,
+                grade=recall.grade.value,
+                consignees=len(recall.consignees),
+                shipments=len(recall.shipments),
+            )
         )
     finally:
         qms.close()
 
 
-@recall_app.command()
+@recall_app.command(help=N_("Record the recall notice sent to one consignee."))
 @handles_errors
 def notify(
     recall_id: RecallId,
     consignee_id: ConsigneeId,
-    channel: Annotated[str, typer.Option(help="How: email, phone, fax, edi, in_person...")],
+    channel: Annotated[str, typer.Option(help=N_("How: email, phone, fax, edi, in_person..."))],
     actor: Actor,
     at: At = None,
-    message: Annotated[str, typer.Option(help="What the notice said.")] = "",
+    message: Annotated[str, typer.Option(help=N_("What the notice said."))] = "",
     db: Db = None,
 ) -> None:
     """Record the recall notice sent to one consignee."""
@@ -106,20 +122,24 @@ def notify(
         qms.recalls.notify(
             recall_id, consignee_id, channel=channel, at=when, actor=actor, message=message
         )
-        console.print(f"{recall_id}: notice to {consignee_id} recorded ({channel})")
+        console.print(
+            _("{id}: notice to {consignee} recorded ({channel})").format(
+                id=recall_id, consignee=consignee_id, channel=channel
+            )
+        )
     finally:
         qms.close()
 
 
-@recall_app.command()
+@recall_app.command(help=N_("Record a consignee's confirmation of the notice."))
 @handles_errors
 def confirm(
     recall_id: RecallId,
     consignee_id: ConsigneeId,
     actor: Actor,
-    by: Annotated[str | None, typer.Option(help="Who confirmed at the consignee.")] = None,
+    by: Annotated[str | None, typer.Option(help=N_("Who confirmed at the consignee."))] = None,
     at: At = None,
-    note: Annotated[str, typer.Option(help="Note.")] = "",
+    note: Annotated[str, typer.Option(help=N_("Note."))] = "",
     db: Db = None,
 ) -> None:
     """Record a consignee's confirmation of the notice."""
@@ -127,21 +147,23 @@ def confirm(
     try:
         when = _parse_time(at) or qms.now()
         qms.recalls.confirm(recall_id, consignee_id, at=when, actor=actor, by=by, note=note)
-        console.print(f"{recall_id}: {consignee_id} confirmed")
+        console.print(_("{id}: {consignee} confirmed").format(id=recall_id, consignee=consignee_id))
     finally:
         qms.close()
 
 
-@recall_app.command("return")
+@recall_app.command(
+    "return", help=N_("Record what a consignee returned, destroyed on site or corrected.")
+)
 @handles_errors
 def return_(
     recall_id: RecallId,
     consignee_id: ConsigneeId,
     actor: Actor,
-    returned: Annotated[str | None, typer.Option(help='Returned, e.g. "600 pack".')] = None,
-    destroyed: Annotated[str | None, typer.Option(help="Destroyed on site.")] = None,
-    corrected: Annotated[str | None, typer.Option(help="Corrected on site.")] = None,
-    evidence: Annotated[str, typer.Option(help="Evidence: note number, photo, witness.")] = "",
+    returned: Annotated[str | None, typer.Option(help=N_('Returned, e.g. "600 pack".'))] = None,
+    destroyed: Annotated[str | None, typer.Option(help=N_("Destroyed on site."))] = None,
+    corrected: Annotated[str | None, typer.Option(help=N_("Corrected on site."))] = None,
+    evidence: Annotated[str, typer.Option(help=N_("Evidence: note number, photo, witness."))] = "",
     at: At = None,
     db: Db = None,
 ) -> None:
@@ -152,7 +174,11 @@ def return_(
         "corrected": _quantity(corrected, "--corrected"),
     }
     if all(q is None for q in quantities.values()):
-        raise _fail("bad_input", "nothing to record", "give --returned, --destroyed or --corrected")
+        raise _fail(
+            "bad_input",
+            _("nothing to record"),
+            _("give --returned, --destroyed or --corrected"),
+        )
     qms = _open(db)
     try:
         when = _parse_time(at) or qms.now()
@@ -160,19 +186,25 @@ def return_(
             recall_id, consignee_id, at=when, actor=actor, evidence=evidence, **quantities
         )
         left = ", ".join(str(q) for q in recall.consignee(consignee_id).still_at_customer())
-        console.print(f"{recall_id}: return from {consignee_id} recorded; still there: {left}")
+        console.print(
+            _("{id}: return from {consignee} recorded; still there: {left}").format(
+                id=recall_id, consignee=consignee_id, left=left
+            )
+        )
     finally:
         qms.close()
 
 
-@recall_app.command()
+@recall_app.command(help=N_("Move a recall: start, recover, complete, close, terminate or cancel."))
 @handles_errors
 def fire(
     recall_id: RecallId,
-    trigger: Annotated[str, typer.Argument(help="start, recover, complete, close, terminate...")],
+    trigger: Annotated[
+        str, typer.Argument(help=N_("start, recover, complete, close, terminate..."))
+    ],
     actor: Actor,
-    note: Annotated[str, typer.Option(help="Note for the audit record.")] = "",
-    summary: Annotated[str | None, typer.Option(help="The closing summary (close).")] = None,
+    note: Annotated[str, typer.Option(help=N_("Note for the audit record."))] = "",
+    summary: Annotated[str | None, typer.Option(help=N_("The closing summary (close)."))] = None,
     at: At = None,
     db: Db = None,
 ) -> None:
@@ -183,16 +215,22 @@ def fire(
         recall = qms.recalls.fire(
             recall_id, trigger, actor=actor, at=_parse_time(at), note=note, **data
         )
-        console.print(f"{recall.id}: {trigger} -> {recall.status.value}")
+        console.print(
+            _("{id}: {trigger} -> {state}").format(
+                id=recall.id, trigger=trigger, state=recall.status.value
+            )
+        )
     finally:
         qms.close()
 
 
-@recall_app.command()
+@recall_app.command(
+    help=N_("Show recovered ÷ shipped, the consignees, and the next legal deadline.")
+)
 @handles_errors
 def progress(
     recall_id: RecallId,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=N_("Print as JSON."))] = False,
     db: Db = None,
 ) -> None:
     """Show recovered ÷ shipped, the consignees, and the next legal deadline."""
@@ -226,35 +264,52 @@ def progress(
             )
         )
         return
-    rate = "n/a" if p.recovery_rate is None else f"{p.recovery_rate:.1%}"
-    console.print(f"{p.recall_id} ({p.status}): recovery rate {rate}")
+    rate = _("n/a") if p.recovery_rate is None else f"{p.recovery_rate:.1%}"
+    console.print(
+        _("{id} ({state}): recovery rate {rate}").format(
+            id=p.recall_id, state=label(p.status), rate=rate
+        )
+    )
     console.print(
         _table(
-            "quantities",
-            ("unit", "shipped", "recovered", "outstanding"),
+            _("quantities"),
+            (_("unit"), _("shipped"), _("recovered"), _("outstanding")),
             [(u, q, p.recovered.get(u, "0"), p.outstanding[u]) for u, q in p.shipped.items()],
         )
     )
     n = len(p.consignees)
     console.print(
-        f"notified {len(p.notified)}/{n}, confirmed {len(p.confirmed)}/{n}, "
-        f"accounted for {len(p.accounted)}/{n}"
+        _(
+            "notified {notified}/{n}, confirmed {confirmed}/{n}, accounted for {accounted}/{n}"
+        ).format(
+            notified=len(p.notified), confirmed=len(p.confirmed), accounted=len(p.accounted), n=n
+        )
     )
     if p.next_deadline is not None:
         d = p.next_deadline
-        console.print(f"next deadline: {d.what} due {d.due.isoformat()} ({d.legal_basis})")
+        console.print(
+            _("next deadline: {what} due {due} ({legal_basis})").format(
+                what=label(d.what), due=d.due.isoformat(), legal_basis=d.legal_basis
+            )
+        )
     for reason in p.missing:
         console.print(f"  - {reason}")
 
 
-@recall_app.command()
+@recall_app.command(
+    help=N_("Print a recall document as Markdown (and write it as HTML with --html).")
+)
 @handles_errors
 def report(
     recall_id: RecallId,
-    kind: Annotated[str, typer.Argument(help="plan, notice, progress or summary.")] = "progress",
-    html: Annotated[Path | None, typer.Option(help="Also write it as an HTML page here.")] = None,
-    company: Annotated[str, typer.Option(help="Company name for the public notice.")] = "",
-    contact: Annotated[str, typer.Option(help="Contact line for the public notice.")] = "",
+    kind: Annotated[
+        str, typer.Argument(help=N_("plan, notice, progress or summary."))
+    ] = "progress",
+    html: Annotated[
+        Path | None, typer.Option(help=N_("Also write it as an HTML page here."))
+    ] = None,
+    company: Annotated[str, typer.Option(help=N_("Company name for the public notice."))] = "",
+    contact: Annotated[str, typer.Option(help=N_("Contact line for the public notice."))] = "",
     db: Db = None,
 ) -> None:
     """Print a recall document as Markdown (and write it as HTML with --html)."""
@@ -262,7 +317,9 @@ def report(
 
     if kind not in RECALL_DOCUMENTS:
         raise _fail(
-            "bad_input", f"no recall document {kind!r}", f"use {', '.join(RECALL_DOCUMENTS)}"
+            "bad_input",
+            _("no recall document {kind!r}").format(kind=kind),
+            _("use {choices}").format(choices=", ".join(RECALL_DOCUMENTS)),
         )
     qms = _open(db)
     try:
@@ -280,4 +337,4 @@ def report(
     console.print(doc.to_markdown(), markup=False, highlight=False, soft_wrap=True)
     if html is not None:
         html.write_text(doc.to_html(), encoding="utf-8")
-        console.print(f"written: {html}")
+        console.print(_("written: {path}").format(path=html))

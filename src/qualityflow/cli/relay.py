@@ -14,11 +14,12 @@ from typing import Annotated, Any
 import typer
 
 from qualityflow.cli import Db, _fail, _open, handles_errors
+from qualityflow.i18n import N_, _
 
 __all__ = ["relay_app"]
 
 relay_app: typer.Typer = typer.Typer(
-    help="Publish committed changes and notifications to a message broker (CloudEvents).",
+    help=N_("Publish committed changes and notifications to a message broker (CloudEvents)."),
     invoke_without_command=True,
     no_args_is_help=False,
 )
@@ -32,30 +33,32 @@ def relay(
         typer.Option(
             "--to",
             metavar="URL",
-            help="The broker: nats://host:4222, amqp://user:pass@host:5672/, "
-            "redis://host:6379/0 (or a plugin's scheme).",
+            help=N_(
+                "The broker: nats://host:4222, amqp://user:pass@host:5672/, "
+                "redis://host:6379/0 (or a plugin's scheme)."
+            ),
         ),
     ],
     once: Annotated[
-        bool, typer.Option("--once", help="Publish what is pending, then exit.")
+        bool, typer.Option("--once", help=N_("Publish what is pending, then exit."))
     ] = False,
     batch: Annotated[
-        int, typer.Option("--batch", metavar="N", help="Events claimed at a time.")
+        int, typer.Option("--batch", metavar="N", help=N_("Events claimed at a time."))
     ] = 500,
     target: Annotated[
         str | None,
         typer.Option(
             "--target",
-            help="Name the relays of one destination share (default: the --to URL).",
+            help=N_("Name the relays of one destination share (default: the --to URL)."),
         ),
     ] = None,
     source: Annotated[
         str | None,
-        typer.Option("--source", help="The CloudEvents source (default: the database URL)."),
+        typer.Option("--source", help=N_("The CloudEvents source (default: the database URL).")),
     ] = None,
     retries: Annotated[
         int | None,
-        typer.Option("--retries", help="Give up after N failures in a row (default: never)."),
+        typer.Option("--retries", help=N_("Give up after N failures in a row (default: never).")),
     ] = None,
     db: Db = None,
 ) -> None:
@@ -63,7 +66,9 @@ def relay(
     from qualityflow.relay import RelayError
 
     if batch < 1:
-        raise _fail("bad_input", f"--batch {batch}: give 1 or more events per batch")
+        raise _fail(
+            "bad_input", _("--batch {batch}: give 1 or more events per batch").format(batch=batch)
+        )
     qms = _open(db)
     stop = threading.Event()
     previous: Any = None
@@ -91,6 +96,13 @@ def relay(
             signal.signal(signal.SIGTERM, previous)
         qms.close()
     typer.echo(
-        f"published {stats.total} events ({stats.published['ledger']} changes, "
-        f"{stats.published['outbox']} notifications); {stats.failures} failed attempts"
+        _(
+            "published {total} events ({changes} changes, {notifications} notifications); "
+            "{failures} failed attempts"
+        ).format(
+            total=stats.total,
+            changes=stats.published["ledger"],
+            notifications=stats.published["outbox"],
+            failures=stats.failures,
+        )
     )

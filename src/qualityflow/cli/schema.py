@@ -10,19 +10,25 @@ import typer
 
 from qualityflow.cli import _output as out
 from qualityflow.cli._errors import fail, handles_errors
+from qualityflow.i18n import N_, _
 
-__all__ = ["schema"]
+__all__ = ["HELP", "schema"]
+
+HELP = N_("Print the JSON Schema of the models other applications exchange (JSON only).")
+"""The command's help (its docstring, as a message id for ``--lang``)."""
 
 
 @handles_errors
 def schema(
     model: Annotated[
         str | None,
-        typer.Argument(metavar="MODEL", help="One model, e.g. Incident; default all."),
+        typer.Argument(metavar="MODEL", help=N_("One model, e.g. Incident; default all.")),
     ] = None,
     out_dir: Annotated[
         Path | None,
-        typer.Option("--out", metavar="DIR", help="Write one <Model>.schema.json per model here."),
+        typer.Option(
+            "--out", metavar="DIR", help=N_("Write one <Model>.schema.json per model here.")
+        ),
     ] = None,
 ) -> None:
     """Print the JSON Schema of the models other applications exchange (JSON only)."""
@@ -31,7 +37,11 @@ def schema(
     schemas = json_schemas()
     if model is not None:
         if model not in schemas:
-            raise fail("not_found", f"no model {model!r}", f"use one of {', '.join(schemas)}")
+            raise fail(
+                "not_found",
+                _("no model {model!r}").format(model=model),
+                _("use one of {choices}").format(choices=", ".join(schemas)),
+            )
         schemas = {model: schemas[model]}
     if out_dir is None:
         out.print_json(schemas if model is None else schemas[model])
@@ -45,7 +55,13 @@ def schema(
     except OSError as exc:
         raise fail(
             "bad_input",
-            f"--out {out_dir}: cannot write: {exc.strerror or exc}",
-            "give a directory that can be created and written",
+            _("--out {path}: cannot write: {reason}").format(
+                path=out_dir, reason=exc.strerror or exc
+            ),
+            _("give a directory that can be created and written"),
         ) from None
-    out.note(f"{out.plural(len(schemas), 'schema')} written to {out_dir}")
+    out.note(
+        _("{schemas} written to {path}").format(
+            schemas=out.plural(len(schemas), "schema"), path=out_dir
+        )
+    )

@@ -35,6 +35,7 @@ from typing import Any
 
 from transitions import Machine
 
+from qualityflow.i18n import N_, _
 from qualityflow.lifecycle.guards import Guard
 from qualityflow.lifecycle.machine import Lifecycle, _machine
 from qualityflow.models import Quantity
@@ -58,56 +59,57 @@ __all__ = [
 ]
 
 # --- nonconformance reason templates -----------------------------------------------------
+# Marked with N_ (the English text is the message id) and translated at check time.
 
-NO_DISPOSITION = (
+NO_DISPOSITION = N_(
     "no disposition has been given: say what is done with the held quantity (use as is, "
     "rework, regrade, return to supplier, scrap) and how much of it"
 )
-WRONG_UNIT = (
+WRONG_UNIT = N_(
     "disposition {n} ({kind}, {quantity}) is in {unit!r} but nonconformance {nc_id} holds "
     "{held} in {held_unit!r}: give every disposition in {held_unit}"
 )
-OVER_DISPOSITION = (
+OVER_DISPOSITION = N_(
     "the dispositions add up to {total}, more than the {held} held by nonconformance "
     "{nc_id} (lot {batch_id}): reduce them by {excess}"
 )
-NO_APPROVER = (
+NO_APPROVER = N_(
     "disposition {n} uses {quantity} as is (a concession) without an approver: name who "
     "approves the concession"
 )
-NOT_FULLY_DISPOSITIONED = (
+NOT_FULLY_DISPOSITIONED = N_(
     "{rest} of the {held} held by nonconformance {nc_id} has no disposition yet: dispose of "
     "it before closing"
 )
-NO_INCIDENT_LINK = "no incident is linked: set incident_id to the incident it escalates to"
+NO_INCIDENT_LINK = N_("no incident is linked: set incident_id to the incident it escalates to")
 
 # --- SCAR reason templates ---------------------------------------------------------------
 
-NO_RESPONSE = (
+NO_RESPONSE = N_(
     "the supplier has not responded yet: record its response with containment, root cause "
     "and corrective action"
 )
-NO_REJECT_NOTE = "a rejected response needs a note saying what the response lacks"
-NO_SCAR_VERIFICATION = (
+NO_REJECT_NOTE = N_("a rejected response needs a note saying what the response lacks")
+NO_SCAR_VERIFICATION = N_(
     "the supplier's corrective action has not been verified yet: record our verification "
     "with its evidence"
 )
-SCAR_VERIFICATION_INEFFECTIVE = (
+SCAR_VERIFICATION_INEFFECTIVE = N_(
     "the verification found the supplier's corrective action not effective: reject the "
     "response (trigger 'reject') so the supplier answers again"
 )
-SCAR_VERIFICATION_STALE = (
+SCAR_VERIFICATION_STALE = N_(
     "the verification of {verified} predates the supplier's response of {responded}: verify "
     "the response that is on file"
 )
-NO_SCAR_CANCEL_NOTE = "a cancellation needs a note saying why the SCAR is withdrawn"
+NO_SCAR_CANCEL_NOTE = N_("a cancellation needs a note saying why the SCAR is withdrawn")
 
 
 def _parts_checked(nc: Nonconformance) -> tuple[list[str], Quantity | None]:
     """Return the unit reasons, and the dispositions' total when all are in the held unit."""
     held = nc.quantity
     reasons = [
-        WRONG_UNIT.format(
+        _(WRONG_UNIT).format(
             n=n,
             kind=part.kind.value,
             quantity=part.quantity,
@@ -125,14 +127,14 @@ def _parts_checked(nc: Nonconformance) -> tuple[list[str], Quantity | None]:
 
 
 def _dispositions_given(nc: Nonconformance, _note: str) -> list[str]:
-    return [] if nc.dispositions else [NO_DISPOSITION]
+    return [] if nc.dispositions else [_(NO_DISPOSITION)]
 
 
 def _within_held(nc: Nonconformance, _note: str) -> list[str]:
     reasons, total = _parts_checked(nc)
     if total is not None and total > nc.quantity:
         reasons.append(
-            OVER_DISPOSITION.format(
+            _(OVER_DISPOSITION).format(
                 total=total,
                 held=nc.quantity,
                 nc_id=nc.id,
@@ -145,7 +147,7 @@ def _within_held(nc: Nonconformance, _note: str) -> list[str]:
 
 def _concessions_approved(nc: Nonconformance, _note: str) -> list[str]:
     return [
-        NO_APPROVER.format(n=n, quantity=part.quantity)
+        _(NO_APPROVER).format(n=n, quantity=part.quantity)
         for n, part in enumerate(nc.dispositions, start=1)
         if part.kind is DispositionKind.USE_AS_IS and not (part.approver or "").strip()
     ]
@@ -155,24 +157,26 @@ def _fully_dispositioned(nc: Nonconformance, _note: str) -> list[str]:
     reasons, total = _parts_checked(nc)
     if total is not None and total < nc.quantity:
         reasons.append(
-            NOT_FULLY_DISPOSITIONED.format(rest=nc.quantity - total, held=nc.quantity, nc_id=nc.id)
+            _(NOT_FULLY_DISPOSITIONED).format(
+                rest=nc.quantity - total, held=nc.quantity, nc_id=nc.id
+            )
         )
     return reasons
 
 
 def _incident_link(entity: Any, _note: str) -> list[str]:
-    return [] if entity.incident_id else [NO_INCIDENT_LINK]
+    return [] if entity.incident_id else [_(NO_INCIDENT_LINK)]
 
 
 def _response_complete(scar: SupplierAction, _note: str) -> list[str]:
     # The model requires containment, root cause and corrective action in a response, so a
     # response on file is complete.
-    return [] if scar.response is not None else [NO_RESPONSE]
+    return [] if scar.response is not None else [_(NO_RESPONSE)]
 
 
 def _note_given(template: str) -> Any:
     def check(_entity: Any, note: str) -> list[str]:
-        return [] if note.strip() else [template]
+        return [] if note.strip() else [_(template)]
 
     return check
 
@@ -180,13 +184,13 @@ def _note_given(template: str) -> Any:
 def _effective_verification(scar: SupplierAction, _note: str) -> list[str]:
     verification = scar.verification
     if verification is None:
-        return [NO_SCAR_VERIFICATION]
+        return [_(NO_SCAR_VERIFICATION)]
     if not verification.effective:
-        return [SCAR_VERIFICATION_INEFFECTIVE]
+        return [_(SCAR_VERIFICATION_INEFFECTIVE)]
     response = scar.response
     if response is not None and verification.at <= response.responded_at:
         return [
-            SCAR_VERIFICATION_STALE.format(
+            _(SCAR_VERIFICATION_STALE).format(
                 verified=verification.at.isoformat(), responded=response.responded_at.isoformat()
             )
         ]
@@ -201,29 +205,29 @@ NONCONFORMANCE_GUARDS: dict[str, Guard] = _index(
     [
         Guard(
             "dispositions_given",
-            "at least one disposition (kind and quantity)",
+            N_("at least one disposition (kind and quantity)"),
             (NO_DISPOSITION,),
             _dispositions_given,
         ),
         Guard(
             "within_held_quantity",
-            "every disposition in the held unit, all together no more than the held quantity",
+            N_("every disposition in the held unit, all together no more than the held quantity"),
             (WRONG_UNIT, OVER_DISPOSITION),
             _within_held,
         ),
         Guard(
             "concessions_approved",
-            "an approver for every use-as-is (concession) disposition",
+            N_("an approver for every use-as-is (concession) disposition"),
             (NO_APPROVER,),
             _concessions_approved,
         ),
         Guard(
             "fully_dispositioned",
-            "the whole held quantity dispositioned",
+            N_("the whole held quantity dispositioned"),
             (WRONG_UNIT, NOT_FULLY_DISPOSITIONED),
             _fully_dispositioned,
         ),
-        Guard("incident_link", "an incident id", (NO_INCIDENT_LINK,), _incident_link),
+        Guard("incident_link", N_("an incident id"), (NO_INCIDENT_LINK,), _incident_link),
     ]
 )
 """The nonconformance guards, by name."""
@@ -232,25 +236,25 @@ SCAR_GUARDS: dict[str, Guard] = _index(
     [
         Guard(
             "response_complete",
-            "the supplier's response: containment, root cause, corrective action",
+            N_("the supplier's response: containment, root cause, corrective action"),
             (NO_RESPONSE,),
             _response_complete,
         ),
         Guard(
             "reject_note",
-            "a note saying what the response lacks",
+            N_("a note saying what the response lacks"),
             (NO_REJECT_NOTE,),
             _note_given(NO_REJECT_NOTE),
         ),
         Guard(
             "effective_verification",
-            "our verification, effective, dated after the response",
+            N_("our verification, effective, dated after the response"),
             (NO_SCAR_VERIFICATION, SCAR_VERIFICATION_INEFFECTIVE, SCAR_VERIFICATION_STALE),
             _effective_verification,
         ),
         Guard(
             "cancel_note",
-            "a note saying why the SCAR is withdrawn",
+            N_("a note saying why the SCAR is withdrawn"),
             (NO_SCAR_CANCEL_NOTE,),
             _note_given(NO_SCAR_CANCEL_NOTE),
         ),

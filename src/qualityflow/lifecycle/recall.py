@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo
 
 from transitions import Machine
 
+from qualityflow.i18n import N_, _
 from qualityflow.lifecycle.calendar import Region, WorkingCalendar
 from qualityflow.lifecycle.guards import Guard
 from qualityflow.lifecycle.machine import Lifecycle, _machine
@@ -47,11 +48,12 @@ from qualityflow.lifecycle.presets import Clock, LegalDue, Preset
 from qualityflow.lifecycle.timelimits import Deadline
 from qualityflow.models.quantity import Quantity
 from qualityflow.models.recall import (
+    Consignee,
     EffectivenessLevel,
     LegalClock,
     Recall,
     RecallStatus,
-    recovery_problems,
+    per_unit,
 )
 
 __all__ = [
@@ -74,42 +76,52 @@ __all__ = [
 ]
 
 # --- reason templates ----------------------------------------------------------------------
+# Marked with N_ (the English text is the message id) and translated where they are used,
+# at check time, so ``locale=`` on blockers and fire gives the reasons in that locale.
 
-NO_NOTICE_TIME = (
+NO_NOTICE_TIME = N_(
     "the recall notice has no time: give notice_at (when the notice was issued), not before "
     "the recall decision"
 )
-NOT_NOTIFIED = (
+NOT_NOTIFIED = N_(
     "consignee {id} has not been sent the recall notice: record it with "
     "qms.recalls.notify(recall_id, '{id}', channel=..., at=..., actor=...)"
 )
-CONFIRMED_BEFORE_NOTICE = (
+CONFIRMED_BEFORE_NOTICE = N_(
     "consignee {id}'s confirmation is dated before its notice, or it has no notice: confirm "
     "only a notice that was sent"
 )
-NOT_ACCOUNTED = (
+RETURN_IN_OTHER_UNIT = N_(
+    "consignee {id} was shipped {units}, not {unit}: record its returns in the shipped unit"
+)
+RECOVERED_OVER_SHIPPED = N_(
+    "consignee {id} would have {quantity} recovered but was shipped only {shipped}: "
+    "recovered quantities cannot exceed what was shipped"
+)
+NOT_ACCOUNTED = N_(
     "consignee {id} still holds {left} of the recalled lots: record what was returned, "
     "destroyed on site or corrected (qms.recalls.record_return), or why it cannot be reached"
 )
-EFFECTIVENESS_SHORT = (
+EFFECTIVENESS_SHORT = N_(
     "or meet the effectiveness target: {done} of {needed} consignee check(s) found effective "
     "(level {level})"
 )
-CHECK_INEFFECTIVE = (
+CHECK_INEFFECTIVE = N_(
     "the effectiveness check with consignee {id} found the recall not effective: follow up "
     "with it and check again"
 )
-RATE_SHORT = "the recovery rate in {unit} is {rate}, below the target {target}"
-LEVEL_E = (
+RATE_SHORT = N_("the recovery rate in {unit} is {rate}, below the target {target}")
+LEVEL_E = N_(
     "effectiveness level E makes no checks, so only accounting for every consignee completes "
     "the recall"
 )
-NO_SUMMARY = (
+NO_SUMMARY = N_(
     "there is no summary: write what was recovered, how, what was done with it and what was "
     "learned (summary=...)"
 )
-NO_NOTE = "{what} needs a note saying why"
-NO_REPORT = (
+NO_TERMINATE_NOTE = N_("terminating a recall needs a note saying why")
+NO_CANCEL_NOTE = N_("cancelling a recall needs a note saying why")
+NO_REPORT = N_(
     "no new authority report is given: record it with qms.recalls.report(recall_id, step, "
     "to=..., at=..., actor=...)"
 )
@@ -117,24 +129,44 @@ NO_REPORT = (
 
 def _notice_time(recall: Recall, note: str) -> list[str]:
     if recall.notice_at is None or recall.notice_at < recall.learned_at:
-        return [NO_NOTICE_TIME]
+        return [_(NO_NOTICE_TIME)]
     return []
 
 
 def _all_notified(recall: Recall, note: str) -> list[str]:
-    return [NOT_NOTIFIED.format(id=c.id) for c in recall.consignees if c.notice is None]
+    return [_(NOT_NOTIFIED).format(id=c.id) for c in recall.consignees if c.notice is None]
 
 
 def _confirmations(recall: Recall, note: str) -> list[str]:
     return [
-        CONFIRMED_BEFORE_NOTICE.format(id=c.id)
+        _(CONFIRMED_BEFORE_NOTICE).format(id=c.id)
         for c in recall.consignees
         if c.confirmation is not None and (c.notice is None or c.confirmation.at < c.notice.at)
     ]
 
 
+def _recovery_problems(consignee: Consignee) -> list[str]:
+    """:func:`~qualityflow.models.recall.recovery_problems` in the active locale."""
+    shipped = per_unit(consignee.shipped)
+    problems = []
+    for unit, quantity in consignee.recovered().items():
+        if unit not in shipped:
+            problems.append(
+                _(RETURN_IN_OTHER_UNIT).format(
+                    id=consignee.id, units=", ".join(shipped) or _("nothing"), unit=repr(unit)
+                )
+            )
+        elif quantity > shipped[unit]:
+            problems.append(
+                _(RECOVERED_OVER_SHIPPED).format(
+                    id=consignee.id, quantity=quantity, shipped=shipped[unit]
+                )
+            )
+    return problems
+
+
 def _within_shipped(recall: Recall, note: str) -> list[str]:
-    return [p for c in recall.consignees for p in recovery_problems(c)]
+    return [p for c in recall.consignees for p in _recovery_problems(c)]
 
 
 def recovery_rates(recall: Recall) -> dict[str, Decimal]:
@@ -149,11 +181,14 @@ def recovery_rates(recall: Recall) -> dict[str, Decimal]:
 
 
 def effectiveness_shortfall(recall: Recall) -> list[str]:
-    """Return what keeps the effectiveness target from being met (empty: it is met)."""
+    """Return what keeps the effectiveness target from being met (empty: it is met).
+
+    The reasons are in the active locale (:func:`qualityflow.i18n.using`).
+    """
     if recall.effectiveness_level is EffectivenessLevel.E:
-        return [LEVEL_E]
+        return [_(LEVEL_E)]
     reasons = [
-        CHECK_INEFFECTIVE.format(id=c.id)
+        _(CHECK_INEFFECTIVE).format(id=c.id)
         for c in recall.consignees
         if c.check is not None and not c.check.effective
     ]
@@ -161,7 +196,7 @@ def effectiveness_shortfall(recall: Recall) -> list[str]:
     done = sum(1 for c in recall.consignees if c.check is not None and c.check.effective)
     if done < needed or reasons:
         reasons.append(
-            EFFECTIVENESS_SHORT.format(
+            _(EFFECTIVENESS_SHORT).format(
                 done=done, needed=needed, level=recall.effectiveness_level.value
             )
         )
@@ -170,7 +205,7 @@ def effectiveness_shortfall(recall: Recall) -> list[str]:
         for unit, rate in recovery_rates(recall).items():
             if rate < target:
                 reasons.append(
-                    RATE_SHORT.format(unit=unit, rate=f"{rate:.1%}", target=f"{target:.0%}")
+                    _(RATE_SHORT).format(unit=unit, rate=f"{rate:.1%}", target=f"{target:.0%}")
                 )
     return reasons
 
@@ -180,7 +215,7 @@ def _accounted_or_effective(recall: Recall, note: str) -> list[str]:
     if not open_ones:
         return []
     reasons = [
-        NOT_ACCOUNTED.format(
+        _(NOT_ACCOUNTED).format(
             id=c.id, left=", ".join(str(q) for q in c.still_at_customer() if q.amount > 0)
         )
         for c in open_ones
@@ -193,16 +228,16 @@ def _accounted_or_effective(recall: Recall, note: str) -> list[str]:
 
 def _new_report(recall: Recall, note: str) -> list[str]:
     reported = sum(1 for r in recall.history if r.trigger == "report")
-    return [] if len(recall.authority_reports) > reported else [NO_REPORT]
+    return [] if len(recall.authority_reports) > reported else [_(NO_REPORT)]
 
 
 def _summary(recall: Recall, note: str) -> list[str]:
-    return [NO_SUMMARY] if recall.summary is None or not recall.summary.strip() else []
+    return [_(NO_SUMMARY)] if recall.summary is None or not recall.summary.strip() else []
 
 
-def _note(what: str) -> Any:
+def _note(template: str) -> Any:
     def check(recall: Recall, note: str) -> list[str]:
-        return [NO_NOTE.format(what=what)] if not note.strip() else []
+        return [_(template)] if not note.strip() else []
 
     return check
 
@@ -212,57 +247,52 @@ RECALL_GUARDS: dict[str, Guard] = {
     for g in (
         Guard(
             "notice_time",
-            "the time the recall notice was issued, not before the decision",
+            N_("the time the recall notice was issued, not before the decision"),
             (NO_NOTICE_TIME,),
             _notice_time,
         ),
         Guard(
             "all_notified",
-            "a recall notice sent to every consignee (channel, time)",
+            N_("a recall notice sent to every consignee (channel, time)"),
             (NOT_NOTIFIED,),
             _all_notified,
         ),
         Guard(
             "confirmations",
-            "each confirmation after its consignee's notice",
+            N_("each confirmation after its consignee's notice"),
             (CONFIRMED_BEFORE_NOTICE,),
             _confirmations,
         ),
         Guard(
             "within_shipped",
-            "recovered quantities within what was shipped, in the shipped unit",
-            (
-                "consignee {id} was shipped {units}, not {unit}: record its returns in the "
-                "shipped unit",
-                "consignee {id} would have {quantity} recovered but was shipped only "
-                "{shipped}: recovered quantities cannot exceed what was shipped",
-            ),
+            N_("recovered quantities within what was shipped, in the shipped unit"),
+            (RETURN_IN_OTHER_UNIT, RECOVERED_OVER_SHIPPED),
             _within_shipped,
         ),
         Guard(
             "accounted_or_effective",
-            "every consignee accounted for, or the effectiveness target met",
+            N_("every consignee accounted for, or the effectiveness target met"),
             (NOT_ACCOUNTED, EFFECTIVENESS_SHORT, CHECK_INEFFECTIVE, RATE_SHORT, LEVEL_E),
             _accounted_or_effective,
         ),
         Guard(
             "new_report",
-            "an authority report not yet recorded in the history",
+            N_("an authority report not yet recorded in the history"),
             (NO_REPORT,),
             _new_report,
         ),
-        Guard("summary", "a closing summary", (NO_SUMMARY,), _summary),
+        Guard("summary", N_("a closing summary"), (NO_SUMMARY,), _summary),
         Guard(
             "terminate_note",
-            "a note saying why the recall ends early",
-            (NO_NOTE.format(what="terminating a recall"),),
-            _note("terminating a recall"),
+            N_("a note saying why the recall ends early"),
+            (NO_TERMINATE_NOTE,),
+            _note(NO_TERMINATE_NOTE),
         ),
         Guard(
             "cancel_note",
-            "a note saying why the recall is called off",
-            (NO_NOTE.format(what="cancelling a recall"),),
-            _note("cancelling a recall"),
+            N_("a note saying why the recall is called off"),
+            (NO_CANCEL_NOTE,),
+            _note(NO_CANCEL_NOTE),
         ),
     )
 }

@@ -18,6 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import ConfigDict, Field, model_validator
 
+from qualityflow.i18n import N_, _, label
 from qualityflow.models._base import NonEmpty, QFModel
 
 __all__ = [
@@ -95,15 +96,48 @@ class Policy(Protocol):
 
 
 SOD_RULES: dict[str, str] = {
-    "verifier_not_owner": "the person recording or firing an effective verification owns "
-    "none of the corrective actions verified (incident.verify, incident.close)",
-    "closer_not_sole_actor": "the person who closes an incident is not the only person who "
-    "reported and moved it (incident.close)",
-    "cross_functional_team": "a critical or major incident is assessed by an emergency team "
-    "with a leader and members from production, technical, quality and sales "
-    "(incident.assess)",
+    "verifier_not_owner": N_(
+        "the person recording or firing an effective verification owns none of the "
+        "corrective actions verified (incident.verify, incident.close)"
+    ),
+    "closer_not_sole_actor": N_(
+        "the person who closes an incident is not the only person who reported and moved it "
+        "(incident.close)"
+    ),
+    "cross_functional_team": N_(
+        "a critical or major incident is assessed by an emergency team with a leader and "
+        "members from production, technical, quality and sales (incident.assess)"
+    ),
 }
-"""The rules ``segregation_of_duties=`` switches on, by name, each switchable on its own."""
+"""The rules ``segregation_of_duties=`` switches on, by name, each switchable on its own.
+
+The descriptions are English message ids: ``_(SOD_RULES[name])`` gives the active locale's.
+"""
+
+# --- refusal templates (English message ids, translated when a refusal is made) ----------
+
+VERIFIER_OWNS_ACTIONS = N_(
+    "segregation of duties: {who!r} ({role}) owns corrective action(s) {actions} of incident "
+    "{incident_id!r} and may not verify them: an independent person who owns none of the "
+    "actions must verify and close"
+)
+ROLE_RECORDED_AS_VERIFIER = N_("recorded as verifier")
+ROLE_FIRING_THE_STEP = N_("firing the step")
+SOLE_ACTOR = N_(
+    "segregation of duties: {actor!r} reported and moved incident {incident_id!r} alone and "
+    "may not close it too: a second person closes it"
+)
+TEAM_LEADER_ALONE = N_(
+    "the emergency team of {severity} incident {incident_id!r} is its leader {leader!r} "
+    "alone: name the members from {departments}"
+)
+TEAM_DEPARTMENTS_MISSING = N_(
+    "the emergency team of {severity} incident {incident_id!r} has nobody from {missing}: "
+    "add the head of each to team.members"
+)
+NO_ROLE = N_(
+    "{actor!r} does not have a role that may {action!r} (one of: {allowed}; {actor_id} has: {has})"
+)
 
 
 def _names(actor: Actor) -> set[str]:
@@ -122,15 +156,15 @@ def _verifier_not_owner(actor: Actor, action: str, subject: Any) -> list[str]:
             owned.setdefault(item.owner, []).append(item.id)
     reasons: list[str] = []
     for who, role in (
-        (verification.verified_by, "recorded as verifier"),
-        (actor.name, "firing the step"),
+        (verification.verified_by, ROLE_RECORDED_AS_VERIFIER),
+        (actor.name, ROLE_FIRING_THE_STEP),
     ):
         hits = owned.get(who, []) or (owned.get(actor.id, []) if who == actor.name else [])
         if hits:
             reasons.append(
-                f"segregation of duties: {who!r} ({role}) owns corrective action(s) "
-                f"{', '.join(hits)} of incident {subject.id!r} and may not verify them: an "
-                "independent person who owns none of the actions must verify and close"
+                _(VERIFIER_OWNS_ACTIONS).format(
+                    who=who, role=_(role), actions=", ".join(hits), incident_id=subject.id
+                )
             )
     return reasons
 
@@ -143,15 +177,24 @@ def _closer_not_sole_actor(actor: Actor, action: str, subject: Any) -> list[str]
     if reporter:
         people.add(reporter)
     if people and not (people - _names(actor)):
-        return [
-            f"segregation of duties: {actor.name!r} reported and moved incident "
-            f"{subject.id!r} alone and may not close it too: a second person closes it"
-        ]
+        return [_(SOLE_ACTOR).format(actor=actor.name, incident_id=subject.id)]
     return []
 
 
 TEAM_DEPARTMENTS: tuple[str, ...] = ("production", "technical", "quality", "sales")
 """The departments the guide asks for on the emergency team (heads of each)."""
+
+_DEPARTMENT_NAMES = {
+    "production": N_("production"),
+    "technical": N_("technical"),
+    "quality": N_("quality"),
+    "sales": N_("sales"),
+}
+
+
+def _department(name: str) -> str:
+    """Return a department of :data:`TEAM_DEPARTMENTS` as a person reads it (English: the id)."""
+    return _(_DEPARTMENT_NAMES[name])
 
 
 def _cross_functional_team(actor: Actor, action: str, subject: Any) -> list[str]:
@@ -164,16 +207,22 @@ def _cross_functional_team(actor: Actor, action: str, subject: Any) -> list[str]
     reasons: list[str] = []
     if not team.members:
         reasons.append(
-            f"the emergency team of {severity} incident {subject.id!r} is its leader "
-            f"{team.leader.name!r} alone: name the members from "
-            f"{', '.join(TEAM_DEPARTMENTS)}"
+            _(TEAM_LEADER_ALONE).format(
+                severity=label(severity),
+                incident_id=subject.id,
+                leader=team.leader.name,
+                departments=_(", ").join(_department(d) for d in TEAM_DEPARTMENTS),
+            )
         )
     have = {d.strip().lower() for d in team.departments}
     missing = [d for d in TEAM_DEPARTMENTS if d not in have]
     if missing:
         reasons.append(
-            f"the emergency team of {severity} incident {subject.id!r} has nobody from "
-            f"{', '.join(missing)}: add the head of each to team.members"
+            _(TEAM_DEPARTMENTS_MISSING).format(
+                severity=label(severity),
+                incident_id=subject.id,
+                missing=_(", ").join(_department(d) for d in missing),
+            )
         )
     return reasons
 
@@ -253,10 +302,15 @@ class RolePolicy:
         reasons: list[str] = []
         allowed = self.roles_for(action)
         if allowed is not None and not (actor.roles & allowed):
-            has = ", ".join(sorted(actor.roles)) or "no roles"
+            has = ", ".join(sorted(actor.roles)) or _("no roles")
             reasons.append(
-                f"{actor.id!r} does not have a role that may {action!r} (one of: "
-                f"{', '.join(sorted(allowed)) or 'nobody'}; {actor.id} has: {has})"
+                _(NO_ROLE).format(
+                    actor=actor.id,
+                    action=action,
+                    allowed=", ".join(sorted(allowed)) or _("nobody"),
+                    actor_id=actor.id,
+                    has=has,
+                )
             )
         for rule in self.segregation_of_duties:
             reasons.extend(_SOD_CHECKS[rule](actor, action, subject))

@@ -10,11 +10,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from qualityflow.i18n import N_, _
 from qualityflow.lifecycle.audit import seal
 from qualityflow.models import Signature, TransitionRecord
 from qualityflow.people import Actor
 
 __all__ = ["sign", "verify"]
+
+SIGNATURE_MOVED = N_(
+    "{where}the signature of {signer!r} ({meaning!r}) on history record {number} "
+    "({trigger!r}) does not belong to that record: it was moved or copied from another "
+    "record, or the record was edited"
+)
 
 
 def sign(
@@ -51,7 +58,8 @@ def verify(records: Sequence[TransitionRecord], entity: str = "") -> list[str]:
     """Return a problem for every signature that does not belong to its record.
 
     A signature whose ``binds`` is not the hash of its record without it was copied or
-    moved from another record (or the record was edited after signing).
+    moved from another record (or the record was edited after signing). The problems are
+    in the active locale (:func:`qualityflow.i18n.using`).
     """
     problems: list[str] = []
     where = f"{entity}: " if entity else ""
@@ -62,8 +70,12 @@ def verify(records: Sequence[TransitionRecord], entity: str = "") -> list[str]:
         unsigned = seal(record.model_copy(update={"signature": None}), record.prev_hash)
         if signature.binds != unsigned.hash:
             problems.append(
-                f"{where}the signature of {signature.signer_name!r} ({signature.meaning!r}) on "
-                f"history record {number} ({record.trigger!r}) does not belong to that record: "
-                "it was moved or copied from another record, or the record was edited"
+                _(SIGNATURE_MOVED).format(
+                    where=where,
+                    signer=signature.signer_name,
+                    meaning=signature.meaning,
+                    number=number,
+                    trigger=record.trigger,
+                )
             )
     return problems
