@@ -263,6 +263,14 @@ _QUEUED_CHUNK = 500
 _QUEUED = sa.select(outbox_table.c.key).where(
     outbox_table.c.key.in_([sa.bindparam(f"k{i}") for i in range(_QUEUED_CHUNK)])
 )
+# PostgreSQL: one text parameter of comma-joined keys (hex digests), split in the server,
+# and only the keys *not* queued come back; binding a list as an array costs the driver
+# more than the query (1.2 s against 0.2 s for 58k keys).
+_MISSING_PG = sa.text(
+    "SELECT k FROM unnest(string_to_array(CAST(:w_keys AS TEXT), ',')) AS k "
+    "WHERE NOT EXISTS (SELECT 1 FROM qf_outbox AS o WHERE o.key = k)"
+)
+_MISSING_PG_CHUNK = 50_000
 _ENQUEUE_MANY = {
     "sqlite": sqlite.insert(outbox_table)
     .on_conflict_do_nothing(index_elements=["key"])
@@ -921,6 +929,14 @@ class SQLStorage:
         """Return those of ``notification_ids`` already in the outbox (by the key index)."""
         by_key = {outbox_key(i): i for i in notification_ids}
         found: set[str] = set()
+        if by_key and self.engine.dialect.name == "postgresql":
+            missing: set[str] = set()
+            with self._conn() as conn:
+                for chunk in iter_chunks(sorted(by_key), _MISSING_PG_CHUNK):
+                    cursor = self._run(conn, _MISSING_PG, {"w_keys": ",".join(chunk)})
+                    missing.update(str(row[0]) for row in cursor.fetchall())
+                    cursor.close()
+            return {id for key, id in by_key.items() if key not in missing}
         with self._conn() as conn:
             # In key order: neighbouring probes of the index, three times faster on SQLite.
             for chunk in iter_chunks(sorted(by_key), _QUEUED_CHUNK):
