@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import nullcontext
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import Any
@@ -20,7 +21,7 @@ from qualityflow.errors import (
 )
 from qualityflow.evidence import builtin as builtin_blobstores
 from qualityflow.genealogy import CommonCause, Genealogy, RecallImpact, Trace
-from qualityflow.i18n import N_, normalize
+from qualityflow.i18n import N_, normalize, using
 from qualityflow.lifecycle import (
     COMPLAINT_LIFECYCLE,
     INCIDENT_LIFECYCLE,
@@ -85,7 +86,7 @@ from qualityflow.service.nonconformances import (
 from qualityflow.service.outbox import Outbox, Queued
 from qualityflow.service.recalls import RecallRepository
 from qualityflow.service.suppliers import SupplierRepository
-from qualityflow.storage import Edge, ListingStorage, Storage, open_storage
+from qualityflow.storage import Edge, IncrementalStorage, ListingStorage, Storage, open_storage
 from qualityflow.storage import builtin as builtin_storage
 
 log = logging.getLogger(__name__)
@@ -960,13 +961,25 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
 
     # -- deadlines ---------------------------------------------------------------------
 
+    _overdue_deadlines: _DeadlineCache | None = None
+
     def overdue(self, now: datetime | None = None) -> list[Deadline]:
         """List the breached deadlines of open incidents, complaints, recalls and SCARs.
 
         Deadlines come from the ``qualityflow_deadline_policy`` hook, else
         :class:`qualityflow.DefaultDeadlinePolicy`. Each breached deadline is notified
         (``overdue``) once, however often this is called, and by however many instances
-        at the same time: the outbox insert is idempotent on every backend.
+        at the same time: the outbox insert is idempotent on every backend, and a breach
+        already queued is neither queued nor delivered again.
+
+        Repeat calls cost about the comparison with ``now``: the instance keeps each open
+        incident's, complaint's and SCAR's deadlines per stored version and, on storages
+        that can say which versions are stored (every built-in one), loads and asks the
+        policy again only for entities added or changed since. The comparison with
+        ``now`` is made on every call, so a clock moving on finds the new breaches. The
+        kept deadlines are dropped when a ``qualityflow_deadline_policy`` plugin is
+        registered or unregistered; a plugin whose deadlines depend on anything but the
+        entity (a calendar it reloads, say) should be registered anew when that changes.
 
         Examples
         --------
@@ -981,22 +994,40 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
 
         """
         when = now or datetime.now(timezone.utc)
-        entities: list[Incident | Complaint | SupplierAction] = [
-            *self.incidents.list(status=_OPEN_INCIDENT),
-            *self.complaints.list(status=_OPEN_COMPLAINT),
-            *self.supplier_actions.list(status=OPEN_SCAR_STATUSES),
-        ]
-        breaches = find_overdue(entities, when, policy=_HookPolicy(self.plugins))
-        breaches = sorted(  # recalls: their legal clocks (the hook first, see qms.recalls)
-            [*breaches, *self.recalls.overdue(when)],
-            key=lambda d: (-(d.late_by or timedelta(0)), d.subject_id, d.what),
-        )
+        find_overdue([], when)  # the same clear refusal of a naive ``now``
+        cache = self._overdue_deadlines
+        if cache is None:
+            with _OVERDUE_CACHE_LOCK:
+                cache = self._overdue_deadlines
+                if cache is None:
+                    cache = self._overdue_deadlines = _DeadlineCache()
+        session = getattr(self.storage, "session", None)  # SQL: one connection for all
+        with nullcontext() if session is None else session():
+            found = cache.breaches(self.storage, self.plugins, when)
+            # recalls: their legal clocks (the hook first, see qms.recalls)
+            found.extend((d, _overdue_id(d)) for d in self.recalls.overdue(when))
+            found.sort(key=lambda p: (-(p[0].late_by or timedelta(0)), p[0].subject_id, p[0].what))
+            self._queue_overdue(found, when)
+        return [breach for breach, _ in found]
+
+    def _queue_overdue(self, breaches: list[tuple[Deadline, str]], when: datetime) -> None:
+        """Queue and deliver the notices of the breaches not queued before (set-based).
+
+        ``breaches`` pairs each breach with its notice id (:func:`_overdue_id`).
+        """
+        storage = self.storage
+        known: set[str] = set()
+        if breaches and isinstance(storage, IncrementalStorage):
+            known = storage.queued([id for _, id in breaches])
+        fresh = [breach for breach, id in breaches if id not in known]
+        if not fresh:
+            return  # nothing new: no write, no delivery
         head = self.audit.head()  # overdue notices change nothing: the head stays
-        notices = [_overdue_notice(breach, when, head) for breach in breaches]
+        overdue_notices = [_overdue_notice(breach, when, head, self.locale) for breach in fresh]
+        queued: list[Queued] = []
         for attempt in range(_OVERDUE_ATTEMPTS):
             try:
-                with self.storage.transaction():
-                    queued = [self._enqueue(notice) for notice in notices]
+                queued = self._enqueue_many(overdue_notices)
                 break
             except ConcurrencyError:
                 # Another instance queued the same notices at the same moment and the
@@ -1007,7 +1038,6 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
                     raise
                 time.sleep(0.01 * (attempt + 1))
         self._deliver_new(queued)
-        return breaches
 
 
 _OVERDUE_ATTEMPTS = 5
@@ -1015,6 +1045,7 @@ _WHOLE_PLANT = 4  # common_causes loads the whole genealogy when 1/4 of the lots
 # A loaded part of at most this many records and links is built one by one (see
 # _genealogy_of); below the genealogy index's merge threshold, so both builds order alike.
 _SMALL_PART = 1000
+_OVERDUE_CACHE_LOCK = threading.Lock()
 
 
 class _HookPolicy:
@@ -1031,21 +1062,123 @@ class _HookPolicy:
 
 _OPEN_INCIDENT = [s.value for s in IncidentStatus if s.value not in ("closed", "cancelled")]
 _OPEN_COMPLAINT = [s.value for s in ComplaintStatus if s.value not in ("closed", "rejected")]
+_OPEN_KINDS: tuple[tuple[str, list[str]], ...] = (
+    ("incident", _OPEN_INCIDENT),
+    ("complaint", _OPEN_COMPLAINT),
+    ("supplier_action", list(OPEN_SCAR_STATUSES)),
+)
+_NOT_LATE = timedelta(0)
+
+# (stored version, its deadlines, each with its notice id)
+_Cached = tuple[int, tuple[tuple[Deadline, str], ...]]
 
 
-def _overdue_notice(deadline: Deadline, now: datetime, audit_head: str = "") -> Notification:
+class _DeadlineCache:
+    """One service instance's deadlines of the open incidents, complaints and SCARs.
+
+    A deadline depends only on the entity's content and the policy, so the deadlines are
+    kept per ``(kind, id)`` with the version they were computed for. Each call asks the
+    storage for the open entities' versions (an index read), reuses what is kept for an
+    unchanged version and loads and computes the rest; entities no longer open are
+    forgotten, so the cache never holds more than the open set. Everything kept is
+    dropped when the hook's implementations change (a plugin registered or removed).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._policy_key: tuple[object, ...] | None = None
+        self._kept: dict[tuple[str, str], _Cached] = {}
+
+    def breaches(
+        self, storage: Storage, plugins: Plugins, now: datetime
+    ) -> list[tuple[Deadline, str]]:
+        """Return the breaches at ``now`` (``late_by`` set, unsorted) with their notice ids."""
+        policy_key = tuple(
+            impl.function for impl in plugins.pm.hook.qualityflow_deadline_policy.get_hookimpls()
+        )
+        with self._lock:
+            kept = self._kept if policy_key == self._policy_key else {}
+        policy = _HookPolicy(plugins)
+        current: dict[tuple[str, str], _Cached] = {}
+        for kind, statuses in _OPEN_KINDS:
+            if isinstance(storage, IncrementalStorage):
+                stale: list[str] = []
+                stored = storage.versions(kind, status=statuses)
+                for id, version in stored.items():
+                    hit = kept.get((kind, id))
+                    if hit is not None and hit[0] == version:
+                        current[(kind, id)] = hit
+                    else:
+                        stale.append(id)
+                if len(stale) * 2 > len(stored):  # mostly new (a first call): one scan
+                    loaded = storage.list(kind, status=statuses)
+                else:
+                    loaded = storage.list(kind, status=statuses, ids=stale) if stale else []
+            else:  # a backend that cannot say: load everything, compute what changed
+                loaded = storage.list(kind, status=statuses)
+            for entity in loaded:
+                key = (kind, entity.id)
+                hit = kept.get(key)
+                if hit is None or hit[0] != entity.version:
+                    assert isinstance(entity, Incident | Complaint | SupplierAction)
+                    hit = (
+                        entity.version,
+                        tuple((d, _overdue_id(d)) for d in policy.deadlines(entity)),
+                    )
+                current[key] = hit
+        with self._lock:
+            self._kept, self._policy_key = current, policy_key
+        late: list[tuple[Deadline, str]] = []
+        for _, deadlines in current.values():
+            for deadline, id in deadlines:
+                late_by = (deadline.met_at or now) - deadline.due
+                if late_by > _NOT_LATE:
+                    late.append((deadline.model_copy(update={"late_by": late_by}), id))
+        return late
+
+
+def _overdue_id(deadline: Deadline) -> str:
+    """Return the notice's logical key: one per entity, step and due time."""
+    due = deadline.due.isoformat()
+    return f"overdue:{deadline.subject_kind}:{deadline.subject_id}:{deadline.what}:{due}"
+
+
+_OVERDUE_TITLES = {
+    "incident": N_("Incident {id}: {what} overdue (due {due})"),
+    "complaint": N_("Complaint {id}: {what} overdue (due {due})"),
+    "supplier_action": N_("Supplier action {id}: {what} overdue (due {due})"),
+    "recall": N_("Recall {id}: {what} overdue (due {due})"),
+}
+
+
+def _overdue_notice(
+    deadline: Deadline, now: datetime, audit_head: str = "", locale: str | None = None
+) -> Notification:
     kind = deadline.subject_kind
     due = deadline.due.isoformat()
-    return Notification(
+    params = {"id": deadline.subject_id, "what": deadline.what, "due": due}
+    msgid = _OVERDUE_TITLES.get(kind)
+    title = (
+        notices.message(msgid, labels=("what",), **params)
+        if msgid is not None
+        else notices.message(
+            notices.LINE,
+            text=f"{kind.replace('_', ' ').capitalize()} {deadline.subject_id}: "
+            f"{deadline.what} overdue (due {due})",
+        )
+    )
+    with using(locale):
+        body = str(deadline)
+    return notices.notice(
+        locale,
+        title,
+        [notices.line(body)],
         kind="overdue",
         subject_kind=kind,
         subject_id=deadline.subject_id,
-        title=f"{kind.replace('_', ' ').capitalize()} {deadline.subject_id}: "
-        f"{deadline.what} overdue (due {due})",
-        body=str(deadline),
         severity=deadline.severity,
         at=now,
-        id=f"overdue:{kind}:{deadline.subject_id}:{deadline.what}:{due}",
+        id=_overdue_id(deadline),
         audit_head=audit_head,
     )
 

@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 from qualityflow.models import Notification
 from qualityflow.plugins.manager import Plugins
-from qualityflow.storage import Delivery, OutboxEntry, Storage
+from qualityflow.storage import Delivery, IncrementalStorage, OutboxEntry, Storage
 
 __all__ = ["Outbox", "Queued"]
 
@@ -68,6 +68,30 @@ class Outbox:
                 return Queued(entry_id, notification)
             storage.update_delivery(entry_id, dict.fromkeys(names, _TOOK_IT), delivered=True)
         return Queued(entry_id, notification, recorded=True)
+
+    def _enqueue_many(self, notifications: Sequence[Notification]) -> list[Queued]:
+        """Queue ``notifications`` in one transaction, set-based where the storage can.
+
+        As :meth:`_enqueue` one by one: ids queued before are skipped, and the deliveries
+        of notifiers that record with the change are recorded in the same transaction.
+        """
+        storage = self.storage
+        with storage.transaction():
+            if isinstance(storage, IncrementalStorage):
+                seqs = storage.enqueue_many(notifications)
+            else:
+                seqs = [storage.enqueue(n) for n in notifications]
+            names = self.plugins.notifiers_recorded_with_change()
+            if names is not None:
+                took = dict.fromkeys(names, _TOOK_IT)
+                for seq in seqs:
+                    if seq is not None:
+                        storage.update_delivery(seq, took, delivered=True)
+        recorded = names is not None
+        return [
+            Queued(seq, n, recorded=recorded and seq is not None)
+            for seq, n in zip(seqs, notifications, strict=True)
+        ]
 
     @contextmanager
     def _collecting(self) -> Iterator[list[Queued]]:

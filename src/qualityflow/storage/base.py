@@ -36,6 +36,7 @@ __all__ = [
     "Direction",
     "Edge",
     "Entity",
+    "IncrementalStorage",
     "LedgerEntry",
     "LedgerStart",
     "LedgerStorage",
@@ -781,3 +782,36 @@ def check_page(limit: int | None) -> None:
     """Refuse a negative ``limit`` (``0`` gives an empty page)."""
     if limit is not None and limit < 0:
         raise StorageError(f"limit={limit}: give a number of entities, 0 or more")
+
+
+# -- cheap questions for incremental callers (issue 19: overdue) -----------------------
+
+
+@runtime_checkable
+class IncrementalStorage(Storage, Protocol):
+    """A storage that answers ``overdue()``'s questions without loading every entity.
+
+    Every built-in backend is one. A backend without these methods still works:
+    ``qms.overdue()`` then loads every open entity and queues notices one by one.
+    """
+
+    def versions(self, kind: str, *, status: str | Iterable[str] | None = None) -> dict[str, int]:
+        """Return ``{id: stored version}`` of the entities of ``kind`` (with ``status``).
+
+        The SQL backends answer from the ``kind``/``status`` index without reading the
+        JSON, so a caller that keeps what it computed per version loads only what changed.
+        """
+        ...
+
+    def queued(self, notification_ids: Iterable[str]) -> set[str]:
+        """Return those of ``notification_ids`` that are already in the outbox."""
+        ...
+
+    def enqueue_many(self, notifications: Iterable[Notification]) -> builtins.list[int | None]:
+        """Queue notifications in one go, as :meth:`Storage.enqueue` would one by one.
+
+        Returns one entry id per notification, in order, ``None`` where its ``id`` was
+        already queued (by anyone, concurrently included) or repeats an earlier one in
+        the same call.
+        """
+        ...

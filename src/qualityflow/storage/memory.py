@@ -363,6 +363,31 @@ class MemoryStorage:
 
             self._undo.append(undo)
 
+    # -- cheap questions for incremental callers (issue 19) ------------------------------
+
+    def versions(self, kind: str, *, status: str | Iterable[str] | None = None) -> dict[str, int]:
+        """Return ``{id: stored version}`` of the entities of ``kind`` (with ``status``)."""
+        model_for(kind)
+        statuses = normalise_status(status)
+        with self._lock:
+            self._check_open()
+            return {
+                key[1]: row[1]
+                for key, row in self._rows.items()
+                if key[0] == kind and (statuses is None or row[0] in statuses)
+            }
+
+    def queued(self, notification_ids: Iterable[str]) -> set[str]:
+        """Return those of ``notification_ids`` already in the outbox."""
+        with self._lock:
+            self._check_open()
+            return {i for i in notification_ids if i in self._keys}
+
+    def enqueue_many(self, notifications: Iterable[Notification]) -> builtins.list[int | None]:
+        """Queue notifications in one transaction; ``None`` for ids already queued."""
+        with self.transaction():
+            return [self.enqueue(n) for n in notifications]
+
     # -- audit ledger ------------------------------------------------------------------
 
     def _ledger_append(self, kind: str, id: str, version: int, digest: str) -> None:

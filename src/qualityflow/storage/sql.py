@@ -266,12 +266,51 @@ _GENEALOGY_LOCKED = (
 )
 _GENEALOGY_SEEN = sa.select(meta_table.c.value).where(meta_table.c.key == _GENEALOGY_ROW)
 _MYSQL_DUPLICATE_KEY = 1062
+_ENQUEUE_CHUNK = 1000  # rows per enqueue_many statement
 
 _UPDATE_DELIVERY = (
     outbox_table.update()
     .where(outbox_table.c.seq == sa.bindparam("w_seq"))
     .values(deliveries=sa.bindparam("n_deliveries"), delivered=sa.bindparam("n_delivered"))
 )
+
+# ---- overdue statements (issue 19) -------------------------------------------------------
+# versions(): ids and versions from the kind/status index, no JSON; queued(): which keys
+# are in the outbox (the unique key index); enqueue_many(): one multi-row insert that
+# skips keys already queued and returns the (seq, key) of the rows it added, so only those
+# are delivered (SQLite and PostgreSQL: ON CONFLICT DO NOTHING; MariaDB: INSERT IGNORE).
+_VERSIONS = sa.select(entities.c.id, entities.c.version).where(
+    entities.c.kind == sa.bindparam("w_kind")
+)
+_VERSIONS_BY_STATUS = _VERSIONS.where(
+    entities.c.status.in_(sa.bindparam("w_status", expanding=True))
+)
+# A fixed-size IN list (the last chunk padded by repeating a key), so the statement is
+# compiled once and run on the driver's cursor (see SQLStorage._run).
+_QUEUED_CHUNK = 500
+_QUEUED = sa.select(outbox_table.c.key).where(
+    outbox_table.c.key.in_([sa.bindparam(f"k{i}") for i in range(_QUEUED_CHUNK)])
+)
+# PostgreSQL: one text parameter of comma-joined keys (hex digests), split in the server,
+# and only the keys *not* queued come back; binding a list as an array costs the driver
+# more than the query (1.2 s against 0.2 s for 58k keys).
+_MISSING_PG = sa.text(
+    "SELECT k FROM unnest(string_to_array(CAST(:w_keys AS TEXT), ',')) AS k "
+    "WHERE NOT EXISTS (SELECT 1 FROM qf_outbox AS o WHERE o.key = k)"
+)
+_MISSING_PG_CHUNK = 50_000
+_ENQUEUE_MANY = {
+    "sqlite": sqlite.insert(outbox_table)
+    .on_conflict_do_nothing(index_elements=["key"])
+    .returning(outbox_table.c.seq, outbox_table.c.key),
+    "postgresql": postgresql.insert(outbox_table)
+    .on_conflict_do_nothing(index_elements=["key"])
+    .returning(outbox_table.c.seq, outbox_table.c.key),
+    "mysql": outbox_table.insert()
+    .prefix_with("IGNORE")
+    .returning(outbox_table.c.seq, outbox_table.c.key),
+}
+# ---- end of overdue statements -----------------------------------------------------------
 
 # ---- audit ledger statements (issue 11) --------------------------------------------------
 # PostgreSQL and MariaDB chain the entry in the database: one statement (PostgreSQL: a CTE
@@ -1098,6 +1137,95 @@ class SQLStorage:
             cursor.close()
             if updated != 1:
                 raise NotFoundError("outbox entry", str(entry_id))
+
+    # ---- cheap questions for incremental callers (issue 19) ----------------------------
+
+    def versions(self, kind: str, *, status: str | Iterable[str] | None = None) -> dict[str, int]:
+        """Return ``{id: stored version}`` of the entities of ``kind`` (with ``status``).
+
+        Answered from the ``kind``/``status`` index and the row's version column; the
+        JSON is not read or validated.
+        """
+        model_for(kind)
+        statuses = normalise_status(status)
+        with self._conn() as conn:
+            if statuses is None:
+                rows = conn.execute(_VERSIONS, {"w_kind": kind})
+            else:
+                rows = conn.execute(
+                    _VERSIONS_BY_STATUS, {"w_kind": kind, "w_status": sorted(statuses)}
+                )
+            return {str(id): int(version) for id, version in rows}
+
+    def queued(self, notification_ids: Iterable[str]) -> set[str]:
+        """Return those of ``notification_ids`` already in the outbox (by the key index)."""
+        by_key = {outbox_key(i): i for i in notification_ids}
+        found: set[str] = set()
+        if by_key and self.engine.dialect.name == "postgresql":
+            missing: set[str] = set()
+            with self._conn() as conn:
+                for chunk in iter_chunks(sorted(by_key), _MISSING_PG_CHUNK):
+                    cursor = self._run(conn, _MISSING_PG, {"w_keys": ",".join(chunk)})
+                    missing.update(str(row[0]) for row in cursor.fetchall())
+                    cursor.close()
+            return {id for key, id in by_key.items() if key not in missing}
+        with self._conn() as conn:
+            # In key order: neighbouring probes of the index, three times faster on SQLite.
+            for chunk in iter_chunks(sorted(by_key), _QUEUED_CHUNK):
+                chunk.extend(chunk[-1:] * (_QUEUED_CHUNK - len(chunk)))
+                cursor = self._run(conn, _QUEUED, {f"k{i}": k for i, k in enumerate(chunk)})
+                found.update(by_key[str(row[0])] for row in cursor.fetchall())
+                cursor.close()
+        return found
+
+    def enqueue_many(self, notifications: Iterable[Notification]) -> builtins.list[int | None]:
+        """Queue notifications in one transaction with set-based inserts.
+
+        Idempotent like :meth:`enqueue`: a key already queued, by anyone and at any
+        moment (a concurrent transaction's insert waits for it, then is skipped), or
+        repeated within the call, gets ``None``. SQLite and PostgreSQL insert ``ON
+        CONFLICT DO NOTHING``, MariaDB ``INSERT IGNORE`` (the rows are complete, so
+        IGNORE has nothing else to relax), each ``RETURNING`` the rows it added; engines
+        without ``RETURNING`` queue one by one through :meth:`enqueue`.
+        """
+        notes = builtins.list(notifications)
+        result: builtins.list[int | None] = [None] * len(notes)
+        statement = _ENQUEUE_MANY.get(self.engine.dialect.name)
+        if not self.engine.dialect.insert_returning:
+            statement = None
+        first: dict[str, int] = {}
+        rows: builtins.list[dict[str, Any]] = []
+        for index, note in enumerate(notes):
+            if note.id is None or statement is None:
+                continue
+            key = outbox_key(note.id)
+            if key in first:
+                continue
+            first[key] = index
+            rows.append(
+                {
+                    "key": key,
+                    "subject_kind": note.subject_kind,
+                    "subject_id": note.subject_id,
+                    "notification": note.model_dump_json(),
+                    "deliveries": "{}",
+                    "delivered": False,
+                }
+            )
+        # Every instance inserts in key order, so two racing ones take the unique index's
+        # locks in the same order (fewer deadlocks on the servers; a deadlock is a
+        # ConcurrencyError and nothing of it stays).
+        rows.sort(key=lambda row: str(row["key"]))
+        with self._conn() as conn:
+            if statement is not None:
+                for start in range(0, len(rows), _ENQUEUE_CHUNK):
+                    chunk = rows[start : start + _ENQUEUE_CHUNK]
+                    for seq, key in conn.execute(statement, chunk):
+                        result[first[str(key)]] = int(seq)
+            for index, note in enumerate(notes):
+                if note.id is None or statement is None:
+                    result[index] = self.enqueue(note)
+        return result
 
     # ---- audit ledger (issue 11) ------------------------------------------------------
 
