@@ -24,7 +24,13 @@ from hypothesis import strategies as st
 
 import qualityflow as qf
 from qualityflow.storage import IncrementalStorage, MemoryStorage
-from qualityflow.testing import MYSQL_ENV, POSTGRESQL_ENV, server_url, temporary_database
+from qualityflow.testing import (
+    MYSQL_ENV,
+    POSTGRESQL_ENV,
+    emergency_team,
+    server_url,
+    temporary_database,
+)
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
 H = timedelta(hours=1)
@@ -99,7 +105,7 @@ def assess(qms: qf.QualityFlow, id: str, at: datetime) -> None:
         "assess",
         actor="li.na",
         at=at,
-        team=qf.EmergencyTeam(leader=LEADER),
+        team=emergency_team(LEADER),
         assessment=qf.ImpactAssessment(severity="major", risk="cuts", rationale="one line"),
     )
 

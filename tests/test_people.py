@@ -455,3 +455,55 @@ def test_audit_verify_reports_a_moved_signature(tmp_path: Path) -> None:
         assert not report.ok
         text = str(report)
         assert f"history[{verify_at}]" in text and "moved or copied" in text
+
+
+def test_under_the_default_policy_a_leader_alone_cannot_assess_a_critical_incident(
+    url: str,
+) -> None:
+    # No policy given: the open default still asks for the guide's cross-functional team.
+    for qms in _service(url):
+        qms.incidents.add(
+            qf.Incident(id="INC-2", title="Glass in jam", severity="critical", reported_at=T0)
+        )
+        solo = qf.EmergencyTeam(leader=_team().leader)
+        with pytest.raises(PermissionDenied) as err:
+            qms.incidents.fire(
+                "INC-2",
+                "assess",
+                actor="Dana",
+                at=T0 + timedelta(hours=1),
+                team=solo,
+                assessment=qf.ImpactAssessment(severity="critical", batch_ids=[]),
+            )
+        assert "is its leader" in str(err.value) and "production, technical" in str(err.value)
+        assert qms.incidents.get("INC-2").status is qf.IncidentStatus.REPORTED  # nothing written
+        # A minor one is assessed by whoever is at hand.
+        qms.incidents.add(
+            qf.Incident(id="INC-3", title="Label smudged", severity="minor", reported_at=T0)
+        )
+        qms.incidents.fire(
+            "INC-3",
+            "assess",
+            actor="Dana",
+            at=T0 + timedelta(hours=1),
+            team=solo,
+            assessment=qf.ImpactAssessment(severity="minor", batch_ids=[]),
+        )
+
+
+def test_a_plant_names_its_own_team_departments_or_turns_the_rule_off() -> None:
+    small = RolePolicy(emergency_team=["quality", "production"])
+    incident = qf.Incident(
+        id="INC-4",
+        title="Seal leak",
+        severity="major",
+        reported_at=T0,
+        team=qf.EmergencyTeam(
+            leader=qf.TeamMember(name="Li", role="leader", department="quality"),
+            members=[qf.TeamMember(name="Wu", role="line lead", department="Production")],
+        ),
+    )
+    assert small.check(Actor(id="li"), "incident.assess", incident) == []
+    default = RolePolicy().check(Actor(id="li"), "incident.assess", incident)
+    assert default and "technical, sales" in default[-1]
+    assert RolePolicy(emergency_team=None).check(Actor(id="li"), "incident.assess", incident) == []

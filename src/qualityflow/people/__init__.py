@@ -26,6 +26,7 @@ __all__ = [
     "OPEN",
     "SOD_RULES",
     "TEAM_DEPARTMENTS",
+    "TEAM_SEVERITIES",
     "Actor",
     "ActorLike",
     "Policy",
@@ -193,16 +194,27 @@ _DEPARTMENT_NAMES = {
 
 
 def _department(name: str) -> str:
-    """Return a department of :data:`TEAM_DEPARTMENTS` as a person reads it (English: the id)."""
-    return _(_DEPARTMENT_NAMES[name])
+    """Return a department as a person reads it (English, or a plant's own: the id)."""
+    known = _DEPARTMENT_NAMES.get(name)
+    return name if known is None else _(known)
 
 
-def _cross_functional_team(actor: Actor, action: str, subject: Any) -> list[str]:
+TEAM_SEVERITIES: tuple[str, ...] = ("critical", "major")
+"""The incident severities whose emergency team must cover :data:`TEAM_DEPARTMENTS`."""
+
+
+def _cross_functional_team(
+    actor: Actor,
+    action: str,
+    subject: Any,
+    departments: tuple[str, ...] = TEAM_DEPARTMENTS,
+    severities: tuple[str, ...] = TEAM_SEVERITIES,
+) -> list[str]:
     if action != "incident.assess":
         return []
     severity = getattr(getattr(subject, "severity", None), "value", None)
     team = getattr(subject, "team", None)
-    if severity not in ("critical", "major") or team is None:
+    if severity not in severities or team is None or not departments:
         return []  # no team at all: the lifecycle's emergency_team guard says so
     reasons: list[str] = []
     if not team.members:
@@ -211,11 +223,11 @@ def _cross_functional_team(actor: Actor, action: str, subject: Any) -> list[str]
                 severity=label(severity),
                 incident_id=subject.id,
                 leader=team.leader.name,
-                departments=_(", ").join(_department(d) for d in TEAM_DEPARTMENTS),
+                departments=_(", ").join(_department(d) for d in departments),
             )
         )
     have = {d.strip().lower() for d in team.departments}
-    missing = [d for d in TEAM_DEPARTMENTS if d not in have]
+    missing = [d for d in departments if d not in have]
     if missing:
         reasons.append(
             _(TEAM_DEPARTMENTS_MISSING).format(
@@ -235,13 +247,19 @@ _SOD_CHECKS = {
 
 
 class RolePolicy:
-    """Roles per action, and optionally segregation of duties.
+    """Roles per action, the emergency team's departments, and optionally segregation of duties.
 
     ``roles`` maps an action (``"incident.close"``) or a kind's wildcard
     (``"incident.*"``) to the roles that may perform it; an action in neither is open to
     everyone. ``segregation_of_duties`` is ``True`` (every rule of :data:`SOD_RULES`),
     ``False`` or the names of the rules to apply. ``signatures`` names the actions that
     need an electronic signature (``fire(..., signature=qf.Signature(meaning=...))``).
+
+    ``emergency_team`` is on by default, in every policy (the open default included): a
+    critical or major incident (``team_severities``) is assessed by a team with a leader
+    and members covering these departments (default :data:`TEAM_DEPARTMENTS`: production,
+    technical, quality, sales, as the guide asks; a plant names its own). ``None`` or
+    ``()`` turns the rule off.
 
     Examples
     --------
@@ -261,7 +279,15 @@ class RolePolicy:
         *,
         segregation_of_duties: bool | Iterable[str] = False,
         signatures: Iterable[str] = (),
+        emergency_team: Iterable[str] | None = TEAM_DEPARTMENTS,
+        team_severities: Iterable[str] = TEAM_SEVERITIES,
     ) -> None:
+        self.emergency_team: tuple[str, ...] = tuple(
+            d.strip().lower() for d in (emergency_team or ())
+        )
+        """The departments a critical or major incident's emergency team must cover."""
+        self.team_severities: tuple[str, ...] = tuple(str(s) for s in team_severities)
+        """The severities the emergency-team rule applies to."""
         self.signatures: frozenset[str] = frozenset(signatures)
         """The actions that need an electronic signature (``fire(..., signature=...)``)."""
         self.roles: dict[str, frozenset[str]] = {
@@ -312,12 +338,26 @@ class RolePolicy:
                     has=has,
                 )
             )
+        team_rule = "cross_functional_team"
         for rule in self.segregation_of_duties:
-            reasons.extend(_SOD_CHECKS[rule](actor, action, subject))
+            if rule != team_rule:
+                reasons.extend(_SOD_CHECKS[rule](actor, action, subject))
+        if self.emergency_team or team_rule in self.segregation_of_duties:
+            reasons.extend(
+                _cross_functional_team(
+                    actor,
+                    action,
+                    subject,
+                    self.emergency_team or TEAM_DEPARTMENTS,
+                    self.team_severities,
+                )
+            )
         return reasons
 
 
 OPEN = RolePolicy()
-"""The default policy: every action is open to everyone, no segregation of duties."""
+"""The default policy: every action is open to everyone, no segregation of duties; a
+critical or major incident's emergency team covers production, technical, quality and
+sales (``RolePolicy(emergency_team=None)`` turns that off)."""
 
 from qualityflow.people import policies  # noqa: E402  (the presets, qf.policies)
