@@ -31,6 +31,7 @@ __all__ = [
     "LEDGER_START",
     "SCHEMA_VERSION",
     "AuditSnapshot",
+    "BulkStorage",
     "Delivery",
     "Direction",
     "Edge",
@@ -494,7 +495,7 @@ def edge_key(input_id: str, output_id: str) -> str:
     >>> edge_key("FLOUR-1", "MIX-9")
     '["FLOUR-1","MIX-9"]'
     """
-    return json.dumps([input_id, output_id], ensure_ascii=False, separators=(",", ":"))
+    return _compact_json([input_id, output_id])
 
 
 def edge_columns(edge: Edge) -> tuple[str | None, str | None]:
@@ -508,10 +509,14 @@ def edge_digest(
     input_id: str, output_id: str, kind: str, quantity: str | None, override: str | None
 ) -> str:
     """Return the SHA-256 (hex) of an edge's stored columns (JSON list, in column order)."""
-    text = json.dumps(
-        [input_id, output_id, kind, quantity, override], ensure_ascii=False, separators=(",", ":")
-    )
+    text = _compact_json([input_id, output_id, kind, quantity, override])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# json.dumps(..., ensure_ascii=False, separators=(",", ":")) builds a new encoder on every
+# call; one shared encoder gives the same text (edge keys and digests are computed once
+# per edge, a million times in a bulk load).
+_compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def preledger_digest(keys: Iterable[str]) -> str:
@@ -537,3 +542,67 @@ class LedgerStorage(Storage, Protocol):
     def audit_snapshot(self) -> AuditSnapshot:
         """Read every row, edge and ledger entry from one consistent snapshot."""
         ...
+
+
+# ---- bulk writes (issue 19) ----------------------------------------------------------
+
+
+@runtime_checkable
+class BulkStorage(Storage, Protocol):
+    """A storage that writes and checks whole sets at once (every built-in backend does).
+
+    The service's ``add_many`` and ``link_many`` use these methods when the backend has
+    them; on a backend without them it falls back to the one-row calls in one
+    transaction (same results, one round trip per row).
+    """
+
+    def add_many(self, entities: Iterable[Entity]) -> int:
+        """Store new entities at version 1, all or none; returns how many were stored.
+
+        Each row is stored exactly as :meth:`Storage.add` would store it (the same JSON,
+        one ledger entry each, chained in order). An id already on file, or given twice,
+        refuses the whole set with :class:`qualityflow.errors.RowsRefused` naming every
+        such row; nothing is written.
+        """
+        ...
+
+    def add_edges(self, edges: Iterable[Edge]) -> int:
+        """Store new genealogy edges, all or none; returns how many were stored.
+
+        Each edge is stored as :meth:`Storage.add_edge` would (one ledger entry each). A
+        pair already stored, or given twice, refuses the whole set with
+        :class:`qualityflow.errors.RowsRefused`; nothing is written. No cycle check:
+        that is the caller's, under :meth:`Storage.genealogy_lock`.
+        """
+        ...
+
+    def lookup(self, kind: str, ids: Iterable[str], *, data: bool = False) -> dict[str, StoredRow]:
+        """Return the stored rows of ``kind`` among ``ids``, by id (a set-based query).
+
+        Ids not on file are absent. ``data=False`` leaves :attr:`StoredRow.data` empty
+        (the status and version columns only), which is what an existence check needs.
+        """
+        ...
+
+    def reach_beyond(self, ids: Iterable[str], direction: Direction) -> set[str]:
+        """Return the ids reachable from ``ids`` by a path of at least one edge.
+
+        Unlike :meth:`Storage.reach`, a starting id is in the answer only when a path
+        leads back to it from another starting id; the starting ids need not be on file.
+        """
+        ...
+
+
+def given_twice(kind: str, first: int) -> str:
+    """Say that a bulk row repeats the id of ``rows[first]``."""
+    return f"the same {kind} id is given in rows[{first}] too; give each record once"
+
+
+def on_file(kind: str) -> str:
+    """Say that a bulk row's id is already stored."""
+    return f"{kind} already on file; load it and save() changes instead"
+
+
+def linked_already(input_id: str, output_id: str) -> str:
+    """Say that a bulk edge's pair is already stored (add_edge's words)."""
+    return f"{input_id!r} is already linked to {output_id!r}; a pair is linked once"

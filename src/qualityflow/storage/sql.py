@@ -14,7 +14,7 @@ import builtins
 import hashlib
 import json
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
@@ -25,7 +25,14 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 
-from qualityflow.errors import ConcurrencyError, NotFoundError, QualityFlowError, StorageError
+from qualityflow.errors import (
+    ConcurrencyError,
+    NotFoundError,
+    QualityFlowError,
+    RowProblem,
+    RowsRefused,
+    StorageError,
+)
 from qualityflow.models import Notification, Quantity
 from qualityflow.storage.base import (
     LEDGER_START,
@@ -43,12 +50,15 @@ from qualityflow.storage.base import (
     edge_columns,
     edge_digest,
     edge_key,
+    given_twice,
     iter_chunks,
     kind_of,
     ledger_hash,
+    linked_already,
     mask_url,
     model_for,
     normalise_status,
+    on_file,
     preledger_digest,
     row_digest,
     stale_version,
@@ -245,6 +255,83 @@ _UPDATE_DELIVERY = (
     .values(deliveries=sa.bindparam("n_deliveries"), delivered=sa.bindparam("n_delivered"))
 )
 
+# ---- genealogy and bulk statements (issue 19) ---------------------------------------------
+# Built once, like the hot path's: reach of one id and the edge insert run through _run;
+# the set-based ones take an expanding IN list (SQLAlchemy caches their compiled form).
+_BULK_IDS = 5000  # ids per IN list: under SQLite's 32766 and PostgreSQL's 65535 variables
+_BULK_ROWS = 20_000  # rows per executemany
+_ENTITY_COLUMNS = ("kind", "id", "status", "version", "data")
+_EDGE_COLUMNS = ("input_id", "output_id", "kind", "quantity", "override")
+_LEDGER_COLUMNS = ("seq", "kind", "id", "version", "digest", "prev_hash", "hash", "recorded_at")
+
+
+def _reach_statement(direction: Direction, *, many: bool) -> Any:
+    if direction == "forward":
+        src, dst = edges_table.c.input_id, edges_table.c.output_id
+    else:
+        src, dst = edges_table.c.output_id, edges_table.c.input_id
+    ids = entities.c.id.in_(sa.bindparam("w_ids", expanding=True))
+    start = (
+        sa.select(entities.c.id.label("node"))
+        .where(
+            sa.or_(
+                entities.c.kind == sa.bindparam("w_k1"), entities.c.kind == sa.bindparam("w_k2")
+            ),
+            ids if many else entities.c.id == sa.bindparam("w_id"),
+        )
+        .cte("qf_reach", recursive=True)
+    )
+    step = sa.select(dst.label("node")).join(start, src == start.c.node)
+    return sa.select(start.union(step).c.node)
+
+
+def _beyond_statement(direction: Direction) -> Any:
+    if direction == "forward":
+        src, dst = edges_table.c.input_id, edges_table.c.output_id
+    else:
+        src, dst = edges_table.c.output_id, edges_table.c.input_id
+    first = (
+        sa.select(dst.label("node"))
+        .where(src.in_(sa.bindparam("w_ids", expanding=True)))
+        .cte("qf_beyond", recursive=True)
+    )
+    step = sa.select(dst.label("node")).join(first, src == first.c.node)
+    return sa.select(first.union(step).c.node)
+
+
+_REACH_ONE = {d: _reach_statement(d, many=False) for d in ("forward", "backward")}
+_REACH_MANY = {d: _reach_statement(d, many=True) for d in ("forward", "backward")}
+_BEYOND = {d: _beyond_statement(d) for d in ("forward", "backward")}
+_EDGE_EXISTS = sa.select(edges_table.c.kind).where(
+    edges_table.c.input_id == sa.bindparam("w_in"),
+    edges_table.c.output_id == sa.bindparam("w_out"),
+)
+_INSERT_EDGE = edges_table.insert()
+# SQLite and PostgreSQL fold the "already linked" check into the insert (no row: a
+# duplicate); MySQL/MariaDB take the duplicate-key error, which undoes that statement only.
+_INSERT_EDGE_UNIQUE = {
+    "sqlite": sqlite.insert(edges_table).on_conflict_do_nothing(
+        index_elements=["input_id", "output_id"]
+    ),
+    "postgresql": postgresql.insert(edges_table).on_conflict_do_nothing(
+        index_elements=["input_id", "output_id"]
+    ),
+}
+_LOOKUP = sa.select(entities.c.id, entities.c.status, entities.c.version).where(
+    entities.c.kind == sa.bindparam("w_kind"),
+    entities.c.id.in_(sa.bindparam("w_ids", expanding=True)),
+)
+_LOOKUP_DATA = sa.select(
+    entities.c.id, entities.c.status, entities.c.version, entities.c.data
+).where(
+    entities.c.kind == sa.bindparam("w_kind"),
+    entities.c.id.in_(sa.bindparam("w_ids", expanding=True)),
+)
+_EDGES_FROM = sa.select(edges_table.c.input_id, edges_table.c.output_id).where(
+    edges_table.c.input_id.in_(sa.bindparam("w_ids", expanding=True))
+)
+# ---- end of genealogy and bulk statements -------------------------------------------------
+
 # ---- audit ledger statements (issue 11) --------------------------------------------------
 # PostgreSQL and MariaDB chain the entry in the database: one statement (PostgreSQL: a CTE
 # that moves the locked head and inserts the entry) or two (MariaDB), no read first, so a
@@ -318,6 +405,8 @@ class SQLStorage:
             _ENQUEUE_UNIQUE.get(dialect.name) if dialect.insert_returning else None
         )
         self._mysql = dialect.name in ("mysql", "mariadb")
+        self._edge_unique = _INSERT_EDGE_UNIQUE.get(dialect.name)
+        self._integrity_error: type[Exception] = dialect.loaded_dbapi.IntegrityError
         self._hot: dict[Any, _Precompiled] = {}
         self._dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
         self.opened_at_revision: str | None = None
@@ -715,35 +804,49 @@ class SQLStorage:
             yield
 
     def add_edge(self, edge: Edge) -> None:
-        """Store a genealogy edge."""
+        """Store a genealogy edge.
+
+        The duplicate check is folded into the insert (SQLite and PostgreSQL: ``ON
+        CONFLICT DO NOTHING``; MySQL/MariaDB: the duplicate-key error, which undoes that
+        statement only), so a refused pair leaves the transaction usable.
+        """
+        quantity, override = edge_columns(edge)
+        row = {
+            "input_id": edge.input_id,
+            "output_id": edge.output_id,
+            "kind": edge.kind,
+            "quantity": quantity,
+            "override": override,
+        }
         with self._conn() as conn:
-            exists = conn.execute(
-                sa.select(edges_table.c.kind).where(
-                    edges_table.c.input_id == edge.input_id,
-                    edges_table.c.output_id == edge.output_id,
+            if self._edge_unique is not None:
+                cursor = self._run(conn, self._edge_unique, row)
+                inserted = cursor.rowcount == 1
+                cursor.close()
+            elif self._mysql:
+                cursor = self._run(conn, _INSERT_EDGE, row, duplicate_ok=True)
+                inserted = cursor is not None
+                if cursor is not None:
+                    cursor.close()
+            else:
+                cursor = self._run(
+                    conn, _EDGE_EXISTS, {"w_in": edge.input_id, "w_out": edge.output_id}
                 )
-            ).first()
-            if exists is not None:
+                inserted = cursor.fetchone() is None
+                cursor.close()
+                if inserted:
+                    self._run(conn, _INSERT_EDGE, row).close()
+            if not inserted:
                 raise StorageError(
                     f"{edge.input_id!r} is already linked to {edge.output_id!r}; "
                     "a pair is linked once"
                 )
-            quantity, override = edge_columns(edge)
             self._ledger_append(
                 conn,
                 "edge",
                 edge_key(edge.input_id, edge.output_id),
                 1,
                 edge_digest(edge.input_id, edge.output_id, edge.kind, quantity, override),
-            )
-            conn.execute(
-                edges_table.insert().values(
-                    input_id=edge.input_id,
-                    output_id=edge.output_id,
-                    kind=edge.kind,
-                    quantity=quantity,
-                    override=override,
-                )
             )
 
     def edges(self, *, among: Iterable[str] | None = None) -> builtins.list[Edge]:
@@ -766,22 +869,259 @@ class SQLStorage:
         start_ids = sorted(set(ids))
         if not start_ids:
             return set()
-        if direction == "forward":
-            src, dst = edges_table.c.input_id, edges_table.c.output_id
-        else:
-            src, dst = edges_table.c.output_id, edges_table.c.input_id
+        kinds = {"w_k1": "batch", "w_k2": "shipment"}
         found: set[str] = set()
         with self._conn() as conn:
-            for chunk in iter_chunks(start_ids):
-                start = (
-                    sa.select(entities.c.id.label("node"))
-                    .where(entities.c.kind.in_(("batch", "shipment")), entities.c.id.in_(chunk))
-                    .cte("qf_reach", recursive=True)
+            if len(start_ids) == 1:  # one lot (a link's cycle check, a trace): precompiled
+                cursor = self._run(conn, _REACH_ONE[direction], {"w_id": start_ids[0], **kinds})
+                found.update(row[0] for row in cursor.fetchall())
+                cursor.close()
+                return found
+            for chunk in iter_chunks(start_ids, _BULK_IDS):
+                found.update(
+                    conn.execute(_REACH_MANY[direction], {"w_ids": chunk, **kinds}).scalars()
                 )
-                step = sa.select(dst.label("node")).join(start, src == start.c.node)
-                reach = start.union(step)
-                found.update(conn.execute(sa.select(reach.c.node)).scalars())
         return found
+
+    # -- bulk writes (issue 19) ----------------------------------------------------------
+
+    def add_many(self, entities: Iterable[Entity]) -> int:
+        """Store new entities at version 1, all or none; returns how many were stored.
+
+        Each row is the JSON :meth:`add` would store; rows go in with ``executemany`` in
+        chunks, each chunk followed by its ledger entries (chained in order, hashed as
+        :meth:`add` hashes them), all inside a savepoint. The duplicate check is the
+        primary key's: on a conflict the savepoint is rolled back, the ids on file are
+        looked up, and :class:`~qualityflow.errors.RowsRefused` names every row given
+        twice or already on file. Nothing is written then.
+        """
+        seen: dict[tuple[str, str], int] = {}
+        problems: builtins.list[RowProblem] = []
+        count = 0
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            nonlocal count
+            for n, entity in enumerate(entities):
+                count += 1
+                kind = kind_of(entity)
+                first = seen.setdefault((kind, entity.id), n)
+                if first != n:
+                    problems.append(RowProblem(n, (entity.id,), given_twice(kind, first)))
+                stored = _validated(entity, 1)
+                yield (kind, entity.id, status_of(stored), 1, stored.model_dump_json())
+
+        def ledger(chunk: builtins.list[tuple[Any, ...]]) -> Iterator[tuple[str, str, int, str]]:
+            for kind, id, _status, version, data in chunk:
+                yield kind, id, version, row_digest(data)
+
+        written = self._write_all(rows(), _INSERT_ENTITY, _ENTITY_COLUMNS, ledger, problems)
+        if written is None:
+            by_kind: dict[str, builtins.list[str]] = {}
+            for kind, id in seen:
+                by_kind.setdefault(kind, []).append(id)
+            for kind, ids in by_kind.items():
+                for id in self.lookup(kind, ids):
+                    problems.append(RowProblem(seen[kind, id], (id,), on_file(kind)))
+            raise RowsRefused("add_many", problems, count)
+        return written
+
+    def add_edges(self, edges: Iterable[Edge]) -> int:
+        """Store new genealogy edges, all or none; returns how many were stored.
+
+        As :meth:`add_many`: ``executemany`` in chunks with their ledger entries, inside
+        a savepoint; a pair given twice or already stored refuses the whole set with
+        :class:`~qualityflow.errors.RowsRefused`. The cycle check is the caller's.
+        """
+        seen: dict[tuple[str, str], int] = {}
+        problems: builtins.list[RowProblem] = []
+        count = 0
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            nonlocal count
+            for n, edge in enumerate(edges):
+                count += 1
+                key = (edge.input_id, edge.output_id)
+                first = seen.setdefault(key, n)
+                if first != n:
+                    problems.append(
+                        RowProblem(n, key, f"the same pair is given in rows[{first}] too")
+                    )
+                quantity, override = edge_columns(edge)
+                yield (edge.input_id, edge.output_id, edge.kind, quantity, override)
+
+        def ledger(chunk: builtins.list[tuple[Any, ...]]) -> Iterator[tuple[str, str, int, str]]:
+            for input_id, output_id, kind, quantity, override in chunk:
+                yield (
+                    "edge",
+                    edge_key(input_id, output_id),
+                    1,
+                    edge_digest(input_id, output_id, kind, quantity, override),
+                )
+
+        written = self._write_all(rows(), _INSERT_EDGE, _EDGE_COLUMNS, ledger, problems)
+        if written is None:
+            for pair in self._stored_pairs(seen):
+                problems.append(RowProblem(seen[pair], pair, linked_already(*pair)))
+            raise RowsRefused("add_edges", problems, count)
+        return written
+
+    def lookup(self, kind: str, ids: Iterable[str], *, data: bool = False) -> dict[str, StoredRow]:
+        """Return the stored rows of ``kind`` among ``ids``: one query per 5,000 ids."""
+        model_for(kind)
+        statement = _LOOKUP_DATA if data else _LOOKUP
+        found: dict[str, StoredRow] = {}
+        with self._conn() as conn:
+            for chunk in iter_chunks(dict.fromkeys(ids), _BULK_IDS):
+                for row in conn.execute(statement, {"w_kind": kind, "w_ids": chunk}):
+                    id = str(row[0])
+                    found[id] = StoredRow(kind, id, row[1], int(row[2]), row[3] if data else "")
+        return found
+
+    def reach_beyond(self, ids: Iterable[str], direction: Direction) -> set[str]:
+        """Return the ids reachable from ``ids`` by at least one edge (a recursive query)."""
+        found: set[str] = set()
+        with self._conn() as conn:
+            for chunk in iter_chunks(sorted(set(ids)), _BULK_IDS):
+                found.update(conn.execute(_BEYOND[direction], {"w_ids": chunk}).scalars())
+        return found
+
+    def _stored_pairs(self, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Return which of ``pairs`` are stored edges."""
+        wanted = set(pairs)
+        found: set[tuple[str, str]] = set()
+        with self._conn() as conn:
+            for chunk in iter_chunks({i for i, _ in wanted}, _BULK_IDS):
+                for input_id, output_id in conn.execute(_EDGES_FROM, {"w_ids": chunk}):
+                    if (input_id, output_id) in wanted:
+                        found.add((input_id, output_id))
+        return found
+
+    def _write_all(
+        self,
+        rows: Iterator[tuple[Any, ...]],
+        statement: Any,
+        columns: tuple[str, ...],
+        ledger: Callable[[builtins.list[tuple[Any, ...]]], Iterator[tuple[str, str, int, str]]],
+        problems: builtins.list[RowProblem],
+    ) -> int | None:
+        """Insert ``rows`` and their ledger entries in chunks, inside a savepoint.
+
+        Returns how many rows were written, or ``None`` (nothing written) when
+        ``problems`` is not empty at the end or the insert hit a duplicate key; every
+        row is consumed either way, so the caller can name every bad one.
+        """
+        written = 0
+        failed = False
+        with self._conn() as conn:
+            raw: Any = conn.connection.dbapi_connection
+            cursor = raw.cursor()
+            try:
+                cursor.execute("SAVEPOINT qf_bulk")
+                try:
+                    chain: builtins.list[Any] = []  # [seq, hash, prev_hash] once the head is read
+                    at = _now()
+                    chunk: builtins.list[tuple[Any, ...]] = []
+                    for row in rows:
+                        chunk.append(row)
+                        if len(chunk) >= _BULK_ROWS:
+                            if not failed and not problems:
+                                failed = not self._write_chunk(
+                                    conn, cursor, statement, columns, chunk, ledger, chain, at
+                                )
+                                written += len(chunk)
+                            chunk = []
+                    if chunk and not failed and not problems:
+                        failed = not self._write_chunk(
+                            conn, cursor, statement, columns, chunk, ledger, chain, at
+                        )
+                        written += len(chunk)
+                    if failed or problems:
+                        cursor.execute("ROLLBACK TO SAVEPOINT qf_bulk")
+                        cursor.execute("RELEASE SAVEPOINT qf_bulk")
+                        return None
+                    if chain:
+                        self._run(
+                            conn,
+                            _LEDGER_SET_HEAD,
+                            {
+                                "w_lock": 1,
+                                "n_seq": chain[0],
+                                "n_hash": chain[1],
+                                "n_prev": chain[2],
+                            },
+                        ).close()
+                    cursor.execute("RELEASE SAVEPOINT qf_bulk")
+                    if chain:
+                        self._local.ledger_tip = (conn.get_transaction(), chain[0], chain[1])
+                except BaseException:
+                    cursor.execute("ROLLBACK TO SAVEPOINT qf_bulk")
+                    cursor.execute("RELEASE SAVEPOINT qf_bulk")
+                    raise
+            except self._dbapi_error as exc:
+                raise self._error(exc) from exc
+            finally:
+                cursor.close()
+        return written
+
+    def _write_chunk(
+        self,
+        conn: Connection,
+        cursor: Any,
+        statement: Any,
+        columns: tuple[str, ...],
+        chunk: builtins.list[tuple[Any, ...]],
+        ledger: Callable[[builtins.list[tuple[Any, ...]]], Iterator[tuple[str, str, int, str]]],
+        chain: builtins.list[Any],
+        at: str,
+    ) -> bool:
+        """Insert one chunk and chain its ledger entries; ``False`` on a duplicate key."""
+        try:
+            self._many(cursor, statement, columns, chunk)
+        except self._integrity_error:
+            return False
+        if not chain:
+            tip = getattr(self._local, "ledger_tip", None)
+            if tip is not None and tip[0] is conn.get_transaction():
+                chain.extend((tip[1], tip[2], ""))
+            else:
+                head = self._run(conn, _LEDGER_READ_HEAD, {"w_lock": 1})
+                found = head.fetchone()
+                head.close()
+                if found is None:
+                    raise self._no_head()
+                chain.extend((int(found[0]), str(found[2]), str(found[1])))
+        seq, prev = chain[0], chain[1]
+        entries: builtins.list[tuple[Any, ...]] = []
+        for kind, id, version, digest in ledger(chunk):
+            seq += 1
+            new = ledger_hash(seq, kind, id, version, digest, prev, at)
+            entries.append((seq, kind, id, version, digest, prev, new, at))
+            prev = new
+        self._many(cursor, _LEDGER_INSERT, _LEDGER_COLUMNS, entries)
+        chain[:] = [seq, prev, entries[-1][5]]
+        return True
+
+    def _many(
+        self,
+        cursor: Any,
+        statement: Any,
+        columns: tuple[str, ...],
+        rows: builtins.list[tuple[Any, ...]],
+    ) -> None:
+        """``executemany`` an INSERT of ``columns`` on the driver's cursor, compiled once."""
+        key = (statement, columns)
+        hot = self._hot.get(key)
+        if hot is None:
+            compiled = statement.compile(dialect=self.engine.dialect, column_keys=list(columns))
+            names = tuple(compiled.positiontup) if self.engine.dialect.positional else None
+            hot = self._hot[key] = _Precompiled(compiled.string, names)
+        if hot.names is None:
+            cursor.executemany(hot.sql, [dict(zip(columns, row, strict=True)) for row in rows])
+        elif hot.names == columns:
+            cursor.executemany(hot.sql, rows)
+        else:
+            order = [columns.index(n) for n in hot.names]
+            cursor.executemany(hot.sql, [tuple(row[i] for i in order) for row in rows])
 
     # -- outbox ------------------------------------------------------------------------
 
