@@ -259,7 +259,7 @@ _UPDATE_DELIVERY = (
 # Built once, like the hot path's: reach of one id and the edge insert run through _run;
 # the set-based ones take an expanding IN list (SQLAlchemy caches their compiled form).
 _BULK_IDS = 5000  # ids per IN list: under SQLite's 32766 and PostgreSQL's 65535 variables
-_BULK_ROWS = 20_000  # rows per executemany
+_BULK_ROWS = 50_000  # rows per executemany
 _ENTITY_COLUMNS = ("kind", "id", "status", "version", "data")
 _EDGE_COLUMNS = ("input_id", "output_id", "kind", "quantity", "override")
 _LEDGER_COLUMNS = ("seq", "kind", "id", "version", "digest", "prev_hash", "hash", "recorded_at")
@@ -285,23 +285,8 @@ def _reach_statement(direction: Direction, *, many: bool) -> Any:
     return sa.select(start.union(step).c.node)
 
 
-def _beyond_statement(direction: Direction) -> Any:
-    if direction == "forward":
-        src, dst = edges_table.c.input_id, edges_table.c.output_id
-    else:
-        src, dst = edges_table.c.output_id, edges_table.c.input_id
-    first = (
-        sa.select(dst.label("node"))
-        .where(src.in_(sa.bindparam("w_ids", expanding=True)))
-        .cte("qf_beyond", recursive=True)
-    )
-    step = sa.select(dst.label("node")).join(first, src == first.c.node)
-    return sa.select(first.union(step).c.node)
-
-
 _REACH_ONE = {d: _reach_statement(d, many=False) for d in ("forward", "backward")}
 _REACH_MANY = {d: _reach_statement(d, many=True) for d in ("forward", "backward")}
-_BEYOND = {d: _beyond_statement(d) for d in ("forward", "backward")}
 _EDGE_EXISTS = sa.select(edges_table.c.kind).where(
     edges_table.c.input_id == sa.bindparam("w_in"),
     edges_table.c.output_id == sa.bindparam("w_out"),
@@ -317,16 +302,6 @@ _INSERT_EDGE_UNIQUE = {
         index_elements=["input_id", "output_id"]
     ),
 }
-_LOOKUP = sa.select(entities.c.id, entities.c.status, entities.c.version).where(
-    entities.c.kind == sa.bindparam("w_kind"),
-    entities.c.id.in_(sa.bindparam("w_ids", expanding=True)),
-)
-_LOOKUP_DATA = sa.select(
-    entities.c.id, entities.c.status, entities.c.version, entities.c.data
-).where(
-    entities.c.kind == sa.bindparam("w_kind"),
-    entities.c.id.in_(sa.bindparam("w_ids", expanding=True)),
-)
 _LOOKUP_TWO = sa.select(
     entities.c.id, entities.c.status, entities.c.version, entities.c.data
 ).where(
@@ -412,6 +387,8 @@ class SQLStorage:
         )
         self._mysql = dialect.name in ("mysql", "mariadb")
         self._edge_unique = _INSERT_EDGE_UNIQUE.get(dialect.name)
+        # The driver's positional placeholder, for the set-based look-ups' plain SQL.
+        self._mark = "?" if dialect.paramstyle == "qmark" else "%s"
         self._integrity_error: type[Exception] = dialect.loaded_dbapi.IntegrityError
         self._hot: dict[Any, _Precompiled] = {}
         self._dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
@@ -974,9 +951,8 @@ class SQLStorage:
     def lookup(self, kind: str, ids: Iterable[str], *, data: bool = False) -> dict[str, StoredRow]:
         """Return the stored rows of ``kind`` among ``ids``: one query per 5,000 ids."""
         model_for(kind)
-        statement = _LOOKUP_DATA if data else _LOOKUP
         found: dict[str, StoredRow] = {}
-        wanted = builtins.list(dict.fromkeys(ids))
+        wanted = sorted(set(ids))  # in key order: neighbouring probes share index pages
         if 0 < len(wanted) <= 2:  # a link's two ends: one precompiled statement
             params = {"w_kind": kind, "w_a": wanted[0], "w_b": wanted[-1]}
             with self._conn() as conn:
@@ -986,19 +962,47 @@ class SQLStorage:
                     found[id] = StoredRow(kind, id, row[1], int(row[2]), row[3] if data else "")
                 cursor.close()
             return found
+        columns = "id, status, version, data" if data else "id, status, version"
         with self._conn() as conn:
-            for chunk in iter_chunks(wanted, _BULK_IDS):
-                for row in conn.execute(statement, {"w_kind": kind, "w_ids": chunk}):
-                    id = str(row[0])
-                    found[id] = StoredRow(kind, id, row[1], int(row[2]), row[3] if data else "")
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                for chunk in iter_chunks(wanted, _BULK_IDS):
+                    cursor.execute(
+                        f"SELECT {columns} FROM qf_entities WHERE kind = {self._mark} AND id IN "
+                        f"({', '.join([self._mark] * len(chunk))})",
+                        (kind, *chunk),
+                    )
+                    for row in cursor.fetchall():
+                        id = str(row[0])
+                        found[id] = StoredRow(kind, id, row[1], int(row[2]), row[3] if data else "")
+            except self._dbapi_error as exc:
+                raise self._error(exc) from exc
+            finally:
+                cursor.close()
         return found
 
     def reach_beyond(self, ids: Iterable[str], direction: Direction) -> set[str]:
         """Return the ids reachable from ``ids`` by at least one edge (a recursive query)."""
+        src, dst = (
+            ("input_id", "output_id") if direction == "forward" else ("output_id", "input_id")
+        )
         found: set[str] = set()
         with self._conn() as conn:
-            for chunk in iter_chunks(sorted(set(ids)), _BULK_IDS):
-                found.update(conn.execute(_BEYOND[direction], {"w_ids": chunk}).scalars())
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                for chunk in iter_chunks(sorted(set(ids)), _BULK_IDS):
+                    cursor.execute(
+                        f"WITH RECURSIVE qf_beyond(node) AS (SELECT {dst} FROM qf_edges WHERE "
+                        f"{src} IN ({', '.join([self._mark] * len(chunk))}) UNION SELECT "
+                        f"e.{dst} FROM qf_edges e JOIN qf_beyond b ON e.{src} = b.node) "
+                        "SELECT node FROM qf_beyond",
+                        tuple(chunk),
+                    )
+                    found.update(str(row[0]) for row in cursor.fetchall())
+            except self._dbapi_error as exc:
+                raise self._error(exc) from exc
+            finally:
+                cursor.close()
         return found
 
     def _stored_pairs(self, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -1092,7 +1096,9 @@ class SQLStorage:
     ) -> bool:
         """Insert one chunk and chain its ledger entries; ``False`` on a duplicate key."""
         try:
-            self._many(cursor, statement, columns, chunk)
+            # In key order (the ledger keeps the given order): each insert lands next to
+            # the one before in the primary-key index instead of on a random page.
+            self._many(cursor, statement, columns, sorted(chunk, key=_row_key))
         except self._integrity_error:
             return False
         if not chain:
@@ -1415,6 +1421,11 @@ class SQLStorage:
     def close(self) -> None:
         """Dispose of the engine's connections."""
         self.engine.dispose()
+
+
+def _row_key(row: tuple[Any, ...]) -> tuple[Any, Any]:
+    """Return the primary key of an entity row (kind, id) or an edge row (input, output)."""
+    return row[0], row[1]
 
 
 class _Precompiled(NamedTuple):
