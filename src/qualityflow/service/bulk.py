@@ -43,6 +43,7 @@ LinkRow = tuple[str, str, Quantity | None] | tuple[str, str, Quantity | None, Li
 
 _BLOCKING = ("suspended", "disqualified")
 _CYCLES_NAMED = 100  # cycles named in one refusal (each names all its rows)
+_PATH_SHOWN = 8  # links of a long cycle shown in its message (the rest are counted)
 
 
 def add_batches(service: QualityFlow, rows: Iterable[Batch]) -> int:
@@ -66,12 +67,20 @@ def add_shipments(service: QualityFlow, rows: Iterable[Shipment]) -> int:
     shipments = [s for s in given if isinstance(s, Shipment)]
     with storage.genealogy_lock():
         if not isinstance(storage, BulkStorage):
+            first: dict[str, int] = {}
             for n, shipment in enumerate(given):
-                if isinstance(shipment, Shipment):
-                    try:
-                        service.shipments.add(shipment)
-                    except (GenealogyError, StorageError) as exc:
-                        problems.append(RowProblem(n, (shipment.id,), str(exc)))
+                if not isinstance(shipment, Shipment):
+                    continue
+                if first.setdefault(shipment.id, n) != n:
+                    problems.append(
+                        RowProblem(n, (shipment.id,), given_twice("shipment", first[shipment.id]))
+                    )
+                    continue
+                try:
+                    service.shipments.add(shipment)
+                except (GenealogyError, StorageError) as exc:
+                    text = str(exc).removeprefix(f"shipment {shipment.id!r}: ")
+                    problems.append(RowProblem(n, (shipment.id,), text))
             if problems:
                 raise RowsRefused(what, problems, len(given))
             return len(given)
@@ -121,11 +130,16 @@ def link_many(service: QualityFlow, rows: Iterable[Any]) -> int:
     storage = service.storage
     with storage.genealogy_lock():
         if not isinstance(storage, BulkStorage):
+            first: dict[tuple[str, str], int] = {}
             for n, u, v, quantity, override in links:
+                if first.setdefault((u, v), n) != n:
+                    problems.append(RowProblem(n, (u, v), _twice(first[u, v])))
+                    continue
                 try:
                     service.link(u, v, quantity, override=override)
                 except (GenealogyError, StorageError) as exc:
-                    problems.append(RowProblem(n, (u, v), str(exc)))
+                    text = str(exc).removeprefix(f"cannot link {u!r} into {v!r}: ")
+                    problems.append(RowProblem(n, (u, v), text))
             if problems:
                 raise RowsRefused(what, problems, len(given))
             return len(links)
@@ -148,6 +162,10 @@ def link_many(service: QualityFlow, rows: Iterable[Any]) -> int:
 
 
 # -- the checks ---------------------------------------------------------------------
+
+
+def _twice(first: int) -> str:
+    return f"the same pair is given in rows[{first}] too; give each link once"
 
 
 def _typed(given: Sequence[object], model: type, where: str) -> list[RowProblem]:
@@ -253,9 +271,7 @@ def _link_problems(
                 )
         pair = (u, v)
         if pair in first:
-            problems.append(
-                RowProblem(n, pair, f"the same pair is given in rows[{first[pair]}] too")
-            )
+            problems.append(RowProblem(n, pair, _twice(first[pair])))
         else:
             first[pair] = n
     problems += _blocked(storage, links, found)
@@ -349,7 +365,11 @@ def _cycles(storage: BulkStorage, links: Sequence[tuple[int, str, str]]) -> list
         steps = [(a, b) for a, b, *_ in cycle]
         rows = [row_of[step] for step in steps if step in row_of]
         path = repr(steps[0][0])
-        for a, b in steps:
+        for k, (a, b) in enumerate(steps):
+            if len(steps) > _PATH_SHOWN and _PATH_SHOWN // 2 <= k < len(steps) - _PATH_SHOWN // 2:
+                if k == _PATH_SHOWN // 2:
+                    path += f" -> ({len(steps) - _PATH_SHOWN} more links)"
+                continue
             path += (" -> " if (a, b) in row_of else " -> ... -> ") + repr(b)
         through = " and links on file (-> ... ->)" if any(s not in row_of for s in steps) else ""
         for step in steps:
@@ -358,6 +378,8 @@ def _cycles(storage: BulkStorage, links: Sequence[tuple[int, str, str]]) -> list
             n = row_of[step]
             named.add(n)
             others = [f"rows[{m}]" for m in rows if m != n]
+            if len(others) > _PATH_SHOWN:
+                others[_PATH_SHOWN:] = [f"{len(others) - _PATH_SHOWN} more rows"]
             together = f" together with {', '.join(others)}" if others else ""
             problems.append(
                 RowProblem(
