@@ -465,3 +465,31 @@ def test_the_bulk_backends_are_bulk_storages(tmp_path: Path) -> None:
     with qf.QualityFlow(f"sqlite:///{tmp_path / 'x.db'}", load_entry_points=False) as qms:
         assert isinstance(qms.storage, BulkStorage)
     assert not isinstance(LoopOnlyStorage(MemoryStorage()), BulkStorage)
+
+
+@settings(max_examples=200)
+@given(
+    ids=st.tuples(st.text(), st.text()),
+    kind=st.sampled_from(["link", "ship"]),
+    quantity=st.none() | st.text(),
+    override=st.none() | st.text(),
+)
+def test_edge_keys_and_digests_are_the_json_texts_they_always_were(
+    ids: tuple[str, str], kind: str, quantity: str | None, override: str | None
+) -> None:
+    import hashlib
+    import json
+
+    from qualityflow.storage.base import edge_digest, edge_key
+
+    def dumps(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    u, v = ids
+    assert edge_key(u, v) == dumps([u, v])
+    text = dumps([u, v, kind, quantity, override])
+    try:
+        expected = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    except UnicodeEncodeError:  # a lone surrogate: no id can hold one
+        return
+    assert edge_digest(u, v, kind, quantity, override) == expected

@@ -29,7 +29,7 @@ from qualityflow.errors import (
     StorageError,
 )
 from qualityflow.models import Batch, BatchStatus, Quantity, Shipment, Supplier
-from qualityflow.prevention import LinkOverride, link_blockers
+from qualityflow.prevention import BLOCKED_SUPPLIER_STATUSES, LinkOverride, link_blockers
 from qualityflow.storage import BulkStorage, Edge, Entity, Storage
 from qualityflow.storage.base import given_twice, linked_already, on_file
 
@@ -41,7 +41,7 @@ __all__ = ["LinkRow", "add_batches", "add_shipments", "link_many"]
 LinkRow = tuple[str, str, Quantity | None] | tuple[str, str, Quantity | None, LinkOverride | None]
 """One row of :func:`link_many`: ``(input_id, output_id, quantity_or_None[, override])``."""
 
-_BLOCKING = ("suspended", "disqualified")
+_BLOCKING = sorted(s.value for s in BLOCKED_SUPPLIER_STATUSES)
 _CYCLES_NAMED = 100  # cycles named in one refusal (each names all its rows)
 _PATH_SHOWN = 8  # links of a long cycle shown in its message (the rest are counted)
 
@@ -222,6 +222,17 @@ def _add_all(storage: Storage, given: Sequence[Entity], what: str) -> int:
 def _link_row(
     n: int, row: Any, problems: list[RowProblem]
 ) -> tuple[str, str, Quantity | None, LinkOverride | None] | None:
+    if type(row) is tuple and len(row) == 3:  # the usual row, checked in one go
+        u, v, quantity = row
+        if (
+            type(u) is str
+            and type(v) is str
+            and u != v
+            and u.strip()
+            and v.strip()
+            and (quantity is None or isinstance(quantity, Quantity))
+        ):
+            return u, v, quantity, None
     shape = (
         "give (input_id, output_id, quantity_or_None) or (input_id, output_id, "
         "quantity_or_None, override_or_None)"
@@ -260,22 +271,27 @@ def _link_problems(
 ) -> list[RowProblem]:
     """Every rule of ``link`` for the whole set: ids, pairs, blocked lots, cycles."""
     problems: list[RowProblem] = []
-    ids = {u for _, u, _, _, _ in links} | {v for _, _, v, _, _ in links}
-    found = storage.lookup("batch", ids)
+    inputs = {link[1] for link in links}
+    outputs = {link[2] for link in links}
+    found = storage.lookup("batch", inputs | outputs)
+    missing = (inputs | outputs) - found.keys()
     first: dict[tuple[str, str], int] = {}
     for n, u, v, _, _ in links:
-        for end in dict.fromkeys((u, v)):
-            if end not in found:
-                problems.append(
-                    RowProblem(n, (u, v), f"batch {end!r} is not on file; add it first")
-                )
+        if missing and (u in missing or v in missing):
+            for end in (u, v):
+                if end in missing:
+                    problems.append(
+                        RowProblem(n, (u, v), f"batch {end!r} is not on file; add it first")
+                    )
         pair = (u, v)
-        if pair in first:
+        if first.setdefault(pair, n) != n:
             problems.append(RowProblem(n, pair, _twice(first[pair])))
-        else:
-            first[pair] = n
     problems += _blocked(storage, links, found)
-    candidates = [(n, u, v) for n, u, v, _, _ in links if u in found and v in found]
+    candidates = [
+        (n, u, v)
+        for n, u, v, _, _ in links
+        if not missing or (u not in missing and v not in missing)
+    ]
     cycles = _cycles(storage, candidates)
     if cycles:
         # A pair given again that is already stored is no new link: look the stored

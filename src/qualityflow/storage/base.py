@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, TypeAlias, runtime_checkable
+from typing import Literal, NamedTuple, Protocol, TypeAlias, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
 from qualityflow.errors import ConcurrencyError, StorageError
@@ -36,6 +36,7 @@ __all__ = [
     "Direction",
     "Edge",
     "Entity",
+    "Found",
     "LedgerEntry",
     "LedgerStart",
     "LedgerStorage",
@@ -495,7 +496,8 @@ def edge_key(input_id: str, output_id: str) -> str:
     >>> edge_key("FLOUR-1", "MIX-9")
     '["FLOUR-1","MIX-9"]'
     """
-    return _compact_json([input_id, output_id])
+    enc = _encode_string
+    return "[" + enc(input_id) + "," + enc(output_id) + "]"
 
 
 def edge_columns(edge: Edge) -> tuple[str | None, str | None]:
@@ -509,20 +511,19 @@ def edge_digest(
     input_id: str, output_id: str, kind: str, quantity: str | None, override: str | None
 ) -> str:
     """Return the SHA-256 (hex) of an edge's stored columns (JSON list, in column order)."""
-    text = _compact_json([input_id, output_id, kind, quantity, override])
+    enc = _encode_string
+    text = (
+        f"[{enc(input_id)},{enc(output_id)},{enc(kind)},"
+        f"{'null' if quantity is None else enc(quantity)},"
+        f"{'null' if override is None else enc(override)}]"
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _compact_json(values: builtins.list[str | None]) -> str:
-    """Return ``json.dumps(values, ensure_ascii=False, separators=(",", ":"))``.
-
-    For a list of strings and ``None`` only, built from the same string encoder that
-    ``json.dumps`` uses, without building a new encoder on every call (edge keys and
-    digests are computed once per edge, a million times in a bulk load).
-    """
-    return "[" + ",".join("null" if v is None else _encode_string(v) for v in values) + "]"
-
-
+# Edge keys and digests are json.dumps(..., ensure_ascii=False, separators=(",", ":")) of
+# a list of strings (and None): built here from the same string encoder json.dumps uses,
+# without a new encoder per call (they are computed once per edge, a million times in a
+# bulk load). tests/test_bulk_writes.py checks the texts are json.dumps's.
 _encode_string: Callable[[str], str] = json.encoder.encode_basestring
 
 
@@ -554,6 +555,16 @@ class LedgerStorage(Storage, Protocol):
 # ---- bulk writes (issue 19) ----------------------------------------------------------
 
 
+class Found(NamedTuple):
+    """What :meth:`BulkStorage.lookup` reports of one stored entity."""
+
+    status: str | None
+    """The indexed status column (``None`` for kinds without a status)."""
+    version: int
+    data: str
+    """The stored JSON, or ``""`` when not asked for."""
+
+
 @runtime_checkable
 class BulkStorage(Storage, Protocol):
     """A storage that writes and checks whole sets at once (every built-in backend does).
@@ -583,11 +594,11 @@ class BulkStorage(Storage, Protocol):
         """
         ...
 
-    def lookup(self, kind: str, ids: Iterable[str], *, data: bool = False) -> dict[str, StoredRow]:
-        """Return the stored rows of ``kind`` among ``ids``, by id (a set-based query).
+    def lookup(self, kind: str, ids: Iterable[str], *, data: bool = False) -> dict[str, Found]:
+        """Return what is stored of ``kind`` among ``ids``, by id (a set-based query).
 
-        Ids not on file are absent. ``data=False`` leaves :attr:`StoredRow.data` empty
-        (the status and version columns only), which is what an existence check needs.
+        Ids not on file are absent. ``data=False`` leaves :attr:`Found.data` empty (the
+        status and version columns only), which is what an existence check needs.
         """
         ...
 

@@ -23,6 +23,7 @@ from qualityflow.storage.base import (
     Direction,
     Edge,
     Entity,
+    Found,
     LedgerEntry,
     LedgerStart,
     OutboxEntry,
@@ -299,16 +300,16 @@ class MemoryStorage:
                 self.add_edge(edge)
         return len(given)
 
-    def lookup(self, kind: str, ids: Iterable[str], *, data: bool = False) -> dict[str, StoredRow]:
+    def lookup(self, kind: str, ids: Iterable[str], *, data: bool = False) -> dict[str, Found]:
         """Return the stored rows of ``kind`` among ``ids`` (see :class:`BulkStorage`)."""
         model_for(kind)
-        found: dict[str, StoredRow] = {}
+        found: dict[str, Found] = {}
         with self._lock:
             self._check_open()
             for id in ids:
                 row = self._rows.get((kind, id))
                 if row is not None:
-                    found[id] = StoredRow(kind, id, row[0], row[1], row[2] if data else "")
+                    found[id] = Found(row[0], row[1], row[2] if data else "")
         return found
 
     def reach_beyond(self, ids: Iterable[str], direction: Direction) -> set[str]:
