@@ -388,6 +388,7 @@ class SQLStorage:
         )
         self._mysql = dialect.name in ("mysql", "mariadb")
         self._edge_unique = _INSERT_EDGE_UNIQUE.get(dialect.name)
+        self._copy = dialect.name == "postgresql" and dialect.driver == "psycopg"
         # The driver's positional placeholder, for the set-based look-ups' plain SQL.
         self._mark = "?" if dialect.paramstyle == "qmark" else "%s"
         self._integrity_error: type[Exception] = dialect.loaded_dbapi.IntegrityError
@@ -1136,7 +1137,17 @@ class SQLStorage:
         columns: tuple[str, ...],
         rows: builtins.list[tuple[Any, ...]],
     ) -> None:
-        """``executemany`` an INSERT of ``columns`` on the driver's cursor, compiled once."""
+        """``executemany`` an INSERT of ``columns`` on the driver's cursor, compiled once.
+
+        PostgreSQL takes the rows through ``COPY`` instead (psycopg's ``copy``), which
+        spares the per-row round of ``executemany``; a duplicate key fails it the same way.
+        """
+        if self._copy:
+            target = f"{statement.table.name} ({', '.join(columns)})"
+            with cursor.copy(f"COPY {target} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
         key = (statement, columns)
         hot = self._hot.get(key)
         if hot is None:
