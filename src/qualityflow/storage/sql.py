@@ -804,6 +804,14 @@ class SQLStorage:
             "override": override,
         }
         with self._conn() as conn:
+            # The ledger head first, as every write takes it: one lock order, no deadlock.
+            tip = self._ledger_append(
+                conn,
+                "edge",
+                edge_key(edge.input_id, edge.output_id),
+                1,
+                edge_digest(edge.input_id, edge.output_id, edge.kind, quantity, override),
+            )
             if self._edge_unique is not None:
                 cursor = self._run(conn, self._edge_unique, row)
                 inserted = cursor.rowcount == 1
@@ -822,17 +830,11 @@ class SQLStorage:
                 if inserted:
                     self._run(conn, _INSERT_EDGE, row).close()
             if not inserted:
+                self._ledger_undo(conn, tip)
                 raise StorageError(
                     f"{edge.input_id!r} is already linked to {edge.output_id!r}; "
                     "a pair is linked once"
                 )
-            self._ledger_append(
-                conn,
-                "edge",
-                edge_key(edge.input_id, edge.output_id),
-                1,
-                edge_digest(edge.input_id, edge.output_id, edge.kind, quantity, override),
-            )
 
     def edges(self, *, among: Iterable[str] | None = None) -> builtins.list[Edge]:
         """All edges, or those with both ends in ``among``."""
@@ -1102,13 +1104,7 @@ class SQLStorage:
         at: str,
     ) -> bool:
         """Insert one chunk and chain its ledger entries; ``False`` on a duplicate key."""
-        try:
-            # In key order (the ledger keeps the given order): each insert lands next to
-            # the one before in the primary-key index instead of on a random page.
-            self._many(cursor, statement, columns, sorted(chunk, key=_row_key))
-        except self._integrity_error:
-            return False
-        if not chain:
+        if not chain:  # the ledger head first (locked), as every write takes it
             tip = getattr(self._local, "ledger_tip", None)
             if tip is not None and tip[0] is conn.get_transaction():
                 chain.extend((tip[1], tip[2], ""))
@@ -1119,6 +1115,12 @@ class SQLStorage:
                 if found is None:
                     raise self._no_head()
                 chain.extend((int(found[0]), str(found[2]), str(found[1])))
+        try:
+            # In key order (the ledger keeps the given order): each insert lands next to
+            # the one before in the primary-key index instead of on a random page.
+            self._many(cursor, statement, columns, sorted(chunk, key=_row_key))
+        except self._integrity_error:
+            return False
         seq, prev = chain[0], chain[1]
         entries: builtins.list[tuple[Any, ...]] = []
         for kind, id, version, digest in ledger(chunk):
