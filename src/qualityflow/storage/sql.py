@@ -303,6 +303,10 @@ _INSERT_EDGE_UNIQUE = {
         index_elements=["input_id", "output_id"]
     ),
 }
+_INSERT_ENTITY_UNIQUE = {
+    "sqlite": sqlite.insert(entities).on_conflict_do_nothing(index_elements=["kind", "id"]),
+    "postgresql": postgresql.insert(entities).on_conflict_do_nothing(index_elements=["kind", "id"]),
+}
 _LOOKUP_TWO = sa.select(
     entities.c.id, entities.c.status, entities.c.version, entities.c.data
 ).where(
@@ -388,6 +392,7 @@ class SQLStorage:
         )
         self._mysql = dialect.name in ("mysql", "mariadb")
         self._edge_unique = _INSERT_EDGE_UNIQUE.get(dialect.name)
+        self._entity_unique = _INSERT_ENTITY_UNIQUE.get(dialect.name)
         self._copy = dialect.name == "postgresql" and dialect.driver == "psycopg"
         # The driver's positional placeholder, for the set-based look-ups' plain SQL.
         self._mark = "?" if dialect.paramstyle == "qmark" else "%s"
@@ -657,6 +662,10 @@ class SQLStorage:
         stored = _validated(entity, 1)
         data = stored.model_dump_json()
         with self._conn() as conn:
+            if self._entity_unique is not None or self._mysql:
+                # The existence check folded into the insert (issue 19).
+                self._add_folded(conn, kind, entity.id, status_of(stored), data)
+                return stored
             exists = conn.execute(_GET_VERSION, {"w_kind": kind, "w_id": entity.id}).first()
             if exists is not None:
                 raise StorageError(
@@ -681,6 +690,30 @@ class SQLStorage:
                     "save() changes instead"
                 ) from exc
         return stored
+
+    def _add_folded(
+        self, conn: Connection, kind: str, id: str, status: str | None, data: str
+    ) -> None:
+        """Insert a new row, the duplicate check folded in (one statement, no look-up).
+
+        SQLite and PostgreSQL: ``ON CONFLICT DO NOTHING`` (no row: the id is on file);
+        MySQL/MariaDB: the duplicate-key error, which undoes that statement only. Either
+        way the transaction stays usable and the ledger entry is taken back.
+        """
+        tip = self._ledger_append(conn, kind, id, 1, row_digest(data))
+        row = {"kind": kind, "id": id, "status": status, "version": 1, "data": data}
+        if self._entity_unique is not None:
+            cursor = self._run(conn, self._entity_unique, row)
+            inserted = cursor.rowcount == 1
+            cursor.close()
+        else:
+            cursor = self._run(conn, _INSERT_ENTITY, row, duplicate_ok=True)
+            inserted = cursor is not None
+            if cursor is not None:
+                cursor.close()
+        if not inserted:
+            self._ledger_undo(conn, tip)
+            raise StorageError(f"{kind} {id!r} already exists; load it and save() changes instead")
 
     def save(self, entity: Entity, *, expected_version: int | None = None) -> Entity:
         """Replace the entity if the stored version is the expected one."""
