@@ -36,7 +36,7 @@ from qualityflow.storage.base import given_twice, linked_already, on_file
 if TYPE_CHECKING:
     from qualityflow.service.facade import QualityFlow
 
-__all__ = ["LinkRow", "add_batches", "add_shipments", "link_many"]
+__all__ = ["LinkRow", "add_batches", "add_shipments", "as_bulk", "link_many"]
 
 LinkRow = tuple[str, str, Quantity | None] | tuple[str, str, Quantity | None, LinkOverride | None]
 """One row of :func:`link_many`: ``(input_id, output_id, quantity_or_None[, override])``."""
@@ -64,9 +64,10 @@ def add_shipments(service: QualityFlow, rows: Iterable[Shipment]) -> int:
     what = "qms.shipments.add_many"
     problems = _typed(given, Shipment, "qms.shipments")
     storage = service.storage
+    bulk = as_bulk(storage)
     shipments = [s for s in given if isinstance(s, Shipment)]
     with storage.genealogy_lock():
-        if not isinstance(storage, BulkStorage):
+        if bulk is None:
             first: dict[str, int] = {}
             for n, shipment in enumerate(given):
                 if not isinstance(shipment, Shipment):
@@ -84,7 +85,7 @@ def add_shipments(service: QualityFlow, rows: Iterable[Shipment]) -> int:
             if problems:
                 raise RowsRefused(what, problems, len(given))
             return len(given)
-        batches = storage.lookup("batch", {s.batch_id for s in shipments})
+        batches = bulk.lookup("batch", {s.batch_id for s in shipments})
         for n, shipment in enumerate(given):
             if not isinstance(shipment, Shipment):
                 continue
@@ -110,8 +111,8 @@ def add_shipments(service: QualityFlow, rows: Iterable[Shipment]) -> int:
             problems += _duplicates(storage, "shipment", Shipment, given)
             raise RowsRefused(what, problems, len(given))
         try:
-            storage.add_many(shipments)
-            storage.add_edges(Edge(s.batch_id, s.id, s.quantity, "ship") for s in shipments)
+            bulk.add_many(shipments)
+            bulk.add_edges(Edge(s.batch_id, s.id, s.quantity, "ship") for s in shipments)
         except RowsRefused as refused:
             raise RowsRefused(what, refused.problems, len(given)) from None
     return len(given)
@@ -128,8 +129,9 @@ def link_many(service: QualityFlow, rows: Iterable[Any]) -> int:
         if parsed is not None:
             links.append((n, *parsed))
     storage = service.storage
+    bulk = as_bulk(storage)
     with storage.genealogy_lock():
-        if not isinstance(storage, BulkStorage):
+        if bulk is None:
             first: dict[tuple[str, str], int] = {}
             for n, u, v, quantity, override in links:
                 if first.setdefault((u, v), n) != n:
@@ -143,9 +145,9 @@ def link_many(service: QualityFlow, rows: Iterable[Any]) -> int:
             if problems:
                 raise RowsRefused(what, problems, len(given))
             return len(links)
-        problems += _link_problems(storage, links)
+        problems += _link_problems(bulk, links)
         if problems:
-            stored = _stored_pairs(storage, links, problems)
+            stored = _stored_pairs(bulk, links, problems)
             problems += [RowProblem(n, (u, v), linked_already(u, v)) for n, u, v in stored]
             raise RowsRefused(what, problems, len(given))
         edges = (
@@ -153,7 +155,7 @@ def link_many(service: QualityFlow, rows: Iterable[Any]) -> int:
             for _, u, v, q, o in links
         )
         try:
-            storage.add_edges(edges)
+            bulk.add_edges(edges)
         except RowsRefused as refused:
             raise RowsRefused(
                 what, [_renumbered(p, links) for p in refused.problems], len(given)
@@ -162,6 +164,21 @@ def link_many(service: QualityFlow, rows: Iterable[Any]) -> int:
 
 
 # -- the checks ---------------------------------------------------------------------
+
+_BULK_TYPES: dict[type, bool] = {}
+
+
+def as_bulk(storage: Storage) -> BulkStorage | None:
+    """Return ``storage`` if it implements :class:`BulkStorage`, else ``None``.
+
+    The answer is kept per storage class: a protocol ``isinstance`` check looks up every
+    member and costs more than a whole ``link`` statement.
+    """
+    cls = type(storage)
+    known = _BULK_TYPES.get(cls)
+    if known is None:
+        known = _BULK_TYPES[cls] = isinstance(storage, BulkStorage)
+    return storage if known else None  # type: ignore[return-value]
 
 
 def _twice(first: int) -> str:
@@ -194,8 +211,9 @@ def _duplicates(
             problems.append(RowProblem(n, (id,), given_twice(kind, first[id])))
         else:
             first[id] = n
-    if isinstance(storage, BulkStorage):
-        stored = set(storage.lookup(kind, first))
+    bulk = as_bulk(storage)
+    if bulk is not None:
+        stored = set(bulk.lookup(kind, first))
     else:
         stored = {e.id for e in storage.list(kind, ids=first)}
     problems += [RowProblem(n, (id,), on_file(kind)) for id, n in first.items() if id in stored]
@@ -203,9 +221,10 @@ def _duplicates(
 
 
 def _add_all(storage: Storage, given: Sequence[Entity], what: str) -> int:
-    if isinstance(storage, BulkStorage):
+    bulk = as_bulk(storage)
+    if bulk is not None:
         try:
-            return storage.add_many(given)
+            return bulk.add_many(given)
         except RowsRefused as refused:
             raise RowsRefused(what, refused.problems, len(given)) from None
     problems: list[RowProblem] = []

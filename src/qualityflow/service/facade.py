@@ -73,7 +73,7 @@ from qualityflow.service.batches import (
     RetainedSampleRepository,
     ShipmentRepository,
 )
-from qualityflow.service.bulk import LinkRow
+from qualityflow.service.bulk import LinkRow, as_bulk
 from qualityflow.service.cases import ComplaintRepository, LifecycleRepository
 from qualityflow.service.evidence import EvidenceStore
 from qualityflow.service.nonconformances import (
@@ -84,7 +84,7 @@ from qualityflow.service.nonconformances import (
 from qualityflow.service.outbox import Outbox
 from qualityflow.service.recalls import RecallRepository
 from qualityflow.service.suppliers import SupplierRepository
-from qualityflow.storage import BulkStorage, Edge, Storage, open_storage
+from qualityflow.storage import Edge, Storage, open_storage
 from qualityflow.storage import builtin as builtin_storage
 
 log = logging.getLogger(__name__)
@@ -403,8 +403,9 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
         # The genealogy lock makes the cycle check and the insert one atomic step across
         # instances: racing link(A, B) and link(B, A) never both commit.
         with storage.genealogy_lock():
-            if isinstance(storage, BulkStorage):  # both ends in one round trip
-                ends = storage.lookup("batch", (input_id, output_id), data=True)
+            bulk = as_bulk(storage)
+            if bulk is not None:  # both ends in one round trip
+                ends = bulk.lookup("batch", (input_id, output_id), data=True)
                 for end in (input_id, output_id):
                     if end not in ends:
                         raise _not_on_file(end, input_id, output_id)
