@@ -261,6 +261,7 @@ _UPDATE_DELIVERY = (
 # the set-based ones take an expanding IN list (SQLAlchemy caches their compiled form).
 _BULK_IDS = 5000  # ids per IN list: under SQLite's 32766 and PostgreSQL's 65535 variables
 _BULK_ROWS = 50_000  # rows per executemany
+_BULK_CACHE_KIB = -262_144  # SQLite page cache during a bulk write (negative: KiB)
 _ENTITY_COLUMNS = ("kind", "id", "status", "version", "data")
 _EDGE_COLUMNS = ("input_id", "output_id", "kind", "quantity", "override")
 _LEDGER_COLUMNS = ("seq", "kind", "id", "version", "digest", "prev_hash", "hash", "recorded_at")
@@ -1077,6 +1078,12 @@ class SQLStorage:
         with self._conn() as conn:
             raw: Any = conn.connection.dbapi_connection
             cursor = raw.cursor()
+            cache: Any = None
+            if self.engine.dialect.name == "sqlite":
+                # A big set's pages would not fit SQLite's default 2 MB page cache and be
+                # read back from the growing WAL again and again: 256 MB while it runs.
+                cache = cursor.execute("PRAGMA cache_size").fetchone()[0]
+                cursor.execute(f"PRAGMA cache_size = {_BULK_CACHE_KIB}")
             try:
                 cursor.execute("SAVEPOINT qf_bulk")
                 try:
@@ -1122,6 +1129,8 @@ class SQLStorage:
             except self._dbapi_error as exc:
                 raise self._error(exc) from exc
             finally:
+                if cache is not None:
+                    cursor.execute(f"PRAGMA cache_size = {int(cache)}")
                 cursor.close()
         return written
 
