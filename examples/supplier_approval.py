@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import qualityflow as qf
+from qualityflow import prevention
 
 MARCH = datetime(2026, 3, 1, tzinfo=timezone.utc)
 APRIL = datetime(2026, 4, 1, tzinfo=timezone.utc)
@@ -207,7 +208,7 @@ def run(qms: qf.QualityFlow) -> None:
     )
     qms.link("FLOUR-10", "MIX-41", qf.Quantity(amount=24, unit="bag"), override=override)
     say(f"  Linked with an override by {override.approver}: {override.reason}")
-    for reason in qf.link_blockers(qms.batches.get("FLOUR-7"), mill, override):
+    for reason in prevention.link_blockers(qms.batches.get("FLOUR-7"), mill, override):
         say(f"  FLOUR-7 stays out: {reason}")
 
     say("\nDecision history (hash-chained, as stored):")

@@ -131,8 +131,13 @@ def run(home: Path) -> None:
     qms.incidents.add(
         qf.Incident(id="INC-5", title="Metal in biscuits", severity="critical", reported_at=NOW)
     )
-    team = qf.EmergencyTeam(
-        leader=qf.TeamMember(name="Dana Ruiz", role="QA manager", department="quality")
+    team = qf.EmergencyTeam(  # a critical incident's team: the heads of each department
+        leader=qf.TeamMember(name="Dana Ruiz", role="QA manager", department="quality"),
+        members=[
+            qf.TeamMember(name="Omar Haddad", role="line manager", department="production"),
+            qf.TeamMember(name="Ines Moreau", role="food technologist", department="technical"),
+            qf.TeamMember(name="Sam Okafor", role="key accounts", department="sales"),
+        ],
     )
     qms.incidents.fire(
         "INC-5",

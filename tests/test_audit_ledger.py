@@ -23,13 +23,20 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 import qualityflow as qf
+from qualityflow import prevention
 from qualityflow.cli import app
 from qualityflow.lifecycle import chain, seal, verify_chain
 from qualityflow.lifecycle.audit import AuditProblem, history_problems, state_digest
 from qualityflow.service import AuditReport
 from qualityflow.storage import MemoryStorage
 from qualityflow.storage.base import LedgerEntry, ledger_hash, row_digest
-from qualityflow.testing import MYSQL_ENV, POSTGRESQL_ENV, server_url, temporary_database
+from qualityflow.testing import (
+    MYSQL_ENV,
+    POSTGRESQL_ENV,
+    emergency_team,
+    server_url,
+    temporary_database,
+)
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
 LEADER = qf.TeamMember(name="Li Na", role="leader", department="quality")
@@ -106,7 +113,7 @@ def plant(qms: qf.QualityFlow) -> None:
             "assess",
             actor="Li Na",
             at=at,
-            team=qf.EmergencyTeam(leader=LEADER),
+            team=emergency_team(LEADER),
             assessment=qf.ImpactAssessment(severity="major", batch_ids=["BISC-1"]),
         )
         qms.incidents.fire(
@@ -704,8 +711,8 @@ def test_a_field_edited_after_the_recorded_state_is_found() -> None:
 
 def test_a_broken_supplier_decision_chain_is_reported() -> None:
     mill = qf.Supplier(id="SUP-MILL", name="Northfield Mill")
-    qf.decide(mill, "conditional", actor="QA", reason="late lots")
-    qf.decide(mill, "suspended", actor="QA", reason="mould")
+    prevention.decide(mill, "conditional", actor="QA", reason="late lots")
+    prevention.decide(mill, "suspended", actor="QA", reason="mould")
     edited = mill.model_copy(deep=True)
     edited.decisions[0] = edited.decisions[0].model_copy(update={"reason": "nothing"})
     assert [p.record for p in history_problems(edited)] == ["decisions[0]"]

@@ -241,6 +241,9 @@ def test_a_plant_loads_a_days_lots_links_and_shipments_in_three_calls(
     shipped = [shipment(f"SHIP-{n:03d}", fins[n % 15]) for n in range(30)]
     assert qms.shipments.add_many(shipped) == 30
     assert qms.batches.get(raws[0]).version == 1
+    # Bulk rows are in the field index like added ones.
+    assert [b.id for b in qms.batches.list(supplier_id="SUP-MILL")] == sorted(raws)
+    assert [s.id for s in qms.shipments.list(batch_id=fins[0])] == ["SHIP-000", "SHIP-015"]
     stored = {(e.input_id, e.output_id) for e in qms.storage.edges()}
     assert stored == {(u, v) for u, v, _ in links} | {(s.batch_id, s.id) for s in shipped}
     assert qms.trace_forward(raws[0]).ids >= {mixes[0], fins[0]}

@@ -422,11 +422,17 @@ def test_report_review_writes_one_page_with_all_charts(db: str, tmp_path: Path) 
     assert page.read_text(encoding="utf-8").count("<svg") == 4
 
 
-def test_report_scorecard_flags_the_film_supplier(db: str, tmp_path: Path) -> None:
+def test_report_scorecard_charges_no_supplier_for_a_method_root_cause(
+    db: str, tmp_path: Path
+) -> None:
+    # The demo's metal fragment (INC-5) came from a skipped sieve check on the night
+    # shift: every supplier's lot is upstream of it, none caused it.
     page = tmp_path / "scorecard.html"
     code, out, _ = run(
         "report", "scorecard", "--period", "2026-Q1", "--html", str(page), "--db", db
     )
     assert code == 0
-    assert "SUP-PACK" in out and "Status decisions to review: SUP-PACK" in out
+    assert "SUP-PACK" in out and "No status change recommended." in out
+    assert "SUP-PACK: quality not scored: 1 incoming inspection(s) in the period" in out
+    assert "INC-5 (root cause in method)" in out
     assert 'id="scorecard"' in page.read_text(encoding="utf-8")

@@ -23,7 +23,13 @@ from typing import Any
 import pytest
 
 import qualityflow as qf
-from qualityflow.testing import MYSQL_ENV, POSTGRESQL_ENV, server_url, temporary_database
+from qualityflow.testing import (
+    MYSQL_ENV,
+    POSTGRESQL_ENV,
+    emergency_team,
+    server_url,
+    temporary_database,
+)
 
 pytestmark = [
     pytest.mark.slow,
@@ -60,7 +66,7 @@ def _worker(url: str, number: int, out_fd: int) -> None:
                         id,
                         "assess",
                         actor=f"worker {number}",
-                        team=qf.EmergencyTeam(leader=LEADER),
+                        team=emergency_team(LEADER),
                         assessment=qf.ImpactAssessment(severity="major"),
                     )
                     fired += 1

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 import qualityflow as qf
+from qualityflow.testing import emergency_team
 
 pytestmark = [
     pytest.mark.slow,
@@ -58,7 +59,7 @@ def _worker(url: str, run: int, ack_fd: int) -> None:
             "assess",
             actor="Li Na",
             at=T0,
-            team=qf.EmergencyTeam(leader=leader),
+            team=emergency_team(leader),
             assessment=qf.ImpactAssessment(severity="major", batch_ids=[lot]),
         )
         os.write(ack_fd, f"ACK {inc} assessed\n".encode())

@@ -22,6 +22,7 @@ from qualityflow.testing import (
     MYSQL_ENV,
     POSTGRESQL_ENV,
     Clock,
+    emergency_team,
     server_url,
     temporary_database,
 )
@@ -147,7 +148,7 @@ def test_the_longest_ids_go_through_the_whole_flow(qms: qf.QualityFlow, clock: C
         "assess",
         actor="Li Na",
         at=clock.now,
-        team=qf.EmergencyTeam(leader=LEADER),
+        team=emergency_team(LEADER),
         assessment=qf.ImpactAssessment(severity="critical", batch_ids=[finished]),
     )
     clock.advance(hours=1)

@@ -31,7 +31,23 @@ HEAVY = [
     "rich",
     "pluggy",
 ]
-LAYERS = sorted({module for module in qf._EXPORTS.values()})
+STUB = INIT.with_suffix(".pyi")
+
+
+def _stub_layers() -> dict[str, set[str]]:
+    """The stub's one list: layer module -> the public names it provides."""
+    layers: dict[str, set[str]] = {}
+    for node in ast.parse(STUB.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ImportFrom):
+            assert node.level == 1 and node.module, ast.unparse(node)
+            layers.setdefault(f"qualityflow.{node.module}", set()).update(
+                a.name for a in node.names
+            )
+    return layers
+
+
+EXPORTS = {name: module for module, names in _stub_layers().items() for name in names}
+LAYERS = sorted(set(EXPORTS.values()) - {"qualityflow.errors"})
 
 
 def fresh(code: str) -> object:
@@ -84,8 +100,9 @@ def test_from_import_of_a_report_loads_its_layer() -> None:
 def test_every_public_name_resolves_to_the_object_its_layer_defines() -> None:
     code = (
         "import importlib, json, qualityflow as qf\n"
-        "bad = [n for n in qf.__all__ if n in qf._EXPORTS and getattr(qf, n) is not"
-        " getattr(importlib.import_module(qf._EXPORTS[n]), n)]\n"
+        f"exports = {EXPORTS!r}\n"
+        "bad = [n for n in qf.__all__ if n in exports and getattr(qf, n) is not"
+        " getattr(importlib.import_module(exports[n]), n)]\n"
         "missing = [n for n in qf.__all__ if not hasattr(qf, n)]\n"
         "print(json.dumps({'bad': bad, 'missing': missing,"
         " 'undir': [n for n in qf.__all__ if n not in dir(qf)],"
@@ -127,20 +144,46 @@ def test_submodules_still_import_by_name() -> None:
     assert result == ["qualityflow.lifecycle", "qualityflow.errors"]
 
 
-def test_the_type_checking_imports_all_and_the_lazy_table_agree() -> None:
-    # mypy and IDEs read the TYPE_CHECKING block; the runtime reads _LAZY: they must match.
-    tree = ast.parse(INIT.read_text(encoding="utf-8"))
-    typed: dict[str, set[str]] = {}
-    for node in tree.body:
-        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
-            for stmt in node.body:
-                assert isinstance(stmt, ast.ImportFrom) and stmt.module is not None
-                typed.setdefault(stmt.module, set()).update(a.name for a in stmt.names)
-    assert typed == {module: set(names) for module, names in qf._LAZY.items()}
-    eager = {n for n in vars(qualityflow.errors) if n in qf.__all__}
+def test_the_stub_is_the_one_list_of_public_names() -> None:
+    # mypy, IDEs and the run time read the same stub: __all__ is exactly its names.
     assert len(qf.__all__) == len(set(qf.__all__))
-    assert set(qf.__all__) == set(qf._EXPORTS) | eager | {"__version__"}
-    assert not set(qf._EXPORTS) & eager
+    assert set(qf.__all__) == set(EXPORTS) | {"__version__"}
+    eager = {n for n in vars(qualityflow.errors) if n in qf.__all__}
+    assert {n for n, module in EXPORTS.items() if module == "qualityflow.errors"} == eager
+    # Each name is defined where the stub says (no name listed under the wrong layer).
+    code = (
+        "import importlib, json\n"
+        f"exports = {EXPORTS!r}\n"
+        "print(json.dumps(sorted(n for n, m in exports.items()"
+        " if not hasattr(importlib.import_module(m), n))))"
+    )
+    assert fresh(code) == []
+
+
+def test_the_public_surface_is_the_design_contract_and_its_parts() -> None:
+    # Internals of the release and link rules and twins of service methods left the top
+    # level; the names DESIGN.md's contract uses are all still there.
+    for gone in ("decide", "release_blockers", "link_blockers", "ensure_linkable", "samples_for"):
+        assert gone not in qf.__all__
+    for kept in ("QualityFlow", "Genealogy", "overdue", "verify_history", "sampling_plan"):
+        assert kept in qf.__all__
+    assert len(qf.__all__) <= 130
+
+
+@pytest.mark.parametrize(
+    ("name", "instead"),
+    [
+        ("decide", "qms.suppliers.decide"),
+        ("release_blockers", "qms.batches.release"),
+        ("samples_due_for_disposal", "qms.samples_due"),
+    ],
+)
+def test_a_name_that_left_the_top_level_still_works_with_a_warning(name: str, instead: str) -> None:
+    from qualityflow import prevention
+
+    with pytest.warns(DeprecationWarning, match=rf"use {instead}.*qualityflow\.prevention"):
+        moved = getattr(qf, name)
+    assert moved is getattr(prevention, name)
 
 
 def test_the_shipped_pytest_plugin_loads_no_heavy_library() -> None:

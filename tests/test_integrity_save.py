@@ -26,7 +26,13 @@ from qualityflow.lifecycle import COMPLAINT_LIFECYCLE, INCIDENT_LIFECYCLE
 from qualityflow.lifecycle.audit import seal, state_digest, verify_chain
 from qualityflow.models import Amendment, FieldChange
 from qualityflow.service import GUARD_READS, RELIED_ON
-from qualityflow.testing import MYSQL_ENV, POSTGRESQL_ENV, server_url, temporary_database
+from qualityflow.testing import (
+    MYSQL_ENV,
+    POSTGRESQL_ENV,
+    emergency_team,
+    server_url,
+    temporary_database,
+)
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
 LEADER = qf.TeamMember(name="Li Na", role="leader", department="quality")
@@ -123,7 +129,7 @@ def _contained(qms: qf.QualityFlow, id: str = "INC-1", lot: str = "BISC-1") -> q
         "assess",
         actor="Li Na",
         at=h(1),
-        team=qf.EmergencyTeam(leader=LEADER),
+        team=emergency_team(LEADER),
         assessment=qf.ImpactAssessment(severity="critical", batch_ids=[lot]),
     )
     return qms.incidents.fire(
@@ -546,7 +552,7 @@ def test_a_closed_incident_takes_new_lessons_and_preventive_actions(
     _incident(qms, "INC-2", "BISC-2")
     qms.incidents.fire("INC-2", "cancel", actor="Li Na", at=h(1), note="a bolt from the dryer")
     cancelled = qms.incidents.get("INC-2")
-    cancelled.team = qf.EmergencyTeam(leader=LEADER)
+    cancelled.team = emergency_team(LEADER)
     _refused(qms, qms.incidents, cancelled, "team", "cancelled")
 
 
@@ -717,7 +723,7 @@ def test_containment_and_a_recall_write_status_changes_and_notify(
         "assess",
         actor="Li Na",
         at=h(1),
-        team=qf.EmergencyTeam(leader=LEADER),
+        team=emergency_team(LEADER),
         assessment=qf.ImpactAssessment(
             severity="critical", batch_ids=["BISC-1", "BISC-2"], recall_required=True
         ),
@@ -774,7 +780,7 @@ def test_a_refused_containment_writes_no_status_change(qms: qf.QualityFlow, inbo
         "assess",
         actor="Li Na",
         at=h(1),
-        team=qf.EmergencyTeam(leader=LEADER),
+        team=emergency_team(LEADER),
         assessment=qf.ImpactAssessment(severity="critical", batch_ids=["BISC-1"]),
     )
     with pytest.raises(qf.TransitionError, match="BISC-404"):
@@ -809,7 +815,7 @@ def _incident_bases() -> list[qf.Incident]:
         severity="critical",
         reported_at=T0,
         batch_ids=[_IBATCH],
-        team=qf.EmergencyTeam(leader=LEADER),
+        team=emergency_team(LEADER),
         assessment=qf.ImpactAssessment(
             severity="critical", batch_ids=[_IBATCH], recall_required=True
         ),

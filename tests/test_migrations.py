@@ -194,7 +194,7 @@ def test_a_new_database_is_created_at_the_head(tmp_path: Path) -> None:
     store.close()
     result = runner.invoke(db_app, ["current", "--db", url])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == f"{migrations.HEAD} (schema version 3) (head)"
+    assert result.output.strip() == f"{migrations.HEAD} (schema version 4) (head)"
 
 
 def test_running_every_revision_on_an_empty_database_gives_the_created_schema(
@@ -224,7 +224,7 @@ def test_running_every_revision_on_an_empty_database_gives_the_created_schema(
     assert migrated_shape == created_shape
     store = sqlite_storage(migrated)
     assert store.revision() == migrations.HEAD
-    assert store.schema_version() == 2
+    assert store.schema_version() == qf.storage.SCHEMA_VERSION
     store.close()
 
 
@@ -242,7 +242,7 @@ def test_opening_a_0_1_0_database_is_refused_naming_the_command_and_changes_noth
     assert dump(old_url) == before
     result = runner.invoke(db_app, ["current", "--db", old_url])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("0001 (schema version 1) (older than the head 0003")
+    assert result.output.startswith("0001 (schema version 1) (older than the head 0004")
 
 
 def test_the_refusal_masks_the_password() -> None:
@@ -266,7 +266,7 @@ def test_db_upgrade_keeps_every_entity_history_and_edge(old_url: str) -> None:
     before = dump(old_url)
     result = runner.invoke(db_app, ["upgrade", "--db", old_url])
     assert result.exit_code == 0, result.output
-    assert "from 0001 (schema version 1) to 0003 (schema version 3)" in result.output
+    assert "from 0001 (schema version 1) to 0004 (schema version 4)" in result.output
 
     with qf.QualityFlow(old_url, load_entry_points=False) as qms:
         storage: Any = qms.storage
@@ -360,7 +360,7 @@ def test_db_upgrade_keeps_every_entity_history_and_edge(old_url: str) -> None:
     assert dump(old_url) == after
     current = runner.invoke(db_app, ["current", "--db", old_url])
     assert current.exit_code == 0, current.output
-    assert current.output.strip() == "0003 (schema version 3) (head)"
+    assert current.output.strip() == "0004 (schema version 4) (head)"
 
 
 def test_a_failed_upgrade_on_sqlite_changes_nothing(tmp_path: Path) -> None:
@@ -372,7 +372,7 @@ def test_a_failed_upgrade_on_sqlite_changes_nothing(tmp_path: Path) -> None:
     before = dump(url)
     result = runner.invoke(db_app, ["upgrade", "--db", url])
     assert result.exit_code == 4, result.output
-    assert "the upgrade from revision 0001 to 0003 failed (JSONDecodeError" in result.output
+    assert "the upgrade from revision 0001 to 0004 failed (JSONDecodeError" in result.output
     assert "nothing was changed" in result.output
     assert "Traceback" not in result.output
     assert dump(url) == before
@@ -416,7 +416,7 @@ def test_a_database_newer_than_the_library_is_refused(tmp_path: Path) -> None:
     assert "newer than this qualityflow" in result.output
     assert "Traceback" not in result.output
     current = runner.invoke(db_app, ["current", "--db", url])
-    assert current.output.startswith("0099 (newer than this qualityflow's head 0003")
+    assert current.output.startswith("0099 (newer than this qualityflow's head 0004")
 
 
 def test_a_0_1_0_style_schema_version_newer_than_known_is_refused(tmp_path: Path) -> None:
@@ -455,3 +455,69 @@ def _subset(old: Any, new: Any) -> bool:
             and all(_subset(a, b) for a, b in zip(old, new, strict=True))
         )
     return bool(old == new)
+
+
+# ---- revision 0004: the field index -----------------------------------------------------
+
+
+def _take_to(url: str, revision: str) -> None:
+    """Migrate the database at ``url`` from 0.1.0 to ``revision`` (not the head)."""
+    from alembic import command
+
+    from qualityflow.storage.sql import alembic_version_table
+
+    engine = sa.create_engine(_driver(url))
+    try:
+        with engine.begin() as conn:
+            alembic_version_table.create(conn)
+            conn.execute(alembic_version_table.insert().values(version_num="0001"))
+            command.upgrade(migrations.alembic_config(conn), revision)
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_a_revision_0003_database_fills_the_field_index(old_url: str) -> None:
+    from qualityflow.storage.base import INDEXED_FIELDS, ListingStorage
+
+    _take_to(old_url, "0003")
+    assert migrations.current(old_url) == "0003"
+    before = dump(old_url)
+    assert "qf_fields" not in before
+    with pytest.raises(qf.StorageError, match="qualityflow db upgrade --db"):
+        qf.QualityFlow(old_url, load_entry_points=False)
+    assert dump(old_url) == before
+    result = runner.invoke(db_app, ["upgrade", "--db", old_url])
+    assert result.exit_code == 0, result.output
+    assert "from 0003 (schema version 3) to 0004 (schema version 4)" in result.output
+
+    with qf.QualityFlow(old_url, load_entry_points=False) as qms:
+        storage = qms.storage
+        assert isinstance(storage, ListingStorage)
+        checked = 0
+        for kind, fields in INDEXED_FIELDS.items():
+            everything = storage.list(kind)
+            for field in fields:
+                values = {
+                    getattr(getattr(e, field), "value", getattr(e, field)) for e in everything
+                }
+                for value in values - {None}:
+                    expected = [
+                        e.id
+                        for e in everything
+                        if getattr(getattr(e, field), "value", getattr(e, field)) == value
+                    ]
+                    found = storage.list(kind, where={field: value})
+                    assert [e.id for e in found] == expected, (kind, field, value)
+                    checked += 1
+        assert checked > 20
+        assert [i.id for i in qms.inspections.list(batch_id="FLOUR-0412")] == sorted(
+            i.id for i in storage.list("inspection") if i.batch_id == "FLOUR-0412"
+        )
+        assert qms.audit.verify().ok
+        assert qms.storage.schema_version() == 4  # type: ignore[attr-defined]
+    upgraded = dump(old_url)
+    for table in ("qf_entities", "qf_edges", "qf_ledger"):
+        assert upgraded[table][1] == before[table][1]
+    again = runner.invoke(db_app, ["upgrade", "--db", old_url])
+    assert "nothing to do" in again.output
+    assert dump(old_url) == upgraded

@@ -30,6 +30,7 @@ from qualityflow.testing import (
     MYSQL_ENV,
     POSTGRESQL_ENV,
     Clock,
+    emergency_team,
     server_url,
     temporary_database,
 )
@@ -466,7 +467,7 @@ def test_a_regraded_part_becomes_the_lower_grade(qms: qf.QualityFlow) -> None:
 
 
 def test_a_lot_contained_by_an_open_incident_is_not_used_as_is(qms: qf.QualityFlow) -> None:
-    team = qf.EmergencyTeam(leader=qf.TeamMember(name="Li", role="leader", department="quality"))
+    team = emergency_team(qf.TeamMember(name="Li", role="leader", department="quality"))
     assessment = qf.ImpactAssessment(
         severity="major",
         batch_ids=[LOT],

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 import qualityflow as qf
+from qualityflow import prevention
 
 MARCH = datetime(2026, 3, 1, tzinfo=timezone.utc)
 APRIL = datetime(2026, 4, 1, tzinfo=timezone.utc)
@@ -50,7 +51,7 @@ def goods_in(lot: qf.Batch, *, moisture: str, damaged_bags: int, at: datetime) -
         at=at,
         inspector="Goods-in QC Ravi",
     )
-    qf.apply_inspection(lot, check)
+    prevention.apply_inspection(lot, check)
     return check
 
 
@@ -128,7 +129,7 @@ def test_failing_supplier_is_downgraded_then_blocked_then_overridden(
     assert q1.scores["quality"] == 60
     assert policy.recommend(q1, mill) is qf.SupplierStatus.CONDITIONAL
     mill.evaluations.append(q1)
-    qf.decide(
+    prevention.decide(
         mill,
         policy.recommend(q1, mill),
         actor="QA manager Dana Price",
@@ -138,7 +139,7 @@ def test_failing_supplier_is_downgraded_then_blocked_then_overridden(
     )
     assert mill.status is qf.SupplierStatus.CONDITIONAL
     # A conditional supplier's lots may still be used.
-    assert qf.link_blockers(lots["FLOUR-6"], mill) == []
+    assert prevention.link_blockers(lots["FLOUR-6"], mill) == []
 
     # --- April: FLOUR-6 passed and went into MIX-40 -> BISC-40; biscuits go rancid.
     april = [
@@ -153,6 +154,14 @@ def test_failing_supplier_is_downgraded_then_blocked_then_overridden(
         severity="major",
         reported_at=APRIL + timedelta(days=20),
         batch_ids=["BISC-40"],
+        root_cause=qf.RootCauseAnalysis(
+            method="five_why",
+            problem="rancid taste in BISC-40",
+            whys=["the fat oxidised", "the flour's moisture was high and it went off"],
+            root_cause="FLOUR-6 stored damp at the mill",
+            category="material",
+            confirmed=True,
+        ),
     )
     q2 = qf.score_supplier(
         mill,
@@ -166,9 +175,9 @@ def test_failing_supplier_is_downgraded_then_blocked_then_overridden(
     )
     assert q2.scores["quality"] == 25
     assert q2.scores["incidents"] == 75  # one major incident traced back to FLOUR-6
-    assert "INC-12 (major)" in q2.note
+    assert "INC-12 (major, material root cause, lot FLOUR-6 upstream)" in q2.note
     assert policy.recommend(q2, mill) is qf.SupplierStatus.SUSPENDED
-    decision = qf.decide(
+    decision = prevention.decide(
         mill,
         policy.recommend(q2, mill),
         actor="QA manager Dana Price",
@@ -176,17 +185,17 @@ def test_failing_supplier_is_downgraded_then_blocked_then_overridden(
         evidence="scorecard 2026-04; incident INC-12",
         at=MAY,
     )
-    notice = qf.status_change_notification(mill, decision, recipients=["purchasing"])
+    notice = prevention.status_change_notification(mill, decision, recipients=["purchasing"])
     assert notice.title == "Supplier SUP-MILL (Northfield Mill): conditional -> suspended"
 
     # --- May: a new lot arrives. It cannot go into a mix.
     new_lot = flour("FLOUR-10")
-    [reason] = qf.link_blockers(new_lot, mill)
+    [reason] = prevention.link_blockers(new_lot, mill)
     assert reason.startswith(
         "lot FLOUR-10 comes from supplier SUP-MILL (Northfield Mill), which is suspended"
     )
     with pytest.raises(qf.GenealogyError, match="suspended"):
-        qf.ensure_linkable(new_lot, mill)
+        prevention.ensure_linkable(new_lot, mill)
 
     # The plant QA manager overrides for this one lot, with a reason on record.
     override = qf.LinkOverride(
@@ -195,10 +204,10 @@ def test_failing_supplier_is_downgraded_then_blocked_then_overridden(
         at=MAY + timedelta(hours=3),
         lot_id="FLOUR-10",
     )
-    assert qf.link_blockers(new_lot, mill, override) == []
+    assert prevention.link_blockers(new_lot, mill, override) == []
     assert override.model_dump()["reason"].startswith("external lab report")
     # The override does not release lots that failed goods-in.
-    assert qf.link_blockers(lots["FLOUR-7"], mill, override) != []
+    assert prevention.link_blockers(lots["FLOUR-7"], mill, override) != []
 
     # The whole history is on record and verifiable.
     assert [d.dest.value for d in mill.decisions] == ["conditional", "suspended"]
@@ -208,13 +217,13 @@ def test_failing_supplier_is_downgraded_then_blocked_then_overridden(
 def test_policy_brings_a_recovered_supplier_back_one_step_at_a_time(
     flour_mill: qf.Supplier,
 ) -> None:
-    qf.decide(flour_mill, "suspended", actor="QA", reason="mould", at=MARCH)
+    prevention.decide(flour_mill, "suspended", actor="QA", reason="mould", at=MARCH)
     perfect = qf.SupplierEvaluation(
         period="2026-06", scores={"quality": 100}, weights={"quality": 1}
     )
     policy = qf.DefaultSupplierPolicy()
     assert policy.recommend(perfect, flour_mill) is qf.SupplierStatus.CONDITIONAL
-    qf.decide(
+    prevention.decide(
         flour_mill,
         "conditional",
         actor="QA",

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import qualityflow as qf
+from qualityflow import prevention
 
 
 def _lot(lot_id: str, *, status: str = "released") -> qf.Batch:
@@ -23,7 +24,7 @@ def _lot(lot_id: str, *, status: str = "released") -> qf.Batch:
 
 
 def test_decisions_change_status_and_chain(flour_mill: qf.Supplier, t0: datetime) -> None:
-    first = qf.decide(
+    first = prevention.decide(
         flour_mill,
         "conditional",
         actor="QA manager Dana Price",
@@ -31,7 +32,7 @@ def test_decisions_change_status_and_chain(flour_mill: qf.Supplier, t0: datetime
         evidence="scorecard 2026-03",
         at=t0,
     )
-    second = qf.decide(
+    second = prevention.decide(
         flour_mill,
         qf.SupplierStatus.SUSPENDED,
         actor="QA manager Dana Price",
@@ -62,7 +63,7 @@ def test_refused_decision_changes_nothing(
     before = flour_mill.model_copy(deep=True)
     args = {"actor": "QA", "reason": "lots failing"} | kwargs
     with pytest.raises(qf.TransitionError) as caught:
-        qf.decide(flour_mill, status, actor=args["actor"], reason=args["reason"])
+        prevention.decide(flour_mill, status, actor=args["actor"], reason=args["reason"])
     assert caught.value.trigger == "decide"
     assert caught.value.state == "approved"
     assert any(fragment in r for r in caught.value.reasons)
@@ -70,12 +71,14 @@ def test_refused_decision_changes_nothing(
 
 
 def test_decisions_must_be_recorded_in_order(flour_mill: qf.Supplier, t0: datetime) -> None:
-    qf.decide(flour_mill, "conditional", actor="QA", reason="late COAs", at=t0)
+    prevention.decide(flour_mill, "conditional", actor="QA", reason="late COAs", at=t0)
     with pytest.raises(qf.TransitionError, match="earlier than the last decision"):
-        qf.decide(flour_mill, "suspended", actor="QA", reason="mould", at=t0 - timedelta(hours=1))
+        prevention.decide(
+            flour_mill, "suspended", actor="QA", reason="mould", at=t0 - timedelta(hours=1)
+        )
     naive = datetime(2026, 3, 5, 8, 0)
     with pytest.raises(qf.TransitionError, match="naive"):
-        qf.decide(flour_mill, "suspended", actor="QA", reason="mould", at=naive)
+        prevention.decide(flour_mill, "suspended", actor="QA", reason="mould", at=naive)
     assert flour_mill.status is qf.SupplierStatus.CONDITIONAL
     assert len(flour_mill.decisions) == 1
 
@@ -83,14 +86,14 @@ def test_decisions_must_be_recorded_in_order(flour_mill: qf.Supplier, t0: dateti
 def test_coming_back_needs_evidence_and_disqualified_only_to_conditional(
     flour_mill: qf.Supplier, t0: datetime
 ) -> None:
-    qf.decide(flour_mill, "disqualified", actor="QA board", reason="falsified COAs", at=t0)
+    prevention.decide(flour_mill, "disqualified", actor="QA board", reason="falsified COAs", at=t0)
     with pytest.raises(qf.TransitionError, match="only be re-qualified as conditional"):
-        qf.decide(
+        prevention.decide(
             flour_mill, "approved", actor="QA board", reason="new owner", evidence="audit A-7"
         )
     with pytest.raises(qf.TransitionError, match="needs evidence"):
-        qf.decide(flour_mill, "conditional", actor="QA board", reason="new owner")
-    qf.decide(
+        prevention.decide(flour_mill, "conditional", actor="QA board", reason="new owner")
+    prevention.decide(
         flour_mill,
         "conditional",
         actor="QA board",
@@ -102,8 +105,8 @@ def test_coming_back_needs_evidence_and_disqualified_only_to_conditional(
 
 
 def test_tampering_with_decisions_is_detected(flour_mill: qf.Supplier, t0: datetime) -> None:
-    qf.decide(flour_mill, "conditional", actor="QA", reason="moisture out of spec", at=t0)
-    qf.decide(flour_mill, "suspended", actor="QA", reason="mould in lot 0419", at=t0)
+    prevention.decide(flour_mill, "conditional", actor="QA", reason="moisture out of spec", at=t0)
+    prevention.decide(flour_mill, "suspended", actor="QA", reason="mould in lot 0419", at=t0)
     intact = flour_mill.model_copy(deep=True)
 
     edited = intact.model_copy(deep=True)
@@ -130,10 +133,10 @@ def test_tampering_with_decisions_is_detected(flour_mill: qf.Supplier, t0: datet
 def test_status_change_notification_says_what_happened(
     flour_mill: qf.Supplier, t0: datetime
 ) -> None:
-    decision = qf.decide(
+    decision = prevention.decide(
         flour_mill, "suspended", actor="QA", reason="mould", evidence="lab L-88", at=t0
     )
-    note = qf.status_change_notification(flour_mill, decision, recipients=["purchasing"])
+    note = prevention.status_change_notification(flour_mill, decision, recipients=["purchasing"])
     assert note.kind == "supplier_status"
     assert (note.subject_kind, note.subject_id) == ("supplier", "SUP-MILL")
     assert "approved -> suspended" in note.title
@@ -147,17 +150,17 @@ def test_lots_of_a_suspended_supplier_are_blocked_until_overridden(
     flour_mill: qf.Supplier, t0: datetime
 ) -> None:
     lot = _lot("FLOUR-9")
-    assert qf.link_blockers(lot, flour_mill) == []
-    qf.decide(flour_mill, "conditional", actor="QA", reason="late COAs", at=t0)
-    assert qf.link_blockers(lot, flour_mill) == []  # conditional suppliers may deliver
-    qf.decide(flour_mill, "suspended", actor="QA", reason="mould", at=t0)
+    assert prevention.link_blockers(lot, flour_mill) == []
+    prevention.decide(flour_mill, "conditional", actor="QA", reason="late COAs", at=t0)
+    assert prevention.link_blockers(lot, flour_mill) == []  # conditional suppliers may deliver
+    prevention.decide(flour_mill, "suspended", actor="QA", reason="mould", at=t0)
 
-    [reason] = qf.link_blockers(lot, flour_mill)
+    [reason] = prevention.link_blockers(lot, flour_mill)
     assert "lot FLOUR-9 comes from supplier SUP-MILL (Northfield Mill), which is suspended" in (
         reason
     )
     with pytest.raises(qf.GenealogyError, match=r"SUP-MILL.*suspended"):
-        qf.ensure_linkable(lot, flour_mill)
+        prevention.ensure_linkable(lot, flour_mill)
 
     override = qf.LinkOverride(
         reason="lot re-tested by external lab, aflatoxin below limit (report L-2291)",
@@ -165,25 +168,25 @@ def test_lots_of_a_suspended_supplier_are_blocked_until_overridden(
         at=t0,
         lot_id="FLOUR-9",
     )
-    assert qf.link_blockers(lot, flour_mill, override) == []
-    qf.ensure_linkable(lot, flour_mill, override)
+    assert prevention.link_blockers(lot, flour_mill, override) == []
+    prevention.ensure_linkable(lot, flour_mill, override)
     # An override for another lot does not carry over.
-    [other] = qf.link_blockers(_lot("FLOUR-10"), flour_mill, override)
+    [other] = prevention.link_blockers(_lot("FLOUR-10"), flour_mill, override)
     assert "override given is for lot FLOUR-9" in other
 
 
 def test_override_lifts_only_the_supplier_block(flour_mill: qf.Supplier, t0: datetime) -> None:
-    qf.decide(flour_mill, "disqualified", actor="QA", reason="falsified COAs", at=t0)
+    prevention.decide(flour_mill, "disqualified", actor="QA", reason="falsified COAs", at=t0)
     lot = _lot("FLOUR-11", status="on_hold")
     override = qf.LinkOverride(reason="urgent order", approver="Plant manager")
-    blockers = qf.link_blockers(lot, flour_mill, override)
+    blockers = prevention.link_blockers(lot, flour_mill, override)
     assert blockers == ["lot FLOUR-11 is on hold; it must be released before it is used"]
-    assert len(qf.link_blockers(lot, flour_mill)) == 2
+    assert len(prevention.link_blockers(lot, flour_mill)) == 2
 
 
 @pytest.mark.parametrize("status", ["quarantined", "recalled", "scrapped", "on_hold"])
 def test_lots_not_released_are_blocked_whatever_the_supplier(status: str) -> None:
-    [reason] = qf.link_blockers(_lot("FLOUR-12", status=status), None)
+    [reason] = prevention.link_blockers(_lot("FLOUR-12", status=status), None)
     assert status.replace("_", " ") in reason
 
 
@@ -197,7 +200,7 @@ def test_override_needs_reason_and_approver() -> None:
 def test_wrong_supplier_for_the_lot_is_a_programming_error() -> None:
     other = qf.Supplier(id="SUP-SUGAR", name="Sweet Co")
     with pytest.raises(ValueError, match="comes from supplier SUP-MILL, not SUP-SUGAR"):
-        qf.link_blockers(_lot("FLOUR-13"), other)
+        prevention.link_blockers(_lot("FLOUR-13"), other)
 
 
 _STATUSES = [s.value for s in qf.SupplierStatus]
@@ -217,7 +220,7 @@ def test_any_sequence_of_decisions_keeps_a_verifiable_history(
     for n, (status, with_reason, with_evidence) in enumerate(steps):
         before = supplier.model_copy(deep=True)
         try:
-            qf.decide(
+            prevention.decide(
                 supplier,
                 status,
                 actor="QA",

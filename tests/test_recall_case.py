@@ -39,7 +39,13 @@ from qualityflow.reports.recall_case import (
     recall_plan,
     recall_summary,
 )
-from qualityflow.testing import MYSQL_ENV, POSTGRESQL_ENV, server_url, temporary_database
+from qualityflow.testing import (
+    MYSQL_ENV,
+    POSTGRESQL_ENV,
+    emergency_team,
+    server_url,
+    temporary_database,
+)
 
 SH = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2025, 9, 30, 9, 0, tzinfo=SH)
@@ -67,9 +73,7 @@ def decide_recall(
             product="strawberry jam 340 g",
         )
     )
-    team = qf.EmergencyTeam(
-        leader=qf.TeamMember(name="Dana Ruiz", role="QA manager", department="quality")
-    )
+    team = emergency_team(qf.TeamMember(name="Dana Ruiz", role="QA manager", department="quality"))
     assessment = qf.ImpactAssessment(
         severity="critical", batch_ids=batch_ids, recall_required=True, risk="cuts"
     )

@@ -415,38 +415,105 @@ def test_a_drill_on_an_unknown_lot_raises_the_genealogys_error() -> None:
         qf.mock_recall(_biscuit_plant(), "FLOUR-9999")
 
 
-def test_the_supplier_scorecard_flags_the_film_supplier_for_a_decision() -> None:
+def test_the_supplier_scorecard_blames_only_the_supplier_that_caused_it() -> None:
     from qualityflow.demo import plant
 
     p = plant()
     genealogy = qf.Genealogy.build(p.batches, p.links, p.shipments)
-    incident = qf.Incident(
+    # Metal in BISC-0302, made from every supplier's lot: the night shift skipped the
+    # sieve check. No supplier caused it, so none is charged for it.
+    checklist = qf.Incident(
         id="INC-5",
         title="Metal fragment in butter biscuits",
         severity="critical",
         reported_at=T0,
         batch_ids=["BISC-0302"],
+        root_cause=qf.RootCauseAnalysis(
+            method="fishbone",
+            problem="metal fragment in BISC-0302",
+            fishbone={"method": ["night-shift checklist skipped the sieve check"]},
+            root_cause="sieve check skipped on the night shift",
+            category="method",
+            confirmed=True,
+        ),
+    )
+    # Torn wraps in the same batch: the film's seal strength, Flexipack's film.
+    torn = checklist.model_copy(
+        update={
+            "id": "INC-6",
+            "severity": qf.Severity.MAJOR,
+            "root_cause": qf.RootCauseAnalysis(
+                method="five_why",
+                problem="flow-wrap packs open in transit",
+                whys=["the seals peel", "the film's sealant layer is thin"],
+                root_cause="film lot below its seal-strength specification",
+                category="material",
+                confirmed=True,
+            ),
+        }
     )
     unused = qf.Supplier(id="SUP-SALT", name="Coastal Salt Works")
     card = qf.supplier_scorecard(
         [*p.suppliers, unused],
         period="2026-03",
         inspections=p.inspections,
-        incidents=[incident],
+        incidents=[checklist, torn],
         genealogy=genealogy,
     )
-    # Every supplier fed BISC-0302, so each loses 50 incident points; no complaint (100);
-    # the film lot was accepted only under concession (quality 50). Weights 50/20/10.
-    assert card.row("SUP-PACK").total == pytest.approx((50 * 50 + 50 * 20 + 100 * 10) / 80)
-    assert card.row("SUP-MILL").total == pytest.approx((100 * 50 + 50 * 20 + 100 * 10) / 80)
-    assert [r.supplier.id for r in card.rows][-2:] == ["SUP-PACK", "SUP-SALT"]
-    assert card.row("SUP-PACK").recommended is qf.SupplierStatus.SUSPENDED
-    assert card.row("SUP-PACK").needs_decision
-    assert not card.row("SUP-MILL").needs_decision
+    # The material cause charges every supplier whose material lot is upstream: the film's
+    # and the raw materials' alike (the root cause does not name one); the method cause
+    # charges nobody. One conditional film lot is too little to score quality on.
+    for supplier_id in ("SUP-PACK", "SUP-MILL"):
+        row = card.row(supplier_id)
+        assert row.evaluation is not None
+        assert row.evaluation.scores["incidents"] == 75
+        assert "INC-5 (root cause in method)" in row.evaluation.note
+    pack = card.row("SUP-PACK")
+    assert pack.evaluation is not None and "quality" not in pack.evaluation.scores
+    assert "quality not scored: 1 incoming inspection(s)" in pack.evaluation.note
+    # 75 points on incidents and a clean complaint record: it stays approved (before,
+    # one conditional lot and an incident it did not cause recommended suspending it).
+    assert pack.total == pytest.approx((75 * 20 + 100 * 10) / 30)
+    assert pack.recommended is qf.SupplierStatus.APPROVED
+    assert not any(r.needs_decision for r in card.rows)
     assert card.row("SUP-SALT").total is None and "not scored" in card.row("SUP-SALT").note
-    md = card.to_markdown()
-    assert "Status decisions to review: SUP-PACK." in md
+    assert "not counted against it: INC-5 (root cause in method)" in card.to_markdown()
     assert card.to_svg().count('class="bar"') == 4
+
+
+def test_a_root_cause_that_names_the_film_supplier_charges_it_alone() -> None:
+    from qualityflow.demo import plant
+
+    p = plant()
+    genealogy = qf.Genealogy.build(p.batches, p.links, p.shipments)
+    torn = qf.Incident(
+        id="INC-7",
+        title="Torn flow-wraps",
+        severity="major",
+        reported_at=T0,
+        batch_ids=["BISC-0302"],
+        root_cause=qf.RootCauseAnalysis(
+            method="five_why",
+            problem="packs open in transit",
+            whys=["seals peel"],
+            root_cause="Flexipack Films changed the sealant layer without notice",
+            category="method",
+            confirmed=True,
+        ),
+    )
+    card = qf.supplier_scorecard(
+        p.suppliers,
+        period="2026-03",
+        inspections=p.inspections,
+        incidents=[torn],
+        genealogy=genealogy,
+    )
+    charged = {
+        r.supplier.id
+        for r in card.rows
+        if r.evaluation is not None and r.evaluation.scores.get("incidents", 100) < 100
+    }
+    assert charged == {"SUP-PACK"}
 
 
 def test_a_rejected_complaint_is_not_late_for_a_resolution_it_never_needed() -> None:

@@ -183,7 +183,8 @@ def test_a_looser_aql_never_tightens_the_acceptance_ratio(
 # ISO 2859-1 Table 2-A (ANSI/ASQ Z1.4 Table II-A), transcribed cell by cell from the
 # published table: code letter, sample size, then the AQL columns 0.010-0.40, 0.65-10 and
 # 15-1000. "v" = use the first plan below the arrow, "^" = the first plan above.
-# Unsure: R at 0.010 and 0.015 (taken as up arrows to Q and P); typed from memory, to be proofread.
+# Unsure: R at 0.010 and 0.015 (taken as up arrows to Q and P). Typed from memory; the
+# level II cells at AQL 0.65-15 are proofread against a second transcription below.
 _PUBLISHED_TABLE_2A = (
     (
         "A",
@@ -341,3 +342,74 @@ def test_code_letter_a_at_aql_10_points_down_to_c() -> None:
         small = qf.sampling_plan(lot, 10)
         assert small.full_inspection and small.sample_size == lot
         assert (small.accept, small.reject) == (1, 2)
+
+
+# A second, independent published transcription of part of Table II-A: the U.S. National
+# Institute of Building Sciences' "TABLE 1-A, General Level II, Single Normal" (nibs.org,
+# FMOC/DPW_AC/AC-TABLE.ASC, "developed from MIL-STD-105E ... TABLE II-A"), which prints
+# the rejection number Re (Ac = Re - 1) for AQL 0.65 to 15 and letters A to Q. "v" is its
+# "\/" (use the first plan below), "^" its "/\" (the first plan above), "|" an arrow's
+# shaft. One cell is knowingly different: it prints an up arrow at A / 10, where there is
+# no plan above A; the standard's cell is a down arrow (issue 18), checked below.
+_NIBS_AQLS = ("0.65", "1.0", "1.5", "2.5", "4.0", "6.5", "10", "15")
+_NIBS_LEVEL_II = {
+    "A": "| | | | v 1 ^ v",
+    "B": "| | | v 1 ^ v 2",
+    "C": "| | v 1 ^ v 2 3",
+    "D": "| v 1 ^ v 2 3 4",
+    "E": "v 1 ^ v 2 3 4 6",
+    "F": "1 ^ v 2 3 4 6 8",
+    "G": "^ v 2 3 4 6 8 11",
+    "H": "v 2 3 4 6 8 11 15",
+    "J": "2 3 4 6 8 11 15 22",
+    "K": "3 4 6 8 11 15 22 ^",
+    "L": "4 6 8 11 15 22 ^ |",
+    "M": "6 8 11 15 22 ^ | |",
+    "N": "8 11 15 22 ^ | | |",
+    "P": "11 15 22 ^ | | | |",
+    "Q": "15 22 ^ | | | | |",
+}
+_NIBS_KNOWN_DIFFERENCE = {("A", "10")}
+
+
+def _nibs_plan(letter: str, col: int) -> tuple[str, int, int] | None:
+    """Follow the arrows of the NIBS table from ``letter`` in column ``col``."""
+    letters = list(_NIBS_LEVEL_II)
+    cells = [_NIBS_LEVEL_II[x].split() for x in letters]
+    row = letters.index(letter)
+    # A shaft points the way of the arrow head it leads to (the nearest head in the column).
+    step = 0
+    while True:
+        if not 0 <= row < len(letters):
+            return None  # an arrow that leaves the table
+        cell = cells[row][col]
+        if cell.isdigit():
+            return letters[row], int(cell) - 1, int(cell)
+        if cell == "v":
+            step = 1
+        elif cell == "^":
+            step = -1
+        elif step == 0:  # a shaft before any head: find the head's direction
+            below = [c[col] for c in cells[row:] if not c[col].isdigit() and c[col] != "|"]
+            step = 1 if below and below[0] == "v" else -1
+        row += step
+
+
+def test_level_ii_plans_match_a_second_published_transcription() -> None:
+    # Proofreading the library against another printed copy of the table, cell by cell.
+    lots = {"A": 8, "B": 15, "C": 25, "D": 50, "E": 90, "F": 150, "G": 280, "H": 500}
+    lots |= {"J": 1200, "K": 3200, "L": 10000, "M": 35000, "N": 150000, "P": 500000}
+    lots |= {"Q": 600000}
+    checked = 0
+    for letter, lot in lots.items():
+        for col, aql in enumerate(_NIBS_AQLS):
+            if (letter, aql) in _NIBS_KNOWN_DIFFERENCE:
+                assert _nibs_plan(letter, col) is None  # its up arrow leaves the table
+                continue
+            plan = qf.sampling_plan(lot, aql, "II")
+            assert (plan.code_letter, plan.accept, plan.reject) == _nibs_plan(letter, col), (
+                letter,
+                aql,
+            )
+            checked += 1
+    assert checked == 15 * 8 - 1

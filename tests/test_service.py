@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import qualityflow as qf
 from qualityflow.storage import MemoryStorage, SQLStorage
+from qualityflow.testing import emergency_team
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
 
@@ -106,7 +107,7 @@ def _assess(qms: qf.QualityFlow, *, recall: bool = False) -> qf.Incident:
         "assess",
         actor="Li Na",
         at=T0 + timedelta(hours=1),
-        team=qf.EmergencyTeam(leader=LEADER),
+        team=emergency_team(LEADER),
         assessment=qf.ImpactAssessment(
             severity="critical",
             batch_ids=["BISC-0301", "BISC-0302", "BISC-0303"],
@@ -200,7 +201,7 @@ def test_a_stricter_status_is_never_relaxed_by_a_later_hold(qms: qf.QualityFlow)
         "assess",
         actor="Li Na",
         at=T0 + timedelta(minutes=30),
-        team=qf.EmergencyTeam(leader=LEADER),
+        team=emergency_team(LEADER),
         assessment=qf.ImpactAssessment(severity="minor", batch_ids=["BISC-0302"]),
     )
     qms.incidents.fire(
@@ -255,7 +256,7 @@ def test_containment_of_a_batch_not_on_file_is_refused_whole(qms: qf.QualityFlow
         "INC-15",
         "assess",
         actor="Li Na",
-        team=qf.EmergencyTeam(leader=LEADER),
+        team=emergency_team(LEADER),
         assessment=qf.ImpactAssessment(severity="minor", batch_ids=["BISC-0999", "BISC-0301"]),
     )
     with pytest.raises(qf.TransitionError, match="BISC-0999"):
@@ -668,9 +669,7 @@ def test_without_notifiers_a_fire_records_its_notice_delivered_in_the_same_commi
             "INC-TEDDY-4",
             "assess",
             actor="QA Mira",
-            team=qf.EmergencyTeam(
-                leader=qf.TeamMember(name="QA Mira", role="leader", department="quality")
-            ),
+            team=emergency_team(qf.TeamMember(name="QA Mira", role="leader", department="quality")),
             assessment=qf.ImpactAssessment(severity="major", risk="choking hazard"),
         )
         if isinstance(storage, SQLStorage):

@@ -324,7 +324,7 @@ def _a_bad_march(qms: qf.QualityFlow) -> None:
     )
 
 
-def test_the_scorecard_counts_stored_inspections_and_complaints_traced_upstream(
+def test_the_scorecard_counts_stored_inspections_and_charges_what_the_supplier_caused(
     qms: qf.QualityFlow,
 ) -> None:
     _a_bad_march(qms)
@@ -337,10 +337,35 @@ def test_the_scorecard_counts_stored_inspections_and_complaints_traced_upstream(
         evaluated_by="QA manager Dana",
     )
     assert march.scores["quality"] == Decimal(50)
-    assert march.scores["complaints"] == Decimal(85)  # one major complaint, through MIX-40
-    assert "CMP-88" in march.note
+    # CMP-88 is about BISC-40, made from FLOUR-1 through MIX-40, but no root cause ties it
+    # to the mill yet: it is not charged, and the note says so.
+    assert march.scores["complaints"] == Decimal(100)
+    assert "CMP-88 (not escalated to an incident it caused)" in march.note
+    # The stale taste is investigated: the mill's flour was old (a material root cause).
+    qms.incidents.add(
+        qf.Incident(
+            id="INC-88",
+            title="Stale biscuits BISC-40",
+            severity="major",
+            reported_at=T0 + timedelta(days=11),
+            batch_ids=["BISC-40"],
+            root_cause=qf.RootCauseAnalysis(
+                method="five_why",
+                problem="stale taste",
+                whys=["the flour was old"],
+                root_cause="FLOUR-1 milled long before delivery",
+                category="material",
+                confirmed=True,
+            ),
+        )
+    )
+    again = qms.suppliers.evaluate(
+        "SUP-MILL", period="2026-03", start=T0, at=T0 + timedelta(days=30)
+    )
+    assert again.scores["incidents"] == Decimal(75)  # one major incident, through MIX-40
+    assert "INC-88 (major, material root cause, lot FLOUR-1 upstream)" in again.note
     mill = qms.suppliers.get("SUP-MILL")
-    assert mill.evaluations == [march]
+    assert mill.evaluations == [march, again]
     assert mill.status is qf.SupplierStatus.APPROVED  # evaluating decides nothing
     sugar = qms.suppliers.evaluate("SUP-SUGAR", period="2026-03", start=T0)
     assert "complaints" in sugar.scores and sugar.scores["complaints"] == Decimal(100)

@@ -231,7 +231,7 @@ def test_retain_room_and_training_records_are_stored_like_any_entity(
             assert storage.list(kind, status=None) == [stored]
             assert storage.save(stored).version == 2
         if isinstance(storage, SQLStorage):
-            assert storage.schema_version() == SCHEMA_VERSION == 3
+            assert storage.schema_version() == SCHEMA_VERSION == 4
     finally:
         storage.close()
 
@@ -239,9 +239,19 @@ def test_retain_room_and_training_records_are_stored_like_any_entity(
 def test_a_fire_checks_out_one_connection_for_its_change_and_delivery_record(
     tmp_path: Path,
 ) -> None:
-    # A noodle plant's incident assessed: the change and the delivery record commit in
-    # their own transactions, on a single connection taken from the pool once.
-    with qf.QualityFlow(f"sqlite:///{tmp_path / 'noodles.db'}", load_entry_points=False) as qms:
+    # A noodle plant's incident assessed, with a notifier that reaches outside (a pager):
+    # the change and the delivery record commit in their own transactions, on a single
+    # connection taken from the pool once. (With only the built-in log, one commit: see
+    # tests/test_outbox_commits.py.)
+    class Pager:
+        qualityflow_name = "test.pager"
+
+        @qf.hookimpl
+        def qualityflow_notify(self, notification: qf.Notification) -> None:
+            pass
+
+    url = f"sqlite:///{tmp_path / 'noodles.db'}"
+    with qf.QualityFlow(url, plugins=[Pager()], load_entry_points=False) as qms:
         t0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
         qms.incidents.add(
             qf.Incident(
@@ -269,6 +279,7 @@ def test_a_fire_checks_out_one_connection_for_its_change_and_delivery_record(
         assert saved.version == 2
         [entry] = storage.outbox(pending_only=False)
         assert entry.delivered and entry.deliveries["notify.logging"].ok
+        assert entry.deliveries["test.pager"].ok
 
 
 def test_transactions_in_a_session_commit_or_roll_back_each_on_their_own(

@@ -195,6 +195,7 @@ def test_a_team_registers_its_own_notifier_through_qf_plugins(
         """
         import pytest
         import qualityflow as qf
+        from qualityflow.testing import emergency_team
 
         class Pager:
             def __init__(self):
@@ -215,7 +216,7 @@ def test_a_team_registers_its_own_notifier_through_qf_plugins(
                 id="INC-9", title="Metal shard", severity="critical",
                 reported_at=qf_clock()))
             qf_clock.advance(minutes=30)
-            team = qf.EmergencyTeam(leader=qf.TeamMember(
+            team = emergency_team(qf.TeamMember(
                 name="Dana Ruiz", role="QA manager", department="quality"))
             qf_memory_service.incidents.fire(
                 "INC-9", "assess", actor="Dana Ruiz", at=qf_clock.now, team=team,

@@ -5,21 +5,27 @@ state machines that enforce the closed loop; a batch genealogy for recall impact
 hooks for storage and notifications. Start with ``import qualityflow as qf``.
 
 ``import qualityflow`` is cheap: only the errors and ``__version__`` load at once. Every
-other public name loads its layer on first access (PEP 562), so ``qf.Batch`` loads the
-models only and ``qf.Genealogy`` brings in networkx and numpy when it is first used.
-``from qualityflow import NAME`` and ``from qualityflow import *`` work as before.
+other public name loads its layer on first access (PEP 562, through
+``lazy_loader.attach_stub``), so ``qf.Batch`` loads the models only and ``qf.Genealogy``
+brings in networkx and numpy when it is first used. ``from qualityflow import NAME`` and
+``from qualityflow import *`` work as before.
 
-Adding a public name: import it in the ``if TYPE_CHECKING:`` block (for mypy and IDEs),
-add it to its layer in ``_LAZY`` and to ``__all__``. ``tests/test_import_cost.py`` checks
-that the three agree.
+The public names are listed once, in ``__init__.pyi`` beside this file (the stub that
+mypy and IDEs read); adding a name means adding it there. Names that left the top level
+in 0.2 still resolve, with a :class:`DeprecationWarning` saying where they live now.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
+import warnings
+from typing import Any
 
-from qualityflow.errors import (
+import lazy_loader
+
+# The errors load at once (a caller catching QualityFlowError needs nothing else); they
+# are public through the stub like every other name.
+from qualityflow.errors import (  # noqa: F401
     ConcurrencyError,
     GenealogyError,
     InteropError,
@@ -34,460 +40,43 @@ from qualityflow.errors import (
 
 __version__ = "0.1.0"
 
-_LAZY: dict[str, tuple[str, ...]] = {
-    # layer module -> the public names it provides, in layer order (DESIGN.md)
-    "qualityflow.models": (
-        "Evidence",
-        "Signature",
-        "Disposition",
-        "MAX_ID_LENGTH",
-        "Nonconformance",
-        "Recall",
-        "SupplierAction",
-        "ActionKind",
-        "ActionStatus",
-        "Batch",
-        "BatchKind",
-        "BatchStatus",
-        "Channel",
-        "Characteristic",
-        "CheckType",
-        "Complaint",
-        "ComplaintStatus",
-        "Contact",
-        "ContainmentAction",
-        "ContainmentKind",
-        "CorrectiveAction",
-        "Direction",
-        "EmergencyTeam",
-        "FollowUp",
-        "ImpactAssessment",
-        "Incident",
-        "IncidentStatus",
-        "Inspection",
-        "InspectionResult",
-        "InspectionStage",
-        "Notification",
-        "Quantity",
-        "RcaMethod",
-        "RecallDecision",
-        "Resolution",
-        "ResolutionKind",
-        "RootCauseAnalysis",
-        "Severity",
-        "Shipment",
-        "SixM",
-        "Supplier",
-        "SupplierDecision",
-        "SupplierEvaluation",
-        "SupplierStatus",
-        "TeamMember",
-        "TransitionRecord",
-        "Verification",
-        "json_schemas",
-    ),
-    "qualityflow.lifecycle": (
-        "CalendarCoverageError",
-        "NONCONFORMANCE_LIFECYCLE",
-        "RECALL_LIFECYCLE",
-        "RecallProgress",
-        "SCAR_LIFECYCLE",
-        "WorkingCalendar",
-        "presets",
-        "COMPLAINT_LIFECYCLE",
-        "Deadline",
-        "DeadlinePolicy",
-        "DefaultDeadlinePolicy",
-        "INCIDENT_LIFECYCLE",
-        "Lifecycle",
-        "deadlines",
-        "overdue",
-        "verify_history",
-    ),
-    "qualityflow.genealogy": (
-        "CommonCause",
-        "DataIssue",
-        "Genealogy",
-        "MassBalance",
-        "RecallImpact",
-        "Trace",
-    ),
-    "qualityflow.prevention": (
-        "DefaultSupplierPolicy",
-        "Delivery",
-        "LinkOverride",
-        "OpenTraining",
-        "RetainedSample",
-        "SamplingPlan",
-        "Similar",
-        "SupplierPolicy",
-        "TrainingRecord",
-        "TrainingRequirement",
-        "apply_inspection",
-        "decide",
-        "ensure_linkable",
-        "evaluate_inspection",
-        "lesson_open",
-        "link_blockers",
-        "open_training",
-        "release_blockers",
-        "samples_due_for_disposal",
-        "samples_for",
-        "sampling_plan",
-        "score_supplier",
-        "similar_incidents",
-        "spread_lesson",
-        "status_change_notification",
-        "verify_decisions",
-    ),
-    "qualityflow.plugins": (
-        "hookimpl",
-        "hookspec",
-    ),
-    "qualityflow.storage": ("Storage",),
-    "qualityflow.notify": (
-        "AppriseNotifier",
-        "DeliveryError",
-        "EmailNotifier",
-        "LoggingNotifier",
-        "NotifierConfigError",
-        "WebhookNotifier",
-        "builtin_notifiers",
-        "verify_signature",
-    ),
-    "qualityflow.interop": (
-        "EpcisImport",
-        "EpcisWarning",
-        "load_epcis",
-        "to_epcis",
-        "to_fsma204",
-    ),
-    "qualityflow.reports": (
-        "DrillReport",
-        "EightDReport",
-        "KPIs",
-        "Pareto",
-        "QualityReview",
-        "Scorecard",
-        "eight_d",
-        "kpis",
-        "mock_recall",
-        "pareto",
-        "quality_review",
-        "supplier_scorecard",
-    ),
-    "qualityflow.people": ("Actor", "RolePolicy", "policies"),
-    "qualityflow.service": ("QualityFlow",),
+_lazy_getattr, _, _public = lazy_loader.attach_stub(__name__, __file__)
+
+__all__ = [*_public, "__version__"]
+
+
+def __dir__() -> list[str]:
+    return list(__all__)
+
+
+_MOVED: dict[str, tuple[str, str]] = {
+    # name -> (module that defines it, what to use instead), off the top level since 0.2:
+    # internals of the release and link rules, and twins of a service method.
+    "apply_inspection": ("qualityflow.prevention", "qms.inspections.add"),
+    "decide": ("qualityflow.prevention", "qms.suppliers.decide"),
+    "ensure_linkable": ("qualityflow.prevention", "qms.link"),
+    "lesson_open": ("qualityflow.prevention", "qms.lesson_open"),
+    "link_blockers": ("qualityflow.prevention", "qms.link"),
+    "open_training": ("qualityflow.prevention", "qms.open_training"),
+    "release_blockers": ("qualityflow.prevention", "qms.batches.release"),
+    "samples_due_for_disposal": ("qualityflow.prevention", "qms.samples_due"),
+    "samples_for": ("qualityflow.prevention", "qms.samples_for"),
+    "status_change_notification": ("qualityflow.prevention", "qms.suppliers.decide"),
 }
-"""Where each lazily loaded public name lives: layer module -> names."""
+"""Names that left the top level: still resolved, with a DeprecationWarning."""
 
-_EXPORTS: dict[str, str] = {name: module for module, names in _LAZY.items() for name in names}
-"""Public name -> the module that defines it (the inverse of ``_LAZY``)."""
 
-__all__ = [
-    "Evidence",
-    "Signature",
-    "Actor",
-    "RolePolicy",
-    "policies",
-    "PermissionDenied",
-    "ProtectedFieldError",
-    "Disposition",
-    "MAX_ID_LENGTH",
-    "Nonconformance",
-    "Recall",
-    "SupplierAction",
-    "CalendarCoverageError",
-    "NONCONFORMANCE_LIFECYCLE",
-    "RECALL_LIFECYCLE",
-    "RecallProgress",
-    "SCAR_LIFECYCLE",
-    "WorkingCalendar",
-    "presets",
-    "ActionKind",
-    "ActionStatus",
-    "AppriseNotifier",
-    "Batch",
-    "BatchKind",
-    "BatchStatus",
-    "COMPLAINT_LIFECYCLE",
-    "Channel",
-    "Characteristic",
-    "CheckType",
-    "CommonCause",
-    "Complaint",
-    "ComplaintStatus",
-    "ConcurrencyError",
-    "Contact",
-    "ContainmentAction",
-    "ContainmentKind",
-    "CorrectiveAction",
-    "DataIssue",
-    "Deadline",
-    "DeadlinePolicy",
-    "DefaultDeadlinePolicy",
-    "DefaultSupplierPolicy",
-    "Delivery",
-    "DeliveryError",
-    "Direction",
-    "DrillReport",
-    "EightDReport",
-    "EmailNotifier",
-    "EmergencyTeam",
-    "EpcisImport",
-    "EpcisWarning",
-    "FollowUp",
-    "Genealogy",
-    "GenealogyError",
-    "INCIDENT_LIFECYCLE",
-    "ImpactAssessment",
-    "Incident",
-    "IncidentStatus",
-    "Inspection",
-    "InspectionResult",
-    "InspectionStage",
-    "InteropError",
-    "KPIs",
-    "Lifecycle",
-    "LinkOverride",
-    "LoggingNotifier",
-    "MassBalance",
-    "NotFoundError",
-    "Notification",
-    "NotifierConfigError",
-    "OpenTraining",
-    "Pareto",
-    "QualityFlow",
-    "QualityFlowError",
-    "QualityReview",
-    "Quantity",
-    "RcaMethod",
-    "RecallDecision",
-    "RecallImpact",
-    "Resolution",
-    "ResolutionKind",
-    "RetainedSample",
-    "RootCauseAnalysis",
-    "SamplingPlan",
-    "Scorecard",
-    "Severity",
-    "Shipment",
-    "Similar",
-    "SixM",
-    "Storage",
-    "StorageError",
-    "Supplier",
-    "SupplierDecision",
-    "SupplierEvaluation",
-    "SupplierPolicy",
-    "SupplierStatus",
-    "TeamMember",
-    "Trace",
-    "TrainingRecord",
-    "TrainingRequirement",
-    "TransitionError",
-    "TransitionRecord",
-    "UnitMismatchError",
-    "Verification",
-    "WebhookNotifier",
-    "__version__",
-    "apply_inspection",
-    "builtin_notifiers",
-    "deadlines",
-    "decide",
-    "eight_d",
-    "ensure_linkable",
-    "evaluate_inspection",
-    "hookimpl",
-    "hookspec",
-    "json_schemas",
-    "kpis",
-    "lesson_open",
-    "link_blockers",
-    "load_epcis",
-    "mock_recall",
-    "open_training",
-    "overdue",
-    "pareto",
-    "quality_review",
-    "release_blockers",
-    "samples_due_for_disposal",
-    "samples_for",
-    "sampling_plan",
-    "score_supplier",
-    "similar_incidents",
-    "spread_lesson",
-    "status_change_notification",
-    "supplier_scorecard",
-    "to_epcis",
-    "to_fsma204",
-    "verify_decisions",
-    "verify_history",
-    "verify_signature",
-]
-
-if TYPE_CHECKING:
-    from qualityflow.genealogy import (
-        CommonCause,
-        DataIssue,
-        Genealogy,
-        MassBalance,
-        RecallImpact,
-        Trace,
-    )
-    from qualityflow.interop import (
-        EpcisImport,
-        EpcisWarning,
-        load_epcis,
-        to_epcis,
-        to_fsma204,
-    )
-    from qualityflow.lifecycle import (
-        COMPLAINT_LIFECYCLE,
-        INCIDENT_LIFECYCLE,
-        NONCONFORMANCE_LIFECYCLE,
-        RECALL_LIFECYCLE,
-        SCAR_LIFECYCLE,
-        CalendarCoverageError,
-        Deadline,
-        DeadlinePolicy,
-        DefaultDeadlinePolicy,
-        Lifecycle,
-        RecallProgress,
-        WorkingCalendar,
-        deadlines,
-        overdue,
-        presets,
-        verify_history,
-    )
-    from qualityflow.models import (
-        MAX_ID_LENGTH,
-        ActionKind,
-        ActionStatus,
-        Batch,
-        BatchKind,
-        BatchStatus,
-        Channel,
-        Characteristic,
-        CheckType,
-        Complaint,
-        ComplaintStatus,
-        Contact,
-        ContainmentAction,
-        ContainmentKind,
-        CorrectiveAction,
-        Direction,
-        Disposition,
-        EmergencyTeam,
-        Evidence,
-        FollowUp,
-        ImpactAssessment,
-        Incident,
-        IncidentStatus,
-        Inspection,
-        InspectionResult,
-        InspectionStage,
-        Nonconformance,
-        Notification,
-        Quantity,
-        RcaMethod,
-        Recall,
-        RecallDecision,
-        Resolution,
-        ResolutionKind,
-        RootCauseAnalysis,
-        Severity,
-        Shipment,
-        Signature,
-        SixM,
-        Supplier,
-        SupplierAction,
-        SupplierDecision,
-        SupplierEvaluation,
-        SupplierStatus,
-        TeamMember,
-        TransitionRecord,
-        Verification,
-        json_schemas,
-    )
-    from qualityflow.notify import (
-        AppriseNotifier,
-        DeliveryError,
-        EmailNotifier,
-        LoggingNotifier,
-        NotifierConfigError,
-        WebhookNotifier,
-        builtin_notifiers,
-        verify_signature,
-    )
-    from qualityflow.people import Actor, RolePolicy, policies
-    from qualityflow.plugins import (
-        hookimpl,
-        hookspec,
-    )
-    from qualityflow.prevention import (
-        DefaultSupplierPolicy,
-        Delivery,
-        LinkOverride,
-        OpenTraining,
-        RetainedSample,
-        SamplingPlan,
-        Similar,
-        SupplierPolicy,
-        TrainingRecord,
-        TrainingRequirement,
-        apply_inspection,
-        decide,
-        ensure_linkable,
-        evaluate_inspection,
-        lesson_open,
-        link_blockers,
-        open_training,
-        release_blockers,
-        samples_due_for_disposal,
-        samples_for,
-        sampling_plan,
-        score_supplier,
-        similar_incidents,
-        spread_lesson,
-        status_change_notification,
-        verify_decisions,
-    )
-    from qualityflow.reports import (
-        DrillReport,
-        EightDReport,
-        KPIs,
-        Pareto,
-        QualityReview,
-        Scorecard,
-        eight_d,
-        kpis,
-        mock_recall,
-        pareto,
-        quality_review,
-        supplier_scorecard,
-    )
-    from qualityflow.service import (
-        QualityFlow,
-    )
-    from qualityflow.storage import (
-        Storage,
-    )
-else:
-
-    def __getattr__(name: str) -> object:
-        """Import the layer that provides ``name`` on first access and cache the value.
-
-        Hidden from type checkers (``else`` branch of ``TYPE_CHECKING``) so that mypy
-        still reports a misspelt ``qf.NAME`` instead of typing it as ``Any``.
-        """
-        module = _EXPORTS.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
-        globals()[name] = value
-        return value
-
-    def __dir__() -> list[str]:
-        """List the module's attributes, the not yet loaded public names included."""
-        return sorted(set(globals()) | set(__all__))
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        module, instead = _MOVED[name]
+        warnings.warn(
+            f"qualityflow.{name} is no longer a top-level name: use {instead}, or import it "
+            f"from {module} (from {module} import {name})",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(importlib.import_module(module), name)
+    try:
+        return _lazy_getattr(name)
+    except AttributeError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None

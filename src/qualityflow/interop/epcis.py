@@ -37,10 +37,11 @@ from __future__ import annotations
 
 import gc
 import itertools
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -219,10 +220,43 @@ def _decode_party(identifier: str) -> str:
 
 
 @dataclass(slots=True)
+class _Total:
+    """A running :func:`_sum`: elements added one by one give what ``_sum`` of them gives."""
+
+    unit: str | None = None
+    amount: Decimal | None = None
+    consistent: bool = True
+
+    def add(self, element: QuantityElement) -> None:
+        if element.quantity is None or element.unit is None:
+            self.consistent = False
+        elif self.unit is None:
+            self.unit, self.amount = element.unit, element.quantity
+        elif element.unit != self.unit:
+            self.consistent = False
+        else:
+            assert self.amount is not None
+            self.amount += element.quantity
+
+    def quantity(self) -> Quantity | None:
+        if self.unit is None or self.amount is None:
+            return None
+        return _quantity(self.amount, self.unit)
+
+
+@dataclass(slots=True)
 class _Lot:
+    """What the events say of one lot so far.
+
+    The lists keep the history; the totals beside them are kept up to date as elements
+    arrive, so that the checks made at each shipment cost the same however often the lot
+    was shipped, consumed or seen before.
+    """
+
     node: str
     first_file: str
     files: list[str] = field(default_factory=list)
+    file_set: set[str] = field(default_factory=set)
     outputs: list[QuantityElement] = field(default_factory=list)
     added: list[QuantityElement] = field(default_factory=list)
     seen: list[QuantityElement] = field(default_factory=list)
@@ -232,6 +266,60 @@ class _Lot:
     lot_number: str | None = None
     shipments: dict[str, dict[str, Any]] = field(default_factory=dict)
     destroyed_by: EpcisEvent | None = None
+    # running totals: _sum(outputs), _sum(added), and the largest seen amount in the unit
+    # of the first seen element that had one
+    output_total: _Total = field(default_factory=_Total)
+    added_total: _Total = field(default_factory=_Total)
+    seen_unit: str | None = None
+    seen_amount: Decimal | None = None
+    # _sum of the consumption before the latest consumption time; the consumption at that
+    # time (events are applied in time order, so nothing later is known yet) is set apart
+    # until a later event folds it in, because a shipment at that very time does not count it
+    consumed_before: _Total = field(default_factory=_Total)
+    consumed_last: list[QuantityElement] = field(default_factory=list)
+    consumed_last_time: datetime | None = None
+    # open_shipments of the lot before this index are all received
+    receipts_from: int = 0
+
+    def see(self, element: QuantityElement) -> None:
+        self.seen.append(element)
+        if element.quantity is None or element.unit is None:
+            return
+        if self.seen_unit is None:
+            self.seen_unit, self.seen_amount = element.unit, element.quantity
+        elif self.seen_unit == element.unit:
+            assert self.seen_amount is not None
+            if element.quantity > self.seen_amount:
+                self.seen_amount = element.quantity
+
+    def output(self, element: QuantityElement) -> None:
+        self.outputs.append(element)
+        self.output_total.add(element)
+
+    def add(self, element: QuantityElement) -> None:
+        self.added.append(element)
+        self.added_total.add(element)
+
+    def consume(self, when: datetime, element: QuantityElement, event: EpcisEvent) -> None:
+        self.consumed.append((when, element, event))
+        if self.consumed_last_time is not None and self.consumed_last_time < when:
+            for earlier in self.consumed_last:
+                self.consumed_before.add(earlier)
+            self.consumed_last.clear()
+        self.consumed_last_time = when
+        self.consumed_last.append(element)
+
+    def consumed_until(self, when: datetime) -> _Total:
+        """Return the running total of what was consumed strictly before ``when``.
+
+        ``when`` is the time of the event being applied: no consumption is later.
+        """
+        if self.consumed_last_time is not None and self.consumed_last_time < when:
+            for earlier in self.consumed_last:
+                self.consumed_before.add(earlier)
+            self.consumed_last.clear()
+            self.consumed_last_time = None
+        return self.consumed_before
 
 
 @dataclass(slots=True)
@@ -246,6 +334,78 @@ class _PendingShipment:
     received: EpcisEvent | None = None
     # business transactions of a TransactionEvent that recorded the same shipment
     also: list[EpcisEvent] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Instant:
+    """The shipments of one lot at one instant not yet recorded by an event of each type.
+
+    A shipping ObjectEvent and a TransactionEvent of the same lot at the same instant are
+    one shipment (:meth:`_Builder.same_shipment`); this finds the other event's shipment
+    without looking through every shipment of the lot at that instant. The index is made
+    the first time it is asked: most lots are shipped once at any one instant.
+    """
+
+    time: datetime
+    pendings: list[_PendingShipment] = field(default_factory=list)
+    # event type -> customer -> shipments not taken, in the order they were recorded
+    open: dict[str, dict[str | None, list[_PendingShipment]]] | None = None
+    # event type -> shipments in the order they were recorded (some since taken)
+    order: dict[str, list[_PendingShipment]] = field(default_factory=dict)
+    taken: set[int] = field(default_factory=set)
+    sequence: dict[int, int] = field(default_factory=dict)
+
+    def add(self, pending: _PendingShipment) -> None:
+        self.pendings.append(pending)
+        if self.open is not None:
+            self.index(pending)
+
+    def index(self, pending: _PendingShipment) -> None:
+        assert self.open is not None
+        kind = pending.event.type
+        self.sequence[id(pending)] = len(self.sequence)
+        self.open.setdefault(kind, {}).setdefault(pending.customer, []).append(pending)
+        self.order.setdefault(kind, []).append(pending)
+
+    def take(self, kind: str, party: str | None) -> _PendingShipment | None:
+        """Return (and take) the latest shipment of the other type for ``party``, if any."""
+        other = _TWIN_TYPES.get(kind)
+        if other is None:
+            return None
+        if self.open is None:
+            self.open = {}
+            for pending in self.pendings:
+                self.index(pending)
+        by_customer = self.open.get(other)
+        if not by_customer:
+            return None
+        found: _PendingShipment | None
+        if party is None:
+            order = self.order[other]
+            while order and id(order[-1]) in self.taken:
+                order.pop()
+            found = order[-1] if order else None
+        else:
+            anyone = by_customer.get(None)
+            named = by_customer.get(party)
+            if anyone and named:
+                sequence = self.sequence
+                later = sequence[id(anyone[-1])] > sequence[id(named[-1])]
+                found = anyone[-1] if later else named[-1]
+            elif anyone:
+                found = anyone[-1]
+            elif named:
+                found = named[-1]
+            else:
+                found = None
+        if found is None:
+            return None
+        by_customer[found.customer].pop()
+        self.taken.add(id(found))
+        return found
+
+
+_TWIN_TYPES = {"ObjectEvent": "TransactionEvent", "TransactionEvent": "ObjectEvent"}
 
 
 def _sum(elements: Iterable[QuantityElement]) -> tuple[Quantity | None, bool]:
@@ -269,13 +429,15 @@ def _sum(elements: Iterable[QuantityElement]) -> tuple[Quantity | None, bool]:
     return _quantity(total, unit), consistent
 
 
-_QUANTITIES: dict[tuple[Decimal, str], Quantity] = {}
+_QUANTITIES: dict[tuple[str, str], Quantity] = {}
 
 
 def _quantity(amount: Decimal, unit: str) -> Quantity:
     # Amounts and units were checked when the event was read (finite, >= 0, non-empty).
     # Quantities are immutable, so equal ones are shared; real data repeats them a lot.
-    key = (amount, unit)
+    # The key is the amount as written (5.0 is not 5), so that what an import reports
+    # does not depend on what was imported before it in the same process.
+    key = (str(amount), unit)
     quantity = _QUANTITIES.get(key)
     if quantity is None:
         if len(_QUANTITIES) > 100_000:
@@ -298,6 +460,9 @@ class _Builder:
         self.shipments: list[_PendingShipment] = []
         self.shipment_ids: set[str] = set()
         self.open_shipments: dict[str, list[_PendingShipment]] = defaultdict(list)
+        # the shipments of each lot at the latest time it was shipped (see same_shipment)
+        self.instants: dict[str, _Instant] = {}
+        self.next_suffix: dict[str, int] = {}
         self.packing: dict[str, list[tuple[datetime, str, tuple[str, ...]]]] = {}
         self.associations: dict[str, list[tuple[datetime, str, tuple[str, ...]]]] = {}
         self.association_events: dict[str, EpcisEvent] = {}
@@ -321,8 +486,9 @@ class _Builder:
         lot = self.lots.get(node)
         if lot is None:
             lot = self.lots[node] = _Lot(node, event.file)
-        if (not lot.files or lot.files[-1] != event.file) and event.file not in lot.files:
+        if (not lot.files or lot.files[-1] != event.file) and event.file not in lot.file_set:
             lot.files.append(event.file)
+            lot.file_set.add(event.file)
         return lot
 
     def warn(self, event: EpcisEvent, message: str) -> None:
@@ -371,11 +537,11 @@ class _Builder:
                         f"{epc} is shipped but holds nothing known at "
                         f"{event.event_time.isoformat()}; recorded as a lot of its own",
                     )
-                self.lot(epc, event).seen.append(QuantityElement(node, None, None))
+                self.lot(epc, event).see(QuantityElement(node, None, None))
                 out.append((node, None, ()))
         for element in event.quantities:
             lot = self.lot(element.epc_class, event)
-            lot.seen.append(element)
+            lot.see(element)
             out.append((lot.node, element, ()))
         return out
 
@@ -418,7 +584,7 @@ class _Builder:
                     continue
                 lot = self.lots[node]
                 if element is not None:
-                    lot.added.append(element)
+                    lot.add(element)
                 self.creation(lot, event)
         if event.biz_step == "shipping":
             self.shipping(event, moved)
@@ -532,7 +698,7 @@ class _Builder:
             children.append((self.node(epc), None))
         for element in event.quantities:
             lot = self.lot(element.epc_class, event)
-            lot.seen.append(element)
+            lot.see(element)
             children.append((lot.node, element))
         held = self.contents.setdefault(parent, {})
         self.packing.setdefault(parent, []).append(
@@ -556,19 +722,17 @@ class _Builder:
         key = event.transformation_id or f"\0{event.file}\0{event.event_id}\0{event.position}"
         self.groups.setdefault(key, []).append(event)
         for epc in event.input_epcs:
-            self.lot(epc, event).consumed.append(
-                (event.event_time, QuantityElement(epc, None, None), event)
-            )
+            self.lot(epc, event).consume(event.event_time, QuantityElement(epc, None, None), event)
         for element in event.input_quantities:
             lot = self.lot(element.epc_class, event)
-            lot.consumed.append((event.event_time, element, event))
-            lot.seen.append(element)
+            lot.consume(event.event_time, element, event)
+            lot.see(element)
         for epc in event.output_epcs:
             self.creation(self.lot(epc, event), event)
         for element in event.output_quantities:
             lot = self.lot(element.epc_class, event)
-            lot.outputs.append(element)
-            lot.seen.append(element)
+            lot.output(element)
+            lot.see(element)
             self.creation(lot, event)
 
     def shipping(
@@ -608,8 +772,13 @@ class _Builder:
                 else event.event_id
             )
             shipment_id = base
-            for n in itertools.count(2):
+            # the suffixes tried for this base before are still taken: go on from there
+            start = 2 if base not in self.shipment_ids else self.next_suffix.get(base, 2)
+            if start > 2:
+                shipment_id = f"{base}#{start - 1}"
+            for n in itertools.count(start):
                 if shipment_id not in self.shipment_ids:
+                    self.next_suffix[base] = n
                     break
                 shipment_id = f"{base}#{n}"
             self.shipment_ids.add(shipment_id)
@@ -624,6 +793,7 @@ class _Builder:
             )
             self.shipments.append(pending)
             self.open_shipments[node].append(pending)
+            self.instant(node, event.event_time).add(pending)
             self.check_not_consumed(lot, event)
             if lot.destroyed_by is not None and lot.destroyed_by.event_time < event.event_time:
                 self.warn(
@@ -633,48 +803,47 @@ class _Builder:
                     f"{lot.destroyed_by.event_time.isoformat()}",
                 )
 
+    def instant(self, node: str, when: datetime) -> _Instant:
+        instant = self.instants.get(node)
+        if instant is None or instant.time != when:
+            instant = self.instants[node] = _Instant(when)
+        return instant
+
     def same_shipment(
         self, event: EpcisEvent, node: str, party: str | None
     ) -> _PendingShipment | None:
         """Return the shipment an ObjectEvent and a TransactionEvent both record, if any.
 
         The same lot shipped at the same instant by one event of each type, to the same
-        party (or with one of them naming none), is one shipment.
+        party (or with one of them naming none), is one shipment: the latest such shipment
+        not yet recorded by an event of each type.
         """
-        for pending in reversed(self.open_shipments.get(node, ())):
-            if pending.event.event_time != event.event_time:
-                if pending.event.event_time < event.event_time:
-                    return None
-                continue
-            types = {pending.event.type, *(e.type for e in pending.also), event.type}
-            if (
-                types == {"ObjectEvent", "TransactionEvent"}
-                and event.type not in {pending.event.type, *(e.type for e in pending.also)}
-                and (party is None or pending.customer is None or party == pending.customer)
-            ):
-                return pending
-        return None
+        instant = self.instants.get(node)
+        if instant is None or instant.time != event.event_time:
+            return None  # events are applied in time order: no shipment of it at this time
+        return instant.take(event.type, party)
 
     def check_not_consumed(self, lot: _Lot, event: EpcisEvent) -> None:
-        before = [c for c in lot.consumed if c[0] < event.event_time]
-        if not before:
+        if not lot.consumed or not lot.consumed[0][0] < event.event_time:
             return
-        consumed, consistent = _sum(c[1] for c in before)
+        first = lot.consumed[0]
+        total = lot.consumed_until(event.event_time)
+        consumed, consistent = total.quantity(), total.consistent
         held = self.declared(lot)
         if consumed is not None and consistent and held is not None and consumed.unit == held.unit:
             if consumed.amount >= held.amount:
                 self.warn(
                     event,
                     f"{lot.node} shipped at {event.event_time.isoformat()} after "
-                    f"{_label(before[0][2])} consumed it ({consumed} of {held}) at "
-                    f"{before[0][0].isoformat()}",
+                    f"{_label(first[2])} consumed it ({consumed} of {held}) at "
+                    f"{first[0].isoformat()}",
                 )
             return
         # Without quantities that add up nobody can tell whether anything was left to ship.
         self.warn(
             event,
             f"{lot.node} shipped at {event.event_time.isoformat()} after "
-            f"{_label(before[0][2])} consumed it at {before[0][0].isoformat()}; the "
+            f"{_label(first[2])} consumed it at {first[0].isoformat()}; the "
             "quantities do not say whether any was left to ship",
         )
 
@@ -682,26 +851,29 @@ class _Builder:
         self, event: EpcisEvent, moved: list[tuple[str, QuantityElement | None, tuple[str, ...]]]
     ) -> None:
         for node, _, _ in moved:
-            for pending in self.open_shipments.get(node, []):
-                if pending.received is None and pending.event.event_time <= event.event_time:
-                    pending.received = event
-                    break
+            # the lot's first shipment not yet received; shipments are recorded in time
+            # order, so when that one is later than the receipt, every other one is too
+            pendings = self.open_shipments.get(node)
+            lot = self.lots.get(node)
+            if not pendings or lot is None:
+                continue
+            index = lot.receipts_from
+            while index < len(pendings) and pendings[index].received is not None:
+                index += 1
+            lot.receipts_from = index
+            if index < len(pendings) and pendings[index].event.event_time <= event.event_time:
+                pendings[index].received = event
 
     # results ----------------------------------------------------------------------
     def declared(self, lot: _Lot) -> Quantity | None:
-        for elements in (lot.outputs, lot.added):
-            total, _ = _sum(elements)
-            if total is not None:
-                return total
-        best: Quantity | None = None
-        for element in lot.seen:
-            if (
-                element.quantity is not None
-                and element.unit is not None
-                and (best is None or (best.unit == element.unit and element.quantity > best.amount))
-            ):
-                best = _quantity(element.quantity, element.unit)
-        return best
+        """Return the lot's quantity: what made it, else what added it, else the most seen."""
+        for total in (lot.output_total, lot.added_total):
+            quantity = total.quantity()
+            if quantity is not None:
+                return quantity
+        if lot.seen_unit is None or lot.seen_amount is None:
+            return None
+        return _quantity(lot.seen_amount, lot.seen_unit)
 
     def edges(self) -> dict[tuple[str, str], Quantity | None]:
         links: dict[tuple[str, str], Quantity | None] = {}
@@ -823,8 +995,12 @@ class _Builder:
             # Every value below was checked when its event was read (ids non-empty and
             # stripped, times aware, amounts finite and >= 0, attributes plain JSON), so the
             # per-field validation is skipped: it would double the cost of a large import.
+            # ``amendments`` is given (and left out of the fields set, as when defaulted):
+            # pydantic inspects a default factory's signature on every construction.
             out.append(
                 Batch.model_construct(
+                    set(_BATCH_FIELDS_SET),
+                    amendments=[],
                     id=node,
                     kind=kinds[node],
                     product=self.product(node),
@@ -838,6 +1014,33 @@ class _Builder:
                 )
             )
         return out
+
+
+_BATCH_FIELDS_SET = frozenset(
+    (
+        "id",
+        "kind",
+        "product",
+        "quantity",
+        "status",
+        "supplier_id",
+        "line",
+        "produced_at",
+        "attributes",
+        "version",
+    )
+)
+
+
+_SHIPMENT = Shipment.model_construct(
+    id="-",
+    batch_id="-",
+    customer_id="-",
+    quantity=Quantity.model_construct(amount=Decimal(0), unit=UNKNOWN_UNIT),
+    shipped_at=datetime(2000, 1, 1, tzinfo=timezone.utc),
+    region=None,
+    version=0,
+)
 
 
 def _is_acyclic(links: Mapping[tuple[str, str], object]) -> bool:
@@ -878,31 +1081,45 @@ def _deduplicate(events: list[EpcisEvent], report: _Report) -> list[EpcisEvent]:
     kept: list[EpcisEvent] = []
     by_id: dict[str, list[EpcisEvent]] = {}
     # Events are bucketed by a cheap key (type, time, step, action); the full content is
-    # compared only within a bucket, which real data almost never fills with two events.
+    # computed only for an event whose bucket (or eventID) was seen before, which real data
+    # rarely does. Within a bucket or an eventID the first kept event of each content is
+    # found by its content, so that a file whose events all share one time stays linear.
     by_time: dict[tuple[object, ...], list[EpcisEvent]] = {}
+    time_contents: dict[tuple[object, ...], dict[tuple[object, ...], EpcisEvent]] = {}
+    id_contents: dict[str, dict[tuple[object, ...], EpcisEvent]] = {}
     for event in events:
-        cheap = (event.type, event.event_time, event.biz_step, event.action)
+        cheap = _CHEAP_KEY(event)
         bucket = by_time.get(cheap)
         same_id = by_id.get(event.event_id) if event.has_event_id else None
+        if bucket is None and same_id is None:  # the common case: a new time, a new id
+            if event.has_event_id:
+                by_id[event.event_id] = [event]
+            by_time[cheap] = [event]
+            kept.append(event)
+            continue
+        content: tuple[object, ...] | None = None
         if bucket or same_id:
             content = event.content_key()
-            twin = next((e for e in same_id or () if e.content_key() == content), None)
-            if twin is not None:
-                report.warn(
-                    event.file,
-                    event.event_id,
-                    f"duplicate of the event with the same eventID in {twin.file}; counted once",
-                )
-                continue
-            other = next((e for e in bucket or () if e.content_key() == content), None)
-            if other is not None:
-                report.warn(
-                    event.file,
-                    _label(event),
-                    f"same content as event {other.event_id} ({other.file}) under another id; "
-                    "counted once",
-                )
-                continue
+            if same_id:
+                twin = _contents(id_contents, event.event_id, same_id).get(content)
+                if twin is not None:
+                    report.warn(
+                        event.file,
+                        event.event_id,
+                        f"duplicate of the event with the same eventID in {twin.file}; "
+                        "counted once",
+                    )
+                    continue
+            if bucket:
+                other = _contents(time_contents, cheap, bucket).get(content)
+                if other is not None:
+                    report.warn(
+                        event.file,
+                        _label(event),
+                        f"same content as event {other.event_id} ({other.file}) under another "
+                        "id; counted once",
+                    )
+                    continue
         if same_id:  # the same id on different content: a partner's bug, keep both
             report.warn(
                 event.file,
@@ -912,14 +1129,39 @@ def _deduplicate(events: list[EpcisEvent], report: _Report) -> list[EpcisEvent]:
                 "unique, both events kept",
             )
             same_id.append(event)
+            assert content is not None
+            id_contents[event.event_id].setdefault(content, event)
         elif event.has_event_id:
             by_id[event.event_id] = [event]
         if bucket:
             bucket.append(event)
+            assert content is not None
+            time_contents[cheap].setdefault(content, event)
         else:
             by_time[cheap] = [event]
         kept.append(event)
     return kept
+
+
+# (type, event_time, biz_step, action) of an EpcisEvent, without four attribute lookups
+_CHEAP_KEY = operator.itemgetter(
+    EpcisEvent._fields.index("type"),
+    EpcisEvent._fields.index("event_time"),
+    EpcisEvent._fields.index("biz_step"),
+    EpcisEvent._fields.index("action"),
+)
+
+
+def _contents(
+    index: dict[Any, dict[tuple[object, ...], EpcisEvent]], key: Any, events: list[EpcisEvent]
+) -> dict[tuple[object, ...], EpcisEvent]:
+    """Return the first of ``events`` with each content, made the first time it is asked."""
+    contents = index.get(key)
+    if contents is None:
+        contents = index[key] = {}
+        for event in events:
+            contents.setdefault(event.content_key(), event)
+    return contents
 
 
 def _retract(events: list[EpcisEvent], report: _Report) -> tuple[list[EpcisEvent], list[str]]:
@@ -1108,33 +1350,42 @@ def _load(sources: tuple[Source, ...], strict: bool) -> EpcisImport:
             quantity = _quantity(Decimal(0), UNKNOWN_UNIT)
         assert customer is not None
         shipments.append(
-            Shipment.model_construct(  # values checked on reading, as for batches
-                id=pending.shipment_id,
-                batch_id=pending.node,
-                customer_id=customer,
-                quantity=quantity,
-                shipped_at=event.event_time,
-                region=pending.region,
-                version=0,
+            # values checked on reading, as for batches; a copy of a template with every
+            # field replaced costs a third of model_construct
+            _SHIPMENT.model_copy(
+                update={
+                    "id": pending.shipment_id,
+                    "batch_id": pending.node,
+                    "customer_id": customer,
+                    "quantity": quantity,
+                    "shipped_at": event.event_time,
+                    "region": pending.region,
+                }
             )
         )
+        received = pending.received
+        also = pending.also
+        if also:
+            transactions = tuple(
+                dict.fromkeys(
+                    itertools.chain(event.biz_transactions, *(e.biz_transactions for e in also))
+                )
+            )
+        else:
+            transactions = (
+                tuple(dict.fromkeys(event.biz_transactions)) if event.biz_transactions else ()
+            )
         record = ShipmentRecord(
             shipment_id=pending.shipment_id,
             event_id=event.event_id,
             file=event.file,
             ship_from=event.biz_location or event.read_point,
             containers=pending.containers,
-            received_by=pending.received.event_id if pending.received else None,
-            received_at=pending.received.biz_location if pending.received else None,
-            received_on=pending.received.event_time if pending.received else None,
-            other_events=tuple(e.event_id for e in pending.also),
-            biz_transactions=tuple(
-                dict.fromkeys(
-                    itertools.chain(
-                        event.biz_transactions, *(e.biz_transactions for e in pending.also)
-                    )
-                )
-            ),
+            received_by=received.event_id if received else None,
+            received_at=received.biz_location if received else None,
+            received_on=received.event_time if received else None,
+            other_events=tuple(e.event_id for e in also) if also else (),
+            biz_transactions=transactions,
         )
         records[pending.shipment_id] = record
         builder.lots[pending.node].shipments[pending.shipment_id] = {
@@ -1145,7 +1396,7 @@ def _load(sources: tuple[Source, ...], strict: bool) -> EpcisImport:
             "received_by": record.received_by,
             "received_at": record.received_at,
             "received_on": record.received_on.isoformat() if record.received_on else None,
-            "biz_transactions": [list(p) for p in record.biz_transactions],
+            "biz_transactions": [list(p) for p in transactions] if transactions else [],
             "other_events": list(record.other_events),
         }
 

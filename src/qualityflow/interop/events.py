@@ -276,7 +276,8 @@ def _misplaced(
     allowed = _TYPE_FIELDS.get(kind)
     if allowed is None:
         return
-    for key in raw:
+    # most events hold only standard fields: one set difference tells, without a loop
+    for key in raw if raw.keys() - allowed else ():
         if isinstance(key, str) and key not in allowed and not _namespaced(key):
             if reported is not None:
                 if f"{kind}.{key}" in reported:
@@ -291,7 +292,7 @@ def _misplaced(
             )
     for place in ("readPoint", "bizLocation"):
         value = raw.get(place)
-        if isinstance(value, Mapping):
+        if value is not None and (type(value) is dict or isinstance(value, Mapping)):
             for key in value:
                 if isinstance(key, str) and key != "id" and not _namespaced(key):
                     warn(
@@ -483,7 +484,9 @@ def _location(raw: Any) -> str | None:
 
 
 def _text(raw: Any) -> str | None:
-    return raw.strip() if isinstance(raw, str) and raw.strip() else None
+    if isinstance(raw, str):
+        return raw.strip() or None
+    return None
 
 
 def normalise_event(
@@ -610,7 +613,9 @@ def normalise_event(
         ),
         declaration,
         ilmd if isinstance(ilmd, dict) else _EMPTY,
-        {k: v for k, v in raw.items() if k not in _KNOWN_KEYS} or _EMPTY,
+        {k: v for k, v in raw.items() if k not in _KNOWN_KEYS}
+        if raw.keys() - _KNOWN_KEYS
+        else _EMPTY,
         has_id,
         _sensor_elements(get("sensorElementList"), warn_in_file, label),
     )

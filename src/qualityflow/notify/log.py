@@ -47,6 +47,9 @@ class LoggingNotifier:
 
     qualityflow_name = "notify.logging"
     """Plugin name: deliveries are recorded under it; QUALITYFLOW_DISABLE_PLUGINS takes it."""
+    qualityflow_record_with_change = True
+    """Its delivery is recorded in the change's transaction (it runs in-process and a log
+    handler does not raise): the change commits once; see :mod:`qualityflow.service.outbox`."""
 
     def __init__(self, logger: logging.Logger | str = LOGGER_NAME) -> None:
         self.logger = logging.getLogger(logger) if isinstance(logger, str) else logger

@@ -184,6 +184,22 @@ class Plugins:
             for impl in reversed(self._plain_impls("qualityflow_notify"))
         ]
 
+    def notifiers_recorded_with_change(self) -> list[str] | None:
+        """Return the notifiers' names when each records its delivery with the change, else None.
+
+        A notifier's plugin declares ``qualityflow_record_with_change = True`` when its
+        delivery may be recorded in the change's transaction, before it is called (an
+        in-process notifier such as :class:`qualityflow.LoggingNotifier`: at most once,
+        a crash right after the commit loses that call). With no notifiers at all the
+        list is empty: nothing is left to deliver.
+        """
+        names = []
+        for impl in reversed(self._plain_impls("qualityflow_notify")):
+            if getattr(impl.plugin, "qualityflow_record_with_change", False) is not True:
+                return None
+            names.append(impl.plugin_name)
+        return names
+
     def notify(
         self, notification: Notification, *, only: Iterable[str] | None = None
     ) -> list[NotifierResult]:

@@ -5,12 +5,20 @@
 
 ``quality``
     Incoming-inspection pass rate of the supplier's lots: a pass counts 1, a conditional
-    result (accepted under concession) 0.5, a failure 0.
+    result (accepted under concession) 0.5, a failure 0. Scored from ``min_inspections``
+    (default 3) inspections in the period: one conditional lot is too little to judge a
+    supplier on (the lot itself is held, dispositioned and, if need be, sent back).
 ``incidents``
-    100 minus penalty points for each incident that involves one of its lots, directly or
-    upstream through the genealogy: critical 50, major 25, minor 10 (not below 0).
+    100 minus penalty points for each incident the supplier **caused**: critical 50,
+    major 25, minor 10 (not below 0). An incident counts against a supplier when its root
+    cause is confirmed and either lies in the material category with one of the
+    supplier's lots upstream of the affected batches, or names the supplier (its id, or
+    its name, in the root-cause analysis). An incident upstream of its lots whose cause is
+    elsewhere (a night-shift checklist, a worn sieve) or not confirmed yet does not count;
+    the evaluation's note says why.
 ``complaints``
-    The same for customer complaints: critical 30, major 15, minor 5.
+    The same for customer complaints, through the incident each was escalated to
+    (``incident_id``): critical 30, major 15, minor 5.
 ``delivery``
     Share of deliveries on time (only when deliveries are given).
 ``scar``
@@ -31,6 +39,7 @@ the policy with any object that has a ``recommend(evaluation, supplier)`` method
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -47,7 +56,9 @@ from qualityflow.models import (
     InspectionResult,
     InspectionStage,
     QFModel,
+    RootCauseAnalysis,
     Severity,
+    SixM,
     Supplier,
     SupplierEvaluation,
     SupplierStatus,
@@ -200,6 +211,7 @@ def score_supplier(
     end: datetime | None = None,
     evaluated_by: str = "qualityflow scorecard",
     at: datetime | None = None,
+    min_inspections: int = 3,
 ) -> SupplierEvaluation:
     """Evaluate ``supplier`` for ``period`` from inspections, incidents, complaints, deliveries.
 
@@ -213,9 +225,9 @@ def score_supplier(
         Records of the plant; those outside ``[start, end)`` (by ``at``, ``reported_at``,
         ``received_at``) are ignored, as are those not about the supplier's lots.
     genealogy
-        A :class:`~qualityflow.Genealogy` (or anything with ``trace_backward``): an incident
-        or complaint about a finished batch counts against every supplier whose lots went
-        into it.
+        A :class:`~qualityflow.Genealogy` (or anything with ``trace_backward``): finds the
+        supplier's lots upstream of an incident's batches (see the ``incidents`` criterion
+        for when such an incident counts against the supplier).
     deliveries
         :class:`Delivery` records; gives the ``delivery`` criterion.
     weights
@@ -230,6 +242,9 @@ def score_supplier(
         The period as a half-open time range; ``None`` leaves that side open.
     evaluated_by, at
         Recorded on the evaluation (``at`` defaults to now).
+    min_inspections
+        How many incoming inspections of its lots the period needs before ``quality`` is
+        scored (fewer: left out, with the reason in the note).
 
     Raises
     ------
@@ -263,7 +278,12 @@ def score_supplier(
         and i.batch_id in own_lots
         and _within(i.at, start, end)
     ]
-    if incoming:
+    if incoming and len(incoming) < min_inspections:
+        notes.append(
+            f"quality not scored: {len(incoming)} incoming inspection(s) in the period, "
+            f"{min_inspections} needed"
+        )
+    elif incoming:
         points = sum(
             (
                 Decimal(1)
@@ -283,32 +303,49 @@ def score_supplier(
         )
 
     if incoming or own_lots:
+        every_incident = list(incidents)
+        caused: dict[str, str] = {}  # incident id -> why it counts against the supplier
+        spared: list[str] = []  # upstream of its lots, but caused elsewhere
+        for inc in every_incident:
+            upstream = upstream_ids(inc.batch_ids, genealogy) & own_lots
+            why = _caused_by(inc.root_cause, supplier, upstream)
+            if why is not None:
+                caused[inc.id] = why
+            elif upstream and _within(inc.reported_at, start, end):
+                spared.append(f"{inc.id} ({_cause_elsewhere(inc.root_cause)})")
         hit_incidents = [
             inc
-            for inc in incidents
-            if _within(inc.reported_at, start, end)
-            and upstream_ids(inc.batch_ids, genealogy) & own_lots
+            for inc in every_incident
+            if inc.id in caused and _within(inc.reported_at, start, end)
         ]
         penalty = sum(_INCIDENT_PENALTY[i.severity] for i in hit_incidents)
         scores["incidents"] = Decimal(max(0, 100 - penalty))
         if hit_incidents:
             notes.append(
-                "incidents traced to its lots: "
-                + ", ".join(f"{i.id} ({i.severity.value})" for i in hit_incidents)
+                "incidents it caused: "
+                + ", ".join(f"{i.id} ({i.severity.value}, {caused[i.id]})" for i in hit_incidents)
             )
-        hit_complaints = [
-            c
-            for c in complaints
-            if _within(c.received_at, start, end)
-            and upstream_ids(c.batch_ids, genealogy) & own_lots
-        ]
+        hit_complaints = []
+        for c in complaints:
+            if not _within(c.received_at, start, end):
+                continue
+            if c.incident_id in caused:
+                hit_complaints.append(c)
+            elif upstream_ids(c.batch_ids, genealogy) & own_lots:
+                spared.append(
+                    f"{c.id} (escalated to {c.incident_id}, not caused by it)"
+                    if c.incident_id
+                    else f"{c.id} (not escalated to an incident it caused)"
+                )
         penalty = sum(_COMPLAINT_PENALTY[c.severity] for c in hit_complaints)
         scores["complaints"] = Decimal(max(0, 100 - penalty))
         if hit_complaints:
             notes.append(
-                "complaints traced to its lots: "
-                + ", ".join(f"{c.id} ({c.severity.value})" for c in hit_complaints)
+                "complaints through incidents it caused: "
+                + ", ".join(f"{c.id} ({c.severity.value}, {c.incident_id})" for c in hit_complaints)
             )
+        if spared:
+            notes.append("not counted against it: " + ", ".join(spared))
 
     if deliveries is not None:
         own = [d for d in deliveries if d.supplier_id == supplier.id and _within(d.due, start, end)]
@@ -342,6 +379,39 @@ def score_supplier(
         at=moment,
         note="; ".join(notes),
     )
+
+
+def _caused_by(
+    rca: RootCauseAnalysis | None, supplier: Supplier, upstream_lots: set[str]
+) -> str | None:
+    """Why an incident with this root cause counts against ``supplier`` (None: it does not)."""
+    if rca is None or not rca.confirmed:
+        return None
+    if _names(rca, supplier):
+        return "its root cause names the supplier"
+    if rca.category is SixM.MATERIAL and upstream_lots:
+        return f"material root cause, lot {', '.join(sorted(upstream_lots))} upstream"
+    return None
+
+
+def _cause_elsewhere(rca: RootCauseAnalysis | None) -> str:
+    if rca is None:
+        return "no root cause yet"
+    if not rca.confirmed:
+        return "root cause not confirmed yet"
+    return f"root cause in {rca.category.value}"
+
+
+def _names(rca: RootCauseAnalysis, supplier: Supplier) -> bool:
+    """Whether the root-cause analysis names the supplier: its id as a word, or its name."""
+    text = " ".join(
+        [rca.problem, rca.root_cause, *rca.whys, *(c for v in rca.fishbone.values() for c in v)]
+    )
+    words = set(re.findall(r"[\w.-]+", text))
+    if supplier.id in words:
+        return True
+    name = supplier.name.strip()
+    return len(name) >= 4 and name.casefold() in text.casefold()
 
 
 def _scar_record(

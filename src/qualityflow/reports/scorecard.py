@@ -122,7 +122,22 @@ class Scorecard:
                 if decide
                 else _("No status change recommended.")
             )
-            return f"{title}\n\n{blocks_to_markdown([self._table()])}{tail}\n"
+            return f"{title}\n\n{blocks_to_markdown([self._table()])}{tail}\n{self._basis_md()}"
+
+    def _basis(self) -> list[tuple[str, str]]:
+        """Each scored supplier's evaluation note: what its scores rest on, and why."""
+        return [
+            (r.supplier.id, r.evaluation.note)
+            for r in self.rows
+            if r.evaluation is not None and r.evaluation.note
+        ]
+
+    def _basis_md(self) -> str:
+        basis = self._basis()
+        if not basis:
+            return ""
+        lines = "".join(f"- {supplier}: {note}\n" for supplier, note in basis)
+        return "\n" + _("What the scores rest on:") + "\n\n" + lines
 
     def to_svg(self, locale: str | None = None) -> str:
         """Draw the weighted totals as a bar chart, best supplier first."""
@@ -141,8 +156,19 @@ class Scorecard:
             title = html.escape(_("Supplier scorecard {period}").format(period=self.period))
             return (
                 f'<section class="scorecard"><h2>{title}</h2>'
-                f"<figure>{self.to_svg()}</figure>{blocks_to_html([self._table()])}</section>"
+                f"<figure>{self.to_svg()}</figure>{blocks_to_html([self._table()])}"
+                f"{self._basis_html()}</section>"
             )
+
+    def _basis_html(self) -> str:
+        basis = self._basis()
+        if not basis:
+            return ""
+        items = "".join(
+            f"<li><b>{html.escape(supplier)}</b>: {html.escape(note)}</li>"
+            for supplier, note in basis
+        )
+        return f"<p>{html.escape(_('What the scores rest on:'))}</p><ul>{items}</ul>"
 
     def to_html(self, locale: str | None = None) -> str:
         """Render a self-contained HTML page with the chart and the table."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import builtins
+import itertools
 import logging
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -20,7 +22,7 @@ from qualityflow.models import (
 )
 from qualityflow.people import ActorLike
 from qualityflow.storage import Entity, Storage
-from qualityflow.storage.base import stale_version
+from qualityflow.storage.base import INDEXED_FIELDS, ListingStorage, stale_version
 
 if TYPE_CHECKING:
     from qualityflow.service.facade import QualityFlow
@@ -47,6 +49,7 @@ _STRICTNESS = {
     BatchStatus.SCRAPPED: 4,
 }
 _PUSHED_DOWN = ("status", "ids")
+_PAGING = ("limit", "after")
 
 STATUS_CHANGES = "status_changes"
 """The ``Batch.attributes`` key under which holds and releases are recorded.
@@ -109,7 +112,10 @@ class Repository(Generic[E]):
 
     Every method is one storage transaction. ``list(**filters)`` filters on ``status``
     (one value or several) and ``ids`` in the database, and on any other field by
-    equality (``qms.batches.list(supplier_id="SUP-MILL")``).
+    equality (``qms.batches.list(supplier_id="SUP-MILL")``): text values of the fields in
+    :data:`qualityflow.storage.base.INDEXED_FIELDS` through the storage's field index,
+    the others after loading. ``limit``/``after`` page by id and :meth:`iter_list`
+    streams, so that no call needs every record in memory.
     """
 
     def __init__(self, service: QualityFlow, kind: str, model: type[E]) -> None:
@@ -135,8 +141,16 @@ class Repository(Generic[E]):
         """Load a record by id, or raise :class:`qualityflow.NotFoundError`."""
         return self._typed(self._storage.get(self.kind, id))
 
-    def list(self, **filters: Any) -> builtins.list[E]:
+    def list(
+        self, *, limit: int | None = None, after: str | None = None, **filters: Any
+    ) -> builtins.list[E]:
         """List records ordered by id, filtered by field values.
+
+        Equality on an indexed field (:data:`qualityflow.storage.base.INDEXED_FIELDS`,
+        e.g. a batch's ``supplier_id``, an inspection's ``batch_id``) is answered through
+        the storage's index; every record found is checked against all filters again,
+        so the result never depends on the index being right. ``after`` keeps ids after
+        it and ``limit`` at most that many: pass a page's last id as the next ``after``.
 
         Examples
         --------
@@ -145,10 +159,66 @@ class Repository(Generic[E]):
         >>> _ = qms.suppliers.add(qf.Supplier(id="SUP-MILL", name="Northfield Mill"))
         >>> [s.id for s in qms.suppliers.list(status="approved")]
         ['SUP-MILL']
+        >>> for n in range(3):
+        ...     _ = qms.batches.add(qf.Batch(id=f"FLOUR-{n}", kind="raw_material",
+        ...         product="flour", supplier_id="SUP-MILL",
+        ...         quantity=qf.Quantity(amount=1, unit="t")))
+        >>> [b.id for b in qms.batches.list(supplier_id="SUP-MILL", limit=2)]
+        ['FLOUR-0', 'FLOUR-1']
+        >>> [b.id for b in qms.batches.list(supplier_id="SUP-MILL", after="FLOUR-1")]
+        ['FLOUR-2']
 
+        """
+        if limit is not None and (not isinstance(limit, int) or limit < 0):
+            raise ValueError(f"limit={limit!r}: give a number of records, 0 or more")
+        if limit is None:
+            return builtins.list(self._iter(filters, after=after, page=None))
+        if limit == 0:
+            self._iter(filters, page=1)  # still refuse unknown filters (reads nothing)
+            return []
+        found = self._iter(filters, after=after, page=limit, at_least=100)
+        return builtins.list(itertools.islice(found, limit))
+
+    def iter_list(
+        self, *, page: int = 500, after: str | None = None, **filters: Any
+    ) -> Iterator[E]:
+        """Yield the records :meth:`list` would return, reading ``page`` at a time.
+
+        Each page is its own short read, so iterating a million lots holds one page in
+        memory (on a storage without paging, see
+        :class:`qualityflow.storage.ListingStorage`, the kind is read whole first).
+
+        Examples
+        --------
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> for n in range(5):
+        ...     _ = qms.batches.add(qf.Batch(id=f"BISC-{n}", kind="finished",
+        ...         product="biscuits", quantity=qf.Quantity(amount=1, unit="pack")))
+        >>> sum(1 for _ in qms.batches.iter_list(kind="finished", page=2))
+        5
+
+        """
+        if not isinstance(page, int) or page < 1:
+            raise ValueError(f"page={page!r}: read at least one record per page")
+        return self._iter(filters, after=after, page=page)
+
+    def _iter(
+        self,
+        filters: dict[str, Any],
+        *,
+        after: str | None = None,
+        page: int | None,
+        at_least: int = 1,
+    ) -> Iterator[E]:
+        """Check the filters, push what the storage can answer down, filter the rest.
+
+        ``page=None`` reads in one go; ``at_least`` widens the pages when some filters
+        are applied here (a ``limit`` of 2 then still reads a useful page).
         """
         fields = self.model.model_fields
         unknown = sorted(k for k in filters if k not in fields and k not in _PUSHED_DOWN)
+        unknown += [k for k in _PAGING if k in filters]  # only as list()'s own arguments
         if unknown:
             raise TypeError(
                 f"{self.kind} records cannot be filtered by {', '.join(unknown)}: use status, "
@@ -160,13 +230,34 @@ class Repository(Generic[E]):
         elif status is not None:
             status = str(_value(status))
         ids = filters.pop("ids", None)
-        found = self._storage.list(self.kind, status=status, ids=ids)
+        if ids is not None:
+            ids = builtins.list(dict.fromkeys(ids))
         wanted = {name: _value(value) for name, value in filters.items()}
-        return [
+        indexed = INDEXED_FIELDS.get(self.kind, ())
+        where = {n: v for n, v in wanted.items() if n in indexed and isinstance(v, str)}
+        storage = self._storage
+        found: Iterator[Entity]
+        if page is not None and len(where) < len(wanted):
+            page = max(page, at_least)
+        if isinstance(storage, ListingStorage):
+            if page is None:
+                found = iter(
+                    storage.list(self.kind, status=status, ids=ids, where=where, after=after)
+                )
+            else:
+                found = storage.iter_list(
+                    self.kind, status=status, ids=ids, where=where, after=after, page=page
+                )
+        else:
+            # A backend without where/limit (see ListingStorage): the kind, then Python.
+            found = iter(storage.list(self.kind, status=status, ids=ids))
+            if after is not None:
+                found = (e for e in found if e.id > after)
+        return (
             self._typed(e)
             for e in found
             if all(_value(getattr(e, name)) == value for name, value in wanted.items())
-        ]
+        )
 
     def save(
         self,

@@ -14,7 +14,6 @@ from qualityflow.models import (
     BatchStatus,
     FieldChange,
     Inspection,
-    Notification,
     Shipment,
 )
 from qualityflow.people import ActorLike
@@ -25,6 +24,7 @@ from qualityflow.prevention import (
     release_blockers,
 )
 from qualityflow.service._base import STATUS_CHANGES, Refusal, Repository
+from qualityflow.service.outbox import Queued
 from qualityflow.storage import Edge
 
 if TYPE_CHECKING:
@@ -323,7 +323,7 @@ class InspectionRepository(Repository[Inspection]):
         """
         self._check_type(entity)
         service = self._service
-        queued: builtins.list[tuple[int | None, Notification]] = []
+        queued: builtins.list[Queued] = []
         with self._storage.transaction():
             batch = service._batch_on_file(entity.batch_id, f"inspection {entity.id!r}")
             stored = self._typed(self._storage.add(entity))

@@ -579,14 +579,7 @@ class LifecycleRepository(Repository[L]):
                 and saved.recall != before_recall
             ):
                 notices.append(service._recall_notice(saved, record))
-            queued = [(storage.enqueue(n), n) for n in notices]
-            if not service.plugins.notifiers():
-                # Nobody to notify: the entries are delivered as queued, recorded in the
-                # change's transaction instead of a second one.
-                for entry_id, _ in queued:
-                    if entry_id is not None:
-                        storage.update_delivery(entry_id, {}, delivered=True)
-                queued = []
+            queued = [service._enqueue(n) for n in notices]
         service._deliver_new(queued)
         service.plugins.transitioned(saved, record)
         return saved

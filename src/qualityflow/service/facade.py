@@ -81,7 +81,7 @@ from qualityflow.service.nonconformances import (
     NonconformanceRepository,
     SupplierActionRepository,
 )
-from qualityflow.service.outbox import Outbox
+from qualityflow.service.outbox import Outbox, Queued
 from qualityflow.service.recalls import RecallRepository
 from qualityflow.service.suppliers import SupplierRepository
 from qualityflow.storage import Edge, Storage, open_storage
@@ -582,7 +582,7 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
 
     def _status_changed(
         self, batch: Batch, before: BatchStatus, *, by: str, reason: str, at: datetime, **extra: Any
-    ) -> tuple[Batch, list[tuple[int | None, Notification]]]:
+    ) -> tuple[Batch, list[Queued]]:
         """Record a hold or release on the batch, save it and queue ``batch_status``."""
         previous = batch.attributes.get(STATUS_CHANGES)
         entries = list(previous) if isinstance(previous, list) else []
@@ -610,7 +610,7 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
             id=f"batch_status:{batch.id}:{saved.version}",
             audit_head=self.audit.head(),
         )
-        return saved, [(self.storage.enqueue(notice), notice)]
+        return saved, [self._enqueue(notice)]
 
     # -- retained samples and training -------------------------------------------------
 
@@ -725,7 +725,7 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
                 ],
             )
         recalled = set(incident.recall.batch_ids) if incident.recall is not None else set()
-        queued: list[tuple[int | None, Notification]] = []
+        queued: list[Queued] = []
         for batch_id, status in sorted(targets.items()):
             batch = batches[batch_id]
             before = batch.status
@@ -746,16 +746,10 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
                     trigger=trigger,
                 )
                 queued += notices
-        if not self.plugins.notifiers():
-            # Nobody to notify: delivered as queued, in the fire's transaction.
-            for entry_id, _ in queued:
-                if entry_id is not None:
-                    self.storage.update_delivery(entry_id, {}, delivered=True)
-        else:
-            collected = getattr(self._collector, "queued", None)
-            if collected is not None:
-                collected.extend(queued)
-            # else: left in the outbox for deliver_pending()
+        collected = getattr(self._collector, "queued", None)
+        if collected is not None:
+            collected.extend(queued)
+        # else: left in the outbox for deliver_pending()
 
     def _link_complaint(self, complaint: Complaint, trigger: str, record: TransitionRecord) -> None:
         """Close the loop both ways: the incident lists the complaint escalated to it."""
@@ -864,7 +858,7 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
         for attempt in range(_OVERDUE_ATTEMPTS):
             try:
                 with self.storage.transaction():
-                    queued = [(self.storage.enqueue(notice), notice) for notice in notices]
+                    queued = [self._enqueue(notice) for notice in notices]
                 break
             except ConcurrencyError:
                 # Another instance queued the same notices at the same moment and the

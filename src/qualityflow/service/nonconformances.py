@@ -64,6 +64,7 @@ from qualityflow.models.nonconformance import (
 )
 from qualityflow.people import ActorLike
 from qualityflow.service._base import Repository, _value
+from qualityflow.service.outbox import Queued
 from qualityflow.storage import Edge
 
 if TYPE_CHECKING:
@@ -269,14 +270,14 @@ class _TrackedRepository(Repository[N], Generic[N]):
         self,
         entity: N,
         record: TransitionRecord,
-        queued: builtins.list[tuple[int | None, Notification]],
+        queued: builtins.list[Queued],
     ) -> N:
         storage = self._storage
         saved = self._typed(storage.save(entity))
         notice = _transition_notice(self.kind, self.lifecycle.name, saved, record).model_copy(
             update={"audit_head": self._service.audit.head()}
         )
-        queued.append((storage.enqueue(notice), notice))
+        queued.append(self._service._enqueue(notice))
         return saved
 
     def _finish(
@@ -351,7 +352,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
         """
         service = self._service
         when = self._when(at, "open")
-        queued: builtins.list[tuple[int | None, Notification]] = []
+        queued: builtins.list[Queued] = []
         with self._session(), self._storage.transaction():
             lot = service._batch_on_file(batch_id, "nonconformance")
             actor = service.authorize(actor, "nonconformance.open", lot)
@@ -410,9 +411,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
                 return candidate
             n += 1
 
-    def _opened_by(
-        self, inspection: Inspection, lot: Batch
-    ) -> builtins.list[tuple[int | None, Notification]]:
+    def _opened_by(self, inspection: Inspection, lot: Batch) -> builtins.list[Queued]:
         """Open the nonconformance of a failed or conditional inspection (in its transaction).
 
         Called by ``qms.inspections.add``; returns the queued notification (none for a pass).
@@ -460,7 +459,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
         )
         return [self._opened_notice(self.add(nc))]
 
-    def _opened_notice(self, nc: Nonconformance) -> tuple[int | None, Notification]:
+    def _opened_notice(self, nc: Nonconformance) -> Queued:
         notice = Notification(
             kind="nonconformance",
             subject_kind="nonconformance",
@@ -471,7 +470,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
             id=f"nonconformance:{nc.id}:opened",
             audit_head=self._service.audit.head(),
         )
-        return self._storage.enqueue(notice), notice
+        return self._service._enqueue(notice)
 
     # -- disposition -------------------------------------------------------------------
 
@@ -524,7 +523,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
         ]
         service = self._service
         storage = self._storage
-        queued: builtins.list[tuple[int | None, Notification]] = []
+        queued: builtins.list[Queued] = []
         with self._session(), storage.transaction():
             nc = self.get(id)
             actor = service.authorize(actor, "nonconformance.dispose", nc)
@@ -703,7 +702,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
                     "which creates the child lots in the genealogy"
                 ],
             )
-        queued: builtins.list[tuple[int | None, Notification]] = []
+        queued: builtins.list[Queued] = []
         with self._session(), self._storage.transaction():
             nc = self.get(id)
             actor = self._service.authorize(actor, f"nonconformance.{trigger}", nc)
@@ -790,7 +789,7 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
         service = self._service
         storage = self._storage
         when = self._when(at, "request")
-        queued: builtins.list[tuple[int | None, Notification]] = []
+        queued: builtins.list[Queued] = []
         with self._session(), storage.transaction():
             nc = service.nonconformances.get(nc_id)
             actor = service.authorize(actor, "supplier_action.request", nc)
@@ -847,7 +846,7 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
                 id=f"supplier_action:{stored.id}:requested",
                 audit_head=service.audit.head(),
             )
-            queued.append((storage.enqueue(notice), notice))
+            queued.append(service._enqueue(notice))
         service._deliver_new(queued)
         return stored
 
@@ -889,7 +888,7 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
         'acknowledged'
 
         """
-        queued: builtins.list[tuple[int | None, Notification]] = []
+        queued: builtins.list[Queued] = []
         with self._session(), self._storage.transaction():
             scar = self.get(id)
             actor = self._service.authorize(actor, f"supplier_action.{trigger}", scar)

@@ -6,6 +6,13 @@ pluggy and records, per notifier, whether it took each one; what failed stays pe
 is retried by :meth:`Outbox.deliver_pending`, never lost and never sent twice to a notifier
 that already took it. Commands that fire inside a larger transaction hold deliveries back
 until the whole change has committed (:meth:`Outbox._delivering_after`).
+
+A notifier whose plugin declares ``qualityflow_record_with_change = True`` (the built-in
+:class:`qualityflow.LoggingNotifier` does) has its delivery recorded in the change's own
+transaction and is called right after the commit: when every notifier is of that kind (the
+default set-up), a change commits once instead of twice. Its delivery is at most once: a
+crash between the commit and the call loses that one log line (the outbox entry and the
+audit ledger hold the change); a call that fails is recorded as failed and retried.
 """
 
 from __future__ import annotations
@@ -14,16 +21,28 @@ import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import NamedTuple
 
 from qualityflow.models import Notification
 from qualityflow.plugins.manager import Plugins
 from qualityflow.storage import Delivery, OutboxEntry, Storage
 
-__all__ = ["Outbox"]
+__all__ = ["Outbox", "Queued"]
 
 log = logging.getLogger("qualityflow.service.facade")
 
 _NOT_YET = Delivery(ok=False, attempts=0)
+_TOOK_IT = Delivery(ok=True, attempts=1)
+
+
+class Queued(NamedTuple):
+    """A notification queued in the outbox by a change, to deliver after its commit."""
+
+    id: int | None
+    """The outbox entry (``None``: the notification id was queued before, nothing new)."""
+    notification: Notification
+    recorded: bool = False
+    """Whether every notifier's delivery was recorded with the change (see the module)."""
 
 
 class Outbox:
@@ -33,24 +52,60 @@ class Outbox:
     plugins: Plugins
     _collector: threading.local
 
+    def _enqueue(self, notification: Notification) -> Queued:
+        """Queue ``notification`` in the current transaction (one of its own if none).
+
+        When every registered notifier records with the change (or there is none), its
+        deliveries are recorded here too, so that the change needs no second commit.
+        """
+        storage = self.storage
+        with storage.transaction():
+            entry_id = storage.enqueue(notification)
+            if entry_id is None:
+                return Queued(None, notification)
+            names = self.plugins.notifiers_recorded_with_change()
+            if names is None:
+                return Queued(entry_id, notification)
+            storage.update_delivery(entry_id, dict.fromkeys(names, _TOOK_IT), delivered=True)
+        return Queued(entry_id, notification, recorded=True)
+
     @contextmanager
-    def _collecting(self) -> Iterator[list[tuple[int | None, Notification]]]:
+    def _collecting(self) -> Iterator[list[Queued]]:
         """Collect the notifications queued by a fire's side effects, to deliver after it."""
         previous = getattr(self._collector, "queued", None)
-        queued: list[tuple[int | None, Notification]] = []
+        queued: list[Queued] = []
         self._collector.queued = queued
         try:
             yield queued
         finally:
             self._collector.queued = previous
 
-    def _deliver_new(self, queued: Sequence[tuple[int | None, Notification]]) -> None:
+    def _deliver_new(self, queued: Sequence[Queued]) -> None:
         deferred = getattr(self._collector, "deferred", None)
         if deferred is not None:  # inside a command's outer transaction: deliver after it
             deferred.extend(queued)
             return
-        entries = [OutboxEntry(id=i, notification=n) for i, n in queued if i is not None]
-        self._deliver(entries)
+        self._deliver(
+            [
+                OutboxEntry(id=q.id, notification=q.notification)
+                for q in queued
+                if q.id is not None and not q.recorded
+            ]
+        )
+        for q in queued:
+            if q.id is not None and q.recorded:
+                self._deliver_recorded(q.id, q.notification)
+
+    def _deliver_recorded(self, entry_id: int, notification: Notification) -> None:
+        """Call the notifiers whose delivery was recorded with the change; note failures."""
+        results = self.plugins.notify(notification)
+        if all(result.ok for result in results):
+            return
+        deliveries = {r.notifier: Delivery(r.ok, 1, r.error) for r in results}
+        try:
+            self.storage.update_delivery(entry_id, deliveries, delivered=False)
+        except Exception:
+            log.exception("could not record the failed delivery of outbox entry %s", entry_id)
 
     @contextmanager
     def _delivering_after(self) -> Iterator[None]:
@@ -63,7 +118,7 @@ class Outbox:
         if getattr(self._collector, "deferred", None) is not None:
             yield  # an outer block delivers
             return
-        deferred: list[tuple[int | None, Notification]] = []
+        deferred: list[Queued] = []
         self._collector.deferred = deferred
         try:
             yield

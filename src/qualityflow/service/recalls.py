@@ -331,7 +331,7 @@ class RecallRepository(Repository[Recall]):
                 id=f"recall_opened:{saved.id}",
                 audit_head=service.audit.head(),
             )
-            queued = [(storage.enqueue(notice), notice)]
+            queued = [service._enqueue(notice)]
         service._deliver_new(queued)
         return saved
 
@@ -442,12 +442,7 @@ class RecallRepository(Repository[Recall]):
                     id=f"transition:recall:{saved.id}:{len(saved.history)}",
                     audit_head=service.audit.head(),
                 )
-                queued = [(storage.enqueue(notice), notice)]
-                if not service.plugins.notifiers():
-                    for entry_id, _ in queued:
-                        if entry_id is not None:
-                            storage.update_delivery(entry_id, {}, delivered=True)
-                    queued = []
+                queued = [service._enqueue(notice)]
             service._deliver_new(queued)
         service.plugins.transitioned(saved, record)
         return saved

@@ -106,8 +106,8 @@ class SupplierRepository(Repository[Supplier]):
                     "audit_head": service.audit.head(),
                 }
             )
-            entry = self._storage.enqueue(notice)
-        service._deliver_new([(entry, notice)])
+            queued = service._enqueue(notice)
+        service._deliver_new([queued])
         return saved
 
     def evaluate(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from qualityflow.plugins import hookimpl
 from qualityflow.storage.base import (
     ENTITY_KINDS,
+    INDEXED_FIELDS,
     SCHEMA_VERSION,
     AuditSnapshot,
     BulkStorage,
@@ -23,6 +24,7 @@ from qualityflow.storage.base import (
     Found,
     LedgerEntry,
     LedgerStorage,
+    ListingStorage,
     OutboxEntry,
     Storage,
     check_scheme_available,
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ENTITY_KINDS",
+    "INDEXED_FIELDS",
     "SCHEMA_VERSION",
     "AuditSnapshot",
     "BuiltinStorage",
@@ -48,6 +51,7 @@ __all__ = [
     "Found",
     "LedgerEntry",
     "LedgerStorage",
+    "ListingStorage",
     "MemoryStorage",
     "OutboxEntry",
     "SQLStorage",

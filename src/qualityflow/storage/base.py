@@ -28,6 +28,7 @@ from qualityflow.prevention import RetainedSample, TrainingRecord, TrainingRequi
 
 __all__ = [
     "ENTITY_KINDS",
+    "INDEXED_FIELDS",
     "LEDGER_START",
     "SCHEMA_VERSION",
     "AuditSnapshot",
@@ -40,6 +41,7 @@ __all__ = [
     "LedgerEntry",
     "LedgerStart",
     "LedgerStorage",
+    "ListingStorage",
     "OutboxEntry",
     "Storage",
     "StoredEdge",
@@ -47,6 +49,9 @@ __all__ = [
     "edge_columns",
     "edge_digest",
     "edge_key",
+    "index_entries",
+    "index_value",
+    "iter_pages",
     "kind_of",
     "ledger_hash",
     "preledger_digest",
@@ -56,11 +61,12 @@ __all__ = [
     "status_of",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The layout version stored with the data (``qf_meta``), in step with the migrations.
 
 Schema version *n* is revision *n* of :data:`qualityflow.storage.migrations.REVISIONS`:
-1 is qualityflow 0.1.0, 2 adds the audit ledger (0.2).
+1 is qualityflow 0.1.0, 2 adds the audit ledger (0.2), 3 the relay's tables, 4 the
+field index (``qf_fields``) behind ``list(where=...)``.
 """
 
 Entity: TypeAlias = (
@@ -259,6 +265,9 @@ class Storage(Protocol):
         """List entities of ``kind`` ordered by id, optionally filtered.
 
         ``status`` keeps those with the given status(es), ``ids`` those with the given ids.
+        A backend that also filters by indexed fields and pages (``where``, ``limit``,
+        ``after``, and :meth:`ListingStorage.iter_list`) implements
+        :class:`ListingStorage`; the service checks for it and otherwise filters in Python.
         """
         ...
 
@@ -550,6 +559,241 @@ class LedgerStorage(Storage, Protocol):
     def audit_snapshot(self) -> AuditSnapshot:
         """Read every row, edge and ledger entry from one consistent snapshot."""
         ...
+
+
+# -- listing by indexed fields, paged (issue 19) ---------------------------------------
+#
+# ``list(kind, where={field: value})`` finds entities by equality on a few documented
+# fields per kind without reading the whole kind: the SQL backends keep one row per
+# (kind, id, field) in ``qf_fields`` (indexed on kind, field, value, id), written in the
+# same transaction as the entity; the memory backend keeps the same in a dictionary.
+# The index only narrows the candidates: every backend checks each loaded entity against
+# ``where`` again, so an index row edited by hand never makes a wrong entity appear.
+
+INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
+    "supplier": ("country",),
+    "batch": ("supplier_id", "product", "kind", "line"),
+    "shipment": ("batch_id", "customer_id", "region"),
+    "inspection": ("batch_id", "stage", "result"),
+    "complaint": ("customer_id", "channel", "severity", "product", "incident_id"),
+    "retained_sample": ("batch_id",),
+    "training_requirement": ("action_id", "procedure"),
+    "training_record": ("person", "procedure"),
+    "recall": ("incident_id", "grade"),
+    "nonconformance": ("batch_id", "supplier_id", "inspection_id", "incident_id"),
+    "supplier_action": ("supplier_id", "severity"),
+}
+"""The fields of each kind that ``list(kind, where=...)`` finds through an index.
+
+Each is a text (or text enum) field holding one value; ``None`` is not indexed. They are
+what the service looks records up by (inspections, shipments, samples and
+nonconformances of a batch, a supplier's lots and actions, a customer's complaints...).
+``status`` and ``id`` are columns of their own. Incidents have none: they are few,
+looked up by status, and every ``fire`` saves one, which would then pay one more read.
+Filters on any other field are applied by the service after loading
+(``qms.batches.list(quantity=...)`` still works, reading the kind). Changing this
+mapping needs no migration: a storage whose index was built for another mapping rebuilds
+it when opened.
+"""
+
+MAX_INDEXED_VALUE = 255
+"""Values up to this many characters are indexed as they are; longer ones by digest."""
+
+_DIGEST_PREFIX = "sha256:"
+
+
+def index_value(value: str) -> str:
+    """Return the text stored in the field index for ``value``.
+
+    Values of up to :data:`MAX_INDEXED_VALUE` characters are stored as they are (byte
+    exact); a longer value is stored as ``sha256:`` and its hex digest, so that every
+    value fits the column and is still found through the index. A short value that
+    happens to look like a digest only adds a candidate, which the re-check drops.
+
+    Examples
+    --------
+    >>> index_value("FLOUR-0412")
+    'FLOUR-0412'
+    >>> index_value("x" * 300)[:15], len(index_value("x" * 300))
+    ('sha256:0d4e2ca9', 71)
+
+    """
+    if len(value) <= MAX_INDEXED_VALUE:
+        return value
+    return _DIGEST_PREFIX + hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def _text(value: object) -> str | None:
+    """Return the indexable text of a field value (an enum's value), or ``None``."""
+    value = getattr(value, "value", value)
+    return value if isinstance(value, str) else None
+
+
+def index_entries(kind: str, source: object) -> builtins.list[tuple[str, str]]:
+    """Return the ``(field, index_value)`` pairs that index one entity of ``kind``.
+
+    ``source`` is the entity or its JSON object (a mapping). Fields that are ``None`` or
+    not text give no entry.
+
+    Examples
+    --------
+    >>> index_entries("inspection", {"batch_id": "FLOUR-1", "stage": "incoming",
+    ...                              "result": "pass"})
+    [('batch_id', 'FLOUR-1'), ('stage', 'incoming'), ('result', 'pass')]
+    >>> index_entries("batch", {"kind": "finished", "product": "biscuits", "line": None})
+    [('product', 'biscuits'), ('kind', 'finished')]
+
+    """
+    fields = INDEXED_FIELDS.get(kind, ())
+    entries: builtins.list[tuple[str, str]] = []
+    for name in fields:
+        raw = source.get(name) if isinstance(source, Mapping) else getattr(source, name, None)
+        text = _text(raw)
+        if text is not None:
+            entries.append((name, index_value(text)))
+    return entries
+
+
+def index_entries_of_json(kind: str, data: str) -> builtins.list[tuple[str, str]]:
+    """Return :func:`index_entries` of an entity stored as JSON text.
+
+    Rows written by an older qualityflow may lack a field added since; they are
+    validated through the model so that its default is indexed as the loaded entity
+    would show it.
+    """
+    fields = INDEXED_FIELDS.get(kind, ())
+    if not fields:
+        return []
+    loaded = json.loads(data)
+    if isinstance(loaded, dict) and all(name in loaded for name in fields):
+        return index_entries(kind, loaded)
+    return index_entries(kind, model_for(kind).model_validate(loaded))
+
+
+def fields_signature() -> str:
+    """Return the digest of :data:`INDEXED_FIELDS` a stored index was built for.
+
+    Kept in ``qf_meta`` (key ``fields_index``); a storage opened with another mapping
+    rebuilds its index.
+    """
+    text = json.dumps(
+        [1, MAX_INDEXED_VALUE, sorted((k, list(v)) for k, v in INDEXED_FIELDS.items())]
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_where(kind: str, where: Mapping[str, str] | None) -> builtins.list[tuple[str, str]]:
+    """Validate a ``where`` mapping for ``kind``; return its ``(field, value)`` pairs.
+
+    Raises :class:`~qualityflow.StorageError` for a field the kind does not index or a
+    value that is not text, naming the indexed fields.
+    """
+    if not where:
+        return []
+    model_for(kind)
+    allowed = INDEXED_FIELDS.get(kind, ())
+    pairs: builtins.list[tuple[str, str]] = []
+    for name, value in where.items():
+        text = _text(value)
+        if name not in allowed:
+            raise StorageError(
+                f"{kind} records are not indexed by {name!r}: where= takes "
+                f"{', '.join(allowed) if allowed else 'no field of this kind'} "
+                "(filter other fields after loading)"
+            )
+        if text is None:
+            raise StorageError(
+                f"where={{{name!r}: {value!r}}}: the value must be text (an id, a name or "
+                "an enum value); filter None and other values after loading"
+            )
+        pairs.append((name, text))
+    return pairs
+
+
+def matches_where(entity: object, pairs: Iterable[tuple[str, str]]) -> bool:
+    """Whether the loaded ``entity`` has every ``(field, value)`` of a checked ``where``."""
+    return all(_text(getattr(entity, name, None)) == value for name, value in pairs)
+
+
+@runtime_checkable
+class ListingStorage(Storage, Protocol):
+    """A storage that filters by indexed fields and lists in pages (every built-in does).
+
+    The capability test is ``isinstance(storage, ListingStorage)`` (it has
+    :meth:`iter_list`); a backend without it still works: the service then lists the
+    whole kind and filters, pages and streams in Python, as before.
+    """
+
+    def list(
+        self,
+        kind: str,
+        *,
+        status: str | Iterable[str] | None = None,
+        ids: Iterable[str] | None = None,
+        where: Mapping[str, str] | None = None,
+        limit: int | None = None,
+        after: str | None = None,
+    ) -> builtins.list[Entity]:
+        """List entities of ``kind`` ordered by id, optionally filtered and paged.
+
+        ``where`` keeps those whose fields equal the given texts; its fields must be in
+        :data:`INDEXED_FIELDS` for the kind (else :class:`~qualityflow.StorageError`).
+        ``after`` keeps ids after it, ``limit`` at most that many (keyset paging: pass
+        the last id of a page as ``after`` of the next). Without ``limit`` and ``after``
+        the order is Python's string order; pages follow the database's id order
+        (the same on SQLite, MariaDB's ``utf8mb4_bin`` and PostgreSQL with a ``C``
+        collation, except MariaDB's padding of trailing characters below a space).
+        """
+        ...
+
+    def iter_list(
+        self,
+        kind: str,
+        *,
+        status: str | Iterable[str] | None = None,
+        ids: Iterable[str] | None = None,
+        where: Mapping[str, str] | None = None,
+        after: str | None = None,
+        page: int = 500,
+    ) -> Iterator[Entity]:
+        """Yield what :meth:`list` would return, reading ``page`` entities at a time.
+
+        Each page is read in its own short transaction, so a long iteration holds no
+        lock and at most one page in memory. An entity is yielded at most once; one
+        added or changed meanwhile is seen if its id is still ahead.
+        """
+        ...
+
+
+def iter_pages(
+    storage: ListingStorage,
+    kind: str,
+    *,
+    status: str | Iterable[str] | None = None,
+    ids: Iterable[str] | None = None,
+    where: Mapping[str, str] | None = None,
+    after: str | None = None,
+    page: int = 500,
+) -> Iterator[Entity]:
+    """Implement :meth:`ListingStorage.iter_list` over its paged ``list`` (a helper)."""
+    if page < 1:
+        raise StorageError(f"page={page}: read at least one entity per page")
+    wanted = None if ids is None else builtins.list(dict.fromkeys(ids))
+    statuses = None if status is None else normalise_status(status)
+    while True:
+        found = storage.list(
+            kind, status=statuses, ids=wanted, where=where, limit=page, after=after
+        )
+        yield from found
+        if len(found) < page:
+            return
+        after = found[-1].id
+
+
+def check_page(limit: int | None) -> None:
+    """Refuse a negative ``limit`` (``0`` gives an empty page)."""
+    if limit is not None and limit < 0:
+        raise StorageError(f"limit={limit}: give a number of entities, 0 or more")
 
 
 # ---- bulk writes (issue 19) ----------------------------------------------------------

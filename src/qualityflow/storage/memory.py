@@ -29,13 +29,19 @@ from qualityflow.storage.base import (
     OutboxEntry,
     StoredEdge,
     StoredRow,
+    check_page,
+    check_where,
     edge_columns,
     edge_digest,
     edge_key,
     given_twice,
+    index_entries_of_json,
+    index_value,
+    iter_pages,
     kind_of,
     ledger_hash,
     linked_already,
+    matches_where,
     model_for,
     normalise_status,
     on_file,
@@ -75,6 +81,9 @@ class MemoryStorage:
         self._closed = False
         self._ledger: list[LedgerEntry] = []
         self._ledger_start = LedgerStart(at=_now())
+        # the field index (issue 19): (kind, field, value) -> ids, and each row's entries
+        self._by_field: dict[tuple[str, str, str], set[str]] = {}
+        self._fields_of: dict[tuple[str, str], list[tuple[str, str]]] = {}
 
     # -- transactions ------------------------------------------------------------------
 
@@ -103,14 +112,33 @@ class MemoryStorage:
     def _set_row(self, key: tuple[str, str], value: tuple[str | None, int, str]) -> None:
         old = self._rows.get(key)
         self._rows[key] = value
+        self._index_row(key, value[2])
 
         def undo() -> None:
             if old is None:
                 self._rows.pop(key, None)
+                self._index_row(key, None)
             else:
                 self._rows[key] = old
+                self._index_row(key, old[2])
 
         self._undo.append(undo)
+
+    def _index_row(self, key: tuple[str, str], data: str | None) -> None:
+        """Point the field index at the row's current JSON (``None``: the row is gone)."""
+        kind, id = key
+        new = [] if data is None else index_entries_of_json(kind, data)
+        old = self._fields_of.pop(key, [])
+        for field, value in old:
+            ids = self._by_field.get((kind, field, value))
+            if ids is not None:
+                ids.discard(id)
+                if not ids:
+                    del self._by_field[(kind, field, value)]
+        for field, value in new:
+            self._by_field.setdefault((kind, field, value), set()).add(id)
+        if new:
+            self._fields_of[key] = new
 
     # -- entities ----------------------------------------------------------------------
 
@@ -160,22 +188,60 @@ class MemoryStorage:
         *,
         status: str | Iterable[str] | None = None,
         ids: Iterable[str] | None = None,
+        where: Mapping[str, str] | None = None,
+        limit: int | None = None,
+        after: str | None = None,
     ) -> builtins.list[Entity]:
-        """Entities of ``kind`` filtered by status and ids, ordered by id."""
+        """Entities of ``kind`` filtered by status, ids and indexed fields, ordered by id.
+
+        ``where`` is looked up in the field index, ``after``/``limit`` page by id (see
+        :meth:`qualityflow.storage.ListingStorage.list`).
+        """
         cls = model_for(kind)
         statuses = normalise_status(status)
         wanted = None if ids is None else set(ids)
+        pairs = check_where(kind, where)
+        check_page(limit)
         with self._lock:
             self._check_open()
+            if pairs:
+                candidates: set[str] | None = None
+                for field, value in pairs:
+                    found = self._by_field.get((kind, field, index_value(value)), set())
+                    candidates = set(found) if candidates is None else candidates & found
+                keys: Iterable[tuple[str, str]] = [(kind, i) for i in candidates or ()]
+            else:
+                keys = [key for key in self._rows if key[0] == kind]
             rows = [
                 (key[1], row)
-                for key, row in self._rows.items()
-                if key[0] == kind
+                for key in keys
+                if (row := self._rows.get(key)) is not None
                 and (statuses is None or row[0] in statuses)
                 and (wanted is None or key[1] in wanted)
+                and (after is None or key[1] > after)
             ]
         rows.sort(key=lambda item: item[0])
-        return [cls.model_validate_json(row[2]) for _, row in rows]
+        out: builtins.list[Entity] = []
+        for _, row in rows:
+            if limit is not None and len(out) >= limit:
+                break
+            entity = cls.model_validate_json(row[2])
+            if matches_where(entity, pairs):
+                out.append(entity)
+        return out
+
+    def iter_list(
+        self,
+        kind: str,
+        *,
+        status: str | Iterable[str] | None = None,
+        ids: Iterable[str] | None = None,
+        where: Mapping[str, str] | None = None,
+        after: str | None = None,
+        page: int = 500,
+    ) -> Iterator[Entity]:
+        """Yield the listed entities ``page`` at a time (see :meth:`list`)."""
+        return iter_pages(self, kind, status=status, ids=ids, where=where, after=after, page=page)
 
     def count(self, kind: str) -> int:
         """How many entities of ``kind`` are stored."""
@@ -439,6 +505,8 @@ class MemoryStorage:
             self._edges.clear()
             self._outbox.clear()
             self._ledger.clear()
+            self._by_field.clear()
+            self._fields_of.clear()
 
 
 def _validated(entity: Entity, version: int) -> Entity:

@@ -35,6 +35,7 @@ from qualityflow.errors import (
 )
 from qualityflow.models import Notification, Quantity
 from qualityflow.storage.base import (
+    INDEXED_FIELDS,
     LEDGER_START,
     SCHEMA_VERSION,
     AuditSnapshot,
@@ -48,15 +49,23 @@ from qualityflow.storage.base import (
     OutboxEntry,
     StoredEdge,
     StoredRow,
+    check_page,
+    check_where,
     edge_columns,
     edge_digest,
     edge_key,
+    fields_signature,
     given_twice,
+    index_entries,
+    index_entries_of_json,
+    index_value,
     iter_chunks,
+    iter_pages,
     kind_of,
     ledger_hash,
     linked_already,
     mask_url,
+    matches_where,
     model_for,
     normalise_status,
     on_file,
@@ -69,6 +78,7 @@ from qualityflow.storage.base import (
 __all__ = [
     "SQLStorage",
     "alembic_version_table",
+    "fields_table",
     "ledger_head_table",
     "ledger_table",
     "metadata",
@@ -194,6 +204,24 @@ relay_cursor_table = sa.Table(
 )
 # ---- end of outbox relay tables ----------------------------------------------------------
 
+# ---- field index table (issue 19) --------------------------------------------------------
+# qf_fields: one row per (kind, id, field) of the documented fields (storage.base
+# INDEXED_FIELDS), written in the same transaction as the entity; ``value`` is
+# index_value() of the field's text. list(where=...) joins it on (kind, field, value, id).
+fields_table = sa.Table(
+    "qf_fields",
+    metadata,
+    sa.Column("kind", sa.String(32), primary_key=True),
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column("field", sa.String(32), primary_key=True),
+    sa.Column("value", sa.String(255), nullable=False),
+    sa.Index("ix_qf_fields_lookup", "kind", "field", "value", "id"),
+    # SQLite: the key is the table (a lookup by kind and id reads it, not the index)
+    sqlite_with_rowid=False,
+    **_BYTE_EXACT,
+)
+# ---- end of field index table ------------------------------------------------------------
+
 alembic_version_table = sa.Table(
     "alembic_version",
     sa.MetaData(),
@@ -264,6 +292,7 @@ _BULK_ROWS = 50_000  # rows per executemany
 _BULK_CACHE_KIB = -262_144  # SQLite page cache during a bulk write (negative: KiB)
 _ENTITY_COLUMNS = ("kind", "id", "status", "version", "data")
 _EDGE_COLUMNS = ("input_id", "output_id", "kind", "quantity", "override")
+_FIELD_COLUMNS = ("kind", "id", "field", "value")
 _LEDGER_COLUMNS = ("seq", "kind", "id", "version", "digest", "prev_hash", "hash", "recorded_at")
 
 
@@ -365,6 +394,20 @@ _LEDGER_SET_HEAD = (
 _LEDGER_DELETE = ledger_table.delete().where(ledger_table.c.seq == sa.bindparam("w_seq"))
 _LEDGER_META_KEY = "ledger_started"
 # ---- end of audit ledger statements ------------------------------------------------------
+
+# ---- field index statements (issue 19) ---------------------------------------------------
+_FIELDS_OF = sa.select(fields_table.c.field, fields_table.c.value).where(
+    fields_table.c.kind == sa.bindparam("w_kind"), fields_table.c.id == sa.bindparam("w_id")
+)
+_FIELD_INSERT = fields_table.insert()
+_FIELD_DELETE = fields_table.delete().where(
+    fields_table.c.kind == sa.bindparam("w_kind"),
+    fields_table.c.id == sa.bindparam("w_id"),
+    fields_table.c.field == sa.bindparam("w_field"),
+)
+_FIELDS_META_KEY = "fields_index"
+_REINDEX_CHUNK = 2000
+# ---- end of field index statements -------------------------------------------------------
 
 
 class SQLStorage:
@@ -547,6 +590,7 @@ class SQLStorage:
 
         refusal: StorageError | None = None
         for attempt in range(3):
+            fields_missing = False
             try:
                 with self._conn() as conn:
                     stored = stored_revision(conn)
@@ -598,6 +642,7 @@ class SQLStorage:
                         # At the head: tables of this revision dropped since (the ledger,
                         # say) are created again, to be caught by the audit; nothing is
                         # written when they are all there.
+                        fields_missing = not sa.inspect(conn).has_table(fields_table.name)
                         metadata.create_all(conn, checkfirst=True)
                         version = conn.execute(
                             sa.select(meta_table.c.value).where(
@@ -615,6 +660,7 @@ class SQLStorage:
                         # The row whose lock serialises genealogy changes (a row, not a
                         # layout change: databases made before it get it here).
                         conn.execute(meta_table.insert().values(key=_GENEALOGY_ROW, value="0"))
+                    self._ensure_fields_index(conn, rebuild=fields_missing)
                     self._ensure_ledger(conn)
                 return
             except ConcurrencyError:
@@ -665,7 +711,7 @@ class SQLStorage:
         with self._conn() as conn:
             if self._entity_unique is not None or self._mysql:
                 # The existence check folded into the insert (issue 19).
-                self._add_folded(conn, kind, entity.id, status_of(stored), data)
+                self._add_folded(conn, kind, entity.id, stored, data)
                 return stored
             exists = conn.execute(_GET_VERSION, {"w_kind": kind, "w_id": entity.id}).first()
             if exists is not None:
@@ -690,11 +736,10 @@ class SQLStorage:
                     f"{kind} {entity.id!r} already exists (added concurrently); load it and "
                     "save() changes instead"
                 ) from exc
+            self._index_added(conn, kind, entity.id, stored)
         return stored
 
-    def _add_folded(
-        self, conn: Connection, kind: str, id: str, status: str | None, data: str
-    ) -> None:
+    def _add_folded(self, conn: Connection, kind: str, id: str, stored: Entity, data: str) -> None:
         """Insert a new row, the duplicate check folded in (one statement, no look-up).
 
         SQLite and PostgreSQL: ``ON CONFLICT DO NOTHING`` (no row: the id is on file);
@@ -702,7 +747,7 @@ class SQLStorage:
         way the transaction stays usable and the ledger entry is taken back.
         """
         tip = self._ledger_append(conn, kind, id, 1, row_digest(data))
-        row = {"kind": kind, "id": id, "status": status, "version": 1, "data": data}
+        row = {"kind": kind, "id": id, "status": status_of(stored), "version": 1, "data": data}
         if self._entity_unique is not None:
             cursor = self._run(conn, self._entity_unique, row)
             inserted = cursor.rowcount == 1
@@ -715,6 +760,7 @@ class SQLStorage:
         if not inserted:
             self._ledger_undo(conn, tip)
             raise StorageError(f"{kind} {id!r} already exists; load it and save() changes instead")
+        self._index_added(conn, kind, id, stored)
 
     def save(self, entity: Entity, *, expected_version: int | None = None) -> Entity:
         """Replace the entity if the stored version is the expected one."""
@@ -746,6 +792,7 @@ class SQLStorage:
                 if current is None:
                     raise NotFoundError(kind, entity.id)
                 raise stale_version(kind, entity.id, current, expected)
+            self._index_saved(conn, kind, entity.id, stored)
         return stored
 
     def list(
@@ -754,10 +801,22 @@ class SQLStorage:
         *,
         status: str | Iterable[str] | None = None,
         ids: Iterable[str] | None = None,
+        where: Mapping[str, str] | None = None,
+        limit: int | None = None,
+        after: str | None = None,
     ) -> builtins.list[Entity]:
-        """Entities of ``kind`` filtered by status and ids, ordered by id."""
+        """Entities of ``kind`` filtered by status, ids and indexed fields, ordered by id.
+
+        ``where`` joins the field index (``qf_fields``); ``after``/``limit`` page by id in
+        the database (see :meth:`qualityflow.storage.ListingStorage.list`). Each loaded
+        entity is checked against ``where`` again.
+        """
         cls = model_for(kind)
         statuses = normalise_status(status)
+        pairs = check_where(kind, where)
+        check_page(limit)
+        if pairs or limit is not None or after is not None:
+            return self._list_indexed(cls, kind, statuses, ids, pairs, limit, after)
         query = sa.select(entities.c.id, entities.c.data).where(entities.c.kind == kind)
         if statuses is not None:
             query = query.where(entities.c.status.in_(sorted(statuses)))
@@ -770,6 +829,179 @@ class SQLStorage:
                     rows.extend(conn.execute(query.where(entities.c.id.in_(chunk))))
         rows.sort(key=lambda row: row[0])
         return [cls.model_validate_json(row[1]) for row in rows]
+
+    # ---- field index and paged listing (issue 19) -----------------------------------
+
+    def iter_list(
+        self,
+        kind: str,
+        *,
+        status: str | Iterable[str] | None = None,
+        ids: Iterable[str] | None = None,
+        where: Mapping[str, str] | None = None,
+        after: str | None = None,
+        page: int = 500,
+    ) -> Iterator[Entity]:
+        """Yield the listed entities ``page`` at a time, each page its own transaction."""
+        return iter_pages(self, kind, status=status, ids=ids, where=where, after=after, page=page)
+
+    def _list_indexed(
+        self,
+        cls: type[Entity],
+        kind: str,
+        statuses: set[str] | None,
+        ids: Iterable[str] | None,
+        pairs: builtins.list[tuple[str, str]],
+        limit: int | None,
+        after: str | None,
+    ) -> builtins.list[Entity]:
+        """Answer a filtered or paged ``list`` from the indexes, re-checking each entity."""
+        out: builtins.list[Entity] = []
+        if limit == 0:
+            return out
+        wanted = None if ids is None else sorted(set(ids))
+        while True:
+            want = None if limit is None else limit - len(out)
+            rows = self._select_indexed(kind, statuses, wanted, pairs, want, after)
+            for _id, data in rows:
+                entity = cls.model_validate_json(data)
+                if matches_where(entity, pairs):
+                    out.append(entity)
+            # A candidate the index named wrongly was dropped: read on to fill the page.
+            if want is None or len(rows) < want or len(out) >= (limit or 0):
+                return out
+            after = str(rows[-1][0])
+
+    def _select_indexed(
+        self,
+        kind: str,
+        statuses: set[str] | None,
+        wanted: builtins.list[str] | None,
+        pairs: builtins.list[tuple[str, str]],
+        limit: int | None,
+        after: str | None,
+    ) -> builtins.list[Any]:
+        """Return ``(id, data)`` rows: joined to the field index, keyset-paged by id."""
+        e = entities
+        query = sa.select(e.c.id, e.c.data)
+        source: Any = e
+        order = e.c.id
+        for number, (field, value) in enumerate(pairs):
+            f = fields_table.alias(f"qf_f{number}")
+            source = source.join(
+                f,
+                sa.and_(
+                    f.c.kind == e.c.kind,
+                    f.c.id == e.c.id,
+                    f.c.field == field,
+                    f.c.value == index_value(value),
+                ),
+            )
+            if number == 0:
+                order = f.c.id  # walk the index of the first field in id order
+        query = query.select_from(source).where(e.c.kind == kind)
+        if statuses is not None:
+            query = query.where(e.c.status.in_(sorted(statuses)))
+        rows: builtins.list[Any] = []
+        with self._conn() as conn:
+            if wanted is not None:
+                # The ids are bounded by the caller: select them, page in Python.
+                if after is not None:
+                    wanted = [i for i in wanted if i > after]
+                for chunk in iter_chunks(wanted):
+                    rows.extend(conn.execute(query.where(e.c.id.in_(chunk))))
+                rows.sort(key=lambda row: row[0])
+                if after is not None:
+                    rows = [row for row in rows if row[0] > after]
+                return rows if limit is None else rows[:limit]
+            if after is not None:
+                query = query.where(order > after)
+            query = query.order_by(order)
+            if limit is not None:
+                query = query.limit(limit)
+            rows.extend(conn.execute(query))
+        if limit is None:
+            rows.sort(key=lambda row: row[0])  # the unpaged order is Python's, as list()
+        return rows
+
+    def _index_added(self, conn: Connection, kind: str, id: str, stored: Entity) -> None:
+        """Write the field index rows of a new entity (same transaction)."""
+        entries = index_entries(kind, stored)
+        if entries:
+            self._index_run_many(
+                conn,
+                _FIELD_INSERT,
+                [{"kind": kind, "id": id, "field": f, "value": v} for f, v in entries],
+            )
+
+    def _index_saved(self, conn: Connection, kind: str, id: str, stored: Entity) -> None:
+        """Rewrite the field index rows of a saved entity whose indexed values changed."""
+        if kind not in INDEXED_FIELDS:
+            return
+        new = dict(index_entries(kind, stored))
+        cursor = self._run(conn, _FIELDS_OF, {"w_kind": kind, "w_id": id})
+        old = {str(f): str(v) for f, v in cursor.fetchall()}
+        cursor.close()
+        if old == new:
+            return
+        gone = [f for f, v in old.items() if new.get(f) != v]
+        if gone:
+            self._index_run_many(
+                conn, _FIELD_DELETE, [{"w_kind": kind, "w_id": id, "w_field": f} for f in gone]
+            )
+        added = [(f, v) for f, v in new.items() if old.get(f) != v]
+        if added:
+            self._index_run_many(
+                conn,
+                _FIELD_INSERT,
+                [{"kind": kind, "id": id, "field": f, "value": v} for f, v in added],
+            )
+
+    def _index_run_many(
+        self, conn: Connection, statement: Any, rows: builtins.list[dict[str, Any]]
+    ) -> None:
+        """Execute a plain statement for many rows on the driver cursor (``executemany``)."""
+        hot = self._hot.get(statement)
+        if hot is None:
+            compiled = statement.compile(dialect=self.engine.dialect, column_keys=list(rows[0]))
+            names = tuple(compiled.positiontup) if self.engine.dialect.positional else None
+            hot = self._hot[statement] = _Precompiled(compiled.string, names)
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            if hot.names is None:
+                cursor.executemany(hot.sql, rows)
+            else:
+                cursor.executemany(hot.sql, [tuple(r[n] for n in hot.names) for r in rows])
+        except self._dbapi_error as exc:
+            raise self._error(exc) from exc
+        finally:
+            cursor.close()
+
+    def reindex(self) -> int:
+        """Rebuild the field index from the stored entities; returns how many rows it has.
+
+        For a DBA who edited or lost ``qf_fields`` rows (a wrong row never shows in
+        ``list()``, which re-checks every entity, but a missing one hides its entity from
+        ``list(where=...)``). Opening a storage rebuilds the index by itself when the
+        table was missing or :data:`~qualityflow.storage.base.INDEXED_FIELDS` changed.
+        """
+        with self._conn() as conn:
+            return self._rebuild_fields(conn)
+
+    def _ensure_fields_index(self, conn: Connection, *, rebuild: bool) -> None:
+        """Rebuild the field index when it is missing or was built for other fields."""
+        marker = conn.execute(
+            sa.select(meta_table.c.value).where(meta_table.c.key == _FIELDS_META_KEY)
+        ).scalar_one_or_none()
+        if marker == fields_signature() and not rebuild:
+            return
+        self._rebuild_fields(conn)
+
+    def _rebuild_fields(self, conn: Connection) -> int:
+        def write(rows: builtins.list[dict[str, Any]]) -> None:
+            self._index_run_many(conn, _FIELD_INSERT, rows)
+
+        return rebuild_fields(conn, write=write)
 
     def count(self, kind: str) -> int:
         """How many entities of ``kind`` are stored."""
@@ -929,13 +1161,22 @@ class SQLStorage:
                 if first != n:
                     problems.append(RowProblem(n, (entity.id,), given_twice(kind, first)))
                 stored = _validated(entity, 1)
+                fields.extend((kind, entity.id, f, v) for f, v in index_entries(kind, stored))
                 yield (kind, entity.id, status_of(stored), 1, stored.model_dump_json())
 
         def ledger(chunk: builtins.list[tuple[Any, ...]]) -> Iterator[tuple[str, str, int, str]]:
             for kind, id, _status, version, data in chunk:
                 yield kind, id, version, row_digest(data)
 
-        written = self._write_all(rows(), _INSERT_ENTITY, _ENTITY_COLUMNS, ledger, problems)
+        def index(cursor: Any) -> None:  # the chunk's field index rows (qf_fields)
+            if fields:
+                self._many(cursor, _FIELD_INSERT, _FIELD_COLUMNS, fields)
+            fields.clear()
+
+        fields: builtins.list[tuple[str, str, str, str]] = []
+        written = self._write_all(
+            rows(), _INSERT_ENTITY, _ENTITY_COLUMNS, ledger, problems, after=index
+        )
         if written is None:
             by_kind: dict[str, builtins.list[str]] = {}
             for kind, id in seen:
@@ -1066,6 +1307,7 @@ class SQLStorage:
         columns: tuple[str, ...],
         ledger: Callable[[builtins.list[tuple[Any, ...]]], Iterator[tuple[str, str, int, str]]],
         problems: builtins.list[RowProblem],
+        after: Callable[[Any], None] | None = None,
     ) -> int | None:
         """Insert ``rows`` and their ledger entries in chunks, inside a savepoint.
 
@@ -1097,12 +1339,16 @@ class SQLStorage:
                                 failed = not self._write_chunk(
                                     conn, cursor, statement, columns, chunk, ledger, chain, at
                                 )
+                                if after is not None and not failed:
+                                    after(cursor)
                                 written += len(chunk)
                             chunk = []
                     if chunk and not failed and not problems:
                         failed = not self._write_chunk(
                             conn, cursor, statement, columns, chunk, ledger, chain, at
                         )
+                        if after is not None and not failed:
+                            after(cursor)
                         written += len(chunk)
                     if failed or problems:
                         cursor.execute("ROLLBACK TO SAVEPOINT qf_bulk")
@@ -1520,6 +1766,60 @@ def outbox_key(notification_id: str) -> str:
 
     """
     return hashlib.sha256(notification_id.encode("utf-8")).hexdigest()
+
+
+# ---- field index helpers (issue 19) ------------------------------------------------------
+
+
+def rebuild_fields(conn: Connection, *, write: Any = None, chunk: int = _REINDEX_CHUNK) -> int:
+    """Empty ``qf_fields`` and fill it from every stored entity, ``chunk`` rows at a time.
+
+    Also records in ``qf_meta`` which :data:`~qualityflow.storage.base.INDEXED_FIELDS` it
+    was built for. ``write(rows)`` inserts a list of row dicts (default: an
+    ``executemany`` through SQLAlchemy). Used by revision 0004 and
+    :meth:`SQLStorage.reindex`. Returns the number of index rows.
+    """
+    insert = write or (lambda rows: conn.execute(fields_table.insert(), rows))
+    conn.execute(fields_table.delete())
+    kinds = sorted(INDEXED_FIELDS)
+    written = 0
+    last: tuple[str, str] | None = None
+    while True:
+        query = (
+            sa.select(entities.c.kind, entities.c.id, entities.c.data)
+            .where(entities.c.kind.in_(kinds))
+            .order_by(entities.c.kind, entities.c.id)
+            .limit(chunk)
+        )
+        if last is not None:
+            query = query.where(
+                sa.or_(
+                    entities.c.kind > last[0],
+                    sa.and_(entities.c.kind == last[0], entities.c.id > last[1]),
+                )
+            )
+        rows = conn.execute(query).all()
+        if not rows:
+            break
+        batch = [
+            {"kind": str(k), "id": str(i), "field": f, "value": v}
+            for k, i, d in rows
+            for f, v in index_entries_of_json(str(k), str(d))
+        ]
+        if batch:
+            insert(batch)
+            written += len(batch)
+        last = (str(rows[-1][0]), str(rows[-1][1]))
+    signature = fields_signature()
+    marker = meta_table.c.key == _FIELDS_META_KEY
+    if conn.execute(sa.select(meta_table.c.value).where(marker)).first() is None:
+        conn.execute(meta_table.insert().values(key=_FIELDS_META_KEY, value=signature))
+    else:
+        conn.execute(meta_table.update().where(marker).values(value=signature))
+    return written
+
+
+# ---- end of field index helpers ----------------------------------------------------------
 
 
 # ---- audit ledger helpers (issue 11) -----------------------------------------------------

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from qualityflow.testing.fixtures import Clock
-    from qualityflow.testing.plants import example_genealogy
+    from qualityflow.testing.plants import emergency_team, example_genealogy
     from qualityflow.testing.servers import (
         MYSQL_ENV,
         POSTGRESQL_ENV,
@@ -38,6 +38,7 @@ __all__ = [
     "POSTGRESQL_ENV",
     "Clock",
     "StorageConformance",
+    "emergency_team",
     "example_genealogy",
     "server_url",
     "temporary_database",
@@ -50,6 +51,7 @@ _HOMES = {
     "temporary_database": "servers",
     "StorageConformance": "storage",
     "Clock": "fixtures",
+    "emergency_team": "plants",
     "example_genealogy": "plants",
 }
 

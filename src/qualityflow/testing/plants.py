@@ -7,9 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from qualityflow.genealogy import Genealogy, Link
-from qualityflow.models import Batch, Quantity, Shipment
+from qualityflow.models import Batch, EmergencyTeam, Quantity, Shipment, TeamMember
 
-__all__ = ["example_genealogy"]
+__all__ = ["emergency_team", "example_genealogy"]
 
 
 def example_genealogy() -> Genealogy:
@@ -84,3 +84,34 @@ def example_genealogy() -> Genealogy:
     for s in shipments:
         g.add_shipment(s)
     return g
+
+
+def emergency_team(leader: TeamMember | None = None) -> EmergencyTeam:
+    """Return an emergency team as the guide asks: a leader and the heads of each department.
+
+    The members cover production, technical, quality and sales (the departments a major or
+    critical incident's team needs, :data:`qualityflow.people.TEAM_DEPARTMENTS`), leaving
+    out the leader's own department.
+
+    Examples
+    --------
+    >>> from qualityflow.testing import emergency_team
+    >>> team = emergency_team()
+    >>> team.leader.name, sorted(team.departments)
+    ('Li Na', ['production', 'quality', 'sales', 'technical'])
+
+    """
+    chief = leader or TeamMember(name="Li Na", role="leader", department="quality")
+    heads = {
+        "production": "Wang Wei",
+        "technical": "Zhang Min",
+        "quality": "Chen Jie",
+        "sales": "Liu Yang",
+    }
+    own = chief.department.strip().lower()
+    members = [
+        TeamMember(name=name, role=f"head of {department}", department=department)
+        for department, name in heads.items()
+        if department != own
+    ]
+    return EmergencyTeam(leader=chief, members=members)

@@ -39,7 +39,7 @@ __all__ = [
     "upgrade",
 ]
 
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
 """The revision ids in order, oldest first (``versions/<id>_*.py``).
 
 A new revision appends its id here and in its file sets ``down_revision`` to the previous
