@@ -276,6 +276,11 @@ _GENEALOGY_LOCKED = (
     sa.select(meta_table.c.value).where(meta_table.c.key == _GENEALOGY_ROW).with_for_update()
 )
 _GENEALOGY_SEEN = sa.select(meta_table.c.value).where(meta_table.c.key == _GENEALOGY_ROW)
+_GENEALOGY_BUMP = (  # precompiled (issue 19): a link pays no statement build for its lock
+    meta_table.update()
+    .where(meta_table.c.key == sa.literal_column(f"'{_GENEALOGY_ROW}'"))
+    .values(value=sa.bindparam("n_value"))
+)
 _MYSQL_DUPLICATE_KEY = 1062
 
 _UPDATE_DELIVERY = (
@@ -1047,11 +1052,7 @@ class SQLStorage:
                         "link() outside your own transaction, or take genealogy_lock() "
                         "before the transaction's first read)"
                     )
-                conn.execute(
-                    meta_table.update()
-                    .where(meta_table.c.key == _GENEALOGY_ROW)
-                    .values(value=str(int(locked) + 1))
-                )
+                self._run(conn, _GENEALOGY_BUMP, {"n_value": str(int(locked) + 1)}).close()
             yield
 
     def add_edge(self, edge: Edge) -> None:
