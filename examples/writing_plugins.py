@@ -69,7 +69,9 @@ class FlakySmsGateway:
 class ReadOnlyStorage:
     """A storage wrapper for auditors: reads pass through, every write is refused."""
 
-    _WRITES = frozenset({"add", "save", "add_edge", "enqueue", "update_delivery"})
+    _WRITES = frozenset(
+        {"add", "add_many", "save", "add_edge", "add_edges", "enqueue", "update_delivery"}
+    )
 
     def __init__(self, inner: Any, name: str) -> None:
         self._inner = inner

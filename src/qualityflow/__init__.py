@@ -33,6 +33,8 @@ from qualityflow.errors import (  # noqa: F401
     PermissionDenied,
     ProtectedFieldError,
     QualityFlowError,
+    RowProblem,
+    RowsRefused,
     StorageError,
     TransitionError,
     UnitMismatchError,

@@ -14,6 +14,8 @@ from .errors import (
     PermissionDenied as PermissionDenied,
     ProtectedFieldError as ProtectedFieldError,
     QualityFlowError as QualityFlowError,
+    RowProblem as RowProblem,
+    RowsRefused as RowsRefused,
     StorageError as StorageError,
     TransitionError as TransitionError,
     UnitMismatchError as UnitMismatchError,

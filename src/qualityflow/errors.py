@@ -8,6 +8,7 @@ This module imports nothing from the rest of the package and is importable from 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 __all__ = [
     "ConcurrencyError",
@@ -18,6 +19,8 @@ __all__ = [
     "PermissionDenied",
     "ProtectedFieldError",
     "QualityFlowError",
+    "RowProblem",
+    "RowsRefused",
     "StorageError",
     "TransitionError",
     "UnitMismatchError",
@@ -124,4 +127,58 @@ class PermissionDenied(QualityFlowError):
             _("{actor!r} may not {action!r}: {reasons}").format(
                 actor=actor, action=action, reasons=_("; ").join(self.reasons)
             )
+        )
+
+
+# ---- bulk writes (issue 19) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One refused row of a bulk write: its position, the ids it names, what is wrong.
+
+    ``row`` is the 0-based position in the iterable given (``rows[problem.row]``),
+    ``ids`` the ids of that row (a link's input and output, a record's id), ``problem``
+    a sentence saying what is wrong and how to fix it.
+    """
+
+    row: int
+    ids: tuple[str, ...]
+    problem: str
+
+    def __str__(self) -> str:
+        ids = " -> ".join(repr(i) for i in self.ids)
+        return (
+            f"rows[{self.row}] ({ids}): {self.problem}"
+            if ids
+            else f"rows[{self.row}]: {self.problem}"
+        )
+
+
+class RowsRefused(GenealogyError, StorageError):
+    """A bulk write refused as a whole: nothing was written; every bad row is named.
+
+    Raised by ``qms.batches.add_many``, ``qms.shipments.add_many``, ``qms.link_many`` and
+    the storages' ``add_many``/``add_edges``. It is both a :class:`GenealogyError` (what the
+    one-row ``link`` raises) and a :class:`StorageError` (what ``add`` raises for an id on
+    file), so handlers written for the one-row calls catch it. ``problems`` lists every
+    bad row (:class:`RowProblem`), ``total`` how many rows were given; the message names
+    the first :data:`LISTED` of them.
+    """
+
+    LISTED = 100
+    """How many problems the message itself lists (all are in ``problems``)."""
+
+    def __init__(self, what: str, problems: Sequence[RowProblem], total: int) -> None:
+        self.what = what
+        self.problems: list[RowProblem] = sorted(problems, key=lambda p: p.row)
+        self.total = total
+        bad = len({p.row for p in self.problems})
+        lines = [str(p) for p in self.problems[: self.LISTED]]
+        more = len(self.problems) - len(lines)
+        if more > 0:
+            lines.append(f"... and {more} more (see .problems)")
+        super().__init__(
+            f"{what}: {bad} of {total} row(s) refused, nothing was written; fix or drop "
+            "these rows and call it again:\n  " + "\n  ".join(lines)
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +57,41 @@ class ShipmentRepository(Repository[Shipment]):
             self._storage.add_edge(Edge(entity.batch_id, entity.id, entity.quantity, "ship"))
         return stored
 
+    def add_many(self, entities: Iterable[Shipment]) -> int:
+        """Store many shipments and their batch -> shipment edges: all, or none.
+
+        The rules are :meth:`add`'s for every row (the batch is on file and released, the
+        shipment id is new), checked set-based under the genealogy lock; the rows go in
+        with ``executemany``, one ledger entry per shipment and per edge. Returns how
+        many shipments were stored.
+
+        Raises
+        ------
+        RowsRefused
+            Naming every bad row (``rows[n]``, the shipment id, what is wrong); nothing
+            was written.
+
+        Examples
+        --------
+        >>> from datetime import datetime, timezone
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> _ = qms.batches.add(qf.Batch(id="BISC-1", kind="finished", product="biscuits",
+        ...                              quantity=qf.Quantity(amount=400, unit="pack")))
+        >>> at = datetime(2026, 3, 2, 14, 0, tzinfo=timezone.utc)
+        >>> qms.shipments.add_many(
+        ...     qf.Shipment(id=f"SHIP-{n}", batch_id="BISC-1", customer_id=f"CUST-{n}",
+        ...                 quantity=qf.Quantity(amount=100, unit="pack"), shipped_at=at)
+        ...     for n in range(3))
+        3
+        >>> sorted(qms.trace_forward("BISC-1").ids)
+        ['SHIP-0', 'SHIP-1', 'SHIP-2']
+
+        """
+        from qualityflow.service.bulk import add_shipments
+
+        return add_shipments(self._service, entities)
+
 
 _HELD = (BatchStatus.ON_HOLD, BatchStatus.QUARANTINED)
 _BLOCKING_SUPPLIER = ("suspended", "disqualified")
@@ -63,6 +99,37 @@ _BLOCKING_SUPPLIER = ("suspended", "disqualified")
 
 class BatchRepository(Repository[Batch]):
     """Batches and lots; a held lot goes back into use only through :meth:`release`."""
+
+    def add_many(self, entities: Iterable[Batch]) -> int:
+        """Store many new batches in one transaction: all, or none.
+
+        Each is stored as :meth:`add` stores it (version 1, one ledger entry each); the
+        rows go in with ``executemany`` and the duplicate check is the database's own
+        key. A plant loading a day's lots, or migrating its history, calls this once.
+        Returns how many batches were stored.
+
+        Raises
+        ------
+        RowsRefused
+            (a :class:`~qualityflow.StorageError`) naming every bad row: an id given
+            twice or already on file, or a record that is not a Batch; nothing was
+            written.
+
+        Examples
+        --------
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> lots = (qf.Batch(id=f"FLOUR-{n}", kind="raw_material", product="flour",
+        ...                  quantity=qf.Quantity(amount=1000, unit="kg")) for n in range(3))
+        >>> qms.batches.add_many(lots)
+        3
+        >>> qms.batches.get("FLOUR-2").version
+        1
+
+        """
+        from qualityflow.service.bulk import add_batches
+
+        return add_batches(self._service, entities)
 
     def save(
         self,

@@ -76,6 +76,7 @@ from qualityflow.service.batches import (
     RetainedSampleRepository,
     ShipmentRepository,
 )
+from qualityflow.service.bulk import LinkRow, as_bulk
 from qualityflow.service.cases import ComplaintRepository, LifecycleRepository
 from qualityflow.service.evidence import EvidenceStore
 from qualityflow.service.nonconformances import (
@@ -413,8 +414,16 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
         # The genealogy lock makes the cycle check and the insert one atomic step across
         # instances: racing link(A, B) and link(B, A) never both commit.
         with storage.genealogy_lock():
-            lot = self._batch_for_link(input_id, input_id, output_id)
-            self._batch_for_link(output_id, input_id, output_id)
+            bulk = as_bulk(storage)
+            if bulk is not None:  # both ends in one round trip
+                ends = bulk.lookup("batch", (input_id, output_id), data=True)
+                for end in (input_id, output_id):
+                    if end not in ends:
+                        raise _not_on_file(end, input_id, output_id)
+                lot = Batch.model_validate_json(ends[input_id].data)
+            else:
+                lot = self._batch_for_link(input_id, input_id, output_id)
+                self._batch_for_link(output_id, input_id, output_id)
             supplier: Supplier | None = None
             if lot.supplier_id:
                 try:
@@ -446,12 +455,57 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
         try:
             found = self.storage.get("batch", id)
         except NotFoundError:
-            raise GenealogyError(
-                f"cannot link {input_id!r} into {output_id!r}: batch {id!r} is not on file; "
-                "add it first"
-            ) from None
+            raise _not_on_file(id, input_id, output_id) from None
         assert isinstance(found, Batch)
         return found
+
+    def link_many(self, rows: Iterable[LinkRow]) -> int:
+        """Record many links at once: all of them, or (on any bad row) none.
+
+        Each row is ``(input_id, output_id, quantity_or_None)`` or ``(input_id,
+        output_id, quantity_or_None, override_or_None)``. The rules are :meth:`link`'s:
+        both ends are batches on file, the input lot is not held or from a blocked
+        supplier (unless the row's :class:`~qualityflow.LinkOverride` lifts that), no
+        self-links, no pair given twice or already linked, and no cycle made by the set
+        together with the stored genealogy. The set succeeds exactly when linking its
+        rows one by one, in any order, would. The checks are set-based (one query per
+        few thousand ids, one recursive query for the cycle check) and the links go in
+        with ``executemany`` under the genealogy lock, one ledger entry each.
+
+        Returns how many links were recorded.
+
+        Raises
+        ------
+        RowsRefused
+            (a :class:`~qualityflow.GenealogyError`) naming every bad row: its position
+            ``rows[n]``, its ids, what is wrong and how to fix it; nothing was written.
+
+        Examples
+        --------
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> kg = qf.Quantity(amount=50, unit="kg")
+        >>> _ = qms.batches.add_many(
+        ...     qf.Batch(id=i, kind=k, product=i.lower(), quantity=kg)
+        ...     for i, k in [("FLOUR-1", "raw_material"), ("MIX-1", "intermediate"),
+        ...                  ("BISC-1", "finished")])
+        >>> qms.link_many([("FLOUR-1", "MIX-1", kg), ("MIX-1", "BISC-1", None)])
+        2
+        >>> try:
+        ...     qms.link_many([("BISC-1", "FLOUR-1", None), ("MIX-1", "GHOST-7", None)])
+        ... except qf.GenealogyError as refused:
+        ...     print(refused)  # doctest: +NORMALIZE_WHITESPACE
+        qms.link_many: 2 of 2 row(s) refused, nothing was written; fix or drop these rows
+        and call it again:
+          rows[0] ('BISC-1' -> 'FLOUR-1'): would close the cycle 'BISC-1' -> 'FLOUR-1'
+          -> ... -> 'BISC-1' and links on file (-> ... ->); links run from input to
+          output: check the direction, or drop one of these rows
+          rows[1] ('MIX-1' -> 'GHOST-7'): batch 'GHOST-7' is not on file; add it first
+
+        """
+        from qualityflow.service.bulk import link_many
+
+        return link_many(self, rows)
 
     @property
     def genealogy(self) -> Genealogy:
@@ -1046,6 +1100,12 @@ _WHOLE_PLANT = 4  # common_causes loads the whole genealogy when 1/4 of the lots
 # _genealogy_of); below the genealogy index's merge threshold, so both builds order alike.
 _SMALL_PART = 1000
 _OVERDUE_CACHE_LOCK = threading.Lock()
+
+
+def _not_on_file(id: str, input_id: str, output_id: str) -> GenealogyError:
+    return GenealogyError(
+        f"cannot link {input_id!r} into {output_id!r}: batch {id!r} is not on file; add it first"
+    )
 
 
 class _HookPolicy:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import builtins
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, TypeAlias, runtime_checkable
+from typing import Literal, NamedTuple, Protocol, TypeAlias, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
 from qualityflow.errors import ConcurrencyError, StorageError
@@ -32,11 +32,13 @@ __all__ = [
     "LEDGER_START",
     "SCHEMA_VERSION",
     "AuditSnapshot",
+    "BulkStorage",
     "Delivery",
     "Direction",
     "Edge",
     "Entity",
     "IncrementalStorage",
+    "Found",
     "LedgerEntry",
     "LedgerStart",
     "LedgerStorage",
@@ -504,7 +506,8 @@ def edge_key(input_id: str, output_id: str) -> str:
     >>> edge_key("FLOUR-1", "MIX-9")
     '["FLOUR-1","MIX-9"]'
     """
-    return json.dumps([input_id, output_id], ensure_ascii=False, separators=(",", ":"))
+    enc = _encode_string
+    return "[" + enc(input_id) + "," + enc(output_id) + "]"
 
 
 def edge_columns(edge: Edge) -> tuple[str | None, str | None]:
@@ -518,10 +521,20 @@ def edge_digest(
     input_id: str, output_id: str, kind: str, quantity: str | None, override: str | None
 ) -> str:
     """Return the SHA-256 (hex) of an edge's stored columns (JSON list, in column order)."""
-    text = json.dumps(
-        [input_id, output_id, kind, quantity, override], ensure_ascii=False, separators=(",", ":")
+    enc = _encode_string
+    text = (
+        f"[{enc(input_id)},{enc(output_id)},{enc(kind)},"
+        f"{'null' if quantity is None else enc(quantity)},"
+        f"{'null' if override is None else enc(override)}]"
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# Edge keys and digests are json.dumps(..., ensure_ascii=False, separators=(",", ":")) of
+# a list of strings (and None): built here from the same string encoder json.dumps uses,
+# without a new encoder per call (they are computed once per edge, a million times in a
+# bulk load). tests/test_bulk_writes.py checks the texts are json.dumps's.
+_encode_string: Callable[[str], str] = json.encoder.encode_basestring
 
 
 def preledger_digest(keys: Iterable[str]) -> str:
@@ -815,3 +828,77 @@ class IncrementalStorage(Storage, Protocol):
         the same call.
         """
         ...
+
+
+# ---- bulk writes (issue 19) ----------------------------------------------------------
+
+
+class Found(NamedTuple):
+    """What :meth:`BulkStorage.lookup` reports of one stored entity."""
+
+    status: str | None
+    """The indexed status column (``None`` for kinds without a status)."""
+    version: int
+    data: str
+    """The stored JSON, or ``""`` when not asked for."""
+
+
+@runtime_checkable
+class BulkStorage(Storage, Protocol):
+    """A storage that writes and checks whole sets at once (every built-in backend does).
+
+    The service's ``add_many`` and ``link_many`` use these methods when the backend has
+    them; on a backend without them it falls back to the one-row calls in one
+    transaction (same results, one round trip per row).
+    """
+
+    def add_many(self, entities: Iterable[Entity]) -> int:
+        """Store new entities at version 1, all or none; returns how many were stored.
+
+        Each row is stored exactly as :meth:`Storage.add` would store it (the same JSON,
+        one ledger entry each, chained in order). An id already on file, or given twice,
+        refuses the whole set with :class:`qualityflow.errors.RowsRefused` naming every
+        such row; nothing is written.
+        """
+        ...
+
+    def add_edges(self, edges: Iterable[Edge]) -> int:
+        """Store new genealogy edges, all or none; returns how many were stored.
+
+        Each edge is stored as :meth:`Storage.add_edge` would (one ledger entry each). A
+        pair already stored, or given twice, refuses the whole set with
+        :class:`qualityflow.errors.RowsRefused`; nothing is written. No cycle check:
+        that is the caller's, under :meth:`Storage.genealogy_lock`.
+        """
+        ...
+
+    def lookup(self, kind: str, ids: Iterable[str], *, data: bool = False) -> dict[str, Found]:
+        """Return what is stored of ``kind`` among ``ids``, by id (a set-based query).
+
+        Ids not on file are absent. ``data=False`` leaves :attr:`Found.data` empty (the
+        status and version columns only), which is what an existence check needs.
+        """
+        ...
+
+    def reach_beyond(self, ids: Iterable[str], direction: Direction) -> set[str]:
+        """Return the ids reachable from ``ids`` by a path of at least one edge.
+
+        Unlike :meth:`Storage.reach`, a starting id is in the answer only when a path
+        leads back to it from another starting id; the starting ids need not be on file.
+        """
+        ...
+
+
+def given_twice(kind: str, first: int) -> str:
+    """Say that a bulk row repeats the id of ``rows[first]``."""
+    return f"the same {kind} id is given in rows[{first}] too; give each record once"
+
+
+def on_file(kind: str) -> str:
+    """Say that a bulk row's id is already stored."""
+    return f"{kind} already on file; load it and save() changes instead"
+
+
+def linked_already(input_id: str, output_id: str) -> str:
+    """Say that a bulk edge's pair is already stored (add_edge's words)."""
+    return f"{input_id!r} is already linked to {output_id!r}; a pair is linked once"

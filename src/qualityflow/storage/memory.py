@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
-from qualityflow.errors import NotFoundError, StorageError
+from qualityflow.errors import NotFoundError, RowProblem, RowsRefused, StorageError
 from qualityflow.models import Notification, Quantity
 from qualityflow.storage.base import (
     AuditSnapshot,
@@ -23,6 +23,7 @@ from qualityflow.storage.base import (
     Direction,
     Edge,
     Entity,
+    Found,
     LedgerEntry,
     LedgerStart,
     OutboxEntry,
@@ -33,14 +34,17 @@ from qualityflow.storage.base import (
     edge_columns,
     edge_digest,
     edge_key,
+    given_twice,
     index_entries_of_json,
     index_value,
     iter_pages,
     kind_of,
     ledger_hash,
+    linked_already,
     matches_where,
     model_for,
     normalise_status,
+    on_file,
     row_digest,
     stale_version,
     status_of,
@@ -312,6 +316,80 @@ class MemoryStorage:
                     if nxt not in seen:
                         seen.add(nxt)
                         queue.append(nxt)
+        return seen
+
+    # -- bulk writes (issue 19) ---------------------------------------------------------
+
+    def add_many(self, entities: Iterable[Entity]) -> int:
+        """Store new entities at version 1, all or none (see :class:`BulkStorage`)."""
+        rows: builtins.list[tuple[str, str, str | None, str]] = []
+        seen: dict[tuple[str, str], int] = {}
+        problems: builtins.list[RowProblem] = []
+        for n, entity in enumerate(entities):
+            kind = kind_of(entity)
+            stored = _validated(entity, 1)
+            key = (kind, entity.id)
+            if key in seen:
+                problems.append(RowProblem(n, (entity.id,), given_twice(kind, seen[key])))
+            else:
+                seen[key] = n
+            rows.append((kind, entity.id, status_of(stored), stored.model_dump_json()))
+        with self.transaction():
+            for kind, id in seen:
+                if (kind, id) in self._rows:
+                    problems.append(RowProblem(seen[kind, id], (id,), on_file(kind)))
+            if problems:
+                raise RowsRefused("add_many", problems, len(rows))
+            for kind, id, status, data in rows:
+                self._set_row((kind, id), (status, 1, data))
+                self._ledger_append(kind, id, 1, row_digest(data))
+        return len(rows)
+
+    def add_edges(self, edges: Iterable[Edge]) -> int:
+        """Store new genealogy edges, all or none (see :class:`BulkStorage`)."""
+        given = builtins.list(edges)
+        seen: dict[tuple[str, str], int] = {}
+        problems: builtins.list[RowProblem] = []
+        with self.transaction():
+            for n, edge in enumerate(given):
+                key = (edge.input_id, edge.output_id)
+                if key in seen:
+                    problems.append(
+                        RowProblem(n, key, f"the same pair is given in rows[{seen[key]}] too")
+                    )
+                elif key in self._edges:
+                    problems.append(RowProblem(n, key, linked_already(*key)))
+                seen.setdefault(key, n)
+            if problems:
+                raise RowsRefused("add_edges", problems, len(given))
+            for edge in given:
+                self.add_edge(edge)
+        return len(given)
+
+    def lookup(self, kind: str, ids: Iterable[str], *, data: bool = False) -> dict[str, Found]:
+        """Return the stored rows of ``kind`` among ``ids`` (see :class:`BulkStorage`)."""
+        model_for(kind)
+        found: dict[str, Found] = {}
+        with self._lock:
+            self._check_open()
+            for id in ids:
+                row = self._rows.get((kind, id))
+                if row is not None:
+                    found[id] = Found(row[0], row[1], row[2] if data else "")
+        return found
+
+    def reach_beyond(self, ids: Iterable[str], direction: Direction) -> set[str]:
+        """Return the ids reachable from ``ids`` by at least one edge."""
+        step = self._out if direction == "forward" else self._in
+        with self._lock:
+            self._check_open()
+            seen: set[str] = set()
+            queue = deque(n for i in set(ids) for n in step.get(i, ()))
+            while queue:
+                node = queue.popleft()
+                if node not in seen:
+                    seen.add(node)
+                    queue.extend(step.get(node, ()))
         return seen
 
     # -- outbox ------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import builtins
 import hashlib
 import json
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
@@ -25,7 +25,14 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 
-from qualityflow.errors import ConcurrencyError, NotFoundError, QualityFlowError, StorageError
+from qualityflow.errors import (
+    ConcurrencyError,
+    NotFoundError,
+    QualityFlowError,
+    RowProblem,
+    RowsRefused,
+    StorageError,
+)
 from qualityflow.models import Notification, Quantity
 from qualityflow.storage.base import (
     INDEXED_FIELDS,
@@ -36,6 +43,7 @@ from qualityflow.storage.base import (
     Direction,
     Edge,
     Entity,
+    Found,
     LedgerEntry,
     LedgerStart,
     OutboxEntry,
@@ -47,6 +55,7 @@ from qualityflow.storage.base import (
     edge_digest,
     edge_key,
     fields_signature,
+    given_twice,
     index_entries,
     index_entries_of_json,
     index_value,
@@ -54,10 +63,12 @@ from qualityflow.storage.base import (
     iter_pages,
     kind_of,
     ledger_hash,
+    linked_already,
     mask_url,
     matches_where,
     model_for,
     normalise_status,
+    on_file,
     preledger_digest,
     row_digest,
     stale_version,
@@ -265,6 +276,11 @@ _GENEALOGY_LOCKED = (
     sa.select(meta_table.c.value).where(meta_table.c.key == _GENEALOGY_ROW).with_for_update()
 )
 _GENEALOGY_SEEN = sa.select(meta_table.c.value).where(meta_table.c.key == _GENEALOGY_ROW)
+_GENEALOGY_BUMP = (  # precompiled (issue 19): a link pays no statement build for its lock
+    meta_table.update()
+    .where(meta_table.c.key == sa.literal_column(f"'{_GENEALOGY_ROW}'"))
+    .values(value=sa.bindparam("n_value"))
+)
 _MYSQL_DUPLICATE_KEY = 1062
 _ENQUEUE_CHUNK = 1000  # rows per enqueue_many statement
 
@@ -311,6 +327,71 @@ _ENQUEUE_MANY = {
     .returning(outbox_table.c.seq, outbox_table.c.key),
 }
 # ---- end of overdue statements -----------------------------------------------------------
+
+
+# ---- genealogy and bulk statements (issue 19) ---------------------------------------------
+# Built once, like the hot path's: reach of one id and the edge insert run through _run;
+# the set-based ones take an expanding IN list (SQLAlchemy caches their compiled form).
+_BULK_IDS = 5000  # ids per IN list: under SQLite's 32766 and PostgreSQL's 65535 variables
+_BULK_ROWS = 50_000  # rows per executemany
+_BULK_CACHE_KIB = -262_144  # SQLite page cache during a bulk write (negative: KiB)
+_ENTITY_COLUMNS = ("kind", "id", "status", "version", "data")
+_EDGE_COLUMNS = ("input_id", "output_id", "kind", "quantity", "override")
+_FIELD_COLUMNS = ("kind", "id", "field", "value")
+_LEDGER_COLUMNS = ("seq", "kind", "id", "version", "digest", "prev_hash", "hash", "recorded_at")
+
+
+def _reach_statement(direction: Direction, *, many: bool) -> Any:
+    if direction == "forward":
+        src, dst = edges_table.c.input_id, edges_table.c.output_id
+    else:
+        src, dst = edges_table.c.output_id, edges_table.c.input_id
+    ids = entities.c.id.in_(sa.bindparam("w_ids", expanding=True))
+    start = (
+        sa.select(entities.c.id.label("node"))
+        .where(
+            sa.or_(
+                entities.c.kind == sa.bindparam("w_k1"), entities.c.kind == sa.bindparam("w_k2")
+            ),
+            ids if many else entities.c.id == sa.bindparam("w_id"),
+        )
+        .cte("qf_reach", recursive=True)
+    )
+    step = sa.select(dst.label("node")).join(start, src == start.c.node)
+    return sa.select(start.union(step).c.node)
+
+
+_REACH_ONE = {d: _reach_statement(d, many=False) for d in ("forward", "backward")}
+_REACH_MANY = {d: _reach_statement(d, many=True) for d in ("forward", "backward")}
+_EDGE_EXISTS = sa.select(edges_table.c.kind).where(
+    edges_table.c.input_id == sa.bindparam("w_in"),
+    edges_table.c.output_id == sa.bindparam("w_out"),
+)
+_INSERT_EDGE = edges_table.insert()
+# SQLite and PostgreSQL fold the "already linked" check into the insert (no row: a
+# duplicate); MySQL/MariaDB take the duplicate-key error, which undoes that statement only.
+_INSERT_EDGE_UNIQUE = {
+    "sqlite": sqlite.insert(edges_table).on_conflict_do_nothing(
+        index_elements=["input_id", "output_id"]
+    ),
+    "postgresql": postgresql.insert(edges_table).on_conflict_do_nothing(
+        index_elements=["input_id", "output_id"]
+    ),
+}
+_INSERT_ENTITY_UNIQUE = {
+    "sqlite": sqlite.insert(entities).on_conflict_do_nothing(index_elements=["kind", "id"]),
+    "postgresql": postgresql.insert(entities).on_conflict_do_nothing(index_elements=["kind", "id"]),
+}
+_LOOKUP_TWO = sa.select(
+    entities.c.id, entities.c.status, entities.c.version, entities.c.data
+).where(
+    entities.c.kind == sa.bindparam("w_kind"),
+    sa.or_(entities.c.id == sa.bindparam("w_a"), entities.c.id == sa.bindparam("w_b")),
+)
+_EDGES_FROM = sa.select(edges_table.c.input_id, edges_table.c.output_id).where(
+    edges_table.c.input_id.in_(sa.bindparam("w_ids", expanding=True))
+)
+# ---- end of genealogy and bulk statements -------------------------------------------------
 
 # ---- audit ledger statements (issue 11) --------------------------------------------------
 # PostgreSQL and MariaDB chain the entry in the database: one statement (PostgreSQL: a CTE
@@ -399,6 +480,12 @@ class SQLStorage:
             _ENQUEUE_UNIQUE.get(dialect.name) if dialect.insert_returning else None
         )
         self._mysql = dialect.name in ("mysql", "mariadb")
+        self._edge_unique = _INSERT_EDGE_UNIQUE.get(dialect.name)
+        self._entity_unique = _INSERT_ENTITY_UNIQUE.get(dialect.name)
+        self._copy = dialect.name == "postgresql" and dialect.driver == "psycopg"
+        # The driver's positional placeholder, for the set-based look-ups' plain SQL.
+        self._mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        self._integrity_error: type[Exception] = dialect.loaded_dbapi.IntegrityError
         self._hot: dict[Any, _Precompiled] = {}
         self._dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
         self.opened_at_revision: str | None = None
@@ -667,6 +754,10 @@ class SQLStorage:
         stored = _validated(entity, 1)
         data = stored.model_dump_json()
         with self._conn() as conn:
+            if self._entity_unique is not None or self._mysql:
+                # The existence check folded into the insert (issue 19).
+                self._add_folded(conn, kind, entity.id, stored, data)
+                return stored
             exists = conn.execute(_GET_VERSION, {"w_kind": kind, "w_id": entity.id}).first()
             if exists is not None:
                 raise StorageError(
@@ -692,6 +783,29 @@ class SQLStorage:
                 ) from exc
             self._index_added(conn, kind, entity.id, stored)
         return stored
+
+    def _add_folded(self, conn: Connection, kind: str, id: str, stored: Entity, data: str) -> None:
+        """Insert a new row, the duplicate check folded in (one statement, no look-up).
+
+        SQLite and PostgreSQL: ``ON CONFLICT DO NOTHING`` (no row: the id is on file);
+        MySQL/MariaDB: the duplicate-key error, which undoes that statement only. Either
+        way the transaction stays usable and the ledger entry is taken back.
+        """
+        tip = self._ledger_append(conn, kind, id, 1, row_digest(data))
+        row = {"kind": kind, "id": id, "status": status_of(stored), "version": 1, "data": data}
+        if self._entity_unique is not None:
+            cursor = self._run(conn, self._entity_unique, row)
+            inserted = cursor.rowcount == 1
+            cursor.close()
+        else:
+            cursor = self._run(conn, _INSERT_ENTITY, row, duplicate_ok=True)
+            inserted = cursor is not None
+            if cursor is not None:
+                cursor.close()
+        if not inserted:
+            self._ledger_undo(conn, tip)
+            raise StorageError(f"{kind} {id!r} already exists; load it and save() changes instead")
+        self._index_added(conn, kind, id, stored)
 
     def save(self, entity: Entity, *, expected_version: int | None = None) -> Entity:
         """Replace the entity if the stored version is the expected one."""
@@ -978,44 +1092,56 @@ class SQLStorage:
                         "link() outside your own transaction, or take genealogy_lock() "
                         "before the transaction's first read)"
                     )
-                conn.execute(
-                    meta_table.update()
-                    .where(meta_table.c.key == _GENEALOGY_ROW)
-                    .values(value=str(int(locked) + 1))
-                )
+                self._run(conn, _GENEALOGY_BUMP, {"n_value": str(int(locked) + 1)}).close()
             yield
 
     def add_edge(self, edge: Edge) -> None:
-        """Store a genealogy edge."""
+        """Store a genealogy edge.
+
+        The duplicate check is folded into the insert (SQLite and PostgreSQL: ``ON
+        CONFLICT DO NOTHING``; MySQL/MariaDB: the duplicate-key error, which undoes that
+        statement only), so a refused pair leaves the transaction usable.
+        """
+        quantity, override = edge_columns(edge)
+        row = {
+            "input_id": edge.input_id,
+            "output_id": edge.output_id,
+            "kind": edge.kind,
+            "quantity": quantity,
+            "override": override,
+        }
         with self._conn() as conn:
-            exists = conn.execute(
-                sa.select(edges_table.c.kind).where(
-                    edges_table.c.input_id == edge.input_id,
-                    edges_table.c.output_id == edge.output_id,
-                )
-            ).first()
-            if exists is not None:
-                raise StorageError(
-                    f"{edge.input_id!r} is already linked to {edge.output_id!r}; "
-                    "a pair is linked once"
-                )
-            quantity, override = edge_columns(edge)
-            self._ledger_append(
+            # The ledger head first, as every write takes it: one lock order, no deadlock.
+            tip = self._ledger_append(
                 conn,
                 "edge",
                 edge_key(edge.input_id, edge.output_id),
                 1,
                 edge_digest(edge.input_id, edge.output_id, edge.kind, quantity, override),
             )
-            conn.execute(
-                edges_table.insert().values(
-                    input_id=edge.input_id,
-                    output_id=edge.output_id,
-                    kind=edge.kind,
-                    quantity=quantity,
-                    override=override,
+            if self._edge_unique is not None:
+                cursor = self._run(conn, self._edge_unique, row)
+                inserted = cursor.rowcount == 1
+                cursor.close()
+            elif self._mysql:
+                cursor = self._run(conn, _INSERT_EDGE, row, duplicate_ok=True)
+                inserted = cursor is not None
+                if cursor is not None:
+                    cursor.close()
+            else:
+                cursor = self._run(
+                    conn, _EDGE_EXISTS, {"w_in": edge.input_id, "w_out": edge.output_id}
                 )
-            )
+                inserted = cursor.fetchone() is None
+                cursor.close()
+                if inserted:
+                    self._run(conn, _INSERT_EDGE, row).close()
+            if not inserted:
+                self._ledger_undo(conn, tip)
+                raise StorageError(
+                    f"{edge.input_id!r} is already linked to {edge.output_id!r}; "
+                    "a pair is linked once"
+                )
 
     def edges(self, *, among: Iterable[str] | None = None) -> builtins.list[Edge]:
         """All edges, or those with both ends in ``among``."""
@@ -1037,22 +1163,335 @@ class SQLStorage:
         start_ids = sorted(set(ids))
         if not start_ids:
             return set()
-        if direction == "forward":
-            src, dst = edges_table.c.input_id, edges_table.c.output_id
-        else:
-            src, dst = edges_table.c.output_id, edges_table.c.input_id
+        kinds = {"w_k1": "batch", "w_k2": "shipment"}
         found: set[str] = set()
         with self._conn() as conn:
-            for chunk in iter_chunks(start_ids):
-                start = (
-                    sa.select(entities.c.id.label("node"))
-                    .where(entities.c.kind.in_(("batch", "shipment")), entities.c.id.in_(chunk))
-                    .cte("qf_reach", recursive=True)
+            if len(start_ids) == 1:  # one lot (a link's cycle check, a trace): precompiled
+                cursor = self._run(conn, _REACH_ONE[direction], {"w_id": start_ids[0], **kinds})
+                found.update(row[0] for row in cursor.fetchall())
+                cursor.close()
+                return found
+            for chunk in iter_chunks(start_ids, _BULK_IDS):
+                found.update(
+                    conn.execute(_REACH_MANY[direction], {"w_ids": chunk, **kinds}).scalars()
                 )
-                step = sa.select(dst.label("node")).join(start, src == start.c.node)
-                reach = start.union(step)
-                found.update(conn.execute(sa.select(reach.c.node)).scalars())
         return found
+
+    # -- bulk writes (issue 19) ----------------------------------------------------------
+
+    def add_many(self, entities: Iterable[Entity]) -> int:
+        """Store new entities at version 1, all or none; returns how many were stored.
+
+        Each row is the JSON :meth:`add` would store; rows go in with ``executemany`` in
+        chunks, each chunk followed by its ledger entries (chained in order, hashed as
+        :meth:`add` hashes them), all inside a savepoint. The duplicate check is the
+        primary key's: on a conflict the savepoint is rolled back, the ids on file are
+        looked up, and :class:`~qualityflow.errors.RowsRefused` names every row given
+        twice or already on file. Nothing is written then.
+        """
+        seen: dict[tuple[str, str], int] = {}
+        problems: builtins.list[RowProblem] = []
+        count = 0
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            nonlocal count
+            for n, entity in enumerate(entities):
+                count += 1
+                kind = kind_of(entity)
+                first = seen.setdefault((kind, entity.id), n)
+                if first != n:
+                    problems.append(RowProblem(n, (entity.id,), given_twice(kind, first)))
+                stored = _validated(entity, 1)
+                fields.extend((kind, entity.id, f, v) for f, v in index_entries(kind, stored))
+                yield (kind, entity.id, status_of(stored), 1, stored.model_dump_json())
+
+        def ledger(chunk: builtins.list[tuple[Any, ...]]) -> Iterator[tuple[str, str, int, str]]:
+            for kind, id, _status, version, data in chunk:
+                yield kind, id, version, row_digest(data)
+
+        def index(cursor: Any) -> None:  # the chunk's field index rows (qf_fields)
+            if fields:
+                self._many(cursor, _FIELD_INSERT, _FIELD_COLUMNS, fields)
+            fields.clear()
+
+        fields: builtins.list[tuple[str, str, str, str]] = []
+        written = self._write_all(
+            rows(), _INSERT_ENTITY, _ENTITY_COLUMNS, ledger, problems, after=index
+        )
+        if written is None:
+            by_kind: dict[str, builtins.list[str]] = {}
+            for kind, id in seen:
+                by_kind.setdefault(kind, []).append(id)
+            for kind, ids in by_kind.items():
+                for id in self.lookup(kind, ids):
+                    problems.append(RowProblem(seen[kind, id], (id,), on_file(kind)))
+            raise RowsRefused("add_many", problems, count)
+        return written
+
+    def add_edges(self, edges: Iterable[Edge]) -> int:
+        """Store new genealogy edges, all or none; returns how many were stored.
+
+        As :meth:`add_many`: ``executemany`` in chunks with their ledger entries, inside
+        a savepoint; a pair given twice or already stored refuses the whole set with
+        :class:`~qualityflow.errors.RowsRefused`. The cycle check is the caller's.
+        """
+        seen: dict[tuple[str, str], int] = {}
+        problems: builtins.list[RowProblem] = []
+        count = 0
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            nonlocal count
+            for n, edge in enumerate(edges):
+                count += 1
+                key = (edge.input_id, edge.output_id)
+                first = seen.setdefault(key, n)
+                if first != n:
+                    problems.append(
+                        RowProblem(n, key, f"the same pair is given in rows[{first}] too")
+                    )
+                quantity, override = edge_columns(edge)
+                yield (edge.input_id, edge.output_id, edge.kind, quantity, override)
+
+        def ledger(chunk: builtins.list[tuple[Any, ...]]) -> Iterator[tuple[str, str, int, str]]:
+            # edge_key() and edge_digest() inlined, each id encoded once (a million
+            # times in a bulk load); the conformance suite checks they agree.
+            enc = json.encoder.encode_basestring
+            sha256 = hashlib.sha256
+            for input_id, output_id, kind, quantity, override in chunk:
+                pair = f"{enc(input_id)},{enc(output_id)}"
+                q = "null" if quantity is None else enc(quantity)
+                o = "null" if override is None else enc(override)
+                text = f"[{pair},{enc(kind)},{q},{o}]"
+                yield "edge", f"[{pair}]", 1, sha256(text.encode("utf-8")).hexdigest()
+
+        written = self._write_all(rows(), _INSERT_EDGE, _EDGE_COLUMNS, ledger, problems)
+        if written is None:
+            for pair in self._stored_pairs(seen):
+                problems.append(RowProblem(seen[pair], pair, linked_already(*pair)))
+            raise RowsRefused("add_edges", problems, count)
+        return written
+
+    def lookup(self, kind: str, ids: Iterable[str], *, data: bool = False) -> dict[str, Found]:
+        """Return the stored rows of ``kind`` among ``ids``: one query per 5,000 ids."""
+        model_for(kind)
+        found: dict[str, Found] = {}
+        wanted = sorted(set(ids))  # in key order: neighbouring probes share index pages
+        if 0 < len(wanted) <= 2:  # a link's two ends: one precompiled statement
+            params = {"w_kind": kind, "w_a": wanted[0], "w_b": wanted[-1]}
+            with self._conn() as conn:
+                cursor = self._run(conn, _LOOKUP_TWO, params)
+                for row in cursor.fetchall():
+                    found[str(row[0])] = Found(row[1], int(row[2]), row[3] if data else "")
+                cursor.close()
+            return found
+        columns = "id, status, version, data" if data else "id, status, version"
+        with self._conn() as conn:
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                for chunk in iter_chunks(wanted, _BULK_IDS):
+                    cursor.execute(
+                        f"SELECT {columns} FROM qf_entities WHERE kind = {self._mark} AND id IN "
+                        f"({', '.join([self._mark] * len(chunk))})",
+                        (kind, *chunk),
+                    )
+                    if data:
+                        for id, status, version, text in cursor.fetchall():
+                            found[id] = Found(status, version, text)
+                    else:
+                        for id, status, version in cursor.fetchall():
+                            found[id] = Found(status, version, "")
+            except self._dbapi_error as exc:
+                raise self._error(exc) from exc
+            finally:
+                cursor.close()
+        return found
+
+    def reach_beyond(self, ids: Iterable[str], direction: Direction) -> set[str]:
+        """Return the ids reachable from ``ids`` by at least one edge (a recursive query)."""
+        src, dst = (
+            ("input_id", "output_id") if direction == "forward" else ("output_id", "input_id")
+        )
+        found: set[str] = set()
+        with self._conn() as conn:
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                for chunk in iter_chunks(sorted(set(ids)), _BULK_IDS):
+                    cursor.execute(
+                        f"WITH RECURSIVE qf_beyond(node) AS (SELECT {dst} FROM qf_edges WHERE "
+                        f"{src} IN ({', '.join([self._mark] * len(chunk))}) UNION SELECT "
+                        f"e.{dst} FROM qf_edges e JOIN qf_beyond b ON e.{src} = b.node) "
+                        "SELECT node FROM qf_beyond",
+                        tuple(chunk),
+                    )
+                    found.update(str(row[0]) for row in cursor.fetchall())
+            except self._dbapi_error as exc:
+                raise self._error(exc) from exc
+            finally:
+                cursor.close()
+        return found
+
+    def _stored_pairs(self, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Return which of ``pairs`` are stored edges."""
+        wanted = set(pairs)
+        found: set[tuple[str, str]] = set()
+        with self._conn() as conn:
+            for chunk in iter_chunks({i for i, _ in wanted}, _BULK_IDS):
+                for input_id, output_id in conn.execute(_EDGES_FROM, {"w_ids": chunk}):
+                    if (input_id, output_id) in wanted:
+                        found.add((input_id, output_id))
+        return found
+
+    def _write_all(
+        self,
+        rows: Iterator[tuple[Any, ...]],
+        statement: Any,
+        columns: tuple[str, ...],
+        ledger: Callable[[builtins.list[tuple[Any, ...]]], Iterator[tuple[str, str, int, str]]],
+        problems: builtins.list[RowProblem],
+        after: Callable[[Any], None] | None = None,
+    ) -> int | None:
+        """Insert ``rows`` and their ledger entries in chunks, inside a savepoint.
+
+        Returns how many rows were written, or ``None`` (nothing written) when
+        ``problems`` is not empty at the end or the insert hit a duplicate key; every
+        row is consumed either way, so the caller can name every bad one.
+        """
+        written = 0
+        failed = False
+        with self._conn() as conn:
+            raw: Any = conn.connection.dbapi_connection
+            cursor = raw.cursor()
+            cache: Any = None
+            if self.engine.dialect.name == "sqlite":
+                # A big set's pages would not fit SQLite's default 2 MB page cache and be
+                # read back from the growing WAL again and again: 256 MB while it runs.
+                cache = cursor.execute("PRAGMA cache_size").fetchone()[0]
+                cursor.execute(f"PRAGMA cache_size = {_BULK_CACHE_KIB}")
+            try:
+                cursor.execute("SAVEPOINT qf_bulk")
+                try:
+                    chain: builtins.list[Any] = []  # [seq, hash, prev_hash] once the head is read
+                    at = _now()
+                    chunk: builtins.list[tuple[Any, ...]] = []
+                    for row in rows:
+                        chunk.append(row)
+                        if len(chunk) >= _BULK_ROWS:
+                            if not failed and not problems:
+                                failed = not self._write_chunk(
+                                    conn, cursor, statement, columns, chunk, ledger, chain, at
+                                )
+                                if after is not None and not failed:
+                                    after(cursor)
+                                written += len(chunk)
+                            chunk = []
+                    if chunk and not failed and not problems:
+                        failed = not self._write_chunk(
+                            conn, cursor, statement, columns, chunk, ledger, chain, at
+                        )
+                        if after is not None and not failed:
+                            after(cursor)
+                        written += len(chunk)
+                    if failed or problems:
+                        cursor.execute("ROLLBACK TO SAVEPOINT qf_bulk")
+                        cursor.execute("RELEASE SAVEPOINT qf_bulk")
+                        return None
+                    if chain:
+                        self._run(
+                            conn,
+                            _LEDGER_SET_HEAD,
+                            {
+                                "w_lock": 1,
+                                "n_seq": chain[0],
+                                "n_hash": chain[1],
+                                "n_prev": chain[2],
+                            },
+                        ).close()
+                    cursor.execute("RELEASE SAVEPOINT qf_bulk")
+                    if chain:
+                        self._local.ledger_tip = (conn.get_transaction(), chain[0], chain[1])
+                except BaseException:
+                    cursor.execute("ROLLBACK TO SAVEPOINT qf_bulk")
+                    cursor.execute("RELEASE SAVEPOINT qf_bulk")
+                    raise
+            except self._dbapi_error as exc:
+                raise self._error(exc) from exc
+            finally:
+                if cache is not None:
+                    cursor.execute(f"PRAGMA cache_size = {int(cache)}")
+                cursor.close()
+        return written
+
+    def _write_chunk(
+        self,
+        conn: Connection,
+        cursor: Any,
+        statement: Any,
+        columns: tuple[str, ...],
+        chunk: builtins.list[tuple[Any, ...]],
+        ledger: Callable[[builtins.list[tuple[Any, ...]]], Iterator[tuple[str, str, int, str]]],
+        chain: builtins.list[Any],
+        at: str,
+    ) -> bool:
+        """Insert one chunk and chain its ledger entries; ``False`` on a duplicate key."""
+        if not chain:  # the ledger head first (locked), as every write takes it
+            tip = getattr(self._local, "ledger_tip", None)
+            if tip is not None and tip[0] is conn.get_transaction():
+                chain.extend((tip[1], tip[2], ""))
+            else:
+                head = self._run(conn, _LEDGER_READ_HEAD, {"w_lock": 1})
+                found = head.fetchone()
+                head.close()
+                if found is None:
+                    raise self._no_head()
+                chain.extend((int(found[0]), str(found[2]), str(found[1])))
+        try:
+            # In key order (the ledger keeps the given order): each insert lands next to
+            # the one before in the primary-key index instead of on a random page.
+            self._many(cursor, statement, columns, sorted(chunk, key=_row_key))
+        except self._integrity_error:
+            return False
+        seq, prev = chain[0], chain[1]
+        entries: builtins.list[tuple[Any, ...]] = []
+        for kind, id, version, digest in ledger(chunk):
+            seq += 1
+            new = ledger_hash(seq, kind, id, version, digest, prev, at)
+            entries.append((seq, kind, id, version, digest, prev, new, at))
+            prev = new
+        self._many(cursor, _LEDGER_INSERT, _LEDGER_COLUMNS, entries)
+        chain[:] = [seq, prev, entries[-1][5]]
+        return True
+
+    def _many(
+        self,
+        cursor: Any,
+        statement: Any,
+        columns: tuple[str, ...],
+        rows: builtins.list[tuple[Any, ...]],
+    ) -> None:
+        """``executemany`` an INSERT of ``columns`` on the driver's cursor, compiled once.
+
+        PostgreSQL takes the rows through ``COPY`` instead (psycopg's ``copy``), which
+        spares the per-row round of ``executemany``; a duplicate key fails it the same way.
+        """
+        if self._copy:
+            target = f"{statement.table.name} ({', '.join(columns)})"
+            with cursor.copy(f"COPY {target} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        key = (statement, columns)
+        hot = self._hot.get(key)
+        if hot is None:
+            compiled = statement.compile(dialect=self.engine.dialect, column_keys=list(columns))
+            names = tuple(compiled.positiontup) if self.engine.dialect.positional else None
+            hot = self._hot[key] = _Precompiled(compiled.string, names)
+        if hot.names is None:
+            cursor.executemany(hot.sql, [dict(zip(columns, row, strict=True)) for row in rows])
+        elif hot.names == columns:
+            cursor.executemany(hot.sql, rows)
+        else:
+            order = [columns.index(n) for n in hot.names]
+            cursor.executemany(hot.sql, [tuple(row[i] for i in order) for row in rows])
 
     # -- outbox ------------------------------------------------------------------------
 
@@ -1419,6 +1858,11 @@ class SQLStorage:
     def close(self) -> None:
         """Dispose of the engine's connections."""
         self.engine.dispose()
+
+
+def _row_key(row: tuple[Any, ...]) -> tuple[Any, Any]:
+    """Return the primary key of an entity row (kind, id) or an edge row (input, output)."""
+    return row[0], row[1]
 
 
 class _Precompiled(NamedTuple):

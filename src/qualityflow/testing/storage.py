@@ -18,7 +18,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qualityflow.errors import ConcurrencyError, GenealogyError, NotFoundError, StorageError
+from qualityflow.errors import (
+    ConcurrencyError,
+    GenealogyError,
+    NotFoundError,
+    RowsRefused,
+    StorageError,
+)
 from qualityflow.models import (
     MAX_ID_LENGTH,
     Batch,
@@ -31,6 +37,7 @@ from qualityflow.models import (
     TransitionRecord,
 )
 from qualityflow.storage.base import (
+    BulkStorage,
     Delivery,
     Edge,
     LedgerStorage,
@@ -829,3 +836,136 @@ class StorageConformance:
         assert [e.id for e in listing.list("batch", where=where)] == expected
         page = data.draw(st.integers(1, 4))
         assert [e.id for e in listing.iter_list("batch", where=where, page=page)] == expected
+
+    # -- bulk writes (issue 19) ----------------------------------------------------------
+    # Run when the backend implements qualityflow.storage.BulkStorage; the service falls
+    # back to one-row calls on a backend without it.
+
+    def _bulk(self, storage: Storage) -> BulkStorage:
+        if not isinstance(storage, BulkStorage):
+            pytest.skip(f"{type(storage).__name__} has no bulk writes (the service loops)")
+        return storage
+
+    def test_add_many_stores_each_row_as_add_does_with_one_ledger_entry_each(
+        self, storage: Storage
+    ) -> None:
+        bulk = self._bulk(storage)
+        lots = [_lot(id) for id in (*LOOK_ALIKE_IDS, longest_id("BULK"))]
+        assert bulk.add_many(iter(lots)) == len(lots)  # any iterable, read once
+        storage.add(_lot("SINGLE-1"))
+        for lot in lots:
+            stored = storage.get("batch", lot.id)
+            assert stored.version == 1
+            assert stored.model_copy(update={"version": 0}) == lot
+        if isinstance(storage, LedgerStorage):
+            snap = storage.audit_snapshot()
+            rows = {(r.kind, r.id): r for r in snap.rows}
+            assert [(e.kind, e.id, e.version) for e in snap.ledger] == [
+                *(("batch", lot.id, 1) for lot in lots),
+                ("batch", "SINGLE-1", 1),
+            ]
+            prev = ""
+            for seq, entry in enumerate(snap.ledger, start=1):
+                assert (entry.seq, entry.prev_hash) == (seq, prev)
+                assert entry.hash == entry.expected_hash()
+                assert entry.digest == row_digest(rows[("batch", entry.id)].data)
+                prev = entry.hash
+            assert snap.head_hash == prev == storage.ledger_head()
+            assert snap.head_seq == len(snap.ledger)
+
+    def test_add_many_refuses_the_whole_set_naming_every_duplicate(self, storage: Storage) -> None:
+        bulk = self._bulk(storage)
+        storage.add(_lot("FLOUR-1"))
+        head = storage.ledger_head() if isinstance(storage, LedgerStorage) else ""
+        given = [_lot("SUGAR-1"), _lot("FLOUR-1"), _lot("flour-1"), _lot("SUGAR-1")]
+        with pytest.raises(RowsRefused) as refused:
+            bulk.add_many(given)
+        assert [(p.row, p.ids) for p in refused.value.problems] == [
+            (1, ("FLOUR-1",)),
+            (3, ("SUGAR-1",)),
+        ]
+        assert "rows[1]" in str(refused.value) and "rows[0]" in str(refused.value)
+        assert isinstance(refused.value, StorageError)
+        assert storage.count("batch") == 1
+        if isinstance(storage, LedgerStorage):
+            assert storage.ledger_head() == head
+        assert bulk.add_many([_lot("flour-1")]) == 1  # look-alike ids are other lots
+
+    def test_a_refused_bulk_write_inside_a_transaction_leaves_the_rest_to_commit(
+        self, storage: Storage
+    ) -> None:
+        bulk = self._bulk(storage)
+        storage.add(_lot("FLOUR-1"))
+        storage.add(_lot("MIX-1", "intermediate"))
+        storage.add_edge(Edge("FLOUR-1", "MIX-1"))
+        with storage.transaction():
+            storage.add(_lot("SUGAR-1"))
+            with pytest.raises(RowsRefused):
+                bulk.add_many([_lot("SALT-1"), _lot("FLOUR-1")])
+            with pytest.raises(RowsRefused):
+                bulk.add_edges([Edge("SUGAR-1", "MIX-1"), Edge("FLOUR-1", "MIX-1")])
+            bulk.add_edges([Edge("SUGAR-1", "MIX-1")])
+        assert sorted(b.id for b in storage.list("batch")) == ["FLOUR-1", "MIX-1", "SUGAR-1"]
+        assert sorted((e.input_id, e.output_id) for e in storage.edges()) == [
+            ("FLOUR-1", "MIX-1"),
+            ("SUGAR-1", "MIX-1"),
+        ]
+        if isinstance(storage, LedgerStorage):
+            snap = storage.audit_snapshot()
+            assert [e.id for e in snap.ledger][-2:] == ["SUGAR-1", edge_key("SUGAR-1", "MIX-1")]
+            assert snap.head_seq == len(snap.ledger) == 5
+
+    def test_add_edges_stores_edges_as_add_edge_does_and_refuses_pairs_twice(
+        self, storage: Storage
+    ) -> None:
+        bulk = self._bulk(storage)
+        ids = [longest_id("IN"), "FLOUR-1", "flour-1", "MIX-1", longest_id("OUT")]
+        for id in ids:
+            storage.add(_lot(id))
+        override = {"reason": "re-tested", "approver": "QA manager"}
+        edges = [
+            Edge(ids[0], "MIX-1", Quantity(amount=2, unit="kg")),
+            Edge("FLOUR-1", "MIX-1", None, "link", override),
+            Edge("flour-1", "MIX-1"),
+            Edge("MIX-1", ids[4], None, "ship"),
+        ]
+        assert bulk.add_edges(edges) == 4
+        assert sorted(storage.edges(), key=lambda e: (e.input_id, e.output_id)) == sorted(
+            edges, key=lambda e: (e.input_id, e.output_id)
+        )
+        with pytest.raises(RowsRefused) as refused:
+            bulk.add_edges(
+                [Edge("FLOUR-1", ids[4]), Edge("flour-1", "MIX-1"), Edge("FLOUR-1", ids[4])]
+            )
+        assert [(p.row, p.ids) for p in refused.value.problems] == [
+            (1, ("flour-1", "MIX-1")),
+            (2, ("FLOUR-1", ids[4])),
+        ]
+        assert len(storage.edges()) == 4
+        if isinstance(storage, LedgerStorage):
+            snap = storage.audit_snapshot()
+            digests = {(e.input_id, e.output_id): e.digest for e in snap.edges}
+            entries = [e for e in snap.ledger if e.kind == "edge"]
+            assert [e.id for e in entries] == [edge_key(e.input_id, e.output_id) for e in edges]
+            assert [e.digest for e in entries] == [digests[e.input_id, e.output_id] for e in edges]
+
+    def test_lookup_and_reach_beyond_answer_for_whole_sets(self, storage: Storage) -> None:
+        bulk = self._bulk(storage)
+        self._plant(storage)
+        on_hold = storage.add(_lot("FLOUR-HELD", status="on_hold"))
+        found = bulk.lookup("batch", ["FLOUR-0412", "FLOUR-HELD", "flour-0412", "NOPE", "SHIP-881"])
+        assert sorted(found) == ["FLOUR-0412", "FLOUR-HELD"]
+        assert found["FLOUR-HELD"].status == "on_hold" and found["FLOUR-HELD"].data == ""
+        data = bulk.lookup("batch", ["FLOUR-HELD"], data=True)["FLOUR-HELD"].data
+        assert Batch.model_validate_json(data) == on_hold
+        many = [f"LOT-{n}" for n in range(1200)]
+        bulk.add_many(_lot(id) for id in many)
+        assert len(bulk.lookup("batch", [*many, *many, "NOPE"])) == 1200
+        assert bulk.reach_beyond(["FLOUR-0412"], "forward") == storage.reach(
+            ["FLOUR-0412"], "forward"
+        ) - {"FLOUR-0412"}
+        assert bulk.reach_beyond(["SHIP-881", "NOPE"], "backward") == storage.reach(
+            ["SHIP-881"], "backward"
+        ) - {"SHIP-881"}
+        downstream = storage.reach(["DOUGH-0301"], "forward")
+        assert bulk.reach_beyond(["FLOUR-0412", "DOUGH-0301"], "forward") == downstream
