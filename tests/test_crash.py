@@ -85,10 +85,14 @@ def _run_and_kill(url: str, run: int, delay: float) -> list[tuple[str, str]]:
     os.close(write_fd)
     reader = os.fdopen(read_fd)
     assert reader.readline() == "READY\n"
+    # Kill mid-stream: some time after the first acknowledged step, however slow the
+    # machine (a loaded CI runner may take longer than the delay to commit one step).
+    first = reader.readline()
     time.sleep(delay)
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
-    acks = [tuple(line.split()[1:3]) for line in reader if line.startswith("ACK ")]
+    lines = [first, *reader]
+    acks = [tuple(line.split()[1:3]) for line in lines if line.startswith("ACK ")]
     reader.close()
     return [(a, b) for a, b in acks]
 
@@ -138,4 +142,4 @@ def test_sigkill_never_loses_an_acknowledged_transition(tmp_path: Path) -> None:
         acked.extend(acks)
         _check_database(path, url, acked)
     print("acknowledged steps:", len(acked))
-    assert len(acked) >= 15
+    assert len(acked) >= 5  # at least one per run, killed after it

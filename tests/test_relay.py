@@ -233,7 +233,10 @@ def test_nats_two_relays_deliver_each_event_exactly_once(shared_url: str) -> Non
     assert len(set(ids)) == 420
     # Without a crash no event is even published twice: the claims never overlap.
     assert sum(r.total for r in results) == 420
-    assert all(r.total > 0 for r in results), [r.total for r in results]
+    # (How the 420 split between the two depends on the scheduler: on a loaded machine one
+    # relay may claim every batch before the other starts. What must hold is above: each
+    # event claimed and published by exactly one of them.)
+    assert len(results) == 2
     hashes = {e.hash for e in writer.storage.audit_snapshot().ledger}  # type: ignore[attr-defined]
     assert hashes <= set(ids)
     for qms in (writer, *relays):
