@@ -678,6 +678,9 @@ def test_nc_list_show_dispose_from_the_command_line(tmp_path: Path) -> None:
         _fail_incoming(qms)
     code, out, _ = _cli(db, "nc", "list")
     assert code == 0 and NC in out and "open" in out and "2000 kg" in out
+    code, out, _ = _cli(db, "nc", "list", "--json")
+    [listed] = json.loads(out)  # JSON and nothing else, ids and values as stored
+    assert code == 0 and listed["id"] == NC and listed["status"] == "open"
     code, out, _ = _cli(db, "nc", "dispose", NC, "--part", "rework=2100", "--actor", "Ana")
     assert code == 1
     code, _, err = _cli(db, "nc", "dispose", NC, "--part", "rework=2100", "--actor", "Ana")

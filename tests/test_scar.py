@@ -362,6 +362,8 @@ def test_scar_list_and_show_from_the_command_line(tmp_path: Path, clock: Clock) 
     assert result.exit_code == 0 and SCAR in result.stdout and "2026-03-16" in result.stdout
     result = runner.invoke(nc_cli, ["scar", "list", "--supplier", "SUP-OTHER", "--db", db])
     assert "0 supplier actions" in result.stdout
+    result = runner.invoke(nc_cli, ["scar", "list", "--json", "--db", db])
+    assert [s["id"] for s in json.loads(result.stdout)] == [SCAR]
     result = runner.invoke(nc_cli, ["scar", "show", SCAR, "--db", db])
     assert result.exit_code == 0
     assert "root cause: dryer 2 thermocouple" in result.stdout and "verify" in result.stdout

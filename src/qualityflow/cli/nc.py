@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from qualityflow.cli._output import print_json
 from qualityflow.i18n import N_, _, label
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ Db = Annotated[
     ),
 ]
 
+AsJson = Annotated[bool, typer.Option("--json", help=N_("Print JSON only."))]
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 _PART = re.compile(
@@ -92,6 +95,7 @@ def nc_list(
         str | None, typer.Option(help=N_("Only those in this state: open, dispositioned, closed."))
     ] = None,
     batch: Annotated[str | None, typer.Option(help=N_("Only those of this lot."))] = None,
+    as_json: AsJson = False,
     db: Db = None,
 ) -> None:
     """List nonconformances: lot, state, quantity held and dispositioned, defect."""
@@ -102,6 +106,9 @@ def nc_list(
     if batch:
         filters["batch_id"] = batch
     found = cli._open(db).nonconformances.list(**filters)
+    if as_json:
+        print_json(found)
+        return
     rows = [
         (
             n.id,
@@ -280,6 +287,7 @@ def scar_list(
         str | None, typer.Option(help=N_("Only those in this state, e.g. requested."))
     ] = None,
     supplier: Annotated[str | None, typer.Option(help=N_("Only those to this supplier."))] = None,
+    as_json: AsJson = False,
     db: Db = None,
 ) -> None:
     """List supplier corrective actions: supplier, state, response due, nonconformances."""
@@ -290,6 +298,9 @@ def scar_list(
     if supplier:
         filters["supplier_id"] = supplier
     found = cli._open(db).supplier_actions.list(**filters)
+    if as_json:
+        print_json(found)
+        return
     rows = [
         (
             s.id,
