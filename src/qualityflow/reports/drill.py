@@ -161,14 +161,12 @@ def drill_steps(
             )
         done = done + spent
         due = _clock_for(step, dues)
-        steps.append(
-            DrillStep(step, spent, done, due.step, due.due, due.legal_basis, due.target)
-        )
+        steps.append(DrillStep(step, spent, done, due.step, due.due, due.legal_basis, due.target))
     return tuple(steps)
 
 
 def _clock_for(step: str, dues: dict[str, LegalDue]) -> LegalDue:
-    """The earliest due among the legal steps ``step`` serves (ties: the first listed)."""
+    """Return the earliest due among the legal steps ``step`` serves (ties: first listed)."""
     order = DRILL_CLOCKS[step]
     candidates = [dues[name] for name in order if name in dues]
     if not candidates:  # a preset with other step names: the earliest clock of all
@@ -240,7 +238,7 @@ class DrillReport:
         return all(step.passed for step in self.steps)
 
     def step(self, name: str) -> DrillStep:
-        """Return the drill step ``name`` (``"trace"``, ``"impact"``, ``"consignees"``, ``"sheet"``)."""
+        """Return the drill step ``name`` (``"trace"``, ``"impact"``, ``"consignees"``...)."""
         for found in self.steps:
             if found.step == name:
                 return found
@@ -448,7 +446,7 @@ def _timed_drill(
     calendar: WorkingCalendar | None,
     timer: Callable[[], float],
 ) -> DrillReport:
-    """The drill against ``preset``: each step timed, then measured against its clock."""
+    """Run the drill against ``preset``: time each step, then measure it against its clock."""
     started = now or datetime.now(timezone.utc)
     cal = calendar or _calendar_of(preset)
     # Refuse a preset/grade without a drillable clock before any work is done.
@@ -513,7 +511,7 @@ def _timed_drill(
 
 
 def _calendar_of(preset: Preset) -> WorkingCalendar:
-    """The working-day calendar of the preset's region (``CN_...``: China's), else weekdays."""
+    """Return the working-day calendar of the preset's region (else weekdays)."""
     prefix = preset.name.split("_", 1)[0]
     try:
         return WorkingCalendar.for_region(prefix)  # type: ignore[arg-type]
