@@ -452,7 +452,7 @@ def _timed_drill(
     # Refuse a preset/grade without a drillable clock before any work is done.
     drill_steps(preset, started, (), grade=grade, calendar=cal)
     took: list[tuple[str, timedelta]] = []
-    mark = t0 = timer()
+    mark = timer()
 
     def lap(step: str) -> None:
         nonlocal mark
@@ -492,7 +492,7 @@ def _timed_drill(
             genealogy = getattr(source, "genealogy", source)
         written = to_fsma204(impact, spreadsheet, genealogy=genealogy)
         lap("sheet")
-    elapsed = timedelta(seconds=mark - t0)
+    elapsed = sum((spent for _step, spent in took), timedelta())  # the steps add up
     return DrillReport(
         lot_id=lot_id,
         started_at=started,
