@@ -329,7 +329,7 @@ class DrillReport:
     def to_html(self, locale: str | None = None) -> str:
         """Render the drill as one self-contained HTML page (in ``locale``)."""
         with using(locale):
-            title = self._title().lstrip("# ")
+            title = self._title().removeprefix("## ")
             body = f"<h1>{html.escape(title)}</h1>\n" + blocks_to_html(self._blocks())
             return page(title, body)
 
