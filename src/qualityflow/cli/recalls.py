@@ -310,6 +310,14 @@ def report(
     ] = None,
     company: Annotated[str, typer.Option(help=N_("Company name for the public notice."))] = "",
     contact: Annotated[str, typer.Option(help=N_("Contact line for the public notice."))] = "",
+    fsma204: Annotated[
+        Path | None,
+        typer.Option(
+            "--fsma204",
+            metavar="FILE",
+            help=N_("Also write the FSMA 204 sheet of the recall's lots here (.csv or .xlsx)."),
+        ),
+    ] = None,
     db: Db = None,
 ) -> None:
     """Print a recall document as Markdown (and write it as HTML with --html)."""
@@ -321,6 +329,8 @@ def report(
             _("no recall document {kind!r}").format(kind=kind),
             _("use {choices}").format(choices=", ".join(RECALL_DOCUMENTS)),
         )
+    if fsma204 is not None:
+        _check_sheet(fsma204)
     qms = _open(db)
     try:
         recall = qms.recalls.get(recall_id)
@@ -332,9 +342,29 @@ def report(
             company=company,
             contact=contact,
         )
+        sheet = None if fsma204 is None else qms.recalls.fsma204(recall_id, fsma204)
     finally:
         qms.close()
     console.print(doc.to_markdown(), markup=False, highlight=False, soft_wrap=True)
     if html is not None:
         html.write_text(doc.to_html(), encoding="utf-8")
         console.print(_("written: {path}").format(path=html))
+    if sheet is not None:
+        console.print(_("written: {path}").format(path=sheet))
+
+
+def _check_sheet(path: Path) -> None:
+    """Refuse an FSMA 204 sheet name that is neither .csv nor .xlsx, or cannot be written."""
+    from qualityflow.cli._input import check_output
+
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        raise _fail(
+            "bad_input",
+            _(
+                "--fsma204 {path}: the FSMA 204 sheet is written as .csv or .xlsx, not {suffix}"
+            ).format(path=path, suffix=path.suffix or _("a name without suffix")),
+            _("give {csv} (CSV) or {xlsx} (Excel, needs the xlsx extra)").format(
+                csv=path.with_suffix(".csv"), xlsx=path.with_suffix(".xlsx")
+            ),
+        )
+    check_output(path, "--fsma204")

@@ -158,6 +158,17 @@ def recall(
             help="With --drill: also write the FSMA 204 sheet (.csv or .xlsx) here, timed.",
         ),
     ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            "--preset",
+            metavar="NAME",
+            help="With --drill: time each step against a legal preset, e.g. CN_FOOD_RECALL_2015.",
+        ),
+    ] = None,
+    grade: Annotated[
+        str | None, typer.Option("--grade", help="With --preset: the recall grade, I, II or III.")
+    ] = None,
     limit: Limit = 200,
     db: Db = None,
 ) -> None:
@@ -177,6 +188,7 @@ def recall(
     if sheet is not None:
         _check_sheet_suffix(sheet, "--fsma204")
         check_output(sheet, "--fsma204")
+    chosen = _drill_preset(preset, grade, drill)
     qms = open_service(db, write=False)
     with out.status("Tracing the recall..."):
         require_known(qms.known(*ids), ids)
@@ -187,11 +199,13 @@ def recall(
             target = None
             if sheet is not None:
                 target = sheet if len(ids) == 1 else sheet.with_stem(f"{sheet.stem}-{lot}")
-            drills.append(mock_recall(qms, lot, spreadsheet=target))
+            drills.append(mock_recall(qms, lot, spreadsheet=target, preset=chosen, grade=grade))
     if as_json:
         data: dict[str, Any] = impact.to_dict()
         if drill:
             data["drills"] = [{**out.jsonable(d), "within_bound": d.within_bound} for d in drills]
+            if chosen is not None:
+                _add_verdicts(data["drills"], drills)
         out.print_json(data)
         return
     print_impact(impact, limit)
@@ -209,3 +223,57 @@ def _check_sheet_suffix(path: Path, option: str) -> None:
             f"give {path.with_suffix('.csv')} (CSV) or {path.with_suffix('.xlsx')} "
             "(Excel, needs the xlsx extra)",
         )
+
+
+def _drill_preset(name: str | None, grade: str | None, drill: bool) -> Any:
+    """Return the legal preset ``--preset NAME`` names (checked with ``--grade``), or None."""
+    from datetime import datetime, timezone
+
+    from qualityflow.i18n import _
+    from qualityflow.lifecycle import presets
+    from qualityflow.reports.drill import drill_steps
+
+    if name is None:
+        if grade is not None:
+            raise fail(
+                "bad_input",
+                _("--grade goes with --preset (the grade picks the preset's clocks)"),
+                _("add --preset, e.g. --preset CN_FOOD_RECALL_2015 --grade {grade}").format(
+                    grade=grade
+                ),
+            )
+        return None
+    known = [n for n in presets.__all__ if n.isupper()]
+    if not drill:
+        raise fail(
+            "bad_input",
+            _("--preset goes with --drill (it times the drill's steps against its clocks)"),
+            _("add --drill"),
+        )
+    if name not in known:
+        raise fail(
+            "bad_input",
+            _("--preset {name}: no such legal preset").format(name=name),
+            _("use one of {names}").format(names=", ".join(known)),
+        )
+    if grade is not None and grade not in ("I", "II", "III"):
+        raise fail(
+            "bad_input",
+            _("--grade {grade}: a recall grade is I, II or III").format(grade=grade),
+            _("give --grade I (the most serious), II or III"),
+        )
+    chosen = getattr(presets, name)
+    try:
+        drill_steps(chosen, datetime.now(timezone.utc), (), grade=grade)
+    except ValueError as exc:
+        raise fail("bad_input", str(exc), _("add --grade I, II or III")) from None
+    return chosen
+
+
+def _add_verdicts(entries: list[dict[str, Any]], drills: list[Any]) -> None:
+    """Add each drill's and each step's ``passed`` and ``margin`` (s) to their JSON."""
+    for entry, report in zip(entries, drills, strict=True):
+        entry["passed"] = report.passed
+        for step_json, step in zip(entry["steps"], report.steps, strict=True):
+            step_json["passed"] = step.passed
+            step_json["margin"] = step.margin.total_seconds()

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualityflow.errors import NotFoundError, TransitionError, UnitMismatchError
@@ -668,6 +669,38 @@ class RecallRepository(Repository[Recall]):
         """
         recall = self.get(id)
         return recall_progress(recall, self.deadlines(recall))
+
+    def fsma204(self, id: str, path: str | Path) -> Path:
+        """Write the FSMA 204 sortable spreadsheet of recall ``id``'s lots to ``path``.
+
+        The sheet is ``qf.to_fsma204`` of the recall impact of the recall's lots
+        (``batch_ids``) as the records stand now, with the part of the genealogy those lots
+        reach and the reached batches' inputs (the transformation rows), loaded with
+        ``local_genealogy``, never the whole genealogy. ``.csv``, or ``.xlsx`` with the
+        ``xlsx`` extra. Returns the file written.
+
+        Raises
+        ------
+        NotFoundError
+            No such recall.
+
+        Examples
+        --------
+        >>> import qualityflow as qf, tempfile, pathlib
+        >>> from qualityflow.demo import run_demo
+        >>> qms = qf.QualityFlow(load_entry_points=False, settings={})
+        >>> recall = qms.recalls.open(run_demo(qms).incident_id, grade="I", actor="Dana Ruiz")
+        >>> sheet = qms.recalls.fsma204(recall.id, pathlib.Path(tempfile.mkdtemp()) / "r.csv")
+        >>> sheet.read_text(encoding="utf-8").splitlines()[0].split(",")[0]
+        'Traceability Lot Code (TLC)'
+
+        """
+        from qualityflow.interop.fsma import to_fsma204
+
+        recall = self.get(id)
+        genealogy = self._service.local_genealogy(*recall.batch_ids, inputs=True)
+        impact = genealogy.recall_impact(*recall.batch_ids)
+        return to_fsma204(impact, path, genealogy=genealogy)
 
     def overdue(self, now: datetime) -> builtins.list[Deadline]:
         """Return the open recalls' breached deadlines at ``now`` (``late_by`` set)."""
