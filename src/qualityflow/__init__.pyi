@@ -140,6 +140,7 @@ from .interop import (
 )
 from .reports import (
     DrillReport as DrillReport,
+    DrillStep as DrillStep,
     EightDReport as EightDReport,
     KPIs as KPIs,
     Pareto as Pareto,

@@ -6,7 +6,15 @@ scripts, no network), so it can be mailed, archived or printed as it is.
 
 from __future__ import annotations
 
-from qualityflow.reports.drill import FSMA204_BOUND, DrillReport, mock_recall
+from qualityflow.reports.drill import (
+    DRILL_CLOCKS,
+    DRILL_STEPS,
+    FSMA204_BOUND,
+    DrillReport,
+    DrillStep,
+    drill_steps,
+    mock_recall,
+)
 from qualityflow.reports.eight_d import DISCIPLINES, Discipline, EightDReport, eight_d
 from qualityflow.reports.kpis import DurationStats, KPIs, kpis
 from qualityflow.reports.pareto import PARETO_DIMENSIONS, Pareto, ParetoRow, pareto
@@ -18,7 +26,11 @@ __all__ = [
     "FSMA204_BOUND",
     "PARETO_DIMENSIONS",
     "Discipline",
+    "DRILL_CLOCKS",
+    "DRILL_STEPS",
     "DrillReport",
+    "DrillStep",
+    "drill_steps",
     "DurationStats",
     "EightDReport",
     "KPIs",
