@@ -294,6 +294,33 @@ def test_the_8d_report_names_what_is_not_recorded_in_chinese(tmp_path: Path) -> 
     assert english.returncode == 3
 
 
+# ------------------------------------------------------------------------------- demo
+
+
+def test_the_demo_tells_its_story_in_chinese(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'sunrise.db'}"
+    chinese = run("--lang", "zh_CN", "--db", db, "demo")
+    assert chinese.returncode == 0, chinese.stderr
+    for line in (
+        "== Sunrise Biscuits 饼干厂 ==",
+        "== 时间线 ==",
+        "== 召回影响 ==",
+        "== 8D 报告 ==",
+    ):
+        assert line in chinese.stdout.splitlines()
+    assert "CMP-17（投诉）和 INC-5（质量事故）" in chinese.stdout
+    assert "面粉批次 FLOUR-0412 的模拟召回演练：" in chinese.stdout
+    assert "（FSMA 204 时限：24 小时），5 个批次，4 笔发货，3 个客户。" in chinese.stdout
+    assert f"数据已存入 {db}。可以试试：" in chinese.stdout
+    assert "qualityflow trace FLOUR-0412" in chinese.stdout  # the commands stay runnable
+    again = run("--lang", "zh_CN", "--db", db, "demo")
+    assert again.returncode == 0
+    assert f"警告：{db} 中已有一次演示，因此本次演示的编号以 -R2 结尾" in again.stderr
+    gone = run("--lang", "zh_CN", "--db", "memory://", "demo")
+    assert gone.returncode == 0
+    assert "演示运行在 memory:// 上，命令结束后该数据库已不存在。" in gone.stdout
+
+
 # ------------------------------------------------------------------------------- help
 
 
@@ -310,8 +337,9 @@ def test_the_8d_report_names_what_is_not_recorded_in_chinese(tmp_path: Path) -> 
         (("export-fsma204",), "Write the FDA FSMA 204 sortable", "FDA FSMA 204 可排序电子表格"),
         (("report",), "Reports: 8D, KPIs, Pareto of complaints", "报告：8D、KPI、投诉帕累托分析"),
         (("report", "review"), "Print the quality review", "输出质量评审"),
+        (("demo",), "Play a biscuit plant's worst week", "重演一家饼干厂最糟糕的一周"),
     ],
-    ids=["trace", "recall", "import-epcis", "export-fsma204", "report", "report-review"],
+    ids=["trace", "recall", "import-epcis", "export-fsma204", "report", "report-review", "demo"],
 )
 def test_the_help_follows_lang(args: tuple[str, ...], english: str, chinese: str) -> None:
     got_en, got_zh = both(*args, "--help")
@@ -324,8 +352,9 @@ def test_the_help_constants_are_the_docstrings() -> None:
     """typer shows the docstring; it must be the message id ``translate_help`` looks up."""
     import inspect
 
-    from qualityflow.cli import interop, trace
+    from qualityflow.cli import demo, interop, trace
 
+    assert inspect.getdoc(demo.demo) == demo.HELP
     assert inspect.getdoc(trace.trace) == TRACE_HELP
     assert inspect.getdoc(trace.recall) == RECALL_HELP
     assert inspect.getdoc(interop.import_epcis) == IMPORT_HELP
