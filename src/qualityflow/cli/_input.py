@@ -15,6 +15,7 @@ from typing import Any
 
 from qualityflow.cli._errors import fail
 from qualityflow.errors import NotFoundError
+from qualityflow.i18n import _
 
 __all__ = [
     "Period",
@@ -36,22 +37,38 @@ def parse_data(data: str | None, option: str = "--data") -> dict[str, Any]:
     if data.startswith("@"):
         path = Path(data[1:])
         if not path.is_file():
-            raise fail("bad_input", f"{option} {data}: no such file {path}")
+            raise fail(
+                "bad_input",
+                _("{option} {data}: no such file {path}").format(
+                    option=option, data=data, path=path
+                ),
+            )
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise fail("bad_input", f"{option} {data}: cannot read {path}: {exc}") from None
+            raise fail(
+                "bad_input",
+                _("{option} {data}: cannot read {path}: {error}").format(
+                    option=option, data=data, path=path, error=exc
+                ),
+            ) from None
     try:
         parsed = json.loads(text)
     except json.JSONDecodeError as exc:
         raise fail(
             "bad_input",
-            f"{option} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})",
-            'give a JSON object, e.g. --data \'{"lessons": ["check the sieve daily"]}\' '
-            "or --data @fields.json",
+            _("{option} is not valid JSON ({error} at line {line} column {column})").format(
+                option=option, error=exc.msg, line=exc.lineno, column=exc.colno
+            ),
+            _("give a JSON object, e.g. --data '{example}' or --data @fields.json").format(
+                example='{"lessons": ["check the sieve daily"]}'
+            ),
         ) from None
     if not isinstance(parsed, dict):
-        raise fail("bad_input", f"{option} must be a JSON object of field names and values")
+        raise fail(
+            "bad_input",
+            _("{option} must be a JSON object of field names and values").format(option=option),
+        )
     return parsed
 
 
@@ -64,14 +81,14 @@ def parse_time(value: str | None, option: str = "--at") -> datetime | None:
     except ValueError:
         raise fail(
             "bad_input",
-            f"{option} {value!r} is not an ISO 8601 time",
-            f"e.g. {option} 2026-03-05T09:30+00:00",
+            _("{option} {value!r} is not an ISO 8601 time").format(option=option, value=value),
+            _("e.g. {option} 2026-03-05T09:30+00:00").format(option=option),
         ) from None
     if when.tzinfo is None:
         raise fail(
             "bad_input",
-            f"{option} {value!r} has no timezone",
-            f"add one, e.g. {option} {value}+00:00 (or Z)",
+            _("{option} {value!r} has no timezone").format(option=option, value=value),
+            _("add one, e.g. {option} {value}+00:00 (or Z)").format(option=option, value=value),
         )
     return when
 
@@ -135,9 +152,11 @@ def parse_period(value: str | None) -> Period:
         pass
     raise fail(
         "bad_input",
-        f"--period {value!r} is not a period",
-        "use a year (2026), a quarter (2026-Q1), a month (2026-03), a day (2026-03-05) "
-        "or leave it out for all records",
+        _("--period {value!r} is not a period").format(value=value),
+        _(
+            "use a year (2026), a quarter (2026-Q1), a month (2026-03), a day (2026-03-05) "
+            "or leave it out for all records"
+        ),
     )
 
 
@@ -146,20 +165,30 @@ def check_output(path: Path | None, option: str) -> None:
     if path is None:
         return
     if path.is_dir():
-        raise fail("bad_input", f"{option} {path}: is a directory", "give a file name")
+        raise fail(
+            "bad_input",
+            _("{option} {path}: is a directory").format(option=option, path=path),
+            _("give a file name"),
+        )
     parent = path.resolve().parent
     if not parent.is_dir():
         raise fail(
             "bad_input",
-            f"{option} {path}: directory {parent} does not exist",
-            "create it first or write somewhere else",
+            _("{option} {path}: directory {parent} does not exist").format(
+                option=option, path=path, parent=parent
+            ),
+            _("create it first or write somewhere else"),
         )
     target = path if path.exists() else parent
     if not os.access(target, os.W_OK):
         raise fail(
             "bad_input",
-            f"{option} {path}: {'file' if target == path else 'directory'} is not writable",
-            "write somewhere else",
+            (
+                _("{option} {path}: file is not writable")
+                if target == path
+                else _("{option} {path}: directory is not writable")
+            ).format(option=option, path=path),
+            _("write somewhere else"),
         )
 
 
@@ -171,8 +200,10 @@ def write_output(path: Path, content: str, option: str) -> None:
     except OSError as exc:
         raise fail(
             "bad_input",
-            f"{option} {path}: cannot write: {exc.strerror or exc}",
-            "write somewhere else",
+            _("{option} {path}: cannot write: {reason}").format(
+                option=option, path=path, reason=exc.strerror or exc
+            ),
+            _("write somewhere else"),
         ) from None
 
 
@@ -195,7 +226,9 @@ def require_known(genealogy: Any, ids: Sequence[str]) -> None:
     if missing:
         raise fail(
             "not_found",
-            f"not in the genealogy: {', '.join(missing)}",
-            "check the ids (`qualityflow trace ID` shows what a lot reaches); lots come in "
-            "through the service or `qualityflow import-epcis`",
+            _("not in the genealogy: {ids}").format(ids=", ".join(missing)),
+            _(
+                "check the ids (`qualityflow trace ID` shows what a lot reaches); lots come in "
+                "through the service or `qualityflow import-epcis`"
+            ),
         )

@@ -15,18 +15,29 @@ from qualityflow.cli._db import DEFAULT_URL, Db, open_service, sqlite_path, url
 from qualityflow.cli._errors import handles_errors
 from qualityflow.cli._input import check_output, write_output
 from qualityflow.cli.trace import print_impact
+from qualityflow.i18n import N_, _, label
 from qualityflow.plugins import hookimpl
 
 if TYPE_CHECKING:
     from qualityflow.demo import DemoRun
     from qualityflow.models import Notification
 
-__all__ = ["PROG_ENV", "demo", "prog", "try_lines"]
+__all__ = ["HELP", "PROG_ENV", "demo", "prog", "try_lines"]
 
 PROG_ENV = "QUALITYFLOW_PROG"
 """How to run the command, as the demo's "Try:" lines print it (``tasks.py`` sets it)."""
 
 prog = out.prog
+
+HELP = N_(
+    "Play a biscuit plant's worst week: complaint, incident, recall, root cause, 8D.\n\n"
+    "Builds Sunrise Biscuits (suppliers, lots, mixes, finished batches, shipments) in the\n"
+    "database, then a consumer posts a photo of a metal shard on social media: the\n"
+    "complaint escalates to an incident, the emergency team assesses and recalls, finds the\n"
+    "root cause with 5-Why and fishbone, corrects, verifies and closes. On a database that\n"
+    "already holds a run, the new run's ids get a suffix (-R2, -R3...), and it says so."
+)
+"""The help of ``demo`` (its docstring, as a message id for ``--lang``)."""
 
 
 class _NotificationLog:
@@ -69,10 +80,10 @@ def demo(
     db: Db = None,
     html: Annotated[
         Path | None,
-        typer.Option(metavar="FILE", help="Also write the 8D report as an HTML page here."),
+        typer.Option(metavar="FILE", help=N_("Also write the 8D report as an HTML page here.")),
     ] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print the run's ids and notifications as JSON.")
+        bool, typer.Option("--json", help=N_("Print the run's ids and notifications as JSON."))
     ] = False,
 ) -> None:
     """Play a biscuit plant's worst week: complaint, incident, recall, root cause, 8D.
@@ -96,15 +107,20 @@ def demo(
     logger = logging.getLogger(LOGGER_NAME)
     logger.addHandler(quiet)
     try:
-        with out.status("Building Sunrise Biscuits and playing the week..."):
+        with out.status(_("Building Sunrise Biscuits and playing the week...")):
             run = run_demo(qms)
     finally:
         logger.removeHandler(quiet)
     if run.tag:
         out.warn(
-            f"{database_url} already held a demo run, so this run's ids end in {run.tag} "
-            f"({run.incident_id}, {run.complaint_id}, {run.flour_lot_id}, ...); use a new "
-            "--db for the plain ids"
+            _(
+                "{url} already held a demo run, so this run's ids end in {tag} "
+                "({ids}, ...); use a new --db for the plain ids"
+            ).format(
+                url=database_url,
+                tag=run.tag,
+                ids=", ".join((run.incident_id, run.complaint_id, run.flour_lot_id)),
+            )
         )
     notifications = sorted(sent.sent, key=lambda n: n.at)
     lines = try_lines(run, database_url)
@@ -137,23 +153,25 @@ def demo(
             }
         )
         if html is not None:
-            out.note(f"8D report written to {html}", err=True)
+            out.note(_("8D report written to {path}").format(path=html), err=True)
         return
     p = plant(run.tag)
-    out.note("== Sunrise Biscuits ==")
+    out.note(_("== Sunrise Biscuits =="))
     out.table(
-        "The plant",
-        ("batch", "kind", "product", "quantity", "supplier / line"),
-        [(b.id, b.kind, b.product, b.quantity, b.supplier_id or b.line) for b in p.batches],
+        _("The plant"),
+        (_("batch"), _("kind"), _("product"), _("quantity"), _("supplier / line")),
+        [(b.id, label(b.kind), b.product, b.quantity, b.supplier_id or b.line) for b in p.batches],
         ids=(0, 4),
     )
-    out.note("== Timeline ==")
+    out.note(_("== Timeline =="))
     history = [(complaint.id, r) for r in complaint.history] + [
         (incident.id, r) for r in incident.history
     ]
     out.table(
-        f"{complaint.id} (complaint) and {incident.id} (incident)",
-        ("when (UTC)", "case", "step", "by"),
+        _("{complaint} (complaint) and {incident} (incident)").format(
+            complaint=complaint.id, incident=incident.id
+        ),
+        (_("when (UTC)"), _("case"), _("step"), _("by")),
         [
             (r.at, case, f"{r.trigger}: {r.source} -> {r.dest}", r.actor)
             for case, r in sorted(history, key=lambda item: item[1].at)
@@ -161,35 +179,54 @@ def demo(
         ids=(1,),
     )
     out.table(
-        f"{out.plural(len(notifications), 'notification')} sent "
-        "(the logging notifier and plugins get each)",
-        ("at (UTC)", "kind", "case", "title"),
+        (
+            _("{n} notification sent (the logging notifier and plugins get each)")
+            if len(notifications) == 1
+            else _("{n} notifications sent (the logging notifier and plugins get each)")
+        ).format(n=len(notifications)),
+        (_("at (UTC)"), _("kind"), _("case"), _("title")),
         [(n.at, n.kind, n.subject_id, n.title) for n in notifications],
         ids=(2,),
     )
-    out.note("== Recall impact ==")
+    out.note(_("== Recall impact =="))
     print_impact(impact)
     drill = mock_recall(qms, run.flour_lot_id)
+    n_batches, n_shipments = len(drill.batch_ids), len(drill.shipment_ids)
+    n_customers = len(drill.customer_ids)
     out.note(
-        f"Mock-recall drill for flour lot {drill.lot_id}: answered in "
-        f"{drill.elapsed.total_seconds():.3f} s (FSMA 204 bound: 24 h), "
-        f"{out.plural(len(drill.batch_ids), 'batch')}, "
-        f"{out.plural(len(drill.shipment_ids), 'shipment')}, "
-        f"{out.plural(len(drill.customer_ids), 'customer')}."
+        _(
+            "Mock-recall drill for flour lot {lot}: answered in {seconds} s "
+            "(FSMA 204 bound: 24 h), {batches}, {shipments}, {customers}."
+        ).format(
+            lot=drill.lot_id,
+            seconds=f"{drill.elapsed.total_seconds():.3f}",
+            batches=(_("{n} batch") if n_batches == 1 else _("{n} batches")).format(n=n_batches),
+            shipments=(_("{n} shipment") if n_shipments == 1 else _("{n} shipments")).format(
+                n=n_shipments
+            ),
+            customers=(_("{n} customer") if n_customers == 1 else _("{n} customers")).format(
+                n=n_customers
+            ),
+        )
     )
     out.note()
-    out.note("== 8D report ==")
+    out.note(_("== 8D report =="))
     out.markdown(report.to_markdown())
     if html is not None:
-        out.note(f"8D report written to {html}")
+        out.note(_("8D report written to {path}").format(path=html))
     out.note()
     if not lines:
         out.note(
-            f"The demo ran on {database_url}, which is gone now that the command has ended. "
-            "To try the other commands on its data, run it on a file, e.g. "
-            "--db sqlite:///sunrise.db."
+            _(
+                "The demo ran on {url}, which is gone now that the command has ended. "
+                "To try the other commands on its data, run it on a file, e.g. "
+                "--db sqlite:///sunrise.db."
+            ).format(url=database_url)
         )
         return
-    out.note(f"Data stored in {database_url}. Try:")
+    out.note(_("Data stored in {url}. Try:").format(url=database_url))
     for line in lines:
         out.note(f"  {line}")
+
+
+demo.__doc__ = HELP  # the same text: typer's help is a message id, as --lang needs

@@ -12,47 +12,57 @@ from qualityflow.cli import _output as out
 from qualityflow.cli._db import Db, open_service
 from qualityflow.cli._errors import fail, handles_errors
 from qualityflow.cli._input import Period, check_output, parse_period, write_output
+from qualityflow.i18n import N_, _
 
 __all__ = ["report_app"]
 
 report_app = typer.Typer(
-    help="Reports: 8D, KPIs, Pareto of complaints, supplier scorecard, quality review.",
+    help=N_("Reports: 8D, KPIs, Pareto of complaints, supplier scorecard, quality review."),
     no_args_is_help=True,
 )
 
-AsJson = Annotated[bool, typer.Option("--json", help="Print the report as JSON only.")]
+AsJson = Annotated[bool, typer.Option("--json", help=N_("Print the report as JSON only."))]
 PeriodOpt = Annotated[
     str | None,
     typer.Option(
         metavar="PERIOD",
-        help="Only records in this period: 2026, 2026-Q1, 2026-03 or 2026-03-05 "
-        "(default: all records).",
+        help=N_(
+            "Only records in this period: 2026, 2026-Q1, 2026-03 or 2026-03-05 "
+            "(default: all records)."
+        ),
     ),
 ]
 Unit = Annotated[
-    str | None, typer.Option(metavar="UNIT", help="Shipment unit to count, e.g. pack.")
+    str | None, typer.Option(metavar="UNIT", help=N_("Shipment unit to count, e.g. pack."))
 ]
 
 
 HtmlOut = Annotated[
     Path | None,
-    typer.Option("--html", metavar="FILE", help="Also write it as a self-contained HTML page."),
+    typer.Option("--html", metavar="FILE", help=N_("Also write it as a self-contained HTML page.")),
 ]
 MarkdownOut = Annotated[
-    Path | None, typer.Option("--markdown", metavar="FILE", help="Also write it as Markdown.")
+    Path | None, typer.Option("--markdown", metavar="FILE", help=N_("Also write it as Markdown."))
 ]
 
 
 def _written(paths: dict[str, Path | None], as_json: bool) -> None:
     for path in paths.values():
         if path is not None:
-            out.note(f"written: {path}", err=as_json)
+            out.note(_("written: {path}").format(path=path), err=as_json)
 
 
-@report_app.command("8d", short_help="The 8D report of an incident.")
+@report_app.command(
+    "8d",
+    short_help=N_("The 8D report of an incident."),
+    help=N_(
+        "Print the 8D report of an incident; optionally write it as HTML and Markdown.\n\n"
+        "Example: qualityflow report 8d INC-5 --html INC-5-8D.html."
+    ),
+)
 @handles_errors
 def report_8d(
-    id: Annotated[str, typer.Argument(metavar="ID", help="The incident id, e.g. INC-5.")],
+    id: Annotated[str, typer.Argument(metavar="ID", help=N_("The incident id, e.g. INC-5."))],
     html: HtmlOut = None,
     markdown: MarkdownOut = None,
     as_json: AsJson = False,
@@ -110,11 +120,15 @@ def report_8d(
     else:
         out.markdown(text)
         if report.missing:
-            out.note(f"Not recorded yet: {', '.join(report.missing)}")
+            out.note(_("Not recorded yet: {missing}").format(missing=", ".join(report.missing)))
     _written({"html": html, "markdown": markdown}, as_json)
 
 
-@report_app.command("kpis", short_help="Handling times, SLA breaches, complaints per million.")
+@report_app.command(
+    "kpis",
+    short_help=N_("Handling times, SLA breaches, complaints per million."),
+    help=N_("Print handling-time KPIs, the SLA breach rate and complaints per million units."),
+)
 @handles_errors
 def report_kpis(
     unit: Unit = None,
@@ -135,13 +149,18 @@ def report_kpis(
     out.markdown(result.to_markdown())
 
 
-@report_app.command("pareto", short_help="Pareto of complaints.")
+@report_app.command(
+    "pareto",
+    short_help=N_("Pareto of complaints."),
+    help=N_("Print the Pareto of complaints: the vital few groups that make most of them."),
+)
 @handles_errors
 def report_pareto(
     by: Annotated[
         str,
         typer.Option(
-            metavar="DIMENSION", help="category, product, root_cause, channel or customer."
+            metavar="DIMENSION",
+            help=N_("category, product, root_cause, channel or customer."),
         ),
     ] = "category",
     period: PeriodOpt = None,
@@ -153,11 +172,15 @@ def report_pareto(
     from qualityflow.reports import PARETO_DIMENSIONS, pareto
 
     if by not in PARETO_DIMENSIONS:
-        raise fail("bad_input", f"--by {by!r}", f"use one of {', '.join(PARETO_DIMENSIONS)}")
+        raise fail(
+            "bad_input",
+            _("--by {value!r}").format(value=by),
+            _("use one of {choices}").format(choices=", ".join(PARETO_DIMENSIONS)),
+        )
     span = parse_period(period)
     check_output(html, "--html")
     qms = open_service(db, write=False)
-    incidents, complaints, _ = _in_period(qms, span, shipments=False)
+    incidents, complaints, _none = _in_period(qms, span, shipments=False)
     result = pareto(complaints, by, incidents=incidents)  # type: ignore[arg-type]
     if html is not None:
         write_output(html, result.to_html(), "--html")
@@ -194,7 +217,14 @@ def _scorecard(qms: Any, span: Period, incidents: list[Any], complaints: list[An
     )
 
 
-@report_app.command("review", short_help="The quality review: KPIs, Paretos, scorecard.")
+@report_app.command(
+    "review",
+    short_help=N_("The quality review: KPIs, Paretos, scorecard."),
+    help=N_(
+        "Print the quality review: KPIs, Pareto charts and the supplier scorecard.\n\n"
+        "Example: qualityflow report review --period 2026-03 --html review.html."
+    ),
+)
 @handles_errors
 def report_review(
     period: PeriodOpt = None,
@@ -217,20 +247,31 @@ def report_review(
         incidents,
         complaints,
         shipments,
-        title=f"Quality review {span.label}",
+        title=_("Quality review {period}").format(
+            period=_("all time") if span.start is None else span.label
+        ),
         scorecard=_scorecard(qms, span, incidents, complaints),
         unit=unit,
     )
     if html is not None:
         write_output(html, review.to_html(), "--html")
     if as_json:
-        out.print_json({"period": span.label, **out.jsonable(review)})
+        data = {"period": span.label, **out.jsonable(review)}
+        data["title"] = f"Quality review {span.label}"  # JSON stays language-neutral
+        out.print_json(data)
     else:
         out.markdown(review.to_markdown())
     _written({"html": html}, as_json)
 
 
-@report_app.command("scorecard", short_help="Supplier scorecard and recommended statuses.")
+@report_app.command(
+    "scorecard",
+    short_help=N_("Supplier scorecard and recommended statuses."),
+    help=N_(
+        "Print the supplier scorecard: scores, recommended status, decisions to review.\n\n"
+        "Example: qualityflow report scorecard --period 2026-03."
+    ),
+)
 @handles_errors
 def report_scorecard(
     period: PeriodOpt = None,
@@ -245,7 +286,7 @@ def report_scorecard(
     span = parse_period(period)
     check_output(html, "--html")
     qms = open_service(db, write=False)
-    incidents, complaints, _ = _in_period(qms, span, shipments=False)
+    incidents, complaints, _none = _in_period(qms, span, shipments=False)
     card = _scorecard(qms, span, incidents, complaints)
     if html is not None:
         write_output(html, card.to_html(), "--html")

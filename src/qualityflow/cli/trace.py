@@ -11,33 +11,48 @@ from qualityflow.cli import _output as out
 from qualityflow.cli._db import Db, open_service
 from qualityflow.cli._errors import fail, handles_errors
 from qualityflow.cli._input import check_output, require_known
+from qualityflow.i18n import N_, _, label
 
-__all__ = ["Limit", "recall", "trace"]
+__all__ = ["RECALL_HELP", "TRACE_HELP", "Limit", "recall", "trace"]
 
 Limit = Annotated[
     int,
     typer.Option(
-        metavar="N", help="Show at most N rows per table (0: all; --json gives all).", min=0
+        metavar="N", help=N_("Show at most N rows per table (0: all; --json gives all)."), min=0
     ),
 ]
 """The ``--limit N`` option of listing commands."""
+
+TRACE_HELP = N_(
+    "Trace lots forward (where did they go) or backward (what went into them).\n\n"
+    "Example: qualityflow trace FLOUR-0412, or qualityflow trace SHP-9004 --backward."
+)
+"""The help of ``trace`` (its docstring, as a message id for ``--lang``)."""
+
+RECALL_HELP = N_(
+    "Show what a recall of the suspect lots touches: batches, shipments, customers.\n\n"
+    "Example: qualityflow recall BISC-0302 --drill."
+)
+"""The help of ``recall`` (its docstring, as a message id for ``--lang``)."""
 
 
 @handles_errors
 def trace(
     ids: Annotated[
         list[str],
-        typer.Argument(metavar="LOT", help="Batch, lot or shipment ids, e.g. FLOUR-0412."),
+        typer.Argument(metavar="LOT", help=N_("Batch, lot or shipment ids, e.g. FLOUR-0412.")),
     ],
     backward: Annotated[
-        bool, typer.Option("--backward", "-b", help="Trace upstream (what went into them).")
+        bool, typer.Option("--backward", "-b", help=N_("Trace upstream (what went into them)."))
     ] = False,
     depth: Annotated[
         int | None,
-        typer.Option(metavar="N", help="Stop after N steps (1: direct inputs or outputs)."),
+        typer.Option(metavar="N", help=N_("Stop after N steps (1: direct inputs or outputs).")),
     ] = None,
     limit: Limit = 200,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the reached ids as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help=N_("Print the reached ids as JSON."))
+    ] = False,
     db: Db = None,
 ) -> None:
     """Trace lots forward (where did they go) or backward (what went into them).
@@ -47,11 +62,11 @@ def trace(
     if depth is not None and depth < 1:
         raise fail(
             "bad_input",
-            f"--depth {depth}: the number of steps must be 1 or more",
-            "leave --depth out to follow every step",
+            _("--depth {depth}: the number of steps must be 1 or more").format(depth=depth),
+            _("leave --depth out to follow every step"),
         )
     qms = open_service(db, write=False)
-    with out.status("Tracing..."):
+    with out.status(_("Tracing...")):
         # The database answers (an indexed existence check, then a recursive query):
         # only the traced lots' records are loaded, never the whole genealogy.
         require_known(qms.known(*ids), ids)
@@ -60,7 +75,6 @@ def trace(
             if backward
             else qms.trace_forward(*ids, depth=depth)
         )
-    direction = "upstream of" if backward else "downstream of"
     reached = sorted(result.ids)
     nodes = result.subgraph.nodes
     records: list[dict[str, Any]] = []
@@ -81,15 +95,25 @@ def trace(
         direction_name = "backward" if backward else "forward"
         out.print_json({"direction": direction_name, "from": list(ids), "reached": records})
         return
+    if backward:
+        title = (
+            _("{n} id upstream of {ids}") if len(reached) == 1 else _("{n} ids upstream of {ids}")
+        )
+    else:
+        title = (
+            _("{n} id downstream of {ids}")
+            if len(reached) == 1
+            else _("{n} ids downstream of {ids}")
+        )
     out.table(
-        f"{out.plural(len(reached), 'id')} {direction} {', '.join(ids)}",
-        ("id", "kind", "product / customer", "status / region", "path"),
+        title.format(n=len(reached), ids=", ".join(ids)),
+        (_("id"), _("kind"), _("product / customer"), _("status / region"), _("path")),
         [
             (
                 r["id"],
-                r["kind"],
+                label(r["kind"]),
                 r["product"] or r["customer"],
-                r["status"] or r["region"],
+                label(r["status"]) if r["status"] else r["region"],
                 " > ".join(r["path"]),
             )
             for r in records
@@ -99,17 +123,20 @@ def trace(
     )
 
 
+trace.__doc__ = TRACE_HELP  # the same text: typer's help is a message id, as --lang needs
+
+
 def print_impact(impact: Any, limit: int = 0) -> None:
     """Print a recall impact: affected batches, shipments, and a summary that matches them."""
     out.table(
-        f"Affected batches ({len(impact.batches)})",
-        ("batch", "kind", "product", "status"),
-        [(b.id, b.kind, b.product, b.status) for b in impact.batches],
+        _("Affected batches ({n})").format(n=len(impact.batches)),
+        (_("batch"), _("kind"), _("product"), _("status")),
+        [(b.id, label(b.kind), b.product, label(b.status)) for b in impact.batches],
         limit=limit,
     )
     out.table(
-        f"Shipments to recall ({len(impact.shipments)})",
-        ("shipment", "batch", "customer", "region", "quantity", "shipped (UTC)"),
+        _("Shipments to recall ({n})").format(n=len(impact.shipments)),
+        (_("shipment"), _("batch"), _("customer"), _("region"), _("quantity"), _("shipped (UTC)")),
         [
             (s.id, s.batch_id, s.customer_id, s.region, s.quantity, s.shipped_at)
             for s in sorted(impact.shipments, key=lambda s: s.id)
@@ -124,38 +151,53 @@ def summary(impact: Any) -> str:
     """One sentence on a recall impact, counted with the right plurals."""
 
     def amounts(by_unit: dict[str, Any]) -> str:
-        return ", ".join(str(q) for q in by_unit.values()) or "nothing"
+        return ", ".join(str(q) for q in by_unit.values()) or _("nothing")
 
     finished = sum(1 for b in impact.batches if out.text(b.kind) == "finished")
-    statuses = [f"{status} {amounts(q)}" for status, q in sorted(impact.in_house_by_status.items())]
-    by_status = f" ({', '.join(statuses)})" if statuses else ""
-    return (
-        f"Recall impact of {', '.join(impact.suspect_ids)}: "
-        f"{out.plural(len(impact.batches), 'batch')} ({finished} finished), "
-        f"{out.plural(len(impact.shipments), 'shipment')} to "
-        f"{out.plural(len(impact.customer_ids), 'customer')} in "
-        f"{out.plural(len(impact.regions), 'region')}; shipped {amounts(impact.shipped)}; "
-        f"in house {amounts(impact.in_house)}{by_status}"
+    statuses = [
+        _("{status} {amounts}").format(status=label(status), amounts=amounts(q))
+        for status, q in sorted(impact.in_house_by_status.items())
+    ]
+    by_status = _(" ({statuses})").format(statuses=", ".join(statuses)) if statuses else ""
+    n_batches, n_shipments = len(impact.batches), len(impact.shipments)
+    n_customers, n_regions = len(impact.customer_ids), len(impact.regions)
+    return _(
+        "Recall impact of {suspects}: {batches} ({finished} finished), {shipments} to "
+        "{customers} in {regions}; shipped {shipped}; in house {in_house}{by_status}"
+    ).format(
+        suspects=", ".join(impact.suspect_ids),
+        batches=(_("{n} batch") if n_batches == 1 else _("{n} batches")).format(n=n_batches),
+        finished=finished,
+        shipments=(_("{n} shipment") if n_shipments == 1 else _("{n} shipments")).format(
+            n=n_shipments
+        ),
+        customers=(_("{n} customer") if n_customers == 1 else _("{n} customers")).format(
+            n=n_customers
+        ),
+        regions=(_("{n} region") if n_regions == 1 else _("{n} regions")).format(n=n_regions),
+        shipped=amounts(impact.shipped),
+        in_house=amounts(impact.in_house),
+        by_status=by_status,
     )
 
 
 @handles_errors
 def recall(
     ids: Annotated[
-        list[str], typer.Argument(metavar="LOT", help="Suspect lot ids, e.g. BISC-0302.")
+        list[str], typer.Argument(metavar="LOT", help=N_("Suspect lot ids, e.g. BISC-0302."))
     ],
     drill: Annotated[
-        bool, typer.Option("--drill", help="Time the answer (mock-recall drill, FSMA 204).")
+        bool, typer.Option("--drill", help=N_("Time the answer (mock-recall drill, FSMA 204)."))
     ] = False,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print the impact (and the drills) as JSON.")
+        bool, typer.Option("--json", help=N_("Print the impact (and the drills) as JSON."))
     ] = False,
     sheet: Annotated[
         Path | None,
         typer.Option(
             "--fsma204",
             metavar="FILE",
-            help="With --drill: also write the FSMA 204 sheet (.csv or .xlsx) here, timed.",
+            help=N_("With --drill: also write the FSMA 204 sheet (.csv or .xlsx) here, timed."),
         ),
     ] = None,
     preset: Annotated[
@@ -163,11 +205,14 @@ def recall(
         typer.Option(
             "--preset",
             metavar="NAME",
-            help="With --drill: time each step against a legal preset, e.g. CN_FOOD_RECALL_2015.",
+            help=N_(
+                "With --drill: time each step against a legal preset, e.g. CN_FOOD_RECALL_2015."
+            ),
         ),
     ] = None,
     grade: Annotated[
-        str | None, typer.Option("--grade", help="With --preset: the recall grade, I, II or III.")
+        str | None,
+        typer.Option("--grade", help=N_("With --preset: the recall grade, I, II or III.")),
     ] = None,
     limit: Limit = 200,
     db: Db = None,
@@ -181,16 +226,18 @@ def recall(
     if sheet is not None and not drill:
         raise fail(
             "bad_input",
-            "--fsma204 goes with --drill (it times writing the sheet)",
-            f"add --drill, or write the sheet alone: qualityflow export-fsma204 "
-            f"{' '.join(ids)} --out {sheet}",
+            _("--fsma204 goes with --drill (it times writing the sheet)"),
+            _(
+                "add --drill, or write the sheet alone: qualityflow export-fsma204 {ids} "
+                "--out {sheet}"
+            ).format(ids=" ".join(ids), sheet=sheet),
         )
     if sheet is not None:
         _check_sheet_suffix(sheet, "--fsma204")
         check_output(sheet, "--fsma204")
     chosen = _drill_preset(preset, grade, drill)
     qms = open_service(db, write=False)
-    with out.status("Tracing the recall..."):
+    with out.status(_("Tracing the recall...")):
         require_known(qms.known(*ids), ids)
         impact = qms.recall_impact(*ids)
     drills = []
@@ -213,15 +260,20 @@ def recall(
         out.markdown(report.to_markdown())
 
 
+recall.__doc__ = RECALL_HELP  # the same text, as a message id
+
+
 def _check_sheet_suffix(path: Path, option: str) -> None:
     """Refuse a sheet name that is neither .csv nor .xlsx (exit 2)."""
     if path.suffix.lower() not in (".csv", ".xlsx"):
         raise fail(
             "bad_input",
-            f"{option} {path}: the FSMA 204 sheet is written as .csv or .xlsx, "
-            f"not {path.suffix or 'a name without suffix'}",
-            f"give {path.with_suffix('.csv')} (CSV) or {path.with_suffix('.xlsx')} "
-            "(Excel, needs the xlsx extra)",
+            _(
+                "{option} {path}: the FSMA 204 sheet is written as .csv or .xlsx, not {suffix}"
+            ).format(option=option, path=path, suffix=path.suffix or _("a name without suffix")),
+            _("give {csv} (CSV) or {xlsx} (Excel, needs the xlsx extra)").format(
+                csv=path.with_suffix(".csv"), xlsx=path.with_suffix(".xlsx")
+            ),
         )
 
 
