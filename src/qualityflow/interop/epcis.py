@@ -51,6 +51,7 @@ from pydantic import ValidationError
 
 from qualityflow.errors import GenealogyError, InteropError
 from qualityflow.genealogy import Genealogy
+from qualityflow.i18n import N_, _
 from qualityflow.interop._read import Document, read_source
 from qualityflow.interop._vocab import identifier_key, product_class
 from qualityflow.interop.events import (
@@ -70,6 +71,78 @@ QF_CUSTOMER_PREFIX = "urn:qualityflow:party:"
 QF_LOT_PREFIX = "urn:qualityflow:lot:"
 QF_LINE_PREFIX = "urn:qualityflow:line:"
 QF_REGION = "qf:region"
+
+# The importer's warnings and refusals: marked with N_ (the English text is the message
+# id) and translated with _() when the warning is made, so the active locale words it.
+# Ids, EPCs, URNs, files, times and quantities are placeholders and stay as they are.
+LOGISTIC_UNIT_EMPTY = N_(
+    "{epc} is shipped but holds nothing known at {time}; recorded as a lot of its own"
+)
+DELETE_NO_SHIPMENT = N_(
+    "TransactionEvent with action DELETE and step {step}: the objects are taken off the "
+    "business transactions, not moved; no shipment recorded"
+)
+DELETE_NO_RECEIPT = N_(
+    "TransactionEvent with action DELETE and step {step}: the objects are taken off the "
+    "business transactions, not moved; no receipt recorded"
+)
+ASSOCIATION_WITHOUT_PARENT = N_("AssociationEvent without parentID; association not recorded")
+ASSOCIATION_STEP = N_(
+    "AssociationEvent with step {step}: an association is not a shipment or receipt; "
+    "recorded in associations only. Send the {step} as an ObjectEvent or TransactionEvent"
+)
+ASSOCIATION_LINKS_LOTS = N_(
+    "AssociationEvent links {lots} with {others}; associations are not genealogy, so "
+    "tracing and recall do not follow them"
+)
+ASSOCIATION_LINKS_ONLY_LOTS = N_(
+    "AssociationEvent links {lots} with other lots; associations are not genealogy, so "
+    "tracing and recall do not follow them"
+)
+CONTAINS_ITSELF = N_("{epc} cannot contain itself; ignored")
+UNPACKING_NOT_HELD = N_("unpacking {child} from {parent}, which did not hold it")
+SHIPPED_AFTER_DESTROYED = N_(
+    "{lot} shipped at {time} after {event_id} destroyed it at {destroyed_at}"
+)
+SHIPPED_AFTER_CONSUMED = N_(
+    "{lot} shipped at {time} after {event_id} consumed it ({consumed} of {held}) at {consumed_at}"
+)
+SHIPPED_AFTER_CONSUMED_UNKNOWN = N_(
+    "{lot} shipped at {time} after {event_id} consumed it at {consumed_at}; the quantities "
+    "do not say whether any was left to ship"
+)
+INPUT_MIXED_UNITS = N_(
+    "input {lot} is given in several units or partly without a quantity; link quantity "
+    "taken as {quantity}"
+)
+INPUT_IS_OUTPUT = N_("{lot} is both input and output; link skipped")
+LINK_CLOSES_CYCLE = N_("link {source} -> {target} would close a cycle ({cycle}); link skipped")
+INVALID_QF_BATCH = N_("{field} of {lot} is not a valid batch ({error}); derived instead")
+OVERCONSUMED = N_("more of {lot} consumed ({consumed}) than the lot holds ({declared})")
+DUPLICATE_EVENT = N_("duplicate of the event with the same eventID in {file}; counted once")
+SAME_CONTENT_OTHER_ID = N_(
+    "same content as event {event_id} ({file}) under another id; counted once"
+)
+EVENT_ID_REUSED = N_(
+    "eventID also used by a different event in {file} ({type} at {time}); eventIDs must be "
+    "unique, both events kept"
+)
+CORRECTIVE_EVENT_MISSING = N_(
+    "error declaration names corrective event {event_id}, which is not in the documents "
+    "loaded (or is itself declared erroneous); the declared event is retracted without "
+    "replacement"
+)
+SOURCE_UNREADABLE = N_("source {index}: could not be read as EPCIS ({error_type}: {error})")
+EVENT_UNREADABLE = N_("event #{number} could not be read ({error_type}: {error}); skipped")
+DESTINATION_FROM_RECEIPT = N_(
+    "shipping of {lot} names no destination; destination taken from receiving event "
+    "{event_id} at {location}"
+)
+NO_DESTINATION = N_(
+    "shipping of {lot} names no destination and no receiving event confirms it; customer "
+    "recorded as 'unknown'"
+)
+NO_GENEALOGY = N_("the EPCIS data could not be turned into a genealogy: {error}")
 Source = str | bytes | Path | Mapping[str, Any]
 
 
@@ -534,8 +607,7 @@ class _Builder:
                         continue
                     self.warn(
                         event,
-                        f"{epc} is shipped but holds nothing known at "
-                        f"{event.event_time.isoformat()}; recorded as a lot of its own",
+                        _(LOGISTIC_UNIT_EMPTY).format(epc=epc, time=event.event_time.isoformat()),
                     )
                 self.lot(epc, event).see(QuantityElement(node, None, None))
                 out.append((node, None, ()))
@@ -620,9 +692,9 @@ class _Builder:
             if event.biz_step in ("shipping", "receiving"):
                 self.warn(
                     event,
-                    f"TransactionEvent with action DELETE and step {event.biz_step}: the "
-                    "objects are taken off the business transactions, not moved; no "
-                    f"{'shipment' if shipping else 'receipt'} recorded",
+                    _(DELETE_NO_SHIPMENT if shipping else DELETE_NO_RECEIPT).format(
+                        step=event.biz_step
+                    ),
                 )
             return
         if shipping:
@@ -643,7 +715,7 @@ class _Builder:
         """
         if event.parent_id is None:
             if event.action != "OBSERVE":
-                self.warn(event, "AssociationEvent without parentID; association not recorded")
+                self.warn(event, _(ASSOCIATION_WITHOUT_PARENT))
             return
         parent = self.node(event.parent_id)
         children = tuple(
@@ -657,32 +729,28 @@ class _Builder:
         )
         self.association_events.setdefault(parent, event)
         if event.biz_step in ("shipping", "receiving"):
-            self.warn(
-                event,
-                f"AssociationEvent with step {event.biz_step}: an association is not a "
-                f"shipment or receipt; recorded in associations only. Send the "
-                f"{event.biz_step} as an ObjectEvent or TransactionEvent",
-            )
+            self.warn(event, _(ASSOCIATION_STEP).format(step=event.biz_step))
 
     def check_associations(self) -> None:
         """Warn about associations that involve lots of the genealogy (not followed)."""
         for parent, history in self.associations.items():
             members = {parent}
-            for _, _, children in history:
+            for _time, _action, children in history:
                 members.update(children)
             lots = sorted(m for m in members if m in self.lots)
             if lots:
+                others = ", ".join(sorted(members - set(lots)))
                 self.warn(
                     self.association_events[parent],
-                    f"AssociationEvent links {', '.join(lots)} with "
-                    f"{', '.join(sorted(members - set(lots))) or 'other lots'}; associations "
-                    "are not genealogy, so tracing and recall do not follow them",
+                    _(ASSOCIATION_LINKS_LOTS).format(lots=", ".join(lots), others=others)
+                    if others
+                    else _(ASSOCIATION_LINKS_ONLY_LOTS).format(lots=", ".join(lots)),
                 )
 
     def destroying(
         self, event: EpcisEvent, moved: list[tuple[str, QuantityElement | None, tuple[str, ...]]]
     ) -> None:
-        for node, _, _ in moved:
+        for node, _element, _children in moved:
             lot = self.lots.get(node)
             if lot is not None and lot.destroyed_by is None:
                 lot.destroyed_by = event
@@ -702,20 +770,20 @@ class _Builder:
             children.append((lot.node, element))
         held = self.contents.setdefault(parent, {})
         self.packing.setdefault(parent, []).append(
-            (event.event_time, event.action or "OBSERVE", tuple(c for c, _ in children))
+            (event.event_time, event.action or "OBSERVE", tuple(c for c, _packed in children))
         )
         if event.action in ("ADD", "OBSERVE"):
             for child, packed in children:
                 if child == parent:
-                    self.warn(event, f"{child} cannot contain itself; ignored")
+                    self.warn(event, _(CONTAINS_ITSELF).format(epc=child))
                     continue
                 held[child] = packed
         elif event.action == "DELETE":
             if not children:
                 held.clear()
-            for child, _ in children:
+            for child, _packed in children:
                 if child not in held:
-                    self.warn(event, f"unpacking {child} from {parent}, which did not hold it")
+                    self.warn(event, _(UNPACKING_NOT_HELD).format(child=child, parent=parent))
                 held.pop(child, None)
 
     def transformation(self, event: EpcisEvent) -> None:
@@ -798,9 +866,12 @@ class _Builder:
             if lot.destroyed_by is not None and lot.destroyed_by.event_time < event.event_time:
                 self.warn(
                     event,
-                    f"{lot.node} shipped at {event.event_time.isoformat()} after "
-                    f"{_label(lot.destroyed_by)} destroyed it at "
-                    f"{lot.destroyed_by.event_time.isoformat()}",
+                    _(SHIPPED_AFTER_DESTROYED).format(
+                        lot=lot.node,
+                        time=event.event_time.isoformat(),
+                        event_id=_label(lot.destroyed_by),
+                        destroyed_at=lot.destroyed_by.event_time.isoformat(),
+                    ),
                 )
 
     def instant(self, node: str, when: datetime) -> _Instant:
@@ -834,23 +905,31 @@ class _Builder:
             if consumed.amount >= held.amount:
                 self.warn(
                     event,
-                    f"{lot.node} shipped at {event.event_time.isoformat()} after "
-                    f"{_label(first[2])} consumed it ({consumed} of {held}) at "
-                    f"{first[0].isoformat()}",
+                    _(SHIPPED_AFTER_CONSUMED).format(
+                        lot=lot.node,
+                        time=event.event_time.isoformat(),
+                        event_id=_label(first[2]),
+                        consumed=consumed,
+                        held=held,
+                        consumed_at=first[0].isoformat(),
+                    ),
                 )
             return
         # Without quantities that add up nobody can tell whether anything was left to ship.
         self.warn(
             event,
-            f"{lot.node} shipped at {event.event_time.isoformat()} after "
-            f"{_label(first[2])} consumed it at {first[0].isoformat()}; the "
-            "quantities do not say whether any was left to ship",
+            _(SHIPPED_AFTER_CONSUMED_UNKNOWN).format(
+                lot=lot.node,
+                time=event.event_time.isoformat(),
+                event_id=_label(first[2]),
+                consumed_at=first[0].isoformat(),
+            ),
         )
 
     def receiving(
         self, event: EpcisEvent, moved: list[tuple[str, QuantityElement | None, tuple[str, ...]]]
     ) -> None:
-        for node, _, _ in moved:
+        for node, _element, _children in moved:
             # the lot's first shipment not yet received; shipments are recorded in time
             # order, so when that one is later than the receipt, every other one is too
             pendings = self.open_shipments.get(node)
@@ -892,14 +971,10 @@ class _Builder:
             for source, elements in inputs.items():
                 quantity, consistent = _sum(elements)
                 if not consistent and quantity is not None:
-                    self.warn(
-                        events[0],
-                        f"input {source} is given in several units or partly without a "
-                        f"quantity; link quantity taken as {quantity}",
-                    )
+                    self.warn(events[0], _(INPUT_MIXED_UNITS).format(lot=source, quantity=quantity))
                 for target in dict.fromkeys(outputs):
                     if target == source:
-                        self.warn(events[0], f"{source} is both input and output; link skipped")
+                        self.warn(events[0], _(INPUT_IS_OUTPUT).format(lot=source))
                         continue
                     key = (source, target)
                     if key in links and links[key] is not None and quantity is not None:
@@ -921,9 +996,8 @@ class _Builder:
             graph.remove_edge(source, target)
             del links[(source, target)]
             event = where.get(target)
-            message = (
-                f"link {source} -> {target} would close a cycle "
-                f"({' -> '.join(str(c[0]) for c in cycle)}); link skipped"
+            message = _(LINK_CLOSES_CYCLE).format(
+                source=source, target=target, cycle=" -> ".join(str(c[0]) for c in cycle)
             )
             if event is not None:
                 self.warn(event, message)
@@ -953,7 +1027,7 @@ class _Builder:
                     event = lot.created_by
                     assert event is not None
                     self.warn(
-                        event, f"{QF_BATCH} of {node} is not a valid batch ({exc}); derived instead"
+                        event, _(INVALID_QF_BATCH).format(field=QF_BATCH, lot=node, error=exc)
                     )
             declared = self.declared(lot)
             attributes: dict[str, Any] = {
@@ -981,7 +1055,7 @@ class _Builder:
             if lot.destroyed_by is not None:
                 status = BatchStatus.SCRAPPED
                 attributes["epcis_destroyed_by"] = lot.destroyed_by.event_id
-            consumed, _ = _sum(c[1] for c in lot.consumed)
+            consumed, _consistent = _sum(c[1] for c in lot.consumed)
             if (
                 consumed is not None
                 and declared is not None
@@ -990,7 +1064,7 @@ class _Builder:
             ):
                 self.warn(
                     lot.consumed[-1][2],
-                    f"more of {node} consumed ({consumed}) than the lot holds ({declared})",
+                    _(OVERCONSUMED).format(lot=node, consumed=consumed, declared=declared),
                 )
             # Every value below was checked when its event was read (ids non-empty and
             # stripped, times aware, amounts finite and >= 0, attributes plain JSON), so the
@@ -1106,8 +1180,7 @@ def _deduplicate(events: list[EpcisEvent], report: _Report) -> list[EpcisEvent]:
                     report.warn(
                         event.file,
                         event.event_id,
-                        f"duplicate of the event with the same eventID in {twin.file}; "
-                        "counted once",
+                        _(DUPLICATE_EVENT).format(file=twin.file),
                     )
                     continue
             if bucket:
@@ -1116,17 +1189,18 @@ def _deduplicate(events: list[EpcisEvent], report: _Report) -> list[EpcisEvent]:
                     report.warn(
                         event.file,
                         _label(event),
-                        f"same content as event {other.event_id} ({other.file}) under another "
-                        "id; counted once",
+                        _(SAME_CONTENT_OTHER_ID).format(event_id=other.event_id, file=other.file),
                     )
                     continue
         if same_id:  # the same id on different content: a partner's bug, keep both
             report.warn(
                 event.file,
                 event.event_id,
-                f"eventID also used by a different event in {same_id[0].file} "
-                f"({same_id[0].type} at {same_id[0].event_time.isoformat()}); eventIDs must be "
-                "unique, both events kept",
+                _(EVENT_ID_REUSED).format(
+                    file=same_id[0].file,
+                    type=same_id[0].type,
+                    time=same_id[0].event_time.isoformat(),
+                ),
             )
             same_id.append(event)
             assert content is not None
@@ -1209,9 +1283,7 @@ def _retract(events: list[EpcisEvent], report: _Report) -> tuple[list[EpcisEvent
                 report.warn(
                     declaration.file,
                     _label(declaration),
-                    f"error declaration names corrective event {ident}, which is not in "
-                    "the documents loaded (or is itself declared erroneous); the declared "
-                    "event is retracted without replacement",
+                    _(CORRECTIVE_EVENT_MISSING).format(event_id=ident),
                 )
     remaining = [e for e in events if id(e) not in withdrawn]
     return remaining, sorted(names)
@@ -1279,7 +1351,7 @@ def _load(sources: tuple[Source, ...], strict: bool) -> EpcisImport:
             raise
         except Exception as exc:  # a document shape nobody foresaw is bad input, not a crash
             raise InteropError(
-                f"source {index}: could not be read as EPCIS ({type(exc).__name__}: {exc})"
+                _(SOURCE_UNREADABLE).format(index=index, error_type=type(exc).__name__, error=exc)
             ) from exc
     master: dict[str, dict[str, str]] = {}
     events: list[EpcisEvent] = []
@@ -1299,7 +1371,9 @@ def _load(sources: tuple[Source, ...], strict: bool) -> EpcisImport:
                 report.warn(
                     document.name,
                     None,
-                    f"event #{index + 1} could not be read ({type(exc).__name__}: {exc}); skipped",
+                    _(EVENT_UNREADABLE).format(
+                        number=index + 1, error_type=type(exc).__name__, error=exc
+                    ),
                 )
                 continue
             if event is not None:
@@ -1333,15 +1407,15 @@ def _load(sources: tuple[Source, ...], strict: bool) -> EpcisImport:
                 customer = pending.received.biz_location or pending.received.read_point
                 builder.warn(
                     event,
-                    f"shipping of {pending.node} names no destination; destination taken from "
-                    f"receiving event {pending.received.event_id} at {customer}",
+                    _(DESTINATION_FROM_RECEIPT).format(
+                        lot=pending.node, event_id=pending.received.event_id, location=customer
+                    ),
                 )
             else:
                 customer = UNKNOWN_UNIT
                 builder.warn(
                     event,
-                    f"shipping of {pending.node} names no destination and no receiving event "
-                    "confirms it; customer recorded as 'unknown'",
+                    _(NO_DESTINATION).format(lot=pending.node),
                 )
         element = pending.quantity
         if element is not None and element.quantity is not None and element.unit is not None:
@@ -1404,7 +1478,7 @@ def _load(sources: tuple[Source, ...], strict: bool) -> EpcisImport:
     try:
         genealogy = Genealogy.build(batches, [(s, t, q) for (s, t), q in links.items()], shipments)
     except GenealogyError as exc:  # pragma: no cover - the plan is checked above
-        raise InteropError(f"the EPCIS data could not be turned into a genealogy: {exc}") from exc
+        raise InteropError(_(NO_GENEALOGY).format(error=exc)) from exc
     return EpcisImport(
         genealogy=genealogy,
         warnings=report.warnings,

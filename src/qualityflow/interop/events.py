@@ -16,6 +16,7 @@ from decimal import Decimal, DecimalException
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from qualityflow.i18n import N_, _
 from qualityflow.interop._read import EVENT_TYPES
 from qualityflow.interop._vocab import (
     UNIT_FROM_UNECE,
@@ -27,6 +28,46 @@ from qualityflow.interop._vocab import (
 )
 
 __all__ = ["EpcisEvent", "EpcisWarning", "ErrorDeclaration", "QuantityElement"]
+
+# The reader's warnings: marked with N_ (the English text is the message id) and
+# translated with _() when the warning is made, so the active locale words it. Ids, EPCs,
+# field names and values are placeholders and stay as the document has them.
+FIELD_MISPLACED = N_(
+    "field {key} does not belong in {article} {kind} (EPCIS); ignored (said once per file). "
+    "Put it where the standard has it, or give it a namespace as an extension field"
+)
+PLACE_FIELD_MISPLACED = N_(
+    "{place} holds {key}, which does not belong there (a {place} has only an id and "
+    "extension fields); ignored"
+)
+NOT_A_LIST = N_("{field} is a {type}, not a list; ignored")
+NOT_AN_IDENTIFIER = N_("{field} holds {item}, not an identifier; ignored")
+NOT_A_QUANTITY_ELEMENT = N_("{field} holds {item}, not a quantity element; ignored")
+NO_EPC_CLASS = N_("{field} element without epcClass ({item}); ignored")
+QUANTITY_FIELD_MISPLACED = N_(
+    "{field} element of {epc_class} holds {key}, which does not belong there (epcClass, "
+    "quantity and uom only); ignored"
+)
+BAD_QUANTITY = N_(
+    "{field}: quantity {quantity} of {epc_class} is not a non-negative number; read as unknown"
+)
+ENTRY_NOT_AN_OBJECT = N_("{field} holds {item}; ignored")
+TYPED_ENTRY_WITHOUT_VALUE = N_("{field} entry of type {type} names no party or location; ignored")
+UNTYPED_ENTRY_WITHOUT_VALUE = N_(
+    "{field} entry with an empty type names no party or location; ignored"
+)
+ENTRY_EMPTY_TYPE = N_("{field} entry {value} has an empty type; read as 'unspecified'")
+UNKNOWN_EVENT_TYPE = N_("unknown event type {type}; event skipped")
+QUANTITY_EVENT = N_("QuantityEvent (deprecated since EPCIS 1.2) read as an ObjectEvent")
+BAD_EVENT_TIME_SKIPPED = N_("eventTime: {problem}; event skipped")
+BAD_EVENT_TIME = N_("eventTime: {problem}")
+BAD_ACTION = N_("action {action} is not ADD, OBSERVE or DELETE; read as OBSERVE")
+DECLARATION_NOT_AN_OBJECT = N_("errorDeclaration is not an object; ignored")
+OBJECT_EVENT_EMPTY = N_(
+    "ObjectEvent names no objects (no epcList or quantityList); nothing recorded"
+)
+AGGREGATION_WITHOUT_PARENT = N_("AggregationEvent without parentID; containment not recorded")
+TRANSFORMATION_WITHOUT_OUTPUTS = N_("TransformationEvent without outputs; nothing produced")
 
 
 @dataclass(frozen=True)
@@ -285,21 +326,14 @@ def _misplaced(
                 reported.add(f"{kind}.{key}")
             warn(
                 event_id,
-                f"field {key!r} does not belong in {_article(kind)} {kind} (EPCIS); ignored "
-                "(said once per "
-                "file). Put it where the standard has it, or give it a namespace as an "
-                "extension field",
+                _(FIELD_MISPLACED).format(key=repr(key), article=_article(kind), kind=kind),
             )
     for place in ("readPoint", "bizLocation"):
         value = raw.get(place)
         if value is not None and (type(value) is dict or isinstance(value, Mapping)):
             for key in value:
                 if isinstance(key, str) and key != "id" and not _namespaced(key):
-                    warn(
-                        event_id,
-                        f"{place} holds {key!r}, which does not belong there (a {place} has "
-                        "only an id and extension fields); ignored",
-                    )
+                    warn(event_id, _(PLACE_FIELD_MISPLACED).format(place=place, key=repr(key)))
 
 
 _KNOWN_KEYS = frozenset(
@@ -345,7 +379,7 @@ def _identifier_list(raw: Any, field_name: str, warn: Warn, event_id: str) -> tu
     if isinstance(raw, str):
         raw = [raw]
     if not isinstance(raw, list):
-        warn(event_id, f"{field_name} is a {type(raw).__name__}, not a list; ignored")
+        warn(event_id, _(NOT_A_LIST).format(field=field_name, type=type(raw).__name__))
         return ()
     out: list[str] = []
     for item in raw:
@@ -355,7 +389,7 @@ def _identifier_list(raw: Any, field_name: str, warn: Warn, event_id: str) -> tu
             if item.strip() not in out:
                 out.append(item.strip())
         else:
-            warn(event_id, f"{field_name} holds {item!r}, not an identifier; ignored")
+            warn(event_id, _(NOT_AN_IDENTIFIER).format(field=field_name, item=repr(item)))
     return tuple(out)
 
 
@@ -365,7 +399,7 @@ def _quantity_list(
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        warn(event_id, f"{field_name} is a {type(raw).__name__}, not a list; ignored")
+        warn(event_id, _(NOT_A_LIST).format(field=field_name, type=type(raw).__name__))
         return ()
     out: list[QuantityElement] = []
     for item in raw:
@@ -383,11 +417,11 @@ def _quantity_list(
                 out.append(QuantityElement(epc_class, Decimal(raw_qty), UNIT_FROM_UNECE[uom]))
                 continue
         if not isinstance(item, dict):
-            warn(event_id, f"{field_name} holds {item!r}, not a quantity element; ignored")
+            warn(event_id, _(NOT_A_QUANTITY_ELEMENT).format(field=field_name, item=repr(item)))
             continue
         epc_class = item.get("epcClass")
         if not isinstance(epc_class, str) or not epc_class.strip():
-            warn(event_id, f"{field_name} element without epcClass ({dict(item)!r}); ignored")
+            warn(event_id, _(NO_EPC_CLASS).format(field=field_name, item=repr(dict(item))))
             continue
         for key in item:
             if (
@@ -397,16 +431,18 @@ def _quantity_list(
             ):
                 warn(
                     event_id,
-                    f"{field_name} element of {epc_class.strip()} holds {key!r}, which does "
-                    "not belong there (epcClass, quantity and uom only); ignored",
+                    _(QUANTITY_FIELD_MISPLACED).format(
+                        field=field_name, epc_class=epc_class.strip(), key=repr(key)
+                    ),
                 )
         raw_qty = item.get("quantity")
         amount = parse_decimal(raw_qty)
         if raw_qty not in (None, "") and amount is None:
             warn(
                 event_id,
-                f"{field_name}: quantity {raw_qty!r} of {epc_class} is not a non-negative "
-                "number; read as unknown",
+                _(BAD_QUANTITY).format(
+                    field=field_name, quantity=repr(raw_qty), epc_class=epc_class
+                ),
             )
         uom = item.get("uom")
         unit: str | None
@@ -426,25 +462,28 @@ def _pairs(
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        warn(event_id, f"{field_name} is a {type(raw).__name__}, not a list; ignored")
+        warn(event_id, _(NOT_A_LIST).format(field=field_name, type=type(raw).__name__))
         return ()
     out: list[tuple[str, str]] = []
     for item in raw:
         if not isinstance(item, dict):
-            warn(event_id, f"{field_name} holds {item!r}; ignored")
+            warn(event_id, _(ENTRY_NOT_AN_OBJECT).format(field=field_name, item=repr(item)))
             continue
         kind = normalise_vocab(
             item.get("type") if isinstance(item.get("type"), str) else None, vocabulary
         )
         value = item.get(value_key)
         if not isinstance(value, str) or not value.strip():
-            what = f"of type {kind!r}" if kind else "with an empty type"
-            warn(event_id, f"{field_name} entry {what} names no party or location; ignored")
+            if kind:
+                message = _(TYPED_ENTRY_WITHOUT_VALUE).format(field=field_name, type=repr(kind))
+            else:
+                message = _(UNTYPED_ENTRY_WITHOUT_VALUE).format(field=field_name)
+            warn(event_id, message)
             continue
         if kind is None:
             warn(
                 event_id,
-                f"{field_name} entry {value.strip()!r} has an empty type; read as 'unspecified'",
+                _(ENTRY_EMPTY_TYPE).format(field=field_name, value=repr(value.strip())),
             )
             kind = "unspecified"
         out.append((kind, value.strip()))
@@ -470,7 +509,10 @@ def _sensor_elements(raw: Any, warn: Warn, event_id: str) -> tuple[Any, ...]:
     if isinstance(raw, Mapping):  # one element written without its list
         raw = [raw]
     if not isinstance(raw, list):
-        warn(event_id, f"sensorElementList is a {type(raw).__name__}, not a list; ignored")
+        warn(
+            event_id,
+            _(NOT_A_LIST).format(field="sensorElementList", type=type(raw).__name__),
+        )
         return ()
     return tuple(raw)
 
@@ -510,33 +552,30 @@ def normalise_event(
     if kind is None and "isA" in raw:  # the EPCIS 1.2 JSON draft binding named it ``isA``
         kind = raw.get("isA")
     if not isinstance(kind, str) or kind not in EVENT_TYPES:
-        warn_in_file(label, f"unknown event type {kind!r}; event skipped")
+        warn_in_file(label, _(UNKNOWN_EVENT_TYPE).format(type=repr(kind)))
         return None
     _misplaced(raw, kind, warn_in_file, label, reported)
     if kind == "QuantityEvent":
-        warn_in_file(label, "QuantityEvent (deprecated since EPCIS 1.2) read as an ObjectEvent")
+        warn_in_file(label, _(QUANTITY_EVENT))
         raw = dict(raw)
         raw["quantityList"] = [{"epcClass": raw.get("epcClass"), "quantity": raw.get("quantity")}]
         kind = "ObjectEvent"
     when, problem = parse_time(raw.get("eventTime"), raw.get("eventTimeZoneOffset"))
     if when is None:
-        warn_in_file(label, f"eventTime: {problem}; event skipped")
+        warn_in_file(label, _(BAD_EVENT_TIME_SKIPPED).format(problem=problem))
         return None
     if problem:
-        warn_in_file(label, f"eventTime: {problem}")
+        warn_in_file(label, _(BAD_EVENT_TIME).format(problem=problem))
     action = _text(raw.get("action"))
     if action is not None:
         action = action.upper()
     if kind != "TransformationEvent" and action not in ("ADD", "OBSERVE", "DELETE"):
-        warn_in_file(
-            label,
-            f"action {raw.get('action')!r} is not ADD, OBSERVE or DELETE; read as OBSERVE",
-        )
+        warn_in_file(label, _(BAD_ACTION).format(action=repr(raw.get("action"))))
         action = "OBSERVE"
     decl = raw.get("errorDeclaration")
     declaration = None
     if isinstance(decl, dict):
-        decl_time, _ = parse_time(decl.get("declarationTime"))
+        decl_time, _problem = parse_time(decl.get("declarationTime"))
         corrective = decl.get("correctiveEventIDs") or []
         if isinstance(corrective, str):
             corrective = [corrective]
@@ -546,7 +585,7 @@ def normalise_event(
             tuple(c.strip() for c in corrective if isinstance(c, str) and c.strip()),
         )
     elif decl is not None:
-        warn_in_file(label, "errorDeclaration is not an object; ignored")
+        warn_in_file(label, _(DECLARATION_NOT_AN_OBJECT))
     is_child = kind == "AggregationEvent" or kind == "AssociationEvent"
     epcs = _identifier_list(
         raw.get("childEPCs" if is_child else "epcList"), "epcList", warn_in_file, label
@@ -620,15 +659,13 @@ def normalise_event(
         _sensor_elements(get("sensorElementList"), warn_in_file, label),
     )
     if kind == "ObjectEvent" and not event.epcs and not event.quantities:
-        warn_in_file(
-            label, "ObjectEvent names no objects (no epcList or quantityList); nothing recorded"
-        )
+        warn_in_file(label, _(OBJECT_EVENT_EMPTY))
     if kind == "AggregationEvent" and event.parent_id is None and action != "OBSERVE":
-        warn_in_file(label, "AggregationEvent without parentID; containment not recorded")
+        warn_in_file(label, _(AGGREGATION_WITHOUT_PARENT))
     if (
         kind == "TransformationEvent"
         and not (event.output_epcs or event.output_quantities)
         and not event.transformation_id
     ):
-        warn_in_file(label, "TransformationEvent without outputs; nothing produced")
+        warn_in_file(label, _(TRANSFORMATION_WITHOUT_OUTPUTS))
     return event
