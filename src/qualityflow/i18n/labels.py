@@ -108,6 +108,12 @@ LABELS: dict[str, str] = {
     "social_media": N_("social media"),
     "in_person": N_("in person"),
     "distributor": N_("distributor"),
+    "platform_12315": N_("12315 platform"),
+    "ecommerce": N_("e-commerce platform"),
+    "wechat": N_("WeChat"),
+    "letter": N_("letter"),
+    "12315 acceptance": N_("12315 acceptance decision"),
+    "12315 mediation": N_("12315 mediation"),
     # action status and kind
     "open": N_("open"),
     "done": N_("done"),

@@ -40,6 +40,7 @@ from qualityflow.models import Complaint, Incident
 __all__ = [
     "AU_ACL",
     "CA_CCPSA",
+    "CN_12315",
     "CN_CONSUMER_PRODUCTS",
     "CN_FOOD_RECALL_2015",
     "EU_GPSR_ART20",
@@ -194,6 +195,34 @@ CN_CONSUMER_PRODUCTS = Preset(
 )
 """China, consumer products (SAMR interim provisions, 2019): report within 2 working days of
 learning of a death, a serious injury or an overseas recall. Article number uncertain."""
+
+CN_12315 = Preset(
+    "CN_12315",
+    (
+        Clock(
+            "acknowledge",
+            "learned",
+            7,
+            "working_days",
+            "《市场监督管理投诉举报处理暂行办法》(2019): 收到投诉之日起7个工作日内作出受理决定",
+        ),
+        Clock(
+            "resolve",
+            "learned",
+            45,
+            "working_days",
+            "《市场监督管理投诉举报处理暂行办法》(2019): 自受理之日起45个工作日内终结调解",
+        ),
+    ),
+)
+"""China, a complaint forwarded by the 12315 platform (SAMR Order No. 20 of 2019, interim
+measures on handling market-regulation complaints and reports): the regulator decides on
+acceptance within 7 working days of receiving the complaint and concludes mediation within
+45 working days of accepting it. The plant's own steps that answer them are
+``acknowledge`` (it takes the case up) and ``resolve``. Both clocks are counted here from
+the complaint's ``received_at`` (the plant rarely learns the acceptance day), which is the
+earlier, safe reading; the article numbers are not cited because they were not checked.
+"""
 
 US_FDA_RFR = Preset(
     "US_FDA_RFR",

@@ -23,6 +23,7 @@ from qualityflow.i18n import _, label
 from qualityflow.models import (
     ActionStatus,
     AwareDatetime,
+    Channel,
     Complaint,
     ComplaintStatus,
     Incident,
@@ -192,7 +193,7 @@ class DefaultDeadlinePolicy:
         if complaint.status in (ComplaintStatus.CLOSED, ComplaintStatus.REJECTED):
             return []
         done = {record.trigger for record in complaint.history}
-        found = []
+        found = _regulator_clocks(complaint)
         for what, within in (
             ("acknowledge", self.acknowledge_within),
             ("resolve", self.resolve_within),
@@ -208,6 +209,36 @@ class DefaultDeadlinePolicy:
                     )
                 )
         return found
+
+
+def _regulator_clocks(complaint: Complaint) -> list[Deadline]:
+    """Return the 12315 platform's clocks of a complaint it forwarded (else none).
+
+    Counted in CN working days (the State Council calendar, with make-up days); past the
+    years the calendar data covers, in plain weekdays, and the legal basis says so.
+    """
+    if complaint.channel is not Channel.PLATFORM_12315:
+        return []
+    from qualityflow.lifecycle.calendar import CalendarCoverageError, WorkingCalendar
+    from qualityflow.lifecycle.presets import CN_12315, PresetDeadlinePolicy
+
+    note = ""
+    try:
+        found = PresetDeadlinePolicy(CN_12315, WorkingCalendar.for_region("CN")).deadlines(
+            complaint
+        )
+    except CalendarCoverageError as exc:
+        estimated = PresetDeadlinePolicy(CN_12315, WorkingCalendar.for_region("weekdays"))
+        found = estimated.deadlines(complaint)
+        note = _(" (estimated in weekdays: {reason})").format(reason=exc)
+    return [
+        d.model_copy(update={"what": REGULATOR_STEPS[d.what], "legal_basis": d.legal_basis + note})
+        for d in found
+    ]
+
+
+REGULATOR_STEPS = {"acknowledge": "12315 acceptance", "resolve": "12315 mediation"}
+"""The names of the 12315 platform's clocks, by the complaint step that meets each."""
 
 
 _DEFAULT_POLICY = DefaultDeadlinePolicy()

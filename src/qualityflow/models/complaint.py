@@ -30,6 +30,12 @@ class Channel(str, Enum):
     SOCIAL_MEDIA = "social_media"
     IN_PERSON = "in_person"
     DISTRIBUTOR = "distributor"
+    PLATFORM_12315 = "platform_12315"
+    """Forwarded by the regulator's 12315 platform (全国12315平台): its clocks apply."""
+    ECOMMERCE = "ecommerce"
+    """An e-commerce platform's complaint or review channel (Tmall, JD, Pinduoduo...)."""
+    WECHAT = "wechat"
+    LETTER = "letter"
 
 
 class ComplaintStatus(str, Enum):
