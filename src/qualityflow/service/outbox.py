@@ -58,16 +58,9 @@ class Outbox:
         When every registered notifier records with the change (or there is none), its
         deliveries are recorded here too, so that the change needs no second commit.
         """
-        storage = self.storage
-        with storage.transaction():
-            entry_id = storage.enqueue(notification)
-            if entry_id is None:
-                return Queued(None, notification)
-            names = self.plugins.notifiers_recorded_with_change()
-            if names is None:
-                return Queued(entry_id, notification)
-            storage.update_delivery(entry_id, dict.fromkeys(names, _TOOK_IT), delivered=True)
-        return Queued(entry_id, notification, recorded=True)
+        with self.storage.transaction():
+            [queued] = self._recorded([self.storage.enqueue(notification)], [notification])
+        return queued
 
     def _enqueue_many(self, notifications: Sequence[Notification]) -> list[Queued]:
         """Queue ``notifications`` in one transaction, set-based where the storage can.
@@ -81,15 +74,20 @@ class Outbox:
                 seqs = storage.enqueue_many(notifications)
             else:
                 seqs = [storage.enqueue(n) for n in notifications]
-            names = self.plugins.notifiers_recorded_with_change()
-            if names is not None:
-                took = dict.fromkeys(names, _TOOK_IT)
-                for seq in seqs:
-                    if seq is not None:
-                        storage.update_delivery(seq, took, delivered=True)
-        recorded = names is not None
+            return self._recorded(seqs, notifications)
+
+    def _recorded(
+        self, seqs: Sequence[int | None], notifications: Sequence[Notification]
+    ) -> list[Queued]:
+        """Record, in the open transaction, the deliveries that go with the change."""
+        names = self.plugins.notifiers_recorded_with_change()
+        if names is not None:
+            took = dict.fromkeys(names, _TOOK_IT)
+            for seq in seqs:
+                if seq is not None:
+                    self.storage.update_delivery(seq, took, delivered=True)
         return [
-            Queued(seq, n, recorded=recorded and seq is not None)
+            Queued(seq, n, recorded=names is not None and seq is not None)
             for seq, n in zip(seqs, notifications, strict=True)
         ]
 
