@@ -424,14 +424,7 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
             else:
                 lot = self._batch_for_link(input_id, input_id, output_id)
                 self._batch_for_link(output_id, input_id, output_id)
-            supplier: Supplier | None = None
-            if lot.supplier_id:
-                try:
-                    found = storage.get("supplier", lot.supplier_id)
-                    supplier = found if isinstance(found, Supplier) else None
-                except NotFoundError:
-                    supplier = None
-            blockers = link_blockers(lot, supplier, override)
+            blockers = link_blockers(lot, self._supplier_of(lot), override)
             if blockers:
                 raise GenealogyError(
                     f"cannot link {input_id!r} into {output_id!r}: " + "; ".join(blockers)
@@ -703,23 +696,24 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
         suppliers = {key for key, n in supplier_reach.items() if n >= least}
         lines = {key for key, n in line_reach.items() if n >= least}
         every: list[Batch] | None = None
-        if (suppliers or lines) and isinstance(storage, ListingStorage):
+        if suppliers or lines:
             # Every lot of a candidate supplier or line counts towards its specificity:
-            # found through the field index, one query per supplier and line.
-            wheres = [{"supplier_id": key} for key in sorted(suppliers)]
-            wheres += [{"line": key} for key in sorted(lines)]
-            for where in wheres:
-                sources.update(b.id for b in storage.iter_list("batch", where=where))
-            if _WHOLE_PLANT * len(sources) > storage.count("batch"):
+            # found through the field index (one query per supplier and line) where the
+            # storage has one, else by reading every batch once.
+            if isinstance(storage, ListingStorage):
+                wheres = [{"supplier_id": key} for key in sorted(suppliers)]
+                wheres += [{"line": key} for key in sorted(lines)]
+                for where in wheres:
+                    sources.update(b.id for b in storage.iter_list("batch", where=where))
+                total = storage.count("batch")
+            else:
+                every = [b for b in storage.list("batch") if isinstance(b, Batch)]
+                sources.update(b.id for b in every if b.supplier_id in suppliers or b.line in lines)
+                total = len(every)
+            if _WHOLE_PLANT * len(sources) > total:
                 # A candidate feeds much of the plant (a utility lot, the one supplier of
                 # a raw material, the main line): its downstream is most of the genealogy,
                 # and one load of the whole costs less than tracing from every source.
-                return self._genealogy_of(None).common_causes(*batch_ids, top=top)
-        elif suppliers or lines:
-            # A storage without the field index: read every batch once.
-            every = [b for b in storage.list("batch") if isinstance(b, Batch)]
-            sources.update(b.id for b in every if b.supplier_id in suppliers or b.line in lines)
-            if _WHOLE_PLANT * len(sources) > len(every):
                 return self._genealogy_of(None, every).common_causes(*batch_ids, top=top)
         nodes = upstream | storage.reach(sources, "forward") if sources else upstream
         if nodes == upstream:
@@ -1216,16 +1210,12 @@ def _overdue_notice(
 ) -> Notification:
     kind = deadline.subject_kind
     due = deadline.due.isoformat()
-    params = {"id": deadline.subject_id, "what": deadline.what, "due": due}
-    msgid = _OVERDUE_TITLES.get(kind)
-    title = (
-        notices.message(msgid, labels=("what",), **params)
-        if msgid is not None
-        else notices.message(
-            notices.LINE,
-            text=f"{kind.replace('_', ' ').capitalize()} {deadline.subject_id}: "
-            f"{deadline.what} overdue (due {due})",
-        )
+    title = notices.message(
+        _OVERDUE_TITLES[kind],
+        labels=("what",),
+        id=deadline.subject_id,
+        what=deadline.what,
+        due=due,
     )
     with using(locale):
         body = str(deadline)
