@@ -207,8 +207,8 @@ def _cross_functional_team(
     actor: Actor,
     action: str,
     subject: Any,
-    departments: tuple[str, ...] = TEAM_DEPARTMENTS,
-    severities: tuple[str, ...] = TEAM_SEVERITIES,
+    departments: tuple[str, ...],
+    severities: tuple[str, ...],
 ) -> list[str]:
     if action != "incident.assess":
         return []
@@ -239,8 +239,9 @@ def _cross_functional_team(
     return reasons
 
 
+# The team rule is checked through RolePolicy.emergency_team (on by default, and what
+# naming "cross_functional_team" here switches on for a policy that turned it off).
 _SOD_CHECKS = {
-    "cross_functional_team": _cross_functional_team,
     "verifier_not_owner": _verifier_not_owner,
     "closer_not_sole_actor": _closer_not_sole_actor,
 }
@@ -305,6 +306,8 @@ class RolePolicy:
                 f"unknown segregation-of-duties rule(s) {unknown}: use {sorted(SOD_RULES)}"
             )
         self.segregation_of_duties: tuple[str, ...] = tuple(rules)
+        if not self.emergency_team and "cross_functional_team" in rules:
+            self.emergency_team = TEAM_DEPARTMENTS
 
     def __repr__(self) -> str:
         return (
@@ -338,20 +341,15 @@ class RolePolicy:
                     has=has,
                 )
             )
-        team_rule = "cross_functional_team"
         for rule in self.segregation_of_duties:
-            if rule != team_rule:
-                reasons.extend(_SOD_CHECKS[rule](actor, action, subject))
-        if self.emergency_team or team_rule in self.segregation_of_duties:
-            reasons.extend(
-                _cross_functional_team(
-                    actor,
-                    action,
-                    subject,
-                    self.emergency_team or TEAM_DEPARTMENTS,
-                    self.team_severities,
-                )
+            check = _SOD_CHECKS.get(rule)
+            if check is not None:
+                reasons.extend(check(actor, action, subject))
+        reasons.extend(
+            _cross_functional_team(
+                actor, action, subject, self.emergency_team, self.team_severities
             )
+        )
         return reasons
 
 
