@@ -30,12 +30,12 @@ from qualityflow.interop.epcis import (
     EpcisEvent,
     Quantity,
     QuantityElement,
-    _decode_party,
     _label,
     _Lot,
     _PendingShipment,
     _quantity,
     _Report,
+    _ship_to,
     _sum,
 )
 
@@ -48,18 +48,9 @@ class ReferenceBuilder(epcis._Builder):
     def shipping(
         self, event: EpcisEvent, moved: list[tuple[str, QuantityElement | None, tuple[str, ...]]]
     ) -> None:
-        customer: str | None = None
-        by_type = {kind: value for kind, value in reversed(event.destinations)}
-        for kind in ("owning_party", "possessing_party", "location"):
-            if kind in by_type:
-                customer = by_type[kind]
-                break
-        else:
-            if event.destinations:
-                customer = event.destinations[0][1]
+        party = _ship_to(event)
         explicit = event.extensions.get(QF_SHIPMENT_ID)
         region = event.extensions.get(QF_REGION)
-        party = _decode_party(customer) if customer else None
         for node, element, path in moved:
             lot = self.lots.get(node)
             if lot is None:

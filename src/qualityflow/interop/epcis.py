@@ -267,6 +267,24 @@ class _Report:
         return lambda event_id, message: self.warn(file, event_id, message)
 
 
+def _ship_to(event: EpcisEvent) -> str | None:
+    """Return the party a shipping event sends to: its owner, else holder, else place.
+
+    The first destination of the preferred type wins; without any of those types, the
+    first destination given. ``None`` when the event names no destination.
+    """
+    customer: str | None = None
+    by_type = {kind: value for kind, value in reversed(event.destinations)}
+    for kind in ("owning_party", "possessing_party", "location"):
+        if kind in by_type:
+            customer = by_type[kind]
+            break
+    else:
+        if event.destinations:
+            customer = event.destinations[0][1]
+    return _decode_party(customer) if customer else None
+
+
 def _label(event: EpcisEvent) -> str:
     return event.event_id if event.has_event_id else f"#{event.position + 1} (no eventID)"
 
@@ -806,18 +824,9 @@ class _Builder:
     def shipping(
         self, event: EpcisEvent, moved: list[tuple[str, QuantityElement | None, tuple[str, ...]]]
     ) -> None:
-        customer: str | None = None
-        by_type = {kind: value for kind, value in reversed(event.destinations)}
-        for kind in ("owning_party", "possessing_party", "location"):
-            if kind in by_type:
-                customer = by_type[kind]
-                break
-        else:
-            if event.destinations:
-                customer = event.destinations[0][1]
+        party = _ship_to(event)
         explicit = event.extensions.get(QF_SHIPMENT_ID)
         region = event.extensions.get(QF_REGION)
-        party = _decode_party(customer) if customer else None
         for node, element, path in moved:
             lot = self.lots.get(node)
             if lot is None:
