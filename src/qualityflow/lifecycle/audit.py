@@ -62,6 +62,15 @@ _OPTIONAL: tuple[tuple[str, object], ...] = (
 # What the state digest leaves out: the chained lists (they are chained on their own) and
 # the storage version.
 _NOT_STATE: set[str] = {"history", "amendments", "decisions", "version"}
+# Fields added to the models after records began to carry state digests, each with its
+# empty default: left out of the state's canonical form, at any depth, while empty, so an
+# entity stored before the field existed keeps the digest its last record carries. A name
+# here must not be the name of any older field (tests/test_audit_digest.py checks that every
+# model field of that name defaults to the empty value given here).
+ADDED_FIELDS: dict[str, object] = {
+    "attachments": [],
+    "information_verification": None,
+}
 
 
 def _sorted(value: Any) -> Any:
@@ -122,7 +131,20 @@ def state_digest(entity: BaseModel) -> str:
 
     """
     payload = entity.__pydantic_serializer__.to_python(entity, mode="json", exclude=_NOT_STATE)
-    return hashlib.sha256(pydantic_core.to_json(_sorted(payload))).hexdigest()
+    return hashlib.sha256(pydantic_core.to_json(_state_form(payload))).hexdigest()
+
+
+def _state_form(value: Any) -> Any:
+    """Return ``value`` sorted as :func:`_sorted` does, empty :data:`ADDED_FIELDS` dropped."""
+    if isinstance(value, dict):
+        return {
+            key: (_state_form(item) if isinstance(item, (dict, list)) else item)
+            for key, item in sorted(value.items())
+            if key not in ADDED_FIELDS or item != ADDED_FIELDS[key]
+        }
+    if isinstance(value, list):
+        return [_state_form(item) if isinstance(item, (dict, list)) else item for item in value]
+    return value
 
 
 def seal(record: R, prev_hash: str) -> R:
