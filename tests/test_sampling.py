@@ -183,8 +183,9 @@ def test_a_looser_aql_never_tightens_the_acceptance_ratio(
 # ISO 2859-1 Table 2-A (ANSI/ASQ Z1.4 Table II-A), transcribed cell by cell from the
 # published table: code letter, sample size, then the AQL columns 0.010-0.40, 0.65-10 and
 # 15-1000. "v" = use the first plan below the arrow, "^" = the first plan above.
-# Unsure: R at 0.010 and 0.015 (taken as up arrows to Q and P). Typed from memory; the
-# level II cells at AQL 0.65-15 are proofread against a second transcription below.
+# Typed from memory; every cell is proofread against two independent public copies below
+# (MIL-STD-105E's text and the NIBS level II table). R at 0.010 and 0.015 are up arrows:
+# the MIL-STD-105E row R has no plan 0/1 and there is no row below R.
 _PUBLISHED_TABLE_2A = (
     (
         "A",
@@ -413,3 +414,114 @@ def test_level_ii_plans_match_a_second_published_transcription() -> None:
             )
             checked += 1
     assert checked == 15 * 8 - 1
+
+
+# The whole of Table II-A against MIL-STD-105E (10 May 1989, "Distribution Statement A.
+# Approved for public release"), the U.S. standard ISO 2859-1 and Z1.4 descend from, as its
+# Table II-A is printed in the text of the public copy at scribd.com/document/563507790
+# ("TABLE II-A - Single sampling plans for normal inspection (Master table)"). That text
+# keeps each row's sample size and its plans (Ac Re) left to right but loses the arrows and
+# the columns; it misprints "44 45" as "44 65" in rows B-E (read as 44 45 here).
+_MIL_STD_105E_ROWS = {
+    "A": (2, "0 1 1 2 2 3 3 4 5 6 7 8 10 11 14 15 21 22 30 31"),
+    "B": (3, "0 1 1 2 2 3 3 4 5 6 7 8 10 11 14 15 21 22 30 31 44 45"),
+    "C": (5, "0 1 1 2 2 3 3 4 5 6 7 8 10 11 14 15 21 22 30 31 44 45"),
+    "D": (8, "0 1 1 2 2 3 3 4 5 6 7 8 10 11 14 15 21 22 30 31 44 45"),
+    "E": (13, "0 1 1 2 2 3 3 4 5 6 7 8 10 11 14 15 21 22 30 31 44 45"),
+    "F": (20, "0 1 1 2 2 3 3 4 5 6 7 8 10 11 14 15 21 22"),
+    "G": (32, "0 1 1 2 2 3 3 4 5 6 7 8 10 11 14 15 21 22"),
+    "H": (50, "0 1 1 2 2 3 3 4 5 6 7 8 10 11 14 15 21 22"),
+    "J": (80, "0 1 1 2 2 3 3 4 5 6 7 8 10 11 14 15 21 22"),
+    "K": (125, "0 1 1 2 2 3 3 4 5 6 7 8 10 11 14 15 21 22"),
+    "L": (200, "0 1 1 2 2 3 3 4 5 6 7 8 10 11 14 15 21 22"),
+    "M": (315, "0 1 1 2 2 3 3 4 5 6 7 8 10 11 14 15 21 22"),
+    "N": (500, "0 1 1 2 2 3 3 4 5 6 7 8 10 11 14 15 21 22"),
+    "P": (800, "0 1 1 2 2 3 3 4 5 6 7 8 10 11 14 15 21 22"),
+    "Q": (1250, "0 1 1 2 2 3 3 4 5 6 7 8 10 11 14 15 21 22"),
+    "R": (2000, "1 2 2 3 3 4 5 6 7 8 10 11 14 15 21 22"),
+}
+# The smallest lot of each code letter at general level II (R only exists at level III).
+_LETTER_LOTS = {"A": 8, "B": 15, "C": 25, "D": 50, "E": 90, "F": 150, "G": 280, "H": 500}
+_LETTER_LOTS |= {"J": 1200, "K": 3200, "L": 10000, "M": 35000, "N": 150000, "P": 500000}
+_LETTER_LOTS |= {"Q": 600000}
+
+
+def _independent_table() -> dict[str, list[str]]:
+    """Every cell of Table II-A, from the two independent copies and nothing of the module.
+
+    The MIL-STD-105E text gives each row's plans in order; the NIBS table pins where they
+    stand (every row A-Q has a plan between AQL 0.65 and 15 there). In the printed table a
+    row's plans stand in adjacent columns, but for the two arrow cells that separate 0/1 from
+    1/2 (an up arrow, then a down arrow); to the left of a row's plans every cell is a down
+    arrow and to the right an up arrow. Where that arrow would point out of the table, at A's
+    cell after 0/1 and at R's cell before 1/2, the printed arrow points the only way a plan
+    lies (issue 18: A at AQL 10 is a down arrow).
+    """
+    aqls = [str(a) for a in AQL_VALUES]
+    letters = list(_MIL_STD_105E_ROWS)
+    table: dict[str, list[str]] = {}
+    for row, letter in enumerate(letters):
+        numbers = _MIL_STD_105E_ROWS[letter][1].split()
+        plans = [f"{numbers[i]}/{numbers[i + 1]}" for i in range(0, len(numbers), 2)]
+        # the columns the plans occupy relative to the first, with the gap after 0/1
+        offsets = [0] + [i + (2 if plans[0] == "0/1" else 0) for i in range(1, len(plans))]
+        if letter == "R":  # beyond the NIBS table: R's 21/22 is where Q's 14/15 stands
+            anchor_col = _independent_col("Q", "14/15", table)
+            start = anchor_col - offsets[plans.index("21/22")]
+        else:
+            nibs = _NIBS_LEVEL_II[letter].split()
+            col, re = next((i, c) for i, c in enumerate(nibs) if c.isdigit())
+            at = aqls.index(_NIBS_AQLS[col])
+            k = next(i for i, p in enumerate(plans) if p.endswith(f"/{re}"))
+            start = at - offsets[k]
+        cells = ["v"] * len(aqls)
+        for plan, offset in zip(plans, offsets, strict=True):
+            cells[start + offset] = plan
+        last = start + offsets[-1]
+        cells[last + 1 :] = ["^"] * (len(aqls) - last - 1)
+        if plans[0] == "0/1":
+            up, down = start + 1, start + 2
+            cells[up] = "v" if row == 0 else "^"
+            cells[down] = "v"
+        elif letter == "R":  # no plan 0/1 in R: the cells left of 1/2 point up
+            cells[:start] = ["^"] * start
+        table[letter] = cells
+    return table
+
+
+def _independent_col(letter: str, plan: str, table: dict[str, list[str]]) -> int:
+    return table[letter].index(plan)
+
+
+def _follow(table: dict[str, list[str]], letter: str, col: int) -> tuple[str, int, int]:
+    letters = list(table)
+    row = letters.index(letter)
+    while table[letters[row]][col] in ("v", "^"):
+        row += 1 if table[letters[row]][col] == "v" else -1
+    ac, re = table[letters[row]][col].split("/")
+    return letters[row], int(ac), int(re)
+
+
+def test_every_letter_at_every_aql_matches_mil_std_105e_and_nibs() -> None:
+    # A supplier-quality engineer proofreads all 416 cells of the master table against two
+    # independent public copies, arrows followed, before the plant trusts the plans.
+    table = _independent_table()
+    # the two copies agree with each other where both print a cell (level II, 0.65-15)
+    for letter in _NIBS_LEVEL_II:
+        for col, aql in enumerate(_NIBS_AQLS):
+            if (letter, aql) in _NIBS_KNOWN_DIFFERENCE:
+                continue
+            assert _follow(table, letter, AQL_VALUES.index(Decimal(aql))) == _nibs_plan(letter, col)
+    checked = 0
+    for letter, (n, _) in _MIL_STD_105E_ROWS.items():
+        assert SAMPLE_SIZES[letter] == n
+        for col, aql in enumerate(AQL_VALUES):
+            lot = 600000 if letter == "R" else _LETTER_LOTS[letter]
+            plan = qf.sampling_plan(lot, aql, level="III" if letter == "R" else "II")
+            expected = _follow(table, letter, col)
+            assert (plan.code_letter, plan.accept, plan.reject) == expected, (letter, str(aql))
+            # a sample as large as the lot means every unit is inspected
+            assert plan.sample_size == min(SAMPLE_SIZES[expected[0]], lot)
+            assert plan.full_inspection == (SAMPLE_SIZES[expected[0]] >= lot)
+            checked += 1
+    assert checked == 16 * 26
