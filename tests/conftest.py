@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
 import qualityflow as qf
+from qualityflow.testing import MYSQL_ENV, POSTGRESQL_ENV, server_url, temporary_database
 
 # CI runs the same examples every time (a landing must not depend on luck) and has no
 # per-example deadline (the machine is shared); developers' runs keep exploring.
@@ -17,6 +20,29 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+
+BACKENDS = ("memory", "sqlite", "postgresql", "mysql")
+_SERVER_ENV = {"postgresql": POSTGRESQL_ENV, "mysql": MYSQL_ENV}
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database of each backend: memory, a SQLite file, PostgreSQL, MariaDB.
+
+    The servers get a temporary database each, dropped afterwards; a server that does not
+    answer skips the test, naming the variable that points at it.
+    """
+    name = request.param
+    if name == "memory":
+        yield "memory://"
+    elif name == "sqlite":
+        yield f"sqlite:///{tmp_path / 'plant.db'}"
+    else:
+        try:
+            with temporary_database(server_url(_SERVER_ENV[name])) as database_url:
+                yield database_url
+        except ConnectionError as exc:
+            pytest.skip(f"{name} tests skipped ({_SERVER_ENV[name]} or its default): {exc}")
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
@@ -13,8 +13,14 @@ from qualityflow.lifecycle import chain, verify_chain
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
 
 
-def test_a_forged_reported_to_closed_chain_is_refused() -> None:
-    qms = qf.QualityFlow()
+@pytest.fixture
+def qms(backend_url: str) -> Iterator[qf.QualityFlow]:
+    """The attacks run on every backend: memory, SQLite, PostgreSQL and MariaDB."""
+    with qf.QualityFlow(backend_url, load_entry_points=False) as service:
+        yield service
+
+
+def test_a_forged_reported_to_closed_chain_is_refused(qms: qf.QualityFlow) -> None:
     forged = chain(
         [],
         qf.TransitionRecord(
@@ -32,8 +38,7 @@ def test_a_forged_reported_to_closed_chain_is_refused() -> None:
         qms.incidents.get("INC-F")
 
 
-def test_a_closed_incidents_history_copied_onto_a_new_id_is_refused() -> None:
-    qms = qf.QualityFlow()
+def test_a_closed_incidents_history_copied_onto_a_new_id_is_refused(qms: qf.QualityFlow) -> None:
     qms.incidents.add(qf.Incident(id="INC-1", title="Real", severity="minor"))
     qms.incidents.fire("INC-1", "cancel", actor="QA", note="duplicate", at=T0)
     done = qms.incidents.get("INC-1")
@@ -44,8 +49,7 @@ def test_a_closed_incidents_history_copied_onto_a_new_id_is_refused() -> None:
         qms.incidents.get("INC-2")
 
 
-def test_a_complaint_added_in_a_later_state_is_refused() -> None:
-    qms = qf.QualityFlow()
+def test_a_complaint_added_in_a_later_state_is_refused(qms: qf.QualityFlow) -> None:
     complaint = qf.Complaint(
         id="CMP-1",
         customer_id="C",
@@ -133,10 +137,7 @@ def _old_closed_incident(*, with_evidence: bool) -> qf.Incident:
     )
 
 
-@pytest.mark.parametrize("url", ["memory://", "sqlite"])
-def test_a_forged_closed_history_is_not_imported_either(url: str, tmp_path: Path) -> None:
-    target = f"sqlite:///{tmp_path / 'p.db'}" if url == "sqlite" else url
-    qms = qf.QualityFlow(target, load_entry_points=False)
+def test_a_forged_closed_history_is_not_imported_either(qms: qf.QualityFlow) -> None:
     forged = _old_closed_incident(with_evidence=False)
     assert qf.verify_history(forged)  # a self-consistent chain...
     with pytest.raises(qf.TransitionError) as err:
@@ -147,10 +148,7 @@ def test_a_forged_closed_history_is_not_imported_either(url: str, tmp_path: Path
         qms.incidents.get("OLD-12")
 
 
-@pytest.mark.parametrize("url", ["memory://", "sqlite"])
-def test_an_honest_old_case_is_imported_through_the_guards(url: str, tmp_path: Path) -> None:
-    target = f"sqlite:///{tmp_path / 'p.db'}" if url == "sqlite" else url
-    qms = qf.QualityFlow(target, load_entry_points=False)
+def test_an_honest_old_case_is_imported_through_the_guards(qms: qf.QualityFlow) -> None:
     old = _old_closed_incident(with_evidence=True)
     stored = qms.incidents.import_case(old, imported_by="IT migration", reason="old QMS")
     assert stored.status.value == "closed"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,11 +26,11 @@ HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def plant(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[qf.QualityFlow, Clock]]:
+@pytest.fixture
+def plant(backend_url: str) -> Iterator[tuple[qf.QualityFlow, Clock]]:
+    """The two-clock rules on every backend: memory, SQLite, PostgreSQL and MariaDB."""
     clock = Clock(T0)
-    url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'plant.db'}"
-    qms = qf.QualityFlow(url, clock=clock, load_entry_points=False)
+    qms = qf.QualityFlow(backend_url, clock=clock, load_entry_points=False)
     yield qms, clock
     qms.close()
 
