@@ -25,13 +25,7 @@ BACKENDS = ("memory", "sqlite", "postgresql", "mysql")
 _SERVER_ENV = {"postgresql": POSTGRESQL_ENV, "mysql": MYSQL_ENV}
 
 
-@pytest.fixture(params=BACKENDS)
-def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database of each backend: memory, a SQLite file, PostgreSQL, MariaDB.
-
-    The servers get a temporary database each, dropped afterwards; a server that does not
-    answer skips the test, naming the variable that points at it.
-    """
+def _backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     name = request.param
     if name == "memory":
         yield "memory://"
@@ -43,6 +37,22 @@ def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
                 yield database_url
         except ConnectionError as exc:
             pytest.skip(f"{name} tests skipped ({_SERVER_ENV[name]} or its default): {exc}")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database of each backend: memory, a SQLite file, PostgreSQL, MariaDB.
+
+    The servers get a temporary database each, dropped afterwards; a server that does not
+    answer skips the test, naming the variable that points at it.
+    """
+    yield from _backend(request, tmp_path)
+
+
+@pytest.fixture(params=BACKENDS[1:])
+def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """As :func:`backend_url`, for the backends several instances can share (not memory)."""
+    yield from _backend(request, tmp_path)
 
 
 @pytest.fixture

@@ -10,6 +10,10 @@ it took the notification, in a second transaction.
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -166,3 +170,130 @@ def test_with_no_notifier_at_all_a_fire_commits_once_and_leaves_nothing_pending(
             _assess(qms)
         assert len(commits) == 1
         assert qms.storage.outbox() == []
+
+
+# --- attacks: two instances, and a crash between the commit and the call ------------------
+
+
+class Tally:
+    """An in-process notifier that records with the change, counting what it was given."""
+
+    qualityflow_name = "test.tally"
+    qualityflow_record_with_change = True
+
+    def __init__(self) -> None:
+        self.got: list[str] = []
+        self.lock = threading.Lock()
+
+    @hookimpl
+    def qualityflow_notify(self, notification: qf.Notification) -> None:
+        with self.lock:
+            self.got.append(notification.id)
+
+
+def test_two_instances_never_both_deliver_a_notice_recorded_with_its_change(
+    shared_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Line 1's instance assesses incidents while line 2's instance sweeps the outbox
+    # (`deliver_pending`, as a cron job would) the whole time: a notice whose delivery was
+    # recorded with its change is never pending, so the sweep never delivers it again.
+    monkeypatch.setenv("QUALITYFLOW_DISABLE_PLUGINS", "notify.logging")
+    line1, line2 = Tally(), Tally()
+    with (
+        qf.QualityFlow(shared_url, plugins=[line1], load_entry_points=False) as a,
+        qf.QualityFlow(shared_url, plugins=[line2], load_entry_points=False) as b,
+    ):
+        ids = [f"INC-NOODLE-{i}" for i in range(12)]
+        for id in ids:
+            a.incidents.add(qf.Incident(id=id, title="Foreign body", severity="minor"))
+        done = threading.Event()
+        sweeps: list[int] = []
+        errors: list[BaseException] = []
+
+        def sweep() -> None:
+            try:
+                while not done.is_set():
+                    assert b.deliver_pending() == []
+                    sweeps.append(1)
+            except BaseException as exc:
+                errors.append(exc)
+
+        sweeper = threading.Thread(target=sweep)
+        sweeper.start()
+        try:
+            for id in ids:
+                a.incidents.fire(
+                    id,
+                    "assess",
+                    actor="Li Na",
+                    at=T0,
+                    team=qf.EmergencyTeam(leader=LEADER),
+                    assessment=qf.ImpactAssessment(severity="minor", risk="choking"),
+                )
+        finally:
+            done.set()
+            sweeper.join()
+        assert not errors, errors
+        assert sweeps  # the sweep really ran beside the fires
+        assessed = [
+            e.notification.id
+            for e in a.storage.outbox(pending_only=False)
+            if e.notification.kind == "transition" and "assess" in e.notification.title
+        ]
+        assert len(assessed) == len(ids)
+        assert line2.got == []  # never a second delivery from the other instance
+        assert sorted(n for n in line1.got if n in assessed) == sorted(assessed)
+        assert a.storage.outbox() == [] and b.deliver_pending() == []
+        assert a.audit.verify().ok
+
+
+_CRASH_AFTER_COMMIT = """
+import os, sys
+from datetime import datetime, timezone
+import qualityflow as qf
+from qualityflow.service.outbox import Outbox
+
+def crash(self, entry_id, notification):
+    os._exit(9)  # the process dies after the commit, before the log is called
+
+Outbox._deliver_recorded = crash
+with qf.QualityFlow(sys.argv[1], load_entry_points=False) as qms:
+    leader = qf.TeamMember(name="Li Na", role="leader", department="quality")
+    qms.incidents.fire(
+        "INC-NOODLE-7", "assess", actor="Li Na",
+        at=datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc),
+        team=qf.EmergencyTeam(leader=leader),
+        assessment=qf.ImpactAssessment(severity="minor", risk="choking"),
+    )
+print("not reached")
+"""
+
+
+def test_a_crash_between_the_commit_and_the_log_call_loses_only_that_log_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The documented price of one commit per change: the change, its outbox entry and the
+    # audit ledger survive the crash; the one log line is not written again (at most once).
+    url = f"sqlite:///{tmp_path / 'plant.db'}"
+    with qf.QualityFlow(url, load_entry_points=False) as qms:
+        _noodles(qms)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    run = subprocess.run(
+        [sys.executable, "-c", _CRASH_AFTER_COMMIT, url],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert run.returncode == 9, run.stderr
+    assert "not reached" not in run.stdout
+    with qf.QualityFlow(url, load_entry_points=False) as qms:
+        assert qms.incidents.get("INC-NOODLE-7").status.value == "assessed"
+        [entry] = [
+            e for e in qms.storage.outbox(pending_only=False) if "assess" in e.notification.title
+        ]
+        assert entry.delivered and entry.deliveries["notify.logging"].ok
+        with caplog.at_level(logging.INFO, "qualityflow.notify"):
+            assert qms.deliver_pending() == []
+        assert not any("INC-NOODLE-7" in r.getMessage() for r in caplog.records)
+        assert qms.audit.verify().ok
