@@ -434,6 +434,33 @@ def test_an_edited_field_in_a_stored_row_is_reported(
     _cli_names(qms, "INC-1", "edited outside qualityflow")
 
 
+def test_a_12315_complaint_moved_to_another_channel_by_hand_is_reported(url: str) -> None:
+    # Taking a complaint off the regulator's platform in the database would switch off its
+    # 12315 clocks: the edit is reported and overdue() is not the only witness.
+    received = T0 - timedelta(days=20)
+    with qf.QualityFlow(url, load_entry_points=False) as qms:
+        qms.complaints.add(
+            qf.Complaint(
+                id="CMP-12315-88",
+                customer_id="CONSUMER-HZ-1",
+                channel="platform_12315",
+                received_at=received,
+                description="Thermos cracked after the first use",
+            )
+        )
+        assert any(d.what == "12315 acceptance" for d in qms.overdue(T0))
+        tamper = Tamper(qms)
+        try:
+            data = tamper.row("complaint", "CMP-12315-88")
+            data["channel"] = "phone"
+            tamper.write_row("complaint", "CMP-12315-88", data)
+        finally:
+            tamper.close()
+        report = qms.audit.verify()
+        found = _problems(report, "complaint", "CMP-12315-88")
+        assert any("edited outside qualityflow" in p.what for p in found), str(report)
+
+
 def test_an_edited_status_column_is_reported(
     planted: tuple[qf.QualityFlow, Sent], tamper: Tamper
 ) -> None:

@@ -91,3 +91,34 @@ def test_the_new_channels_and_clocks_read_chinese(value: str, chinese: str) -> N
     with using("zh_CN"):
         assert label(value) == chinese
     assert label(value) == value  # English shows the value itself
+
+
+def test_the_regulator_clocks_come_back_from_every_backend(backend_url: str) -> None:
+    # The plant runs on a shared database: the clocks are computed from the stored
+    # complaint, the same on memory, SQLite, PostgreSQL and MariaDB, and met the same way.
+    now = RECEIVED + timedelta(days=30)
+    with qf.QualityFlow(backend_url, load_entry_points=False, clock=lambda: now) as qms:
+        qms.complaints.add(thermos())
+        qms.complaints.add(thermos("wechat").model_copy(update={"id": "CMP-WX-1"}))
+        late = {(d.subject_id, d.what) for d in qms.overdue(RECEIVED + timedelta(days=20))}
+        assert ("CMP-12315-88", "12315 acceptance") in late
+        assert not any(id == "CMP-WX-1" and w.startswith("12315") for id, w in late)
+        assert qms.overdue(RECEIVED + timedelta(days=20))  # a repeat still answers
+        qms.complaints.fire(
+            "CMP-12315-88",
+            "acknowledge",
+            actor="Service desk Wang",
+            at=RECEIVED + timedelta(days=21),
+            contacts=[
+                qf.Contact(
+                    at=RECEIVED + timedelta(days=21),
+                    direction="outbound",
+                    channel="platform_12315",
+                    message="We are sorry the thermos cracked; we will replace it.",
+                    by="Service desk Wang",
+                )
+            ],
+        )
+        later = {(d.subject_id, d.what) for d in qms.overdue(RECEIVED + timedelta(days=22))}
+        assert ("CMP-12315-88", "12315 acceptance") not in later
+        assert ("CMP-12315-88", "12315 mediation") not in later  # not due before day 45+
