@@ -13,11 +13,12 @@ import stat
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import qualityflow as qf
 from qualityflow.demo import DemoPlant, plant, stock
+from qualityflow.testing import emergency_team
 
 
 def lot_urn(id: str) -> str:
@@ -36,9 +37,18 @@ LOT = lot_urn("FLOUR-0412")
 SUSPECT = lot_urn("BISC-0302")
 SHIP = ship_urn("SHP-9001")
 CUSTOMER = customer_urn("CUST-FRESHMART")
+CORNERSHOP = customer_urn("CUST-CORNERSHOP")
 INC = "INC-2026-03-05-SUNRISE-BISCUITS-LINE-L2-METAL-FRAGMENT-0005"
 CMP = "CMP-2026-03-05-SOCIAL-MEDIA-CRUNCHLOVER-METAL-SHARD-0017"
 COMPLAINANT = "urn:example:consumer:social-media:instagram:crunchlover-2026"
+FILM = lot_urn("FILM-0057")
+NC = f"NC-IQC-{FILM}"
+SCAR = f"SCAR-{NC}"
+# An incident whose recall is open, and one with a recall decision and no recall yet.
+RECALLED = "INC-2026-03-06-SUNRISE-BISCUITS-LINE-L2-GLASS-IN-BUTTER-BISCUITS-0006"
+RECALL = f"RCL-{RECALLED}"
+DECIDED = "INC-2026-03-07-SUNRISE-BISCUITS-LINE-L3-GLASS-IN-OAT-BARS-0007"
+OATS = lot_urn("OAT-0303")
 
 
 def long_plant() -> DemoPlant:
@@ -89,6 +99,47 @@ def build(path: Path) -> None:
                 category="foreign body",
             )
         )
+        _decide_recall(qms, RECALLED, SUSPECT, datetime(2026, 3, 6, 9, 0, tzinfo=timezone.utc))
+        qms.recalls.open(RECALLED, grade="I", presets=["CN_FOOD_RECALL_2015"], actor="Dana Ruiz")
+        started = datetime(2026, 3, 6, 10, 0, tzinfo=timezone.utc)
+        qms.recalls.fire(RECALL, "start", actor="Dana Ruiz", at=started)
+        qms.recalls.notify(RECALL, CUSTOMER, channel="email", actor="Dana Ruiz", at=started)
+        _decide_recall(qms, DECIDED, OATS, datetime(2026, 3, 7, 9, 0, tzinfo=timezone.utc))
+        qms.supplier_actions.request(
+            NC, due=date.today() + timedelta(days=30), actor="Dana Ruiz", supplier_caused=True
+        )
+
+
+def _decide_recall(qms: qf.QualityFlow, incident_id: str, lot: str, at: datetime) -> None:
+    """Report, assess and contain a critical incident with a recall decision at ``at``."""
+    qms.incidents.add(
+        qf.Incident(
+            id=incident_id,
+            title="Glass splinters",
+            severity="critical",
+            reported_at=at - timedelta(hours=1),
+            batch_ids=[lot],
+        )
+    )
+    assessment = qf.ImpactAssessment(
+        severity="critical", batch_ids=[lot], recall_required=True, risk="cuts"
+    )
+    qms.incidents.fire(
+        incident_id,
+        "assess",
+        actor="Dana Ruiz",
+        at=at - timedelta(minutes=30),
+        team=emergency_team(),
+        assessment=assessment,
+    )
+    qms.incidents.fire(
+        incident_id,
+        "contain",
+        actor="Dana Ruiz",
+        at=at,
+        containment=[qf.ContainmentAction(batch_id=lot, action="recall", by="Sam Patel", at=at)],
+        recall=qf.RecallDecision(initiated_at=at, batch_ids=[lot], reason="glass splinters"),
+    )
 
 
 def epcis_file(path: Path) -> Path:
@@ -146,6 +197,15 @@ READ_COMMANDS: dict[str, tuple[list[str], int, list[str]]] = {
     "report-pareto": (["report", "pareto", "--by", "customer"], 0, [COMPLAINANT]),
     "report-scorecard": (["report", "scorecard", "--period", "2026-03"], 0, []),
     "report-review": (["report", "review", "--period", "2026-Q1"], 0, []),
+    "recalls-progress": (["recalls", "progress", RECALL], 0, [RECALL]),
+    "recalls-report": (["recalls", "report", RECALL], 0, [RECALL, RECALLED, CUSTOMER]),
+    "nc-list": (["nc", "list"], 0, [NC, FILM]),
+    "nc-show": (["nc", "show", NC], 0, [NC, FILM]),
+    "scar-list": (["scar", "list"], 0, [SCAR]),
+    "scar-show": (["scar", "show", SCAR], 0, [SCAR, NC, FILM]),
+    "audit-verify": (["audit", "verify"], 0, []),
+    "audit-head": (["audit", "head"], 0, []),
+    "db-current": (["db", "current"], 0, []),
 }
 WRITE_COMMANDS: dict[str, tuple[list[str], int, list[str]]] = {
     "export-fsma204": (["export-fsma204", LOT, "--out", "{tmp}/sheet.csv"], 0, []),
@@ -168,6 +228,54 @@ WRITE_COMMANDS: dict[str, tuple[list[str], int, list[str]]] = {
     ),
     "import-epcis": (["import-epcis", "{tmp}/partner.jsonld"], 0, []),
     "demo": (["demo", "--db", "sqlite:///{tmp}/demo.db"], 0, ["FLOUR-0412"]),
+    "recalls-open": (
+        ["recalls", "open", DECIDED, "--grade", "II", "--actor", "Dana Ruiz"],
+        0,
+        [f"RCL-{DECIDED}"],
+    ),
+    "recalls-fire": (
+        ["recalls", "fire", RECALL, "terminate", "--note", "withdrawn", "--actor", "Dana Ruiz"],
+        0,
+        [RECALL],
+    ),
+    "recalls-notify": (
+        ["recalls", "notify", RECALL, CORNERSHOP, "--channel", "phone", "--actor", "Dana Ruiz"],
+        0,
+        [RECALL, CORNERSHOP],
+    ),
+    "recalls-confirm": (
+        ["recalls", "confirm", RECALL, CUSTOMER, "--actor", "Dana Ruiz"],
+        0,
+        [RECALL, CUSTOMER],
+    ),
+    "recalls-return": (
+        ["recalls", "return", RECALL, CUSTOMER, "--returned", "600 pack", "--actor", "Dana Ruiz"],
+        0,
+        [RECALL, CUSTOMER],
+    ),
+    "nc-dispose": (
+        ["nc", "dispose", NC, "--part", "return_to_supplier=40roll", "--actor", "Dana Ruiz"],
+        0,
+        [NC],
+    ),
+    "db-upgrade": (["db", "upgrade"], 0, []),
+}
+# Commands that print one line of status and have no --json (json mode runs them plainly).
+NO_JSON = {
+    "audit-head",
+    "nc-dispose",
+    "db-current",
+    "db-upgrade",
+    "recalls-open",
+    "recalls-fire",
+    "recalls-notify",
+    "recalls-confirm",
+    "recalls-return",
+    "recalls-report",
+}
+# Commands no sweep runs, and why.
+NOT_SWEPT = {
+    "relay": "needs a broker; tests/test_relay.py runs it against NATS, RabbitMQ and Redis",
 }
 # Commands that need no database.
 OTHER_COMMANDS: dict[str, tuple[list[str], int, list[str]]] = {

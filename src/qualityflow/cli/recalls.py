@@ -8,14 +8,14 @@ codes as every other command.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qualityflow.cli import Db, _fail, _open, _parse_time, _table, console, handles_errors
+from qualityflow.cli import Db, _fail, _open, _parse_time, handles_errors
+from qualityflow.cli import _output as out
 from qualityflow.i18n import N_, _, label
 
 if TYPE_CHECKING:
@@ -31,11 +31,14 @@ recall_app: typer.Typer = typer.Typer(
 Actor = Annotated[
     str,
     typer.Option(
+        metavar="NAME",
         envvar="QUALITYFLOW_ACTOR",
         help=N_("Who does it (recorded in the audit); default $QUALITYFLOW_ACTOR."),
     ),
 ]
-At = Annotated[str | None, typer.Option(help=N_("When (ISO 8601 with timezone); default now."))]
+At = Annotated[
+    str | None, typer.Option(metavar="TIME", help=N_("When (ISO 8601 with timezone); default now."))
+]
 RecallId = Annotated[str, typer.Argument(help=N_("The recall id, e.g. RCL-INC-5."))]
 ConsigneeId = Annotated[str, typer.Argument(help=N_("The consignee (customer) id."))]
 
@@ -69,13 +72,17 @@ def open_(
     incident_id: Annotated[
         str, typer.Argument(help=N_("The incident whose recall decision it is."))
     ],
-    grade: Annotated[str, typer.Option(help=N_("Recall grade: I, II or III."))],
+    grade: Annotated[str, typer.Option(metavar="I|II|III", help=N_("Recall grade: I, II or III."))],
     actor: Actor,
     preset: Annotated[
         list[str] | None,
-        typer.Option(help=N_("Legal preset, e.g. CN_FOOD_RECALL_2015 (repeatable).")),
+        typer.Option(
+            metavar="PRESET", help=N_("Legal preset, e.g. CN_FOOD_RECALL_2015 (repeatable).")
+        ),
     ] = None,
-    id: Annotated[str | None, typer.Option(help=N_("Recall id (default RCL-<incident>)."))] = None,
+    id: Annotated[
+        str | None, typer.Option(metavar="ID", help=N_("Recall id (default RCL-<incident>)."))
+    ] = None,
     at: At = None,
     db: Db = None,
 ) -> None:
@@ -90,7 +97,7 @@ def open_(
             at=_parse_time(at),
             id=id,
         )
-        console.print(
+        out.note(
             _(
                 "{id}: opened (grade {grade}), {consignees} consignee(s), {shipments} shipment(s)"
             ).format(
@@ -109,10 +116,12 @@ def open_(
 def notify(
     recall_id: RecallId,
     consignee_id: ConsigneeId,
-    channel: Annotated[str, typer.Option(help=N_("How: email, phone, fax, edi, in_person..."))],
+    channel: Annotated[
+        str, typer.Option(metavar="CHANNEL", help=N_("How: email, phone, fax, edi, in_person..."))
+    ],
     actor: Actor,
     at: At = None,
-    message: Annotated[str, typer.Option(help=N_("What the notice said."))] = "",
+    message: Annotated[str, typer.Option(metavar="TEXT", help=N_("What the notice said."))] = "",
     db: Db = None,
 ) -> None:
     """Record the recall notice sent to one consignee."""
@@ -122,7 +131,7 @@ def notify(
         qms.recalls.notify(
             recall_id, consignee_id, channel=channel, at=when, actor=actor, message=message
         )
-        console.print(
+        out.note(
             _("{id}: notice to {consignee} recorded ({channel})").format(
                 id=recall_id, consignee=consignee_id, channel=channel
             )
@@ -137,9 +146,11 @@ def confirm(
     recall_id: RecallId,
     consignee_id: ConsigneeId,
     actor: Actor,
-    by: Annotated[str | None, typer.Option(help=N_("Who confirmed at the consignee."))] = None,
+    by: Annotated[
+        str | None, typer.Option(metavar="NAME", help=N_("Who confirmed at the consignee."))
+    ] = None,
     at: At = None,
-    note: Annotated[str, typer.Option(help=N_("Note."))] = "",
+    note: Annotated[str, typer.Option(metavar="TEXT", help=N_("Note."))] = "",
     db: Db = None,
 ) -> None:
     """Record a consignee's confirmation of the notice."""
@@ -147,7 +158,7 @@ def confirm(
     try:
         when = _parse_time(at) or qms.now()
         qms.recalls.confirm(recall_id, consignee_id, at=when, actor=actor, by=by, note=note)
-        console.print(_("{id}: {consignee} confirmed").format(id=recall_id, consignee=consignee_id))
+        out.note(_("{id}: {consignee} confirmed").format(id=recall_id, consignee=consignee_id))
     finally:
         qms.close()
 
@@ -160,10 +171,18 @@ def return_(
     recall_id: RecallId,
     consignee_id: ConsigneeId,
     actor: Actor,
-    returned: Annotated[str | None, typer.Option(help=N_('Returned, e.g. "600 pack".'))] = None,
-    destroyed: Annotated[str | None, typer.Option(help=N_("Destroyed on site."))] = None,
-    corrected: Annotated[str | None, typer.Option(help=N_("Corrected on site."))] = None,
-    evidence: Annotated[str, typer.Option(help=N_("Evidence: note number, photo, witness."))] = "",
+    returned: Annotated[
+        str | None, typer.Option(metavar="QUANTITY", help=N_('Returned, e.g. "600 pack".'))
+    ] = None,
+    destroyed: Annotated[
+        str | None, typer.Option(metavar="QUANTITY", help=N_("Destroyed on site."))
+    ] = None,
+    corrected: Annotated[
+        str | None, typer.Option(metavar="QUANTITY", help=N_("Corrected on site."))
+    ] = None,
+    evidence: Annotated[
+        str, typer.Option(metavar="TEXT", help=N_("Evidence: note number, photo, witness."))
+    ] = "",
     at: At = None,
     db: Db = None,
 ) -> None:
@@ -186,7 +205,7 @@ def return_(
             recall_id, consignee_id, at=when, actor=actor, evidence=evidence, **quantities
         )
         left = ", ".join(str(q) for q in recall.consignee(consignee_id).still_at_customer())
-        console.print(
+        out.note(
             _("{id}: return from {consignee} recorded; still there: {left}").format(
                 id=recall_id, consignee=consignee_id, left=left
             )
@@ -203,8 +222,10 @@ def fire(
         str, typer.Argument(help=N_("start, recover, complete, close, terminate..."))
     ],
     actor: Actor,
-    note: Annotated[str, typer.Option(help=N_("Note for the audit record."))] = "",
-    summary: Annotated[str | None, typer.Option(help=N_("The closing summary (close)."))] = None,
+    note: Annotated[str, typer.Option(metavar="TEXT", help=N_("Note for the audit record."))] = "",
+    summary: Annotated[
+        str | None, typer.Option(metavar="TEXT", help=N_("The closing summary (close)."))
+    ] = None,
     at: At = None,
     db: Db = None,
 ) -> None:
@@ -215,7 +236,7 @@ def fire(
         recall = qms.recalls.fire(
             recall_id, trigger, actor=actor, at=_parse_time(at), note=note, **data
         )
-        console.print(
+        out.note(
             _("{id}: {trigger} -> {state}").format(
                 id=recall.id, trigger=trigger, state=recall.status.value
             )
@@ -240,45 +261,41 @@ def progress(
     finally:
         qms.close()
     if as_json:
-        console.print_json(
-            json.dumps(
-                {
-                    "recall_id": p.recall_id,
-                    "status": p.status,
-                    "shipped": {u: str(q.amount) for u, q in p.shipped.items()},
-                    "recovered": {u: str(q.amount) for u, q in p.recovered.items()},
-                    "recovery_rate": None if p.recovery_rate is None else str(p.recovery_rate),
-                    "consignees": p.consignees,
-                    "notified": p.notified,
-                    "confirmed": p.confirmed,
-                    "accounted": p.accounted,
-                    "next_deadline": None
-                    if p.next_deadline is None
-                    else {
-                        "what": p.next_deadline.what,
-                        "due": p.next_deadline.due.isoformat(),
-                        "legal_basis": p.next_deadline.legal_basis,
-                    },
-                    "missing": p.missing,
-                }
-            )
+        out.print_json(
+            {
+                "recall_id": p.recall_id,
+                "status": p.status,
+                "shipped": {u: str(q.amount) for u, q in p.shipped.items()},
+                "recovered": {u: str(q.amount) for u, q in p.recovered.items()},
+                "recovery_rate": None if p.recovery_rate is None else str(p.recovery_rate),
+                "consignees": p.consignees,
+                "notified": p.notified,
+                "confirmed": p.confirmed,
+                "accounted": p.accounted,
+                "next_deadline": None
+                if p.next_deadline is None
+                else {
+                    "what": p.next_deadline.what,
+                    "due": p.next_deadline.due.isoformat(),
+                    "legal_basis": p.next_deadline.legal_basis,
+                },
+                "missing": p.missing,
+            }
         )
         return
     rate = _("n/a") if p.recovery_rate is None else f"{p.recovery_rate:.1%}"
-    console.print(
+    out.note(
         _("{id} ({state}): recovery rate {rate}").format(
             id=p.recall_id, state=label(p.status), rate=rate
         )
     )
-    console.print(
-        _table(
-            _("quantities"),
-            (_("unit"), _("shipped"), _("recovered"), _("outstanding")),
-            [(u, q, p.recovered.get(u, "0"), p.outstanding[u]) for u, q in p.shipped.items()],
-        )
+    out.table(
+        _("quantities"),
+        (_("unit"), _("shipped"), _("recovered"), _("outstanding")),
+        [(u, q, p.recovered.get(u, "0"), p.outstanding[u]) for u, q in p.shipped.items()],
     )
     n = len(p.consignees)
-    console.print(
+    out.note(
         _(
             "notified {notified}/{n}, confirmed {confirmed}/{n}, accounted for {accounted}/{n}"
         ).format(
@@ -287,13 +304,13 @@ def progress(
     )
     if p.next_deadline is not None:
         d = p.next_deadline
-        console.print(
+        out.note(
             _("next deadline: {what} due {due} ({legal_basis})").format(
                 what=label(d.what), due=d.due.isoformat(), legal_basis=d.legal_basis
             )
         )
     for reason in p.missing:
-        console.print(f"  - {reason}")
+        out.note(f"  - {reason}")
 
 
 @recall_app.command(
@@ -306,10 +323,14 @@ def report(
         str, typer.Argument(help=N_("plan, notice, progress or summary."))
     ] = "progress",
     html: Annotated[
-        Path | None, typer.Option(help=N_("Also write it as an HTML page here."))
+        Path | None, typer.Option(metavar="PATH", help=N_("Also write it as an HTML page here."))
     ] = None,
-    company: Annotated[str, typer.Option(help=N_("Company name for the public notice."))] = "",
-    contact: Annotated[str, typer.Option(help=N_("Contact line for the public notice."))] = "",
+    company: Annotated[
+        str, typer.Option(metavar="NAME", help=N_("Company name for the public notice."))
+    ] = "",
+    contact: Annotated[
+        str, typer.Option(metavar="TEXT", help=N_("Contact line for the public notice."))
+    ] = "",
     fsma204: Annotated[
         Path | None,
         typer.Option(
@@ -345,12 +366,12 @@ def report(
         sheet = None if fsma204 is None else qms.recalls.fsma204(recall_id, fsma204)
     finally:
         qms.close()
-    console.print(doc.to_markdown(), markup=False, highlight=False, soft_wrap=True)
+    out.note(doc.to_markdown())
     if html is not None:
         html.write_text(doc.to_html(), encoding="utf-8")
-        console.print(_("written: {path}").format(path=html))
+        out.note(_("written: {path}").format(path=html))
     if sheet is not None:
-        console.print(_("written: {path}").format(path=sheet))
+        out.note(_("written: {path}").format(path=sheet))
 
 
 def _check_sheet(path: Path) -> None:
