@@ -24,10 +24,10 @@ def answers(port: int) -> bool:
         return False
 
 
-def need(port: int, what: str) -> None:
+def need(port: int, what: str, hint: str = ".ci/run starts it") -> None:
     """Skip the test with the reason when the server does not answer."""
     if not answers(port):
-        pytest.skip(f"{what} does not answer on 127.0.0.1:{port} (.ci/run starts it)")
+        pytest.skip(f"{what} does not answer on 127.0.0.1:{port} ({hint})")
 
 
 def nats_target() -> tuple[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import uuid
@@ -184,8 +185,8 @@ def test_a_plugin_publisher_replaces_a_builtin_and_bad_urls_are_refused() -> Non
     qms = qf.QualityFlow(plugins=[Fake()], load_entry_points=False)
     factories = publisher_factories(qms.plugins)
     assert factories["nats"].__name__ == "<lambda>"
-    with pytest.raises(RelayError, match=r"no publisher for the scheme 'kafka'.*amqp"):
-        qms.relay("kafka://127.0.0.1:9092", once=True)
+    with pytest.raises(RelayError, match=r"no publisher for the scheme 'mqtt'.*amqp"):
+        qms.relay("mqtt://127.0.0.1:1883", once=True)
     with pytest.raises(RelayError, match="batch=0"):
         qms.relay("collect://", batch=0)
 
@@ -316,6 +317,86 @@ def test_redis_streams(tmp_path: Path) -> None:
     finally:
         client.delete(key)
         client.close()
+    qms.close()
+
+
+# -- Kafka (the kafka extra) -------------------------------------------------------------
+
+KAFKA_URL = os.environ.get("QUALITYFLOW_TEST_KAFKA_URL", "kafka://127.0.0.1:9092")
+
+
+def test_kafka_with_its_broker_down_is_retried_and_loses_nothing(tmp_path: Path) -> None:
+    # No broker listens on port 1: every delivery report is an error, the relay gives up
+    # after its retries, nothing is marked published, and a live target then gets it all.
+    pytest.importorskip("confluent_kafka", reason="the kafka extra is not installed")
+    collect = Collect()
+    qms = qf.QualityFlow(
+        f"sqlite:///{tmp_path / 'plant.db'}", plugins=[collect], load_entry_points=False
+    )
+    _write(qms, 12)
+    with pytest.raises(RelayError, match=r"failed 2 times in a row.*nothing was marked") as err:
+        qms.relay(
+            "kafka://127.0.0.1:1?topic=plant&timeout=1",
+            once=True,
+            target="bus",
+            backoff=0.01,
+            retries=1,
+        )
+    assert "Kafka at kafka://127.0.0.1:1 did not acknowledge 12 of 12" in str(err.value)
+    stats = qms.relay("collect://", once=True, target="bus")
+    assert stats.published["ledger"] == 12 and len(collect.events) == 12
+    qms.close()
+
+
+def test_kafka_urls_are_checked_before_anything_is_claimed() -> None:
+    pytest.importorskip("confluent_kafka", reason="the kafka extra is not installed")
+    from qualityflow.relay.publishers import KafkaPublisher
+
+    with pytest.raises(QualityFlowError, match="names no broker"):
+        KafkaPublisher("kafka:///?topic=plant")
+    with pytest.raises(QualityFlowError, match="timeout='soon' is not a number"):
+        KafkaPublisher("kafka://127.0.0.1:9092?timeout=soon")
+
+
+def test_kafka_round_trip_keyed_by_event_id(tmp_path: Path) -> None:
+    confluent_kafka = pytest.importorskip(
+        "confluent_kafka", reason="the kafka extra is not installed"
+    )
+    from urllib.parse import urlsplit
+
+    need(
+        urlsplit(KAFKA_URL).port or 9092,
+        "Kafka",
+        "no Kafka broker is packaged for PyPI or Debian, so .ci/run cannot start one; "
+        "set QUALITYFLOW_TEST_KAFKA_URL=kafka://host:port to run this test",
+    )
+    topic = "qft-" + uuid.uuid4().hex[:10]
+    qms = qf.QualityFlow(f"sqlite:///{tmp_path / 'plant.db'}", load_entry_points=False)
+    _write(qms, 25)
+    assert qms.relay(f"{KAFKA_URL}?topic={topic}", once=True).total == 25
+    consumer = confluent_kafka.Consumer(
+        {
+            "bootstrap.servers": urlsplit(KAFKA_URL).netloc,
+            "group.id": topic,
+            "auto.offset.reset": "earliest",
+        }
+    )
+    consumer.subscribe([topic])
+    seen: dict[str, dict[str, Any]] = {}
+    try:
+        for _ in range(300):
+            msg = consumer.poll(0.2)
+            if msg is None or msg.error():
+                if len(seen) == 25:
+                    break
+                continue
+            event = json.loads(msg.value())
+            headers = dict(msg.headers() or [])
+            assert msg.key().decode() == event["id"] == headers["ce_id"].decode()
+            seen[event["id"]] = event
+    finally:
+        consumer.close()
+    assert len(seen) == 25
     qms.close()
 
 

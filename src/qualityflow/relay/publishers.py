@@ -1,4 +1,4 @@
-"""The built-in publishers: NATS JetStream, RabbitMQ and Redis Streams.
+"""The built-in publishers: NATS JetStream, RabbitMQ, Redis Streams and Kafka.
 
 Each is registered by URL scheme through ``qualityflow_register_publisher`` (last, so a
 plugin can replace it) and imports its client library when first used, naming the
@@ -15,12 +15,21 @@ plugin can replace it) and imports its client library when first used, naming th
 * ``redis://host:6379/0?stream=qualityflow`` (redis-py): ``XADD`` with fields ``id``,
   ``type`` and ``event`` (the CloudEvents JSON). Redis does not de-duplicate: consumers
   drop an ``id`` seen before.
+* ``kafka://host:9092?topic=qualityflow&timeout=10`` (confluent-kafka, the ``kafka`` extra):
+  an idempotent producer (``enable.idempotence``, ``acks=all``), so librdkafka's own
+  retries never write an event twice; each event is keyed by its id (one partition per
+  id, so a re-published event lands beside the first) with the headers ``ce_id``,
+  ``ce_type`` and ``content-type``, and ``publish`` returns only when every delivery
+  report is in (``timeout`` seconds per message, default 10). Kafka keeps a re-published
+  event as a second record: consumers drop a ``ce_id`` seen before (or compact the topic,
+  which keeps the last record per key).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
@@ -32,6 +41,7 @@ from qualityflow.relay._events import EXTRA_HINT, RelayEvent
 __all__ = [
     "AMQPPublisher",
     "BuiltinPublishers",
+    "KafkaPublisher",
     "NATSPublisher",
     "Publisher",
     "PublisherFactory",
@@ -230,6 +240,80 @@ class RedisPublisher:
         self.client.close()
 
 
+class KafkaPublisher:
+    """Publish to a Kafka topic, awaiting every delivery report (see the module docstring)."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            from confluent_kafka import Producer
+        except ImportError as exc:
+            raise QualityFlowError(
+                f"the relay's kafka:// publisher needs confluent-kafka, which is not installed "
+                f"({exc}): install the kafka extra: pip install 'qualityflow[kafka]'"
+            ) from exc
+        parts = urlsplit(url)
+        if not parts.hostname:
+            raise QualityFlowError(
+                f"the Kafka URL {url!r} names no broker: give kafka://host:9092?topic=NAME"
+            )
+        query = _query(url)
+        self.topic = query.get("topic", "qualityflow")
+        try:
+            self.timeout = float(query.get("timeout", "10"))
+        except ValueError as exc:
+            raise QualityFlowError(
+                f"the Kafka URL's timeout={query['timeout']!r} is not a number of seconds"
+            ) from exc
+        self.server = f"kafka://{parts.netloc}"
+        self.producer = Producer(
+            {
+                "bootstrap.servers": parts.netloc,
+                "client.id": "qualityflow-relay",
+                "enable.idempotence": True,
+                "acks": "all",
+                "message.timeout.ms": max(1, int(self.timeout * 1000)),
+                "socket.connection.setup.timeout.ms": max(1000, int(self.timeout * 1000)),
+                "logger": logging.getLogger("qualityflow.relay.kafka"),
+            }
+        )
+
+    def publish(self, events: Sequence[RelayEvent]) -> None:
+        """Produce every event and wait for all delivery reports; raise if any failed."""
+        if not events:
+            return
+        failed: list[str] = []
+
+        def report(err: Any, _msg: Any) -> None:
+            if err is not None:
+                failed.append(str(err))
+
+        for e in events:
+            headers: list[tuple[str, str | bytes | None]] = [
+                ("ce_id", e.id.encode()),
+                ("ce_type", e.type.encode()),
+                ("content-type", b"application/cloudevents+json"),
+            ]
+            while True:
+                try:
+                    self.producer.produce(
+                        self.topic, value=e.body, key=e.id, headers=headers, on_delivery=report
+                    )
+                    break
+                except BufferError:  # the local queue is full: let deliveries drain
+                    self.producer.poll(0.1)
+        left = self.producer.flush(self.timeout + 5)
+        if failed or left:
+            missing = len(failed) + left
+            raise QualityFlowError(
+                f"Kafka at {self.server} did not acknowledge {missing} of {len(events)} "
+                f"event(s) on topic {self.topic!r}: {failed[0] if failed else 'timed out'}"
+            )
+
+    def close(self) -> None:
+        """Wait briefly for anything still queued; the producer holds no other resource."""
+        self.producer.flush(1)
+
+
 class BuiltinPublishers:
     """The built-in publishers, registered last so that plugins can replace them."""
 
@@ -239,12 +323,13 @@ class BuiltinPublishers:
     def qualityflow_register_publisher(
         self, register: Callable[[str, Callable[[str], Any]], None]
     ) -> None:
-        """Register ``nats``, ``amqp``/``amqps`` and ``redis``/``rediss``."""
+        """Register ``nats``, ``amqp``/``amqps``, ``redis``/``rediss`` and ``kafka``."""
         register("nats", NATSPublisher)
         register("amqp", AMQPPublisher)
         register("amqps", AMQPPublisher)
         register("redis", RedisPublisher)
         register("rediss", RedisPublisher)
+        register("kafka", KafkaPublisher)
 
 
 builtin_publishers = BuiltinPublishers()
