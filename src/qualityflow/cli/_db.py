@@ -132,6 +132,75 @@ def _check_url(database_url: str, source: str) -> None:
         )
 
 
+def require_database(database_url: str, db: str | None, hint: str | None = None) -> None:
+    """Stop with "not found" (exit 3) when the SQLite file a command reads does not exist.
+
+    The message names the absolute path and where the URL came from (``--db``,
+    ``$QUALITYFLOW_URL`` or the default); ``hint`` replaces the default advice.
+    """
+    path = sqlite_path(database_url)
+    if path is None or path.exists():
+        return
+    source = url_source(db)[1]
+    described = f"{database_url} ({source_text(source)})"
+    raise fail(
+        "not_found",
+        _("no database at {path} (looked for {described}); nothing to read").format(
+            path=path.resolve(), described=described
+        ),
+        hint
+        or _(
+            "give --db URL or set QUALITYFLOW_URL; the demo command or import-epcis "
+            "creates a database, e.g. {command}"
+        ).format(command=f"{_prog()} demo --db {database_url}"),
+    )
+
+
+def require_writable(database_url: str, db: str | None) -> None:
+    """Stop with "storage" (exit 4) when a command that writes cannot write the SQLite file.
+
+    A missing directory, a directory that cannot be written (for a new file), or a file or
+    directory that is read-only: each named with the absolute path.
+    """
+    path = sqlite_path(database_url)
+    if path is None:
+        return
+    source_key = url_source(db)[1]
+    source = source_text(source_key)
+    directory = path.resolve().parent
+    if not directory.is_dir():
+        raise fail(
+            "storage",
+            _("cannot create the database {path}: directory {directory} does not exist").format(
+                path=path, directory=directory
+            ),
+            _("create the directory first or give another --db"),
+        )
+    if not path.exists() and not os.access(directory, os.W_OK):
+        raise fail(
+            "storage",
+            _(
+                "cannot create the database {path} ({source}): its directory cannot be written"
+            ).format(path=path.resolve(), source=source),
+            _("give --db a file in a writable directory"),
+        )
+    if path.exists() and not (os.access(path, os.W_OK) and os.access(directory, os.W_OK)):
+        template = (
+            _(
+                "the database {path} ({source}) is read-only (the file cannot be written) "
+                "and this command changes data"
+            )
+            if not os.access(path, os.W_OK)
+            else _(
+                "the database {path} ({source}) is read-only (its directory cannot be "
+                "written) and this command changes data"
+            )
+        )
+        raise fail(
+            "storage", template.format(path=path.resolve(), source=source), _(READ_ONLY_HINT)
+        )
+
+
 def open_service(db: str | None, *, write: bool, plugins: Sequence[object] = ()) -> QualityFlow:
     """Open the service on the command's database; see the module docstring."""
     from qualityflow.errors import StorageError
@@ -143,17 +212,7 @@ def open_service(db: str | None, *, write: bool, plugins: Sequence[object] = ())
     described = f"{database_url} ({source_text(source)})"
     source = source_text(source)
     if path is not None and not write:
-        if not path.exists():
-            raise fail(
-                "not_found",
-                _("no database at {path} (looked for {described}); nothing to read").format(
-                    path=path.resolve(), described=described
-                ),
-                _(
-                    "give --db URL or set QUALITYFLOW_URL; the demo command or import-epcis "
-                    "creates a database, e.g. {command}"
-                ).format(command=f"{_prog()} demo --db {database_url}"),
-            )
+        require_database(database_url, db)
         readonly = _ReadOnlySQLite(database_url, path)
         try:
             return QualityFlow(f"{_READONLY_SCHEME}://", plugins=[readonly, *plugins])
@@ -167,40 +226,7 @@ def open_service(db: str | None, *, write: bool, plugins: Sequence[object] = ())
                 ),
             ) from None
     if path is not None and write:
-        directory = path.resolve().parent
-        if not directory.is_dir():
-            raise fail(
-                "storage",
-                _("cannot create the database {path}: directory {directory} does not exist").format(
-                    path=path, directory=directory
-                ),
-                _("create the directory first or give another --db"),
-            )
-        if not path.exists() and not os.access(directory, os.W_OK):
-            raise fail(
-                "storage",
-                _(
-                    "cannot create the database {path} ({source}): its directory cannot be written"
-                ).format(path=path.resolve(), source=source),
-                _("give --db a file in a writable directory"),
-            )
-        if path.exists() and not (os.access(path, os.W_OK) and os.access(directory, os.W_OK)):
-            template = (
-                _(
-                    "the database {path} ({source}) is read-only (the file cannot be written) "
-                    "and this command changes data"
-                )
-                if not os.access(path, os.W_OK)
-                else _(
-                    "the database {path} ({source}) is read-only (its directory cannot be "
-                    "written) and this command changes data"
-                )
-            )
-            raise fail(
-                "storage",
-                template.format(path=path.resolve(), source=source),
-                _(READ_ONLY_HINT),
-            )
+        require_writable(database_url, db)
     try:
         return QualityFlow(database_url, plugins=plugins)
     except StorageError as exc:
@@ -232,13 +258,11 @@ class _ReadOnlySQLite:
         register(_READONLY_SCHEME, self._factory)
 
     def _factory(self, _url: str) -> Any:
-        import sqlalchemy as sa
         from sqlalchemy import event
 
         from qualityflow.storage.sql import SQLStorage
 
-        path = self.path
-        engine = sa.create_engine("sqlite://", creator=lambda: _connect_readonly(path))
+        engine = readonly_engine(self.path)
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -252,6 +276,13 @@ class _ReadOnlySQLite:
             conn.exec_driver_sql("BEGIN")  # deferred: a reader takes no write lock
 
         return SQLStorage(self.database_url, engine)
+
+
+def readonly_engine(path: Path) -> Any:
+    """Return an SQLAlchemy engine whose connections open ``path`` read-only."""
+    import sqlalchemy as sa
+
+    return sa.create_engine("sqlite://", creator=lambda: _connect_readonly(path))
 
 
 def _connect_readonly(path: Path) -> Any:

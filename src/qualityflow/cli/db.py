@@ -11,7 +11,15 @@ from __future__ import annotations
 
 import typer
 
-from qualityflow.cli._db import Db, source_text, sqlite_path, url_source
+from qualityflow.cli._db import (
+    Db,
+    readonly_engine,
+    require_database,
+    require_writable,
+    source_text,
+    sqlite_path,
+    url_source,
+)
 from qualityflow.cli._errors import fail, handles_errors
 from qualityflow.cli._output import console
 from qualityflow.i18n import N_, _
@@ -64,13 +72,15 @@ def current(db: Db = None) -> None:
 
     url = _sql_url(db)
     path = sqlite_path(url)
-    if path is not None and not path.exists():
-        raise fail(
-            "not_found",
-            _("no SQLite database at {path}").format(path=path),
-            _("check --db; `qualityflow db upgrade` creates it at the head"),
-        )
-    revision = migrations.current(url)
+    require_database(url, db, _("check --db; `qualityflow db upgrade` creates it at the head"))
+    # A SQLite file is read through a read-only connection: `db current` works on a file
+    # it may not write (and never leaves a -wal or -shm file behind).
+    engine = readonly_engine(path) if path is not None else None
+    try:
+        revision = migrations.current(url, engine=engine)
+    finally:
+        if engine is not None:
+            engine.dispose()
     if revision is None:
         console.print(
             _("none (no qualityflow tables in {url}; opening it creates them at {head})").format(
@@ -115,6 +125,7 @@ def upgrade(db: Db = None) -> None:
     from qualityflow.storage.base import mask_url
 
     url = _sql_url(db)
+    require_writable(url, db)
     result = migrations.upgrade(url)
     where = mask_url(url)
     if result.before is None:

@@ -16,6 +16,7 @@ import typer
 
 from qualityflow.cli import Db, _fail, _open, _parse_time, handles_errors
 from qualityflow.cli import _output as out
+from qualityflow.cli._db import open_service
 from qualityflow.i18n import N_, _, label
 
 if TYPE_CHECKING:
@@ -255,7 +256,7 @@ def progress(
     db: Db = None,
 ) -> None:
     """Show recovered ÷ shipped, the consignees, and the next legal deadline."""
-    qms = _open(db)
+    qms = open_service(db, write=False)
     try:
         p = qms.recalls.progress(recall_id)
     finally:
@@ -352,7 +353,7 @@ def report(
         )
     if fsma204 is not None:
         _check_sheet(fsma204)
-    qms = _open(db)
+    qms = open_service(db, write=False)
     try:
         recall = qms.recalls.get(recall_id)
         doc = recall_document(

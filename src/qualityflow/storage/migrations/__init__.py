@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from alembic.config import Config
-    from sqlalchemy.engine import Connection
+    from sqlalchemy.engine import Connection, Engine
 
 __all__ = [
     "HEAD",
@@ -136,16 +136,17 @@ def upgrade(url: str) -> UpgradeResult:
     return UpgradeResult(before, HEAD)
 
 
-def current(url: str) -> str | None:
+def current(url: str, *, engine: Engine | None = None) -> str | None:
     """Return the revision of the database at ``url`` without changing anything.
 
     ``None`` for a database without qualityflow tables; a revision not in
     :data:`REVISIONS` (``"schema_version N"`` when only ``qf_meta`` says so) comes from a
-    newer qualityflow.
+    newer qualityflow. ``engine`` (default: one made from ``url``) lets a caller read
+    through a connection of its own, e.g. a read-only one to a SQLite file.
     """
     from qualityflow.storage.sql import sql_engine, stored_revision
 
-    engine = sql_engine(url)
+    engine = engine if engine is not None else sql_engine(url)
     try:
         with engine.connect() as conn:
             return stored_revision(conn)
