@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from pydantic import JsonValue
 
 from qualityflow.errors import NotFoundError, TransitionError
-from qualityflow.i18n import N_
+from qualityflow.i18n import N_, _, label
 from qualityflow.lifecycle import Lifecycle
 from qualityflow.lifecycle.nonconformance import NONCONFORMANCE_LIFECYCLE, SCAR_LIFECYCLE
 from qualityflow.models import (
@@ -52,6 +52,7 @@ from qualityflow.models import (
     Notification,
     Quantity,
     Severity,
+    SixM,
     TransitionRecord,
 )
 from qualityflow.models._base import MAX_ID_LENGTH
@@ -105,6 +106,8 @@ SPLITS = "dispositions"
 Each entry is ``{"nonconformance", "lot_id", "kind", "quantity", "at", "by"}``; written by
 every disposition in its transaction (so the lot's version moves with each split).
 """
+
+_CAUSE_KIND = {"lot": N_("lot {id}"), "supplier": N_("supplier {id}"), "line": N_("line {id}")}
 
 _RELEASING = frozenset({DispositionKind.USE_AS_IS, DispositionKind.REGRADE})
 _FINAL_LOT = frozenset({BatchStatus.RECALLED, BatchStatus.SCRAPPED})
@@ -826,13 +829,7 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
                     "supplier-caused: pass supplier_caused=True if the defect is the "
                     "supplier's, or dispose of a part as return_to_supplier"
                 )
-            if due < when.date():
-                reasons.append(
-                    f"the due day {due.isoformat()} is before the request "
-                    f"({when.date().isoformat()}): give a later day"
-                )
-            if not actor.strip():
-                reasons.append("say who requests the corrective action (actor)")
+            reasons += self._issue_checks(due, when, actor)
             if reasons:
                 raise TransitionError("request", state, reasons)
             assert supplier_id is not None
@@ -849,35 +846,258 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
                 requested_by=actor,
                 description=description or f"{nc.defect} (lot {nc.batch_id}, {nc.quantity})",
             )
-            stored = self.add(scar)
-            notice = notices.notice(
-                service.locale,
-                notices.message(
-                    N_("SCAR {id} to {supplier}: response due {due}"),
-                    id=stored.id,
-                    supplier=supplier_id,
-                    due=due.isoformat(),
-                ),
-                [
-                    notices.line(stored.description),
-                    notices.message(
-                        N_("requested by {actor} for {nc} (lot {batch})"),
-                        actor=actor,
-                        nc=nc.id,
-                        batch=nc.batch_id,
-                    ),
-                ],
-                kind="supplier_action",
-                subject_kind="supplier_action",
-                subject_id=stored.id,
-                severity=stored.severity,
-                at=when,
-                id=f"supplier_action:{stored.id}:requested",
-                audit_head=service.audit.head(),
-            )
-            queued.append(service._enqueue(notice))
+            stored = self._issued(scar, nc.id, nc.batch_id, queued)
         service._deliver_new(queued)
         return stored
+
+    def request_from_incident(
+        self,
+        incident_id: str,
+        *,
+        due: date,
+        actor: ActorLike,
+        supplier_id: str | None = None,
+        at: datetime | None = None,
+        id: str | None = None,
+        description: str = "",
+        severity: Severity | str | None = None,
+    ) -> SupplierAction:
+        """Request a corrective action from the supplier whose material caused an incident.
+
+        The incident's root cause must be confirmed and in the six-M category
+        ``material``. The supplier is the one whose lots lie upstream of the incident's
+        batches (in the genealogy, the batches themselves included); when several
+        suppliers' lots are upstream, name one with ``supplier_id``. The SCAR records the
+        incident (``incident_id``) and that supplier's upstream lots (``batch_ids``); its
+        severity defaults to the incident's, its id to ``SCAR-<incident id>``.
+
+        Raises
+        ------
+        TransitionError
+            Trigger ``request``: no confirmed root cause, a root cause outside material,
+            no (or no named) supplier's lot upstream, ``due`` before the request, no
+            actor. Nothing was written.
+
+        Examples
+        --------
+        >>> from datetime import date
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> _ = qms.batches.add(qf.Batch(id="MILK-4", kind="raw_material", product="milk",
+        ...     quantity=qf.Quantity(amount=900, unit="l"), supplier_id="SUP-DAIRY"))
+        >>> _ = qms.batches.add(qf.Batch(id="YOG-4", kind="finished", product="yoghurt",
+        ...     quantity=qf.Quantity(amount=3000, unit="pot")))
+        >>> qms.link("MILK-4", "YOG-4")
+        >>> rca = qf.RootCauseAnalysis(method="five_why", problem="sour yoghurt",
+        ...     root_cause="milk delivered above 8 degC", category="material", confirmed=True)
+        >>> _ = qms.incidents.add(qf.Incident(id="INC-4", title="Sour yoghurt",
+        ...     severity="major", batch_ids=["YOG-4"], root_cause=rca))
+        >>> scar = qms.supplier_actions.request_from_incident("INC-4", due=date(2099, 1, 31),
+        ...     actor="SQE Priya")
+        >>> scar.id, scar.supplier_id, scar.incident_id, scar.batch_ids
+        ('SCAR-INC-4', 'SUP-DAIRY', 'INC-4', ['MILK-4'])
+
+        """
+        service = self._service
+        when = self._when(at, "request")
+        queued: builtins.list[Queued] = []
+        with self._session(), self._storage.transaction():
+            incident = service.incidents.get(incident_id)
+            actor = service.authorize(actor, "supplier_action.request", incident)
+            state = incident.status.value
+            reasons: builtins.list[str] = []
+            rca = incident.root_cause
+            if rca is None or not rca.confirmed:
+                reasons.append(
+                    _(
+                        "incident {id} has no confirmed root cause: confirm a root cause in "
+                        "the material category before asking a supplier for its corrective "
+                        "action"
+                    ).format(id=incident.id)
+                )
+            elif rca.category is not SixM.MATERIAL:
+                reasons.append(
+                    _(
+                        "the root cause of incident {id} lies in {category}, not in the "
+                        "material: a SCAR goes to a supplier only for a material cause"
+                    ).format(id=incident.id, category=label(rca.category))
+                )
+            lots = self._upstream_lots(incident.batch_ids)
+            chosen, lot_ids, why = _supplier_among(lots, supplier_id, f"incident {incident.id}")
+            reasons += why
+            reasons += self._issue_checks(due, when, actor)
+            if reasons:
+                raise TransitionError("request", state, reasons)
+            assert chosen is not None and rca is not None
+            scar = SupplierAction(
+                id=id or self._free_id(f"SCAR-{incident.id}"),
+                supplier_id=chosen,
+                incident_id=incident.id,
+                batch_ids=lot_ids,
+                due=due,
+                severity=Severity(severity or incident.severity),
+                requested_at=when,
+                requested_by=actor,
+                description=description or f"{incident.title}: {rca.root_cause}",
+            )
+            stored = self._issued(scar, incident.id, ", ".join(lot_ids), queued)
+        service._deliver_new(queued)
+        return stored
+
+    def request_from_common_causes(
+        self,
+        batch_ids: Sequence[str],
+        *,
+        supplier_id: str,
+        due: date,
+        actor: ActorLike,
+        at: datetime | None = None,
+        id: str | None = None,
+        description: str = "",
+        severity: Severity | str = Severity.MAJOR,
+        top: int = 10,
+    ) -> SupplierAction:
+        """Request a corrective action from a supplier the common causes point at.
+
+        ``batch_ids`` are the suspect batches (complaints, failed inspections...);
+        :meth:`~qualityflow.QualityFlow.common_causes` of them (the first ``top``) must
+        name the supplier, or one of its lots. The SCAR records the supplier's lots upstream
+        of the suspects (``batch_ids``); its id defaults to ``SCAR-<supplier id>-<n>``.
+
+        Raises
+        ------
+        TransitionError
+            Trigger ``request``: the common causes do not point at the supplier (the reason
+            lists what they point at), ``due`` before the request, no actor. Nothing was
+            written.
+
+        Examples
+        --------
+        >>> from datetime import date
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> q = qf.Quantity(amount=100, unit="kg")
+        >>> _ = qms.batches.add(qf.Batch(id="NUTS-1", kind="raw_material", product="hazelnuts",
+        ...     quantity=q, supplier_id="SUP-NUT"))
+        >>> for n in (1, 2):
+        ...     _ = qms.batches.add(qf.Batch(id=f"BAR-{n}", kind="finished", product="bar",
+        ...         quantity=q))
+        ...     qms.link("NUTS-1", f"BAR-{n}")
+        >>> scar = qms.supplier_actions.request_from_common_causes(["BAR-1", "BAR-2"],
+        ...     supplier_id="SUP-NUT", due=date(2099, 1, 31), actor="SQE Priya")
+        >>> scar.id, scar.batch_ids
+        ('SCAR-SUP-NUT-1', ['NUTS-1'])
+
+        """
+        service = self._service
+        when = self._when(at, "request")
+        suspects = builtins.list(dict.fromkeys(batch_ids))
+        queued: builtins.list[Queued] = []
+        with self._session(), self._storage.transaction():
+            actor = service.authorize(actor, "supplier_action.request", None)
+            reasons: builtins.list[str] = []
+            if not suspects:
+                reasons.append(
+                    _("give the suspect batches whose common causes point at the supplier")
+                )
+                causes = []
+            else:
+                causes = service.common_causes(*suspects, top=top)
+            lots = self._upstream_lots(suspects) if suspects else []
+            own = sorted(b.id for b in lots if b.supplier_id == supplier_id)
+            pointed = any(
+                (c.kind == "supplier" and c.id == supplier_id) or (c.kind == "lot" and c.id in own)
+                for c in causes
+            )
+            if suspects and not pointed:
+                found = _(", ").join(_(_CAUSE_KIND[c.kind]).format(id=c.id) for c in causes) or _(
+                    "nothing"
+                )
+                reasons.append(
+                    _(
+                        "the common causes of {batches} do not point at supplier {supplier} "
+                        "(they point at: {found}): a SCAR from common causes goes to a "
+                        "supplier they name, or whose lot they name"
+                    ).format(batches=", ".join(suspects), supplier=supplier_id, found=found)
+                )
+            reasons += self._issue_checks(due, when, actor)
+            if reasons:
+                raise TransitionError("request", "new", reasons)
+            scar = SupplierAction(
+                id=id or self._next_free(f"SCAR-{supplier_id}"),
+                supplier_id=supplier_id,
+                batch_ids=own,
+                due=due,
+                severity=Severity(severity),
+                requested_at=when,
+                requested_by=actor,
+                description=description
+                or f"common cause of {', '.join(suspects)}: lots {', '.join(own)}",
+            )
+            stored = self._issued(scar, ", ".join(suspects), ", ".join(own), queued)
+        service._deliver_new(queued)
+        return stored
+
+    def _upstream_lots(self, batch_ids: Iterable[str]) -> builtins.list[Batch]:
+        """Return the stored lots upstream of ``batch_ids``, the batches themselves too."""
+        ids = sorted(self._storage.reach(batch_ids, "backward"))
+        return [b for b in self._service.batches.list(ids=ids)] if ids else []
+
+    def _issue_checks(self, due: date, when: datetime, actor: str) -> builtins.list[str]:
+        reasons: builtins.list[str] = []
+        if due < when.date():
+            reasons.append(
+                _("the due day {due} is before the request ({requested}): give a later day").format(
+                    due=due.isoformat(), requested=when.date().isoformat()
+                )
+            )
+        if not actor.strip():
+            reasons.append(_("say who requests the corrective action (actor)"))
+        return reasons
+
+    def _issued(
+        self, scar: SupplierAction, source: str, lots: str, queued: builtins.list[Queued]
+    ) -> SupplierAction:
+        """Add the new SCAR and queue its notice (in the caller's transaction)."""
+        service = self._service
+        stored = self.add(scar)
+        notice = notices.notice(
+            service.locale,
+            notices.message(
+                N_("SCAR {id} to {supplier}: response due {due}"),
+                id=stored.id,
+                supplier=stored.supplier_id,
+                due=stored.due.isoformat(),
+            ),
+            [
+                notices.line(stored.description),
+                notices.message(
+                    N_("requested by {actor} for {nc} (lot {batch})"),
+                    actor=stored.requested_by,
+                    nc=source,
+                    batch=lots,
+                ),
+            ],
+            kind="supplier_action",
+            subject_kind="supplier_action",
+            subject_id=stored.id,
+            severity=stored.severity,
+            at=stored.requested_at,
+            id=f"supplier_action:{stored.id}:requested",
+            audit_head=service.audit.head(),
+        )
+        queued.append(service._enqueue(notice))
+        return stored
+
+    def _next_free(self, stem: str) -> str:
+        n = 1
+        while True:
+            candidate = f"{stem}-{n}"
+            try:
+                self._storage.get(self.kind, candidate)
+            except NotFoundError:
+                return candidate
+            n += 1
 
     def _free_id(self, stem: str) -> str:
         candidate, n = stem, 1
@@ -944,3 +1164,30 @@ def _transition_notice(
         at=record.at,
         id=f"transition:{kind}:{entity.id}:{len(entity.history)}",
     )
+
+
+def _supplier_among(
+    lots: Sequence[Batch], supplier_id: str | None, what: str
+) -> tuple[str | None, builtins.list[str], builtins.list[str]]:
+    """Pick the supplier among the upstream ``lots``: (supplier, its lots, reasons)."""
+    suppliers = sorted({b.supplier_id for b in lots if b.supplier_id})
+    if supplier_id is None and len(suppliers) == 1:
+        supplier_id = suppliers[0]
+    if supplier_id is None:
+        if not suppliers:
+            reason = _(
+                "no lot upstream of {what} has a supplier: a SCAR goes to the supplier of a lot"
+            ).format(what=what)
+        else:
+            reason = _(
+                "lots of several suppliers are upstream of {what} ({suppliers}): name the one "
+                "whose material caused it (supplier_id)"
+            ).format(what=what, suppliers=", ".join(suppliers))
+        return None, [], [reason]
+    if supplier_id not in suppliers:
+        reason = _(
+            "no lot of supplier {supplier} is upstream of {what} (upstream suppliers: "
+            "{suppliers}): a SCAR goes to a supplier whose material is upstream"
+        ).format(what=what, supplier=supplier_id, suppliers=", ".join(suppliers) or _("none"))
+        return None, [], [reason]
+    return supplier_id, sorted(b.id for b in lots if b.supplier_id == supplier_id), []
