@@ -76,6 +76,7 @@ __all__ = [
     "DefaultSupplierPolicy",
     "Delivery",
     "SupplierPolicy",
+    "names_supplier",
     "score_supplier",
 ]
 
@@ -387,7 +388,7 @@ def _caused_by(
     """Why an incident with this root cause counts against ``supplier`` (None: it does not)."""
     if rca is None or not rca.confirmed:
         return None
-    if _names(rca, supplier):
+    if names_supplier(rca, supplier):
         return "its root cause names the supplier"
     if rca.category is SixM.MATERIAL and upstream_lots:
         return f"material root cause, lot {', '.join(sorted(upstream_lots))} upstream"
@@ -402,8 +403,15 @@ def _cause_elsewhere(rca: RootCauseAnalysis | None) -> str:
     return f"root cause in {rca.category.value}"
 
 
-def _names(rca: RootCauseAnalysis, supplier: Supplier) -> bool:
-    """Whether the root-cause analysis names the supplier: its id as a word, or its name."""
+def names_supplier(rca: RootCauseAnalysis, supplier: Supplier) -> bool:
+    """Tell whether the root-cause analysis names the supplier: its id as a word, or its name.
+
+    >>> import qualityflow as qf
+    >>> rca = qf.RootCauseAnalysis(method="five_why", problem="sour", category="material",
+    ...     root_cause="powder stored warm at Alpine Dairy")
+    >>> names_supplier(rca, qf.Supplier(id="SUP-DAIRY", name="Alpine Dairy"))
+    True
+    """
     text = " ".join(
         [rca.problem, rca.root_cause, *rca.whys, *(c for v in rca.fishbone.values() for c in v)]
     )

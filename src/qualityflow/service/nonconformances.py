@@ -51,6 +51,7 @@ from qualityflow.models import (
     InspectionResult,
     Notification,
     Quantity,
+    RootCauseAnalysis,
     Severity,
     SixM,
     TransitionRecord,
@@ -65,6 +66,7 @@ from qualityflow.models.nonconformance import (
     SupplierAction,
 )
 from qualityflow.people import ActorLike
+from qualityflow.prevention.scorecard import names_supplier
 from qualityflow.service import notices
 from qualityflow.service._base import Repository, _value
 from qualityflow.service.outbox import Queued
@@ -923,6 +925,8 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
                     ).format(id=incident.id, category=label(rca.category))
                 )
             lots = self._upstream_lots(incident.batch_ids)
+            if supplier_id is None and rca is not None:
+                supplier_id = self._named_by(rca, lots)
             chosen, lot_ids, why = _supplier_among(lots, supplier_id, f"incident {incident.id}")
             reasons += why
             reasons += self._issue_checks(due, when, actor)
@@ -1042,6 +1046,15 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
         """Return the stored lots upstream of ``batch_ids``, the batches themselves too."""
         ids = sorted(self._storage.reach(batch_ids, "backward"))
         return [b for b in self._service.batches.list(ids=ids)] if ids else []
+
+    def _named_by(self, rca: RootCauseAnalysis, lots: Sequence[Batch]) -> str | None:
+        """Return the one upstream supplier the root-cause analysis names, if exactly one."""
+        ids = sorted({b.supplier_id for b in lots if b.supplier_id})
+        if len(ids) < 2:
+            return None
+        found = self._service.suppliers.list(ids=ids)
+        named = [s.id for s in found if names_supplier(rca, s)]
+        return named[0] if len(named) == 1 else None
 
     def _issue_checks(self, due: date, when: datetime, actor: str) -> builtins.list[str]:
         reasons: builtins.list[str] = []
