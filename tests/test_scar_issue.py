@@ -7,8 +7,8 @@ dairy, confirmed the root cause and put it in the material category, so the dair
 corrective action; an incident caused by the plant's own conche does not. The third is
 the complaints desk: two hazelnut bars from different days are complained about, and
 ``common_causes`` points at the one hazelnut lot they share, from Nutfield Farm; the farm
-gets a SCAR for its lot, the cocoa supplier (in one of the bars only) does not. Each SCAR goes out with
-``qualityflow scar issue`` and the supplier's answer comes back as the JSON a portal
+gets a SCAR for its lot, the cocoa supplier (in one of the bars only) does not. Each SCAR
+goes out with ``qualityflow scar issue`` and the supplier's answer comes back as the JSON a portal
 produces, with ``qualityflow scar respond``: a malformed answer is refused naming the
 field, and nothing is written.
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -268,7 +268,7 @@ def _portal_answer(path: Path, **changes: object) -> Path:
         "root_cause": "nuts from one grower dried too slowly after rain",
         "corrective_action": "moisture below 6 % before storage; grower audited",
         "responded_by": "Farm QA Ines",
-        "responded_at": (T0 + timedelta(days=3)).isoformat(),
+        "responded_at": datetime.now(timezone.utc).isoformat(),
         **changes,
     }
     path.write_text(json.dumps({k: v for k, v in answer.items() if v is not None}), "utf-8")
@@ -277,15 +277,15 @@ def _portal_answer(path: Path, **changes: object) -> Path:
 
 def test_scars_are_issued_from_the_command_line(db: str, terminal: str) -> None:
     code, out, err = invoke(
-        "scar", "issue", "--incident", "INC-21", "--due", "2026-03-16", "--actor", "SQE Priya",
+        "scar", "issue", "--incident", "INC-21", "--due", "2099-03-16", "--actor", "SQE Priya",
         "--db", db,
     )  # fmt: skip
     assert code == 0, err
-    assert "SCAR-INC-21: issued to SUP-DAIRY, response due 2026-03-16" in out
+    assert "SCAR-INC-21: issued to SUP-DAIRY, response due 2099-03-16" in out
     assert "for: INC-21, MILKP-88" in out
     code, out, err = invoke(
         "scar", "issue", "--supplier", "SUP-NUT", "--lot", "NUTBAR-1", "--lot", "NUTBAR-2",
-        "--due", "2026-03-16", "--actor", "SQE Priya", "--json", "--db", db,
+        "--due", "2099-03-16", "--actor", "SQE Priya", "--json", "--db", db,
     )  # fmt: skip
     assert code == 0, err
     issued = json.loads(out)
@@ -298,7 +298,7 @@ def test_scars_are_issued_from_the_command_line(db: str, terminal: str) -> None:
     assert "SCAR-NC-IQC-88: issued to SUP-NUT" in out  # due in 30 days by default
     code, out, err = invoke("scar", "list", "--db", db)
     assert code == 0
-    for id in ("SCAR-INC-21", "SCAR-SUP-NUT-1", "SCAR-NC-IQC-88", "NUTBAR-1", "MILKP-88"):
+    for id in ("SCAR-INC-21", "SCAR-SUP-NUT-1", "SCAR-NC-IQC-88", "NUTS-17", "MILKP-88"):
         assert id in out
     if terminal == "piped":
         assert "│" not in out
@@ -328,7 +328,7 @@ def test_the_farms_answer_comes_back_as_json_and_a_malformed_one_is_refused(
     db: str, tmp_path: Path, terminal: str
 ) -> None:
     invoke("scar", "issue", "--supplier", "SUP-NUT", "--lot", "NUTBAR-1", "--lot", "NUTBAR-2",
-           "--due", "2026-03-16", "--actor", "SQE Priya", "--db", db)  # fmt: skip
+           "--due", "2099-03-16", "--actor", "SQE Priya", "--db", db)  # fmt: skip
     scar = "SCAR-SUP-NUT-1"
     bad = _portal_answer(tmp_path / "bad.json", root_cause=None, colour="green")
     code, out, err = invoke(
@@ -380,3 +380,76 @@ def test_the_published_schema_and_the_command_agree_on_the_answer(tmp_path: Path
     for change in ({"root_cause": None}, {"colour": "green"}, {"containment": ""}):
         bad = json.loads(_portal_answer(tmp_path / "b.json", **change).read_text("utf-8"))
         assert list(validator.iter_errors(bad)), change
+
+
+# -- the supplier 8D ----------------------------------------------------------------------
+
+
+def _closed_dairy_scar(db: str, tmp_path: Path) -> str:
+    assert invoke("scar", "issue", "--incident", "INC-21", "--due", "2099-03-16",
+                  "--actor", "SQE Priya", "--db", db)[0] == 0  # fmt: skip
+    answer = _portal_answer(
+        tmp_path / "dairy.json",
+        containment="the 6 other powder lots of that week held at the dairy",
+        root_cause="warehouse cooling failed for 3 days; no temperature alarm",
+        corrective_action="temperature alarm to the shift phone; cooling serviced",
+        preventive_action="same alarm in the second warehouse",
+        responded_by="Dairy QA Urs",
+        evidence="service report SR-77",
+    )
+    assert invoke("scar", "respond", "SCAR-INC-21", "--file", str(answer),
+                  "--actor", "Dairy QA Urs", "--db", db)[0] == 0  # fmt: skip
+    with qf.QualityFlow(db, load_entry_points=False) as qms:  # the command line's clock
+        verdict = qf.Verification(
+            effective=True,
+            evidence="4 following lots sensory-tested, no sourness",
+            verified_by="SQE Priya",
+            at=datetime.now(timezone.utc),
+        )
+        qms.supplier_actions.fire("SCAR-INC-21", "verify", actor="SQE Priya", verification=verdict)
+        qms.supplier_actions.fire("SCAR-INC-21", "close", actor="SQE Priya", note="effective")
+    return "SCAR-INC-21"
+
+
+def test_the_supplier_8d_of_a_closed_scar(db: str, tmp_path: Path, terminal: str) -> None:
+    scar = _closed_dairy_scar(db, tmp_path)
+    html_file, md_file = tmp_path / "8d.html", tmp_path / "8d.md"
+    code, out, err = invoke(
+        "report", "8d", scar, "--html", str(html_file), "--markdown", str(md_file), "--db", db
+    )
+    assert code == 0, err
+    assert "Not recorded yet" not in out + err
+    text = md_file.read_text("utf-8")
+    assert text.startswith(f"# 8D report: {scar} Sour milk chocolate: milk powder stored")
+    for heading, fact in [
+        ("## D0 Emergency response", "by SQE Priya to supplier SUP-DAIRY; response due 2099-03-16"),
+        ("## D1 Team", "Supplier: Alpine Dairy (SUP-DAIRY)."),
+        ("## D2 Problem description", "Incident INC-21 (Sour milk chocolate)"),
+        ("## D3 Containment", "the 6 other powder lots of that week held"),
+        ("## D4 Root cause", "warehouse cooling failed for 3 days"),
+        ("## D5 Chosen corrective actions", "temperature alarm to the shift phone"),
+        ("## D6 Implementation and verification", "effective; 4 following lots"),
+        ("## D7 Prevention of recurrence", "same alarm in the second warehouse"),
+        ("## D8 Closure and recognition", "by SQE Priya"),
+    ]:
+        assert heading in text and fact in text, heading
+    assert "MILKP-88" in text and "Audit head:" in text
+    page = html_file.read_text("utf-8")
+    assert '<section id="d4">' in page and "warehouse cooling failed" in page
+    assert '<ol id="timeline"' in page and "<script" not in page
+    code, out, _ = invoke("report", "8d", scar, "--json", "--db", db)
+    shown = json.loads(out)
+    assert shown["scar"]["id"] == scar and shown["missing"] == []
+    code, out, _ = invoke("--lang", "zh_CN", "report", "8d", scar, "--db", db)
+    assert code == 0 and "8D 报告" in out and "根本原因分析" in out
+    assert "warehouse cooling failed" in out  # the supplier's words stay as written
+
+
+def test_an_open_scars_8d_says_what_is_missing(db: str, tmp_path: Path) -> None:
+    invoke("scar", "issue", "--nc", "NC-IQC-88", "--supplier-caused", "--due", "2099-03-16",
+           "--actor", "SQE Priya", "--db", db)  # fmt: skip
+    code, out, err = invoke("report", "8d", "SCAR-NC-IQC-88", "--db", db)
+    assert code == 0
+    assert "aflatoxin B1 4.1 ug/kg" in out and "NUTS-17" in out  # D2 from the nonconformance
+    assert "Not recorded yet: D3, D4, D5, D6, D7, D8" in out + err
+    assert invoke("report", "8d", "SCAR-404", "--db", db)[0] == 3

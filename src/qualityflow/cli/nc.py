@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from qualityflow.cli import _output as out
 from qualityflow.cli._output import print_json
 from qualityflow.i18n import N_, _, label
 
@@ -136,7 +137,7 @@ def nc_list(
         _("defect"),
     )  # fmt: skip
     title = _("{n} nonconformances").format(n=len(rows))
-    cli.console.print(cli._table(title, headers, rows))
+    out.table(title, headers, rows)
 
 
 @nc_app.command(
@@ -155,38 +156,33 @@ def nc_show(
     cli = _cli()
     nc = cli._open(db).nonconformances.get(id)
     if as_json:
-        cli.console.print_json(nc.model_dump_json())
+        print_json(nc)
         return
-    console = cli.console
-    console.print(
-        f"[bold]{nc.id}[/] "
+    out.note(
+        f"{nc.id} "
         + _("lot {batch_id}: {characteristic}").format(
             batch_id=nc.batch_id, characteristic=nc.characteristic
-        ),
-        markup=True,
+        )
     )
-    console.print(
+    out.note(
         _("state: {state}   held: {held}   defect: {defect}").format(
             state=label(nc.status, nc), held=nc.quantity, defect=nc.defect
         )
     )
     if nc.evidence:
-        console.print(_("evidence: {evidence}").format(evidence=nc.evidence))
+        out.note(_("evidence: {evidence}").format(evidence=nc.evidence))
     if nc.incident_id:
-        console.print(_("escalated to incident {id}").format(id=nc.incident_id))
-    console.print(
-        cli._table(
-            _("Dispositions"),
-            (_("child lot"), _("kind"), _("quantity"), _("approver"), _("by"), _("note")),
-            [(d.lot_id, d.kind, d.quantity, d.approver, d.by, d.note) for d in nc.dispositions],
-        )
+        out.note(_("escalated to incident {id}").format(id=nc.incident_id))
+    out.table(
+        _("Dispositions"),
+        (_("child lot"), _("kind"), _("quantity"), _("approver"), _("by"), _("note")),
+        [(d.lot_id, d.kind, d.quantity, d.approver, d.by, d.note) for d in nc.dispositions],
     )
-    console.print(
-        cli._table(
-            _("History"),
-            (_("when (UTC)"), _("trigger"), _("state"), _("by"), _("note")),
-            [(r.at, r.trigger, f"{r.source} -> {r.dest}", r.actor, r.note) for r in nc.history],
-        )
+    out.table(
+        _("History"),
+        (_("when (UTC)"), _("trigger"), _("state"), _("by"), _("note")),
+        [(r.at, r.trigger, f"{r.source} -> {r.dest}", r.actor, r.note) for r in nc.history],
+        ids=(),
     )
     rows = []
     for transition in NONCONFORMANCE_LIFECYCLE.transitions:
@@ -196,7 +192,7 @@ def nc_show(
                 (transition["trigger"], _("ready") if not blockers else _("; ").join(blockers))
             )
     next_steps = list(dict.fromkeys(rows))
-    console.print(cli._table(_("Next steps"), (_("trigger"), _("needs")), next_steps))
+    out.table(_("Next steps"), (_("trigger"), _("needs")), next_steps, ids=())
 
 
 def _parts(parts: list[str], unit: str, approver: str | None, note: str) -> list[Disposition]:
@@ -278,13 +274,13 @@ def nc_dispose(
     held = qms.nonconformances.get(id).quantity
     chosen = _parts(part, held.unit, approver, note)
     nc = qms.nonconformances.dispose(id, chosen, actor=actor, at=when, note=note)
-    cli.console.print(
+    out.note(
         _("{id}: {state}; {done} of {held} dispositioned").format(
             id=nc.id, state=nc.status.value, done=nc.dispositioned, held=nc.quantity
         )
     )
     for d in nc.dispositions[-len(chosen) :]:
-        cli.console.print(f"  {d.lot_id}: {d.quantity} {d.kind.value}")
+        out.note(f"  {d.lot_id}: {d.quantity} {d.kind.value}")
 
 
 @scar_app.command(
@@ -323,7 +319,7 @@ def scar_list(
     ]
     headers = (_("id"), _("supplier"), _("status"), _("response due"), _("for"))
     title = _("{n} supplier actions").format(n=len(rows))
-    cli.console.print(cli._table(title, headers, rows))
+    out.table(title, headers, rows)
 
 
 @scar_app.command(
@@ -342,17 +338,15 @@ def scar_show(
     cli = _cli()
     scar = cli._open(db).supplier_actions.get(id)
     if as_json:
-        cli.console.print_json(scar.model_dump_json())
+        print_json(scar)
         return
-    console = cli.console
-    console.print(
-        f"[bold]{scar.id}[/] "
+    out.note(
+        f"{scar.id} "
         + _("to {supplier}: {description}").format(
             supplier=scar.supplier_id, description=scar.description
-        ),
-        markup=True,
+        )
     )
-    console.print(
+    out.note(
         _("state: {state}   response due: {due}   for: {ids}").format(
             state=label(scar.status, scar),
             due=scar.due.isoformat(),
@@ -361,25 +355,24 @@ def scar_show(
     )
     if scar.response is not None:
         r = scar.response
-        console.print(_("containment: {text}").format(text=r.containment))
-        console.print(_("root cause: {text}").format(text=r.root_cause))
-        console.print(_("corrective action: {text}").format(text=r.corrective_action))
+        out.note(_("containment: {text}").format(text=r.containment))
+        out.note(_("root cause: {text}").format(text=r.root_cause))
+        out.note(_("corrective action: {text}").format(text=r.corrective_action))
         if r.evidence:
-            console.print(_("evidence: {evidence}").format(evidence=r.evidence))
+            out.note(_("evidence: {evidence}").format(evidence=r.evidence))
     if scar.verification is not None:
         v = scar.verification
         verdict = _("effective") if v.effective else _("not effective")
-        console.print(
+        out.note(
             _("verification: {verdict} ({evidence}, {by})").format(
                 verdict=verdict, evidence=v.evidence, by=v.verified_by
             )
         )
-    console.print(
-        cli._table(
-            _("History"),
-            (_("when (UTC)"), _("trigger"), _("state"), _("by"), _("note")),
-            [(r.at, r.trigger, f"{r.source} -> {r.dest}", r.actor, r.note) for r in scar.history],
-        )
+    out.table(
+        _("History"),
+        (_("when (UTC)"), _("trigger"), _("state"), _("by"), _("note")),
+        [(r.at, r.trigger, f"{r.source} -> {r.dest}", r.actor, r.note) for r in scar.history],
+        ids=(),
     )
     rows = [
         (t, _("ready") if not (b := SCAR_LIFECYCLE.blockers(scar, t)) else _("; ").join(b))
@@ -387,7 +380,7 @@ def scar_show(
             tr["trigger"] for tr in SCAR_LIFECYCLE.transitions if scar.status.value in tr["source"]
         )
     ]
-    console.print(cli._table(_("Next steps"), (_("trigger"), _("needs")), rows))
+    out.table(_("Next steps"), (_("trigger"), _("needs")), rows, ids=())
 
 
 Actor = Annotated[
@@ -510,8 +503,6 @@ def scar_issue(
     if as_json:
         print_json(scar)
         return
-    from qualityflow.cli import _output as out
-
     out.note(
         _("{id}: issued to {supplier}, response due {due}").format(
             id=scar.id, supplier=scar.supplier_id, due=scar.due.isoformat()
@@ -606,8 +597,6 @@ def scar_respond(
     if as_json:
         print_json(scar)
         return
-    from qualityflow.cli import _output as out
-
     out.note(
         _("{id}: {state}; answered by {by}").format(
             id=scar.id, state=label(scar.status, scar), by=response.responded_by
