@@ -18,7 +18,10 @@ from qualityflow.i18n import N_, _
 __all__ = ["report_app"]
 
 report_app = typer.Typer(
-    help=N_("Reports: 8D, KPIs, Pareto of complaints, supplier scorecard, quality review."),
+    help=N_(
+        "Reports: 8D, KPIs, Pareto of complaints and of nonconformances, supplier scorecard, "
+        "quality review."
+    ),
     no_args_is_help=True,
 )
 
@@ -228,6 +231,49 @@ def report_pareto(
     _written({"html": html}, as_json)
 
 
+@report_app.command(
+    "nc-pareto",
+    short_help=N_("Pareto of nonconformances."),
+    help=N_(
+        "Print the Pareto of nonconformances by supplier, characteristic or defect: the "
+        "vital few groups that make most of them."
+    ),
+)
+@handles_errors
+def report_nc_pareto(
+    by: Annotated[
+        str, typer.Option(metavar="DIMENSION", help=N_("supplier, characteristic or defect."))
+    ] = "supplier",
+    period: PeriodOpt = None,
+    html: HtmlOut = None,
+    as_json: AsJson = False,
+    db: Db = None,
+) -> None:
+    """Print the Pareto of nonconformances by supplier, characteristic or defect."""
+    from qualityflow.reports.pareto import NONCONFORMANCE_PARETO_DIMENSIONS, nonconformance_pareto
+
+    if by not in NONCONFORMANCE_PARETO_DIMENSIONS:
+        raise fail(
+            "bad_input",
+            _("--by {value!r}").format(value=by),
+            _("use one of {choices}").format(choices=", ".join(NONCONFORMANCE_PARETO_DIMENSIONS)),
+        )
+    span = parse_period(period)
+    check_output(html, "--html")
+    qms = open_service(db, write=False)
+    found = [n for n in qms.nonconformances.list() if span.holds(n.opened_at)]
+    lot_ids = sorted({n.batch_id for n in found if n.supplier_id is None})
+    lots = qms.batches.list(ids=lot_ids) if lot_ids else []
+    result = nonconformance_pareto(found, by, lots=lots)  # type: ignore[arg-type]
+    if html is not None:
+        write_output(html, result.to_html(), "--html")
+    if as_json:
+        out.print_json({"period": span.label, **out.jsonable(result)})
+    else:
+        out.markdown(result.to_markdown())
+    _written({"html": html}, as_json)
+
+
 def _in_period(
     qms: Any, span: Period, *, shipments: bool = True
 ) -> tuple[list[Any], list[Any], list[Any]]:
@@ -249,6 +295,7 @@ def _scorecard(qms: Any, span: Period, incidents: list[Any], complaints: list[An
         complaints=complaints,
         genealogy=qms.genealogy,
         lots=qms.batches.list(),
+        nonconformances=qms.nonconformances.list(),
         start=span.start,
         end=span.end,
     )
