@@ -47,6 +47,7 @@ from qualityflow.lifecycle.nonconformance import NONCONFORMANCE_LIFECYCLE, SCAR_
 from qualityflow.models import (
     Batch,
     BatchStatus,
+    FieldChange,
     Inspection,
     InspectionResult,
     Notification,
@@ -68,7 +69,7 @@ from qualityflow.models.nonconformance import (
 from qualityflow.people import ActorLike
 from qualityflow.prevention.scorecard import names_supplier
 from qualityflow.service import notices
-from qualityflow.service._base import Repository, _value
+from qualityflow.service._base import Refusal, Repository, _value
 from qualityflow.service.outbox import Queued
 from qualityflow.storage import Edge
 
@@ -108,6 +109,8 @@ SPLITS = "dispositions"
 Each entry is ``{"nonconformance", "lot_id", "kind", "quantity", "at", "by"}``; written by
 every disposition in its transaction (so the lot's version moves with each split).
 """
+
+_SAVE_REFUSED = N_("{who}: save() cannot change {field}: {how}")
 
 _CAUSE_KIND = {"lot": N_("lot {id}"), "supplier": N_("supplier {id}"), "line": N_("line {id}")}
 
@@ -152,8 +155,6 @@ class _TrackedRepository(Repository[N], Generic[N]):
     """Records that change state only through their lifecycle (like incidents)."""
 
     lifecycle: Lifecycle
-    guarded: frozenset[str]
-    """Fields only the repository's commands change (``save`` refuses them)."""
     set_by_commands: frozenset[str]
     """Fields a new record must leave empty: its commands fill them."""
 
@@ -186,36 +187,34 @@ class _TrackedRepository(Repository[N], Generic[N]):
         reason: str = "",
         at: datetime | None = None,
     ) -> N:
-        """Store changed descriptive fields (evidence, notes...) as a recorded amendment.
+        """Store changed descriptive fields as a recorded amendment (see ``Repository.save``).
 
-        The status, the history and the :attr:`guarded` fields change only through the
-        commands (``dispose``, ``fire``...), which record who did it: a save that changes
-        them is refused with a :class:`~qualityflow.TransitionError` naming them. Each
-        accepted change is an amendment (``actor``, required when anything changes,
-        ``reason``, ``at``), as ``Repository.save`` describes.
+        The status, the history and the fields of :attr:`commands` change only through
+        the commands named there, which record who did what: a save that changes one of
+        them is refused with a :class:`~qualityflow.ProtectedFieldError` naming the field
+        and the command, and writes nothing. Each accepted change (a description, the
+        evidence...) is one hash-chained :class:`~qualityflow.Amendment` (``actor``,
+        required when anything changes, ``reason``, ``at``).
         """
-        self._check_type(entity)
-        with self._storage.transaction():
-            stored = self.get(entity.id)
-            if stored.version == entity.version:
-                changed = sorted(
-                    name
-                    for name in {"status", "history", *self.guarded}
-                    if getattr(stored, name) != getattr(entity, name)
+        # (cast: mypy cannot bind the constrained N through super())
+        generic = cast(Any, super())
+        return self._typed(generic.save(entity, actor=actor, reason=reason, at=at))
+
+    commands: Mapping[str, str] = {}
+    """The fields ``save`` refuses, with the message saying which command changes each."""
+
+    def _refused(
+        self, stored: N, new: N, changes: builtins.list[FieldChange]
+    ) -> builtins.list[Refusal]:
+        who = f"{self.kind} {stored.id!r}"
+        refused: builtins.list[Refusal] = []
+        for name in dict.fromkeys(c.field.split(".", 1)[0] for c in changes):
+            template = self.commands.get(name)
+            if template is not None:
+                refused.append(
+                    (name, _(_SAVE_REFUSED).format(who=who, field=name, how=_(template)))
                 )
-                if changed:
-                    raise TransitionError(
-                        "save",
-                        str(_value(stored.status)),
-                        [
-                            f"{self.kind} {entity.id!r}: {', '.join(changed)} change only "
-                            f"through the {self.lifecycle.name}'s commands, which record who "
-                            "did it; save() changes descriptive fields only"
-                        ],
-                    )
-            # (cast: mypy cannot bind the constrained N through super())
-            generic = cast(Any, super())
-            return self._typed(generic.save(entity, actor=actor, reason=reason, at=at))
+        return refused
 
     def _when(
         self, at: datetime | None, command: str, history: Sequence[TransitionRecord] = ()
@@ -305,19 +304,39 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
     """
 
     lifecycle = NONCONFORMANCE_LIFECYCLE
-    guarded = frozenset(
-        {
-            "batch_id",
-            "quantity",
-            "dispositions",
-            "inspection_id",
-            "supplier_id",
-            "supplier_caused",
-            "incident_id",
-            "opened_at",
-            "amendments",
-        }
-    )
+    commands: Mapping[str, str] = {
+        "status": N_(
+            "use qms.nonconformances.dispose(id, dispositions, actor=...) or "
+            "qms.nonconformances.fire(id, 'close' or 'escalate', actor=...), which record who "
+            "did it"
+        ),
+        "history": N_(
+            "the history is written by the lifecycle's commands (dispose, fire) and never edited"
+        ),
+        "dispositions": N_(
+            "use qms.nonconformances.dispose(id, dispositions, actor=...), which splits the "
+            "lot into child lots in the same transaction"
+        ),
+        "quantity": N_(
+            "the held quantity is fixed when the nonconformance opens; open another one "
+            "(qms.nonconformances.open) for more of the lot"
+        ),
+        "batch_id": N_(
+            "a nonconformance stays with its lot; open one on the other lot "
+            "(qms.nonconformances.open)"
+        ),
+        "inspection_id": N_("it records the inspection that opened it and stays as it is"),
+        "supplier_id": N_("it is the lot's supplier, recorded when the nonconformance opened"),
+        "supplier_caused": N_(
+            "use qms.supplier_actions.request(id, supplier_caused=True, ...), which records it "
+            "with the SCAR"
+        ),
+        "incident_id": N_(
+            "use qms.nonconformances.fire(id, 'escalate', incident_id=..., actor=...)"
+        ),
+        "opened_at": N_("it records when the nonconformance opened and stays as it is"),
+        "opened_by": N_("it records who opened the nonconformance and stays as it is"),
+    }
     set_by_commands = frozenset({"dispositions", "incident_id"})
 
     def __init__(self, service: QualityFlow) -> None:
@@ -749,17 +768,31 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
     """
 
     lifecycle = SCAR_LIFECYCLE
-    guarded = frozenset(
-        {
-            "supplier_id",
-            "nonconformance_ids",
-            "due",
-            "requested_at",
-            "response",
-            "verification",
-            "amendments",
-        }
-    )
+    commands: Mapping[str, str] = {
+        "status": N_(
+            "use qms.supplier_actions.fire(id, trigger, actor=...), which records who did it"
+        ),
+        "history": N_("the history is written by qms.supplier_actions.fire and never edited"),
+        "response": N_(
+            "use qms.supplier_actions.fire(id, 'respond', response=..., actor=...) (or "
+            "qualityflow scar respond ID --file answer.json)"
+        ),
+        "verification": N_(
+            "use qms.supplier_actions.fire(id, 'verify', verification=..., actor=...)"
+        ),
+        "due": N_(
+            "the due day was given with the request; cancel the SCAR (fire 'cancel' with a "
+            "note) and request a new one with the agreed day"
+        ),
+        "supplier_id": N_("a SCAR stays with its supplier; request a new one for another"),
+        "nonconformance_ids": N_(
+            "what a SCAR answers is fixed when it is requested; request a new one"
+        ),
+        "incident_id": N_("what a SCAR answers is fixed when it is requested; request a new one"),
+        "batch_ids": N_("what a SCAR answers is fixed when it is requested; request a new one"),
+        "requested_at": N_("it records when the SCAR was requested and stays as it is"),
+        "requested_by": N_("it records who requested the SCAR and stays as it is"),
+    }
     set_by_commands = frozenset({"response", "verification"})
 
     def __init__(self, service: QualityFlow) -> None:
