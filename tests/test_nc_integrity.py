@@ -19,6 +19,8 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import qualityflow as qf
 from qualityflow.errors import ProtectedFieldError
@@ -239,3 +241,38 @@ def test_the_protected_fields_cover_what_the_lifecycles_set() -> None:
         set_by_triggers = set().union(*(lifecycle.sets(t) for t in lifecycle.triggers))
         assert set_by_triggers | {"status", "history"} <= set(repo.commands)
         assert set(repo.commands) <= set(model.model_fields)
+
+
+EDITS: dict[str, Any] = {
+    # free: recorded as amendments
+    "evidence": "photos in DMS-4471",
+    "defect": "moisture 15.8 %, caking",
+    "characteristic": "moisture (oven method)",
+    "found_on": "goods-in dock",
+    # the commands' own
+    "status": "closed",
+    "quantity": kg(1999),
+    "supplier_caused": True,
+    "incident_id": "INC-9",
+    "opened_by": "someone else",
+    "dispositions": [],
+}
+FREE = {"evidence", "defect", "characteristic", "found_on"}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(chosen=st.sets(st.sampled_from(sorted(EDITS)), min_size=1))
+def test_any_mix_of_edits_is_refused_or_recorded_exactly(chosen: set[str]) -> None:
+    with _plant("memory://", Clock(T0)) as qms:
+        before = qms.nonconformances.get(NC)
+        edited = before.model_copy(update={name: EDITS[name] for name in chosen})
+        protected = chosen - FREE
+        if protected:
+            with pytest.raises(ProtectedFieldError) as refused:
+                qms.nonconformances.save(edited, actor="QA Lena")
+            assert set(refused.value.fields) == protected
+            assert qms.nonconformances.get(NC) == before
+        else:
+            saved = qms.nonconformances.save(edited, actor="QA Lena")
+            assert {c.field for c in saved.amendments[-1].changes} == chosen
+            assert verify_chain(saved.amendments) and qf.verify_history(saved)

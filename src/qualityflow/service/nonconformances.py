@@ -157,6 +157,8 @@ class _TrackedRepository(Repository[N], Generic[N]):
     lifecycle: Lifecycle
     set_by_commands: frozenset[str]
     """Fields a new record must leave empty: its commands fill them."""
+    commands: Mapping[str, str] = {}
+    """The fields ``save`` refuses, with the message (``N_``) naming the command to use."""
 
     def add(self, entity: N) -> N:
         """Store a new record: only in its initial state, with an empty history.
@@ -200,9 +202,6 @@ class _TrackedRepository(Repository[N], Generic[N]):
         generic = cast(Any, super())
         return self._typed(generic.save(entity, actor=actor, reason=reason, at=at))
 
-    commands: Mapping[str, str] = {}
-    """The fields ``save`` refuses, with the message saying which command changes each."""
-
     def _refused(
         self, stored: N, new: N, changes: builtins.list[FieldChange]
     ) -> builtins.list[Refusal]:
@@ -242,6 +241,17 @@ class _TrackedRepository(Repository[N], Generic[N]):
     def _session(self) -> Any:
         session = getattr(self._storage, "session", None)
         return nullcontext() if session is None else session()
+
+    def _next_id(self, stem: str) -> str:
+        """Return ``<stem>-<n>`` with the first ``n`` from 1 not on file."""
+        n = 1
+        while True:
+            candidate = f"{stem}-{n}"
+            try:
+                self._storage.get(self.kind, candidate)
+            except NotFoundError:
+                return candidate
+            n += 1
 
     def _transition(
         self,
@@ -426,16 +436,6 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
                 queued += more
         service._deliver_new(queued)
         return stored
-
-    def _next_id(self, stem: str) -> str:
-        n = 1
-        while True:
-            candidate = f"{stem}-{n}"
-            try:
-                self._storage.get(self.kind, candidate)
-            except NotFoundError:
-                return candidate
-            n += 1
 
     def _opened_by(self, inspection: Inspection, lot: Batch) -> builtins.list[Queued]:
         """Open the nonconformance of a failed or conditional inspection (in its transaction).
@@ -1061,7 +1061,7 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
             if reasons:
                 raise TransitionError("request", "new", reasons)
             scar = SupplierAction(
-                id=id or self._next_free(f"SCAR-{supplier_id}"),
+                id=id or self._next_id(f"SCAR-{supplier_id}"),
                 supplier_id=supplier_id,
                 batch_ids=own,
                 due=due,
@@ -1134,16 +1134,6 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
         )
         queued.append(service._enqueue(notice))
         return stored
-
-    def _next_free(self, stem: str) -> str:
-        n = 1
-        while True:
-            candidate = f"{stem}-{n}"
-            try:
-                self._storage.get(self.kind, candidate)
-            except NotFoundError:
-                return candidate
-            n += 1
 
     def _free_id(self, stem: str) -> str:
         candidate, n = stem, 1
