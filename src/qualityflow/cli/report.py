@@ -18,10 +18,7 @@ from qualityflow.i18n import N_, _
 __all__ = ["report_app"]
 
 report_app = typer.Typer(
-    help=N_(
-        "Reports: 8D, KPIs, Pareto of complaints and of nonconformances, supplier scorecard, "
-        "quality review."
-    ),
+    help=N_("Reports: 8D, KPIs, Pareto of complaints, supplier scorecard, quality review."),
     no_args_is_help=True,
 )
 
