@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 import qualityflow as qf
 from qualityflow.cli.nc import app as nc_cli
+from qualityflow.errors import ProtectedFieldError
 from qualityflow.lifecycle.nonconformance import NONCONFORMANCE_LIFECYCLE
 from qualityflow.models.nonconformance import Disposition, Nonconformance
 from qualityflow.service.nonconformances import CHILD_STATUS
@@ -505,16 +506,17 @@ def test_dispose_only_through_dispose_and_escalate_links_an_incident(
 def test_the_status_and_history_change_only_through_the_lifecycle(qms: qf.QualityFlow) -> None:
     nc = qms.nonconformances.get(NC)
     nc.status = "closed"  # type: ignore[assignment]
-    with pytest.raises(qf.TransitionError, match="status change only through"):
+    with pytest.raises(ProtectedFieldError, match=r"save\(\) cannot change status: use qms"):
         qms.nonconformances.save(nc, actor="Li")
     grown = qms.nonconformances.get(NC)
     grown.quantity = kg(2500)
     grown.dispositions = [Disposition(kind="scrap", quantity=kg(2500))]
-    with pytest.raises(qf.TransitionError) as err:
+    with pytest.raises(ProtectedFieldError) as err:
         qms.nonconformances.save(grown, actor="Li")
-    assert err.value.reasons[0].startswith(
-        "nonconformance 'NC-IQC-0412': dispositions, quantity change only through the "
-        "nonconformance's commands"
+    assert err.value.fields == ["quantity", "dispositions"]
+    assert err.value.reasons[1].startswith(
+        "nonconformance 'NC-IQC-0412': save() cannot change dispositions: use "
+        "qms.nonconformances.dispose(id, dispositions, actor=...)"
     )
     fresh = qms.nonconformances.get(NC)
     fresh.evidence += "; photo of the sacks on file"

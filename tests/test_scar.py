@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 import qualityflow as qf
 from qualityflow.cli.nc import app as nc_cli
+from qualityflow.errors import ProtectedFieldError
 from qualityflow.lifecycle.nonconformance import SCAR_LIFECYCLE
 from qualityflow.models.nonconformance import Disposition, SupplierAction, SupplierResponse
 from qualityflow.testing import MYSQL_ENV, POSTGRESQL_ENV, Clock, server_url, temporary_database
@@ -216,8 +217,12 @@ def test_answers_and_due_days_change_only_through_the_commands(
     scar = qms.supplier_actions.request(NC, due=DUE, actor="SQE Priya")
     scar.due = date(2026, 6, 30)
     scar.response = _answer(clock.now)
-    with pytest.raises(qf.TransitionError, match="due, response change only through"):
+    with pytest.raises(
+        ProtectedFieldError, match="cannot change due: the due day was given"
+    ) as err:
         qms.supplier_actions.save(scar, actor="SQE Priya")
+    assert err.value.fields == ["due", "response"]
+    assert "fire(id, 'respond', response=" in err.value.reasons[1]
     fresh = qms.supplier_actions.get(SCAR)
     fresh.description += " (mill informed by phone)"
     assert qms.supplier_actions.save(fresh, actor="SQE Priya").due == DUE

@@ -1,8 +1,8 @@
 """``qualityflow nc ...`` and ``qualityflow scar ...``: nonconformances and SCARs.
 
 Two typer groups, :data:`nc_app` (``list``, ``show``, ``dispose``) and :data:`scar_app`
-(``list``, ``show``), and :data:`app` holding both (``nc`` and ``scar``), to mount on the
-main command with ``app.add_typer(nc_app, name="nc")`` and
+(``list``, ``show``, ``issue``, ``respond``), and :data:`app` holding both (``nc`` and
+``scar``), to mount on the main command with ``app.add_typer(nc_app, name="nc")`` and
 ``app.add_typer(scar_app, name="scar")``. Errors go through the main command's error
 boundary (:func:`qualityflow.cli.handles_errors`), imported when a command runs so this
 module can be imported from ``qualityflow.cli`` at any point.
@@ -10,6 +10,14 @@ module can be imported from ``qualityflow.cli`` at any point.
 ``nc dispose NC-ID --part KIND=AMOUNT[UNIT] ...`` gives one part per ``--part`` (``KIND`` is
 use_as_is, rework, regrade, return_to_supplier or scrap; the unit defaults to the held
 quantity's); ``--approver`` signs the use-as-is parts (the concession).
+
+``scar issue`` takes exactly one source: ``--nc NC-ID`` (a nonconformance with a part
+returned or a supplier-caused defect), ``--incident INC-ID`` (a confirmed material root
+cause) or ``--supplier SUP-ID --lot ID --lot ID`` (the common causes of those suspect lots
+point at the supplier); ``--due`` defaults to 30 days after today (UTC).
+``scar respond SCAR-ID --file answer.json`` validates the supplier's JSON answer against
+the published schema (``qualityflow schema SupplierResponse``) before anything is written;
+a SCAR still ``requested`` is acknowledged by the answer in the same run.
 """
 
 from __future__ import annotations
@@ -18,15 +26,17 @@ import functools
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from qualityflow.cli import _output as out
 from qualityflow.cli._output import print_json
 from qualityflow.i18n import N_, _, label
 
 if TYPE_CHECKING:
-    from qualityflow.models.nonconformance import Disposition
+    from qualityflow.models.nonconformance import Disposition, SupplierResponse
 
 __all__ = ["app", "nc_app", "scar_app"]
 
@@ -35,7 +45,8 @@ nc_app = typer.Typer(
     no_args_is_help=True,
 )
 scar_app = typer.Typer(
-    help=N_("Supplier corrective actions (SCAR): list and show."), no_args_is_help=True
+    help=N_("Supplier corrective actions (SCAR): list, show, issue, respond."),
+    no_args_is_help=True,
 )
 app = typer.Typer(
     help=N_("Nonconformances and supplier corrective actions."),
@@ -126,7 +137,7 @@ def nc_list(
         _("defect"),
     )  # fmt: skip
     title = _("{n} nonconformances").format(n=len(rows))
-    cli.console.print(cli._table(title, headers, rows))
+    out.table(title, headers, rows)
 
 
 @nc_app.command(
@@ -145,38 +156,33 @@ def nc_show(
     cli = _cli()
     nc = cli._open(db).nonconformances.get(id)
     if as_json:
-        cli.console.print_json(nc.model_dump_json())
+        print_json(nc)
         return
-    console = cli.console
-    console.print(
-        f"[bold]{nc.id}[/] "
+    out.note(
+        f"{nc.id} "
         + _("lot {batch_id}: {characteristic}").format(
             batch_id=nc.batch_id, characteristic=nc.characteristic
-        ),
-        markup=True,
+        )
     )
-    console.print(
+    out.note(
         _("state: {state}   held: {held}   defect: {defect}").format(
             state=label(nc.status, nc), held=nc.quantity, defect=nc.defect
         )
     )
     if nc.evidence:
-        console.print(_("evidence: {evidence}").format(evidence=nc.evidence))
+        out.note(_("evidence: {evidence}").format(evidence=nc.evidence))
     if nc.incident_id:
-        console.print(_("escalated to incident {id}").format(id=nc.incident_id))
-    console.print(
-        cli._table(
-            _("Dispositions"),
-            (_("child lot"), _("kind"), _("quantity"), _("approver"), _("by"), _("note")),
-            [(d.lot_id, d.kind, d.quantity, d.approver, d.by, d.note) for d in nc.dispositions],
-        )
+        out.note(_("escalated to incident {id}").format(id=nc.incident_id))
+    out.table(
+        _("Dispositions"),
+        (_("child lot"), _("kind"), _("quantity"), _("approver"), _("by"), _("note")),
+        [(d.lot_id, d.kind, d.quantity, d.approver, d.by, d.note) for d in nc.dispositions],
     )
-    console.print(
-        cli._table(
-            _("History"),
-            (_("when (UTC)"), _("trigger"), _("state"), _("by"), _("note")),
-            [(r.at, r.trigger, f"{r.source} -> {r.dest}", r.actor, r.note) for r in nc.history],
-        )
+    out.table(
+        _("History"),
+        (_("when (UTC)"), _("trigger"), _("state"), _("by"), _("note")),
+        [(r.at, r.trigger, f"{r.source} -> {r.dest}", r.actor, r.note) for r in nc.history],
+        ids=(),
     )
     rows = []
     for transition in NONCONFORMANCE_LIFECYCLE.transitions:
@@ -186,7 +192,7 @@ def nc_show(
                 (transition["trigger"], _("ready") if not blockers else _("; ").join(blockers))
             )
     next_steps = list(dict.fromkeys(rows))
-    console.print(cli._table(_("Next steps"), (_("trigger"), _("needs")), next_steps))
+    out.table(_("Next steps"), (_("trigger"), _("needs")), next_steps, ids=())
 
 
 def _parts(parts: list[str], unit: str, approver: str | None, note: str) -> list[Disposition]:
@@ -268,13 +274,13 @@ def nc_dispose(
     held = qms.nonconformances.get(id).quantity
     chosen = _parts(part, held.unit, approver, note)
     nc = qms.nonconformances.dispose(id, chosen, actor=actor, at=when, note=note)
-    cli.console.print(
+    out.note(
         _("{id}: {state}; {done} of {held} dispositioned").format(
             id=nc.id, state=nc.status.value, done=nc.dispositioned, held=nc.quantity
         )
     )
     for d in nc.dispositions[-len(chosen) :]:
-        cli.console.print(f"  {d.lot_id}: {d.quantity} {d.kind.value}")
+        out.note(f"  {d.lot_id}: {d.quantity} {d.kind.value}")
 
 
 @scar_app.command(
@@ -307,13 +313,13 @@ def scar_list(
             s.supplier_id,
             label(s.status, s),
             s.due.isoformat(),
-            ", ".join(s.nonconformance_ids),
+            ", ".join(s.sources),
         )
         for s in found
     ]
-    headers = (_("id"), _("supplier"), _("status"), _("response due"), _("nonconformances"))
+    headers = (_("id"), _("supplier"), _("status"), _("response due"), _("for"))
     title = _("{n} supplier actions").format(n=len(rows))
-    cli.console.print(cli._table(title, headers, rows))
+    out.table(title, headers, rows)
 
 
 @scar_app.command(
@@ -332,44 +338,41 @@ def scar_show(
     cli = _cli()
     scar = cli._open(db).supplier_actions.get(id)
     if as_json:
-        cli.console.print_json(scar.model_dump_json())
+        print_json(scar)
         return
-    console = cli.console
-    console.print(
-        f"[bold]{scar.id}[/] "
+    out.note(
+        f"{scar.id} "
         + _("to {supplier}: {description}").format(
             supplier=scar.supplier_id, description=scar.description
-        ),
-        markup=True,
+        )
     )
-    console.print(
+    out.note(
         _("state: {state}   response due: {due}   for: {ids}").format(
             state=label(scar.status, scar),
             due=scar.due.isoformat(),
-            ids=", ".join(scar.nonconformance_ids),
+            ids=", ".join(scar.sources),
         )
     )
     if scar.response is not None:
         r = scar.response
-        console.print(_("containment: {text}").format(text=r.containment))
-        console.print(_("root cause: {text}").format(text=r.root_cause))
-        console.print(_("corrective action: {text}").format(text=r.corrective_action))
+        out.note(_("containment: {text}").format(text=r.containment))
+        out.note(_("root cause: {text}").format(text=r.root_cause))
+        out.note(_("corrective action: {text}").format(text=r.corrective_action))
         if r.evidence:
-            console.print(_("evidence: {evidence}").format(evidence=r.evidence))
+            out.note(_("evidence: {evidence}").format(evidence=r.evidence))
     if scar.verification is not None:
         v = scar.verification
         verdict = _("effective") if v.effective else _("not effective")
-        console.print(
+        out.note(
             _("verification: {verdict} ({evidence}, {by})").format(
                 verdict=verdict, evidence=v.evidence, by=v.verified_by
             )
         )
-    console.print(
-        cli._table(
-            _("History"),
-            (_("when (UTC)"), _("trigger"), _("state"), _("by"), _("note")),
-            [(r.at, r.trigger, f"{r.source} -> {r.dest}", r.actor, r.note) for r in scar.history],
-        )
+    out.table(
+        _("History"),
+        (_("when (UTC)"), _("trigger"), _("state"), _("by"), _("note")),
+        [(r.at, r.trigger, f"{r.source} -> {r.dest}", r.actor, r.note) for r in scar.history],
+        ids=(),
     )
     rows = [
         (t, _("ready") if not (b := SCAR_LIFECYCLE.blockers(scar, t)) else _("; ").join(b))
@@ -377,4 +380,225 @@ def scar_show(
             tr["trigger"] for tr in SCAR_LIFECYCLE.transitions if scar.status.value in tr["source"]
         )
     ]
-    console.print(cli._table(_("Next steps"), (_("trigger"), _("needs")), rows))
+    out.table(_("Next steps"), (_("trigger"), _("needs")), rows, ids=())
+
+
+Actor = Annotated[
+    str,
+    typer.Option(
+        envvar="QUALITYFLOW_ACTOR",
+        help=N_("Who does it (recorded in the audit); default $QUALITYFLOW_ACTOR."),
+    ),
+]
+
+DEFAULT_DUE_DAYS = 30
+"""``scar issue`` without ``--due``: the response is due this many days after today."""
+
+
+@scar_app.command(
+    "issue",
+    help=N_(
+        "Issue a SCAR to a supplier from a nonconformance (--nc), an incident with a "
+        "confirmed material root cause (--incident), or the suspect lots whose common "
+        "causes point at the supplier (--supplier with --lot).\n\n"
+        "Example: qualityflow scar issue --nc NC-IQC-0412 --due 2026-03-16 --actor 'SQE Priya'."
+    ),
+)
+@_boundary
+def scar_issue(
+    actor: Actor,
+    nc: Annotated[
+        str | None, typer.Option("--nc", metavar="NC-ID", help=N_("From this nonconformance."))
+    ] = None,
+    incident: Annotated[
+        str | None,
+        typer.Option(
+            metavar="INC-ID", help=N_("From this incident (root cause confirmed, material).")
+        ),
+    ] = None,
+    supplier: Annotated[
+        str | None,
+        typer.Option(
+            metavar="SUP-ID",
+            help=N_(
+                "To this supplier: with --lot, the common causes of the lots must point at it; "
+                "with --incident, the supplier among several upstream."
+            ),
+        ),
+    ] = None,
+    lot: Annotated[
+        list[str] | None,
+        typer.Option(metavar="ID", help=N_("A suspect lot (repeat), with --supplier.")),
+    ] = None,
+    due: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DATE",
+            help=N_("The day the response is due, e.g. 2026-03-16 (default: in 30 days)."),
+        ),
+    ] = None,
+    supplier_caused: Annotated[
+        bool,
+        typer.Option(
+            "--supplier-caused", help=N_("With --nc: the defect is the supplier's (recorded).")
+        ),
+    ] = False,
+    description: Annotated[
+        str, typer.Option(help=N_("What is asked (default: the defect or root cause)."))
+    ] = "",
+    id: Annotated[
+        str | None, typer.Option("--id", help=N_("The SCAR id (default: from the source)."))
+    ] = None,
+    as_json: AsJson = False,
+    db: Db = None,
+) -> None:
+    """Issue a SCAR from a nonconformance, an incident, or common causes of suspect lots."""
+    from datetime import date, datetime, timedelta, timezone
+
+    cli = _cli()
+    lots = list(lot or [])
+    sources = [name for name, given in (("--nc", nc), ("--incident", incident)) if given]
+    if lots:
+        sources.append("--lot")
+    if len(sources) != 1:
+        raise cli._fail(
+            "bad_input",
+            _("give exactly one source of the SCAR, not {given}").format(
+                given=_(", ").join(sources) or _("none")
+            ),
+            _("--nc NC-ID, --incident INC-ID, or --supplier SUP-ID with --lot ID (repeated)"),
+        )
+    if lots and not supplier:
+        raise cli._fail(
+            "bad_input",
+            _("--lot needs --supplier: the supplier the common causes point at"),
+            _("e.g. --supplier SUP-MILL --lot BISC-1 --lot BISC-2"),
+        )
+    if nc and supplier:
+        raise cli._fail(
+            "bad_input",
+            _("--supplier does not go with --nc: the SCAR goes to the supplier of the lot"),
+        )
+    if due is None:
+        when = datetime.now(timezone.utc).date() + timedelta(days=DEFAULT_DUE_DAYS)
+    else:
+        try:
+            when = date.fromisoformat(due)
+        except ValueError:
+            raise cli._fail(
+                "bad_input",
+                _("--due {value!r} is not a date").format(value=due),
+                _("give the day as YYYY-MM-DD, e.g. --due 2026-03-16"),
+            ) from None
+    common: dict[str, Any] = {"due": when, "actor": actor, "id": id, "description": description}
+    qms = cli._open(db)
+    repo = qms.supplier_actions
+    if nc:
+        scar = repo.request(nc, supplier_caused=supplier_caused, **common)
+    elif incident:
+        scar = repo.request_from_incident(incident, supplier_id=supplier, **common)
+    else:
+        assert supplier is not None
+        scar = repo.request_from_common_causes(lots, supplier_id=supplier, **common)
+    if as_json:
+        print_json(scar)
+        return
+    out.note(
+        _("{id}: issued to {supplier}, response due {due}").format(
+            id=scar.id, supplier=scar.supplier_id, due=scar.due.isoformat()
+        )
+    )
+    out.note(_("for: {ids}").format(ids=", ".join(scar.sources)))
+
+
+def _answer(path: Path) -> SupplierResponse:
+    """Read the supplier's JSON answer and check it against the published schema.
+
+    The schema is ``json_schemas()["SupplierResponse"]``, generated from the model that
+    checks it here, so a portal validating against the schema and this command agree.
+    """
+    import json
+
+    from pydantic import ValidationError
+
+    from qualityflow.models.nonconformance import SupplierResponse
+
+    cli = _cli()
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise cli._fail(
+            "bad_input",
+            _("--file {path}: cannot read it: {error}").format(path=path, error=exc),
+        ) from None
+    try:
+        answer = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise cli._fail(
+            "bad_input",
+            _("--file {path} is not valid JSON ({error} at line {line} column {column})").format(
+                path=path, error=exc.msg, line=exc.lineno, column=exc.colno
+            ),
+        ) from None
+    try:
+        return SupplierResponse.model_validate(answer)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            field = ".".join(str(p) for p in error["loc"]) or _("(the answer)")
+            if error["type"] == "missing":
+                lines.append("  - " + _("{field}: missing (required)").format(field=field))
+            elif error["type"] == "extra_forbidden":
+                lines.append("  - " + _("{field}: not a field of the answer").format(field=field))
+            else:
+                lines.append(f"  - {field}: {error['msg']}")
+        raise cli._fail(
+            "bad_input",
+            _("--file {path} is not a valid supplier answer:").format(path=path)
+            + "\n"
+            + "\n".join(lines),
+            _("see `qualityflow schema SupplierResponse` for the fields; nothing was written"),
+        ) from None
+
+
+@scar_app.command(
+    "respond",
+    help=N_(
+        "Record the supplier's answer to a SCAR from a JSON file (containment, root cause, "
+        "corrective action, responded_by, responded_at).\n\n"
+        "The answer is checked against the published schema first: a malformed one is "
+        "refused naming the field, exit code 2, and nothing is written."
+    ),
+)
+@_boundary
+def scar_respond(
+    id: Annotated[str, typer.Argument(help=N_("The SCAR id, e.g. SCAR-NC-IQC-0412."))],
+    file: Annotated[
+        Path,
+        typer.Option(
+            "--file", metavar="FILE", help=N_("The supplier's answer as JSON (SupplierResponse).")
+        ),
+    ],
+    actor: Actor,
+    note: Annotated[str, typer.Option(help=N_("Note for the audit record."))] = "",
+    as_json: AsJson = False,
+    db: Db = None,
+) -> None:
+    """Record the supplier's answer to a SCAR from a JSON file."""
+    from qualityflow.models.nonconformance import ScarStatus
+
+    cli = _cli()
+    response = _answer(file)
+    qms = cli._open(db)
+    repo = qms.supplier_actions
+    if repo.get(id).status is ScarStatus.REQUESTED:
+        repo.fire(id, "acknowledge", actor=actor, note=_("acknowledged by the answer"))
+    scar = repo.fire(id, "respond", actor=actor, note=note, response=response)
+    if as_json:
+        print_json(scar)
+        return
+    out.note(
+        _("{id}: {state}; answered by {by}").format(
+            id=scar.id, state=label(scar.status, scar), by=response.responded_by
+        )
+    )

@@ -11,7 +11,8 @@ import typer
 from qualityflow.cli import _output as out
 from qualityflow.cli._db import Db, open_service
 from qualityflow.cli._errors import fail, handles_errors
-from qualityflow.cli._input import Period, check_output, parse_period, write_output
+from qualityflow.cli._input import Period, check_output, exists, parse_period, write_output
+from qualityflow.errors import NotFoundError
 from qualityflow.i18n import N_, _
 
 __all__ = ["report_app"]
@@ -54,21 +55,25 @@ def _written(paths: dict[str, Path | None], as_json: bool) -> None:
 
 @report_app.command(
     "8d",
-    short_help=N_("The 8D report of an incident."),
+    short_help=N_("The 8D report of an incident or a SCAR."),
     help=N_(
-        "Print the 8D report of an incident; optionally write it as HTML and Markdown.\n\n"
+        "Print the 8D report of an incident, or the supplier 8D of a SCAR; optionally write "
+        "it as HTML and Markdown.\n\n"
         "Example: qualityflow report 8d INC-5 --html INC-5-8D.html."
     ),
 )
 @handles_errors
 def report_8d(
-    id: Annotated[str, typer.Argument(metavar="ID", help=N_("The incident id, e.g. INC-5."))],
+    id: Annotated[
+        str,
+        typer.Argument(metavar="ID", help=N_("The incident or SCAR id, e.g. INC-5, SCAR-INC-5.")),
+    ],
     html: HtmlOut = None,
     markdown: MarkdownOut = None,
     as_json: AsJson = False,
     db: Db = None,
 ) -> None:
-    """Print the 8D report of an incident; optionally write it as HTML and Markdown.
+    """Print the 8D report of an incident or a SCAR; optionally write it as HTML and Markdown.
 
     Example: qualityflow report 8d INC-5 --html INC-5-8D.html.
     """
@@ -77,7 +82,13 @@ def report_8d(
     check_output(html, "--html")
     check_output(markdown, "--markdown")
     qms = open_service(db, write=False)
-    incident = qms.incidents.get(id)
+    try:
+        incident = qms.incidents.get(id)
+    except NotFoundError:
+        if not exists(qms.supplier_actions, id):
+            raise
+        _scar_8d(qms, id, html, markdown, as_json)
+        return
     suspects = incident.recall.batch_ids if incident.recall else incident.batch_ids
     # The report draws the incident's batches with their inputs and outputs: the part
     # of the genealogy up- and downstream of them is all it reads.
@@ -95,6 +106,13 @@ def report_8d(
         audit_head=qms.audit.head(),
         audit_at=datetime.now(timezone.utc),
     )
+    _print_8d(report, {"incident": incident}, html, markdown, as_json)
+
+
+def _print_8d(
+    report: Any, subject: dict[str, Any], html: Path | None, markdown: Path | None, as_json: bool
+) -> None:
+    """Print an 8D report (write it as HTML and Markdown when asked)."""
     text = report.to_markdown()
     if html is not None:
         write_output(html, report.to_html(), "--html")
@@ -103,7 +121,7 @@ def report_8d(
     if as_json:
         out.print_json(
             {
-                "incident": incident,
+                **subject,
                 "disciplines": [
                     {
                         "code": d.code,
@@ -122,6 +140,25 @@ def report_8d(
         if report.missing:
             out.note(_("Not recorded yet: {missing}").format(missing=", ".join(report.missing)))
     _written({"html": html, "markdown": markdown}, as_json)
+
+
+def _scar_8d(qms: Any, id: str, html: Path | None, markdown: Path | None, as_json: bool) -> None:
+    """Print (and write) the supplier 8D of SCAR ``id``."""
+    from qualityflow.reports.eight_d import supplier_eight_d
+
+    scar = qms.supplier_actions.get(id)
+    ncs = qms.nonconformances.list(ids=scar.nonconformance_ids) if scar.nonconformance_ids else []
+    incidents = qms.incidents.list(ids=[scar.incident_id]) if scar.incident_id else []
+    suppliers = qms.suppliers.list(ids=[scar.supplier_id])
+    report = supplier_eight_d(
+        scar,
+        nonconformances=ncs,
+        incident=incidents[0] if incidents else None,
+        supplier=suppliers[0] if suppliers else None,
+        audit_head=qms.audit.head(),
+        audit_at=datetime.now(timezone.utc),
+    )
+    _print_8d(report, {"scar": scar}, html, markdown, as_json)
 
 
 @report_app.command(
@@ -191,6 +228,49 @@ def report_pareto(
     _written({"html": html}, as_json)
 
 
+@report_app.command(
+    "nc-pareto",
+    short_help=N_("Pareto of nonconformances."),
+    help=N_(
+        "Print the Pareto of nonconformances by supplier, characteristic or defect: the "
+        "vital few groups that make most of them."
+    ),
+)
+@handles_errors
+def report_nc_pareto(
+    by: Annotated[
+        str, typer.Option(metavar="DIMENSION", help=N_("supplier, characteristic or defect."))
+    ] = "supplier",
+    period: PeriodOpt = None,
+    html: HtmlOut = None,
+    as_json: AsJson = False,
+    db: Db = None,
+) -> None:
+    """Print the Pareto of nonconformances by supplier, characteristic or defect."""
+    from qualityflow.reports.pareto import NONCONFORMANCE_PARETO_DIMENSIONS, nonconformance_pareto
+
+    if by not in NONCONFORMANCE_PARETO_DIMENSIONS:
+        raise fail(
+            "bad_input",
+            _("--by {value!r}").format(value=by),
+            _("use one of {choices}").format(choices=", ".join(NONCONFORMANCE_PARETO_DIMENSIONS)),
+        )
+    span = parse_period(period)
+    check_output(html, "--html")
+    qms = open_service(db, write=False)
+    found = [n for n in qms.nonconformances.list() if span.holds(n.opened_at)]
+    lot_ids = sorted({n.batch_id for n in found if n.supplier_id is None})
+    lots = qms.batches.list(ids=lot_ids) if lot_ids else []
+    result = nonconformance_pareto(found, by, lots=lots)  # type: ignore[arg-type]
+    if html is not None:
+        write_output(html, result.to_html(), "--html")
+    if as_json:
+        out.print_json({"period": span.label, **out.jsonable(result)})
+    else:
+        out.markdown(result.to_markdown())
+    _written({"html": html}, as_json)
+
+
 def _in_period(
     qms: Any, span: Period, *, shipments: bool = True
 ) -> tuple[list[Any], list[Any], list[Any]]:
@@ -212,6 +292,7 @@ def _scorecard(qms: Any, span: Period, incidents: list[Any], complaints: list[An
         complaints=complaints,
         genealogy=qms.genealogy,
         lots=qms.batches.list(),
+        nonconformances=qms.nonconformances.list(),
         start=span.start,
         end=span.end,
     )

@@ -20,6 +20,7 @@ from enum import Enum
 
 from pydantic import Field, model_validator
 
+from qualityflow.i18n import _
 from qualityflow.models._base import AwareDatetime, Id, NonEmpty, QFModel
 from qualityflow.models.incident import Verification
 from qualityflow.models.quantity import Quantity
@@ -196,8 +197,12 @@ class SupplierResponse(QFModel):
 
 
 class SupplierAction(QFModel):
-    """A supplier corrective action request (SCAR) answering one or more nonconformances.
+    """A supplier corrective action request (SCAR, a supplier 8D).
 
+    It answers one or more nonconformances (``nonconformance_ids``), an incident whose
+    confirmed root cause is material (``incident_id``), or the supplier's lots that
+    :meth:`~qualityflow.QualityFlow.common_causes` pointed at (``batch_ids``, also set
+    for an incident: the supplier's lots upstream of it); at least one of the three.
     ``due`` is the day by which the supplier's response is due (overdue after the end of
     that day, UTC, while the SCAR waits for a response). ``verification`` is ours: whether
     the supplier's corrective action worked.
@@ -214,7 +219,7 @@ class SupplierAction(QFModel):
 
     id: Id
     supplier_id: Id
-    nonconformance_ids: list[Id] = Field(min_length=1)
+    nonconformance_ids: list[Id] = Field(default_factory=list)
     due: date
     status: ScarStatus = ScarStatus.REQUESTED
     severity: Severity = Severity.MAJOR
@@ -226,3 +231,30 @@ class SupplierAction(QFModel):
     history: list[TransitionRecord] = Field(default_factory=list)
     amendments: list[Amendment] = Field(default_factory=list)
     version: int = Field(default=0, ge=0)
+    incident_id: Id | None = None
+    batch_ids: list[Id] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _has_a_source(self) -> SupplierAction:
+        if not (self.nonconformance_ids or self.incident_id or self.batch_ids):
+            raise ValueError(
+                _(
+                    "SCAR {id} says nothing about what it answers: give nonconformance_ids, "
+                    "incident_id or the supplier's batch_ids"
+                ).format(id=self.id)
+            )
+        return self
+
+    @property
+    def sources(self) -> list[str]:
+        """What the SCAR answers, for reading: nonconformances, the incident, the lots.
+
+        >>> SupplierAction(id="S-1", supplier_id="M", incident_id="INC-7",
+        ...                batch_ids=["FLOUR-1"], due=date(2099, 1, 1)).sources
+        ['INC-7', 'FLOUR-1']
+        """
+        return [
+            *self.nonconformance_ids,
+            *([self.incident_id] if self.incident_id else []),
+            *self.batch_ids,
+        ]

@@ -30,6 +30,11 @@
 Criteria without data in the period are left out rather than scored 100; default weights
 are quality 50, incidents 20, complaints 10, delivery 20, scar 10.
 
+The evaluation's note also states the supplier's nonconformance rate, by lots and by
+quantity (:func:`nonconformance_rate`), when ``nonconformances`` are given: a fact for the
+reviewer rather than a criterion, since the failed inspections that open most
+nonconformances already count in ``quality``.
+
 :class:`DefaultSupplierPolicy` recommends approved from 80, conditional from 60, suspended
 from 30 and disqualified below 30. It never lifts a supplier more than one step at a time
 (suspended comes back as conditional first) and never lifts a disqualified one: that takes a
@@ -41,6 +46,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
@@ -49,6 +55,7 @@ from pydantic import model_validator
 
 from qualityflow.models import (
     AwareDatetime,
+    Batch,
     Complaint,
     Id,
     Incident,
@@ -56,6 +63,7 @@ from qualityflow.models import (
     InspectionResult,
     InspectionStage,
     QFModel,
+    Quantity,
     RootCauseAnalysis,
     Severity,
     SixM,
@@ -63,7 +71,7 @@ from qualityflow.models import (
     SupplierEvaluation,
     SupplierStatus,
 )
-from qualityflow.models.nonconformance import ScarStatus, SupplierAction
+from qualityflow.models.nonconformance import Nonconformance, ScarStatus, SupplierAction
 from qualityflow.prevention._protocols import (
     BatchLookup,
     TracesBackward,
@@ -75,7 +83,10 @@ __all__ = [
     "DEFAULT_WEIGHTS",
     "DefaultSupplierPolicy",
     "Delivery",
+    "NonconformanceRate",
     "SupplierPolicy",
+    "names_supplier",
+    "nonconformance_rate",
     "score_supplier",
 ]
 
@@ -207,6 +218,7 @@ def score_supplier(
     weights: Mapping[str, Decimal | int | float] | None = None,
     lots: BatchLookup | None = None,
     supplier_actions: Iterable[SupplierAction] = (),
+    nonconformances: Iterable[Nonconformance] = (),
     start: datetime | None = None,
     end: datetime | None = None,
     evaluated_by: str = "qualityflow scorecard",
@@ -238,6 +250,11 @@ def score_supplier(
     supplier_actions
         SCARs (:class:`~qualityflow.SupplierAction`); those to this supplier requested in
         the period give the ``scar`` criterion, judged at ``at``.
+    nonconformances
+        Nonconformances (:class:`~qualityflow.Nonconformance`); the note states the
+        supplier's nonconformance rate in the period by lots and by quantity
+        (:func:`nonconformance_rate`). It is a fact shown, not a criterion scored: the
+        failed inspections that open most of them already count in ``quality``.
     start, end
         The period as a half-open time range; ``None`` leaves that side open.
     evaluated_by, at
@@ -354,6 +371,12 @@ def score_supplier(
             scores["delivery"] = _percent(Decimal(on_time), len(own))
             notes.append(f"deliveries on time: {on_time}/{len(own)}")
 
+    rate = nonconformance_rate(
+        supplier.id, by_id.values(), nonconformances, inspections=incoming, start=start, end=end
+    )
+    if rate.affected_lots:
+        notes.append(rate.describe())
+
     moment = at if at is not None else datetime.now(timezone.utc)
     scar_on_time, scar_late = _scar_record(supplier.id, supplier_actions, start, end, moment)
     if scar_on_time or scar_late:
@@ -387,7 +410,7 @@ def _caused_by(
     """Why an incident with this root cause counts against ``supplier`` (None: it does not)."""
     if rca is None or not rca.confirmed:
         return None
-    if _names(rca, supplier):
+    if names_supplier(rca, supplier):
         return "its root cause names the supplier"
     if rca.category is SixM.MATERIAL and upstream_lots:
         return f"material root cause, lot {', '.join(sorted(upstream_lots))} upstream"
@@ -402,8 +425,15 @@ def _cause_elsewhere(rca: RootCauseAnalysis | None) -> str:
     return f"root cause in {rca.category.value}"
 
 
-def _names(rca: RootCauseAnalysis, supplier: Supplier) -> bool:
-    """Whether the root-cause analysis names the supplier: its id as a word, or its name."""
+def names_supplier(rca: RootCauseAnalysis, supplier: Supplier) -> bool:
+    """Tell whether the root-cause analysis names the supplier: its id as a word, or its name.
+
+    >>> import qualityflow as qf
+    >>> rca = qf.RootCauseAnalysis(method="five_why", problem="sour", category="material",
+    ...     root_cause="powder stored warm at Alpine Dairy")
+    >>> names_supplier(rca, qf.Supplier(id="SUP-DAIRY", name="Alpine Dairy"))
+    True
+    """
     text = " ".join(
         [rca.problem, rca.root_cause, *rca.whys, *(c for v in rca.fishbone.values() for c in v)]
     )
@@ -436,3 +466,110 @@ def _scar_record(
         elif now > due:
             late.append(scar.id)
     return sorted(on_time), sorted(late)
+
+
+@dataclass(frozen=True)
+class NonconformanceRate:
+    """A supplier's nonconformance rate in a period, by lots and by quantity.
+
+    ``lots`` are the supplier's lots received in the period (split-off child lots of a
+    disposition are not lots of their own), ``affected_lots`` those with a nonconformance
+    opened in the period; ``received`` and ``affected`` sum their quantities and the
+    nonconformances' held quantities, one entry per unit.
+    """
+
+    supplier_id: str
+    lots: tuple[str, ...]
+    affected_lots: tuple[str, ...]
+    nonconformance_ids: tuple[str, ...]
+    received: dict[str, Quantity]
+    affected: dict[str, Quantity]
+
+    @property
+    def lot_rate(self) -> float | None:
+        """The share of lots with a nonconformance (0-1), ``None`` without lots."""
+        return len(self.affected_lots) / len(self.lots) if self.lots else None
+
+    def quantity_rate(self, unit: str) -> float | None:
+        """Return the share of the quantity received in ``unit`` held by nonconformances."""
+        whole = self.received.get(unit)
+        if whole is None or whole.amount <= 0:
+            return None
+        part = self.affected.get(unit, Quantity.zero(unit))
+        return float(part.amount / whole.amount)
+
+    def describe(self) -> str:
+        """Say it in one line (the evaluation's note)."""
+        quantities = ", ".join(
+            f"{self.affected.get(u, Quantity.zero(u))} of {q}" for u, q in self.received.items()
+        )
+        return (
+            f"nonconformances: {len(self.affected_lots)} of {len(self.lots)} lots "
+            f"({', '.join(self.affected_lots)}: {', '.join(self.nonconformance_ids)})"
+            + (f", {quantities}" if quantities else "")
+        )
+
+
+def nonconformance_rate(
+    supplier_id: str,
+    lots: Iterable[Batch],
+    nonconformances: Iterable[Nonconformance],
+    *,
+    inspections: Iterable[Inspection] = (),
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> NonconformanceRate:
+    """Return the supplier's nonconformance rate in ``[start, end)`` by lots and quantity.
+
+    The lots received in the period are the supplier's lots inspected (``inspections``)
+    or produced in it, and every lot with a nonconformance opened in it; without
+    ``start`` and ``end`` every lot of the supplier counts. Child lots split off by a
+    disposition (``attributes["parent_lot"]``) are parts of their parent, not lots.
+
+    Examples
+    --------
+    >>> import qualityflow as qf
+    >>> kg = lambda n: qf.Quantity(amount=n, unit="kg")
+    >>> lots = [qf.Batch(id=f"FLOUR-{i}", kind="raw_material", product="flour",
+    ...         quantity=kg(1000), supplier_id="SUP-MILL") for i in range(4)]
+    >>> nc = qf.Nonconformance(id="NC-1", batch_id="FLOUR-0", quantity=kg(400),
+    ...                        characteristic="moisture", defect="15.8 %")
+    >>> rate = nonconformance_rate("SUP-MILL", lots, [nc])
+    >>> rate.lot_rate, rate.quantity_rate("kg")
+    (0.25, 0.1)
+    >>> rate.describe()
+    'nonconformances: 1 of 4 lots (FLOUR-0: NC-1), 400 kg of 4000 kg'
+
+    """
+    own = {
+        b.id: b for b in lots if b.supplier_id == supplier_id and not b.attributes.get("parent_lot")
+    }
+    hits = [n for n in nonconformances if n.batch_id in own and _within(n.opened_at, start, end)]
+    if start is None and end is None:
+        counted = set(own)
+    else:
+        counted = {
+            i.batch_id for i in inspections if i.batch_id in own and _within(i.at, start, end)
+        }
+        counted |= {
+            b.id
+            for b in own.values()
+            if b.produced_at is not None and _within(b.produced_at, start, end)
+        }
+    counted |= {n.batch_id for n in hits}
+    received: dict[str, Quantity] = {}
+    for lot_id in sorted(counted):
+        q = own[lot_id].quantity
+        received[q.unit] = received.get(q.unit, Quantity.zero(q.unit)) + q
+    affected: dict[str, Quantity] = {}
+    for n in hits:
+        q = n.quantity
+        affected[q.unit] = affected.get(q.unit, Quantity.zero(q.unit)) + q
+    return NonconformanceRate(
+        supplier_id=supplier_id,
+        lots=tuple(sorted(counted)),
+        affected_lots=tuple(sorted({n.batch_id for n in hits})),
+        nonconformance_ids=tuple(sorted(n.id for n in hits)),
+        received=received,
+        affected=affected,
+    )

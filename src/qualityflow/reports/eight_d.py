@@ -1,9 +1,11 @@
-"""The 8D report of a quality incident: D0-D8 mapped from the incident's own data.
+"""The 8D report of a quality incident, and the supplier 8D of a SCAR, D0-D8 from the data.
 
 The eight disciplines (plus D0) are the standard structure customers and auditors expect
 after a quality incident. Every section is filled from what the emergency team recorded on
 the :class:`~qualityflow.Incident`; a section whose data is not recorded yet says so plainly
-instead of inventing text.
+instead of inventing text. :func:`supplier_eight_d` gives the same structure for a supplier
+corrective action request (:class:`~qualityflow.models.nonconformance.SupplierAction`): the
+request in D0-D2, the supplier's answer in D3-D5 and D7, our verification in D6.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ from qualityflow.models import (
     IncidentStatus,
     Quantity,
     Shipment,
+    Supplier,
     TransitionRecord,
 )
+from qualityflow.models.nonconformance import Nonconformance, ScarStatus, SupplierAction
 from qualityflow.reports._doc import (
     Block,
     Bullets,
@@ -47,7 +51,9 @@ __all__ = [
     "EightDReport",
     "GenealogyLike",
     "RecallImpactLike",
+    "SupplierEightDReport",
     "eight_d",
+    "supplier_eight_d",
 ]
 
 DISCIPLINES: tuple[tuple[str, str], ...] = (
@@ -133,26 +139,35 @@ def _discipline(code: str, blocks: Sequence[Block], recorded: bool = True) -> Di
     return Discipline(code, _(_TITLES[code]), tuple(blocks), recorded)
 
 
-@dataclass(frozen=True)
-class EightDReport:
-    """The 8D report of one incident, renderable as Markdown or a self-contained HTML page.
+class _Rendered:
+    """The rendering an 8D report shares, whatever it is about (an incident, a SCAR).
 
-    Build it with :func:`eight_d`. ``picture`` holds the nodes and edges of the recall
-    picture (at most 80 nodes, suspects first); ``picture_omitted`` how many were left out.
-    ``locale`` is the language it was built in; the renderings use it too.
-    ``audit_head`` is the audit ledger's head when the report was made (``audit_at``),
-    printed in the footer so that the printed or mailed report keeps it outside the
-    database (``qualityflow audit verify --known-head ...`` checks it later).
+    A subclass (a frozen dataclass) holds ``disciplines``, ``timeline``, ``locale``,
+    ``audit_head`` and ``audit_at``, and says what the report is about: :meth:`_subject`
+    (id and title), :meth:`_header_rows`, :meth:`_start` (the time the timeline counts
+    from) and :meth:`_figure` (a picture under a section, HTML only).
     """
 
-    incident: Incident
     disciplines: tuple[Discipline, ...]
     timeline: tuple[TransitionRecord, ...]
-    picture: tuple[tuple[GraphNode, ...], tuple[tuple[str, str], ...]] = field(default=((), ()))
-    picture_omitted: int = 0
-    locale: str = "en"
-    audit_head: str = ""
-    audit_at: datetime | None = None
+    locale: str
+    audit_head: str
+    audit_at: datetime | None
+
+    def _subject(self) -> tuple[str, str]:  # pragma: no cover - every subclass has its own
+        raise NotImplementedError
+
+    def _subject_entity(self) -> object:  # pragma: no cover - every subclass has its own
+        raise NotImplementedError
+
+    def _header_rows(self) -> list[tuple[str, str]]:  # pragma: no cover - likewise
+        raise NotImplementedError
+
+    def _start(self) -> datetime:  # pragma: no cover - likewise
+        raise NotImplementedError
+
+    def _figure(self, code: str) -> str:
+        return ""
 
     def _footer(self) -> str:
         if not self.audit_head:
@@ -172,32 +187,15 @@ class EightDReport:
         """Codes of the disciplines whose data is not recorded yet."""
         return [d.code for d in self.disciplines if not d.recorded]
 
-    def _header_rows(self) -> list[tuple[str, str]]:
-        inc = self.incident
-        rows = [
-            (_("Incident"), inc.id),
-            (_("Title"), inc.title),
-            (_("Severity"), label(inc.severity)),
-            (_("Status"), label(inc.status)),
-            (
-                _("Reported"),
-                _("{at} by {who}").format(
-                    at=fmt_time(inc.reported_at), who=inc.reported_by or _("unknown")
-                ),
-            ),
-        ]
-        if inc.product:
-            rows.append((_("Product"), inc.product))
-        return rows
-
     def _timeline_rows(self) -> list[tuple[str, str, str, str, str, str]]:
-        start = self.incident.reported_at
+        start = self._start()
+        of = self._subject_entity()
         return [
             (
                 fmt_time(r.at),
                 fmt_duration(r.at - start),
                 label(r.trigger),
-                f"{label(r.source, self.incident)} → {label(r.dest, self.incident)}",
+                f"{label(r.source, of)} → {label(r.dest, of)}",
                 r.actor,
                 _signed(r),
             )
@@ -210,8 +208,8 @@ class EightDReport:
             return self._markdown()
 
     def _markdown(self) -> str:
-        inc = self.incident
-        parts = [_("# 8D report: {id} {title}").format(id=inc.id, title=inc.title)]
+        id, title = self._subject()
+        parts = [_("# 8D report: {id} {title}").format(id=id, title=title)]
         parts.append(blocks_to_markdown([Table.of((_("field"), _("value")), self._header_rows())]))
         parts.append(_("## Timeline"))
         if self.timeline:
@@ -252,8 +250,8 @@ class EightDReport:
 
     def _html(self) -> str:
         esc = html.escape
-        inc = self.incident
-        heading = _("8D report: {id} {title}").format(id=inc.id, title=inc.title)
+        id, title = self._subject()
+        heading = _("8D report: {id} {title}").format(id=id, title=title)
         body = [f"<h1>{esc(heading)}</h1>"]
         body.append(blocks_to_html([Table.of((_("field"), _("value")), self._header_rows())]))
         timeline = esc(_("Timeline"))
@@ -274,29 +272,84 @@ class EightDReport:
             nothing = esc(_("No lifecycle step recorded yet."))
             body.append(f'<p class="missing">{nothing}</p>')
         body.append("</section>")
-        nodes, edges = self.picture
         for d in self.disciplines:
             body.append(f'<section id="{d.code.lower()}"><h2>{d.code} {esc(d.title)}</h2>')
             body.append(blocks_to_html(d.blocks))
-            if d.code == "D3" and nodes:
-                title = _("Genealogy of the recall ({id})").format(id=inc.id)
-                caption = _(
-                    "Inputs on the left, shipments on the right; suspect batches have a red border."
-                )
-                if self.picture_omitted:
-                    caption += " " + _(
-                        "{n} more lots and shipments are not drawn; D3 lists them all."
-                    ).format(n=self.picture_omitted)
-                body.append(
-                    "<figure>"
-                    + genealogy_svg(nodes, edges, title=title)
-                    + f"<figcaption>{esc(caption)}</figcaption></figure>"
-                )
+            figure = self._figure(d.code)
+            if figure:
+                body.append(figure)
             body.append("</section>")
         footer = self._footer()
         if footer:
             body.append(f'<footer id="audit-head"><p>{esc(footer)}</p></footer>')
-        return page(_("8D report {id}").format(id=inc.id), "\n".join(body))
+        return page(_("8D report {id}").format(id=id), "\n".join(body))
+
+
+@dataclass(frozen=True)
+class EightDReport(_Rendered):
+    """The 8D report of one incident, renderable as Markdown or a self-contained HTML page.
+
+    Build it with :func:`eight_d`. ``picture`` holds the nodes and edges of the recall
+    picture (at most 80 nodes, suspects first); ``picture_omitted`` how many were left out.
+    ``locale`` is the language it was built in; the renderings use it too.
+    ``audit_head`` is the audit ledger's head when the report was made (``audit_at``),
+    printed in the footer so that the printed or mailed report keeps it outside the
+    database (``qualityflow audit verify --known-head ...`` checks it later).
+    """
+
+    incident: Incident
+    disciplines: tuple[Discipline, ...]
+    timeline: tuple[TransitionRecord, ...]
+    picture: tuple[tuple[GraphNode, ...], tuple[tuple[str, str], ...]] = field(default=((), ()))
+    picture_omitted: int = 0
+    locale: str = "en"
+    audit_head: str = ""
+    audit_at: datetime | None = None
+
+    def _subject(self) -> tuple[str, str]:
+        return self.incident.id, self.incident.title
+
+    def _subject_entity(self) -> object:
+        return self.incident
+
+    def _start(self) -> datetime:
+        return self.incident.reported_at
+
+    def _header_rows(self) -> list[tuple[str, str]]:
+        inc = self.incident
+        rows = [
+            (_("Incident"), inc.id),
+            (_("Title"), inc.title),
+            (_("Severity"), label(inc.severity)),
+            (_("Status"), label(inc.status)),
+            (
+                _("Reported"),
+                _("{at} by {who}").format(
+                    at=fmt_time(inc.reported_at), who=inc.reported_by or _("unknown")
+                ),
+            ),
+        ]
+        if inc.product:
+            rows.append((_("Product"), inc.product))
+        return rows
+
+    def _figure(self, code: str) -> str:
+        nodes, edges = self.picture
+        if code != "D3" or not nodes:
+            return ""
+        title = _("Genealogy of the recall ({id})").format(id=self.incident.id)
+        caption = _(
+            "Inputs on the left, shipments on the right; suspect batches have a red border."
+        )
+        if self.picture_omitted:
+            caption += " " + _(
+                "{n} more lots and shipments are not drawn; D3 lists them all."
+            ).format(n=self.picture_omitted)
+        return (
+            "<figure>"
+            + genealogy_svg(nodes, edges, title=title)
+            + f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+        )
 
 
 def _not_recorded(what: str) -> Paragraph:
@@ -765,4 +818,249 @@ def _build(
         picture=(nodes, edges),
         picture_omitted=omitted,
         locale=locale,
+    )
+
+
+# -- the supplier 8D of a SCAR ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SupplierEightDReport(_Rendered):
+    """The supplier 8D report of one SCAR, renderable as Markdown or a self-contained HTML page.
+
+    Build it with :func:`supplier_eight_d`. D0-D2 come from the request (what was asked,
+    of whom, about which nonconformances, incident and lots), D3-D5 and D7 from the
+    supplier's response, D6 from our verification and D8 from the closing step; a
+    section whose data is not recorded yet says so, like the incident's 8D.
+    """
+
+    scar: SupplierAction
+    disciplines: tuple[Discipline, ...]
+    timeline: tuple[TransitionRecord, ...]
+    locale: str = "en"
+    audit_head: str = ""
+    audit_at: datetime | None = None
+
+    def _subject(self) -> tuple[str, str]:
+        return self.scar.id, self.scar.description or self.scar.supplier_id
+
+    def _subject_entity(self) -> object:
+        return self.scar
+
+    def _start(self) -> datetime:
+        return self.scar.requested_at
+
+    def _header_rows(self) -> list[tuple[str, str]]:
+        scar = self.scar
+        return [
+            (_("SCAR"), scar.id),
+            (_("Supplier"), scar.supplier_id),
+            (_("Severity"), label(scar.severity)),
+            (_("Status"), label(scar.status, scar)),
+            (
+                _("Requested"),
+                _("{at} by {who}").format(
+                    at=fmt_time(scar.requested_at), who=scar.requested_by or _("unknown")
+                ),
+            ),
+            (_("Response due"), scar.due.isoformat()),
+        ]
+
+
+def _s0(scar: SupplierAction) -> Discipline:
+    facts = [
+        _("SCAR issued {at} by {who} to supplier {supplier}; response due {due}.").format(
+            at=fmt_time(scar.requested_at),
+            who=scar.requested_by or _("unknown"),
+            supplier=scar.supplier_id,
+            due=scar.due.isoformat(),
+        )
+    ]
+    ack = _first(scar.history, "acknowledge")
+    if ack is not None:
+        facts.append(
+            _("Acknowledged by {who} {after} after the request.").format(
+                who=ack.actor, after=fmt_duration(ack.at - scar.requested_at)
+            )
+        )
+    return _discipline("D0", (Paragraph(_join(facts)),))
+
+
+def _s1(scar: SupplierAction, supplier: Supplier | None) -> Discipline:
+    name = supplier.name if supplier is not None else scar.supplier_id
+    rows = [(scar.requested_by or _("unknown"), _("requested the corrective action"))]
+    response = scar.response
+    if response is not None:
+        rows.append((response.responded_by, _("answered for {supplier}").format(supplier=name)))
+    if scar.verification is not None:
+        rows.append((scar.verification.verified_by, _("verified the corrective action")))
+    return _discipline(
+        "D1",
+        (
+            Paragraph(_("Supplier: {name} ({id}).").format(name=name, id=scar.supplier_id)),
+            Table.of((_("name"), _("part")), rows),
+        ),
+    )
+
+
+def _s2(
+    scar: SupplierAction, nonconformances: Sequence[Nonconformance], incident: Incident | None
+) -> Discipline:
+    blocks: list[Block] = []
+    if scar.description:
+        blocks.append(Paragraph(scar.description))
+    if nonconformances:
+        blocks.append(
+            Table.of(
+                (_("nonconformance"), _("lot"), _("quantity"), _("characteristic"), _("defect")),
+                [
+                    (n.id, n.batch_id, n.quantity, n.characteristic, n.defect)
+                    for n in nonconformances
+                ],
+            )
+        )
+    else:
+        if scar.nonconformance_ids:
+            blocks.append(
+                Paragraph(_("Nonconformances: {ids}.").format(ids=_ids(scar.nonconformance_ids)))
+            )
+    if scar.incident_id:
+        if incident is not None and incident.root_cause is not None:
+            text = _("Incident {id} ({title}); its root cause: {cause}.").format(
+                id=incident.id, title=incident.title, cause=incident.root_cause.root_cause
+            )
+        else:
+            text = _("Incident {id}.").format(id=scar.incident_id)
+        blocks.append(Paragraph(text))
+    if scar.batch_ids:
+        blocks.append(
+            Paragraph(_("The supplier's lots concerned: {ids}.").format(ids=_ids(scar.batch_ids)))
+        )
+    recorded = bool(blocks)
+    if not recorded:
+        blocks.append(_not_recorded(_("no problem description")))
+    return _discipline("D2", blocks, recorded)
+
+
+def _answered(code: str, text: str | None, what: str) -> Discipline:
+    if text:
+        return _discipline(code, (Paragraph(text),))
+    return _discipline(code, (_not_recorded(what),), False)
+
+
+def _s6(scar: SupplierAction) -> Discipline:
+    blocks: list[Block] = []
+    response = scar.response
+    if response is not None and response.evidence:
+        blocks.append(
+            Paragraph(_("The supplier's evidence: {evidence}.").format(evidence=response.evidence))
+        )
+    verification = scar.verification
+    if verification is None:
+        blocks.append(_not_recorded(_("no verification of the supplier's corrective action")))
+        return _discipline("D6", blocks, False)
+    verdict = _("effective") if verification.effective else _("not effective")
+    blocks.append(
+        Paragraph(
+            _("Verified {at} by {who}: {verdict}; {evidence}.").format(
+                at=fmt_time(verification.at),
+                who=verification.verified_by,
+                verdict=verdict,
+                evidence=verification.evidence,
+            )
+        )
+    )
+    rejected = [r for r in scar.history if r.trigger == "reject"]
+    if rejected:
+        blocks.append(Paragraph(_("Responses sent back before:")))
+        blocks.append(Bullets(tuple(f"{fmt_time(r.at)} {r.actor}: {r.note}" for r in rejected)))
+    return _discipline("D6", blocks)
+
+
+def _s8(scar: SupplierAction) -> Discipline:
+    close = _last(scar.history, "close")
+    if scar.status is not ScarStatus.CLOSED or close is None:
+        return _discipline(
+            "D8",
+            (
+                _not_recorded(
+                    _("the SCAR is {status}, not closed").format(status=label(scar.status, scar))
+                ),
+            ),
+            False,
+        )
+    text = _("Closed {at} by {who}, {after} after the request.").format(
+        at=fmt_time(close.at), who=close.actor, after=fmt_duration(close.at - scar.requested_at)
+    )
+    return _discipline("D8", (Paragraph(_join([text, close.note]) if close.note else text),))
+
+
+def supplier_eight_d(
+    scar: SupplierAction,
+    *,
+    nonconformances: Iterable[Nonconformance] = (),
+    incident: Incident | None = None,
+    supplier: Supplier | None = None,
+    locale: str | None = None,
+    audit_head: str = "",
+    audit_at: datetime | None = None,
+) -> SupplierEightDReport:
+    """Build the supplier 8D report of ``scar``, D0-D8 mapped from the SCAR's records.
+
+    ``nonconformances`` (those the SCAR names are described in D2), ``incident`` (its
+    ``incident_id``) and ``supplier`` (for its name) add detail; ``locale``,
+    ``audit_head`` and ``audit_at`` are as for :func:`eight_d`.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from qualityflow.models.nonconformance import SupplierAction
+    >>> scar = SupplierAction(id="SCAR-1", supplier_id="SUP-MILL", nonconformance_ids=["NC-1"],
+    ...                       due=date(2026, 3, 16), description="wet flour")
+    >>> report = supplier_eight_d(scar)
+    >>> report.missing
+    ['D3', 'D4', 'D5', 'D6', 'D7', 'D8']
+    >>> report.to_markdown().splitlines()[0]
+    '# 8D report: SCAR-1 wet flour'
+    >>> print(supplier_eight_d(scar, locale="zh_CN").discipline("D4").title)
+    根本原因分析
+
+    """
+    with using(locale) as chosen:
+        named = [n for n in nonconformances if n.id in scar.nonconformance_ids]
+        response = scar.response
+        disciplines = (
+            _s0(scar),
+            _s1(scar, supplier),
+            _s2(scar, named, incident if incident and incident.id == scar.incident_id else None),
+            _answered(
+                "D3",
+                response.containment if response else None,
+                _("no containment from the supplier"),
+            ),
+            _answered(
+                "D4",
+                response.root_cause if response else None,
+                _("no root cause from the supplier"),
+            ),
+            _answered(
+                "D5",
+                response.corrective_action if response else None,
+                _("no corrective action from the supplier"),
+            ),
+            _s6(scar),
+            _answered(
+                "D7",
+                response.preventive_action if response else None,
+                _("no preventive action from the supplier"),
+            ),
+            _s8(scar),
+        )
+    return SupplierEightDReport(
+        scar=scar,
+        disciplines=disciplines,
+        timeline=tuple(scar.history),
+        locale=chosen,
+        audit_head=audit_head,
+        audit_at=audit_at,
     )

@@ -24,6 +24,7 @@ from qualityflow.models import (
     SupplierEvaluation,
     SupplierStatus,
 )
+from qualityflow.models.nonconformance import Nonconformance
 from qualityflow.prevention import (
     DefaultSupplierPolicy,
     SupplierPolicy,
@@ -188,6 +189,7 @@ def supplier_scorecard(
     complaints: Iterable[Complaint] = (),
     genealogy: TracesBackward | None = None,
     lots: Iterable[Batch] | None = None,
+    nonconformances: Iterable[Nonconformance] = (),
     start: datetime | None = None,
     end: datetime | None = None,
     policy: SupplierPolicy | None = None,
@@ -200,7 +202,8 @@ def supplier_scorecard(
     supplier; ``policy`` recommends a status from each evaluation (default
     ``DefaultSupplierPolicy``). A supplier with nothing to score in the period (no
     inspected lot) is listed last with the reason. ``locale`` is the default language of
-    the renderings (``None``: the active one when rendering).
+    the renderings (``None``: the active one when rendering). With ``nonconformances``
+    each supplier's basis states its nonconformance rate by lots and quantity.
 
     Examples
     --------
@@ -223,6 +226,7 @@ def supplier_scorecard(
     incident_list = list(incidents)
     complaint_list = list(complaints)
     lot_list = None if lots is None else list(lots)
+    nc_list = list(nonconformances)
     scored: list[ScorecardRow] = []
     unscored: list[ScorecardRow] = []
     for supplier in suppliers:
@@ -235,6 +239,7 @@ def supplier_scorecard(
                 complaints=complaint_list,
                 genealogy=genealogy,
                 lots=lot_list,
+                nonconformances=nc_list,
                 start=start,
                 end=end,
                 at=at,

@@ -41,17 +41,20 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from pydantic import JsonValue
 
 from qualityflow.errors import NotFoundError, TransitionError
-from qualityflow.i18n import N_
+from qualityflow.i18n import N_, _, label
 from qualityflow.lifecycle import Lifecycle
 from qualityflow.lifecycle.nonconformance import NONCONFORMANCE_LIFECYCLE, SCAR_LIFECYCLE
 from qualityflow.models import (
     Batch,
     BatchStatus,
+    FieldChange,
     Inspection,
     InspectionResult,
     Notification,
     Quantity,
+    RootCauseAnalysis,
     Severity,
+    SixM,
     TransitionRecord,
 )
 from qualityflow.models._base import MAX_ID_LENGTH
@@ -64,8 +67,9 @@ from qualityflow.models.nonconformance import (
     SupplierAction,
 )
 from qualityflow.people import ActorLike
+from qualityflow.prevention.scorecard import names_supplier
 from qualityflow.service import notices
-from qualityflow.service._base import Repository, _value
+from qualityflow.service._base import Refusal, Repository, _value
 from qualityflow.service.outbox import Queued
 from qualityflow.storage import Edge
 
@@ -105,6 +109,10 @@ SPLITS = "dispositions"
 Each entry is ``{"nonconformance", "lot_id", "kind", "quantity", "at", "by"}``; written by
 every disposition in its transaction (so the lot's version moves with each split).
 """
+
+_SAVE_REFUSED = N_("{who}: save() cannot change {field}: {how}")
+
+_CAUSE_KIND = {"lot": N_("lot {id}"), "supplier": N_("supplier {id}"), "line": N_("line {id}")}
 
 _RELEASING = frozenset({DispositionKind.USE_AS_IS, DispositionKind.REGRADE})
 _FINAL_LOT = frozenset({BatchStatus.RECALLED, BatchStatus.SCRAPPED})
@@ -147,10 +155,10 @@ class _TrackedRepository(Repository[N], Generic[N]):
     """Records that change state only through their lifecycle (like incidents)."""
 
     lifecycle: Lifecycle
-    guarded: frozenset[str]
-    """Fields only the repository's commands change (``save`` refuses them)."""
     set_by_commands: frozenset[str]
     """Fields a new record must leave empty: its commands fill them."""
+    commands: Mapping[str, str] = {}
+    """The fields ``save`` refuses, with the message (``N_``) naming the command to use."""
 
     def add(self, entity: N) -> N:
         """Store a new record: only in its initial state, with an empty history.
@@ -181,36 +189,31 @@ class _TrackedRepository(Repository[N], Generic[N]):
         reason: str = "",
         at: datetime | None = None,
     ) -> N:
-        """Store changed descriptive fields (evidence, notes...) as a recorded amendment.
+        """Store changed descriptive fields as a recorded amendment (see ``Repository.save``).
 
-        The status, the history and the :attr:`guarded` fields change only through the
-        commands (``dispose``, ``fire``...), which record who did it: a save that changes
-        them is refused with a :class:`~qualityflow.TransitionError` naming them. Each
-        accepted change is an amendment (``actor``, required when anything changes,
-        ``reason``, ``at``), as ``Repository.save`` describes.
+        The status, the history and the fields of :attr:`commands` change only through
+        the commands named there, which record who did what: a save that changes one of
+        them is refused with a :class:`~qualityflow.ProtectedFieldError` naming the field
+        and the command, and writes nothing. Each accepted change (a description, the
+        evidence...) is one hash-chained :class:`~qualityflow.Amendment` (``actor``,
+        required when anything changes, ``reason``, ``at``).
         """
-        self._check_type(entity)
-        with self._storage.transaction():
-            stored = self.get(entity.id)
-            if stored.version == entity.version:
-                changed = sorted(
-                    name
-                    for name in {"status", "history", *self.guarded}
-                    if getattr(stored, name) != getattr(entity, name)
+        # (cast: mypy cannot bind the constrained N through super())
+        generic = cast(Any, super())
+        return self._typed(generic.save(entity, actor=actor, reason=reason, at=at))
+
+    def _refused(
+        self, stored: N, new: N, changes: builtins.list[FieldChange]
+    ) -> builtins.list[Refusal]:
+        who = f"{self.kind} {stored.id!r}"
+        refused: builtins.list[Refusal] = []
+        for name in dict.fromkeys(c.field.split(".", 1)[0] for c in changes):
+            template = self.commands.get(name)
+            if template is not None:
+                refused.append(
+                    (name, _(_SAVE_REFUSED).format(who=who, field=name, how=_(template)))
                 )
-                if changed:
-                    raise TransitionError(
-                        "save",
-                        str(_value(stored.status)),
-                        [
-                            f"{self.kind} {entity.id!r}: {', '.join(changed)} change only "
-                            f"through the {self.lifecycle.name}'s commands, which record who "
-                            "did it; save() changes descriptive fields only"
-                        ],
-                    )
-            # (cast: mypy cannot bind the constrained N through super())
-            generic = cast(Any, super())
-            return self._typed(generic.save(entity, actor=actor, reason=reason, at=at))
+        return refused
 
     def _when(
         self, at: datetime | None, command: str, history: Sequence[TransitionRecord] = ()
@@ -238,6 +241,17 @@ class _TrackedRepository(Repository[N], Generic[N]):
     def _session(self) -> Any:
         session = getattr(self._storage, "session", None)
         return nullcontext() if session is None else session()
+
+    def _next_id(self, stem: str) -> str:
+        """Return ``<stem>-<n>`` with the first ``n`` from 1 not on file."""
+        n = 1
+        while True:
+            candidate = f"{stem}-{n}"
+            try:
+                self._storage.get(self.kind, candidate)
+            except NotFoundError:
+                return candidate
+            n += 1
 
     def _transition(
         self,
@@ -300,19 +314,39 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
     """
 
     lifecycle = NONCONFORMANCE_LIFECYCLE
-    guarded = frozenset(
-        {
-            "batch_id",
-            "quantity",
-            "dispositions",
-            "inspection_id",
-            "supplier_id",
-            "supplier_caused",
-            "incident_id",
-            "opened_at",
-            "amendments",
-        }
-    )
+    commands: Mapping[str, str] = {
+        "status": N_(
+            "use qms.nonconformances.dispose(id, dispositions, actor=...) or "
+            "qms.nonconformances.fire(id, 'close' or 'escalate', actor=...), which record who "
+            "did it"
+        ),
+        "history": N_(
+            "the history is written by the lifecycle's commands (dispose, fire) and never edited"
+        ),
+        "dispositions": N_(
+            "use qms.nonconformances.dispose(id, dispositions, actor=...), which splits the "
+            "lot into child lots in the same transaction"
+        ),
+        "quantity": N_(
+            "the held quantity is fixed when the nonconformance opens; open another one "
+            "(qms.nonconformances.open) for more of the lot"
+        ),
+        "batch_id": N_(
+            "a nonconformance stays with its lot; open one on the other lot "
+            "(qms.nonconformances.open)"
+        ),
+        "inspection_id": N_("it records the inspection that opened it and stays as it is"),
+        "supplier_id": N_("it is the lot's supplier, recorded when the nonconformance opened"),
+        "supplier_caused": N_(
+            "use qms.supplier_actions.request(id, supplier_caused=True, ...), which records it "
+            "with the SCAR"
+        ),
+        "incident_id": N_(
+            "use qms.nonconformances.fire(id, 'escalate', incident_id=..., actor=...)"
+        ),
+        "opened_at": N_("it records when the nonconformance opened and stays as it is"),
+        "opened_by": N_("it records who opened the nonconformance and stays as it is"),
+    }
     set_by_commands = frozenset({"dispositions", "incident_id"})
 
     def __init__(self, service: QualityFlow) -> None:
@@ -402,16 +436,6 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
                 queued += more
         service._deliver_new(queued)
         return stored
-
-    def _next_id(self, stem: str) -> str:
-        n = 1
-        while True:
-            candidate = f"{stem}-{n}"
-            try:
-                self._storage.get(self.kind, candidate)
-            except NotFoundError:
-                return candidate
-            n += 1
 
     def _opened_by(self, inspection: Inspection, lot: Batch) -> builtins.list[Queued]:
         """Open the nonconformance of a failed or conditional inspection (in its transaction).
@@ -744,17 +768,31 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
     """
 
     lifecycle = SCAR_LIFECYCLE
-    guarded = frozenset(
-        {
-            "supplier_id",
-            "nonconformance_ids",
-            "due",
-            "requested_at",
-            "response",
-            "verification",
-            "amendments",
-        }
-    )
+    commands: Mapping[str, str] = {
+        "status": N_(
+            "use qms.supplier_actions.fire(id, trigger, actor=...), which records who did it"
+        ),
+        "history": N_("the history is written by qms.supplier_actions.fire and never edited"),
+        "response": N_(
+            "use qms.supplier_actions.fire(id, 'respond', response=..., actor=...) (or "
+            "qualityflow scar respond ID --file answer.json)"
+        ),
+        "verification": N_(
+            "use qms.supplier_actions.fire(id, 'verify', verification=..., actor=...)"
+        ),
+        "due": N_(
+            "the due day was given with the request; cancel the SCAR (fire 'cancel' with a "
+            "note) and request a new one with the agreed day"
+        ),
+        "supplier_id": N_("a SCAR stays with its supplier; request a new one for another"),
+        "nonconformance_ids": N_(
+            "what a SCAR answers is fixed when it is requested; request a new one"
+        ),
+        "incident_id": N_("what a SCAR answers is fixed when it is requested; request a new one"),
+        "batch_ids": N_("what a SCAR answers is fixed when it is requested; request a new one"),
+        "requested_at": N_("it records when the SCAR was requested and stays as it is"),
+        "requested_by": N_("it records who requested the SCAR and stays as it is"),
+    }
     set_by_commands = frozenset({"response", "verification"})
 
     def __init__(self, service: QualityFlow) -> None:
@@ -826,13 +864,7 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
                     "supplier-caused: pass supplier_caused=True if the defect is the "
                     "supplier's, or dispose of a part as return_to_supplier"
                 )
-            if due < when.date():
-                reasons.append(
-                    f"the due day {due.isoformat()} is before the request "
-                    f"({when.date().isoformat()}): give a later day"
-                )
-            if not actor.strip():
-                reasons.append("say who requests the corrective action (actor)")
+            reasons += self._issue_checks(due, when, actor)
             if reasons:
                 raise TransitionError("request", state, reasons)
             assert supplier_id is not None
@@ -849,34 +881,258 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
                 requested_by=actor,
                 description=description or f"{nc.defect} (lot {nc.batch_id}, {nc.quantity})",
             )
-            stored = self.add(scar)
-            notice = notices.notice(
-                service.locale,
-                notices.message(
-                    N_("SCAR {id} to {supplier}: response due {due}"),
-                    id=stored.id,
-                    supplier=supplier_id,
-                    due=due.isoformat(),
-                ),
-                [
-                    notices.line(stored.description),
-                    notices.message(
-                        N_("requested by {actor} for {nc} (lot {batch})"),
-                        actor=actor,
-                        nc=nc.id,
-                        batch=nc.batch_id,
-                    ),
-                ],
-                kind="supplier_action",
-                subject_kind="supplier_action",
-                subject_id=stored.id,
-                severity=stored.severity,
-                at=when,
-                id=f"supplier_action:{stored.id}:requested",
-                audit_head=service.audit.head(),
-            )
-            queued.append(service._enqueue(notice))
+            stored = self._issued(scar, nc.id, nc.batch_id, queued)
         service._deliver_new(queued)
+        return stored
+
+    def request_from_incident(
+        self,
+        incident_id: str,
+        *,
+        due: date,
+        actor: ActorLike,
+        supplier_id: str | None = None,
+        at: datetime | None = None,
+        id: str | None = None,
+        description: str = "",
+        severity: Severity | str | None = None,
+    ) -> SupplierAction:
+        """Request a corrective action from the supplier whose material caused an incident.
+
+        The incident's root cause must be confirmed and in the six-M category
+        ``material``. The supplier is the one whose lots lie upstream of the incident's
+        batches (in the genealogy, the batches themselves included); when several
+        suppliers' lots are upstream, name one with ``supplier_id``. The SCAR records the
+        incident (``incident_id``) and that supplier's upstream lots (``batch_ids``); its
+        severity defaults to the incident's, its id to ``SCAR-<incident id>``.
+
+        Raises
+        ------
+        TransitionError
+            Trigger ``request``: no confirmed root cause, a root cause outside material,
+            no (or no named) supplier's lot upstream, ``due`` before the request, no
+            actor. Nothing was written.
+
+        Examples
+        --------
+        >>> from datetime import date
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> _ = qms.batches.add(qf.Batch(id="MILK-4", kind="raw_material", product="milk",
+        ...     quantity=qf.Quantity(amount=900, unit="l"), supplier_id="SUP-DAIRY"))
+        >>> _ = qms.batches.add(qf.Batch(id="YOG-4", kind="finished", product="yoghurt",
+        ...     quantity=qf.Quantity(amount=3000, unit="pot")))
+        >>> qms.link("MILK-4", "YOG-4")
+        >>> rca = qf.RootCauseAnalysis(method="five_why", problem="sour yoghurt",
+        ...     root_cause="milk delivered above 8 degC", category="material", confirmed=True)
+        >>> _ = qms.incidents.add(qf.Incident(id="INC-4", title="Sour yoghurt",
+        ...     severity="major", batch_ids=["YOG-4"], root_cause=rca))
+        >>> scar = qms.supplier_actions.request_from_incident("INC-4", due=date(2099, 1, 31),
+        ...     actor="SQE Priya")
+        >>> scar.id, scar.supplier_id, scar.incident_id, scar.batch_ids
+        ('SCAR-INC-4', 'SUP-DAIRY', 'INC-4', ['MILK-4'])
+
+        """
+        service = self._service
+        when = self._when(at, "request")
+        queued: builtins.list[Queued] = []
+        with self._session(), self._storage.transaction():
+            incident = service.incidents.get(incident_id)
+            actor = service.authorize(actor, "supplier_action.request", incident)
+            state = incident.status.value
+            reasons: builtins.list[str] = []
+            rca = incident.root_cause
+            if rca is None or not rca.confirmed:
+                reasons.append(
+                    _(
+                        "incident {id} has no confirmed root cause: confirm a root cause in "
+                        "the material category before asking a supplier for its corrective "
+                        "action"
+                    ).format(id=incident.id)
+                )
+            elif rca.category is not SixM.MATERIAL:
+                reasons.append(
+                    _(
+                        "the root cause of incident {id} lies in {category}, not in the "
+                        "material: a SCAR goes to a supplier only for a material cause"
+                    ).format(id=incident.id, category=label(rca.category))
+                )
+            lots = self._upstream_lots(incident.batch_ids)
+            if supplier_id is None and rca is not None:
+                supplier_id = self._named_by(rca, lots)
+            chosen, lot_ids, why = _supplier_among(lots, supplier_id, f"incident {incident.id}")
+            reasons += why
+            reasons += self._issue_checks(due, when, actor)
+            if reasons:
+                raise TransitionError("request", state, reasons)
+            assert chosen is not None and rca is not None
+            scar = SupplierAction(
+                id=id or self._free_id(f"SCAR-{incident.id}"),
+                supplier_id=chosen,
+                incident_id=incident.id,
+                batch_ids=lot_ids,
+                due=due,
+                severity=Severity(severity or incident.severity),
+                requested_at=when,
+                requested_by=actor,
+                description=description or f"{incident.title}: {rca.root_cause}",
+            )
+            stored = self._issued(scar, incident.id, ", ".join(lot_ids), queued)
+        service._deliver_new(queued)
+        return stored
+
+    def request_from_common_causes(
+        self,
+        batch_ids: Sequence[str],
+        *,
+        supplier_id: str,
+        due: date,
+        actor: ActorLike,
+        at: datetime | None = None,
+        id: str | None = None,
+        description: str = "",
+        severity: Severity | str = Severity.MAJOR,
+        top: int = 10,
+    ) -> SupplierAction:
+        """Request a corrective action from a supplier the common causes point at.
+
+        ``batch_ids`` are the suspect batches (complaints, failed inspections...);
+        :meth:`~qualityflow.QualityFlow.common_causes` of them (the first ``top``) must
+        name the supplier, or one of its lots. The SCAR records the supplier's lots upstream
+        of the suspects (``batch_ids``); its id defaults to ``SCAR-<supplier id>-<n>``.
+
+        Raises
+        ------
+        TransitionError
+            Trigger ``request``: the common causes do not point at the supplier (the reason
+            lists what they point at), ``due`` before the request, no actor. Nothing was
+            written.
+
+        Examples
+        --------
+        >>> from datetime import date
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow()
+        >>> q = qf.Quantity(amount=100, unit="kg")
+        >>> _ = qms.batches.add(qf.Batch(id="NUTS-1", kind="raw_material", product="hazelnuts",
+        ...     quantity=q, supplier_id="SUP-NUT"))
+        >>> for n in (1, 2):
+        ...     _ = qms.batches.add(qf.Batch(id=f"BAR-{n}", kind="finished", product="bar",
+        ...         quantity=q))
+        ...     qms.link("NUTS-1", f"BAR-{n}")
+        >>> scar = qms.supplier_actions.request_from_common_causes(["BAR-1", "BAR-2"],
+        ...     supplier_id="SUP-NUT", due=date(2099, 1, 31), actor="SQE Priya")
+        >>> scar.id, scar.batch_ids
+        ('SCAR-SUP-NUT-1', ['NUTS-1'])
+
+        """
+        service = self._service
+        when = self._when(at, "request")
+        suspects = builtins.list(dict.fromkeys(batch_ids))
+        queued: builtins.list[Queued] = []
+        with self._session(), self._storage.transaction():
+            actor = service.authorize(actor, "supplier_action.request", None)
+            reasons: builtins.list[str] = []
+            if not suspects:
+                reasons.append(
+                    _("give the suspect batches whose common causes point at the supplier")
+                )
+                causes = []
+            else:
+                causes = service.common_causes(*suspects, top=top)
+            lots = self._upstream_lots(suspects) if suspects else []
+            own = sorted(b.id for b in lots if b.supplier_id == supplier_id)
+            pointed = any(
+                (c.kind == "supplier" and c.id == supplier_id) or (c.kind == "lot" and c.id in own)
+                for c in causes
+            )
+            if suspects and not pointed:
+                found = _(", ").join(_(_CAUSE_KIND[c.kind]).format(id=c.id) for c in causes) or _(
+                    "nothing"
+                )
+                reasons.append(
+                    _(
+                        "the common causes of {batches} do not point at supplier {supplier} "
+                        "(they point at: {found}): a SCAR from common causes goes to a "
+                        "supplier they name, or whose lot they name"
+                    ).format(batches=", ".join(suspects), supplier=supplier_id, found=found)
+                )
+            reasons += self._issue_checks(due, when, actor)
+            if reasons:
+                raise TransitionError("request", "new", reasons)
+            scar = SupplierAction(
+                id=id or self._next_id(f"SCAR-{supplier_id}"),
+                supplier_id=supplier_id,
+                batch_ids=own,
+                due=due,
+                severity=Severity(severity),
+                requested_at=when,
+                requested_by=actor,
+                description=description
+                or f"common cause of {', '.join(suspects)}: lots {', '.join(own)}",
+            )
+            stored = self._issued(scar, ", ".join(suspects), ", ".join(own), queued)
+        service._deliver_new(queued)
+        return stored
+
+    def _upstream_lots(self, batch_ids: Iterable[str]) -> builtins.list[Batch]:
+        """Return the stored lots upstream of ``batch_ids``, the batches themselves too."""
+        ids = sorted(self._storage.reach(batch_ids, "backward"))
+        return [b for b in self._service.batches.list(ids=ids)] if ids else []
+
+    def _named_by(self, rca: RootCauseAnalysis, lots: Sequence[Batch]) -> str | None:
+        """Return the one upstream supplier the root-cause analysis names, if exactly one."""
+        ids = sorted({b.supplier_id for b in lots if b.supplier_id})
+        if len(ids) < 2:
+            return None
+        found = self._service.suppliers.list(ids=ids)
+        named = [s.id for s in found if names_supplier(rca, s)]
+        return named[0] if len(named) == 1 else None
+
+    def _issue_checks(self, due: date, when: datetime, actor: str) -> builtins.list[str]:
+        reasons: builtins.list[str] = []
+        if due < when.date():
+            reasons.append(
+                _("the due day {due} is before the request ({requested}): give a later day").format(
+                    due=due.isoformat(), requested=when.date().isoformat()
+                )
+            )
+        if not actor.strip():
+            reasons.append(_("say who requests the corrective action (actor)"))
+        return reasons
+
+    def _issued(
+        self, scar: SupplierAction, source: str, lots: str, queued: builtins.list[Queued]
+    ) -> SupplierAction:
+        """Add the new SCAR and queue its notice (in the caller's transaction)."""
+        service = self._service
+        stored = self.add(scar)
+        notice = notices.notice(
+            service.locale,
+            notices.message(
+                N_("SCAR {id} to {supplier}: response due {due}"),
+                id=stored.id,
+                supplier=stored.supplier_id,
+                due=stored.due.isoformat(),
+            ),
+            [
+                notices.line(stored.description),
+                notices.message(
+                    N_("requested by {actor} for {nc} (lot {batch})"),
+                    actor=stored.requested_by,
+                    nc=source,
+                    batch=lots,
+                ),
+            ],
+            kind="supplier_action",
+            subject_kind="supplier_action",
+            subject_id=stored.id,
+            severity=stored.severity,
+            at=stored.requested_at,
+            id=f"supplier_action:{stored.id}:requested",
+            audit_head=service.audit.head(),
+        )
+        queued.append(service._enqueue(notice))
         return stored
 
     def _free_id(self, stem: str) -> str:
@@ -944,3 +1200,30 @@ def _transition_notice(
         at=record.at,
         id=f"transition:{kind}:{entity.id}:{len(entity.history)}",
     )
+
+
+def _supplier_among(
+    lots: Sequence[Batch], supplier_id: str | None, what: str
+) -> tuple[str | None, builtins.list[str], builtins.list[str]]:
+    """Pick the supplier among the upstream ``lots``: (supplier, its lots, reasons)."""
+    suppliers = sorted({b.supplier_id for b in lots if b.supplier_id})
+    if supplier_id is None and len(suppliers) == 1:
+        supplier_id = suppliers[0]
+    if supplier_id is None:
+        if not suppliers:
+            reason = _(
+                "no lot upstream of {what} has a supplier: a SCAR goes to the supplier of a lot"
+            ).format(what=what)
+        else:
+            reason = _(
+                "lots of several suppliers are upstream of {what} ({suppliers}): name the one "
+                "whose material caused it (supplier_id)"
+            ).format(what=what, suppliers=", ".join(suppliers))
+        return None, [], [reason]
+    if supplier_id not in suppliers:
+        reason = _(
+            "no lot of supplier {supplier} is upstream of {what} (upstream suppliers: "
+            "{suppliers}): a SCAR goes to a supplier whose material is upstream"
+        ).format(what=what, supplier=supplier_id, suppliers=", ".join(suppliers) or _("none"))
+        return None, [], [reason]
+    return supplier_id, sorted(b.id for b in lots if b.supplier_id == supplier_id), []

@@ -166,6 +166,7 @@ class SupplierRepository(Repository[Supplier]):
                     deliveries=deliveries,
                     lots=lots,
                     supplier_actions=service.supplier_actions.list(supplier_id=id),
+                    nonconformances=service.nonconformances.list(supplier_id=id),
                     start=start,
                     end=end,
                     evaluated_by=evaluated_by or "qualityflow scorecard",
