@@ -206,6 +206,7 @@ READ_COMMANDS: dict[str, tuple[list[str], int, list[str]]] = {
     "audit-verify": (["audit", "verify"], 0, []),
     "audit-head": (["audit", "head"], 0, []),
     "db-current": (["db", "current"], 0, []),
+    "report-nc-pareto": (["report", "nc-pareto", "--by", "characteristic"], 0, []),
 }
 WRITE_COMMANDS: dict[str, tuple[list[str], int, list[str]]] = {
     "export-fsma204": (["export-fsma204", LOT, "--out", "{tmp}/sheet.csv"], 0, []),
@@ -259,6 +260,12 @@ WRITE_COMMANDS: dict[str, tuple[list[str], int, list[str]]] = {
         [NC],
     ),
     "db-upgrade": (["db", "upgrade"], 0, []),
+    "scar-issue": (["scar", "issue", "--nc", NC, "--actor", "Dana Ruiz"], 0, [NC]),
+    "scar-respond": (
+        ["scar", "respond", SCAR, "--file", "{tmp}/answer.json", "--actor", "Dana Ruiz"],
+        0,
+        [SCAR],
+    ),
 }
 # Commands that print one line of status and have no --json (json mode runs them plainly).
 NO_JSON = {
@@ -287,6 +294,14 @@ def scratch(tmp: Path) -> Path:
     """Prepare ``tmp`` for the commands: the EPCIS file they import."""
     tmp.mkdir(parents=True, exist_ok=True)
     epcis_file(tmp / "partner.jsonld")
+    answer = {
+        "containment": "Held the remaining film rolls of the lot at our warehouse.",
+        "root_cause": "Sealing jaw temperature drifted on line 3.",
+        "corrective_action": "Jaw temperature alarm and an hourly seal-strength check.",
+        "responded_by": "Packaging supplier QA",
+        "responded_at": (datetime.now(timezone.utc) - timedelta(seconds=2)).isoformat(),
+    }
+    (tmp / "answer.json").write_text(json.dumps(answer), encoding="utf-8")
     return tmp
 
 

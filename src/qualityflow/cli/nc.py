@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from qualityflow.cli import _output as out
+from qualityflow.cli._db import open_service
 from qualityflow.cli._output import print_json
 from qualityflow.i18n import N_, _, label
 
@@ -110,13 +111,12 @@ def nc_list(
     db: Db = None,
 ) -> None:
     """List nonconformances: lot, state, quantity held and dispositioned, defect."""
-    cli = _cli()
     filters: dict[str, Any] = {}
     if status:
         filters["status"] = status
     if batch:
         filters["batch_id"] = batch
-    found = cli._open(db).nonconformances.list(**filters)
+    found = open_service(db, write=False).nonconformances.list(**filters)
     if as_json:
         print_json(found)
         return
@@ -153,8 +153,7 @@ def nc_show(
     """Show one nonconformance: the defect, the dispositions, the history, the next steps."""
     from qualityflow.lifecycle.nonconformance import NONCONFORMANCE_LIFECYCLE
 
-    cli = _cli()
-    nc = cli._open(db).nonconformances.get(id)
+    nc = open_service(db, write=False).nonconformances.get(id)
     if as_json:
         print_json(nc)
         return
@@ -297,13 +296,12 @@ def scar_list(
     db: Db = None,
 ) -> None:
     """List supplier corrective actions: supplier, state, response due, nonconformances."""
-    cli = _cli()
     filters: dict[str, Any] = {}
     if status:
         filters["status"] = status
     if supplier:
         filters["supplier_id"] = supplier
-    found = cli._open(db).supplier_actions.list(**filters)
+    found = open_service(db, write=False).supplier_actions.list(**filters)
     if as_json:
         print_json(found)
         return
@@ -335,8 +333,7 @@ def scar_show(
     """Show one SCAR: what was asked, the supplier's response, our verification, history."""
     from qualityflow.lifecycle.nonconformance import SCAR_LIFECYCLE
 
-    cli = _cli()
-    scar = cli._open(db).supplier_actions.get(id)
+    scar = open_service(db, write=False).supplier_actions.get(id)
     if as_json:
         print_json(scar)
         return
