@@ -184,6 +184,8 @@ def test_help_uses_plain_metavars_good_english_and_the_demo_ids(command: tuple[s
     assert code == 0
     assert not re.search(r"\ba [aeioAEIO]\w*", out), out  # "an incident", not "a incident"
     assert "TEXT" not in out.split("Options:")[0]  # arguments name what they take
+    # options name what they take in words (--at TIME, --db URL), not as a Python type
+    assert not re.findall(r"--[\w-]+ <[^>]+>", out.split("Options:")[-1]), out
     for example in re.findall(r"\b(?:FLOUR|BISC|OAT|SHP|INC|CMP|MIX)-[\w-]*\d\b", out):
         assert example in DEMO_IDS, f"{' '.join(command)}: {example} is not in the demo"
 

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from qualityflow.cli import _output as out
-from qualityflow.cli._db import open_service
+from qualityflow.cli._db import Db, open_service
 from qualityflow.cli._output import print_json
 from qualityflow.i18n import N_, _, label
 
@@ -57,19 +57,6 @@ app = typer.Typer(
 )
 app.add_typer(nc_app, name="nc")
 app.add_typer(scar_app, name="scar")
-
-Db = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        envvar="QUALITYFLOW_URL",
-        help=N_(
-            "Database URL (memory://, sqlite:///file.db, postgresql://..., mysql://...). "
-            "Default: $QUALITYFLOW_URL or sqlite:///qualityflow.db."
-        ),
-        show_default=False,
-    ),
-]
 
 AsJson = Annotated[bool, typer.Option("--json", help=N_("Print JSON only."))]
 
@@ -104,9 +91,14 @@ def _cli() -> Any:
 @_boundary
 def nc_list(
     status: Annotated[
-        str | None, typer.Option(help=N_("Only those in this state: open, dispositioned, closed."))
+        str | None,
+        typer.Option(
+            metavar="STATE", help=N_("Only those in this state: open, dispositioned, closed.")
+        ),
     ] = None,
-    batch: Annotated[str | None, typer.Option(help=N_("Only those of this lot."))] = None,
+    batch: Annotated[
+        str | None, typer.Option(metavar="LOT", help=N_("Only those of this lot."))
+    ] = None,
     as_json: AsJson = False,
     db: Db = None,
 ) -> None:
@@ -243,22 +235,28 @@ def nc_dispose(
     part: Annotated[
         list[str],
         typer.Option(
-            help=N_("One part, KIND=AMOUNT[UNIT], e.g. rework=500kg (repeat for each part).")
+            metavar="KIND=AMOUNT",
+            help=N_("One part, KIND=AMOUNT[UNIT], e.g. rework=500kg (repeat for each part)."),
         ),
     ],
     actor: Annotated[
         str,
         typer.Option(
+            metavar="NAME",
             envvar="QUALITYFLOW_ACTOR",
             help=N_("Who decides (recorded in the audit); default $QUALITYFLOW_ACTOR."),
         ),
     ],
     approver: Annotated[
-        str | None, typer.Option(help=N_("Who approves the use-as-is parts (the concession)."))
+        str | None,
+        typer.Option(metavar="NAME", help=N_("Who approves the use-as-is parts (the concession).")),
     ] = None,
-    note: Annotated[str, typer.Option(help=N_("Note for the parts and the audit record."))] = "",
+    note: Annotated[
+        str, typer.Option(metavar="TEXT", help=N_("Note for the parts and the audit record."))
+    ] = "",
     at: Annotated[
-        str | None, typer.Option(help=N_("When (ISO 8601 with timezone); default now."))
+        str | None,
+        typer.Option(metavar="TIME", help=N_("When (ISO 8601 with timezone); default now.")),
     ] = None,
     db: Db = None,
 ) -> None:
@@ -289,9 +287,12 @@ def nc_dispose(
 @_boundary
 def scar_list(
     status: Annotated[
-        str | None, typer.Option(help=N_("Only those in this state, e.g. requested."))
+        str | None,
+        typer.Option(metavar="STATE", help=N_("Only those in this state, e.g. requested.")),
     ] = None,
-    supplier: Annotated[str | None, typer.Option(help=N_("Only those to this supplier."))] = None,
+    supplier: Annotated[
+        str | None, typer.Option(metavar="SUP-ID", help=N_("Only those to this supplier."))
+    ] = None,
     as_json: AsJson = False,
     db: Db = None,
 ) -> None:
@@ -383,6 +384,7 @@ def scar_show(
 Actor = Annotated[
     str,
     typer.Option(
+        metavar="NAME",
         envvar="QUALITYFLOW_ACTOR",
         help=N_("Who does it (recorded in the audit); default $QUALITYFLOW_ACTOR."),
     ),
@@ -441,10 +443,12 @@ def scar_issue(
         ),
     ] = False,
     description: Annotated[
-        str, typer.Option(help=N_("What is asked (default: the defect or root cause)."))
+        str,
+        typer.Option(metavar="TEXT", help=N_("What is asked (default: the defect or root cause).")),
     ] = "",
     id: Annotated[
-        str | None, typer.Option("--id", help=N_("The SCAR id (default: from the source)."))
+        str | None,
+        typer.Option("--id", metavar="ID", help=N_("The SCAR id (default: from the source).")),
     ] = None,
     as_json: AsJson = False,
     db: Db = None,
@@ -577,7 +581,7 @@ def scar_respond(
         ),
     ],
     actor: Actor,
-    note: Annotated[str, typer.Option(help=N_("Note for the audit record."))] = "",
+    note: Annotated[str, typer.Option(metavar="TEXT", help=N_("Note for the audit record."))] = "",
     as_json: AsJson = False,
     db: Db = None,
 ) -> None:

@@ -49,16 +49,23 @@ def relay(
         str | None,
         typer.Option(
             "--target",
+            metavar="NAME",
             help=N_("Name the relays of one destination share (default: the --to URL)."),
         ),
     ] = None,
     source: Annotated[
         str | None,
-        typer.Option("--source", help=N_("The CloudEvents source (default: the database URL).")),
+        typer.Option(
+            "--source",
+            metavar="URI",
+            help=N_("The CloudEvents source (default: the database URL)."),
+        ),
     ] = None,
     retries: Annotated[
         int | None,
-        typer.Option("--retries", help=N_("Give up after N failures in a row (default: never).")),
+        typer.Option(
+            "--retries", metavar="N", help=N_("Give up after N failures in a row (default: never).")
+        ),
     ] = None,
     db: Db = None,
 ) -> None:

@@ -212,7 +212,9 @@ def recall(
     ] = None,
     grade: Annotated[
         str | None,
-        typer.Option("--grade", help=N_("With --preset: the recall grade, I, II or III.")),
+        typer.Option(
+            "--grade", metavar="I|II|III", help=N_("With --preset: the recall grade, I, II or III.")
+        ),
     ] = None,
     limit: Limit = 200,
     db: Db = None,
