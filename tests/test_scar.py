@@ -15,6 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
@@ -132,22 +134,27 @@ def test_a_scar_goes_to_the_mill_overdue_when_unanswered_closed_after_verificati
     assert "moisture" in scar.description and "300" not in scar.id
     assert [s.id for s in qms.supplier_actions.list(supplier_id="SUP-MILL")] == [SCAR]
 
-    # within the two weeks nothing is late; a day after the due day it is
-    assert [
-        d.subject_id for d in qms.overdue(datetime(2026, 3, 16, 23, 59, tzinfo=timezone.utc))
-    ] == []
+    # The supplier 8D's clocks: acknowledged within one working day (Tuesday), contained
+    # within two (Wednesday), the full answer by the due day. On Tuesday evening nothing
+    # is late; a day after the due day all three are.
+    assert qms.overdue(datetime(2026, 3, 3, 23, 59, tzinfo=timezone.utc)) == []
+    thursday = {d.what for d in qms.overdue(datetime(2026, 3, 5, 1, 0, tzinfo=timezone.utc))}
+    assert thursday == {"acknowledge", "contain"}
     clock.advance(days=16)
-    late = qms.overdue(clock.now)
+    late = sorted(qms.overdue(clock.now), key=lambda d: d.due)
     assert [(d.subject_kind, d.subject_id, d.what) for d in late] == [
-        ("supplier_action", SCAR, "respond")
+        ("supplier_action", SCAR, "acknowledge"),
+        ("supplier_action", SCAR, "contain"),
+        ("supplier_action", SCAR, "respond"),
     ]
-    assert late[0].due == datetime(2026, 3, 17, tzinfo=timezone.utc)
-    assert late[0].late_by == timedelta(days=1, hours=6)
+    assert [d.due.date() for d in late] == [date(2026, 3, 4), date(2026, 3, 5), date(2026, 3, 17)]
+    assert late[-1].late_by == timedelta(days=1, hours=6)
     titles = [e.notification.title for e in qms.storage.outbox(pending_only=False)]
     assert f"Supplier action {SCAR}: respond overdue (due 2026-03-17T00:00:00+00:00)" in titles
 
     qms.supplier_actions.fire(SCAR, "acknowledge", actor="Mill QA Bo")
-    assert [d.subject_id for d in qms.overdue(clock.now)] == [SCAR]  # still no answer
+    still = sorted(d.what for d in qms.overdue(clock.now))
+    assert still == ["contain", "respond"]  # acknowledged, still no answer
     with pytest.raises(qf.TransitionError, match="has not responded yet"):
         qms.supplier_actions.fire(SCAR, "respond", actor="Mill QA Bo")
     thin = _answer(clock.now, corrective_action="operators told to be careful")
@@ -160,7 +167,8 @@ def test_a_scar_goes_to_the_mill_overdue_when_unanswered_closed_after_verificati
         SCAR, "reject", actor="SQE Priya", note="'be careful' is not a corrective action"
     )
     assert back.status.value == "acknowledged"
-    assert [d.subject_id for d in qms.overdue(clock.now)] == [SCAR]  # waiting again
+    # waiting again for a full answer; the containment came with the first response
+    assert [d.what for d in qms.overdue(clock.now)] == ["respond"]
 
     clock.advance(days=2)
     qms.supplier_actions.fire(SCAR, "respond", actor="Mill QA Bo", response=_answer(clock.now))
@@ -283,7 +291,7 @@ def test_a_scar_needs_a_supplier_a_reason_and_a_due_day_not_past(url: str, clock
         with pytest.raises(qf.TransitionError, match="saying why the SCAR is withdrawn"):
             qms.supplier_actions.fire(again.id, "cancel", actor="Priya")
         qms.supplier_actions.fire(again.id, "cancel", actor="Priya", note="duplicate")
-        assert [d.subject_id for d in qms.overdue(clock.now + timedelta(days=30))] == [scar.id]
+        assert {d.subject_id for d in qms.overdue(clock.now + timedelta(days=30))} == {scar.id}
 
 
 def test_an_overdue_scar_costs_the_supplier_on_its_scorecard(
@@ -376,3 +384,63 @@ def test_scar_list_and_show_from_the_command_line(tmp_path: Path, clock: Clock) 
     assert json.loads(result.stdout)["status"] == "responded"
     result = runner.invoke(nc_cli, ["scar", "show", "SCAR-404", "--db", db])
     assert result.exit_code == 3
+
+
+# --- the supplier 8D's clocks in working days ------------------------------------------------
+
+
+def _scar_at(requested: datetime, **changes: object) -> qf.SupplierAction:
+    return qf.SupplierAction(
+        id="SCAR-FILM-7",
+        supplier_id="SUP-PACK",
+        batch_ids=["FILM-0057"],
+        due=requested.date() + timedelta(days=30),
+        requested_at=requested,
+        **changes,  # type: ignore[arg-type]
+    )
+
+
+def test_a_scar_requested_on_friday_is_acknowledged_by_monday_and_contained_by_tuesday() -> None:
+    friday = datetime(2026, 3, 6, 15, 0, tzinfo=timezone.utc)
+    due = {d.what: d.due for d in qf.DefaultDeadlinePolicy().deadlines(_scar_at(friday))}
+    assert due == {
+        "acknowledge": datetime(2026, 3, 10, tzinfo=timezone.utc),  # end of Monday
+        "contain": datetime(2026, 3, 11, tzinfo=timezone.utc),  # end of Tuesday
+        "respond": datetime(2026, 4, 6, tzinfo=timezone.utc),  # end of the due day
+    }
+
+
+def test_a_chinese_plant_counts_the_scar_clocks_on_the_official_calendar() -> None:
+    # Requested on the eve of National Day 2025 (1-8 October off, Saturday 11 October a
+    # make-up working day): acknowledged by 9 October, contained by 10 October.
+    eve = datetime(2025, 9, 30, 9, 0, tzinfo=timezone.utc)
+    plant = qf.DefaultDeadlinePolicy(
+        scar_calendar=qf.WorkingCalendar.for_region("CN"), scar_acknowledge_days=1
+    )
+    due = {d.what: d.due.date() for d in plant.deadlines(_scar_at(eve))}
+    assert due["acknowledge"] == date(2025, 10, 10)  # the end of Thursday 9 October
+    assert due["contain"] == date(2025, 10, 11)  # the end of Friday 10 October
+    stricter = qf.DefaultDeadlinePolicy(scar_acknowledge_days=0, scar_contain_days=1)
+    same_day = {d.what: d.due for d in stricter.deadlines(_scar_at(eve))}
+    assert same_day["acknowledge"] == datetime(2025, 10, 1, tzinfo=timezone.utc)
+
+
+@given(
+    requested=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 31)).map(
+        lambda d: d.replace(tzinfo=timezone.utc)
+    ),
+    ack=st.integers(min_value=0, max_value=10),
+    contain=st.integers(min_value=0, max_value=10),
+)
+def test_scar_clocks_fall_at_the_end_of_a_working_day_and_in_order(
+    requested: datetime, ack: int, contain: int
+) -> None:
+    policy = qf.DefaultDeadlinePolicy(scar_acknowledge_days=ack, scar_contain_days=contain)
+    due = {d.what: d.due for d in policy.deadlines(_scar_at(requested))}
+    for what in ("acknowledge", "contain"):
+        last_day = (due[what] - timedelta(days=1)).date()
+        assert due[what].time() == datetime.min.time()
+        assert due[what] > requested
+        days = ack if what == "acknowledge" else contain
+        assert days == 0 or last_day.weekday() < 5  # the clock ends on a working day
+    assert (due["acknowledge"] <= due["contain"]) == (ack <= contain)

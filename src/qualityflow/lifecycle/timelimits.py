@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from qualityflow.i18n import _, label
+from qualityflow.lifecycle.calendar import CalendarCoverageError, WorkingCalendar
 from qualityflow.models import (
     ActionStatus,
     AwareDatetime,
@@ -98,9 +99,15 @@ class DefaultDeadlinePolicy:
     and contained within ``assess_within`` / ``contain_within`` of ``reported_at``; every
     open corrective action by the end of its due day (midnight UTC). Complaints:
     acknowledged within ``acknowledge_within`` and resolved within ``resolve_within`` of
-    ``received_at``. Supplier actions (SCAR): the supplier's response by the end of the
-    SCAR's ``due`` day (UTC) while it is requested or acknowledged (a rejected response
-    waits again). Closed, cancelled and rejected entities have no open deadlines.
+    ``received_at``. Supplier actions (SCAR), the supplier 8D's clocks: acknowledged by the
+    end (UTC) of the ``scar_acknowledge_days``-th working day after the request (default
+    1), containment by the end of the ``scar_contain_days``-th (default 2; the containment
+    comes with the supplier's response, so the first response meets it), and the full
+    response (root cause and corrective action) by the end of the SCAR's ``due`` day
+    (``qualityflow scar issue`` sets it 30 days out by default); a rejected response waits
+    again. Working days are those of ``scar_calendar`` (default Monday to Friday; a plant
+    in China passes ``WorkingCalendar.for_region("CN")``). Closed, cancelled and rejected
+    entities have no open deadlines.
 
     Examples
     --------
@@ -126,6 +133,10 @@ class DefaultDeadlinePolicy:
     resolve_within: Mapping[Severity, timedelta] = field(
         default_factory=lambda: _by_severity(7 * 24, 7 * 24, 7 * 24)
     )
+    scar_acknowledge_days: int = 1
+    scar_contain_days: int = 2
+    scar_calendar: WorkingCalendar | None = None
+    """The working days the SCAR clocks count (None: Monday to Friday)."""
 
     def deadlines(self, entity: Incident | Complaint | SupplierAction) -> list[Deadline]:
         """Return ``entity``'s deadlines that are not met yet (and a late report)."""
@@ -143,16 +154,34 @@ class DefaultDeadlinePolicy:
     def _supplier_action(self, scar: SupplierAction) -> list[Deadline]:
         if scar.status not in (ScarStatus.REQUESTED, ScarStatus.ACKNOWLEDGED):
             return []
-        end_of_day = datetime.combine(scar.due + timedelta(days=1), time(0), tzinfo=timezone.utc)
-        return [
-            Deadline(
+        calendar = self.scar_calendar or WorkingCalendar.for_region("weekdays")
+        requested = scar.requested_at.astimezone(timezone.utc).date()
+
+        def working_day(n: int) -> date:
+            try:
+                return calendar.add_working_days(requested, n)
+            except CalendarCoverageError:  # past the calendar's data: count weekdays
+                return WorkingCalendar.for_region("weekdays").add_working_days(requested, n)
+
+        def end_of(day: date) -> datetime:
+            return datetime.combine(day + timedelta(days=1), time(0), tzinfo=timezone.utc)
+
+        def deadline(what: str, due: datetime) -> Deadline:
+            return Deadline(
                 subject_kind="supplier_action",
                 subject_id=scar.id,
-                what="respond",
-                due=end_of_day,
+                what=what,
+                due=due,
                 severity=scar.severity,
             )
-        ]
+
+        found: list[Deadline] = []
+        if scar.status is ScarStatus.REQUESTED:
+            found.append(deadline("acknowledge", end_of(working_day(self.scar_acknowledge_days))))
+        if not any(r.trigger == "respond" for r in scar.history):
+            found.append(deadline("contain", end_of(working_day(self.scar_contain_days))))
+        found.append(deadline("respond", end_of(scar.due)))
+        return found
 
     def _incident(self, incident: Incident) -> list[Deadline]:
         found: list[Deadline] = []
