@@ -149,8 +149,10 @@ from .reports import (
     eight_d as eight_d,
     kpis as kpis,
     mock_recall as mock_recall,
+    nonconformance_pareto as nonconformance_pareto,
     pareto as pareto,
     quality_review as quality_review,
+    supplier_eight_d as supplier_eight_d,
     supplier_scorecard as supplier_scorecard,
 )
 from .people import (

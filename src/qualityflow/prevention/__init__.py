@@ -44,7 +44,9 @@ from qualityflow.prevention.scorecard import (
     DEFAULT_WEIGHTS,
     DefaultSupplierPolicy,
     Delivery,
+    NonconformanceRate,
     SupplierPolicy,
+    nonconformance_rate,
     score_supplier,
 )
 from qualityflow.prevention.similar import (
@@ -79,6 +81,7 @@ __all__ = [
     "SAMPLE_SIZES",
     "DefaultSupplierPolicy",
     "Delivery",
+    "NonconformanceRate",
     "LinkOverride",
     "OpenTraining",
     "RetainedSample",
@@ -102,6 +105,7 @@ __all__ = [
     "samples_due_for_disposal",
     "samples_for",
     "sampling_plan",
+    "nonconformance_rate",
     "score_supplier",
     "similar_incidents",
     "spread_lesson",

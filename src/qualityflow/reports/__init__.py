@@ -15,15 +15,30 @@ from qualityflow.reports.drill import (
     drill_steps,
     mock_recall,
 )
-from qualityflow.reports.eight_d import DISCIPLINES, Discipline, EightDReport, eight_d
+from qualityflow.reports.eight_d import (
+    DISCIPLINES,
+    Discipline,
+    EightDReport,
+    SupplierEightDReport,
+    eight_d,
+    supplier_eight_d,
+)
 from qualityflow.reports.kpis import DurationStats, KPIs, kpis
-from qualityflow.reports.pareto import PARETO_DIMENSIONS, Pareto, ParetoRow, pareto
+from qualityflow.reports.pareto import (
+    NONCONFORMANCE_PARETO_DIMENSIONS,
+    PARETO_DIMENSIONS,
+    Pareto,
+    ParetoRow,
+    nonconformance_pareto,
+    pareto,
+)
 from qualityflow.reports.review import QualityReview, quality_review
 from qualityflow.reports.scorecard import Scorecard, ScorecardRow, supplier_scorecard
 
 __all__ = [
     "DISCIPLINES",
     "FSMA204_BOUND",
+    "NONCONFORMANCE_PARETO_DIMENSIONS",
     "PARETO_DIMENSIONS",
     "Discipline",
     "DRILL_CLOCKS",
@@ -39,10 +54,13 @@ __all__ = [
     "QualityReview",
     "Scorecard",
     "ScorecardRow",
+    "SupplierEightDReport",
     "eight_d",
     "kpis",
     "mock_recall",
+    "nonconformance_pareto",
     "pareto",
     "quality_review",
+    "supplier_eight_d",
     "supplier_scorecard",
 ]
