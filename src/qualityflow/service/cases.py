@@ -29,7 +29,7 @@ from qualityflow.models import (
 )
 from qualityflow.people import Actor, ActorLike
 from qualityflow.people.signatures import sign
-from qualityflow.service._base import L, Refusal, Repository, _value
+from qualityflow.service._base import L, Refusal, Repository, _value, only_attached
 
 if TYPE_CHECKING:
     from qualityflow.service.facade import QualityFlow
@@ -367,6 +367,8 @@ class LifecycleRepository(Repository[L]):
         refused: builtins.list[Refusal] = []
         for change in changes:
             name = change.field
+            if only_attached(change.old, change.new):
+                continue  # evidence attached to a recorded part: an amendment, nothing else
             if name in fixed:
                 refused.append((name, f"{who}: save() cannot change {name}: {fixed[name]}"))
                 continue

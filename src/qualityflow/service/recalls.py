@@ -32,6 +32,7 @@ from qualityflow.lifecycle.recall import (
 )
 from qualityflow.lifecycle.timelimits import Deadline
 from qualityflow.models import Quantity
+from qualityflow.models.evidence import Evidence
 from qualityflow.models.recall import (
     AuthorityReport,
     Confirmation,
@@ -49,7 +50,7 @@ from qualityflow.models.recall import (
 )
 from qualityflow.people import ActorLike
 from qualityflow.service import notices
-from qualityflow.service._base import Repository, _value
+from qualityflow.service._base import Repository, _value, only_attached
 
 if TYPE_CHECKING:
     from qualityflow.service.facade import QualityFlow
@@ -172,7 +173,10 @@ class RecallRepository(Repository[Recall]):
         with self._storage.transaction():
             stored = self.get(entity.id)
             if stored.version == entity.version:
-                changed = [f for f in _GUARDED if getattr(stored, f) != getattr(entity, f)]
+                old = stored.model_dump(mode="json", include=set(_GUARDED))
+                new = entity.model_dump(mode="json", include=set(_GUARDED), warnings=False)
+                # Evidence attached to a recorded return is an amendment like any other.
+                changed = [f for f in _GUARDED if not only_attached(old.get(f), new.get(f))]
                 if changed:
                     raise TransitionError(
                         "save",
@@ -536,8 +540,13 @@ class RecallRepository(Repository[Recall]):
         at: datetime,
         actor: ActorLike,
         evidence: str = "",
+        attachments: Iterable[Evidence] = (),
     ) -> Recall:
         """Record what a consignee returned, destroyed on site or corrected, with evidence.
+
+        ``evidence`` says in a sentence what proves it; ``attachments`` are the stored
+        files (``qms.evidence.put(...)``: the destruction certificate, photos), kept in the
+        return and hash-chained with the step.
 
         Raises
         ------
@@ -555,6 +564,7 @@ class RecallRepository(Repository[Recall]):
             destroyed=destroyed,
             corrected=corrected,
             evidence=evidence,
+            attachments=list(attachments),
         )
 
         def check(recall: Recall, target: Consignee) -> None:
