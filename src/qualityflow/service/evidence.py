@@ -193,15 +193,7 @@ class EvidenceStore:
         items = [evidence] if isinstance(evidence, Evidence) else list(evidence)
         with service.storage.transaction():
             found_kind, entity = self._target(to, kind)
-            parts = PARTS[found_kind]
-            chosen = part if part is not None else next(iter(parts))
-            chosen = chosen.replace("_", "-")
-            if chosen not in parts:
-                raise QualityFlowError(
-                    _(NO_SUCH_PART).format(
-                        kind=found_kind, id=to, part=part, parts=", ".join(parts)
-                    )
-                )
+            chosen = self._part_name(found_kind, to, part)
             updated = entity.model_copy(deep=True)
             target = self._part(updated, found_kind, chosen, item, consignee)
             target.attachments = [*target.attachments, *items]
@@ -214,6 +206,38 @@ class EvidenceStore:
             else:
                 saved = repo.save(updated, actor=actor, reason=why, at=at)
         return saved
+
+    def locate(
+        self,
+        to: str,
+        *,
+        part: str | None = None,
+        kind: str | None = None,
+        item: int | None = None,
+        consignee: str | None = None,
+    ) -> tuple[str, str]:
+        """Return ``(kind, part)`` that :meth:`attach` would attach to; raise as it would.
+
+        Lets a caller refuse a wrong id or part before it stores any bytes.
+        """
+        found_kind, entity = self._target(to, kind)
+        chosen = self._part_name(found_kind, to, part)
+        self._part(entity.model_copy(deep=True), found_kind, chosen, item, consignee)
+        return found_kind, chosen
+
+    def target(self, to: str, kind: str | None = None) -> BaseModel:
+        """Return the incident, complaint, recall or inspection ``to`` (``kind``: which)."""
+        return self._target(to, kind)[1]
+
+    @staticmethod
+    def _part_name(kind: str, to: str, part: str | None) -> str:
+        parts = PARTS[kind]
+        chosen = (part if part is not None else next(iter(parts))).replace("_", "-")
+        if chosen not in parts:
+            raise QualityFlowError(
+                _(NO_SUCH_PART).format(kind=kind, id=to, part=part, parts=", ".join(parts))
+            )
+        return chosen
 
     def _target(self, to: str, kind: str | None) -> tuple[str, BaseModel]:
         service = self._service
