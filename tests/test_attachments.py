@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_people import DANA, T0, _close, _service, _team, _to_verifying, _verification, url
 
 import qualityflow as qf
 from qualityflow.errors import ProtectedFieldError
 from qualityflow.lifecycle.audit import history_problems
 from qualityflow.models.evidence import Evidence
+from test_people import DANA, T0, _close, _service, _team, _to_verifying, _verification, url
 
 __all__ = ["url"]  # the memory/SQLite fixture of test_people, reused
 
@@ -237,7 +237,7 @@ def test_attach_says_what_is_missing(url: str) -> None:
         qms.incidents.add(qf.Incident(id="INC-3", title="Odd smell", severity="minor"))
         with pytest.raises(qf.QualityFlowError, match="no verification recorded yet"):
             qms.evidence.attach("INC-3", ev, actor="QA")
-        with pytest.raises(qf.QualityFlowError, match="no part 'contact'.*verification"):
+        with pytest.raises(qf.QualityFlowError, match=r"no part 'contact'.*verification"):
             qms.evidence.attach("INC-3", ev, actor="QA", part="contact")
         assert qms.incidents.get("INC-3").amendments == []
 
@@ -255,4 +255,51 @@ def test_attachments_round_trip_and_are_evidence() -> None:
         at=T0, direction="inbound", channel="phone", message="m", by="b", attachments=[ev]
     )
     assert qf.Contact.model_validate_json(contact.model_dump_json()) == contact
-    assert qf.Contact(at=T0, direction="inbound", channel="phone", message="m", by="b").attachments == []
+    assert (
+        qf.Contact(at=T0, direction="inbound", channel="phone", message="m", by="b").attachments
+        == []
+    )
+
+
+def test_the_8d_lists_the_evidence_and_shows_images_as_thumbnails(url: str) -> None:
+    import base64
+
+    for qms in _service(url):
+        _to_verifying(qms, {})
+        photo = qms.evidence.put(b"\x89PNG capper", media_type="image/png", filename="cap.png")
+        log = qms.evidence.put(b"line log", media_type="text/plain", filename="log.txt", by="QA")
+        verification = _verification("Sam Roy").model_copy(update={"attachments": [log]})
+        qms.incidents.fire(
+            "INC-1",
+            "close",
+            actor=DANA,
+            at=T0 + timedelta(hours=8),
+            verification=verification,
+            lessons=["align cappers weekly"],
+        )
+        closed = qms.evidence.attach("INC-1", photo, actor="QA Lena", part="root-cause")
+        assert isinstance(closed, qf.Incident)
+        report = qf.eight_d(closed, evidence=qms.evidence.read_verified)
+        markdown = report.to_markdown()
+        assert "## Appendix: evidence" in markdown
+        row = next(line for line in markdown.splitlines() if "cap.png" in line)
+        assert photo.sha256 in row and "image/png" in row and "D4 root-cause analysis" in row
+        assert "11 B" in row
+        assert "| log.txt | text/plain | 8 B |" in markdown and "D6 verification" in markdown
+        page = report.to_html()
+        embedded = "data:image/png;base64," + base64.b64encode(b"\x89PNG capper").decode()
+        assert embedded in page and 'alt="cap.png"' in page
+        assert "base64," + base64.b64encode(b"line log").decode() not in page  # not an image
+        # without a reader, or when the file was altered, the image is listed, not shown
+        assert embedded not in qf.eight_d(closed).to_html()
+        Path(photo.uri.removeprefix("file://")).write_bytes(b"other")
+        altered = qf.eight_d(closed, evidence=qms.evidence.read_verified).to_html()
+        assert embedded not in altered and "cap.png: the image is not shown" in altered
+        chinese = qf.eight_d(closed, locale="zh_CN").to_markdown()
+        assert "## 附录：证据" in chinese and "D4 根本原因分析" in chinese
+
+
+def test_an_8d_without_evidence_has_no_appendix() -> None:
+    inc = qf.Incident(id="INC-9", title="Crumbly biscuits", severity="minor")
+    assert "Appendix" not in qf.eight_d(inc).to_markdown()
+    assert 'id="evidence"' not in qf.eight_d(inc).to_html()

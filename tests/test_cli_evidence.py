@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_cli import db, demo_file, run
-
 import qualityflow as qf
 from qualityflow.people import policies
+from test_cli import db, demo_file, run
 
 __all__ = ["db", "demo_file"]  # test_cli's fixtures, reused
 
@@ -52,9 +51,13 @@ def test_mistakes_exit_with_the_documented_codes(db: str, tmp_path: Path) -> Non
     photo = tmp_path / "p.jpg"
     photo.write_bytes(b"x")
     missing = tmp_path / "nowhere.jpg"
-    code, _, err = run("evidence", "add", str(missing), "--to", "INC-5", "--actor", "QA", "--db", db)
+    code, _, err = run(
+        "evidence", "add", str(missing), "--to", "INC-5", "--actor", "QA", "--db", db
+    )
     assert code == 2 and str(missing) in err
-    code, _, err = run("evidence", "add", str(photo), "--to", "INC-404", "--actor", "QA", "--db", db)
+    code, _, err = run(
+        "evidence", "add", str(photo), "--to", "INC-404", "--actor", "QA", "--db", db
+    )
     assert code == 3 and "INC-404" in err
     code, _, err = run(
         "evidence", "add", str(photo), "--to", "INC-5", "--part", "label", "--actor", "QA",
@@ -67,14 +70,16 @@ def test_mistakes_exit_with_the_documented_codes(db: str, tmp_path: Path) -> Non
     )  # fmt: skip
     assert code == 1 and "no part 'contact'" in err
     # nothing was stored for the refused attempts
-    assert not any(p.is_file() for p in Path(db.removeprefix("sqlite:///") + ".evidence").rglob("*"))
+    assert not any(
+        p.is_file() for p in Path(db.removeprefix("sqlite:///") + ".evidence").rglob("*")
+    )
 
 
 def test_a_denied_attachment_exits_5(db: str, tmp_path: Path, monkeypatch: object) -> None:
     from typer.testing import CliRunner
 
-    from qualityflow.cli import app
     from qualityflow.cli import _db as cli_db
+    from qualityflow.cli import app
 
     photo = tmp_path / "p.jpg"
     photo.write_bytes(b"x")

@@ -94,6 +94,7 @@ def report_8d(
         complaints=qms.complaints.list(),
         audit_head=qms.audit.head(),
         audit_at=datetime.now(timezone.utc),
+        evidence=qms.evidence.read_verified,
     )
     text = report.to_markdown()
     if html is not None:

@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 
 from qualityflow.i18n import _
 from qualityflow.models._base import AwareDatetime, Id, NonEmpty, QFModel
-from qualityflow.models.records import Amendment
+from qualityflow.models.records import Amendment, Signature
 
 __all__ = ["Supplier", "SupplierDecision", "SupplierEvaluation", "SupplierStatus"]
 
@@ -75,7 +75,12 @@ class SupplierEvaluation(QFModel):
 
 
 class SupplierDecision(QFModel):
-    """A recorded decision that changed a supplier's status, chained by hash like history."""
+    """A recorded decision that changed a supplier's status, chained by hash like history.
+
+    ``signature`` is the decision's electronic signature when the policy asks for one
+    (``supplier.disqualify``, ``supplier.reapprove``; left out of the hash while empty, so
+    older decisions keep their hashes).
+    """
 
     at: AwareDatetime
     actor: NonEmpty
@@ -83,6 +88,7 @@ class SupplierDecision(QFModel):
     dest: SupplierStatus
     reason: NonEmpty
     evidence: str = ""
+    signature: Signature | None = None
     prev_hash: str = ""
     hash: str = ""
 

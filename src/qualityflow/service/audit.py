@@ -495,10 +495,10 @@ def _verify(
             problems.extend(
                 history_problems(entity, kind=row.kind, lifecycle=lifecycles.get(row.kind))
             )
-            history = getattr(entity, "history", None) or []
-            for number, record in enumerate(history):
-                for what in signature_problems([record]):
-                    problems.append(AuditProblem(row.kind, row.id, f"history[{number}]", what))
+            for name in ("history", "decisions"):
+                for number, record in enumerate(getattr(entity, name, None) or []):
+                    for what in signature_problems([record]):
+                        problems.append(AuditProblem(row.kind, row.id, f"{name}[{number}]", what))
         if evidence is not None and entity is not None:
             evidence.extend((row.kind, row.id, e) for e in evidence_in(entity))
 

@@ -31,7 +31,7 @@ from qualityflow.lifecycle.recall import (
     recall_progress,
 )
 from qualityflow.lifecycle.timelimits import Deadline
-from qualityflow.models import Quantity
+from qualityflow.models import Quantity, Signature
 from qualityflow.models.evidence import Evidence
 from qualityflow.models.recall import (
     AuthorityReport,
@@ -49,6 +49,7 @@ from qualityflow.models.recall import (
     recovery_problems,
 )
 from qualityflow.people import ActorLike
+from qualityflow.people.signatures import sign
 from qualityflow.service import notices
 from qualityflow.service._base import Repository, _value, only_attached
 
@@ -369,7 +370,15 @@ class RecallRepository(Repository[Recall]):
         field can be set here (the consignee steps have their own commands). Refused
         triggers raise :class:`~qualityflow.TransitionError` with the reasons; nothing is
         written.
+
+        A step the policy signs (``recall.complete`` under
+        :data:`~qualityflow.people.policies.STRICT`) takes
+        ``signature=qf.Signature(meaning=...)`` and the ``credential`` the
+        ``qualityflow_authenticate`` plugins check, as an incident's ``fire`` does; the
+        signature is part of the step's hash-chained record.
         """
+        signature = data.pop("signature", None)
+        credential = data.pop("credential", None)
         command = _COMMANDS.get(trigger)
         if command is not None:
             raise TransitionError(
@@ -390,7 +399,16 @@ class RecallRepository(Repository[Recall]):
                     "commands"
                 ],
             )
-        return self._run(id, trigger, actor=actor, at=at, note=note, data=data)
+        return self._run(
+            id,
+            trigger,
+            actor=actor,
+            at=at,
+            note=note,
+            data=data,
+            signature=signature,
+            credential=credential,
+        )
 
     def _run(
         self,
@@ -402,6 +420,8 @@ class RecallRepository(Repository[Recall]):
         note: str,
         data: dict[str, Any],
         prepare: Callable[[Recall], dict[str, Any]] | None = None,
+        signature: object = None,
+        credential: object = None,
     ) -> Recall:
         """One command: load, ``prepare`` more data, transition, save, queue; then deliver."""
         service = self._service
@@ -410,7 +430,17 @@ class RecallRepository(Repository[Recall]):
         with nullcontext() if session is None else session():
             with storage.transaction():
                 recall = self.get(id)
-                actor = service.authorize(actor, f"recall.{trigger}", recall)
+                signer = service._signer(
+                    actor,
+                    f"recall.{trigger}",
+                    recall,
+                    signature,
+                    credential,
+                    what=f"recall {id!r}",
+                    trigger=trigger,
+                    state=recall.status.value,
+                )
+                actor = signer.name if signer is not None else actor
                 now = service.now()
                 when = at
                 if when is None:  # the clock, or the previous step's time if it is behind
@@ -441,6 +471,9 @@ class RecallRepository(Repository[Recall]):
                             + "; ".join(exc.reasons),
                         )
                     raise
+                if isinstance(signature, Signature) and signer is not None:
+                    record = sign(record, signature, signer, service.now())
+                    recall.history[-1] = record
                 saved = self._typed(storage.save(recall))
                 title, body = notices.transition_lines("recall", saved.id, record)
                 notice = notices.notice(
