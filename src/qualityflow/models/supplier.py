@@ -79,11 +79,13 @@ class SupplierDecision(QFModel):
 
     ``signature`` is the decision's electronic signature when the policy asks for one
     (``supplier.disqualify``, ``supplier.reapprove``; left out of the hash while empty, so
-    older decisions keep their hashes).
+    older decisions keep their hashes). ``actor`` is the printed name, ``actor_id`` the
+    actor's id when it differs (left out of the hash while empty).
     """
 
     at: AwareDatetime
     actor: NonEmpty
+    actor_id: str = ""
     source: SupplierStatus
     dest: SupplierStatus
     reason: NonEmpty

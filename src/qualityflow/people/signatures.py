@@ -25,6 +25,7 @@ __all__ = [
     "sign",
     "supplier_step",
     "verify",
+    "with_actor_id",
 ]
 
 R = TypeVar("R", TransitionRecord, SupplierDecision)
@@ -70,6 +71,31 @@ def supplier_step(dest: str) -> str:
 
     """
     return SUPPLIER_STEPS.get(dest, f"supplier.{dest}")
+
+
+def with_actor_id(record: R, actor: Actor) -> R:
+    """Return ``record`` (sealed) keeping ``actor``'s id beside its name, resealed.
+
+    Records keep the actor's printed name in ``actor``; when the id differs from it, the
+    id goes in ``actor_id`` (a plain string actor's id is its name: nothing changes).
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> import qualityflow as qf
+    >>> at = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+    >>> rec = seal(qf.TransitionRecord(at=at, actor="Dana Weber", trigger="assess",
+    ...     source="reported", dest="assessed"), "")
+    >>> kept = with_actor_id(rec, Actor(id="dana", name="Dana Weber"))
+    >>> kept.actor, kept.actor_id, kept.hash != rec.hash
+    ('Dana Weber', 'dana', True)
+    >>> with_actor_id(rec, Actor(id="Dana Weber")) is rec
+    True
+
+    """
+    if actor.id == actor.name or record.actor_id == actor.id:
+        return record
+    return seal(record.model_copy(update={"actor_id": actor.id}), record.prev_hash)
 
 
 def sign(record: R, signature: Signature, signer: Actor, at: datetime) -> R:

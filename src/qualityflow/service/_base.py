@@ -363,8 +363,10 @@ class Repository(Generic[E]):
                 raise ProtectedFieldError(
                     state, [f for f, _ in refused], [why for _, why in refused]
                 )
+            actor_id = ""
             if (isinstance(actor, str) and actor.strip()) or not isinstance(actor, str):
-                actor = self._service.authorize(actor, f"{self.kind}.save", new)
+                who = self._service._authorized(actor, f"{self.kind}.save", new)
+                actor, actor_id = who.name, "" if who.id == who.name else who.id
             if type(actor) is not str or not actor.strip():
                 raise TransitionError(
                     "save",
@@ -379,7 +381,9 @@ class Repository(Generic[E]):
                 raise TransitionError(
                     "save", state, [f"{self.kind} {entity.id!r}: {r}" for r in future]
                 )
-            amended = self._amended(stored, new, changes, actor=actor, reason=reason, at=at)
+            amended = self._amended(
+                stored, new, changes, actor=actor, reason=reason, at=at, actor_id=actor_id
+            )
             return self._typed(self._storage.save(amended))
 
     def _future_times(
@@ -408,6 +412,7 @@ class Repository(Generic[E]):
         actor: str,
         reason: str,
         at: datetime | None,
+        actor_id: str = "",
     ) -> E:
         """Return ``new`` with one sealed amendment recording ``changes`` appended.
 
@@ -424,6 +429,7 @@ class Repository(Generic[E]):
         amendment = Amendment(
             at=when,
             actor=actor,
+            actor_id=actor_id,
             reason=reason,
             changes=changes,
             recorded_at=recorded,

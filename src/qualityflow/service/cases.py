@@ -27,7 +27,7 @@ from qualityflow.models import (
     TransitionRecord,
 )
 from qualityflow.people import Actor, ActorLike
-from qualityflow.people.signatures import sign
+from qualityflow.people.signatures import sign, with_actor_id
 from qualityflow.service._base import L, Refusal, Repository, _value, only_attached
 
 if TYPE_CHECKING:
@@ -542,8 +542,10 @@ class LifecycleRepository(Repository[L]):
                 tolerance=service.clock_tolerance,
                 **data,
             )
-            if signature is not None and signer is not None:
-                record = sign(record, signature, signer, service.now())
+            if signer is not None:
+                record = with_actor_id(record, signer)
+                if signature is not None:
+                    record = sign(record, signature, signer, service.now())
                 entity.history[-1] = record
             if isinstance(entity, Incident):
                 service._contain(entity, trigger, record, before_actions, before_recall)

@@ -49,7 +49,7 @@ from qualityflow.models.recall import (
     recovery_problems,
 )
 from qualityflow.people import ActorLike
-from qualityflow.people.signatures import sign
+from qualityflow.people.signatures import sign, with_actor_id
 from qualityflow.service import notices
 from qualityflow.service._base import Repository, _value, only_attached
 
@@ -471,8 +471,10 @@ class RecallRepository(Repository[Recall]):
                             + "; ".join(exc.reasons),
                         )
                     raise
-                if isinstance(signature, Signature) and signer is not None:
-                    record = sign(record, signature, signer, service.now())
+                if signer is not None:
+                    record = with_actor_id(record, signer)
+                    if isinstance(signature, Signature):
+                        record = sign(record, signature, signer, service.now())
                     recall.history[-1] = record
                 saved = self._typed(storage.save(recall))
                 title, body = notices.transition_lines("recall", saved.id, record)

@@ -17,7 +17,7 @@ from qualityflow.models import (
     SupplierStatus,
 )
 from qualityflow.people import ActorLike
-from qualityflow.people.signatures import sign, supplier_step
+from qualityflow.people.signatures import sign, supplier_step, with_actor_id
 from qualityflow.prevention import (
     DefaultSupplierPolicy,
     SupplierPolicy,
@@ -123,8 +123,10 @@ class SupplierRepository(Repository[Supplier]):
             )
             name = signer.name if signer is not None else str(actor)
             decision = decide(supplier, status, actor=name, reason=reason, evidence=evidence, at=at)
-            if signature is not None and signer is not None:
-                decision = sign(decision, signature, signer, service.now())
+            if signer is not None:
+                decision = with_actor_id(decision, signer)
+                if signature is not None:
+                    decision = sign(decision, signature, signer, service.now())
                 supplier.decisions[-1] = decision
             saved = self._typed(self._storage.save(supplier))
             notice = status_change_notification(saved, decision).model_copy(
