@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_people import DANA, LENA, _service, url
 
 import qualityflow as qf
 from qualityflow.demo import run_demo
@@ -24,6 +23,7 @@ from qualityflow.people import Actor, policies
 from qualityflow.people.signatures import verify as verify_signatures
 from qualityflow.reports import supplier_scorecard
 from qualityflow.reports.recall_case import recall_summary
+from test_people import DANA, LENA, _service, url
 
 __all__ = ["url"]
 
@@ -41,7 +41,7 @@ def test_disqualifying_and_reapproving_a_supplier_are_signed(url: str) -> None:
         qms.suppliers.add(qf.Supplier(id="SUP-1", name="Northfield Mill"))
         # a suspension is not a signature step
         assert qms.suppliers.decide("SUP-1", "suspended", actor=DANA, reason="mould").decisions
-        with pytest.raises(qf.TransitionError, match="'supplier.disqualify' needs the electronic"):
+        with pytest.raises(qf.TransitionError, match=r"'supplier\.disqualify' needs"):
             qms.suppliers.decide("SUP-1", "disqualified", actor=DANA, reason="third mould lot")
         signature = Signature(meaning="disqualified for repeated mould")
         with pytest.raises(PermissionDenied, match="could not be authenticated"):
@@ -54,7 +54,7 @@ def test_disqualifying_and_reapproving_a_supplier_are_signed(url: str) -> None:
                 credential="guess",
             )
         assert qms.suppliers.get("SUP-1").status.value == "suspended"
-        with pytest.raises(PermissionDenied, match="'supplier.decide'"):
+        with pytest.raises(PermissionDenied, match=r"'supplier\.decide'"):
             qms.suppliers.decide(
                 "SUP-1", "disqualified", actor=LENA, reason="x", signature=signature
             )
@@ -73,7 +73,7 @@ def test_disqualifying_and_reapproving_a_supplier_are_signed(url: str) -> None:
         qms.suppliers.decide(
             "SUP-1", "conditional", actor=KIM, reason="new silo, trial lots", evidence="audit A-7"
         )
-        with pytest.raises(qf.TransitionError, match="'supplier.reapprove' needs"):
+        with pytest.raises(qf.TransitionError, match=r"'supplier\.reapprove' needs"):
             qms.suppliers.decide("SUP-1", "approved", actor=KIM, reason="3 good lots", evidence="x")
         back = qms.suppliers.decide(
             "SUP-1",
@@ -156,7 +156,7 @@ def test_completing_a_recall_is_signed_under_strict(url: str) -> None:
         rid = _recovering(qms)
         qms.policy = policies.STRICT
         at = qms.now()
-        with pytest.raises(qf.TransitionError, match="'recall.complete' needs the electronic"):
+        with pytest.raises(qf.TransitionError, match=r"'recall\.complete' needs the electronic"):
             qms.recalls.fire(rid, "complete", actor=DANA, at=at)
         with pytest.raises(PermissionDenied, match="could not be authenticated"):
             qms.recalls.fire(
@@ -185,10 +185,10 @@ def test_completing_a_recall_is_signed_under_strict(url: str) -> None:
 
 
 def test_incidents_show_prints_the_signature(tmp_path: Path) -> None:
-    from test_people import _close, _to_verifying
     from typer.testing import CliRunner
 
     from qualityflow.cli import app
+    from test_people import _close, _to_verifying
 
     db = f"sqlite:///{tmp_path / 'plant.db'}"
     for qms in _service(db, policy=policies.STRICT):
@@ -197,3 +197,50 @@ def test_incidents_show_prints_the_signature(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["incidents", "show", "INC-1", "--db", db])
     assert result.exit_code == 0, result.output
     assert "signed by Dana Weber at" in result.stdout and "approved closure" in result.stdout
+
+
+# -- records keep the actor's id and name ------------------------------------------------
+
+
+def test_records_keep_the_actors_id_and_name(url: str) -> None:
+    for qms in _service(url, actors=[KIM]):
+        qms.incidents.add(qf.Incident(id="INC-1", title="Odd smell", severity="minor"))
+        cancelled = qms.incidents.fire("INC-1", "cancel", actor="kim", note="duplicate")
+        record = cancelled.history[-1]
+        assert (record.actor, record.actor_id) == ("Kim Lee", "kim")
+        cancelled.description = "smell of solvent"
+        amended = qms.incidents.save(cancelled, actor=DANA, reason="detail")
+        assert (amended.amendments[-1].actor, amended.amendments[-1].actor_id) == (
+            "Dana Weber",
+            "dana",
+        )
+        qms.suppliers.add(qf.Supplier(id="SUP-1", name="Mill"))
+        decided = qms.suppliers.decide("SUP-1", "suspended", actor="kim", reason="mould")
+        assert (decided.decisions[-1].actor, decided.decisions[-1].actor_id) == ("Kim Lee", "kim")
+        # a plain string is its own id: nothing more is stored, the hash is as before
+        plain = qms.suppliers.decide("SUP-1", "approved", actor="QA Sam", reason="ok", evidence="x")
+        assert plain.decisions[-1].actor_id == ""
+        assert "actor_id" not in plain.decisions[-1].model_dump(exclude_defaults=True)
+        assert qms.audit.verify().ok
+        # the id is hash-chained: changing it breaks the chain
+        forged = qms.incidents.get("INC-1").model_copy(deep=True)
+        forged.history[-1] = forged.history[-1].model_copy(update={"actor_id": "dana"})
+        assert not qf.verify_history(forged)
+
+
+def test_records_without_an_actor_id_keep_their_hashes() -> None:
+    from datetime import datetime, timezone
+
+    from qualityflow.lifecycle.audit import record_hash
+    from qualityflow.lifecycle.machine import _FAST_RECORD
+
+    at = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+    rec = qf.TransitionRecord(at=at, actor="QA", trigger="assess", source="reported", dest="x")
+    legacy = rec.model_dump(mode="json", exclude={"actor_id", "signature", "hash"})
+    assert qf.TransitionRecord.model_validate(legacy) == rec
+    assert record_hash(rec) == record_hash(rec.model_copy(update={"actor_id": ""}))
+    # the lifecycle's trusted path still builds records (and hashes them as record_hash does)
+    assert _FAST_RECORD
+    inc = qf.Incident(id="INC-9", title="Torn seams", severity="minor")
+    made = qf.INCIDENT_LIFECYCLE.fire(inc, "cancel", actor="QA", note="dog", at=at)
+    assert made.hash == record_hash(made) and made.actor_id == "" and made.signature is None

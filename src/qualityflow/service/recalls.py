@@ -440,7 +440,7 @@ class RecallRepository(Repository[Recall]):
                     trigger=trigger,
                     state=recall.status.value,
                 )
-                actor = signer.name if signer is not None else actor
+                name = signer.name if signer is not None else str(actor)
                 now = service.now()
                 when = at
                 if when is None:  # the clock, or the previous step's time if it is behind
@@ -454,7 +454,7 @@ class RecallRepository(Repository[Recall]):
                     record = self.lifecycle.fire(
                         recall,
                         trigger,
-                        actor=actor,
+                        actor=name,
                         at=when,
                         note=note,
                         extra_guards=service.plugins.extra_guards,
