@@ -20,9 +20,10 @@ import qualityflow as qf
 from qualityflow.errors import ProtectedFieldError
 from qualityflow.lifecycle.audit import history_problems
 from qualityflow.models.evidence import Evidence
+from test_listing import sql_url
 from test_people import DANA, T0, _close, _service, _team, _to_verifying, _verification, url
 
-__all__ = ["url"]  # the memory/SQLite fixture of test_people, reused
+__all__ = ["sql_url", "url"]  # the fixtures of test_people and test_listing, reused
 
 
 def _strip(value: Any) -> Any:
@@ -143,6 +144,16 @@ def test_every_part_takes_attachments_through_its_command_and_audit_rehashes_the
             ],
         )
         assert contained.containment[0].attachments == [hold]
+        # containment is fixed for save(), but attaching evidence to it is an amendment
+        tag = put(b"second tag", media_type="image/jpeg", filename="tag2.jpg")
+        more = qms.evidence.attach("INC-2", tag, actor="QA Lena", part="containment", item=1)
+        assert more.containment[0].attachments == [hold, tag]  # type: ignore[attr-defined]
+        moved = qms.incidents.get("INC-2")
+        moved.containment[0].note = "moved to bay 5"
+        with pytest.raises(ProtectedFieldError, match="containment"):
+            qms.incidents.save(moved, actor="QA Lena")
+        with pytest.raises(qf.QualityFlowError, match="containment has no item 2: give an item from 1 to 1"):
+            qms.evidence.attach("INC-2", tag, actor="QA Lena", part="containment", item=2)
         qms.complaints.add(
             qf.Complaint(
                 id="CMP-1",
@@ -166,7 +177,7 @@ def test_every_part_takes_attachments_through_its_command_and_audit_rehashes_the
         )
         assert acked.contacts[0].attachments == [shot]
         report = qms.audit.verify(blobs=True)
-        assert report.ok and "3 evidence file(s)" in " ".join(report.notes)
+        assert report.ok and "4 evidence file(s)" in " ".join(report.notes)
         Path(shot.uri.removeprefix("file://")).write_bytes(b"swapped")
         text = str(qms.audit.verify(blobs=True))
         assert "complaint CMP-1 evidence" in text and "jar.jpg" in text and "altered" in text
@@ -303,3 +314,19 @@ def test_an_8d_without_evidence_has_no_appendix() -> None:
     inc = qf.Incident(id="INC-9", title="Crumbly biscuits", severity="minor")
     assert "Appendix" not in qf.eight_d(inc).to_markdown()
     assert 'id="evidence"' not in qf.eight_d(inc).to_html()
+
+
+def test_attachments_on_every_sql_backend(sql_url: str, tmp_path: Path) -> None:
+    blobs = (tmp_path / "blobs").as_uri()
+    for qms in _service(sql_url, blobs=blobs):
+        _to_verifying(qms, {})
+        before = qms.incidents.get("INC-1")
+        assert before.root_cause is not None and before.root_cause.attachments == []
+        photo = qms.evidence.put(b"capper", media_type="image/jpeg", filename="cap.jpg")
+        saved = qms.evidence.attach("INC-1", photo, actor="QA Lena", part="root-cause")
+        assert qms.incidents.get("INC-1") == saved
+        closed = _close(qms, DANA, "Sam Roy")
+        assert closed.root_cause is not None and closed.root_cause.attachments == [photo]
+        assert qms.audit.verify(blobs=True).ok
+        Path(photo.uri.removeprefix("file://")).unlink()
+        assert "missing" in str(qms.audit.verify(blobs=True))

@@ -99,3 +99,5 @@ def test_a_denied_attachment_exits_5(db: str, tmp_path: Path, monkeypatch: objec
         )
     assert result.exit_code == 5, result.output
     assert "'incident.save'" in result.stderr
+    # refused before any byte was stored
+    assert not any(Path(db.removeprefix("sqlite:///") + ".evidence").rglob("*"))

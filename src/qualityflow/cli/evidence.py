@@ -161,8 +161,10 @@ def add(
     qms = open_service(db, write=True)
     try:
         store = _store(qms, blobs)
-        # Find the record (and refuse an unknown one) before storing any bytes.
-        qms.evidence.locate(to, part=part, kind=kind, item=item, consignee=consignee)
+        # Find the record and ask the policy (refusing an unknown id, a part not recorded,
+        # an actor who may not amend it) before storing any bytes.
+        found, _part = qms.evidence.locate(to, part=part, kind=kind, item=item, consignee=consignee)
+        qms.authorize(actor, f"{found}.save", qms.evidence.target(to, found))
         evidence = store.put(file, media_type=media_type, by=actor)
         qms.evidence.attach(
             to,

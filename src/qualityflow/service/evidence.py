@@ -47,7 +47,7 @@ PART_NOT_RECORDED = N_(
     "{kind} {id!r} has no {part} recorded yet: record it with its command first, with the "
     "evidence in its attachments, or attach once it is recorded"
 )
-NO_SUCH_ITEM = N_("{kind} {id!r}: {part} has {count} entries; give an item from 1 to {count}")
+NO_SUCH_ITEM = N_("{kind} {id!r}: {part} has no item {item}: give an item from 1 to {count}")
 NO_RECORD = N_("no incident, complaint, recall or inspection {id!r} is on file")
 AMBIGUOUS = N_("{id!r} is on file as {kinds}: say which with kind=... (--kind)")
 NAME_CONSIGNEE = N_(
@@ -295,7 +295,9 @@ class EvidenceStore:
         index = len(value) if item is None else item
         if not 1 <= index <= len(value):
             raise QualityFlowError(
-                _(NO_SUCH_ITEM).format(kind=kind, id=entity.id, count=len(value), part=part)
+                _(NO_SUCH_ITEM).format(
+                    kind=kind, id=entity.id, count=len(value), part=part, item=index
+                )
             )
         return value[index - 1]
 
