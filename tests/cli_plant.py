@@ -207,6 +207,7 @@ READ_COMMANDS: dict[str, tuple[list[str], int, list[str]]] = {
     "audit-head": (["audit", "head"], 0, []),
     "db-current": (["db", "current"], 0, []),
     "report-nc-pareto": (["report", "nc-pareto", "--by", "characteristic"], 0, []),
+    "evidence-verify": (["evidence", "verify"], 0, []),
 }
 WRITE_COMMANDS: dict[str, tuple[list[str], int, list[str]]] = {
     "export-fsma204": (["export-fsma204", LOT, "--out", "{tmp}/sheet.csv"], 0, []),
@@ -260,6 +261,21 @@ WRITE_COMMANDS: dict[str, tuple[list[str], int, list[str]]] = {
         [NC],
     ),
     "db-upgrade": (["db", "upgrade"], 0, []),
+    "evidence-add": (
+        [
+            "evidence",
+            "add",
+            "{tmp}/seal-test.png",
+            "--to",
+            RECALLED,
+            "--part",
+            "containment",
+            "--actor",
+            "Dana Ruiz",
+        ],
+        0,
+        [RECALLED],
+    ),
     "scar-issue": (["scar", "issue", "--nc", NC, "--actor", "Dana Ruiz"], 0, [NC]),
     "scar-respond": (
         ["scar", "respond", SCAR, "--file", "{tmp}/answer.json", "--actor", "Dana Ruiz"],
@@ -269,6 +285,8 @@ WRITE_COMMANDS: dict[str, tuple[list[str], int, list[str]]] = {
 }
 # Commands that print one line of status and have no --json (json mode runs them plainly).
 NO_JSON = {
+    "evidence-add",
+    "evidence-verify",
     "audit-head",
     "nc-dispose",
     "db-current",
@@ -302,6 +320,14 @@ def scratch(tmp: Path) -> Path:
         "responded_at": (datetime.now(timezone.utc) - timedelta(seconds=2)).isoformat(),
     }
     (tmp / "answer.json").write_text(json.dumps(answer), encoding="utf-8")
+    # a photo of the seal test for `evidence add` (a 1x1 PNG)
+    (tmp / "seal-test.png").write_bytes(
+        bytes.fromhex(
+            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+            "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e0a6c5a0"
+            "0000000049454e44ae426082"
+        )
+    )
     return tmp
 
 

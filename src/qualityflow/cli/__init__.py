@@ -219,6 +219,7 @@ from qualityflow.cli import (  # noqa: E402
     cases,
     db,
     demo,
+    evidence,
     interop,
     nc,
     overdue,
@@ -257,6 +258,7 @@ app.command("schema", short_help=N_("Print the models' JSON Schemas."), help=sch
     schema.schema
 )
 app.add_typer(audit.app, name="audit", short_help=N_("Verify the records against the ledger."))
+app.add_typer(evidence.app, name="evidence", short_help=N_("Attach evidence files; re-hash them."))
 
 
 def main() -> None:

@@ -249,6 +249,7 @@ def _parse_model(data: str, model: Any) -> Any:
 def _show_case(qms: "QualityFlow", entity: "Incident | Complaint", lifecycle: Any) -> None:
     from qualityflow.errors import NotFoundError
     from qualityflow.models import Incident
+    from qualityflow.reports._doc import signed_note
 
     title = entity.title if isinstance(entity, Incident) else entity.description
     out.note(f"{entity.id}: {title}")
@@ -283,7 +284,10 @@ def _show_case(qms: "QualityFlow", entity: "Incident | Complaint", lifecycle: An
     out.table(
         _("History"),
         (_("when (UTC)"), _("trigger"), _("state"), _("by"), _("note")),
-        [(r.at, r.trigger, f"{r.source} -> {r.dest}", r.actor, r.note) for r in entity.history],
+        [
+            (r.at, r.trigger, f"{r.source} -> {r.dest}", r.actor, signed_note(r))
+            for r in entity.history
+        ],
         ids=(),
     )
     state = out.text(entity.status)

@@ -203,7 +203,14 @@ def return_(
     try:
         when = _parse_time(at) or qms.now()
         recall = qms.recalls.record_return(
-            recall_id, consignee_id, at=when, actor=actor, evidence=evidence, **quantities
+            recall_id,
+            consignee_id,
+            at=when,
+            actor=actor,
+            evidence=evidence,
+            returned=quantities["returned"],
+            destroyed=quantities["destroyed"],
+            corrected=quantities["corrected"],
         )
         left = ", ".join(str(q) for q in recall.consignee(consignee_id).still_at_customer())
         out.note(

@@ -105,6 +105,7 @@ def report_8d(
         complaints=qms.complaints.list(),
         audit_head=qms.audit.head(),
         audit_at=datetime.now(timezone.utc),
+        evidence=qms.evidence.read_verified,
     )
     _print_8d(report, {"incident": incident}, html, markdown, as_json)
 

@@ -50,14 +50,16 @@ __all__ = [
 R = TypeVar("R", bound=BaseModel)
 
 _EXCLUDE: set[str] = {"hash"}
-# Fields added in 0.2 (two clocks, binding to the entity and its state): left out of the
-# canonical form while empty, so the hashes of records written before 0.2 do not change.
+# Fields added in 0.2 (two clocks, binding to the entity and its state) and later (the
+# signature, the actor's id): left out of the canonical form while empty, so the hashes of
+# records written before them do not change.
 _OPTIONAL: tuple[tuple[str, object], ...] = (
     ("recorded_at", None),
     ("entity", ""),
     ("fields", []),
     ("state", ""),
     ("signature", None),
+    ("actor_id", ""),
 )
 # What the state digest leaves out: the chained lists (they are chained on their own) and
 # the storage version.

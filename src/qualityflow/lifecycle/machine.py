@@ -716,6 +716,7 @@ technical, quality and sales'
 
 _RECORD_FIELDS = (
     "actor",
+    "actor_id",
     "at",
     "dest",
     "entity",
@@ -724,6 +725,7 @@ _RECORD_FIELDS = (
     "note",
     "prev_hash",
     "recorded_at",
+    "signature",
     "source",
     "state",
     "trigger",
@@ -754,7 +756,8 @@ def _trusted_record(
     :func:`~qualityflow.lifecycle.audit.record_hash` of the record (a test checks this).
     """
     payload: dict[str, Any] = {"actor": actor, "at": at, "dest": dest}
-    # The optional fields are left out of the canonical form while empty (record_hash).
+    # The optional fields are left out of the canonical form while empty (record_hash):
+    # actor_id and signature, empty here, are set (and the record resealed) by the service.
     if entity:
         payload["entity"] = entity
     if fields:
@@ -767,6 +770,7 @@ def _trusted_record(
     values = {
         "at": at,
         "actor": actor,
+        "actor_id": "",
         "trigger": trigger,
         "source": source,
         "dest": dest,
@@ -775,6 +779,7 @@ def _trusted_record(
         "entity": entity,
         "fields": fields,
         "state": state,
+        "signature": None,
         "prev_hash": prev_hash,
         "hash": hashlib.sha256(canonical).hexdigest(),
     }

@@ -9,6 +9,7 @@ from pydantic import Field, JsonValue, model_validator
 
 from qualityflow.i18n import _
 from qualityflow.models._base import AwareDatetime, Id, NonEmpty, QFModel
+from qualityflow.models.evidence import Evidence
 from qualityflow.models.quantity import Quantity
 from qualityflow.models.records import Amendment
 
@@ -163,6 +164,7 @@ class Inspection(QFModel):
     reject: int | None = Field(default=None, ge=1)
     defects: int = Field(default=0, ge=0)
     note: str = ""
+    attachments: list[Evidence] = Field(default_factory=list)
     version: int = Field(default=0, ge=0)
 
     @model_validator(mode="after")

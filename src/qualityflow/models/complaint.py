@@ -7,6 +7,7 @@ from enum import Enum
 from pydantic import Field
 
 from qualityflow.models._base import AwareDatetime, Id, NonEmpty, QFModel
+from qualityflow.models.evidence import Evidence
 from qualityflow.models.records import Amendment, Severity, TransitionRecord
 
 __all__ = [
@@ -65,6 +66,7 @@ class Contact(QFModel):
     channel: Channel
     message: NonEmpty
     by: NonEmpty
+    attachments: list[Evidence] = Field(default_factory=list)
 
 
 class ResolutionKind(str, Enum):

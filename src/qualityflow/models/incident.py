@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from qualityflow.i18n import _
 from qualityflow.models._base import AwareDatetime, Id, NonEmpty, QFModel
+from qualityflow.models.evidence import Evidence
 from qualityflow.models.records import Amendment, Severity, TransitionRecord
 
 __all__ = [
@@ -107,6 +108,7 @@ class ContainmentAction(QFModel):
     by: NonEmpty
     at: AwareDatetime
     note: str = ""
+    attachments: list[Evidence] = Field(default_factory=list)
 
 
 class RecallDecision(QFModel):
@@ -136,6 +138,7 @@ class RootCauseAnalysis(QFModel):
     root_cause: NonEmpty
     category: SixM
     confirmed: bool = False
+    attachments: list[Evidence] = Field(default_factory=list)
 
 
 class ActionKind(str, Enum):
@@ -182,6 +185,7 @@ class Verification(QFModel):
     evidence: NonEmpty
     verified_by: NonEmpty
     at: AwareDatetime
+    attachments: list[Evidence] = Field(default_factory=list)
 
 
 class Incident(QFModel):

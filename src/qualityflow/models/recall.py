@@ -39,6 +39,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from qualityflow.models._base import AwareDatetime, Id, NonEmpty, QFModel
+from qualityflow.models.evidence import Evidence
 from qualityflow.models.quantity import Quantity
 from qualityflow.models.records import Amendment, Severity, TransitionRecord
 
@@ -189,6 +190,7 @@ class RecallReturn(QFModel):
     destroyed: Quantity | None = None
     corrected: Quantity | None = None
     evidence: str = ""
+    attachments: list[Evidence] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _something(self) -> RecallReturn:

@@ -58,11 +58,14 @@ class TransitionRecord(QFModel):
     (:func:`qualityflow.lifecycle.audit.state_digest`); the hash covers all of them.
     Records written before 0.2 have these four empty; their hashes are unchanged.
     ``signature`` is the step's electronic signature, when the policy asks for one (left
-    out of the hash while empty).
+    out of the hash while empty). ``actor`` is the actor's printed name and ``actor_id``
+    its id when the two differ (``qf.Actor(id="dana", name="Dana Weber")``; empty, and
+    left out of the hash, when the id is the name, as for a plain string).
     """
 
     at: AwareDatetime
     actor: NonEmpty
+    actor_id: str = ""
     trigger: str
     source: str
     dest: str
@@ -90,11 +93,12 @@ class Amendment(QFModel):
     Kept in the entity's ``amendments`` list, hash-chained like the history
     (``prev_hash``/``hash``), bound to the entity (``entity``) and to the digest of its
     state after the change (``state``). ``at`` is the caller's time, ``recorded_at`` the
-    service's.
+    service's. ``actor`` is the printed name, ``actor_id`` the id when it differs.
     """
 
     at: AwareDatetime
     actor: NonEmpty
+    actor_id: str = ""
     reason: str = ""
     changes: list[FieldChange]
     recorded_at: AwareDatetime | None = None

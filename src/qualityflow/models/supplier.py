@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 
 from qualityflow.i18n import _
 from qualityflow.models._base import AwareDatetime, Id, NonEmpty, QFModel
-from qualityflow.models.records import Amendment
+from qualityflow.models.records import Amendment, Signature
 
 __all__ = ["Supplier", "SupplierDecision", "SupplierEvaluation", "SupplierStatus"]
 
@@ -75,14 +75,22 @@ class SupplierEvaluation(QFModel):
 
 
 class SupplierDecision(QFModel):
-    """A recorded decision that changed a supplier's status, chained by hash like history."""
+    """A recorded decision that changed a supplier's status, chained by hash like history.
+
+    ``signature`` is the decision's electronic signature when the policy asks for one
+    (``supplier.disqualify``, ``supplier.reapprove``; left out of the hash while empty, so
+    older decisions keep their hashes). ``actor`` is the printed name, ``actor_id`` the
+    actor's id when it differs (left out of the hash while empty).
+    """
 
     at: AwareDatetime
     actor: NonEmpty
+    actor_id: str = ""
     source: SupplierStatus
     dest: SupplierStatus
     reason: NonEmpty
     evidence: str = ""
+    signature: Signature | None = None
     prev_hash: str = ""
     hash: str = ""
 

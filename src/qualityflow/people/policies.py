@@ -14,8 +14,8 @@
     handle complaints (acknowledge, resolve, tell the customer).
 
 Segregation of duties is on (every rule of :data:`qualityflow.people.SOD_RULES`), and
-verifying and closing an incident need an electronic signature
-(:data:`STRICT_SIGNATURES`).
+verifying and closing an incident, disqualifying or re-approving a supplier and completing
+a recall need an electronic signature (:data:`STRICT_SIGNATURES`).
 """
 
 from __future__ import annotations
@@ -48,7 +48,15 @@ STRICT_ROLES: dict[str, set[str]] = {
 }
 """The roles of :data:`STRICT`, by action."""
 
-STRICT_SIGNATURES: frozenset[str] = frozenset({"incident.verify", "incident.close"})
+STRICT_SIGNATURES: frozenset[str] = frozenset(
+    {
+        "incident.verify",
+        "incident.close",
+        "supplier.disqualify",
+        "supplier.reapprove",
+        "recall.complete",
+    }
+)
 """The steps :data:`STRICT` signs electronically."""
 
 STRICT = RolePolicy(STRICT_ROLES, segregation_of_duties=True, signatures=STRICT_SIGNATURES)

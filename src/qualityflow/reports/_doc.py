@@ -10,6 +10,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from qualityflow.i18n import _, format_date, format_datetime, label
 
@@ -23,6 +24,7 @@ __all__ = [
     "blocks_to_markdown",
     "fmt_duration",
     "fmt_time",
+    "signed_note",
 ]
 
 
@@ -90,6 +92,36 @@ def fmt_time(value: datetime) -> str:
 
     """
     return format_datetime(value)
+
+
+def signed_note(record: Any) -> str:
+    """Return a record's note followed by its electronic signature (name, time, meaning).
+
+    For history records and supplier decisions alike (``note`` or ``reason``, and
+    ``signature``); the same words in every report and in ``show``.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> import qualityflow as qf
+    >>> from qualityflow.models import Signature
+    >>> at = datetime(2026, 3, 5, 9, tzinfo=timezone.utc)
+    >>> rec = qf.TransitionRecord(at=at, actor="Dana", trigger="close", source="verifying",
+    ...     dest="closed", note="8D done", signature=Signature(meaning="approved closure",
+    ...     signer_name="Dana Weber", signed_at=at))
+    >>> signed_note(rec)
+    '8D done (signed by Dana Weber at 2026-03-05 09:00 UTC: approved closure)'
+
+    """
+    note = str(getattr(record, "note", None) or getattr(record, "reason", "") or "")
+    sig = getattr(record, "signature", None)
+    if sig is None:
+        return note
+    at = fmt_time(sig.signed_at) if sig.signed_at is not None else ""
+    text = _("signed by {name} at {at}: {meaning}").format(
+        name=sig.signer_name, at=at, meaning=sig.meaning
+    )
+    return f"{note} ({text})" if note else text
 
 
 def fmt_duration(value: timedelta) -> str:

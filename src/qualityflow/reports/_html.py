@@ -29,6 +29,9 @@ ol.timeline .when { font-weight: bold; }
 ol.timeline .elapsed { color: #666; font-size: .9em; }
 figure { margin: 1rem 0; overflow-x: auto; }
 figcaption { color: #555; font-size: .9em; }
+.thumbnails { display: flex; flex-wrap: wrap; gap: 1rem; }
+figure.thumb { margin: 0; max-width: 12rem; }
+figure.thumb img { max-width: 12rem; max-height: 12rem; border: 1px solid #ccc; }
 """
 
 

@@ -10,9 +10,10 @@ request in D0-D2, the supplier's answer in D3-D5 and D7, our verification in D6.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import html
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -23,6 +24,7 @@ from qualityflow.models import (
     ActionStatus,
     Batch,
     Complaint,
+    Evidence,
     Incident,
     IncidentStatus,
     Quantity,
@@ -41,12 +43,15 @@ from qualityflow.reports._doc import (
     blocks_to_markdown,
     fmt_duration,
     fmt_time,
+    signed_note,
 )
 from qualityflow.reports._html import page
 from qualityflow.reports._svg import GraphNode, genealogy_svg
 
 __all__ = [
     "DISCIPLINES",
+    "THUMBNAIL_LIMIT",
+    "AttachedEvidence",
     "Discipline",
     "EightDReport",
     "GenealogyLike",
@@ -76,6 +81,30 @@ D8 小组祝贺/关闭).
 _TITLES = dict(DISCIPLINES)
 
 _MAX_PICTURE_NODES = 80
+
+THUMBNAIL_LIMIT = 2_000_000
+"""The largest image (bytes) the HTML report embeds as a thumbnail; larger ones are listed."""
+
+EvidenceReader = Callable[[Evidence], "bytes | None"]
+"""What ``eight_d(evidence=...)`` takes: the bytes of a stored file, checked against its
+hash, or ``None`` when it is missing or altered (``qms.evidence.read_verified``)."""
+
+
+@dataclass(frozen=True)
+class AttachedEvidence:
+    """One evidence file of the appendix: the reference and where it is attached."""
+
+    evidence: Evidence
+    where: str
+
+
+def _size(size: int) -> str:
+    """``532 B``, ``12.4 kB``, ``3.1 MB`` (decimal units)."""
+    if size < 1000:
+        return _("{n} B").format(n=size)
+    if size < 1_000_000:
+        return _("{n} kB").format(n=f"{size / 1000:.1f}")
+    return _("{n} MB").format(n=f"{size / 1_000_000:.1f}")
 
 
 class RecallImpactLike(Protocol):
@@ -153,6 +182,8 @@ class _Rendered:
     locale: str
     audit_head: str
     audit_at: datetime | None
+    evidence: tuple[AttachedEvidence, ...]
+    thumbnails: Mapping[str, str]
 
     def _subject(self) -> tuple[str, str]:  # pragma: no cover - every subclass has its own
         raise NotImplementedError
@@ -168,6 +199,58 @@ class _Rendered:
 
     def _figure(self, code: str) -> str:
         return ""
+
+    def _evidence_table(self) -> Table:
+        return Table.of(
+            (
+                _("file"),
+                _("media type"),
+                _("size"),
+                _("SHA-256"),
+                _("by"),
+                _("when"),
+                _("attached to"),
+            ),
+            [
+                (
+                    a.evidence.filename or _("(no name)"),
+                    a.evidence.media_type,
+                    _size(a.evidence.size),
+                    a.evidence.sha256,
+                    a.evidence.by or _("unknown"),
+                    a.evidence.captured_at,
+                    a.where,
+                )
+                for a in self.evidence
+            ],
+        )
+
+    def _evidence_html(self) -> str:
+        esc = html.escape
+        title = esc(_("Appendix: evidence"))
+        parts = [f'<section id="evidence"><h2>{title}</h2>']
+        parts.append(blocks_to_html([self._evidence_table()]))
+        figures = []
+        for a in self.evidence:
+            if not a.evidence.media_type.startswith("image/"):
+                continue
+            name = a.evidence.filename or a.evidence.sha256[:12]
+            uri = self.thumbnails.get(a.evidence.sha256)
+            if uri is None:
+                missing = _(
+                    "{file}: the image is not shown (not read, too large, missing or altered)"
+                )
+                figures.append(f'<p class="missing">{esc(missing.format(file=name))}</p>')
+                continue
+            caption = esc(f"{name} ({a.where})")
+            figures.append(
+                f'<figure class="thumb"><img src="{esc(uri)}" alt="{esc(name)}" '
+                f'loading="lazy"><figcaption>{caption}</figcaption></figure>'
+            )
+        if figures:
+            parts.append('<div class="thumbnails">' + "".join(figures) + "</div>")
+        parts.append("</section>")
+        return "".join(parts)
 
     def _footer(self) -> str:
         if not self.audit_head:
@@ -197,7 +280,7 @@ class _Rendered:
                 label(r.trigger),
                 f"{label(r.source, of)} → {label(r.dest, of)}",
                 r.actor,
-                _signed(r),
+                signed_note(r),
             )
             for r in self.timeline
         ]
@@ -233,6 +316,9 @@ class _Rendered:
         else:
             parts.append(_("No lifecycle step recorded yet."))
         parts.extend(d.to_markdown() for d in self.disciplines)
+        if self.evidence:
+            parts.append(_("## Appendix: evidence"))
+            parts.append(blocks_to_markdown([self._evidence_table()]))
         footer = self._footer()
         if footer:
             parts.append(f"---\n\n{footer}")
@@ -279,6 +365,8 @@ class _Rendered:
             if figure:
                 body.append(figure)
             body.append("</section>")
+        if self.evidence:
+            body.append(self._evidence_html())
         footer = self._footer()
         if footer:
             body.append(f'<footer id="audit-head"><p>{esc(footer)}</p></footer>')
@@ -305,6 +393,10 @@ class EightDReport(_Rendered):
     locale: str = "en"
     audit_head: str = ""
     audit_at: datetime | None = None
+    evidence: tuple[AttachedEvidence, ...] = ()
+    thumbnails: Mapping[str, str] = field(default_factory=dict)
+    """``data:`` URIs of the image evidence, by SHA-256 (filled when ``eight_d`` is given
+    a reader); an image without one is listed but not shown."""
 
     def _subject(self) -> tuple[str, str]:
         return self.incident.id, self.incident.title
@@ -364,18 +456,6 @@ def _quantities(value: object) -> str:
     if isinstance(value, Iterable) and not isinstance(value, str):
         return ", ".join(str(q) for q in value) or _("none")
     return str(value)
-
-
-def _signed(record: TransitionRecord) -> str:
-    """Return the record's note followed by its electronic signature (name, time, meaning)."""
-    sig = record.signature
-    if sig is None:
-        return record.note
-    at = fmt_time(sig.signed_at) if sig.signed_at is not None else ""
-    text = _("signed by {name} at {at}: {meaning}").format(
-        name=sig.signer_name, at=at, meaning=sig.meaning
-    )
-    return f"{record.note} ({text})" if record.note else text
 
 
 def _first(history: Sequence[TransitionRecord], trigger: str) -> TransitionRecord | None:
@@ -747,6 +827,7 @@ def eight_d(
     locale: str | None = None,
     audit_head: str = "",
     audit_at: datetime | None = None,
+    evidence: EvidenceReader | None = None,
 ) -> EightDReport:
     """Build the 8D report of ``incident``, D0-D8 mapped from its recorded data.
 
@@ -770,6 +851,11 @@ def eight_d(
     audit_head, audit_at
         The audit ledger's head (``qms.audit.head()``) and when it was read; printed in
         the report's footer ("Audit head: ...") so the report publishes it.
+    evidence
+        Reads a stored evidence file for the HTML thumbnails: its bytes, checked against
+        the hash, or ``None`` (``qms.evidence.read_verified``). The appendix lists every
+        file attached to the incident's parts and the linked complaints' contacts either
+        way; without a reader the images are listed, not shown.
 
     Examples
     --------
@@ -786,7 +872,48 @@ def eight_d(
     """
     with using(locale) as chosen:
         report = _build(incident, impact, genealogy, complaints, chosen)
-    return dataclasses.replace(report, audit_head=audit_head, audit_at=audit_at)
+    thumbnails: dict[str, str] = {}
+    if evidence is not None:
+        for item in report.evidence:
+            ev = item.evidence
+            if not ev.media_type.startswith("image/") or ev.size > THUMBNAIL_LIMIT:
+                continue
+            if ev.sha256 in thumbnails:
+                continue
+            data = evidence(ev)
+            if data is not None:
+                encoded = base64.b64encode(data).decode("ascii")
+                thumbnails[ev.sha256] = f"data:{ev.media_type};base64,{encoded}"
+    return dataclasses.replace(
+        report, audit_head=audit_head, audit_at=audit_at, thumbnails=thumbnails
+    )
+
+
+def _attached(inc: Incident, complaints: Sequence[Complaint]) -> tuple[AttachedEvidence, ...]:
+    """Every file attached to the incident's parts and the complaints' contacts, in D order."""
+    found: list[AttachedEvidence] = []
+
+    def add(items: Iterable[Evidence], where: str) -> None:
+        found.extend(AttachedEvidence(ev, where) for ev in items)
+
+    for c in complaints:
+        for n, contact in enumerate(c.contacts, 1):
+            add(
+                contact.attachments,
+                _("D2 complaint {id}, contact {n}").format(id=c.id, n=n),
+            )
+    for action in inc.containment:
+        add(
+            action.attachments,
+            _("D3 containment of {batch} ({action})").format(
+                batch=action.batch_id, action=label(action.action)
+            ),
+        )
+    if inc.root_cause is not None:
+        add(inc.root_cause.attachments, _("D4 root-cause analysis"))
+    if inc.verification is not None:
+        add(inc.verification.attachments, _("D6 verification"))
+    return tuple(found)
 
 
 def _build(
@@ -818,6 +945,7 @@ def _build(
         picture=(nodes, edges),
         picture_omitted=omitted,
         locale=locale,
+        evidence=_attached(incident, linked),
     )
 
 
@@ -840,6 +968,8 @@ class SupplierEightDReport(_Rendered):
     locale: str = "en"
     audit_head: str = ""
     audit_at: datetime | None = None
+    evidence: tuple[AttachedEvidence, ...] = ()
+    thumbnails: Mapping[str, str] = field(default_factory=dict)
 
     def _subject(self) -> tuple[str, str]:
         return self.scar.id, self.scar.description or self.scar.supplier_id

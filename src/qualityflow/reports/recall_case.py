@@ -45,6 +45,7 @@ from qualityflow.reports._doc import (
     blocks_to_markdown,
     fmt_duration,
     fmt_time,
+    signed_note,
 )
 from qualityflow.reports._html import page
 
@@ -525,7 +526,7 @@ def recall_summary(recall: Recall, *, locale: str | None = None) -> RecallDocume
                     label(r.trigger),
                     f"{label(r.source)} → {label(r.dest)}",
                     r.actor,
-                    r.note,
+                    signed_note(r),
                 )
                 for r in recall.history
             ],

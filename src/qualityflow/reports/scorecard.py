@@ -31,7 +31,7 @@ from qualityflow.prevention import (
     TracesBackward,
     score_supplier,
 )
-from qualityflow.reports._doc import Table, blocks_to_html, blocks_to_markdown
+from qualityflow.reports._doc import Table, blocks_to_html, blocks_to_markdown, signed_note
 from qualityflow.reports._html import page
 from qualityflow.reports._svg import bar_chart_svg
 
@@ -123,7 +123,31 @@ class Scorecard:
                 if decide
                 else _("No status change recommended.")
             )
-            return f"{title}\n\n{blocks_to_markdown([self._table()])}{tail}\n{self._basis_md()}"
+            decisions = self._decisions()
+            signed = (
+                "\n" + _("Last status decisions:") + "\n\n" + blocks_to_markdown([decisions]) + "\n"
+                if decisions.rows
+                else ""
+            )
+            return (
+                f"{title}\n\n{blocks_to_markdown([self._table()])}{tail}\n{self._basis_md()}"
+                f"{signed}"
+            )
+
+    def _decisions(self) -> Table:
+        """Each supplier's last status decision: when, who, why, and its signature."""
+        rows = [
+            (
+                r.supplier.id,
+                f"{label(d.source)} → {label(d.dest)}",
+                d.at,
+                d.actor,
+                signed_note(d),
+            )
+            for r in self.rows
+            for d in r.supplier.decisions[-1:]
+        ]
+        return Table.of((_("supplier"), _("decision"), _("when"), _("by"), _("reason")), rows)
 
     def _basis(self) -> list[tuple[str, str]]:
         """Each scored supplier's evaluation note: what its scores rest on, and why."""
@@ -158,8 +182,15 @@ class Scorecard:
             return (
                 f'<section class="scorecard"><h2>{title}</h2>'
                 f"<figure>{self.to_svg()}</figure>{blocks_to_html([self._table()])}"
-                f"{self._basis_html()}</section>"
+                f"{self._basis_html()}{self._decisions_html()}</section>"
             )
+
+    def _decisions_html(self) -> str:
+        decisions = self._decisions()
+        if not decisions.rows:
+            return ""
+        title = html.escape(_("Last status decisions:"))
+        return f"<p>{title}</p>{blocks_to_html([decisions])}"
 
     def _basis_html(self) -> str:
         basis = self._basis()

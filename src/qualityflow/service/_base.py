@@ -107,6 +107,43 @@ def field_changes(stored: Entity, new: Entity) -> builtins.list[FieldChange]:
     return changes
 
 
+def only_attached(old: object, new: object) -> bool:
+    """Whether ``new`` is ``old`` (JSON values) with evidence appended to ``attachments`` lists.
+
+    Attaching evidence to a part already recorded (a verification, a contact, a return)
+    changes nothing a rule relied on, so ``save()`` accepts it as an amendment even where it
+    refuses every other change: each ``attachments`` list may only grow at its end, and
+    every other value stays as it is.
+
+    Examples
+    --------
+    >>> ev = {"sha256": "ab" * 32, "uri": "file:///e/ab"}
+    >>> only_attached({"evidence": "ok", "attachments": []},
+    ...               {"evidence": "ok", "attachments": [ev]})
+    True
+    >>> only_attached({"evidence": "ok", "attachments": [ev]},
+    ...               {"evidence": "edited", "attachments": [ev, ev]})
+    False
+    >>> only_attached([{"attachments": [ev]}], [{"attachments": []}])
+    False
+
+    """
+    if isinstance(old, dict) and isinstance(new, dict):
+        if set(old) - {"attachments"} != set(new) - {"attachments"}:
+            return False
+        before, after = old.get("attachments", []), new.get("attachments", [])
+        if not isinstance(before, list) or not isinstance(after, list):
+            return False
+        if after[: len(before)] != before:
+            return False
+        return all(only_attached(old[k], new[k]) for k in old if k != "attachments")
+    if isinstance(old, list) and isinstance(new, list):
+        return len(old) == len(new) and all(
+            only_attached(a, b) for a, b in zip(old, new, strict=True)
+        )
+    return old == new
+
+
 class Repository(Generic[E]):
     """Add, get, list and save one kind of record (``qms.batches``, ``qms.suppliers``...).
 
@@ -326,8 +363,10 @@ class Repository(Generic[E]):
                 raise ProtectedFieldError(
                     state, [f for f, _ in refused], [why for _, why in refused]
                 )
+            actor_id = ""
             if (isinstance(actor, str) and actor.strip()) or not isinstance(actor, str):
-                actor = self._service.authorize(actor, f"{self.kind}.save", new)
+                who = self._service._authorized(actor, f"{self.kind}.save", new)
+                actor, actor_id = who.name, "" if who.id == who.name else who.id
             if type(actor) is not str or not actor.strip():
                 raise TransitionError(
                     "save",
@@ -342,7 +381,9 @@ class Repository(Generic[E]):
                 raise TransitionError(
                     "save", state, [f"{self.kind} {entity.id!r}: {r}" for r in future]
                 )
-            amended = self._amended(stored, new, changes, actor=actor, reason=reason, at=at)
+            amended = self._amended(
+                stored, new, changes, actor=actor, reason=reason, at=at, actor_id=actor_id
+            )
             return self._typed(self._storage.save(amended))
 
     def _future_times(
@@ -371,6 +412,7 @@ class Repository(Generic[E]):
         actor: str,
         reason: str,
         at: datetime | None,
+        actor_id: str = "",
     ) -> E:
         """Return ``new`` with one sealed amendment recording ``changes`` appended.
 
@@ -387,6 +429,7 @@ class Repository(Generic[E]):
         amendment = Amendment(
             at=when,
             actor=actor,
+            actor_id=actor_id,
             reason=reason,
             changes=changes,
             recorded_at=recorded,

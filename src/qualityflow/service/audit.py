@@ -54,7 +54,7 @@ from qualityflow.storage.base import (
 if TYPE_CHECKING:
     from qualityflow.service.facade import QualityFlow
 
-__all__ = ["Audit", "AuditProblem", "AuditReport"]
+__all__ = ["Audit", "AuditProblem", "AuditReport", "evidence_in"]
 
 _CHAINED = ("history", "decisions", "amendments")
 
@@ -166,6 +166,23 @@ class Audit:
         ledgered = self._ledger()
         return "" if ledgered is None else ledgered.ledger_head()
 
+    def evidence(self) -> list[tuple[str, str, Evidence]]:
+        """Return every evidence reference stored, as ``(kind, id, evidence)``, by row."""
+        ledgered = self._ledger()
+        if ledgered is None:
+            return []
+        found: list[tuple[str, str, Evidence]] = []
+        for row in ledgered.audit_snapshot().rows:
+            model = ENTITY_KINDS.get(row.kind)
+            if model is None:
+                continue
+            try:
+                entity = model.model_validate_json(row.data)
+            except ValidationError:
+                continue  # audit.verify() reports the row
+            found.extend((row.kind, row.id, e) for e in evidence_in(entity))
+        return found
+
     def verify(self, known_heads: Iterable[str] = (), blobs: bool = False) -> AuditReport:
         """Walk every stored row and the whole ledger; return what is wrong.
 
@@ -228,8 +245,11 @@ def _entity_name(kind: str, id: str) -> tuple[str, str]:
     return kind, id
 
 
-def _evidence_in(entity: Any) -> list[Evidence]:
-    """Every evidence reference in ``entity``'s data (any dict shaped like an Evidence)."""
+def evidence_in(entity: Any) -> list[Evidence]:
+    """Every evidence reference in ``entity``'s data (any dict shaped like an Evidence).
+
+    The parts' ``attachments`` and anything else holding one (a batch's attributes).
+    """
     found: list[Evidence] = []
 
     def walk(value: Any) -> None:
@@ -245,7 +265,8 @@ def _evidence_in(entity: Any) -> list[Evidence]:
                 walk(item)
 
     walk(entity.model_dump(mode="json"))
-    return found
+    # An amendment's old and new values repeat the part's evidence: each file once.
+    return list({(e.sha256, e.uri): e for e in found}.values())
 
 
 def _verify(
@@ -474,12 +495,12 @@ def _verify(
             problems.extend(
                 history_problems(entity, kind=row.kind, lifecycle=lifecycles.get(row.kind))
             )
-            history = getattr(entity, "history", None) or []
-            for number, record in enumerate(history):
-                for what in signature_problems([record]):
-                    problems.append(AuditProblem(row.kind, row.id, f"history[{number}]", what))
+            for name in ("history", "decisions"):
+                for number, record in enumerate(getattr(entity, name, None) or []):
+                    for what in signature_problems([record]):
+                        problems.append(AuditProblem(row.kind, row.id, f"{name}[{number}]", what))
         if evidence is not None and entity is not None:
-            evidence.extend((row.kind, row.id, e) for e in _evidence_in(entity))
+            evidence.extend((row.kind, row.id, e) for e in evidence_in(entity))
 
     # -- edges -------------------------------------------------------------------------
     for edge in snap.edges:

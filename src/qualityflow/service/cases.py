@@ -9,7 +9,7 @@ from contextlib import nullcontext
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from qualityflow.errors import NotFoundError, PermissionDenied, QualityFlowError, TransitionError
+from qualityflow.errors import NotFoundError, QualityFlowError, TransitionError
 from qualityflow.lifecycle import (
     Lifecycle,
 )
@@ -24,12 +24,11 @@ from qualityflow.models import (
     Complaint,
     FieldChange,
     Incident,
-    Signature,
     TransitionRecord,
 )
 from qualityflow.people import Actor, ActorLike
-from qualityflow.people.signatures import sign
-from qualityflow.service._base import L, Refusal, Repository, _value
+from qualityflow.people.signatures import sign, with_actor_id
+from qualityflow.service._base import L, Refusal, Repository, _value, only_attached
 
 if TYPE_CHECKING:
     from qualityflow.service.facade import QualityFlow
@@ -367,6 +366,8 @@ class LifecycleRepository(Repository[L]):
         refused: builtins.list[Refusal] = []
         for change in changes:
             name = change.field
+            if only_attached(change.old, change.new):
+                continue  # evidence attached to a recorded part: an amendment, nothing else
             if name in fixed:
                 refused.append((name, f"{who}: save() cannot change {name}: {fixed[name]}"))
                 continue
@@ -497,39 +498,16 @@ class LifecycleRepository(Repository[L]):
         credential: object,
     ) -> Actor | None:
         """Authorize ``actor`` for ``action``; check the signature the policy may ask for."""
-        service = self._service
-        if isinstance(actor, str) and not actor.strip():
-            return None  # the lifecycle refuses a blank actor
-        who = service._authorized(actor, action, _with_data(entity, data))
-        state = str(_value(entity.status))
-        if signature is not None and not isinstance(signature, Signature):
-            raise TransitionError(
-                trigger,
-                state,
-                [f"signature={signature!r}: give qf.Signature(meaning='approved closure')"],
-            )
-        if signature is None:
-            if service.requires_signature(action):
-                raise TransitionError(
-                    trigger,
-                    state,
-                    [
-                        f"{self.kind} {entity.id!r}: {action!r} needs the electronic signature "
-                        f"of {who.name!r}: pass signature=qf.Signature(meaning=...) and the "
-                        "credential the application checks (credential=...)"
-                    ],
-                )
-            return who
-        if not service.plugins.authenticate(who, credential):
-            raise PermissionDenied(
-                who.id,
-                action,
-                [
-                    f"the signature of {who.name!r} on {action!r} could not be authenticated: "
-                    "give the signer's valid credential"
-                ],
-            )
-        return who
+        return self._service._signer(
+            actor,
+            action,
+            _with_data(entity, data),
+            signature,
+            credential,
+            what=f"{self.kind} {entity.id!r}",
+            trigger=trigger,
+            state=str(_value(entity.status)),
+        )
 
     def _fire(
         self,
@@ -564,8 +542,10 @@ class LifecycleRepository(Repository[L]):
                 tolerance=service.clock_tolerance,
                 **data,
             )
-            if signature is not None and signer is not None:
-                record = sign(record, signature, signer, service.now())
+            if signer is not None:
+                record = with_actor_id(record, signer)
+                if signature is not None:
+                    record = sign(record, signature, signer, service.now())
                 entity.history[-1] = record
             if isinstance(entity, Incident):
                 service._contain(entity, trigger, record, before_actions, before_recall)

@@ -21,7 +21,7 @@ from qualityflow.errors import (
 )
 from qualityflow.evidence import builtin as builtin_blobstores
 from qualityflow.genealogy import CommonCause, Genealogy, RecallImpact, Trace
-from qualityflow.i18n import N_, normalize, using
+from qualityflow.i18n import N_, _, normalize, using
 from qualityflow.lifecycle import (
     COMPLAINT_LIFECYCLE,
     INCIDENT_LIFECYCLE,
@@ -41,12 +41,14 @@ from qualityflow.models import (
     Notification,
     Quantity,
     Shipment,
+    Signature,
     Supplier,
     TransitionRecord,
 )
 from qualityflow.models.nonconformance import SupplierAction
 from qualityflow.notify import builtin_notifiers
 from qualityflow.people import OPEN, Actor, ActorLike, Policy
+from qualityflow.people.signatures import SIGNATURE_NEEDED, SIGNATURE_REFUSED, SIGNATURE_TYPE
 from qualityflow.plugins import hookimpl
 from qualityflow.plugins.manager import Plugins, make_plugins
 from qualityflow.prevention import (
@@ -318,6 +320,56 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
         """Return whether the policy asks for an electronic signature on ``action``."""
         needs = getattr(self.policy, "requires_signature", None)
         return bool(needs(action)) if callable(needs) else False
+
+    def _signer(
+        self,
+        actor: ActorLike,
+        action: str,
+        subject: Any,
+        signature: object,
+        credential: object,
+        *,
+        what: str,
+        trigger: str,
+        state: str,
+        steps: Iterable[str] = (),
+    ) -> Actor | None:
+        """Authorize ``actor`` for ``action``; check the signature the policy may ask for.
+
+        The one check of every signed step (incidents, complaints, recalls, supplier
+        decisions): the policy and plugins authorize ``action``; a signature is needed
+        when the policy names ``action`` or one of ``steps`` (``supplier.disqualify``);
+        a given one must be a :class:`~qualityflow.models.Signature`, and the
+        ``qualityflow_authenticate`` plugins are asked about ``credential`` before it is
+        accepted. Returns the resolved signer (``None`` for a blank actor, which the
+        command refuses itself).
+        """
+        if isinstance(actor, str) and not actor.strip():
+            return None  # the command refuses a blank actor
+        who = self._authorized(actor, action, subject)
+        if signature is not None and not isinstance(signature, Signature):
+            raise TransitionError(
+                trigger,
+                state,
+                [_(SIGNATURE_TYPE).format(signature=repr(signature))],
+            )
+        named = [action, *steps]
+        if signature is None:
+            needed = next((a for a in named if self.requires_signature(a)), None)
+            if needed is not None:
+                raise TransitionError(
+                    trigger,
+                    state,
+                    [_(SIGNATURE_NEEDED).format(what=what, action=needed, name=who.name)],
+                )
+            return who
+        if not self.plugins.authenticate(who, credential):
+            raise PermissionDenied(
+                who.id,
+                action,
+                [_(SIGNATURE_REFUSED).format(name=who.name, action=action)],
+            )
+        return who
 
     def now(self) -> datetime:
         """Return the service clock's reading (aware): what ``recorded_at`` is stamped from.
@@ -1183,7 +1235,7 @@ class _DeadlineCache:
         with self._lock:
             self._kept, self._policy_key = current, policy_key
         late: list[tuple[Deadline, str]] = []
-        for _, deadlines in current.values():
+        for _key, deadlines in current.values():
             for deadline, id in deadlines:
                 late_by = (deadline.met_at or now) - deadline.due
                 if late_by > _NOT_LATE:

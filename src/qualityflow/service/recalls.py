@@ -31,7 +31,8 @@ from qualityflow.lifecycle.recall import (
     recall_progress,
 )
 from qualityflow.lifecycle.timelimits import Deadline
-from qualityflow.models import Quantity
+from qualityflow.models import Quantity, Signature
+from qualityflow.models.evidence import Evidence
 from qualityflow.models.recall import (
     AuthorityReport,
     Confirmation,
@@ -48,8 +49,9 @@ from qualityflow.models.recall import (
     recovery_problems,
 )
 from qualityflow.people import ActorLike
+from qualityflow.people.signatures import sign, with_actor_id
 from qualityflow.service import notices
-from qualityflow.service._base import Repository, _value
+from qualityflow.service._base import Repository, _value, only_attached
 
 if TYPE_CHECKING:
     from qualityflow.service.facade import QualityFlow
@@ -172,7 +174,10 @@ class RecallRepository(Repository[Recall]):
         with self._storage.transaction():
             stored = self.get(entity.id)
             if stored.version == entity.version:
-                changed = [f for f in _GUARDED if getattr(stored, f) != getattr(entity, f)]
+                old = stored.model_dump(mode="json", include=set(_GUARDED))
+                new = entity.model_dump(mode="json", include=set(_GUARDED), warnings=False)
+                # Evidence attached to a recorded return is an amendment like any other.
+                changed = [f for f in _GUARDED if not only_attached(old.get(f), new.get(f))]
                 if changed:
                     raise TransitionError(
                         "save",
@@ -365,7 +370,15 @@ class RecallRepository(Repository[Recall]):
         field can be set here (the consignee steps have their own commands). Refused
         triggers raise :class:`~qualityflow.TransitionError` with the reasons; nothing is
         written.
+
+        A step the policy signs (``recall.complete`` under
+        :data:`~qualityflow.people.policies.STRICT`) takes
+        ``signature=qf.Signature(meaning=...)`` and the ``credential`` the
+        ``qualityflow_authenticate`` plugins check, as an incident's ``fire`` does; the
+        signature is part of the step's hash-chained record.
         """
+        signature = data.pop("signature", None)
+        credential = data.pop("credential", None)
         command = _COMMANDS.get(trigger)
         if command is not None:
             raise TransitionError(
@@ -386,7 +399,16 @@ class RecallRepository(Repository[Recall]):
                     "commands"
                 ],
             )
-        return self._run(id, trigger, actor=actor, at=at, note=note, data=data)
+        return self._run(
+            id,
+            trigger,
+            actor=actor,
+            at=at,
+            note=note,
+            data=data,
+            signature=signature,
+            credential=credential,
+        )
 
     def _run(
         self,
@@ -398,6 +420,8 @@ class RecallRepository(Repository[Recall]):
         note: str,
         data: dict[str, Any],
         prepare: Callable[[Recall], dict[str, Any]] | None = None,
+        signature: object = None,
+        credential: object = None,
     ) -> Recall:
         """One command: load, ``prepare`` more data, transition, save, queue; then deliver."""
         service = self._service
@@ -406,7 +430,17 @@ class RecallRepository(Repository[Recall]):
         with nullcontext() if session is None else session():
             with storage.transaction():
                 recall = self.get(id)
-                actor = service.authorize(actor, f"recall.{trigger}", recall)
+                signer = service._signer(
+                    actor,
+                    f"recall.{trigger}",
+                    recall,
+                    signature,
+                    credential,
+                    what=f"recall {id!r}",
+                    trigger=trigger,
+                    state=recall.status.value,
+                )
+                name = signer.name if signer is not None else str(actor)
                 now = service.now()
                 when = at
                 if when is None:  # the clock, or the previous step's time if it is behind
@@ -420,7 +454,7 @@ class RecallRepository(Repository[Recall]):
                     record = self.lifecycle.fire(
                         recall,
                         trigger,
-                        actor=actor,
+                        actor=name,
                         at=when,
                         note=note,
                         extra_guards=service.plugins.extra_guards,
@@ -437,6 +471,11 @@ class RecallRepository(Repository[Recall]):
                             + "; ".join(exc.reasons),
                         )
                     raise
+                if signer is not None:
+                    record = with_actor_id(record, signer)
+                    if isinstance(signature, Signature):
+                        record = sign(record, signature, signer, service.now())
+                    recall.history[-1] = record
                 saved = self._typed(storage.save(recall))
                 title, body = notices.transition_lines("recall", saved.id, record)
                 notice = notices.notice(
@@ -536,8 +575,13 @@ class RecallRepository(Repository[Recall]):
         at: datetime,
         actor: ActorLike,
         evidence: str = "",
+        attachments: Iterable[Evidence] = (),
     ) -> Recall:
         """Record what a consignee returned, destroyed on site or corrected, with evidence.
+
+        ``evidence`` says in a sentence what proves it; ``attachments`` are the stored
+        files (``qms.evidence.put(...)``: the destruction certificate, photos), kept in the
+        return and hash-chained with the step.
 
         Raises
         ------
@@ -555,6 +599,7 @@ class RecallRepository(Repository[Recall]):
             destroyed=destroyed,
             corrected=corrected,
             evidence=evidence,
+            attachments=list(attachments),
         )
 
         def check(recall: Recall, target: Consignee) -> None:

@@ -6,16 +6,18 @@ import builtins
 import logging
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qualityflow.errors import QualityFlowError
 from qualityflow.models import (
     FieldChange,
+    Signature,
     Supplier,
     SupplierEvaluation,
     SupplierStatus,
 )
 from qualityflow.people import ActorLike
+from qualityflow.people.signatures import sign, supplier_step, with_actor_id
 from qualityflow.prevention import (
     DefaultSupplierPolicy,
     SupplierPolicy,
@@ -79,8 +81,19 @@ class SupplierRepository(Repository[Supplier]):
         reason: str,
         evidence: str = "",
         at: datetime | None = None,
+        signature: Signature | None = None,
+        credential: Any = None,
     ) -> Supplier:
         """Change a supplier's status by a recorded decision and notify ``supplier_status``.
+
+        The policy is asked about ``supplier.decide``. A decision to disqualify or to
+        re-approve (``approved`` from any other status) is the signature step
+        ``supplier.disqualify`` / ``supplier.reapprove``
+        (:data:`~qualityflow.people.signatures.SUPPLIER_STEPS`): when the policy names it
+        (:data:`~qualityflow.people.policies.STRICT` does), pass
+        ``signature=qf.Signature(meaning=...)`` and the ``credential`` the
+        ``qualityflow_authenticate`` plugins check; the signature (signer's id and name,
+        time, meaning, bound to the decision) is part of the hash-chained decision.
 
         Examples
         --------
@@ -95,10 +108,26 @@ class SupplierRepository(Repository[Supplier]):
         service = self._service
         with self._storage.transaction():
             supplier = self.get(id)
-            actor = service.authorize(actor, "supplier.decide", supplier)
-            decision = decide(
-                supplier, status, actor=actor, reason=reason, evidence=evidence, at=at
+            state = supplier.status.value
+            step = supplier_step(str(getattr(status, "value", status)))
+            signer = service._signer(
+                actor,
+                "supplier.decide",
+                supplier,
+                signature,
+                credential,
+                what=f"supplier {id!r}",
+                trigger="decide",
+                state=state,
+                steps=[step],
             )
+            name = signer.name if signer is not None else str(actor)
+            decision = decide(supplier, status, actor=name, reason=reason, evidence=evidence, at=at)
+            if signer is not None:
+                decision = with_actor_id(decision, signer)
+                if signature is not None:
+                    decision = sign(decision, signature, signer, service.now())
+                supplier.decisions[-1] = decision
             saved = self._typed(self._storage.save(supplier))
             notice = status_change_notification(saved, decision).model_copy(
                 update={
