@@ -507,3 +507,113 @@ def test_a_plant_names_its_own_team_departments_or_turns_the_rule_off() -> None:
     default = RolePolicy().check(Actor(id="li"), "incident.assess", incident)
     assert default and "technical, sales" in default[-1]
     assert RolePolicy(emergency_team=None).check(Actor(id="li"), "incident.assess", incident) == []
+
+
+# --- segregation of duties: re-approval and amendments of closed records --------------------
+
+
+def test_the_person_who_suspended_a_supplier_may_not_re_approve_it(url: str) -> None:
+    # Lena suspends the mill after a failed audit; re-approving it is a second person's
+    # decision. A conditional supplier she approved herself is another matter.
+    policy = RolePolicy({}, segregation_of_duties=["reapproval_by_another"])
+    for qms in _service(url, policy=policy):
+        qms.suppliers.add(qf.Supplier(id="SUP-MILL", name="Northfield Mill"))
+        qms.suppliers.decide("SUP-MILL", "suspended", actor=LENA, reason="failed audit")
+        with pytest.raises(PermissionDenied) as denied:
+            qms.suppliers.decide(
+                "SUP-MILL", "approved", actor=LENA, reason="re-audit passed", evidence="AR-7"
+            )
+        assert "Lena Ortiz" in str(denied.value) and "SUP-MILL" in str(denied.value)
+        assert denied.value.action == "supplier.reapprove"
+        assert qms.suppliers.get("SUP-MILL").status.value == "suspended"  # nothing written
+        again = qms.suppliers.decide(
+            "SUP-MILL",
+            "approved",
+            actor=DANA,
+            reason="re-audit passed",
+            evidence="audit report AR-7, three trial lots passed",
+        )
+        assert again.status.value == "approved"
+        qms.suppliers.decide("SUP-MILL", "conditional", actor=LENA, reason="one late lot")
+        qms.suppliers.decide("SUP-MILL", "approved", actor=LENA, reason="lots on time again")
+        assert qms.audit.verify().ok
+
+
+def test_strict_refuses_the_suspenders_re_approval_even_when_signed(url: str) -> None:
+    signature = Signature(signer_id="lena", signer_name="Lena Ortiz", meaning="re-approved")
+    for qms in _service(url, policy=policies.STRICT, actors=[LENA, DANA]):
+        qms.suppliers.add(qf.Supplier(id="SUP-MILL", name="Northfield Mill"))
+        qms.suppliers.decide("SUP-MILL", "suspended", actor=DANA, reason="failed audit")
+        with pytest.raises(PermissionDenied, match="second person decides the re-approval"):
+            qms.suppliers.decide(
+                "SUP-MILL",
+                "approved",
+                actor=DANA,
+                reason="re-audit",
+                evidence="AR-7",
+                signature=signature,
+            )
+
+
+def _cancelled(qms: qf.QualityFlow) -> qf.Incident:
+    qms.incidents.add(
+        qf.Incident(id="INC-9", title="Dent in tin", severity="minor", reported_at=T0)
+    )
+    return qms.incidents.fire("INC-9", "cancel", actor=LENA, at=T0, note="not ours")
+
+
+def test_an_amendment_of_a_closed_record_needs_a_second_persons_approval(url: str) -> None:
+    policy = RolePolicy({}, segregation_of_duties=["closed_amendment_approved"])
+    for qms in _service(url, policy=policy):
+        done = _cancelled(qms)
+        done.title = "Dent in a tin of peaches"
+        with pytest.raises(PermissionDenied, match="needs a second person's approval"):
+            qms.incidents.save(done, actor=LENA, reason="typo")
+        with pytest.raises(PermissionDenied, match="may not approve their own amendment"):
+            qms.incidents.save(done, actor=LENA, reason="typo", approved_by=LENA)
+        assert qms.incidents.get("INC-9").title == "Dent in tin"  # nothing written
+        saved = qms.incidents.save(done, actor=LENA, reason="typo", approved_by=DANA)
+        assert saved.amendments[-1].approved_by == "Dana Weber"
+        assert saved.amendments[-1].actor == "Lena Ortiz"
+        assert qms.audit.verify().ok
+        # an open record is amended by one person, as before
+        qms.incidents.add(qf.Incident(id="INC-10", title="Dent", severity="minor", reported_at=T0))
+        open_one = qms.incidents.get("INC-10")
+        open_one.title = "Dent in a tin"
+        assert not qms.incidents.save(open_one, actor=LENA).amendments[-1].approved_by
+
+
+def test_under_the_open_default_a_closed_record_is_amended_without_approval(url: str) -> None:
+    for qms in _service(url):
+        done = _cancelled(qms)
+        done.title = "Dent in a tin of peaches"
+        saved = qms.incidents.save(done, actor=LENA, reason="typo")
+        assert saved.amendments[-1].approved_by == ""
+
+
+def test_an_approval_edited_into_the_stored_amendment_is_reported(tmp_path: Path) -> None:
+    import json
+
+    import sqlalchemy as sa
+
+    url = f"sqlite:///{tmp_path / 'plant.db'}"
+    policy = RolePolicy({}, segregation_of_duties=["closed_amendment_approved"])
+    for qms in _service(url, policy=policy):
+        done = _cancelled(qms)
+        done.title = "Dent in a tin of peaches"
+        qms.incidents.save(done, actor=LENA, reason="typo", approved_by=DANA)
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            data = json.loads(
+                conn.execute(
+                    sa.text("SELECT data FROM qf_entities WHERE id = 'INC-9'")
+                ).scalar_one()
+            )
+            data["amendments"][-1]["approved_by"] = "Ana Silva"
+            conn.execute(
+                sa.text("UPDATE qf_entities SET data = :d WHERE id = 'INC-9'"),
+                {"d": json.dumps(data)},
+            )
+        engine.dispose()
+        report = qms.audit.verify()
+        assert not report.ok and any(p.id == "INC-9" for p in report.problems)

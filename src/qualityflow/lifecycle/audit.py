@@ -60,6 +60,7 @@ _OPTIONAL: tuple[tuple[str, object], ...] = (
     ("state", ""),
     ("signature", None),
     ("actor_id", ""),
+    ("approved_by", ""),
 )
 # What the state digest leaves out: the chained lists (they are chained on their own) and
 # the storage version.

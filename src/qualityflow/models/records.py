@@ -99,6 +99,9 @@ class Amendment(QFModel):
     at: AwareDatetime
     actor: NonEmpty
     actor_id: str = ""
+    approved_by: str = ""
+    """The second person who approved the amendment (a closed record under the
+    ``closed_amendment_approved`` rule); empty when nobody was asked."""
     reason: str = ""
     changes: list[FieldChange]
     recorded_at: AwareDatetime | None = None

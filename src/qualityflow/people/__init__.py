@@ -14,6 +14,7 @@ This module does no I/O.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import ConfigDict, Field, model_validator
@@ -29,6 +30,7 @@ __all__ = [
     "TEAM_SEVERITIES",
     "Actor",
     "ActorLike",
+    "ClosedAmendment",
     "Policy",
     "RolePolicy",
     "as_actor",
@@ -109,6 +111,14 @@ SOD_RULES: dict[str, str] = {
         "a critical or major incident is assessed by an emergency team with a leader and "
         "members from production, technical, quality and sales (incident.assess)"
     ),
+    "reapproval_by_another": N_(
+        "a suspended or disqualified supplier is re-approved by someone other than the person "
+        "who suspended or disqualified it (supplier.reapprove)"
+    ),
+    "closed_amendment_approved": N_(
+        "an amendment of a closed, cancelled, rejected or terminated record is approved by a "
+        "second person (save(..., approved_by=...); <kind>.amend_closed)"
+    ),
 }
 """The rules ``segregation_of_duties=`` switches on, by name, each switchable on its own.
 
@@ -135,6 +145,18 @@ TEAM_LEADER_ALONE = N_(
 TEAM_DEPARTMENTS_MISSING = N_(
     "the emergency team of {severity} incident {incident_id!r} has nobody from {missing}: "
     "add the head of each to team.members"
+)
+REAPPROVED_BY_SUSPENDER = N_(
+    "segregation of duties: {actor!r} made supplier {supplier_id!r} {status} on {at} and may "
+    "not re-approve it too: a second person decides the re-approval"
+)
+AMENDMENT_NOT_APPROVED = N_(
+    "segregation of duties: {kind} {id!r} is {status}; an amendment of it needs a second "
+    "person's approval: pass approved_by=... (someone other than {actor!r})"
+)
+AMENDMENT_SELF_APPROVED = N_(
+    "segregation of duties: {actor!r} may not approve their own amendment of {kind} {id!r}: "
+    "a second person approves it"
 )
 NO_ROLE = N_(
     "{actor!r} does not have a role that may {action!r} (one of: {allowed}; {actor_id} has: {has})"
@@ -239,11 +261,75 @@ def _cross_functional_team(
     return reasons
 
 
+_OFF_LIST = ("suspended", "disqualified")
+
+
+def _reapproval_by_another(actor: Actor, action: str, subject: Any) -> list[str]:
+    if action != "supplier.reapprove":
+        return []
+    status = str(getattr(getattr(subject, "status", None), "value", ""))
+    if status not in _OFF_LIST:
+        return []
+    last = next(
+        (d for d in reversed(getattr(subject, "decisions", [])) if d.dest.value == status), None
+    )
+    if last is None:
+        return []
+    if {last.actor, last.actor_id} & _names(actor):
+        return [
+            _(REAPPROVED_BY_SUSPENDER).format(
+                actor=actor.name,
+                supplier_id=subject.id,
+                status=label(status),
+                at=f"{last.at:%Y-%m-%d %H:%M %Z}",
+            )
+        ]
+    return []
+
+
+@dataclass(frozen=True)
+class ClosedAmendment:
+    """What the policy is asked about as ``<kind>.amend_closed``: a save of a final record.
+
+    ``entity`` is the record as it would be stored, ``status`` the final state it is in,
+    ``approved_by`` the second person who approves the amendment (``None``: nobody).
+    """
+
+    kind: str
+    entity: Any
+    status: str
+    approved_by: Actor | None
+
+
+def _closed_amendment_approved(actor: Actor, action: str, subject: Any) -> list[str]:
+    if not action.endswith(".amend_closed") or not isinstance(subject, ClosedAmendment):
+        return []
+    approver = subject.approved_by
+    if approver is None:
+        return [
+            _(AMENDMENT_NOT_APPROVED).format(
+                kind=label(subject.kind),
+                id=subject.entity.id,
+                status=label(subject.status),
+                actor=actor.name,
+            )
+        ]
+    if _names(approver) & _names(actor):
+        return [
+            _(AMENDMENT_SELF_APPROVED).format(
+                actor=actor.name, kind=label(subject.kind), id=subject.entity.id
+            )
+        ]
+    return []
+
+
 # The team rule is checked through RolePolicy.emergency_team (on by default, and what
 # naming "cross_functional_team" here switches on for a policy that turned it off).
 _SOD_CHECKS = {
     "verifier_not_owner": _verifier_not_owner,
     "closer_not_sole_actor": _closer_not_sole_actor,
+    "reapproval_by_another": _reapproval_by_another,
+    "closed_amendment_approved": _closed_amendment_approved,
 }
 
 

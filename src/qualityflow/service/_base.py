@@ -20,9 +20,12 @@ from qualityflow.models import (
     FieldChange,
     Incident,
 )
-from qualityflow.people import ActorLike
+from qualityflow.people import ActorLike, ClosedAmendment
 from qualityflow.storage import Entity, Storage
 from qualityflow.storage.base import INDEXED_FIELDS, ListingStorage, stale_version
+
+FINAL_STATES = frozenset({"closed", "cancelled", "rejected", "terminated"})
+"""The states in which a record is finished: amending it is ``<kind>.amend_closed`` too."""
 
 if TYPE_CHECKING:
     from qualityflow.service.facade import QualityFlow
@@ -303,6 +306,7 @@ class Repository(Generic[E]):
         actor: ActorLike = "",
         reason: str = "",
         at: datetime | None = None,
+        approved_by: ActorLike | None = None,
     ) -> E:
         """Store changed free fields as a recorded amendment, if nobody saved in between.
 
@@ -317,6 +321,13 @@ class Repository(Generic[E]):
         changes, and the service's policy is asked about ``<kind>.save``; saving an
         unchanged record writes nothing and returns the stored copy. Other records are
         stored as given.
+
+        A record in a final state (closed, cancelled, rejected, terminated) is also asked
+        about as ``<kind>.amend_closed``, with a :class:`~qualityflow.people.ClosedAmendment`
+        naming ``approved_by``: a policy with the segregation rule
+        ``closed_amendment_approved`` (on in ``qf.policies.STRICT``) refuses such an
+        amendment unless a second person approves it. The approver's name is kept in the
+        amendment (``approved_by``).
 
         Raises :class:`qualityflow.ConcurrencyError` (writing nothing) when the stored
         version is newer: reload, apply the change again, save.
@@ -364,8 +375,13 @@ class Repository(Generic[E]):
                     state, [f for f, _ in refused], [why for _, why in refused]
                 )
             actor_id = ""
+            approver = None if approved_by is None else self._service.resolve_actor(approved_by)
             if (isinstance(actor, str) and actor.strip()) or not isinstance(actor, str):
-                who = self._service._authorized(actor, f"{self.kind}.save", new)
+                service = self._service
+                who = service._authorized(actor, f"{self.kind}.save", new)
+                if state in FINAL_STATES:
+                    closed = ClosedAmendment(self.kind, new, state, approver)
+                    service._authorized(who, f"{self.kind}.amend_closed", closed)
                 actor, actor_id = who.name, "" if who.id == who.name else who.id
             if type(actor) is not str or not actor.strip():
                 raise TransitionError(
@@ -382,7 +398,14 @@ class Repository(Generic[E]):
                     "save", state, [f"{self.kind} {entity.id!r}: {r}" for r in future]
                 )
             amended = self._amended(
-                stored, new, changes, actor=actor, reason=reason, at=at, actor_id=actor_id
+                stored,
+                new,
+                changes,
+                actor=actor,
+                reason=reason,
+                at=at,
+                actor_id=actor_id,
+                approved_by="" if approver is None else approver.name,
             )
             return self._typed(self._storage.save(amended))
 
@@ -413,6 +436,7 @@ class Repository(Generic[E]):
         reason: str,
         at: datetime | None,
         actor_id: str = "",
+        approved_by: str = "",
     ) -> E:
         """Return ``new`` with one sealed amendment recording ``changes`` appended.
 
@@ -430,6 +454,7 @@ class Repository(Generic[E]):
             at=when,
             actor=actor,
             actor_id=actor_id,
+            approved_by=approved_by,
             reason=reason,
             changes=changes,
             recorded_at=recorded,

@@ -138,6 +138,7 @@ class BatchRepository(Repository[Batch]):
         actor: ActorLike = "",
         reason: str = "",
         at: datetime | None = None,
+        approved_by: ActorLike | None = None,
     ) -> Batch:
         """Store changed descriptive fields as a recorded amendment (see ``Repository.save``).
 
@@ -162,7 +163,7 @@ class BatchRepository(Repository[Batch]):
         ['status']
 
         """
-        return super().save(entity, actor=actor, reason=reason, at=at)
+        return super().save(entity, actor=actor, reason=reason, at=at, approved_by=approved_by)
 
     def _refused(
         self, stored: Batch, new: Batch, changes: builtins.list[FieldChange]
@@ -350,6 +351,7 @@ class InspectionRepository(Repository[Inspection]):
         actor: ActorLike = "",
         reason: str = "",
         at: datetime | None = None,
+        approved_by: ActorLike | None = None,
     ) -> Inspection:
         """Store changed details (note, inspector...); a verdict is never rewritten.
 

@@ -322,6 +322,7 @@ class LifecycleRepository(Repository[L]):
         actor: ActorLike = "",
         reason: str = "",
         at: datetime | None = None,
+        approved_by: ActorLike | None = None,
     ) -> L:
         """Store changed descriptive fields as a recorded amendment (see ``Repository.save``).
 
@@ -351,7 +352,7 @@ class LifecycleRepository(Repository[L]):
         'Glass in jam'
 
         """
-        return super().save(entity, actor=actor, reason=reason, at=at)
+        return super().save(entity, actor=actor, reason=reason, at=at, approved_by=approved_by)
 
     def _refused(
         self, stored: L, new: L, changes: builtins.list[FieldChange]

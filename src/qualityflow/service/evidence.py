@@ -160,6 +160,7 @@ class EvidenceStore:
         consignee: str | None = None,
         reason: str = "",
         at: datetime | None = None,
+        approved_by: ActorLike | None = None,
     ) -> BaseModel:
         """Attach stored evidence to a part already recorded; return the saved record.
 
@@ -174,7 +175,9 @@ class EvidenceStore:
         a closed case, since only the attachments grow; the policy is asked about
         ``<kind>.save`` (``inspection.save`` for an inspection, stored with its ledger
         entry). Evidence given with the command that records a part
-        (``Verification(..., attachments=[...])``) needs no amendment.
+        (``Verification(..., attachments=[...])``) needs no amendment. In a closed case
+        a policy with the ``closed_amendment_approved`` rule (STRICT) asks for
+        ``approved_by``, a second person, as for any amendment of a closed record.
 
         Examples
         --------
@@ -204,7 +207,7 @@ class EvidenceStore:
                 service.authorize(actor, "inspection.save", updated)
                 saved: BaseModel = repo.save(updated)
             else:
-                saved = repo.save(updated, actor=actor, reason=why, at=at)
+                saved = repo.save(updated, actor=actor, reason=why, at=at, approved_by=approved_by)
         return saved
 
     def locate(

@@ -347,6 +347,9 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
         if isinstance(actor, str) and not actor.strip():
             return None  # the command refuses a blank actor
         who = self._authorized(actor, action, subject)
+        for step in steps:  # a finer step of the action (supplier.reapprove) is asked too
+            if step != action:
+                self._authorized(who, step, subject)
         if signature is not None and not isinstance(signature, Signature):
             raise TransitionError(
                 trigger,

@@ -188,6 +188,7 @@ class _TrackedRepository(Repository[N], Generic[N]):
         actor: ActorLike = "",
         reason: str = "",
         at: datetime | None = None,
+        approved_by: ActorLike | None = None,
     ) -> N:
         """Store changed descriptive fields as a recorded amendment (see ``Repository.save``).
 
@@ -200,7 +201,9 @@ class _TrackedRepository(Repository[N], Generic[N]):
         """
         # (cast: mypy cannot bind the constrained N through super())
         generic = cast(Any, super())
-        return self._typed(generic.save(entity, actor=actor, reason=reason, at=at))
+        return self._typed(
+            generic.save(entity, actor=actor, reason=reason, at=at, approved_by=approved_by)
+        )
 
     def _refused(
         self, stored: N, new: N, changes: builtins.list[FieldChange]

@@ -161,6 +161,7 @@ class RecallRepository(Repository[Recall]):
         actor: ActorLike = "",
         reason: str = "",
         at: datetime | None = None,
+        approved_by: ActorLike | None = None,
     ) -> Recall:
         """Store changed descriptive fields (``product``, ``reason``, ``public_notice``).
 
@@ -188,7 +189,7 @@ class RecallRepository(Repository[Recall]):
                             "record_return, fire...), which record who did it"
                         ],
                     )
-            return super().save(entity, actor=actor, reason=reason, at=at)
+            return super().save(entity, actor=actor, reason=reason, at=at, approved_by=approved_by)
 
     # -- opening ------------------------------------------------------------------------
 

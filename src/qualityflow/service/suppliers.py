@@ -45,6 +45,7 @@ class SupplierRepository(Repository[Supplier]):
         actor: ActorLike = "",
         reason: str = "",
         at: datetime | None = None,
+        approved_by: ActorLike | None = None,
     ) -> Supplier:
         """Store changed descriptive fields as a recorded amendment (see ``Repository.save``).
 
@@ -52,7 +53,7 @@ class SupplierRepository(Repository[Supplier]):
         :meth:`evaluate`; save() refuses them with a
         :class:`~qualityflow.ProtectedFieldError`, writing nothing.
         """
-        return super().save(entity, actor=actor, reason=reason, at=at)
+        return super().save(entity, actor=actor, reason=reason, at=at, approved_by=approved_by)
 
     def _refused(
         self, stored: Supplier, new: Supplier, changes: builtins.list[FieldChange]
