@@ -59,7 +59,8 @@ GUARD_READS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "complaint": {
         "acknowledged": ("contacts", "received_at"),
-        "rejection_reason": ("rejection_reason",),
+        "information_verified": ("information_verification", "received_at"),
+        "rejection_reason": ("information_verification", "rejection_reason"),
         "customer_told": ("contacts", "received_at"),
         "resolution_communicated": ("resolution",),
         "follow_up": ("follow_up",),
@@ -91,6 +92,10 @@ FIXED_FIELDS: dict[str, dict[str, str]] = {
         "record per step",
         "incident_id": "a complaint is linked to an incident by qms.complaints.escalate(id, "
         "incident_id=...)",
+        "information_verification": "the information verification is recorded with the "
+        "trigger it decides: qms.complaints.fire(id, 'investigate', "
+        "information_verification=...) when it concerns our product, or fire(id, 'reject', "
+        "information_verification=..., contacts=[...]) when it does not",
     },
 }
 """Fields save() never changes, with the command to use instead."""
