@@ -291,23 +291,24 @@ def test_the_cli_records_a_verification_given_as_json(tmp_path: Path) -> None:
     with qf.QualityFlow(url, load_entry_points=False) as qms:
         verifying(qms)
     runner = CliRunner()
-    refused = runner.invoke(
-        app,
-        [
-            "--lang",
-            "zh_CN",
-            "complaints",
-            "fire",
-            "CMP-12315-88",
-            "investigate",
-            "--actor",
-            "QA",
-            "--at",
-            at(4).isoformat(),
-            "--db",
-            url,
-        ],
-    )
+    with using("en"):  # the CLI activates its --lang in this thread: keep it inside
+        refused = runner.invoke(
+            app,
+            [
+                "--lang",
+                "zh_CN",
+                "complaints",
+                "fire",
+                "CMP-12315-88",
+                "investigate",
+                "--actor",
+                "QA",
+                "--at",
+                at(4).isoformat(),
+                "--db",
+                url,
+            ],
+        )
     assert refused.exit_code != 0 and "核实" in refused.output
     assert "Traceback" not in refused.output
     data = json.dumps(

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from qualityflow.errors import NotFoundError, PermissionDenied, QualityFlowError, TransitionError
+from qualityflow.i18n import _, label
 from qualityflow.lifecycle import (
     Lifecycle,
 )
@@ -536,7 +537,11 @@ class LifecycleRepository(Repository[L]):
             raise TransitionError(
                 trigger,
                 state,
-                [f"signature={signature!r}: give qf.Signature(meaning='approved closure')"],
+                [
+                    _(
+                        "signature={signature!r}: give qf.Signature(meaning='approved closure')"
+                    ).format(signature=signature)
+                ],
             )
         if signature is None:
             if service.requires_signature(action):
@@ -544,9 +549,11 @@ class LifecycleRepository(Repository[L]):
                     trigger,
                     state,
                     [
-                        f"{self.kind} {entity.id!r}: {action!r} needs the electronic signature "
-                        f"of {who.name!r}: pass signature=qf.Signature(meaning=...) and the "
-                        "credential the application checks (credential=...)"
+                        _(
+                            "{kind} {id!r}: {action!r} needs the electronic signature of "
+                            "{name!r}: pass signature=qf.Signature(meaning=...) and the "
+                            "credential the application checks (credential=...)"
+                        ).format(kind=label(self.kind), id=entity.id, action=action, name=who.name)
                     ],
                 )
             return who
@@ -555,8 +562,10 @@ class LifecycleRepository(Repository[L]):
                 who.id,
                 action,
                 [
-                    f"the signature of {who.name!r} on {action!r} could not be authenticated: "
-                    "give the signer's valid credential"
+                    _(
+                        "the signature of {name!r} on {action!r} could not be authenticated: "
+                        "give the signer's valid credential"
+                    ).format(name=who.name, action=action)
                 ],
             )
         return who
