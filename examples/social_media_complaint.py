@@ -6,7 +6,8 @@ rash on her hands, tagging the brand. The example walks the guide's complaint ch
 1. intake from the social-media channel; a public, empathetic reply within the hour
    (acknowledge needs an outbound contact);
 2. verify the information: lot code, purchase, photos (moved to a private channel);
-3. investigate once the information is verified (our product, our lot): the retained sample of the lot and the lot's release data;
+3. investigate once the information is verified (our product, our lot): the retained
+   sample of the lot and the lot's release data;
 4. respond with a remedy whose communication time is recorded (resolve);
 5. follow up satisfaction, even when the first call is not answered (close);
 6. a second post turns out to be about a counterfeit jar: the verification finds it is
