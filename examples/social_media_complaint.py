@@ -163,8 +163,17 @@ def main() -> None:
             category="odour",
         )
     )
-    first = contact(t + timedelta(days=1, minutes=30), "outbound", "Sorry to hear it! DM sent.")
-    qms.complaints.fire("CMP-302", "acknowledge", actor=CARE, at=first.at, contacts=[first])
+    # The plant's acknowledgement template: apology, what happens next, by when, who to
+    # contact, filled from the complaint and its resolve deadline.
+    acknowledged = qms.complaints.acknowledge(
+        "CMP-302",
+        actor=CARE,
+        contact="Priya N. (consumer care), DM @meadowcare or +44 20 7946 0321",
+        customer="Bea",
+        at=t + timedelta(days=1, minutes=30),
+    )
+    first = acknowledged.contacts[-1]
+    print(f"6. {acknowledged.id} acknowledged: {first.message.splitlines()[2][:60]}...")
     qms.complaints.fire("CMP-302", "verify", actor=CARE, at=first.at + timedelta(hours=3))
     told_fake = contact(
         t + timedelta(days=2),
@@ -191,7 +200,7 @@ def main() -> None:
     )
     assert rejected.information_verification is not None
     finding = rejected.information_verification.finding
-    print(f"6. {rejected.id} {rejected.status.value}: {finding}")
+    print(f"   {rejected.id} {rejected.status.value}: {finding}")
 
     week = qf.kpis([], qms.complaints.list(), as_of=t + timedelta(days=14))
     print(
