@@ -378,3 +378,20 @@ def test_a_row_written_before_the_field_existed_verifies_and_is_then_investigate
         assert investigated.status is qf.ComplaintStatus.INVESTIGATING
         report = qms.audit.verify()
         assert report.ok, str(report)
+
+
+def test_the_complaints_page_code_runs_and_prints_what_it_says(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import re
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "complaints.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+    exec(compile("\n".join(blocks), "docs/complaints.md", "exec"), {})
+    assert capsys.readouterr().out.splitlines() == [
+        "尊敬的梅女士：",
+        "True",
+        "投诉信息尚未核实：",
+        "investigating",
+        "rejected",
+    ]
