@@ -161,3 +161,15 @@ def test_the_signature_refusals_of_the_service_read_chinese() -> None:
     with using("zh_CN"), pytest.raises(qf.TransitionError) as wrong:
         qms.incidents.fire("INC-9", "cancel", actor="QA Lena", note="x", signature="yes")
     assert "qf.Signature" in wrong.value.reasons[0] and "请提供" in wrong.value.reasons[0]
+
+
+def test_the_8d_footer_reads_chinese() -> None:
+    from datetime import datetime, timezone
+
+    incident = qf.Incident(id="INC-1", title="Glass in jam", severity="critical")
+    when = datetime(2026, 3, 9, 8, 0, tzinfo=timezone.utc)
+    head = "ab" * 32
+    zh = qf.eight_d(incident, locale="zh_CN", audit_head=head, audit_at=when)
+    assert zh.to_markdown().rstrip().endswith(f"审计头：{head}（截至 2026年3月9日 08:00 UTC）")
+    en = qf.eight_d(incident, locale="en", audit_head=head, audit_at=when)
+    assert en.to_markdown().rstrip().endswith(f"Audit head: {head} (as of 2026-03-09 08:00 UTC)")
