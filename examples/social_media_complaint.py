@@ -6,11 +6,12 @@ rash on her hands, tagging the brand. The example walks the guide's complaint ch
 1. intake from the social-media channel; a public, empathetic reply within the hour
    (acknowledge needs an outbound contact);
 2. verify the information: lot code, purchase, photos (moved to a private channel);
-3. investigate: the retained sample of the lot and the lot's release data;
+3. investigate once the information is verified (our product, our lot): the retained
+   sample of the lot and the lot's release data;
 4. respond with a remedy whose communication time is recorded (resolve);
 5. follow up satisfaction, even when the first call is not answered (close);
-6. a second post turns out to be about a counterfeit jar: rejected, with the reason
-   told to the customer.
+6. a second post turns out to be about a counterfeit jar: the verification finds it is
+   not our product, and the complaint is rejected with that finding, told to the customer.
 
 Then the complaint KPIs of the week. Run ``python examples/social_media_complaint.py``.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import qualityflow as qf
+from qualityflow.models import ComplaintVerification
 
 SATURDAY = datetime(2026, 5, 16, 18, 0, tzinfo=timezone.utc)
 CARE = "Priya N. (consumer care)"
@@ -90,13 +92,29 @@ def main() -> None:
     )
     print(f"2. Verified: lot {complaint.batch_ids[0]}, state {complaint.status.value}.")
 
-    # 3. Investigation: retained sample and release records of the lot.
+    # 3. Investigation, once the information is verified: our product, our lot, her
+    #    receipt and photos. Without the verification, investigate is refused.
+    try:
+        qms.complaints.fire("CMP-301", "investigate", actor=CARE, at=t + timedelta(days=2))
+    except qf.TransitionError as err:
+        print(f"investigate before verifying the information is refused: {err.reasons[0]}")
+    verified = ComplaintVerification(
+        product_confirmed=True,
+        lot_confirmed=True,
+        proof_of_purchase=True,
+        photo_evidence=True,
+        conclusion="our_product",
+        finding="Meadow hand cream 75 ml, lot HC-2605-07; receipt from GreenLeaf pharmacy",
+        by=CARE,
+        at=t + timedelta(days=2),
+    )
     complaint = qms.complaints.fire(
         "CMP-301",
         "investigate",
         actor="Dr. Ines Mora (QA)",
         at=t + timedelta(days=2),
         note="retained sample: preservative and pH in spec; no other reports for the lot",
+        information_verification=verified,
     )
     print("3. Investigating: retained sample in spec, no other reports for the lot.")
 
@@ -132,7 +150,8 @@ def main() -> None:
         f"5. Closed after {follow_up.attempts} follow-up calls; satisfaction {follow_up.score}/5."
     )
 
-    # 6. A counterfeit: verified, then rejected with the reason told to the customer.
+    # 6. A counterfeit: the verification finds it is not our product; rejected with that
+    #    finding, told to the customer.
     qms.complaints.add(
         qf.Complaint(
             id="CMP-302",
@@ -144,8 +163,17 @@ def main() -> None:
             category="odour",
         )
     )
-    first = contact(t + timedelta(days=1, minutes=30), "outbound", "Sorry to hear it! DM sent.")
-    qms.complaints.fire("CMP-302", "acknowledge", actor=CARE, at=first.at, contacts=[first])
+    # The plant's acknowledgement template: apology, what happens next, by when, who to
+    # contact, filled from the complaint and its resolve deadline.
+    acknowledged = qms.complaints.acknowledge(
+        "CMP-302",
+        actor=CARE,
+        contact="Priya N. (consumer care), DM @meadowcare or +44 20 7946 0321",
+        customer="Bea",
+        at=t + timedelta(days=1, minutes=30),
+    )
+    first = acknowledged.contacts[-1]
+    print(f"6. {acknowledged.id} acknowledged: {first.message.splitlines()[2][:60]}...")
     qms.complaints.fire("CMP-302", "verify", actor=CARE, at=first.at + timedelta(hours=3))
     told_fake = contact(
         t + timedelta(days=2),
@@ -160,9 +188,19 @@ def main() -> None:
         actor=CARE,
         at=told_fake.at,
         contacts=[first, told_fake],
-        rejection_reason="Counterfeit product: lot code and pack size do not exist.",
+        information_verification=ComplaintVerification(
+            product_confirmed=False,
+            photo_evidence=True,
+            counterfeit_suspected=True,
+            conclusion="not_our_product",
+            finding="Counterfeit product: lot code and pack size do not exist.",
+            by=CARE,
+            at=told_fake.at,
+        ),
     )
-    print(f"6. {rejected.id} {rejected.status.value}: {rejected.rejection_reason}")
+    assert rejected.information_verification is not None
+    finding = rejected.information_verification.finding
+    print(f"   {rejected.id} {rejected.status.value}: {finding}")
 
     week = qf.kpis([], qms.complaints.list(), as_of=t + timedelta(days=14))
     print(

@@ -32,8 +32,10 @@ EXPECTED: dict[str, list[str]] = {
     "social_media_complaint.py": [
         "acknowledge without replying first is refused",
         "acknowledged publicly 35 min after the post",
+        "investigate before verifying the information is refused",
         "Resolved with a refund",
         "Closed after 2 follow-up calls; satisfaction 5/5",
+        "CMP-302 acknowledged: thank you for telling us about the problem with Meadow",
         "CMP-302 rejected: Counterfeit product",
         "SLA breach rate 0%",
     ],

@@ -24,7 +24,7 @@ import qualityflow as qf
 from qualityflow.errors import ProtectedFieldError
 from qualityflow.lifecycle import COMPLAINT_LIFECYCLE, INCIDENT_LIFECYCLE
 from qualityflow.lifecycle.audit import seal, state_digest, verify_chain
-from qualityflow.models import Amendment, FieldChange
+from qualityflow.models import Amendment, ComplaintVerification, FieldChange, VerificationConclusion
 from qualityflow.service import GUARD_READS, RELIED_ON
 from qualityflow.testing import (
     MYSQL_ENV,
@@ -32,6 +32,7 @@ from qualityflow.testing import (
     emergency_team,
     server_url,
     temporary_database,
+    verified_information,
 )
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
@@ -585,7 +586,13 @@ def test_acknowledged_contacts_only_grow_and_a_resolution_stays(qms: qf.QualityF
     complaint.category = "texture"
     assert len(qms.complaints.save(complaint, actor="Service desk").contacts) == 2
     qms.complaints.fire("CMP-1", "verify", actor="Service desk", at=h(3))
-    qms.complaints.fire("CMP-1", "investigate", actor="QA", at=h(4))
+    qms.complaints.fire(
+        "CMP-1",
+        "investigate",
+        actor="QA",
+        at=h(4),
+        information_verification=verified_information(h(4)),
+    )
     qms.complaints.fire(
         "CMP-1",
         "resolve",
@@ -697,7 +704,13 @@ def test_a_closed_complaint_is_not_escalated() -> None:
         contact = qf.Contact(at=h(1), direction="outbound", channel="phone", message="x", by="Care")
         qms.complaints.fire("CMP-1", "acknowledge", actor="Care", at=h(1), contacts=[contact])
         qms.complaints.fire("CMP-1", "verify", actor="Care", at=h(2))
-        qms.complaints.fire("CMP-1", "investigate", actor="Care", at=h(3))
+        qms.complaints.fire(
+            "CMP-1",
+            "investigate",
+            actor="Care",
+            at=h(3),
+            information_verification=verified_information(h(3)),
+        )
         resolution = qf.Resolution(kind="refund", description="refund", communicated_at=h(4))
         qms.complaints.fire("CMP-1", "resolve", actor="Care", at=h(4), resolution=resolution)
         follow_up = qf.FollowUp(at=h(5), satisfied=True)
@@ -899,8 +912,33 @@ def _complaint_bases() -> list[qf.Complaint]:
             resolution=qf.Resolution(kind="refund", description="refund", communicated_at=h(4)),
             follow_up=qf.FollowUp(at=h(5), satisfied=True),
             incident_id="INC-1",
-        )
+            information_verification=verified_information(h(2)),
+        ),
+        qf.Complaint(
+            id="CMP-2",
+            customer_id="SHOP-1",
+            channel="phone",
+            received_at=T0,
+            description="metal",
+            contacts=[
+                qf.Contact(at=h(1), direction="outbound", channel="phone", message="x", by="C")
+            ],
+            resolution=qf.Resolution(kind="refund", description="refund", communicated_at=h(4)),
+            follow_up=qf.FollowUp(at=h(5), satisfied=True),
+            incident_id="INC-1",
+            information_verification=_NOT_OURS,
+        ),
     ]
+
+
+_NOT_OURS = ComplaintVerification(
+    counterfeit_suspected=True,
+    photo_evidence=True,
+    conclusion="not_our_product",
+    finding="the lot code is not one of ours",
+    by="QA",
+    at=h(2),
+)
 
 
 def _complaint_alternatives(base: qf.Complaint) -> dict[str, list[Any]]:
@@ -909,6 +947,12 @@ def _complaint_alternatives(base: qf.Complaint) -> dict[str, list[Any]]:
         "contacts": [[], [base.contacts[0].model_copy(update={"direction": qf.Direction.INBOUND})]],
         "received_at": [T0 + timedelta(days=36500)],
         "rejection_reason": [None],
+        "information_verification": [
+            None,
+            _NOT_OURS,
+            _NOT_OURS.model_copy(update={"conclusion": VerificationConclusion.INCONCLUSIVE}),
+            verified_information(h(2)),
+        ],
         "resolution": [None, base.resolution.model_copy(update={"communicated_at": None})],
         "follow_up": [None, qf.FollowUp(at=h(5), satisfied=None, attempts=0)],
         "incident_id": [None],
@@ -1115,7 +1159,13 @@ def _closed_complaint(qms: qf.QualityFlow) -> None:
     told = qf.Contact(at=h(1), direction="outbound", channel="phone", message="on it", by="C")
     qms.complaints.fire("CMP-1", "acknowledge", actor="Care", at=h(1), contacts=[told])
     qms.complaints.fire("CMP-1", "verify", actor="Care", at=h(2))
-    qms.complaints.fire("CMP-1", "investigate", actor="QA", at=h(3))
+    qms.complaints.fire(
+        "CMP-1",
+        "investigate",
+        actor="QA",
+        at=h(3),
+        information_verification=verified_information(h(3)),
+    )
     resolution = qf.Resolution(kind="refund", description="refunded", communicated_at=h(4))
     qms.complaints.fire("CMP-1", "resolve", actor="QA", at=h(4), resolution=resolution)
     follow_up = qf.FollowUp(at=h(5), satisfied=True, score=5)
@@ -1188,6 +1238,7 @@ _EVERY_FIELD: dict[str, tuple[Any, dict[str, tuple[bool, Any]]]] = {
             "resolution": (False, None),
             "follow_up": (False, None),
             "rejection_reason": (False, "not ours"),
+            "information_verification": (False, None),
             "incident_id": (False, "INC-1"),
             "history": (False, lambda e: e.history[:-1]),
             "amendments": (False, lambda e: _forged(e)),
@@ -1268,3 +1319,64 @@ def test_every_field_through_save(qms: qf.QualityFlow, kind: str, field: str) ->
     assert saved.amendments[-1].state == state_digest(saved)
     assert verify_chain(saved.amendments)
     assert repo.get(_IDS[kind]).model_dump(mode="json") == new
+
+
+# -- the information verification is recorded only with the trigger it decides (issue 16) --
+
+
+def _verifying_complaint(qms: qf.QualityFlow) -> None:
+    _complaint(qms)
+    told = qf.Contact(at=h(1), direction="outbound", channel="phone", message="on it", by="C")
+    qms.complaints.fire("CMP-1", "acknowledge", actor="Care", at=h(1), contacts=[told])
+    qms.complaints.fire("CMP-1", "verify", actor="Care", at=h(2))
+
+
+@on_servers
+def test_a_verification_slipped_in_by_save_model_copy_or_in_place_edit_is_refused(
+    qms: qf.QualityFlow,
+) -> None:
+    _verifying_complaint(qms)
+    verified = verified_information(h(3))
+    # in place, on the object get() returned
+    complaint = qms.complaints.get("CMP-1")
+    complaint.information_verification = verified
+    _refused(qms, qms.complaints, complaint, "information_verification", "'investigate'")
+    # model_copy (no validation) and a re-validated copy
+    stored = qms.complaints.get("CMP-1")
+    copied = stored.model_copy(update={"information_verification": verified})
+    _refused(qms, qms.complaints, copied, "information_verification", "'reject'")
+    rebuilt = qf.Complaint.model_validate(
+        {**stored.model_dump(), "information_verification": verified.model_dump()}
+    )
+    _refused(qms, qms.complaints, rebuilt, "information_verification")
+    # the edited object does not reach the stored one; investigate still needs the real thing
+    assert qms.complaints.get("CMP-1").information_verification is None
+    with pytest.raises(qf.TransitionError, match="has not been verified"):
+        qms.complaints.fire("CMP-1", "investigate", actor="QA", at=h(3))
+    done = qms.complaints.fire(
+        "CMP-1", "investigate", actor="QA", at=h(3), information_verification=verified
+    )
+    assert done.status is qf.ComplaintStatus.INVESTIGATING
+    assert done.history[-1].fields == ["information_verification"]
+    # once relied on, it cannot be swapped for a different finding or wiped either
+    for other in (None, _NOT_OURS):
+        later = qms.complaints.get("CMP-1")
+        later.information_verification = other
+        _refused(qms, qms.complaints, later, "information_verification")
+    assert qms.audit.verify().ok
+
+
+@on_servers
+def test_a_verification_cannot_be_given_with_another_trigger(qms: qf.QualityFlow) -> None:
+    _complaint(qms)
+    told = qf.Contact(at=h(1), direction="outbound", channel="phone", message="on it", by="C")
+    with pytest.raises(qf.TransitionError, match="information_verification"):
+        qms.complaints.fire(
+            "CMP-1",
+            "acknowledge",
+            actor="Care",
+            at=h(1),
+            contacts=[told],
+            information_verification=verified_information(h(1)),
+        )
+    assert qms.complaints.get("CMP-1").status is qf.ComplaintStatus.RECEIVED

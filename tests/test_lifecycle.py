@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 import qualityflow as qf
 from qualityflow.lifecycle import INCIDENT_MACHINE
+from qualityflow.testing import verified_information
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
 INC = qf.INCIDENT_LIFECYCLE
@@ -536,7 +537,10 @@ def complaint_in(state: str) -> qf.Complaint:
     path: list[tuple[str, dict[str, Any]]] = [
         ("acknowledge", {"contacts": [*cmp.contacts, outbound("we are on it")]}),
         ("verify", {}),
-        ("investigate", {}),
+        (
+            "investigate",
+            {"information_verification": verified_information(T0 + timedelta(hours=3))},
+        ),
         (
             "resolve",
             {

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 import qualityflow as qf
 from qualityflow.lifecycle import INCIDENT_GUARDS
+from qualityflow.testing import verified_information
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
 # evidence dated at, before and after the times the clock below reaches (7 min per step)
@@ -143,6 +144,14 @@ complaint_data = st.fixed_dictionaries(
         "rejection_reason": st.sampled_from([None, "", "damp storage"]),
         "incident_id": st.sampled_from([None, "", "INC-2026-021"]),
         "channel": st.sampled_from(["phone", "carrier pigeon"]),
+        "information_verification": st.sampled_from(
+            [
+                None,
+                verified_information(T0),
+                {"conclusion": "our_product", "by": "QA", "at": T0.isoformat()},
+                {"conclusion": "not_our_product", "finding": "fake", "by": "QA", "at": T0},
+            ]
+        ),
     },
 )
 
@@ -285,6 +294,8 @@ class PlantLifecycles(RuleBasedStateMachine):
             }
         if trigger == "close":
             return {"follow_up": qf.FollowUp(at=now, satisfied=True)}
+        if trigger == "investigate" and isinstance(entity, qf.Complaint):
+            return {"information_verification": verified_information(now)}
         if trigger == "reject":
             told = qf.Contact(
                 at=now, direction="outbound", channel="phone", message="damp storage", by="Mo"

@@ -19,6 +19,7 @@ from qualityflow.models import (
     ActionStatus,
     Batch,
     Complaint,
+    ComplaintVerification,
     Contact,
     ContainmentAction,
     CorrectiveAction,
@@ -375,7 +376,21 @@ def run_demo(qms: QualityFlow) -> DemoRun:
             decided_by=leader.name,
         ),
     )
-    qms.complaints.fire(cid, "investigate", actor=care, at=contain_at)
+    qms.complaints.fire(
+        cid,
+        "investigate",
+        actor=care,
+        at=contain_at,
+        information_verification=ComplaintVerification(
+            product_confirmed=True,
+            lot_confirmed=True,
+            photo_evidence=True,
+            conclusion="our_product",
+            finding=f"our butter biscuits 200 g, lot {suspect}: the photo shows our pack",
+            by=care,
+            at=contain_at,
+        ),
+    )
 
     # 4. Root cause: 5-Why and fishbone over the six Ms.
     qms.incidents.fire(iid, "investigate", actor="Mia Chen", at=contain_at + timedelta(hours=1))

@@ -11,6 +11,7 @@ Both commands only read: they work on a read-only database.
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from typing import Annotated
 
 import typer
@@ -18,7 +19,7 @@ import typer
 from qualityflow.cli import _output as out
 from qualityflow.cli._db import Db, open_service
 from qualityflow.cli._errors import EXIT_CODES, fail, handles_errors
-from qualityflow.i18n import N_, _
+from qualityflow.i18n import N_, _, using
 
 __all__ = ["app"]
 
@@ -81,7 +82,9 @@ def verify(
         )
     qms = open_service(db, write=False)
     try:
-        report = qms.audit.verify(known_heads=heads, blobs=blobs)
+        # --json prints the same document in every language: the findings in English.
+        with using("en") if as_json else nullcontext():
+            report = qms.audit.verify(known_heads=heads, blobs=blobs)
     finally:
         qms.close()
     if as_json:

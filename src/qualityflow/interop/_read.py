@@ -20,6 +20,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from qualityflow.errors import InteropError
+from qualityflow.i18n import _
 
 __all__ = ["Document", "read_source"]
 
@@ -263,25 +264,35 @@ def _read_xml(name: str, data: str | bytes) -> Document:
         root = SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise InteropError(
-            f"{name}: refused: the XML declares entities or external references "
-            f"({type(exc).__name__}); EPCIS documents never need them, remove them and retry"
+            _(
+                "{name}: refused: the XML declares entities or external references "
+                "({error}); EPCIS documents never need them, remove them and retry"
+            ).format(name=name, error=type(exc).__name__)
         ) from exc
     except SafeET.ParseError as exc:
-        raise InteropError(f"{name}: not well-formed XML ({exc})") from exc
-    _, root_name = _local(root.tag)
+        raise InteropError(
+            _("{name}: not well-formed XML ({error})").format(name=name, error=exc)
+        ) from exc
+    root_name = _local(root.tag)[1]
     if root_name == "EPCISMasterDataDocument":
         raise InteropError(
-            f"{name}: refused: this is an EPCIS master-data document (products, locations, "
-            "parties) without events; load the event documents that go with it"
+            _(
+                "{name}: refused: this is an EPCIS master-data document (products, locations, "
+                "parties) without events; load the event documents that go with it"
+            ).format(name=name)
         )
     if root_name not in ("EPCISDocument", "EPCISQueryDocument"):
         raise InteropError(
-            f"{name}: refused: an XML document whose root element is <{root_name}>, not an "
-            "EPCIS document (<EPCISDocument> or <EPCISQueryDocument>)"
+            _(
+                "{name}: refused: an XML document whose root element is <{root}>, not an "
+                "EPCIS document (<EPCISDocument> or <EPCISQueryDocument>)"
+            ).format(name=name, root=root_name)
         )
     body = _find(root, "EPCISBody")
     if body is None:
-        raise InteropError(f"{name}: refused: an EPCIS XML document without <EPCISBody>")
+        raise InteropError(
+            _("{name}: refused: an EPCIS XML document without <EPCISBody>").format(name=name)
+        )
     events: list[Mapping[str, Any]] = []
     event_list = _find(body, "EventList")
     if event_list is None:
@@ -296,12 +307,11 @@ def _read_xml(name: str, data: str | bytes) -> Document:
 def _no_events(master: Mapping[str, Any]) -> str:
     """Return the one warning for an EPCIS document without events, whatever its form."""
     if master:
-        return (
-            f"the document holds no events, only master data ({len(master)} vocabulary "
-            "element(s), kept for the other documents loaded with it); nothing added to the "
-            "genealogy from it"
-        )
-    return "the document holds no events; nothing added to the genealogy from it"
+        return _(
+            "the document holds no events, only master data ({n} vocabulary element(s), kept "
+            "for the other documents loaded with it); nothing added to the genealogy from it"
+        ).format(n=len(master))
+    return _("the document holds no events; nothing added to the genealogy from it")
 
 
 def _json_master_data(doc: Mapping[str, Any]) -> dict[str, dict[str, str]]:
@@ -333,17 +343,21 @@ def _json_master_data(doc: Mapping[str, Any]) -> dict[str, dict[str, str]]:
 def _describe_json(doc: Any) -> str | None:
     """Say what a JSON value is when it is not an EPCIS event document."""
     if not isinstance(doc, Mapping):
-        return f"a JSON {type(doc).__name__}, not an EPCIS document object"
+        return _("a JSON {type}, not an EPCIS document object").format(type=type(doc).__name__)
     if "$schema" in doc or ("definitions" in doc and "properties" in doc):
         title = doc.get("title") or doc.get("$id") or ""
-        return f"a JSON Schema {title!s}".rstrip() + ", not an EPCIS event document"
+        if not str(title).strip():
+            return _("a JSON Schema, not an EPCIS event document")
+        return _("a JSON Schema {title}, not an EPCIS event document").format(
+            title=str(title).rstrip()
+        )
     kind = doc.get("type", doc.get("isA"))
     if kind == "EPCISMasterDataDocument":
-        return "an EPCIS master-data document (no events); load the event documents"
+        return _("an EPCIS master-data document (no events); load the event documents")
     if "@context" in doc and not any(
         k in doc for k in ("type", "epcisBody", "eventList", "eventTime")
     ):
-        return "a JSON-LD @context definition, not an EPCIS event document"
+        return _("a JSON-LD @context definition, not an EPCIS event document")
     return None
 
 
@@ -352,10 +366,12 @@ def _read_json(name: str, text: str | None, parsed: Any = None) -> Document:
         try:
             parsed = json.loads(text or "")
         except (ValueError, RecursionError) as exc:
-            raise InteropError(f"{name}: not valid JSON ({exc})") from exc
+            raise InteropError(
+                _("{name}: not valid JSON ({error})").format(name=name, error=exc)
+            ) from exc
     what = _describe_json(parsed)
     if what:
-        raise InteropError(f"{name}: refused: {what}")
+        raise InteropError(_("{name}: refused: {what}").format(name=name, what=what))
     kind = parsed.get("type", parsed.get("isA"))  # ``isA``: the EPCIS 1.2 JSON draft binding
     if not isinstance(kind, str):
         kind = None
@@ -372,27 +388,39 @@ def _read_json(name: str, text: str | None, parsed: Any = None) -> Document:
                 events = results_body.get("eventList")
     if kind not in ("EPCISDocument", "EPCISQueryDocument") and not isinstance(body, Mapping):
         raise InteropError(
-            f"{name}: refused: a JSON object with type {kind!r} and no epcisBody, not an "
-            "EPCIS document (type EPCISDocument or EPCISQueryDocument)"
+            _(
+                "{name}: refused: a JSON object with type {kind!r} and no epcisBody, not an "
+                "EPCIS document (type EPCISDocument or EPCISQueryDocument)"
+            ).format(name=name, kind=kind)
         )
     master = _json_master_data(parsed)
     if not isinstance(body, Mapping):
-        what = "without epcisBody" if body is None else "whose epcisBody is not an object"
-        raise InteropError(f"{name}: refused: an EPCIS JSON document {what}")
+        what = (
+            _("{name}: refused: an EPCIS JSON document without epcisBody")
+            if body is None
+            else _("{name}: refused: an EPCIS JSON document whose epcisBody is not an object")
+        )
+        raise InteropError(what.format(name=name))
     if events is None:
         events = []
     if not isinstance(events, list):
-        raise InteropError(f"{name}: epcisBody.eventList is a {type(events).__name__}, not a list")
+        raise InteropError(
+            _("{name}: epcisBody.eventList is a {type}, not a list").format(
+                name=name, type=type(events).__name__
+            )
+        )
     problems = []
     if not events:
         problems.append(_no_events(master))
     if "@context" not in parsed:
-        problems.append("the document has no @context; read as plain EPCIS 2.0 JSON")
+        problems.append(_("the document has no @context; read as plain EPCIS 2.0 JSON"))
     # ``type(e) is dict`` first: an isinstance check against an ABC costs more per event
     kept = [e for e in events if type(e) is dict or isinstance(e, Mapping)]
     skipped = len(events) - len(kept)
     if skipped:
-        problems.append(f"{skipped} eventList entr(y/ies) are not JSON objects; skipped")
+        problems.append(
+            _("{n} eventList entr(y/ies) are not JSON objects; skipped").format(n=skipped)
+        )
     return Document(name, kept, master, problems)
 
 
@@ -421,8 +449,10 @@ def read_source(source: object, index: int) -> Document:
             return _read_json(name, stripped)
         if "\n" in source or "\0" in source or len(source) > 4096:
             raise InteropError(
-                f"<text {index}>: refused: neither XML nor JSON (starts with {source[:20]!r}); "
-                "EPCIS documents are JSON-LD or XML"
+                _(
+                    "{name}: refused: neither XML nor JSON (starts with {start!r}); EPCIS "
+                    "documents are JSON-LD or XML"
+                ).format(name=f"<text {index}>", start=source[:20])
             )
         source = Path(source)
     if isinstance(source, Path):
@@ -431,17 +461,22 @@ def read_source(source: object, index: int) -> Document:
             raw = source.read_bytes()
         except (OSError, ValueError) as exc:
             reason = getattr(exc, "strerror", None) or exc
-            raise InteropError(f"{name}: cannot read the file ({reason})") from exc
+            raise InteropError(
+                _("{name}: cannot read the file ({reason})").format(name=name, reason=reason)
+            ) from exc
         head = raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
         if head == b"<":
             return _read_xml(name, raw)
         if head in (b"{", b"["):
             return _read_json(name, raw.decode("utf-8-sig", errors="replace"))
         raise InteropError(
-            f"{name}: refused: neither XML nor JSON (starts with {raw[:20]!r}); "
-            "EPCIS documents are JSON-LD or XML"
+            _(
+                "{name}: refused: neither XML nor JSON (starts with {start!r}); EPCIS "
+                "documents are JSON-LD or XML"
+            ).format(name=name, start=raw[:20])
         )
     raise InteropError(
-        f"source {index}: cannot read a {type(source).__name__}; give a path, text, bytes "
-        "or a parsed JSON dict"
+        _(
+            "source {index}: cannot read a {type}; give a path, text, bytes or a parsed JSON dict"
+        ).format(index=index, type=type(source).__name__)
     )

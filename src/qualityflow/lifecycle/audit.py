@@ -34,6 +34,8 @@ from typing import Any, TypeVar
 import pydantic_core
 from pydantic import BaseModel
 
+from qualityflow.i18n import _
+
 __all__ = [
     "AuditProblem",
     "chain",
@@ -275,17 +277,21 @@ def chain_problems(
         where = f"{name}[{index}]"
         if getattr(record, "prev_hash", None) != prev:
             what = (
-                "the first record points to a record before it: earlier records were removed "
-                "or the records reordered"
+                _(
+                    "the first record points to a record before it: earlier records were "
+                    "removed or the records reordered"
+                )
                 if index == 0
-                else f"does not follow {name}[{index - 1}] (prev_hash differs): a record was "
-                "removed, inserted or reordered"
+                else _(
+                    "does not follow {record} (prev_hash differs): a record was removed, "
+                    "inserted or reordered"
+                ).format(record=f"{name}[{index - 1}]")
             )
             problems.append(AuditProblem(kind, id, where, what))
         own = getattr(record, "hash", None)
         if own != record_hash(record):
             problems.append(
-                AuditProblem(kind, id, where, "its content does not match its hash: edited")
+                AuditProblem(kind, id, where, _("its content does not match its hash: edited"))
             )
         prev = str(own)
     return problems
@@ -394,7 +400,9 @@ def history_problems(
                         name,
                         ident,
                         f"{label}[{index}]",
-                        f"belongs to {owner}, not {bound}: transplanted from another record",
+                        _(
+                            "belongs to {owner}, not {bound}: transplanted from another record"
+                        ).format(owner=owner, bound=bound),
                     )
                 )
     if history is not None:
@@ -426,7 +434,9 @@ def _legality(
                     kind,
                     ident,
                     where,
-                    f"starts from {source!r} but the record before ended in {expected!r}",
+                    _("starts from {source!r} but the record before ended in {expected!r}").format(
+                        source=source, expected=expected
+                    ),
                 )
             )
         if chosen is not None:
@@ -437,7 +447,9 @@ def _legality(
                         kind,
                         ident,
                         where,
-                        f"trigger {trigger!r} is not allowed from state {source!r}",
+                        _("trigger {trigger!r} is not allowed from state {source!r}").format(
+                            trigger=trigger, source=source
+                        ),
                     )
                 )
             elif legal != dest:
@@ -446,20 +458,27 @@ def _legality(
                         kind,
                         ident,
                         where,
-                        f"trigger {trigger!r} from {source!r} leads to {legal!r}, not {dest!r}",
+                        _(
+                            "trigger {trigger!r} from {source!r} leads to {legal!r}, not {dest!r}"
+                        ).format(trigger=trigger, source=source, legal=legal, dest=dest),
                     )
                 )
         expected = dest
     status = _value(getattr(entity, "status", None))
     if status is not None and str(status) != expected:
-        last = f"the last record ends in {expected!r}" if history else "there is no record"
-        problems.append(
-            AuditProblem(
-                kind,
-                ident,
-                "",
-                f"status is {status!r} but {last}: a record was removed or the status edited",
+        what = (
+            _(
+                "status is {status!r} but the last record ends in {expected!r}: a record was "
+                "removed or the status edited"
             )
+            if history
+            else _(
+                "status is {status!r} but there is no record: a record was removed or the "
+                "status edited"
+            )
+        )
+        problems.append(
+            AuditProblem(kind, ident, "", what.format(status=status, expected=expected))
         )
     return problems
 
@@ -478,7 +497,9 @@ def _continuity(
                     kind,
                     ident,
                     f"decisions[{index}]",
-                    f"starts from {source!r} but the decision before ended in {expected!r}",
+                    _(
+                        "starts from {source!r} but the decision before ended in {expected!r}"
+                    ).format(source=source, expected=expected),
                 )
             )
         expected = str(_value(decision.dest))
@@ -489,8 +510,10 @@ def _continuity(
                 kind,
                 ident,
                 "",
-                f"status is {status!r} but the decisions end in {expected!r}: a decision was "
-                "removed or the status edited",
+                _(
+                    "status is {status!r} but the decisions end in {expected!r}: a decision "
+                    "was removed or the status edited"
+                ).format(status=status, expected=expected),
             )
         )
     return problems
@@ -531,8 +554,10 @@ def _state_problems(
             kind,
             ident,
             where,
-            "the entity's fields no longer match the state this record sealed: a field was "
-            "edited outside qualityflow",
+            _(
+                "the entity's fields no longer match the state this record sealed: a field "
+                "was edited outside qualityflow"
+            ),
         )
     ]
 

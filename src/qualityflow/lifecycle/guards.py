@@ -58,6 +58,7 @@ from qualityflow.models import (
     Incident,
     RcaMethod,
     TransitionRecord,
+    VerificationConclusion,
 )
 
 __all__ = ["COMPLAINT_GUARDS", "INCIDENT_GUARDS", "SENT_BACK", "Guard"]
@@ -241,7 +242,11 @@ CONTACT_BEFORE_RECEIPT = N_(
     "the outbound contact of {contact_at} predates the complaint, received on {received}: "
     "record an outbound contact acknowledging the complaint"
 )
-NO_REJECTION_REASON = N_("no rejection reason has been recorded: set rejection_reason")
+NO_REJECTION_REASON = N_(
+    "no rejection reason has been recorded: set rejection_reason, or give the information "
+    "verification that found the complaint does not concern our product "
+    "(information_verification=...)"
+)
 CUSTOMER_NOT_TOLD = N_(
     "the customer has not been told: record an outbound contact explaining the rejection"
 )
@@ -285,6 +290,24 @@ FOLLOW_UP_STALE = N_(
     "customer again"
 )
 NO_INCIDENT_LINK = N_("no incident is linked: give the incident_id of the new or existing incident")
+NO_INFORMATION_VERIFICATION = N_(
+    "the complaint's information has not been verified: check the product and lot, the proof "
+    "of purchase and the sample or photos, and give the result with 'investigate' "
+    "(information_verification=qf.ComplaintVerification(...))"
+)
+INFORMATION_BEFORE_RECEIPT = N_(
+    "the information verification of {verified} predates the complaint, received on "
+    "{received}: verify this complaint's information and record that verification"
+)
+INFORMATION_NOT_OURS = N_(
+    "the information verification by {by} found the complaint does not concern our product "
+    "({finding}): reject it with that finding, telling the customer, instead of investigating"
+)
+INFORMATION_INCONCLUSIVE = N_(
+    "the information verification by {by} is inconclusive ({finding}): ask the customer for "
+    "the sample, photos or the lot number, and record a verification that confirms it "
+    "concerns our product"
+)
 
 
 # --- incident checks -----------------------------------------------------------------------
@@ -432,8 +455,34 @@ def _acknowledged(complaint: Complaint, note: str) -> list[str]:
     ]
 
 
+def _not_ours(complaint: Complaint) -> bool:
+    """Whether the recorded information verification found it is not our product."""
+    found = complaint.information_verification
+    return found is not None and found.conclusion is VerificationConclusion.NOT_OUR_PRODUCT
+
+
 def _rejection_reason(complaint: Complaint, note: str) -> list[str]:
-    return [_(NO_REJECTION_REASON)] if _blank(complaint.rejection_reason) else []
+    if _blank(complaint.rejection_reason) and not _not_ours(complaint):
+        return [_(NO_REJECTION_REASON)]
+    return []
+
+
+def _information_verified(complaint: Complaint, note: str) -> list[str]:
+    found = complaint.information_verification
+    if found is None:
+        return [_(NO_INFORMATION_VERIFICATION)]
+    if found.at < complaint.received_at:
+        return [
+            _(INFORMATION_BEFORE_RECEIPT).format(
+                verified=_when(found.at, complaint.received_at),
+                received=_when(complaint.received_at, found.at),
+            )
+        ]
+    if found.conclusion is VerificationConclusion.NOT_OUR_PRODUCT:
+        return [_(INFORMATION_NOT_OURS).format(by=found.by, finding=found.finding.strip())]
+    if found.conclusion is VerificationConclusion.INCONCLUSIVE:
+        return [_(INFORMATION_INCONCLUSIVE).format(by=found.by, finding=found.finding.strip())]
+    return []
 
 
 def _verifying_record(complaint: Complaint) -> TransitionRecord | None:
@@ -619,8 +668,25 @@ COMPLAINT_GUARDS: dict[str, Guard] = _index(
             _acknowledged,
         ),
         Guard(
+            "information_verified",
+            N_(
+                "an information verification, at or after the complaint's receipt, that "
+                "concludes it concerns our product"
+            ),
+            (
+                NO_INFORMATION_VERIFICATION,
+                INFORMATION_BEFORE_RECEIPT,
+                INFORMATION_NOT_OURS,
+                INFORMATION_INCONCLUSIVE,
+            ),
+            _information_verified,
+        ),
+        Guard(
             "rejection_reason",
-            N_("a rejection reason"),
+            N_(
+                "a rejection reason, or an information verification that found the complaint "
+                "does not concern our product"
+            ),
             (NO_REJECTION_REASON,),
             _rejection_reason,
         ),

@@ -907,8 +907,8 @@ COMPLAINT_TRANSITIONS: tuple[dict[str, Any], ...] = (
         "trigger": "investigate",
         "source": ["verifying"],
         "dest": "investigating",
-        "guards": [],
-        "sets": ["contacts"],
+        "guards": ["information_verified"],
+        "sets": ["contacts", "information_verification"],
     },
     {
         "trigger": "resolve",
@@ -930,7 +930,7 @@ COMPLAINT_TRANSITIONS: tuple[dict[str, Any], ...] = (
         "source": ["verifying"],
         "dest": "rejected",
         "guards": ["rejection_reason", "customer_told"],
-        "sets": ["contacts", "rejection_reason"],
+        "sets": ["contacts", "information_verification", "rejection_reason"],
     },
     {
         "trigger": "reopen",

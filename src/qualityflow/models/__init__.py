@@ -26,11 +26,13 @@ from qualityflow.models.complaint import (
     Channel,
     Complaint,
     ComplaintStatus,
+    ComplaintVerification,
     Contact,
     Direction,
     FollowUp,
     Resolution,
     ResolutionKind,
+    VerificationConclusion,
 )
 from qualityflow.models.evidence import Evidence
 from qualityflow.models.incident import (
@@ -103,6 +105,7 @@ __all__ = [
     "CheckType",
     "Complaint",
     "ComplaintStatus",
+    "ComplaintVerification",
     "Contact",
     "ContainmentAction",
     "ContainmentKind",
@@ -140,6 +143,7 @@ __all__ = [
     "Signature",
     "TransitionRecord",
     "Verification",
+    "VerificationConclusion",
     "json_schemas",
 ]
 

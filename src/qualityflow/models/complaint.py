@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from enum import Enum
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from qualityflow.i18n import _
 from qualityflow.models._base import AwareDatetime, Id, NonEmpty, QFModel
 from qualityflow.models.evidence import Evidence
 from qualityflow.models.records import Amendment, Severity, TransitionRecord
@@ -14,11 +15,13 @@ __all__ = [
     "Channel",
     "Complaint",
     "ComplaintStatus",
+    "ComplaintVerification",
     "Contact",
     "Direction",
     "FollowUp",
     "Resolution",
     "ResolutionKind",
+    "VerificationConclusion",
 ]
 
 
@@ -97,6 +100,93 @@ class FollowUp(QFModel):
     note: str = ""
 
 
+class VerificationConclusion(str, Enum):
+    """What the information verification found (规范投诉受理与信息核实)."""
+
+    OUR_PRODUCT = "our_product"
+    """The complaint concerns our product: it may be investigated."""
+    NOT_OUR_PRODUCT = "not_our_product"
+    """Not our product (another maker's, a counterfeit, not bought from us): reject it."""
+    INCONCLUSIVE = "inconclusive"
+    """Not settled yet: ask for the sample, photos or the lot number and verify again."""
+
+
+class ComplaintVerification(QFModel):
+    """The check of a complaint's information before it is investigated.
+
+    Recorded with the complaint's ``investigate`` trigger (``conclusion`` our_product) or
+    its ``reject`` trigger (not_our_product: the finding is the rejection's reason), as
+    ``information_verification=...``. ``finding`` says what was found; it is required
+    unless the conclusion is our_product.
+
+    Examples
+    --------
+    >>> v = ComplaintVerification(product_confirmed=True, lot_confirmed=True,
+    ...     photo_evidence=True, conclusion="our_product", by="QA Li",
+    ...     at="2026-03-02T10:00:00+00:00")
+    >>> v.conclusion.value, v.counterfeit_suspected
+    ('our_product', False)
+
+    """
+
+    product_confirmed: bool = False
+    """The product named is one we make (name, packaging, label checked)."""
+    lot_confirmed: bool = False
+    """The lot (batch code, best-before date) was read and is one of ours."""
+    proof_of_purchase: bool = False
+    """A receipt, order number or platform order shows where and when it was bought."""
+    sample_received: bool = False
+    """The complained-about sample is in our hands."""
+    photo_evidence: bool = False
+    """Photos or a video of the product and the defect were received."""
+    counterfeit_suspected: bool = False
+    """The packaging, code or seller suggests a counterfeit."""
+    conclusion: VerificationConclusion
+    finding: str = ""
+    by: NonEmpty
+    at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ComplaintVerification:
+        if self.conclusion is VerificationConclusion.OUR_PRODUCT:
+            if not self.product_confirmed:
+                raise ValueError(
+                    _(
+                        "conclusion our_product needs product_confirmed=True: check the "
+                        "product's name, packaging and label first, or conclude inconclusive"
+                    )
+                )
+            if not (self.sample_received or self.photo_evidence):
+                raise ValueError(
+                    _(
+                        "conclusion our_product needs sample_received=True or "
+                        "photo_evidence=True: ask the customer for the sample or photos "
+                        "of the product and the defect, or conclude inconclusive"
+                    )
+                )
+            if self.counterfeit_suspected:
+                raise ValueError(
+                    _(
+                        "conclusion our_product contradicts counterfeit_suspected=True: "
+                        "check the sample against our packaging and codes, then conclude "
+                        "our_product or not_our_product (inconclusive until then)"
+                    )
+                )
+        elif not self.finding.strip():
+            raise ValueError(
+                _(
+                    "conclusion {conclusion} needs a finding: say what was found (for example "
+                    "'lot code 2403A is not one of ours'), the customer is told it"
+                ).format(conclusion=self.conclusion.value)
+            )
+        return self
+
+    @property
+    def concerns_our_product(self) -> bool:
+        """Whether the verification concluded that the complaint concerns our product."""
+        return self.conclusion is VerificationConclusion.OUR_PRODUCT
+
+
 class Complaint(QFModel):
     """A customer complaint, from intake to the satisfaction follow-up."""
 
@@ -114,6 +204,8 @@ class Complaint(QFModel):
     resolution: Resolution | None = None
     follow_up: FollowUp | None = None
     rejection_reason: str | None = None
+    information_verification: ComplaintVerification | None = None
+    """Recorded with ``investigate`` or ``reject`` only (never by save())."""
     incident_id: Id | None = None
     history: list[TransitionRecord] = Field(default_factory=list)
     amendments: list[Amendment] = Field(default_factory=list)

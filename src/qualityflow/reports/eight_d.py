@@ -255,8 +255,12 @@ class _Rendered:
     def _footer(self) -> str:
         if not self.audit_head:
             return ""
-        when = f" (as of {fmt_time(self.audit_at)})" if self.audit_at is not None else ""
-        return f"Audit head: {self.audit_head}{when}"
+        when = (
+            _(" (as of {time})").format(time=fmt_time(self.audit_at))
+            if self.audit_at is not None
+            else ""
+        )
+        return _("Audit head: {head}").format(head=self.audit_head) + when
 
     def discipline(self, code: str) -> Discipline:
         """Return the section with ``code`` (``"D0"`` .. ``"D8"``)."""

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from qualityflow.i18n import _
 from qualityflow.lifecycle.audit import AuditProblem, history_problems
 from qualityflow.models.evidence import Evidence
 from qualityflow.people.signatures import verify as signature_problems
@@ -87,24 +88,33 @@ class AuditReport:
         return not self.problems
 
     def __str__(self) -> str:
-        counts = (
-            f"{self.entities:,} entities ({self.records:,} records), {self.edges:,} edges, "
-            f"{self.ledger:,} ledger entries"
+        """Say the report in the active locale (the findings keep the language they had)."""
+        counts = _(
+            "{entities} entities ({records} records), {edges} edges, {ledger} ledger entries"
+        ).format(
+            entities=f"{self.entities:,}",
+            records=f"{self.records:,}",
+            edges=f"{self.edges:,}",
+            ledger=f"{self.ledger:,}",
         )
+        verdict = _("OK") if self.ok else _("{n} problem(s) found").format(n=len(self.problems))
         lines = [
-            f"Audit of {self.url}: "
-            + ("OK" if self.ok else f"{len(self.problems)} problem(s) found")
-            + f"; {counts}"
+            _("Audit of {url}: {verdict}; {counts}").format(
+                url=self.url, verdict=verdict, counts=counts
+            )
         ]
         lines.extend(f"  - {problem}" for problem in self.problems)
         if self.before_ledger:
             shown = ", ".join(self.before_ledger[:10])
-            more = (
-                f" and {len(self.before_ledger) - 10} more" if len(self.before_ledger) > 10 else ""
+            extra = len(self.before_ledger) - 10
+            more = _(" and {n} more").format(n=extra) if extra > 0 else ""
+            lines.append(
+                _("Written before the ledger started (not covered by it): {rows}").format(
+                    rows=shown + more
+                )
             )
-            lines.append(f"Written before the ledger started (not covered by it): {shown}{more}")
-        lines.extend(f"Note: {note}" for note in self.notes)
-        lines.append(f"Audit head: {self.head or '(empty ledger)'}")
+        lines.extend(_("Note: {note}").format(note=note) for note in self.notes)
+        lines.append(_("Audit head: {head}").format(head=self.head or _("(empty ledger)")))
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
@@ -209,8 +219,10 @@ class Audit:
                         "ledger",
                         "storage",
                         "",
-                        f"the storage backend {type(storage).__name__} keeps no audit ledger: "
-                        "its records cannot be verified (use a built-in backend)",
+                        _(
+                            "the storage backend {backend} keeps no audit ledger: its records "
+                            "cannot be verified (use a built-in backend)"
+                        ).format(backend=type(storage).__name__),
                     )
                 ],
             )
@@ -230,7 +242,9 @@ class Audit:
             for kind, id, item in referenced:
                 for what in store.verify([item]):
                     report.problems.append(AuditProblem(kind, id, "evidence", what))
-            report.notes.append(f"blobs: {len(referenced)} evidence file(s) re-hashed")
+            report.notes.append(
+                _("blobs: {n} evidence file(s) re-hashed").format(n=len(referenced))
+            )
         return report
 
 
@@ -289,25 +303,29 @@ def _verify(
         kind, name = _entity_name(entry.kind, entry.id)
         where = f"ledger {entry.seq}"
         if entry.seq != expected_seq:
-            missing = (
-                f"entry {expected_seq} is"
-                if entry.seq == expected_seq + 1
-                else f"entries {expected_seq}..{entry.seq - 1} are"
-            )
-            gap = (
-                f"{missing} missing: removed"
-                if entry.seq > expected_seq
-                else f"it comes after entry {expected_seq - 1}: reordered or duplicated"
-            )
-            problems.append(AuditProblem(kind, name, where, f"ledger out of sequence, {gap}"))
+            if entry.seq == expected_seq + 1:
+                gap = _("ledger out of sequence, entry {seq} is missing: removed").format(
+                    seq=expected_seq
+                )
+            elif entry.seq > expected_seq:
+                gap = _(
+                    "ledger out of sequence, entries {first}..{last} are missing: removed"
+                ).format(first=expected_seq, last=entry.seq - 1)
+            else:
+                gap = _(
+                    "ledger out of sequence, it comes after entry {seq}: reordered or duplicated"
+                ).format(seq=expected_seq - 1)
+            problems.append(AuditProblem(kind, name, where, gap))
         if entry.prev_hash != prev:
             problems.append(
                 AuditProblem(
                     kind,
                     name,
                     where,
-                    "the ledger entry does not chain onto the one before it (prev_hash "
-                    "differs): an entry was removed, inserted or reordered",
+                    _(
+                        "the ledger entry does not chain onto the one before it (prev_hash "
+                        "differs): an entry was removed, inserted or reordered"
+                    ),
                 )
             )
         if entry.hash != entry.expected_hash():
@@ -316,7 +334,7 @@ def _verify(
                     kind,
                     name,
                     where,
-                    "the ledger entry's fields do not match its hash: the entry was edited",
+                    _("the ledger entry's fields do not match its hash: the entry was edited"),
                 )
             )
         prev = entry.hash
@@ -327,17 +345,25 @@ def _verify(
         first.setdefault(key, entry)
     last_seq = snap.ledger[-1].seq if snap.ledger else 0
     if snap.head_seq < 0:
-        problems.append(AuditProblem("ledger", "head", "", "the ledger's head record is missing"))
+        problems.append(
+            AuditProblem("ledger", "head", "", _("the ledger's head record is missing"))
+        )
     elif snap.head_seq != last_seq or snap.head_hash != prev:
         problems.append(
             AuditProblem(
                 "ledger",
                 "head",
                 "",
-                f"the head record says the last entry is {snap.head_seq} "
-                f"({snap.head_hash[:12] or 'empty'}) but the ledger ends at {last_seq} "
-                f"({prev[:12] or 'empty'}): entries were removed from the end, or the head "
-                "was edited",
+                _(
+                    "the head record says the last entry is {head_seq} ({head_hash}) but the "
+                    "ledger ends at {last_seq} ({last_hash}): entries were removed from the "
+                    "end, or the head was edited"
+                ).format(
+                    head_seq=snap.head_seq,
+                    head_hash=snap.head_hash[:12] or _("empty"),
+                    last_seq=last_seq,
+                    last_hash=prev[:12] or _("empty"),
+                ),
             )
         )
     for head in known_heads:
@@ -347,8 +373,10 @@ def _verify(
                     "ledger",
                     "head",
                     "",
-                    f"ledger rewritten since head {head} was published: no entry of the "
-                    "chain has that hash",
+                    _(
+                        "ledger rewritten since head {head} was published: no entry of the "
+                        "chain has that hash"
+                    ).format(head=head),
                 )
             )
 
@@ -361,7 +389,7 @@ def _verify(
                 "ledger",
                 "start",
                 "",
-                "the ledger's start marker (qf_meta ledger_started) is missing or unreadable",
+                _("the ledger's start marker (qf_meta ledger_started) is missing or unreadable"),
             )
         )
     elif start.rows > 0:
@@ -376,9 +404,11 @@ def _verify(
                     "ledger",
                     "start",
                     "ledger 1",
-                    f"the start marker says {start.rows} rows were stored before the ledger, "
-                    "but the ledger's first entry does not confirm it: the marker or the "
-                    "entry was edited",
+                    _(
+                        "the start marker says {rows} rows were stored before the ledger, but "
+                        "the ledger's first entry does not confirm it: the marker or the entry "
+                        "was edited"
+                    ).format(rows=start.rows),
                 )
             )
     elif start_entry is not None:
@@ -387,8 +417,10 @@ def _verify(
                 "ledger",
                 "start",
                 f"ledger {start_entry.seq}",
-                "the ledger has a start entry for rows stored before it, but the start "
-                "marker says the database was empty: the marker was edited",
+                _(
+                    "the ledger has a start entry for rows stored before it, but the start "
+                    "marker says the database was empty: the marker was edited"
+                ),
             )
         )
     preledger = start is not None and start.rows > 0
@@ -404,7 +436,12 @@ def _verify(
         model = ENTITY_KINDS.get(row.kind)
         if model is None:
             problems.append(
-                AuditProblem(row.kind, row.id, "", f"unknown entity kind {row.kind!r} stored")
+                AuditProblem(
+                    row.kind,
+                    row.id,
+                    "",
+                    _("unknown entity kind {kind!r} stored").format(kind=row.kind),
+                )
             )
             continue
         try:
@@ -416,9 +453,14 @@ def _verify(
                     row.kind,
                     row.id,
                     "",
-                    f"the stored JSON is not a valid {model.__name__} "
-                    f"({'.'.join(str(p) for p in first_error['loc'])}: {first_error['msg']}): "
-                    "edited outside qualityflow",
+                    _(
+                        "the stored JSON is not a valid {model} ({field}: {error}): edited "
+                        "outside qualityflow"
+                    ).format(
+                        model=model.__name__,
+                        field=".".join(str(p) for p in first_error["loc"]),
+                        error=first_error["msg"],
+                    ),
                 )
             )
             entity = None
@@ -431,8 +473,10 @@ def _verify(
                         row.kind,
                         row.id,
                         "",
-                        "the row has no ledger entry: it was written outside qualityflow "
-                        "(inserted by hand or by another program)",
+                        _(
+                            "the row has no ledger entry: it was written outside qualityflow "
+                            "(inserted by hand or by another program)"
+                        ),
                     )
                 )
         else:
@@ -443,9 +487,11 @@ def _verify(
                         row.kind,
                         row.id,
                         where,
-                        f"stored at version {row.version} but the ledger's last entry for it "
-                        f"is version {found.version}: the row or the ledger was changed "
-                        "outside qualityflow (a dropped entry, or a row put back)",
+                        _(
+                            "stored at version {row} but the ledger's last entry for it is "
+                            "version {ledger}: the row or the ledger was changed outside "
+                            "qualityflow (a dropped entry, or a row put back)"
+                        ).format(row=row.version, ledger=found.version),
                     )
                 )
             if found.digest != row_digest(row.data):
@@ -454,8 +500,10 @@ def _verify(
                         row.kind,
                         row.id,
                         where,
-                        "the stored row differs from what was committed: a field was edited "
-                        "outside qualityflow",
+                        _(
+                            "the stored row differs from what was committed: a field was "
+                            "edited outside qualityflow"
+                        ),
                     )
                 )
         if entity is None:
@@ -466,8 +514,10 @@ def _verify(
                     row.kind,
                     row.id,
                     "",
-                    f"the row is stored under id {row.id!r} but its data is {entity.id!r}: "
-                    "moved or copied outside qualityflow",
+                    _(
+                        "the row is stored under id {row!r} but its data is {data!r}: moved or "
+                        "copied outside qualityflow"
+                    ).format(row=row.id, data=entity.id),
                 )
             )
         if entity.version != row.version:
@@ -476,8 +526,10 @@ def _verify(
                     row.kind,
                     row.id,
                     "",
-                    f"the version column says {row.version} but the data says "
-                    f"{entity.version}: edited outside qualityflow",
+                    _(
+                        "the version column says {column} but the data says {data}: edited "
+                        "outside qualityflow"
+                    ).format(column=row.version, data=entity.version),
                 )
             )
         if status_of(entity) != row.status:
@@ -486,8 +538,10 @@ def _verify(
                     row.kind,
                     row.id,
                     "",
-                    f"the status column says {row.status!r} but the data says "
-                    f"{status_of(entity)!r}: edited outside qualityflow",
+                    _(
+                        "the status column says {column!r} but the data says {data!r}: edited "
+                        "outside qualityflow"
+                    ).format(column=row.status, data=status_of(entity)),
                 )
             )
         if any(getattr(entity, name, None) is not None for name in _CHAINED):
@@ -517,7 +571,7 @@ def _verify(
                         "edge",
                         name,
                         "",
-                        "the link has no ledger entry: it was written outside qualityflow",
+                        _("the link has no ledger entry: it was written outside qualityflow"),
                     )
                 )
         elif link.digest != edge.digest:
@@ -526,8 +580,10 @@ def _verify(
                     "edge",
                     name,
                     f"ledger {link.seq}",
-                    "the stored link differs from what was committed (quantity, kind or "
-                    "override edited outside qualityflow)",
+                    _(
+                        "the stored link differs from what was committed (quantity, kind or "
+                        "override edited outside qualityflow)"
+                    ),
                 )
             )
 
@@ -541,8 +597,10 @@ def _verify(
                 kind,
                 name,
                 f"ledger {entry.seq}",
-                f"the ledger has it (version {entry.version}) but its row is gone: deleted "
-                "outside qualityflow",
+                _(
+                    "the ledger has it (version {version}) but its row is gone: deleted "
+                    "outside qualityflow"
+                ).format(version=entry.version),
             )
         )
 
@@ -560,9 +618,11 @@ def _verify(
                     "ledger",
                     "start",
                     "",
-                    f"{start.rows} rows were stored before the ledger started, but the rows "
-                    f"without a first ledger entry ({len(keys)} now) no longer match them: a "
-                    "row from before was deleted, or one was inserted outside qualityflow",
+                    _(
+                        "{rows} rows were stored before the ledger started, but the rows "
+                        "without a first ledger entry ({now} now) no longer match them: a row "
+                        "from before was deleted, or one was inserted outside qualityflow"
+                    ).format(rows=start.rows, now=len(keys)),
                 )
             )
         before = sorted(
@@ -570,8 +630,10 @@ def _verify(
             for kind, id in unledgered
         )
         notes.append(
-            f"the ledger started at {start.at} on a database holding {start.rows} rows; "
-            f"{len(before)} of them have not been written since and are not covered by it"
+            _(
+                "the ledger started at {at} on a database holding {rows} rows; {before} of "
+                "them have not been written since and are not covered by it"
+            ).format(at=start.at, rows=start.rows, before=len(before))
         )
 
     return AuditReport(

@@ -21,7 +21,10 @@ from qualityflow.lifecycle.machine import (
 )
 from qualityflow.models import (
     ActionStatus,
+    Channel,
     Complaint,
+    Contact,
+    Direction,
     FieldChange,
     Incident,
     TransitionRecord,
@@ -29,6 +32,7 @@ from qualityflow.models import (
 from qualityflow.people import Actor, ActorLike
 from qualityflow.people.signatures import sign, with_actor_id
 from qualityflow.service._base import L, Refusal, Repository, _value, only_attached
+from qualityflow.storage.base import stale_version
 
 if TYPE_CHECKING:
     from qualityflow.service.facade import QualityFlow
@@ -58,7 +62,8 @@ GUARD_READS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "complaint": {
         "acknowledged": ("contacts", "received_at"),
-        "rejection_reason": ("rejection_reason",),
+        "information_verified": ("information_verification", "received_at"),
+        "rejection_reason": ("information_verification", "rejection_reason"),
         "customer_told": ("contacts", "received_at"),
         "resolution_communicated": ("resolution",),
         "follow_up": ("follow_up",),
@@ -90,6 +95,10 @@ FIXED_FIELDS: dict[str, dict[str, str]] = {
         "record per step",
         "incident_id": "a complaint is linked to an incident by qms.complaints.escalate(id, "
         "incident_id=...)",
+        "information_verification": "the information verification is recorded with the "
+        "trigger it decides: qms.complaints.fire(id, 'investigate', "
+        "information_verification=...) when it concerns our product, or fire(id, 'reject', "
+        "information_verification=..., contacts=[...]) when it does not",
     },
 }
 """Fields save() never changes, with the command to use instead."""
@@ -477,13 +486,34 @@ class LifecycleRepository(Repository[L]):
         'acknowledged'
 
         """
+        return self._fire_delivered(id, trigger, actor, at, note, data)
+
+    def _fire_delivered(
+        self,
+        id: str,
+        trigger: str,
+        actor: ActorLike,
+        at: datetime | None,
+        note: str,
+        data: dict[str, Any],
+        expected_version: int | None = None,
+    ) -> L:
+        """:meth:`fire`'s work; ``expected_version``: refuse if the record changed since."""
         storage = self._storage
         # One connection for the change's transaction and the delivery record's (SQL).
         session = getattr(storage, "session", None)
         service = self._service
         with nullcontext() if session is None else session():
             with service._collecting() as side_notices:
-                saved = self._fire(id, trigger, actor=actor, at=at, note=note, **data)
+                saved = self._fire(
+                    id,
+                    trigger,
+                    actor=actor,
+                    at=at,
+                    note=note,
+                    expected_version=expected_version,
+                    **data,
+                )
             # The batch statuses a containment set, notified once the fire has committed.
             service._deliver_new(side_notices)
             return saved
@@ -518,12 +548,15 @@ class LifecycleRepository(Repository[L]):
         actor: ActorLike,
         at: datetime | None,
         note: str,
+        expected_version: int | None = None,
         **data: Any,
     ) -> L:
         service = self._service
         storage = self._storage
         with storage.transaction():
             entity = self.get(id)
+            if expected_version is not None and entity.version != expected_version:
+                raise stale_version(self.kind, id, entity.version, expected_version)
             signature = data.pop("signature", None)
             credential = data.pop("credential", None)
             action = f"{self.kind}.{trigger}"
@@ -588,6 +621,79 @@ class ComplaintRepository(LifecycleRepository[Complaint]):
             incident_id = data.pop("incident_id")
             return self._escalate(id, str(incident_id), None, actor, at, note, data)
         return super().fire(id, trigger, actor=actor, at=at, note=note, **data)
+
+    def acknowledge(
+        self,
+        id: str,
+        *,
+        actor: ActorLike,
+        contact: str,
+        channel: Channel | str | None = None,
+        customer: str | None = None,
+        locale: str | None = None,
+        respond_by: datetime | None = None,
+        at: datetime | None = None,
+        note: str = "",
+    ) -> Complaint:
+        """Acknowledge the complaint with the plant's template: a sincere first answer.
+
+        The template for ``locale`` (default the service's locale, else the active one;
+        see :attr:`QualityFlow.acknowledgements`) is filled with the complaint's data, its
+        ``resolve`` due time from the service's deadline policy (``respond_by=`` to say
+        another), ``contact`` (who the customer can contact, and how) and the actor's name
+        as the sender. The rendered text is recorded as the outbound contact on
+        ``channel`` (default the complaint's own) at ``at``, and ``acknowledge`` is fired
+        with it, through the same guards, policy and audit as
+        ``fire(id, "acknowledge", contacts=[...])``. Refused with a
+        :class:`~qualityflow.ConcurrencyError` if the complaint changed in between.
+
+        Examples
+        --------
+        >>> import qualityflow as qf
+        >>> qms = qf.QualityFlow(load_entry_points=False)
+        >>> _ = qms.complaints.add(qf.Complaint(id="CMP-8", customer_id="C-2",
+        ...     channel="wechat", received_at="2026-03-02T09:00:00+00:00",
+        ...     description="soft biscuits", product="butter biscuits 200 g"))
+        >>> from datetime import datetime, timezone
+        >>> done = qms.complaints.acknowledge("CMP-8", actor="Lena Fox", locale="zh_CN",
+        ...     contact="Lena Fox，电话 400-820-1234",
+        ...     at=datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc))
+        >>> done.status.value, done.contacts[-1].direction.value, done.contacts[-1].by
+        ('acknowledged', 'outbound', 'Lena Fox')
+        >>> print(done.contacts[-1].message.splitlines()[0])
+        尊敬的客户：
+
+        """
+        service = self._service
+        complaint = self.get(id)
+        blank = isinstance(actor, str) and not actor.strip()  # fire refuses it below
+        sender = "" if blank else service.resolve_actor(actor).name
+        when = service.now() if at is None else at
+        message = service.acknowledgements.render(
+            complaint,
+            contact=contact,
+            locale=locale if locale is not None else service.locale,
+            customer=customer,
+            sender=sender,
+            respond_by=respond_by,
+            policy=service._deadline_policy(),
+        )
+        reply = Contact(
+            at=when,
+            direction=Direction.OUTBOUND,
+            channel=complaint.channel if channel is None else channel,
+            message=message,
+            by=sender or "?",
+        )
+        return self._fire_delivered(
+            id,
+            "acknowledge",
+            actor,
+            when,
+            note,
+            {"contacts": [*complaint.contacts, reply]},
+            expected_version=complaint.version,
+        )
 
     def escalate(
         self,

@@ -26,9 +26,11 @@ from qualityflow.lifecycle import (
     COMPLAINT_LIFECYCLE,
     INCIDENT_LIFECYCLE,
     Deadline,
+    DeadlinePolicy,
     DefaultDeadlinePolicy,
 )
 from qualityflow.lifecycle import overdue as find_overdue
+from qualityflow.lifecycle.acknowledgement import AcknowledgementTemplates
 from qualityflow.models import (
     Batch,
     BatchStatus,
@@ -164,6 +166,11 @@ class QualityFlow(Outbox):
         the active locale, see :mod:`qualityflow.i18n`). Each notification also keeps
         its text language-neutral, so a notifier given its own ``locale=`` writes it in
         that one.
+    acknowledgements:
+        The plant's acknowledgement templates (``{"zh_CN": "...", "en": "..."}`` or a
+        :class:`qualityflow.lifecycle.acknowledgement.AcknowledgementTemplates`) that
+        ``qms.complaints.acknowledge(...)`` writes the first answer to a complaint with;
+        default the built-in texts. Editable later through :attr:`acknowledgements`.
 
     Examples
     --------
@@ -190,6 +197,7 @@ class QualityFlow(Outbox):
         blobs: str | None = None,
         upgrade: bool = False,
         locale: str | None = None,
+        acknowledgements: AcknowledgementTemplates | Mapping[str, str] | None = None,
     ) -> None:
         if policy is not None and not callable(getattr(policy, "check", None)):
             raise QualityFlowError(
@@ -200,6 +208,12 @@ class QualityFlow(Outbox):
         """Who may do what (the open policy unless ``policy=`` was given)."""
         self.locale: str | None = None if locale is None else normalize(locale)
         """The language of the notifications' titles and bodies (``None``: the active one)."""
+        self.acknowledgements: AcknowledgementTemplates = (
+            acknowledgements
+            if isinstance(acknowledgements, AcknowledgementTemplates)
+            else AcknowledgementTemplates(acknowledgements)
+        )
+        """The acknowledgement templates: ``qms.acknowledgements.set("zh_CN", text)``."""
         self._clock: Callable[[], datetime] = clock or _utcnow
         self._collector = threading.local()
         self.clock_tolerance: timedelta = clock_tolerance
@@ -1063,6 +1077,10 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
         )
 
     # -- deadlines ---------------------------------------------------------------------
+
+    def _deadline_policy(self) -> DeadlinePolicy:
+        """Return the deadline policy: the plugins' hook, else the defaults."""
+        return _HookPolicy(self.plugins)
 
     _overdue_deadlines: _DeadlineCache | None = None
 

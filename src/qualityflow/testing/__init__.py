@@ -24,7 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from qualityflow.testing.fixtures import Clock
-    from qualityflow.testing.plants import emergency_team, example_genealogy
+    from qualityflow.testing.plants import (
+        emergency_team,
+        example_genealogy,
+        verified_information,
+    )
     from qualityflow.testing.servers import (
         MYSQL_ENV,
         POSTGRESQL_ENV,
@@ -42,6 +46,7 @@ __all__ = [
     "example_genealogy",
     "server_url",
     "temporary_database",
+    "verified_information",
 ]
 
 _HOMES = {
@@ -53,6 +58,7 @@ _HOMES = {
     "Clock": "fixtures",
     "emergency_team": "plants",
     "example_genealogy": "plants",
+    "verified_information": "plants",
 }
 
 

@@ -7,9 +7,16 @@ from decimal import Decimal
 from typing import Any
 
 from qualityflow.genealogy import Genealogy, Link
-from qualityflow.models import Batch, EmergencyTeam, Quantity, Shipment, TeamMember
+from qualityflow.models import (
+    Batch,
+    ComplaintVerification,
+    EmergencyTeam,
+    Quantity,
+    Shipment,
+    TeamMember,
+)
 
-__all__ = ["emergency_team", "example_genealogy"]
+__all__ = ["emergency_team", "example_genealogy", "verified_information"]
 
 
 def example_genealogy() -> Genealogy:
@@ -115,3 +122,32 @@ def emergency_team(leader: TeamMember | None = None) -> EmergencyTeam:
         if department != own
     ]
     return EmergencyTeam(leader=chief, members=members)
+
+
+def verified_information(at: datetime | str, by: str = "QA Chen Jie") -> ComplaintVerification:
+    """Return an information verification that a complaint concerns our product.
+
+    What a complaint needs before ``investigate``: the product and lot confirmed, the
+    proof of purchase and the sample in hand, no counterfeit suspected. Give it with the
+    trigger: ``fire(id, "investigate", information_verification=verified_information(at))``.
+
+    Examples
+    --------
+    >>> from qualityflow.testing import verified_information
+    >>> v = verified_information("2026-03-02T10:00:00+00:00")
+    >>> v.concerns_our_product, v.by
+    (True, 'QA Chen Jie')
+
+    """
+    return ComplaintVerification.model_validate(
+        {
+            "product_confirmed": True,
+            "lot_confirmed": True,
+            "proof_of_purchase": True,
+            "sample_received": True,
+            "conclusion": "our_product",
+            "finding": "our product and lot; the sample shows the defect described",
+            "by": by,
+            "at": at,
+        }
+    )
