@@ -391,7 +391,7 @@ def test_the_complaints_page_code_runs_and_prints_what_it_says(
     assert capsys.readouterr().out.splitlines() == [
         "尊敬的梅女士：",
         "True",
-        "投诉信息尚未核实：",
+        "complaint.investigate",
         "investigating",
         "rejected",
     ]

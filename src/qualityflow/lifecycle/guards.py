@@ -53,6 +53,7 @@ from typing import Any
 from qualityflow.i18n import N_, _, label
 from qualityflow.models import (
     ActionStatus,
+    Channel,
     Complaint,
     Direction,
     Incident,
@@ -467,10 +468,16 @@ def _rejection_reason(complaint: Complaint, note: str) -> list[str]:
     return []
 
 
+VERIFIED_CHANNELS: frozenset[Channel] = frozenset({Channel.PLATFORM_12315})
+"""The channels whose complaints are investigated only once their information is verified:
+the regulator's 12315 platform. A policy may ask it of every complaint
+(``qf.RolePolicy(verify_information=True)``; ``qf.policies.STRICT`` does)."""
+
+
 def _information_verified(complaint: Complaint, note: str) -> list[str]:
     found = complaint.information_verification
     if found is None:
-        return [_(NO_INFORMATION_VERIFICATION)]
+        return [_(NO_INFORMATION_VERIFICATION)] if complaint.channel in VERIFIED_CHANNELS else []
     if found.at < complaint.received_at:
         return [
             _(INFORMATION_BEFORE_RECEIPT).format(
@@ -670,8 +677,9 @@ COMPLAINT_GUARDS: dict[str, Guard] = _index(
         Guard(
             "information_verified",
             N_(
-                "an information verification, at or after the complaint's receipt, that "
-                "concludes it concerns our product"
+                "for a complaint from the 12315 platform, an information verification; any "
+                "verification given is at or after the complaint's receipt and concludes it "
+                "concerns our product"
             ),
             (
                 NO_INFORMATION_VERIFICATION,

@@ -158,6 +158,11 @@ AMENDMENT_SELF_APPROVED = N_(
     "segregation of duties: {actor!r} may not approve their own amendment of {kind} {id!r}: "
     "a second person approves it"
 )
+INFORMATION_NOT_VERIFIED = N_(
+    "complaint {complaint_id!r}: the plant's policy investigates a complaint only once its "
+    "information is verified: check the product and lot, the proof of purchase and the "
+    "sample or photos, and give information_verification=qf.ComplaintVerification(...)"
+)
 NO_ROLE = N_(
     "{actor!r} does not have a role that may {action!r} (one of: {allowed}; {actor_id} has: {has})"
 )
@@ -348,6 +353,10 @@ class RolePolicy:
     technical, quality, sales, as the guide asks; a plant names its own). ``None`` or
     ``()`` turns the rule off.
 
+    ``verify_information=True`` (on in ``qf.policies.STRICT``) asks of every complaint what
+    the lifecycle asks of one from the 12315 platform: ``investigate`` only with an
+    information verification (``information_verification=qf.ComplaintVerification(...)``).
+
     Examples
     --------
     >>> from qualityflow.people import Actor, RolePolicy
@@ -368,7 +377,11 @@ class RolePolicy:
         signatures: Iterable[str] = (),
         emergency_team: Iterable[str] | None = TEAM_DEPARTMENTS,
         team_severities: Iterable[str] = TEAM_SEVERITIES,
+        verify_information: bool = False,
     ) -> None:
+        self.verify_information = verify_information
+        """Whether every complaint (not only the 12315 platform's) is investigated only
+        once its information is verified."""
         self.emergency_team: tuple[str, ...] = tuple(
             d.strip().lower() for d in (emergency_team or ())
         )
@@ -436,6 +449,13 @@ class RolePolicy:
                 actor, action, subject, self.emergency_team, self.team_severities
             )
         )
+        if (
+            self.verify_information
+            and action == "complaint.investigate"
+            and hasattr(subject, "information_verification")
+            and subject.information_verification is None
+        ):
+            reasons.append(_(INFORMATION_NOT_VERIFIED).format(complaint_id=subject.id))
         return reasons
 
 

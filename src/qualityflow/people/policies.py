@@ -59,7 +59,12 @@ STRICT_SIGNATURES: frozenset[str] = frozenset(
 )
 """The steps :data:`STRICT` signs electronically."""
 
-STRICT = RolePolicy(STRICT_ROLES, segregation_of_duties=True, signatures=STRICT_SIGNATURES)
+STRICT = RolePolicy(
+    STRICT_ROLES,
+    segregation_of_duties=True,
+    signatures=STRICT_SIGNATURES,
+    verify_information=True,
+)
 """Roles per action (:data:`STRICT_ROLES`) with segregation of duties on.
 
 Examples
