@@ -31,6 +31,7 @@ from .models import (
     CheckType as CheckType,
     Complaint as Complaint,
     ComplaintStatus as ComplaintStatus,
+    ComplaintVerification as ComplaintVerification,
     Contact as Contact,
     ContainmentAction as ContainmentAction,
     ContainmentKind as ContainmentKind,
@@ -68,6 +69,7 @@ from .models import (
     TeamMember as TeamMember,
     TransitionRecord as TransitionRecord,
     Verification as Verification,
+    VerificationConclusion as VerificationConclusion,
     json_schemas as json_schemas,
 )
 from .lifecycle import (
