@@ -9,12 +9,13 @@ published. Delivery is at-least-once with a stable event id; several relays shar
 (see :mod:`qualityflow.relay._claims`); a broker that is down is retried with exponential
 backoff, its events released to be claimed again, nothing lost. See ``docs/relay.md``.
 
-The broker clients and the SDK are the optional extra ``qualityflow[relay]``.
+The broker clients and the SDK are the optional extra ``qualityflow[relay]``; Kafka's
+client is the extra ``qualityflow[kafka]``.
 
 >>> import qualityflow as qf
 >>> from qualityflow.relay import publisher_factories
 >>> sorted(publisher_factories(qf.QualityFlow(load_entry_points=False).plugins))
-['amqp', 'amqps', 'nats', 'redis', 'rediss']
+['amqp', 'amqps', 'kafka', 'nats', 'redis', 'rediss']
 """
 
 from __future__ import annotations
