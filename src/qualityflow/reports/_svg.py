@@ -299,7 +299,7 @@ def layout_genealogy(
     up: dict[int, list[int]] = {i: [] for i in range(len(key))}
     down: dict[int, list[int]] = {i: [] for i in range(len(key))}
     chains: list[tuple[str, str, list[int]]] = []
-    for src, dst in graph.edges():
+    for src, dst in sorted(graph.edges()):
         chain = [index[src]]
         for layer in range(layer_of[src] + 1, layer_of[dst]):
             waypoint = len(key)
