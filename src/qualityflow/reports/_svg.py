@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from qualityflow.i18n import _
+
 __all__ = [
     "Box",
     "GenealogyLayout",
@@ -238,7 +240,7 @@ def _reduce_crossings(
 
     best = [list(layer) for layer in order]
     fewest = _crossings(order, down)
-    for _ in range(_SWEEPS):
+    for _sweep in range(_SWEEPS):
         if fewest == 0:
             break
         sweep(range(1, len(order)), up, -1)
@@ -282,8 +284,13 @@ def layout_genealogy(
     except nx.NetworkXNoCycle:
         pass
     else:
-        path = " -> ".join([*(u for u, _ in cycle), cycle[0][0]])
-        raise ValueError(f"the edges close the cycle {path}; a genealogy has none")
+        path = " -> ".join([*(edge[0] for edge in cycle), cycle[0][0]])
+        raise ValueError(
+            _(
+                "the genealogy picture's links close the cycle {path}; links run from input "
+                "to output, check their direction"
+            ).format(path=path)
+        )
     by_id = {n.id: n for n in nodes}
     layer_of = {
         node: depth
@@ -312,7 +319,7 @@ def layout_genealogy(
             down[a].append(b)
             up[b].append(a)
         chains.append((src, dst, chain))
-    order: list[list[int]] = [[] for _ in range(layers)]
+    order: list[list[int]] = [[] for _layer in range(layers)]
     for v in sorted(range(len(key)), key=lambda v: key[v]):
         order[vertex_layer[v]].append(v)
     order = _reduce_crossings(order, up, down, key)
