@@ -251,6 +251,28 @@ def _reduce_crossings(
     return best
 
 
+def _spaced(wanted: Sequence[float], spacing: Sequence[float]) -> list[float]:
+    """Return positions nearest ``wanted`` (least squares) that keep order and spacing.
+
+    Each position is at least ``spacing[i]`` below the one before; solved as an isotonic
+    regression, pooling neighbours that would collide.
+
+    >>> _spaced([10, 0, 50], [20, 20])
+    [-5.0, 15.0, 50.0]
+
+    """
+    offsets = list(itertools.accumulate(spacing, initial=0.0))
+    blocks: list[list[float]] = []  # [sum, count] of runs pulled to one shifted position
+    for value, offset in zip(wanted, offsets, strict=True):
+        blocks.append([value - offset, 1.0])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
+            total, count = blocks.pop()
+            blocks[-1][0] += total
+            blocks[-1][1] += count
+    shifted = [total / count for total, count in blocks for _run in range(int(count))]
+    return [z + offset for z, offset in zip(shifted, offsets, strict=True)]
+
+
 def layout_genealogy(
     nodes: Sequence[GraphNode], edges: Iterable[tuple[str, str]]
 ) -> GenealogyLayout:
@@ -349,10 +371,29 @@ def layout_genealogy(
     tallest = max(stacks, default=0.0)
     top: dict[int, float] = {}
     for layer, members in enumerate(order):
-        y = _MARGIN + _TITLE_H + (tallest - stacks[layer]) / 2
+        y = (tallest - stacks[layer]) / 2
         for v in members:
             top[v] = y
             y += height_of(v) + _GAP_Y
+    # Straighten: move each column towards its neighbours, keeping its order and spacing.
+    for _sweep in range(_SWEEPS):
+        for layers_in_turn, neighbours in (
+            (range(1, layers), up),
+            (range(layers - 2, -1, -1), down),
+        ):
+            for layer in layers_in_turn:
+                members = order[layer]
+                wanted = []
+                for v in members:
+                    near = [top[w] + height_of(w) / 2 for w in neighbours[v]]
+                    centre = sum(near) / len(near) if near else top[v] + height_of(v) / 2
+                    wanted.append(centre - height_of(v) / 2)
+                spacing = [height_of(v) + _GAP_Y for v in members[:-1]]
+                top.update(zip(members, _spaced(wanted, spacing), strict=True))
+    lowest = min(top.values(), default=0.0)
+    for v in top:
+        top[v] += _MARGIN + _TITLE_H - lowest
+    tallest = max((top[v] + height_of(v) for v in top), default=0.0) - _MARGIN - _TITLE_H
 
     boxes: dict[str, Box] = {}
     for node in nodes:
