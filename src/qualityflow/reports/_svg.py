@@ -386,8 +386,8 @@ def layout_genealogy(
                 wanted = []
                 for v in members:
                     near = [top[w] + height_of(w) / 2 for w in neighbours[v]]
-                    centre = sum(near) / len(near) if near else top[v] + height_of(v) / 2
-                    wanted.append(centre - height_of(v) / 2)
+                    middle = sum(near) / len(near) if near else top[v] + height_of(v) / 2
+                    wanted.append(middle - height_of(v) / 2)
                 spacing = [height_of(v) + _GAP_Y for v in members[:-1]]
                 top.update(zip(members, _spaced(wanted, spacing), strict=True))
     lowest = min(top.values(), default=0.0)
@@ -410,8 +410,8 @@ def layout_genealogy(
 
     ports: dict[tuple[int, int, int], float] = {}
     for v in range(len(by_id)):
-        for side, near in ((+1, down[v]), (-1, up[v])):
-            ordered = sorted(near, key=lambda w: (centre(w), key[w]))
+        for side, linked in ((+1, down[v]), (-1, up[v])):
+            ordered = sorted(linked, key=lambda w: (centre(w), key[w]))
             for i, w in enumerate(ordered):
                 ports[(v, w, side)] = top[v] + height_of(v) * (i + 1) / (len(ordered) + 1)
     routes = []
