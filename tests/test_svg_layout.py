@@ -224,3 +224,8 @@ def test_a_short_chart_keeps_its_old_compact_size() -> None:
     _, width, height = _chart(bar_chart_svg(["crumbly", "burnt"], [7, 3], title="Complaints"))
     assert width < 250 and height < 320
     assert re.search(r">crumbly<", bar_chart_svg(["crumbly"], [7]))
+
+
+def test_a_large_count_is_written_in_full_not_in_exponent_form() -> None:
+    root, _, _ = _chart(bar_chart_svg(["units shipped"], [1234567.0]))
+    assert "1234567" in [t.text for t in root.iter(f"{SVG}text")]

@@ -63,6 +63,12 @@ _NARROW = frozenset(" !'(),-./:;I[]`fijlrt|")
 _WIDE_LATIN = frozenset("%@MWmw&")
 
 
+def _n(value: float) -> str:
+    """Write a coordinate or a value in full, to two decimals at most (never ``1e+06``)."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
 def _char_em(char: str, bold: bool) -> float:
     if unicodedata.east_asian_width(char) in ("W", "F"):
         return 1.0  # CJK ideographs, kana, full-width forms
@@ -185,13 +191,13 @@ class Route:
     def path(self) -> str:
         """Return the SVG path: curves across the gaps between columns, lines through them."""
         (x, y), *rest = self.points
-        d = [f"M {x:g} {y:g}"]
+        d = [f"M {_n(x)} {_n(y)}"]
         for i, (nx_, ny) in enumerate(rest):
             if i % 2 == 0:  # across a gap: an S-curve, monotone in x
                 mid = (x + nx_) / 2
-                d.append(f"C {mid:g} {y:g}, {mid:g} {ny:g}, {nx_:g} {ny:g}")
+                d.append(f"C {_n(mid)} {_n(y)}, {_n(mid)} {_n(ny)}, {_n(nx_)} {_n(ny)}")
             else:  # through a column, in the waypoint's slot
-                d.append(f"L {nx_:g} {ny:g}")
+                d.append(f"L {_n(nx_)} {_n(ny)}")
             x, y = nx_, ny
         return " ".join(d)
 
@@ -434,7 +440,7 @@ def layout_genealogy(
 def _tspans(lines: Sequence[str], x: float, first_baseline: float) -> str:
     esc = html.escape
     return "".join(
-        f'<tspan x="{x:g}" y="{first_baseline + i * _LINE:g}">{esc(line)}</tspan>'
+        f'<tspan x="{_n(x)}" y="{_n(first_baseline + i * _LINE)}">{esc(line)}</tspan>'
         for i, line in enumerate(lines)
     )
 
@@ -466,7 +472,7 @@ def genealogy_svg(
     width, height = max(layout.width, title_w), layout.height
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" id="genealogy" role="img" '
-        f'width="{width:g}" height="{height:g}" viewBox="0 0 {width:g} {height:g}" '
+        f'width="{_n(width)}" height="{_n(height)}" viewBox="0 0 {_n(width)} {_n(height)}" '
         f'font-family="sans-serif" font-size="{_FONT}">',
         f"<title>{esc(title)}</title>",
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
@@ -494,8 +500,9 @@ def genealogy_svg(
         parts.append(
             f'<g class="node" data-id="{esc(node.id)}" data-kind="{esc(node.kind)}">'
             f"<title>{esc(node.id)} ({esc(node.kind)}){esc(status)}</title>"
-            f'<rect x="{box.x:g}" y="{box.y:g}" width="{box.width:g}" height="{box.height:g}" '
-            f'rx="6" fill="{fill}" stroke="{stroke}" stroke-width="{width_px}"/>'
+            f'<rect x="{_n(box.x)}" y="{_n(box.y)}" width="{_n(box.width)}" '
+            f'height="{_n(box.height)}" rx="6" fill="{fill}" stroke="{stroke}" '
+            f'stroke-width="{width_px}"/>'
             f'<text class="id" font-weight="bold">{_tspans(box.id_lines, tx, baseline)}</text>'
             f'<text class="label" fill="#444">'
             f"{_tspans(box.label_lines, tx, label_baseline)}</text>"
@@ -567,14 +574,14 @@ def bar_chart_svg(
         cx = x + bar_w / 2
         parts.append(
             f'<rect class="bar" x="{x}" y="{y}" width="{bar_w}" height="{h}" fill="#4a78b5">'
-            f"<title>{esc(label)}: {value:g}</title></rect>"
-            f'<text x="{cx:g}" y="{y - 4}" text-anchor="middle">{value:g}</text>'
-            f'<text class="axis-label" x="{cx:g}" y="{base + label_dy}" text-anchor="end" '
-            f'transform="rotate(-30 {cx:g} {base + label_dy})">{esc(label)}</text>'
+            f"<title>{esc(label)}: {_n(value)}</title></rect>"
+            f'<text x="{_n(cx)}" y="{y - 4}" text-anchor="middle">{_n(value)}</text>'
+            f'<text class="axis-label" x="{_n(cx)}" y="{base + label_dy}" text-anchor="end" '
+            f'transform="rotate(-30 {_n(cx)} {base + label_dy})">{esc(label)}</text>'
         )
         if cumulative is not None:
             cy = base - plot_h * cumulative[i] / 100
-            points.append(f"{cx:g},{cy:.1f}")
+            points.append(f"{_n(cx)},{cy:.1f}")
     if cumulative is not None and points:
         marker_y = top + plot_h * 0.2
         parts.append(
