@@ -282,6 +282,7 @@ class _TrackedRepository(Repository[N], Generic[N]):
             extra_guards=guards,
             recorded_at=service.now(),
             tolerance=service.clock_tolerance,
+            locale=service.locale,
             **data,
         )
 
