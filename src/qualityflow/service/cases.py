@@ -293,6 +293,7 @@ class LifecycleRepository(Repository[L]):
                     extra_guards=service.plugins.extra_guards,
                     recorded_at=service.now(),
                     tolerance=service.clock_tolerance,
+                    locale=service.locale,
                     **{k: v for k, v in data.items() if k in self.lifecycle.sets(record.trigger)},
                 )
             except TransitionError as err:
@@ -574,6 +575,7 @@ class LifecycleRepository(Repository[L]):
                 extra_guards=service.plugins.extra_guards,
                 recorded_at=service.now(),
                 tolerance=service.clock_tolerance,
+                locale=service.locale,
                 **data,
             )
             if signer is not None:

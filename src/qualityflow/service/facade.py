@@ -162,10 +162,10 @@ class QualityFlow(Outbox):
         such a database is refused with a :class:`~qualityflow.errors.StorageError`
         naming that command, and nothing is written.
     locale:
-        The language the notifications are written in (``"zh_CN"``, ``"en"``; default
-        the active locale, see :mod:`qualityflow.i18n`). Each notification also keeps
-        its text language-neutral, so a notifier given its own ``locale=`` writes it in
-        that one.
+        The language the notifications and the service's refusals (lifecycle guards,
+        permissions) are written in (``"zh_CN"``, ``"en"``; default the active locale,
+        see :mod:`qualityflow.i18n`). Each notification also keeps its text
+        language-neutral, so a notifier given its own ``locale=`` writes it in that one.
     acknowledgements:
         The plant's acknowledgement templates (``{"zh_CN": "...", "en": "..."}`` or a
         :class:`qualityflow.lifecycle.acknowledgement.AcknowledgementTemplates`) that
@@ -322,12 +322,13 @@ have a role that may 'batch.release' (one of: qa_manager; Tom has: no roles)
     def _authorized(self, actor: ActorLike, action: str, subject: Any) -> Actor:
         """Check ``actor`` against the policy and the plugins; return the resolved actor."""
         who = self.resolve_actor(actor)
-        reasons = list(self.policy.check(who, action, subject))
-        reasons += self.plugins.authorize(who, action, subject)
-        if reasons:
-            roles_for = getattr(self.policy, "roles_for", None)
-            roles = roles_for(action) if callable(roles_for) else None
-            raise PermissionDenied(who.id, action, reasons, sorted(roles or ()))
+        with using(self.locale):  # refusals in the service's language (None: the active one)
+            reasons = list(self.policy.check(who, action, subject))
+            reasons += self.plugins.authorize(who, action, subject)
+            if reasons:
+                roles_for = getattr(self.policy, "roles_for", None)
+                roles = roles_for(action) if callable(roles_for) else None
+                raise PermissionDenied(who.id, action, reasons, sorted(roles or ()))
         return who
 
     def requires_signature(self, action: str) -> bool:

@@ -66,7 +66,8 @@ from qualityflow.models.nonconformance import (
     ScarStatus,
     SupplierAction,
 )
-from qualityflow.people import ActorLike
+from qualityflow.people import Actor, ActorLike
+from qualityflow.people.signatures import with_actor_id
 from qualityflow.prevention.scorecard import names_supplier
 from qualityflow.service import notices
 from qualityflow.service._base import Refusal, Repository, _value
@@ -265,6 +266,7 @@ class _TrackedRepository(Repository[N], Generic[N]):
         at: datetime | None,
         note: str,
         extra: Iterable[str] = (),
+        who: Actor | None = None,
         **data: Any,
     ) -> TransitionRecord:
         service: QualityFlow = self._service
@@ -273,7 +275,7 @@ class _TrackedRepository(Repository[N], Generic[N]):
         def guards(lifecycle: Any, trig: str, ent: Any) -> builtins.list[str]:
             return [*service.plugins.extra_guards(lifecycle, trig, ent), *more]
 
-        return self.lifecycle.fire(
+        record = self.lifecycle.fire(
             entity,
             trigger,
             actor=actor,
@@ -282,8 +284,20 @@ class _TrackedRepository(Repository[N], Generic[N]):
             extra_guards=guards,
             recorded_at=service.now(),
             tolerance=service.clock_tolerance,
+            locale=service.locale,
             **data,
         )
+        if who is not None and who.id != who.name:  # the record keeps the actor's id too
+            record = with_actor_id(record, who)
+            entity.history[-1] = record
+        return record
+
+    def _who(self, actor: ActorLike, action: str, subject: Any) -> tuple[str, Actor | None]:
+        """Authorize ``actor`` for ``action``: the name to record, and the resolved actor."""
+        if isinstance(actor, str) and not actor.strip():
+            return actor, None  # the lifecycle refuses a blank actor
+        who = self._service._authorized(actor, action, subject)
+        return who.name, who
 
     def _commit(
         self,
@@ -568,7 +582,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
         queued: builtins.list[Queued] = []
         with self._session(), storage.transaction():
             nc = self.get(id)
-            actor = service.authorize(actor, "nonconformance.dispose", nc)
+            actor, who = self._who(actor, "nonconformance.dispose", nc)
             lot = service._batch_on_file(nc.batch_id, f"nonconformance {id!r}")
             when = self._when(at, "dispose", nc.history)
             reasons: builtins.list[str] = []
@@ -612,6 +626,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
                 at=when,
                 note=note,
                 extra=reasons,
+                who=who,
                 dispositions=[*nc.dispositions, *named],
             )
             for part in named:
@@ -747,7 +762,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
         queued: builtins.list[Queued] = []
         with self._session(), self._storage.transaction():
             nc = self.get(id)
-            actor = self._service.authorize(actor, f"nonconformance.{trigger}", nc)
+            actor, who = self._who(actor, f"nonconformance.{trigger}", nc)
             extra: builtins.list[str] = []
             incident_id = data.get("incident_id")
             if trigger == "escalate" and incident_id and not self._exists("incident", incident_id):
@@ -756,7 +771,7 @@ class NonconformanceRepository(_TrackedRepository[Nonconformance]):
                     "(qms.incidents.add), then escalate the nonconformance to it"
                 )
             record = self._transition(
-                nc, trigger, actor=actor, at=at, note=note, extra=extra, **data
+                nc, trigger, actor=actor, at=at, note=note, extra=extra, who=who, **data
             )
             saved = self._commit(nc, record, queued)
         return self._finish(saved, record, queued)
@@ -1179,8 +1194,8 @@ class SupplierActionRepository(_TrackedRepository[SupplierAction]):
         queued: builtins.list[Queued] = []
         with self._session(), self._storage.transaction():
             scar = self.get(id)
-            actor = self._service.authorize(actor, f"supplier_action.{trigger}", scar)
-            record = self._transition(scar, trigger, actor=actor, at=at, note=note, **data)
+            actor, who = self._who(actor, f"supplier_action.{trigger}", scar)
+            record = self._transition(scar, trigger, actor=actor, at=at, note=note, who=who, **data)
             saved = self._commit(scar, record, queued)
         return self._finish(saved, record, queued)
 

@@ -461,6 +461,7 @@ class RecallRepository(Repository[Recall]):
                         extra_guards=service.plugins.extra_guards,
                         recorded_at=now,
                         tolerance=service.clock_tolerance,
+                        locale=service.locale,
                         **data,
                     )
                 except TransitionError as exc:
