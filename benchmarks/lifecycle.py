@@ -48,7 +48,13 @@ def loop_steps() -> list[tuple[str, dict[str, Any]]]:
         leader=qf.TeamMember(name="Lena Ortiz", role="leader", department="quality"),
         members=[qf.TeamMember(name="Jon Park", role="line lead", department="production")],
     )
-    assessment = qf.ImpactAssessment(severity="critical", batch_ids=BATCHES, risk="metal")
+    assessment = qf.ImpactAssessment(
+        severity="critical",
+        batch_ids=BATCHES,
+        risk="metal",
+        regions=["CN-31"],
+        rationale="the affected lots reached the market",
+    )
     containment = [
         qf.ContainmentAction(batch_id=b, action="quarantine", by="Jon Park", at=T0) for b in BATCHES
     ]

@@ -54,7 +54,11 @@ def _templates() -> list[Any]:
         at=T0 + timedelta(hours=2),
         team=qf.EmergencyTeam(leader=LEADER),
         assessment=qf.ImpactAssessment(
-            severity="major", batch_ids=["NOODLE-0301"], risk="choking", rationale="one lot"
+            severity="major",
+            batch_ids=["NOODLE-0301"],
+            risk="choking",
+            rationale="one lot",
+            regions=["CN-31"],
         ),
     )
     worked.actions = [

@@ -146,7 +146,12 @@ def run(home: Path) -> None:
         at=NOW,
         team=team,
         assessment=qf.ImpactAssessment(
-            severity="critical", batch_ids=["BISC-0302"], recall_required=True
+            severity="critical",
+            batch_ids=["BISC-0302"],
+            recall_required=True,
+            regions=["CN-31"],
+            risk="injury to consumers",
+            rationale="the affected lots reached the market",
         ),
     )
     qms.incidents.fire(

@@ -122,7 +122,12 @@ def _decide_recall(qms: qf.QualityFlow, incident_id: str, lot: str, at: datetime
         )
     )
     assessment = qf.ImpactAssessment(
-        severity="critical", batch_ids=[lot], recall_required=True, risk="cuts"
+        severity="critical",
+        batch_ids=[lot],
+        recall_required=True,
+        risk="cuts",
+        regions=["CN-31"],
+        rationale="the affected lots reached the market",
     )
     qms.incidents.fire(
         incident_id,

@@ -114,7 +114,13 @@ def plant(qms: qf.QualityFlow) -> None:
             actor="Li Na",
             at=at,
             team=emergency_team(LEADER),
-            assessment=qf.ImpactAssessment(severity="major", batch_ids=["BISC-1"]),
+            assessment=qf.ImpactAssessment(
+                severity="major",
+                batch_ids=["BISC-1"],
+                regions=["CN-31"],
+                risk="injury to consumers",
+                rationale="the affected lots reached the market",
+            ),
         )
         qms.incidents.fire(
             id,

@@ -67,7 +67,13 @@ def _worker(url: str, number: int, out_fd: int) -> None:
                         "assess",
                         actor=f"worker {number}",
                         team=emergency_team(LEADER),
-                        assessment=qf.ImpactAssessment(severity="major"),
+                        assessment=qf.ImpactAssessment(
+                            severity="major",
+                            batch_ids=["JAM-1"],
+                            regions=["CN-31"],
+                            risk="injury to consumers",
+                            rationale="the affected lots reached the market",
+                        ),
                     )
                     fired += 1
                 except qf.ConcurrencyError:

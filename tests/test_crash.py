@@ -60,7 +60,13 @@ def _worker(url: str, run: int, ack_fd: int) -> None:
             actor="Li Na",
             at=T0,
             team=emergency_team(leader),
-            assessment=qf.ImpactAssessment(severity="major", batch_ids=[lot]),
+            assessment=qf.ImpactAssessment(
+                severity="major",
+                batch_ids=[lot],
+                regions=["CN-31"],
+                risk="injury to consumers",
+                rationale="the affected lots reached the market",
+            ),
         )
         os.write(ack_fd, f"ACK {inc} assessed\n".encode())
         qms.incidents.fire(

@@ -46,7 +46,13 @@ def team() -> qf.EmergencyTeam:
 
 
 def scope() -> qf.ImpactAssessment:
-    return qf.ImpactAssessment(severity="critical", batch_ids=["BISC-0301"])
+    return qf.ImpactAssessment(
+        severity="critical",
+        batch_ids=["BISC-0301"],
+        regions=["CN-31"],
+        risk="injury to consumers",
+        rationale="the affected lots reached the market",
+    )
 
 
 @pytest.mark.parametrize(

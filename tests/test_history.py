@@ -182,7 +182,18 @@ def _fired_incident() -> qf.Incident:
         done_at=T0,
     )
     steps: list[tuple[str, dict[str, Any]]] = [
-        ("assess", {"assessment": qf.ImpactAssessment(severity="critical"), "team": team}),
+        (
+            "assess",
+            {
+                "assessment": qf.ImpactAssessment(
+                    severity="critical",
+                    regions=["CN-31"],
+                    risk="injury to consumers",
+                    rationale="the affected lots reached the market",
+                ),
+                "team": team,
+            },
+        ),
         ("contain", {}),
         ("investigate", {}),
         (

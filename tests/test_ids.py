@@ -149,7 +149,13 @@ def test_the_longest_ids_go_through_the_whole_flow(qms: qf.QualityFlow, clock: C
         actor="Li Na",
         at=clock.now,
         team=emergency_team(LEADER),
-        assessment=qf.ImpactAssessment(severity="critical", batch_ids=[finished]),
+        assessment=qf.ImpactAssessment(
+            severity="critical",
+            batch_ids=[finished],
+            regions=["CN-31"],
+            risk="injury to consumers",
+            rationale="the affected lots reached the market",
+        ),
     )
     clock.advance(hours=1)
     contained = qms.incidents.fire(

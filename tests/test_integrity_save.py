@@ -131,7 +131,13 @@ def _contained(qms: qf.QualityFlow, id: str = "INC-1", lot: str = "BISC-1") -> q
         actor="Li Na",
         at=h(1),
         team=emergency_team(LEADER),
-        assessment=qf.ImpactAssessment(severity="critical", batch_ids=[lot]),
+        assessment=qf.ImpactAssessment(
+            severity="critical",
+            batch_ids=[lot],
+            regions=["CN-31"],
+            risk="injury to consumers",
+            rationale="the affected lots reached the market",
+        ),
     )
     return qms.incidents.fire(
         id,
@@ -738,7 +744,12 @@ def test_containment_and_a_recall_write_status_changes_and_notify(
         at=h(1),
         team=emergency_team(LEADER),
         assessment=qf.ImpactAssessment(
-            severity="critical", batch_ids=["BISC-1", "BISC-2"], recall_required=True
+            severity="critical",
+            batch_ids=["BISC-1", "BISC-2"],
+            recall_required=True,
+            regions=["CN-31"],
+            risk="injury to consumers",
+            rationale="the affected lots reached the market",
         ),
     )
     qms.incidents.fire(
@@ -794,7 +805,13 @@ def test_a_refused_containment_writes_no_status_change(qms: qf.QualityFlow, inbo
         actor="Li Na",
         at=h(1),
         team=emergency_team(LEADER),
-        assessment=qf.ImpactAssessment(severity="critical", batch_ids=["BISC-1"]),
+        assessment=qf.ImpactAssessment(
+            severity="critical",
+            batch_ids=["BISC-1"],
+            regions=["CN-31"],
+            risk="injury to consumers",
+            rationale="the affected lots reached the market",
+        ),
     )
     with pytest.raises(qf.TransitionError, match="BISC-404"):
         qms.incidents.fire(
@@ -830,7 +847,12 @@ def _incident_bases() -> list[qf.Incident]:
         batch_ids=[_IBATCH],
         team=emergency_team(LEADER),
         assessment=qf.ImpactAssessment(
-            severity="critical", batch_ids=[_IBATCH], recall_required=True
+            severity="critical",
+            batch_ids=[_IBATCH],
+            recall_required=True,
+            regions=["CN-31"],
+            risk="injury to consumers",
+            rationale="the affected lots reached the market",
         ),
         containment=[qf.ContainmentAction(batch_id=_IBATCH, action="hold", by="QA", at=h(2))],
         recall=qf.RecallDecision(initiated_at=h(2), batch_ids=[_IBATCH], reason="metal"),

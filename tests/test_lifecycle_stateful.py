@@ -168,7 +168,13 @@ HAPPY_INCIDENT: dict[str, tuple[str, dict[str, Any]]] = {
     "reported": (
         "assess",
         {
-            "assessment": qf.ImpactAssessment(severity="critical", batch_ids=BATCHES),
+            "assessment": qf.ImpactAssessment(
+                severity="critical",
+                batch_ids=BATCHES,
+                regions=["CN-31"],
+                risk="injury to consumers",
+                rationale="the affected lots reached the market",
+            ),
             "team": qf.EmergencyTeam(
                 leader=qf.TeamMember(name="Lena", role="lead", department="quality")
             ),

@@ -472,7 +472,7 @@ def test_a_lot_contained_by_an_open_incident_is_not_used_as_is(qms: qf.QualityFl
     assessment = qf.ImpactAssessment(
         severity="major",
         batch_ids=[LOT],
-        regions=[],
+        regions=["none: the lot has not left the plant's warehouse"],
         risk="mould",
         recall_required=False,
         rationale="not shipped",
@@ -722,6 +722,7 @@ def test_the_example_tells_the_story(tmp_path: Path, monkeypatch: pytest.MonkeyP
     import runpy
 
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.argv", ["nonconformance.py"])  # not pytest's own options
     script = Path(__file__).resolve().parents[1] / "examples" / "nonconformance.py"
     out: list[str] = []
     monkeypatch.setattr("builtins.print", lambda *a, **k: out.append(" ".join(map(str, a))))

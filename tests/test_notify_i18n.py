@@ -50,7 +50,13 @@ def _assess(qms: qf.QualityFlow) -> None:
         actor="Li Na",
         at=T0,
         team=emergency_team(),
-        assessment=qf.ImpactAssessment(severity="major", batch_ids=["BEAR-0907"]),
+        assessment=qf.ImpactAssessment(
+            severity="major",
+            batch_ids=["BEAR-0907"],
+            regions=["CN-31"],
+            risk="injury to consumers",
+            rationale="the affected lots reached the market",
+        ),
     )
     qms.incidents.fire(
         "INC-BEAR-1",

@@ -106,7 +106,13 @@ def assess(qms: qf.QualityFlow, id: str, at: datetime) -> None:
         actor="li.na",
         at=at,
         team=emergency_team(LEADER),
-        assessment=qf.ImpactAssessment(severity="major", risk="cuts", rationale="one line"),
+        assessment=qf.ImpactAssessment(
+            severity="major",
+            batch_ids=["CRISP-1"],
+            risk="cuts",
+            rationale="one line",
+            regions=["CN-31"],
+        ),
     )
 
 

@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import qualityflow as qf
 from qualityflow.errors import PermissionDenied
+from qualityflow.i18n import using
 from qualityflow.lifecycle.audit import chain, record_hash
 from qualityflow.models import Signature
 from qualityflow.people import Actor, RolePolicy, policies
@@ -50,6 +53,14 @@ def _team() -> qf.EmergencyTeam:
 
 def _to_verifying(qms: qf.QualityFlow, by: dict[str, Any]) -> None:
     """Take INC-1 to ``verifying``; ``by`` names who fires each step (default Lena)."""
+    qms.batches.add(
+        qf.Batch(
+            id="JAM-1",
+            kind="finished",
+            product="strawberry jam",
+            quantity=qf.Quantity(amount=400, unit="kg"),
+        )
+    )
     qms.incidents.add(
         qf.Incident(id="INC-1", title="Glass in jam", severity="critical", reported_at=T0)
     )
@@ -63,8 +74,29 @@ def _to_verifying(qms: qf.QualityFlow, by: dict[str, Any]) -> None:
         done_at=T0 + timedelta(hours=5),
     )
     steps: list[tuple[str, dict[str, Any]]] = [
-        ("assess", {"assessment": qf.ImpactAssessment(severity="critical"), "team": _team()}),
-        ("contain", {}),
+        (
+            "assess",
+            {
+                "assessment": qf.ImpactAssessment(
+                    severity="critical",
+                    batch_ids=["JAM-1"],
+                    regions=["CN-31"],
+                    risk="injury to consumers",
+                    rationale="the affected lots reached the market",
+                ),
+                "team": _team(),
+            },
+        ),
+        (
+            "contain",
+            {
+                "containment": [
+                    qf.ContainmentAction(
+                        batch_id="JAM-1", action="hold", by="Lena", at=T0 + timedelta(hours=2)
+                    )
+                ]
+            },
+        ),
         ("investigate", {}),
         (
             "correct",
@@ -264,7 +296,13 @@ def test_strict_refuses_each_role_rule_naming_who_and_what(url: str) -> None:
                 actor=TOM,
                 at=T0 + timedelta(hours=1),
                 team=_team(),
-                assessment=qf.ImpactAssessment(severity="critical"),
+                assessment=qf.ImpactAssessment(
+                    severity="critical",
+                    batch_ids=["JAM-1"],
+                    regions=["CN-31"],
+                    risk="injury to consumers",
+                    rationale="the affected lots reached the market",
+                ),
             )
         with pytest.raises(PermissionDenied, match=r"'incident.cancel'"):
             qms.incidents.fire("INC-1", "cancel", actor=LENA, note="duplicate")
@@ -298,7 +336,13 @@ def test_a_critical_incident_is_not_assessed_by_a_leader_alone(
                 actor=DANA,
                 at=T0 + timedelta(hours=1),
                 team=solo,
-                assessment=qf.ImpactAssessment(severity="critical"),
+                assessment=qf.ImpactAssessment(
+                    severity="critical",
+                    batch_ids=["JAM-1"],
+                    regions=["CN-31"],
+                    risk="injury to consumers",
+                    rationale="the affected lots reached the market",
+                ),
             )
         text = str(err.value)
         assert "leader 'Dana Weber' alone" in text
@@ -310,7 +354,13 @@ def test_a_critical_incident_is_not_assessed_by_a_leader_alone(
             actor=DANA,
             at=T0 + timedelta(hours=1),
             team=_team(),
-            assessment=qf.ImpactAssessment(severity="critical"),
+            assessment=qf.ImpactAssessment(
+                severity="critical",
+                batch_ids=["JAM-1"],
+                regions=["CN-31"],
+                risk="injury to consumers",
+                rationale="the affected lots reached the market",
+            ),
         )
         assert assessed.status.value == "assessed"
 
@@ -473,7 +523,13 @@ def test_under_the_default_policy_a_leader_alone_cannot_assess_a_critical_incide
                 actor="Dana",
                 at=T0 + timedelta(hours=1),
                 team=solo,
-                assessment=qf.ImpactAssessment(severity="critical", batch_ids=[]),
+                assessment=qf.ImpactAssessment(
+                    severity="critical",
+                    batch_ids=["JAM-1"],
+                    regions=["CN-31"],
+                    risk="injury to consumers",
+                    rationale="the affected lots reached the market",
+                ),
             )
         assert "is its leader" in str(err.value) and "production, technical" in str(err.value)
         assert qms.incidents.get("INC-2").status is qf.IncidentStatus.REPORTED  # nothing written
@@ -507,6 +563,120 @@ def test_a_plant_names_its_own_team_departments_or_turns_the_rule_off() -> None:
     default = RolePolicy().check(Actor(id="li"), "incident.assess", incident)
     assert default and "technical, sales" in default[-1]
     assert RolePolicy(emergency_team=None).check(Actor(id="li"), "incident.assess", incident) == []
+
+
+# --- the impact assessment of a critical or major incident ----------------------------------
+
+_FULL_ASSESSMENT: dict[str, Any] = {
+    "batch_ids": ["JAM-1"],
+    "regions": ["CN-31", "CN-32"],
+    "risk": "cuts to the mouth from glass splinters",
+    "rationale": "two lots reached supermarkets in Shanghai and Jiangsu",
+}
+
+
+def test_a_critical_incident_is_not_assessed_on_a_blank_assessment(url: str) -> None:
+    # The guide: the team assesses nature, severity and scope before acting. A critical
+    # incident "assessed" with only a severity and a risk is refused under the open
+    # default, naming exactly what is blank; nothing is written; filled in, it passes.
+    for qms in _service(url):
+        qms.incidents.add(
+            qf.Incident(id="INC-1", title="Glass in jam", severity="critical", reported_at=T0)
+        )
+        with pytest.raises(PermissionDenied) as denied:
+            qms.incidents.fire(
+                "INC-1",
+                "assess",
+                actor="Dana",
+                at=T0 + timedelta(hours=1),
+                team=_team(),
+                assessment=qf.ImpactAssessment(severity="critical", risk="cuts", regions=[" "]),
+            )
+        text = str(denied.value)
+        assert "assessment.batch_ids" in text and "assessment.rationale" in text
+        assert "assessment.risk" not in text  # the risk is filled in
+        assert "assessment.regions" in text  # a blank region is no region
+        stored = qms.incidents.get("INC-1")
+        assert stored.status is qf.IncidentStatus.REPORTED and stored.history == []
+        assessed = qms.incidents.fire(
+            "INC-1",
+            "assess",
+            actor="Dana",
+            at=T0 + timedelta(hours=1),
+            team=_team(),
+            assessment=qf.ImpactAssessment(severity="critical", **_FULL_ASSESSMENT),
+        )
+        assert assessed.status is qf.IncidentStatus.ASSESSED
+        assert qms.audit.verify().ok
+
+
+@given(
+    blank=st.sets(st.sampled_from(sorted(_FULL_ASSESSMENT))),
+    severity=st.sampled_from(["minor", "major", "critical"]),
+    graded=st.sampled_from(["minor", "major", "critical"]),
+)
+def test_the_refusal_names_exactly_the_blank_parts(
+    blank: set[str], severity: str, graded: str
+) -> None:
+    # Whatever is left blank, the refusal names those parts and no others; a minor
+    # incident graded minor needs none of them. The assessment's own grading counts: a
+    # "minor" report the team grades critical needs the full assessment.
+    values = {
+        k: ([] if k in blank and k != "risk" and k != "rationale" else v)
+        for k, v in _FULL_ASSESSMENT.items()
+    }
+    for k in blank & {"risk", "rationale"}:
+        values[k] = ""
+    incident = qf.Incident(
+        id="INC-1",
+        title="Glass in jam",
+        severity=severity,
+        reported_at=T0,
+        assessment=qf.ImpactAssessment(severity=graded, **values),
+    )
+    reasons = RolePolicy(emergency_team=None).check(Actor(id="li"), "incident.assess", incident)
+    if not blank or (severity == "minor" and graded == "minor"):
+        assert reasons == []
+        return
+    [reason] = reasons
+    for field in _FULL_ASSESSMENT:
+        assert (f"assessment.{field}" in reason) == (field in blank), (field, reason)
+
+
+def test_a_plant_chooses_the_assessment_fields_or_turns_the_rule_off() -> None:
+    incident = qf.Incident(
+        id="INC-4",
+        title="Seal leak",
+        severity="major",
+        reported_at=T0,
+        assessment=qf.ImpactAssessment(severity="major", batch_ids=["JAM-1"], risk="leak"),
+    )
+    li = Actor(id="li")
+    lean = RolePolicy(emergency_team=None, assessment_fields=["batch_ids", "risk"])
+    assert lean.check(li, "incident.assess", incident) == []
+    off = RolePolicy(emergency_team=None, assessment_fields=None)
+    assert off.check(li, "incident.assess", incident) == []
+    assert off.assessment_fields == ()
+    with pytest.raises(ValueError, match=r"unknown assessment field.*'scope'.*batch_ids"):
+        RolePolicy(assessment_fields=["scope"])
+    # Only the assess step asks: a later step of an assessed incident is not re-checked.
+    assert RolePolicy(emergency_team=None).check(li, "incident.contain", incident) == []
+
+
+def test_the_refusal_reads_in_chinese() -> None:
+    incident = qf.Incident(
+        id="INC-1",
+        title="Glass in jam",
+        severity="critical",
+        reported_at=T0,
+        assessment=qf.ImpactAssessment(severity="critical"),
+    )
+    with using("zh_CN"):
+        [reason] = RolePolicy(emergency_team=None).check(
+            Actor(id="li"), "incident.assess", incident
+        )
+    assert "INC-1" in reason and "assessment.batch_ids" in reason
+    assert "the impact assessment" not in reason and any("\u4e00" <= c <= "\u9fff" for c in reason)
 
 
 # --- segregation of duties: re-approval and amendments of closed records --------------------

@@ -75,7 +75,12 @@ def decide_recall(
     )
     team = emergency_team(qf.TeamMember(name="Dana Ruiz", role="QA manager", department="quality"))
     assessment = qf.ImpactAssessment(
-        severity="critical", batch_ids=batch_ids, recall_required=True, risk="cuts"
+        severity="critical",
+        batch_ids=batch_ids,
+        recall_required=True,
+        risk="cuts",
+        regions=["CN-31"],
+        rationale="the affected lots reached the market",
     )
     qms.incidents.fire(
         incident_id,

@@ -114,6 +114,7 @@ def _assess(qms: qf.QualityFlow, *, recall: bool = False) -> qf.Incident:
             regions=["North"],
             risk="injury from metal",
             recall_required=recall,
+            rationale="the affected lots reached the market",
         ),
     )
 
@@ -670,7 +671,13 @@ def test_without_notifiers_a_fire_records_its_notice_delivered_in_the_same_commi
             "assess",
             actor="QA Mira",
             team=emergency_team(qf.TeamMember(name="QA Mira", role="leader", department="quality")),
-            assessment=qf.ImpactAssessment(severity="major", risk="choking hazard"),
+            assessment=qf.ImpactAssessment(
+                severity="major",
+                batch_ids=["TEDDY-0412"],
+                risk="choking hazard",
+                regions=["CN-31"],
+                rationale="the affected lots reached the market",
+            ),
         )
         if isinstance(storage, SQLStorage):
             assert len(commits) == 1

@@ -221,7 +221,9 @@ def test_a_team_registers_its_own_notifier_through_qf_plugins(
             qf_memory_service.incidents.fire(
                 "INC-9", "assess", actor="Dana Ruiz", at=qf_clock.now, team=team,
                 assessment=qf.ImpactAssessment(severity="critical",
-                                               batch_ids=["BISC-0302"]))
+                                               batch_ids=["BISC-0302"],
+                                               regions=["CN-31"], risk="cuts",
+                                               rationale="shipped to Shanghai"))
             assert any("INC-9" in t for t in PAGER.titles)
         """,
     )

@@ -26,6 +26,7 @@ __all__ = [
     "policies",
     "OPEN",
     "SOD_RULES",
+    "ASSESSMENT_FIELDS",
     "TEAM_DEPARTMENTS",
     "TEAM_SEVERITIES",
     "Actor",
@@ -145,6 +146,11 @@ TEAM_LEADER_ALONE = N_(
 TEAM_DEPARTMENTS_MISSING = N_(
     "the emergency team of {severity} incident {incident_id!r} has nobody from {missing}: "
     "add the head of each to team.members"
+)
+ASSESSMENT_INCOMPLETE = N_(
+    "the impact assessment of {severity} incident {incident_id!r} leaves {missing} empty: "
+    "fill each in before assess (the assessment of a {severity} incident states its scope, "
+    "regions, risk and rationale)"
 )
 REAPPROVED_BY_SUSPENDER = N_(
     "segregation of duties: {actor!r} made supplier {supplier_id!r} {status} on {at} and may "
@@ -266,6 +272,59 @@ def _cross_functional_team(
     return reasons
 
 
+ASSESSMENT_FIELDS: tuple[str, ...] = ("batch_ids", "regions", "risk", "rationale")
+"""The parts of a critical or major incident's impact assessment that must be filled in:
+its scope (the batches concerned), the regions reached, the risk and the rationale."""
+
+_ASSESSMENT_FIELD_NAMES = {
+    "batch_ids": N_("the scope (assessment.batch_ids)"),
+    "regions": N_("the regions (assessment.regions)"),
+    "risk": N_("the risk (assessment.risk)"),
+    "rationale": N_("the rationale (assessment.rationale)"),
+}
+
+
+def _assessment_field(name: str) -> str:
+    known = _ASSESSMENT_FIELD_NAMES.get(name)
+    return f"assessment.{name}" if known is None else _(known)
+
+
+def _empty(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return all(_empty(item) for item in value)  # [" "] names no region
+    return False
+
+
+def _assessment_complete(
+    action: str, subject: Any, fields: tuple[str, ...], severities: tuple[str, ...]
+) -> list[str]:
+    if action != "incident.assess" or not fields:
+        return []
+    assessment = getattr(subject, "assessment", None)
+    if assessment is None:
+        return []  # no assessment at all: the lifecycle's guard says so
+    severity = getattr(getattr(subject, "severity", None), "value", None)
+    graded = getattr(getattr(assessment, "severity", None), "value", None)
+    if severity not in severities:
+        severity = graded if graded in severities else None
+    if severity is None:
+        return []
+    missing = [f for f in fields if _empty(getattr(assessment, f, None))]
+    if not missing:
+        return []
+    return [
+        _(ASSESSMENT_INCOMPLETE).format(
+            severity=label(severity),
+            incident_id=subject.id,
+            missing=_(", ").join(_assessment_field(f) for f in missing),
+        )
+    ]
+
+
 _OFF_LIST = ("suspended", "disqualified")
 
 
@@ -351,7 +410,10 @@ class RolePolicy:
     critical or major incident (``team_severities``) is assessed by a team with a leader
     and members covering these departments (default :data:`TEAM_DEPARTMENTS`: production,
     technical, quality, sales, as the guide asks; a plant names its own). ``None`` or
-    ``()`` turns the rule off.
+    ``()`` turns the rule off. For the same severities, ``assessment_fields`` (default
+    :data:`ASSESSMENT_FIELDS`: the scope ``batch_ids``, ``regions``, ``risk`` and
+    ``rationale``) are the parts of the impact assessment that must be filled in before
+    ``assess``; the refusal names each empty one. ``None`` or ``()`` turns that off.
 
     ``verify_information=True`` (on in ``qf.policies.STRICT``) asks of every complaint what
     the lifecycle asks of one from the 12315 platform: ``investigate`` only with an
@@ -378,6 +440,7 @@ class RolePolicy:
         emergency_team: Iterable[str] | None = TEAM_DEPARTMENTS,
         team_severities: Iterable[str] = TEAM_SEVERITIES,
         verify_information: bool = False,
+        assessment_fields: Iterable[str] | None = ASSESSMENT_FIELDS,
     ) -> None:
         self.verify_information = verify_information
         """Whether every complaint (not only the 12315 platform's) is investigated only
@@ -387,7 +450,14 @@ class RolePolicy:
         )
         """The departments a critical or major incident's emergency team must cover."""
         self.team_severities: tuple[str, ...] = tuple(str(s) for s in team_severities)
-        """The severities the emergency-team rule applies to."""
+        """The severities the emergency-team and assessment rules apply to."""
+        self.assessment_fields: tuple[str, ...] = tuple(assessment_fields or ())
+        """The impact-assessment fields a critical or major incident's ``assess`` needs."""
+        unknown_fields = sorted(set(self.assessment_fields) - set(ASSESSMENT_FIELDS))
+        if unknown_fields:
+            raise ValueError(
+                f"unknown assessment field(s) {unknown_fields}: use {list(ASSESSMENT_FIELDS)}"
+            )
         self.signatures: frozenset[str] = frozenset(signatures)
         """The actions that need an electronic signature (``fire(..., signature=...)``)."""
         self.roles: dict[str, frozenset[str]] = {
@@ -448,6 +518,9 @@ class RolePolicy:
             _cross_functional_team(
                 actor, action, subject, self.emergency_team, self.team_severities
             )
+        )
+        reasons.extend(
+            _assessment_complete(action, subject, self.assessment_fields, self.team_severities)
         )
         if (
             self.verify_information
