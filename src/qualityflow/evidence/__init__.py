@@ -1,5 +1,8 @@
 """Blob stores for evidence files, chosen by URL: ``file://DIR`` is built in.
 
+Object stores (``s3://bucket/prefix``, ``gs://``, ``az://``) come through fsspec with the
+optional extra ``qualityflow[s3]`` (:mod:`qualityflow.evidence.remote`).
+
 A blob store keeps bytes under their SHA-256 and gives them back by URI. Plugins add
 schemes through ``qualityflow_register_blobstore(register)`` (``register(scheme,
 factory)``, ``factory(url) -> BlobStore``).
@@ -15,9 +18,10 @@ from typing import Protocol
 from urllib.parse import unquote, urlparse
 
 from qualityflow.errors import NotFoundError, StorageError
+from qualityflow.evidence.remote import REMOTE_SCHEMES, FsspecBlobStore
 from qualityflow.plugins import hookimpl
 
-__all__ = ["BlobStore", "FileBlobStore", "builtin"]
+__all__ = ["BlobStore", "FileBlobStore", "FsspecBlobStore", "builtin"]
 
 
 class BlobStore(Protocol):
@@ -96,7 +100,9 @@ class _Builtin:
     def qualityflow_register_blobstore(self, register: object) -> None:
         if callable(register):
             register("file", FileBlobStore)
+            for scheme in REMOTE_SCHEMES:  # fsspec is imported when one is used
+                register(scheme, FsspecBlobStore)
 
 
 builtin = _Builtin()
-"""The built-in blob stores plugin (``file://``)."""
+"""The built-in blob stores plugin (``file://``, and object stores through fsspec)."""

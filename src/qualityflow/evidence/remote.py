@@ -1,0 +1,103 @@
+"""Evidence files in an object store through fsspec: ``s3://``, ``gs://``, ``az://``...
+
+Installed with the optional extra ``qualityflow[s3]`` (fsspec and s3fs; ``gcsfs`` or
+``adlfs`` for Google Cloud Storage or Azure). The URL names the bucket and a prefix,
+``qf.QualityFlow(url, blobs="s3://qms-evidence/plant-1")``; blobs are kept content
+addressed as ``<prefix>/ab/abcdef...``, written once. How to reach the store (endpoint of
+an S3-compatible server such as MinIO or Ceph, credentials, region) is fsspec's own
+configuration: the ``FSSPEC_S3_ENDPOINT_URL`` style environment variables, a file in
+``~/.config/fsspec/``, or ``FsspecBlobStore(url, **storage_options)`` registered by a
+plugin. Credentials are never part of the stored URI.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qualityflow.errors import NotFoundError, StorageError
+
+__all__ = ["REMOTE_SCHEMES", "FsspecBlobStore"]
+
+REMOTE_SCHEMES: tuple[str, ...] = ("s3", "s3a", "gs", "gcs", "az", "abfs", "abfss")
+"""The object-store schemes registered as blob stores (each needs its fsspec backend)."""
+
+_BACKENDS = {
+    "s3": "'qualityflow[s3]'",
+    "s3a": "'qualityflow[s3]'",
+    "gs": "gcsfs",
+    "gcs": "gcsfs",
+    "az": "adlfs",
+    "abfs": "adlfs",
+    "abfss": "adlfs",
+}
+
+
+class FsspecBlobStore:
+    """Blobs in any fsspec filesystem, under ``<url>/ab/abcdef...`` (written once).
+
+    ``storage_options`` go to the filesystem (``endpoint_url=...``, ``key=...``) on top
+    of fsspec's configuration.
+
+    Examples
+    --------
+    >>> import hashlib, tempfile
+    >>> store = FsspecBlobStore("file://" + tempfile.mkdtemp())
+    >>> data = b"photo of the chipped jar"
+    >>> uri = store.put(data, hashlib.sha256(data).hexdigest())
+    >>> store.read(uri) == data
+    True
+
+    """
+
+    def __init__(self, url: str, **storage_options: Any) -> None:
+        scheme = url.split("://", 1)[0] if "://" in url else ""
+        try:
+            from fsspec.core import url_to_fs
+        except ImportError as exc:  # pragma: no cover - the extra is part of dev
+            raise StorageError(
+                f"blob store {url!r} needs fsspec: pip install 'qualityflow[s3]'"
+            ) from exc
+        try:
+            self._fs, root = url_to_fs(url, **storage_options)
+        except ImportError as exc:
+            package = _BACKENDS.get(scheme, f"the fsspec backend for {scheme}://")
+            raise StorageError(
+                f"blob store {url!r} needs its fsspec backend: pip install {package}"
+            ) from exc
+        except (ValueError, TypeError) as exc:
+            raise StorageError(f"blob store {url!r}: {exc}") from exc
+        self._root = str(root).rstrip("/")
+        if not self._root:
+            raise StorageError(f"blob store {url!r}: name a bucket (and a prefix) in the URL")
+        self.url = url
+
+    def _path(self, sha256: str) -> str:
+        return f"{self._root}/{sha256[:2]}/{sha256}"
+
+    def _uri(self, path: str) -> str:
+        return str(self._fs.unstrip_protocol(path))
+
+    def put(self, data: bytes, sha256: str) -> str:
+        """Write ``data`` once under its hash; return the object's URI."""
+        path = self._path(sha256)
+        try:
+            if not self._fs.exists(path):
+                self._fs.pipe_file(path, data)
+        except Exception as exc:  # any backend's failure (botocore's are not OSErrors)
+            raise StorageError(
+                f"blob store {self.url!r}: cannot write {self._uri(path)}: {exc}; check the "
+                "bucket, the endpoint and the credentials (fsspec's configuration)"
+            ) from exc
+        return self._uri(path)
+
+    def read(self, uri: str) -> bytes:
+        """Return the object's bytes; :class:`~qualityflow.NotFoundError` when it is gone."""
+        try:
+            return bytes(self._fs.cat_file(uri))
+        except FileNotFoundError as exc:
+            raise NotFoundError("evidence file", uri) from exc
+        except Exception as exc:  # any backend's failure (botocore's are not OSErrors)
+            raise StorageError(
+                f"blob store {self.url!r}: cannot read {uri}: {exc}; check the endpoint and "
+                "the credentials"
+            ) from exc
