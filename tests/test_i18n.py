@@ -6,6 +6,7 @@ locale asked for; ids, enum values and stored data stay language-neutral.
 
 from __future__ import annotations
 
+import os
 import re
 import string
 import subprocess
@@ -150,6 +151,37 @@ def test_the_loaded_catalog_is_the_po_file_as_it_is_now() -> None:
     for m in catalog:
         if m.id and isinstance(m.id, str):
             assert zh.gettext(m.id) == m.string, m.id
+
+
+def test_a_checkout_keeps_the_catalog_it_compiled_and_a_newer_po_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An editable install parses the .po once and keeps the .mo beside it; the next
+    # process loads that. A translator's later edit of the .po makes it stale again.
+    folder = tmp_path / "zh_CN" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    po = folder / "qualityflow.po"
+    po.write_bytes(CATALOGS["zh_CN"].read_bytes())
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    msgid = "no corrective action has been planned"
+    assert i18n._load("zh_CN").gettext(msgid) == "尚未制定任何纠正措施"
+    mo = folder / "qualityflow.mo"
+    assert mo.is_file() and mo.stat().st_mtime >= po.stat().st_mtime
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []  # no temp left
+    text = po.read_text(encoding="utf-8").replace("尚未制定任何纠正措施", "还没有纠正措施")
+    po.write_text(text, encoding="utf-8")
+    os.utime(po, (mo.stat().st_mtime + 10, mo.stat().st_mtime + 10))
+    assert i18n._load("zh_CN").gettext(msgid) == "还没有纠正措施"
+
+    # A read-only checkout (the folder refuses new files) still translates, in memory.
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Read-only file system")
+
+    monkeypatch.setattr(i18n.tempfile, "mkstemp", refuse)
+    before = mo.read_bytes()
+    os.utime(po, (mo.stat().st_mtime + 20, mo.stat().st_mtime + 20))
+    assert i18n._load("zh_CN").gettext(msgid) == "还没有纠正措施"
+    assert mo.read_bytes() == before
 
 
 def test_english_is_the_message_id_itself() -> None:

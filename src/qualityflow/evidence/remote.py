@@ -40,10 +40,14 @@ class FsspecBlobStore:
 
     Examples
     --------
-    >>> import hashlib, tempfile
-    >>> store = FsspecBlobStore("file://" + tempfile.mkdtemp())
+    fsspec's in-memory filesystem stands in for a bucket here:
+
+    >>> import hashlib
+    >>> store = FsspecBlobStore("memory://qms-evidence/plant-1")
     >>> data = b"photo of the chipped jar"
     >>> uri = store.put(data, hashlib.sha256(data).hexdigest())
+    >>> "qms-evidence/plant-1/" in uri
+    True
     >>> store.read(uri) == data
     True
 

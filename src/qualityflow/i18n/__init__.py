@@ -5,8 +5,9 @@ The library's English texts are the message ids (``msgid``) of the gettext domai
 ``qualityflow.po`` (the source, edited by translators) and ``qualityflow.mo`` (compiled at
 build time by the wheel's build hook, ``hatch_build.py``). In a source checkout without
 compiled catalogs, or when a ``.po`` file is newer than its ``.mo``, the catalog is compiled
-in memory with Babel on first use, so tests and editable installs always see the ``.po``
-as it is.
+with Babel on first use, so tests and editable installs always see the ``.po`` as it is;
+where the checkout is writable the result is kept as the ``.mo`` beside it (ignored by
+git), so the next process loads it instead of parsing the ``.po`` again.
 
 The active locale is held in a :class:`~contextvars.ContextVar`, so each thread and each
 asyncio task has its own; :func:`using` sets it for a block and :func:`_` / :func:`ngettext`
@@ -28,9 +29,10 @@ from __future__ import annotations
 import gettext
 import io
 import os
+import tempfile
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -167,6 +169,21 @@ def negotiate(environ: Mapping[str, str] | None = None) -> str:
     return DEFAULT_LOCALE
 
 
+def _keep_compiled(mo: Path, data: bytes) -> None:
+    """Write a checkout's compiled catalog beside its ``.po`` (atomically), if allowed."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=mo.parent, prefix=f".{mo.name}.")
+    except OSError:
+        return  # a read-only checkout: compile in memory each time
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, mo)
+    except OSError:
+        with suppress(OSError):
+            os.unlink(tmp)
+
+
 def _load(locale: str) -> gettext.NullTranslations:
     folder = LOCALE_DIR / locale / "LC_MESSAGES"
     po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
@@ -182,6 +199,7 @@ def _load(locale: str) -> gettext.NullTranslations:
             catalog = read_po(handle, locale=locale, domain=DOMAIN)
         buffer = io.BytesIO()
         write_mo(buffer, catalog, use_fuzzy=False)
+        _keep_compiled(mo, buffer.getvalue())
         buffer.seek(0)
         return gettext.GNUTranslations(buffer)
     return gettext.NullTranslations()
