@@ -5,7 +5,8 @@
 
 ``qa_manager``
     approves: closes, cancels and reopens incidents, decides supplier statuses, releases
-    held batches, opens and completes recalls, disposes nonconforming product.
+    held batches, opens and completes recalls, disposes nonconforming product, imports
+    cases from another system (``import_case``).
 ``quality_engineer``
     runs the 8D: assesses, investigates, plans corrections, verifies, disposes.
 ``production``
@@ -39,6 +40,8 @@ STRICT_ROLES: dict[str, set[str]] = {
     "incident.cancel": _QA,
     "incident.reopen": _QA,
     "incident.save": _QE,
+    "incident.import": _QA,
+    "complaint.import": _QA,
     "complaint.*": _SALES,
     "complaint.reject": _QA | {"sales"},
     "supplier.decide": _QA,

@@ -9,7 +9,8 @@ from contextlib import nullcontext
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from qualityflow.errors import NotFoundError, QualityFlowError, TransitionError
+from qualityflow.errors import NotFoundError, PermissionDenied, QualityFlowError, TransitionError
+from qualityflow.i18n import N_, _, label, using
 from qualityflow.lifecycle import (
     Lifecycle,
 )
@@ -33,6 +34,14 @@ from qualityflow.people import Actor, ActorLike
 from qualityflow.people.signatures import sign, with_actor_id
 from qualityflow.service._base import L, Refusal, Repository, _value, only_attached
 from qualityflow.storage.base import stale_version
+
+IMPORT_STEP_REFUSED = N_(
+    "{kind} {id!r}, step {number} of {total} ({trigger!r} by {actor!r} at {at}): {reason}"
+)
+IMPORT_ENDS_ELSEWHERE = N_(
+    "{kind} {id!r}: its history ends in {ends!r} but its status is {status!r}; give the "
+    "full history"
+)
 
 if TYPE_CHECKING:
     from qualityflow.service.facade import QualityFlow
@@ -168,6 +177,14 @@ def _progressed(old: object, new: object) -> bool:
     return old.get("done_at") is None or old.get("done_at") == new.get("done_at")
 
 
+def _recorded_actor(service: QualityFlow, record: TransitionRecord) -> ActorLike:
+    """Return the actor of a past step as the service knows them (by recorded id, else name)."""
+    if not record.actor_id:
+        return record.actor  # the id was the name: resolved like any actor= string
+    found = service.plugins.resolve_actor(record.actor_id)
+    return found if found is not None else Actor(id=record.actor_id, name=record.actor)
+
+
 def _with_data(entity: L, data: dict[str, Any]) -> L:
     """Return ``entity`` with the call's data applied (what a policy judges), if it validates."""
     if not data:
@@ -235,7 +252,7 @@ class LifecycleRepository(Repository[L]):
             )
         return self._typed(self._storage.add(entity))
 
-    def import_case(self, entity: L, *, imported_by: str, reason: str = "") -> L:
+    def import_case(self, entity: L, *, imported_by: ActorLike, reason: str = "") -> L:
         """Bring in a case kept in another system by replaying its history through the guards.
 
         ``add`` takes a case only in its initial state; a case with a past (a closed
@@ -243,8 +260,13 @@ class LifecycleRepository(Repository[L]):
         ``entity.history`` is fired again, in order, with its own trigger, actor, ``at``
         and note, and with the entity's fields as finally recorded (each step setting the
         fields its trigger sets), so every guard and time rule of today is checked at every
-        step: a step that would be refused now refuses
-        the whole import, naming the step, and nothing is stored. The stored records are
+        step, and so is the service's policy: the importer must be allowed
+        ``<kind>.import``, and each step is judged as if its recorded actor (resolved like
+        any ``actor=``) fired it now (roles, segregation of duties, the emergency team, a
+        complete assessment). Signatures the policy asks for are not asked of the past
+        steps: a historical signature cannot be authenticated again, and the amendment
+        names who vouched for the import. A step that would be refused now refuses the
+        whole import, naming the step, and nothing is stored. The stored records are
         new (the service's ``recorded_at`` and hashes, bound to the stored id); an
         amendment records who imported it and why. An imported case sets no batch
         statuses: its containment is history.
@@ -267,6 +289,7 @@ class LifecycleRepository(Repository[L]):
         """
         self._check_type(entity)
         service = self._service
+        importer = service._authorized(imported_by, f"{self.kind}.import", entity)
         protected = {"id", "status", "history", "amendments", "version"}
         data = {
             name: getattr(entity, name)
@@ -282,7 +305,34 @@ class LifecycleRepository(Repository[L]):
                 }
             )
         )
+
+        def step_refused(number: int, record: TransitionRecord, reason_: str) -> str:
+            with using(service.locale):
+                return _(IMPORT_STEP_REFUSED).format(
+                    kind=label(self.kind),
+                    id=entity.id,
+                    number=number,
+                    total=len(entity.history),
+                    trigger=record.trigger,
+                    actor=record.actor,
+                    at=record.at.isoformat(),
+                    reason=reason_,
+                )
+
         for number, record in enumerate(entity.history, start=1):
+            step = {k: v for k, v in data.items() if k in self.lifecycle.sets(record.trigger)}
+            action = f"{self.kind}.{record.trigger}"
+            try:
+                who = service._authorized(
+                    _recorded_actor(service, record), action, _with_data(fresh, step)
+                )
+            except PermissionDenied as err:
+                raise PermissionDenied(
+                    err.actor,
+                    action,
+                    [step_refused(number, record, reason_) for reason_ in err.reasons],
+                    err.roles,
+                ) from err
             try:
                 self.lifecycle.fire(
                     fresh,
@@ -294,32 +344,29 @@ class LifecycleRepository(Repository[L]):
                     recorded_at=service.now(),
                     tolerance=service.clock_tolerance,
                     locale=service.locale,
-                    **{k: v for k, v in data.items() if k in self.lifecycle.sets(record.trigger)},
+                    **step,
                 )
+                fresh.history[-1] = with_actor_id(fresh.history[-1], who)
             except TransitionError as err:
                 raise TransitionError(
                     "import",
                     err.state,
-                    [
-                        f"{self.kind} {entity.id!r}, step {number} of {len(entity.history)} "
-                        f"({record.trigger!r} at {record.at.isoformat()}): {reason_}"
-                        for reason_ in err.reasons
-                    ],
+                    [step_refused(number, record, reason_) for reason_ in err.reasons],
                 ) from err
         if str(_value(fresh.status)) != str(_value(entity.status)):
-            raise TransitionError(
-                "import",
-                str(_value(fresh.status)),
-                [
-                    f"{self.kind} {entity.id!r}: its history ends in {fresh.status.value!r} "
-                    f"but its status is {str(_value(entity.status))!r}; give the full history"
-                ],
-            )
+            with using(service.locale):
+                ends = _(IMPORT_ENDS_ELSEWHERE).format(
+                    kind=label(self.kind),
+                    id=entity.id,
+                    ends=label(str(_value(fresh.status))),
+                    status=label(str(_value(entity.status))),
+                )
+            raise TransitionError("import", str(_value(fresh.status)), [ends])
         imported = self._amended(
             fresh,
             fresh,
             [],
-            actor=imported_by,
+            actor=importer.name,
             reason=reason or f"imported: {len(entity.history)} step(s) replayed through the guards",
             at=None,
         )
