@@ -1,7 +1,9 @@
 """Which database a command uses, and opening it for reading or for writing.
 
 The URL comes from ``--db URL`` after the command, else ``--db`` before it, else
-``$QUALITYFLOW_URL``, else the embedded default ``sqlite:///qualityflow.db``.
+``$QUALITYFLOW_URL``, else the embedded default ``sqlite:///qualityflow.db``. The policy
+and the people come from ``$QUALITYFLOW_POLICY`` and ``$QUALITYFLOW_ACTORS``
+(:mod:`qualityflow.cli._people`).
 
 * Commands that only read call ``open_service(db, write=False)``: an SQLite file is opened
   read-only (it may be a 0444 file in a read-only directory) and a missing file is never
@@ -21,6 +23,7 @@ from urllib.parse import quote
 import typer
 
 from qualityflow.cli._errors import fail
+from qualityflow.cli._people import service_people
 from qualityflow.i18n import N_, _
 from qualityflow.plugins import hookimpl
 
@@ -215,7 +218,9 @@ def open_service(db: str | None, *, write: bool, plugins: Sequence[object] = ())
         require_database(database_url, db)
         readonly = _ReadOnlySQLite(database_url, path)
         try:
-            return QualityFlow(f"{_READONLY_SCHEME}://", plugins=[readonly, *plugins])
+            return QualityFlow(
+                f"{_READONLY_SCHEME}://", plugins=[readonly, *plugins], **service_people()
+            )
         except StorageError as exc:
             raise fail(
                 "storage",
@@ -228,7 +233,7 @@ def open_service(db: str | None, *, write: bool, plugins: Sequence[object] = ())
     if path is not None and write:
         require_writable(database_url, db)
     try:
-        return QualityFlow(database_url, plugins=plugins)
+        return QualityFlow(database_url, plugins=plugins, **service_people())
     except StorageError as exc:
         if path is None:
             raise
@@ -320,12 +325,12 @@ def writable_service(db: str | None) -> QualityFlow | None:
     _check_url(database_url, source)
     path = sqlite_path(database_url)
     if path is None:
-        return QualityFlow(database_url)
+        return QualityFlow(database_url, **service_people())
     if not path.exists():
         return None
     if not (os.access(path, os.W_OK) and os.access(path.resolve().parent, os.W_OK)):
         return None
     try:
-        return QualityFlow(database_url)
+        return QualityFlow(database_url, **service_people())
     except StorageError:
         return None

@@ -211,11 +211,33 @@ def _case_commands(group: typer.Typer, kind: str) -> None:
                 metavar="JSON", help=N_("JSON object of fields to set first, or @file.json.")
             ),
         ] = None,
+        sign: Annotated[
+            str | None,
+            typer.Option(
+                metavar="MEANING",
+                help=N_(
+                    "Sign the step electronically with this meaning (e.g. 'approved "
+                    "closure'); the credential is $QUALITYFLOW_CREDENTIAL, else asked."
+                ),
+            ),
+        ] = None,
         as_json: AsJson = False,
         db: Db = None,
     ) -> None:
         fields = parse_data(data)
         when = parse_time(at, "--at")
+        if sign is not None:
+            from qualityflow.cli._people import credential
+            from qualityflow.models import Signature
+
+            if not sign.strip():
+                raise fail(
+                    "bad_input",
+                    _("--sign needs the signature's meaning"),
+                    _("e.g. --sign 'approved closure'"),
+                )
+            fields["signature"] = Signature(meaning=sign.strip())
+            fields["credential"] = credential(actor)
         known = lifecycle().triggers
         if trigger not in known:
             raise fail(
