@@ -13,6 +13,8 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
+from itertools import pairwise
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -969,3 +971,113 @@ class StorageConformance:
         ) - {"SHIP-881"}
         downstream = storage.reach(["DOUGH-0301"], "forward")
         assert bulk.reach_beyond(["FLOUR-0412", "DOUGH-0301"], "forward") == downstream
+
+    # -- the closed loop through the service, on this backend (issue 11) -----------------
+    #
+    # The service's integrity rules must hold whatever stores the rows: a forged case is
+    # not added, guarded fields are not saved, times are the service's, and a write that
+    # went around the service (straight into the storage, as a DBA would) is reported by
+    # the audit.
+
+    def _service(self, storage: Storage, clock: Callable[[], datetime] | None = None) -> Any:
+        from qualityflow.plugins import hookimpl
+        from qualityflow.service import QualityFlow
+
+        class _Given:
+            @hookimpl
+            def qualityflow_register_storage(self, register: Callable[..., None]) -> None:
+                register("qf-conformance", lambda _url: storage)
+
+        return QualityFlow(
+            "qf-conformance://", plugins=[_Given()], load_entry_points=False, clock=clock
+        )
+
+    def _contained(self, qms: Any) -> Incident:
+        from qualityflow.models import ContainmentAction, EmergencyTeam, TeamMember
+        from qualityflow.models.incident import ImpactAssessment
+
+        qms.batches.add(_lot("BISC-0302", kind="finished"))
+        qms.incidents.add(
+            Incident(id="INC-5", title="Metal in biscuits", severity="minor", reported_at=T0)
+        )
+        leader = TeamMember(name="Dana Ruiz", role="leader", department="quality")
+        qms.incidents.fire(
+            "INC-5",
+            "assess",
+            actor="Dana Ruiz",
+            at=T0 + timedelta(hours=1),
+            team=EmergencyTeam(leader=leader),
+            assessment=ImpactAssessment(severity="minor", batch_ids=["BISC-0302"]),
+        )
+        hold = ContainmentAction(
+            batch_id="BISC-0302", action="quarantine", by="Dana Ruiz", at=T0 + timedelta(hours=2)
+        )
+        contained: Incident = qms.incidents.fire(
+            "INC-5", "contain", actor="Dana Ruiz", at=T0 + timedelta(hours=2), containment=[hold]
+        )
+        return contained
+
+    def test_a_forged_or_copied_case_is_not_added(self, storage: Storage) -> None:
+        from qualityflow.errors import TransitionError
+        from qualityflow.lifecycle.audit import chain
+
+        qms = self._service(storage, clock=lambda: T0 + timedelta(days=1))
+        forged = chain(
+            [],
+            TransitionRecord(
+                at=T0, actor="nobody", trigger="close", source="reported", dest="closed"
+            ),
+        )
+        incident = Incident(
+            id="INC-F", title="Forged", severity="minor", status="closed", history=[forged]
+        )
+        with pytest.raises(TransitionError, match="initial state"):
+            qms.incidents.add(incident)
+        contained = self._contained(qms)
+        with pytest.raises(TransitionError, match="initial state"):
+            qms.incidents.add(contained.model_copy(update={"id": "INC-6", "version": 0}))
+        for id in ("INC-F", "INC-6"):
+            with pytest.raises(NotFoundError):
+                storage.get("incident", id)
+
+    def test_a_guarded_field_is_not_saved_and_nothing_changes(self, storage: Storage) -> None:
+        from qualityflow.errors import ProtectedFieldError
+
+        qms = self._service(storage, clock=lambda: T0 + timedelta(days=1))
+        contained = self._contained(qms)
+        stripped = contained.model_copy(update={"containment": []})
+        with pytest.raises(ProtectedFieldError, match="containment"):
+            qms.incidents.save(stripped, actor="Tom", reason="tidy up")
+        assert storage.get("incident", "INC-5") == contained
+        lot = qms.batches.get("BISC-0302")
+        assert lot.status.value == "quarantined"
+        released = lot.model_copy(update={"status": "released"})
+        with pytest.raises(ProtectedFieldError, match="status"):
+            qms.batches.save(released, actor="Tom", reason="ship it")
+        assert qms.batches.get("BISC-0302").status == lot.status
+
+    def test_times_are_the_service_s_not_the_caller_s(self, storage: Storage) -> None:
+        from qualityflow.errors import TransitionError
+
+        now = [T0 + timedelta(hours=3)]
+        qms = self._service(storage, clock=lambda: now[0])
+        self._contained(qms)
+        with pytest.raises(TransitionError, match="future"):
+            qms.incidents.fire(
+                "INC-5", "investigate", actor="Dana Ruiz", at=T0 + timedelta(days=30)
+            )
+        with pytest.raises(TransitionError, match="before"):
+            qms.incidents.fire("INC-5", "investigate", actor="Dana Ruiz", at=T0)
+        now[0] = T0  # the server's clock is set back: recorded order still moves forward
+        got = qms.incidents.fire("INC-5", "investigate", actor="Dana Ruiz")
+        stamps = [r.recorded_at for r in got.history]
+        assert all(a is not None and b is not None and a < b for a, b in pairwise(stamps))
+
+    def test_a_write_around_the_service_is_reported_by_the_audit(self, storage: Storage) -> None:
+        qms = self._service(storage, clock=lambda: T0 + timedelta(days=1))
+        contained = self._contained(qms)
+        assert qms.audit.verify().ok
+        # Straight into the storage, as a DBA's UPDATE would: the containment is gone.
+        storage.save(contained.model_copy(update={"containment": []}))
+        report = qms.audit.verify()
+        assert not report.ok and "INC-5" in str(report)
