@@ -25,7 +25,13 @@ from typing import NamedTuple
 
 from qualityflow.models import Notification
 from qualityflow.plugins.manager import Plugins
-from qualityflow.storage import Delivery, IncrementalStorage, OutboxEntry, Storage
+from qualityflow.storage import (
+    DeliveredStorage,
+    Delivery,
+    IncrementalStorage,
+    OutboxEntry,
+    Storage,
+)
 
 __all__ = ["Outbox", "Queued"]
 
@@ -58,8 +64,15 @@ class Outbox:
         When every registered notifier records with the change (or there is none), its
         deliveries are recorded here too, so that the change needs no second commit.
         """
-        with self.storage.transaction():
-            [queued] = self._recorded([self.storage.enqueue(notification)], [notification])
+        storage = self.storage
+        names = self.plugins.notifiers_recorded_with_change()
+        if names is not None and isinstance(storage, DeliveredStorage):
+            # Queued with its deliveries in one write (the change needs no update after).
+            with storage.transaction():
+                seq = storage.enqueue_delivered(notification, dict.fromkeys(names, _TOOK_IT))
+            return Queued(seq, notification, recorded=seq is not None)
+        with storage.transaction():
+            [queued] = self._recorded([storage.enqueue(notification)], [notification])
         return queued
 
     def _enqueue_many(self, notifications: Sequence[Notification]) -> list[Queued]:

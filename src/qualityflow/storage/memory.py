@@ -394,15 +394,27 @@ class MemoryStorage:
 
     # -- outbox ------------------------------------------------------------------------
 
+    def enqueue_delivered(
+        self, notification: Notification, deliveries: Mapping[str, Delivery]
+    ) -> int | None:
+        """Queue a notification already delivered (``DeliveredStorage``)."""
+        encoded = json.dumps({n: d.to_json() for n, d in deliveries.items()})
+        return self._enqueue_row(notification, encoded, delivered=True)
+
     def enqueue(self, notification: Notification) -> int | None:
         """Queue a notification; a repeated ``notification.id`` is ignored."""
+        return self._enqueue_row(notification, "{}", delivered=False)
+
+    def _enqueue_row(
+        self, notification: Notification, deliveries: str, *, delivered: bool
+    ) -> int | None:
         with self.transaction():
             key = notification.id
             if key is not None and key in self._keys:
                 return None
             self._seq += 1
             seq = self._seq
-            self._outbox[seq] = (notification.model_dump_json(), key, "{}", False)
+            self._outbox[seq] = (notification.model_dump_json(), key, deliveries, delivered)
             if key is not None:
                 self._keys[key] = seq
 

@@ -1509,6 +1509,13 @@ class SQLStorage:
 
     # -- outbox ------------------------------------------------------------------------
 
+    def enqueue_delivered(
+        self, notification: Notification, deliveries: Mapping[str, Delivery]
+    ) -> int | None:
+        """Queue a notification already delivered (``DeliveredStorage``): one insert."""
+        encoded = json.dumps({n: d.to_json() for n, d in deliveries.items()})
+        return self._enqueue_row(notification, encoded, delivered=True)
+
     def enqueue(self, notification: Notification) -> int | None:
         """Queue a notification; a repeated ``notification.id`` is ignored.
 
@@ -1518,13 +1525,18 @@ class SQLStorage:
         "already queued". A concurrent enqueue of the same id waits for the first
         transaction, then adds nothing.
         """
+        return self._enqueue_row(notification, "{}", delivered=False)
+
+    def _enqueue_row(
+        self, notification: Notification, deliveries: str, *, delivered: bool
+    ) -> int | None:
         row = {
             "key": None if notification.id is None else outbox_key(notification.id),
             "subject_kind": notification.subject_kind,
             "subject_id": notification.subject_id,
             "notification": notification.model_dump_json(),
-            "deliveries": "{}",
-            "delivered": False,
+            "deliveries": deliveries,
+            "delivered": delivered,
         }
         with self._conn() as conn:
             if notification.id is not None and self._enqueue_unique is not None:

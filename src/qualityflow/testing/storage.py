@@ -40,6 +40,7 @@ from qualityflow.models import (
 )
 from qualityflow.storage.base import (
     BulkStorage,
+    DeliveredStorage,
     Delivery,
     Edge,
     LedgerStorage,
@@ -418,6 +419,21 @@ class StorageConformance:
         assert [e.id for e in pending] == [first]
         assert pending[0].deliveries["email"] == Delivery(ok=False, attempts=2, error="timeout")
         assert len(storage.outbox(pending_only=False)) == 2
+
+    def test_a_notice_queued_delivered_is_one_entry_with_its_states(self, storage: Storage) -> None:
+        if not isinstance(storage, DeliveredStorage):
+            pytest.skip("this backend queues a delivered notice in two writes (optional)")
+        took = {"log": Delivery(ok=True)}
+        seq = storage.enqueue_delivered(_notice("INC-1", key="transition:INC-1:1"), took)
+        assert seq is not None and storage.outbox() == []
+        [entry] = storage.outbox(pending_only=False)
+        assert entry.id == seq and entry.delivered and entry.deliveries == took
+        assert storage.enqueue_delivered(_notice("INC-1", key="transition:INC-1:1"), took) is None
+        assert storage.enqueue(_notice("INC-1", key="transition:INC-1:1")) is None
+        with pytest.raises(_Rollback), storage.transaction():
+            storage.enqueue_delivered(_notice("INC-2", key="transition:INC-2:1"), took)
+            raise _Rollback
+        assert len(storage.outbox(pending_only=False)) == 1
 
     def test_a_notification_key_is_queued_once(self, storage: Storage) -> None:
         assert storage.enqueue(_notice("INC-1", key="overdue:INC-1:contain")) is not None
