@@ -50,6 +50,18 @@ EXPECTED: dict[str, list[str]] = {
         "3 shipments to 3 customers",
         "events Receiving, Shipping, Transformation",
     ],
+    "roles_and_signatures.py": [
+        "Assessing with a team of one is refused",
+        "Assessing without regions and rationale is refused",
+        "Tom (production) contained BISC-0302: quarantined",
+        "Verifying with a wrong password is refused",
+        "Lena (quality engineer) closing is refused",
+        "owns corrective action(s) CA-1",
+        "INC-30 is closed: signed by Dana Weber (dana)",
+        "The 8D shows it:",
+        "Audit: ok=True",
+        "After the photo was swapped on disk: ok=False",
+    ],
     "writing_plugins.py": [
         "Recall decided for incident INC-5: BISC-0302",
         "SMS while the gateway is down: 0 sent",
