@@ -226,6 +226,26 @@ class HostileApplication(RuleBasedStateMachine):
             assert self.a.batches.get(action.batch_id).status is not qf.BatchStatus.RELEASED
 
 
+def test_the_honest_path_closes_the_incident_through_the_service() -> None:
+    # The machine's honest move must be able to close the loop under the service's
+    # policy; otherwise every invariant about a closed incident holds vacuously.
+    machine = HostileApplication()
+    try:
+        for _ in range(len(HAPPY_INCIDENT) + 1):
+            machine.do_the_job(second=False)
+        assert machine._stored().status.value == "closed"
+        machine.reopen()
+        for _ in range(len(HAPPY_INCIDENT) + 1):
+            machine.do_the_job(second=True)
+        stored = machine._stored()
+        assert (
+            stored.status.value == "closed"
+            and [r.trigger for r in stored.history].count("close") == 2
+        )
+    finally:
+        machine.teardown()
+
+
 def _save(repo: Any, entity: Any) -> Any:
     """Save as an application would, with whatever signature save() has."""
     try:

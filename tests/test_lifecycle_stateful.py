@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 import qualityflow as qf
 from qualityflow.lifecycle import INCIDENT_GUARDS
-from qualityflow.testing import verified_information
+from qualityflow.testing import emergency_team, verified_information
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
 # evidence dated at, before and after the times the clock below reaches (7 min per step)
@@ -175,9 +175,8 @@ HAPPY_INCIDENT: dict[str, tuple[str, dict[str, Any]]] = {
                 risk="injury to consumers",
                 rationale="the affected lots reached the market",
             ),
-            "team": qf.EmergencyTeam(
-                leader=qf.TeamMember(name="Lena", role="lead", department="quality")
-            ),
+            # The team the guide asks for: the service's policy refuses a leader alone.
+            "team": emergency_team(qf.TeamMember(name="Lena", role="lead", department="quality")),
         },
     ),
     "assessed": (
