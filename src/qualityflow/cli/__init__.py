@@ -15,8 +15,9 @@ code  meaning
 3     not found: no incident, complaint, batch... with that id; no database file
       where a command that only reads looked for it
 4     storage: the database could not be opened or written (read-only, server down)
-5     permission denied: the service's policy refuses the actor (``--actor`` or
-      ``QUALITYFLOW_ACTOR``) this step, naming the roles that may do it
+5     permission denied: the service's policy (``QUALITYFLOW_POLICY``) refuses the
+      actor (``--actor`` or ``QUALITYFLOW_ACTOR``) this step, naming the roles that may
+      do it
 70    unexpected error: a bug (``QUALITYFLOW_DEBUG=1`` shows the traceback); EX_SOFTWARE
 ===== =====================================================================
 
@@ -86,6 +87,12 @@ __all__ = ["DEFAULT_URL", "EXIT_CODES", "app", "main"]
 
 app = typer.Typer(
     help=N_("qualityflow: quality-management workflows for light industry."),
+    epilog=N_(
+        "Environment: QUALITYFLOW_URL (the database), QUALITYFLOW_ACTOR (who acts), "
+        "QUALITYFLOW_POLICY (open, strict or package.module:NAME), QUALITYFLOW_ACTORS (a "
+        "JSON file of the people and their roles), QUALITYFLOW_CREDENTIAL (for --sign), "
+        "QUALITYFLOW_DEBUG=1 (show tracebacks)."
+    ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -107,7 +114,7 @@ def translate_help(command: Any) -> None:
         if id(cmd) in seen:
             continue
         seen.add(id(cmd))
-        for attr in ("help", "short_help"):
+        for attr in ("help", "short_help", "epilog"):
             value = getattr(cmd, attr, None)
             if isinstance(value, str) and value:
                 setattr(cmd, attr, _(value))
@@ -169,6 +176,8 @@ def _root(
 
     The database is --db URL (before or after the command), else $QUALITYFLOW_URL, else
     sqlite:///qualityflow.db. Start with `qualityflow demo`.
+
+    The environment variables are listed at the end of ``qualityflow --help``.
     """
     from qualityflow import i18n
     from qualityflow.errors import LocaleError
