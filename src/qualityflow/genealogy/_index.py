@@ -287,20 +287,27 @@ class Index:
 
         Most of what a lot reaches are shipments: leaves reached only from the batch they
         ship, so they are copied from the batch's row in one call, neither checked against
-        nor added to ``seen``. Queue order is breadth-first order.
+        nor added to ``seen``. Queue order is breadth-first order. The size is checked
+        where a trace grows most, after each copy of shipments, and once at the end (the
+        limit only decides when a wide search is better walked with numpy).
         """
         cache = self._rows[0]
+        get = cache.get
         fill = self._fill_forward
-        seen: set[int] = set(starts)
+        if len(starts) == 1:
+            queue: list[int] = [starts[0]]
+            seen: set[int] = {starts[0]}
+        else:
+            queue = list(dict.fromkeys(starts))
+            seen = set(starts)
         add = seen.add
         order: list[int] = []
         met = order.append
         copy = order.extend
-        queue: list[int] = list(dict.fromkeys(starts))
         push = queue.append
         # Iterating a list while appending to it visits the appended ids too: a FIFO queue.
         for i in queue:
-            entry = cache.get(i)
+            entry = get(i)
             if entry is None:
                 entry = fill(i)
             links, ships = entry
@@ -311,8 +318,10 @@ class Index:
                     push(j)
             if ships:
                 copy(ships)
-            if len(order) > limit:
-                return None
+                if len(order) > limit:
+                    return None
+        if len(order) > limit:
+            return None
         if len(starts) > 1:
             # A starting shipment reached from its (also starting) batch is not listed.
             kind = self.kind
