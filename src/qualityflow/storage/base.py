@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple, Protocol, TypeAlias, runtime_checkable
+from typing import Any, Literal, NamedTuple, Protocol, TypeAlias, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
 from qualityflow.errors import ConcurrencyError, StorageError
@@ -48,9 +48,11 @@ __all__ = [
     "Storage",
     "StoredEdge",
     "StoredRow",
+    "decode_deliveries",
     "edge_columns",
     "edge_digest",
     "edge_key",
+    "encode_deliveries",
     "index_entries",
     "index_value",
     "iter_pages",
@@ -200,6 +202,25 @@ class Delivery:
             attempts=attempts if isinstance(attempts, int) else 1,
             error=None if error is None else str(error),
         )
+
+
+def encode_deliveries(deliveries: Mapping[str, Delivery]) -> str:
+    """Return the stored JSON of an outbox entry's delivery states, by notifier.
+
+    >>> encode_deliveries({"log": Delivery(ok=True)})
+    '{"log": {"ok": true, "attempts": 1, "error": null}}'
+    """
+    return json.dumps({name: state.to_json() for name, state in deliveries.items()})
+
+
+def decode_deliveries(text: str | None) -> dict[str, Delivery]:
+    """Return the delivery states :func:`encode_deliveries` stored (blank: none).
+
+    >>> decode_deliveries('{"log": {"ok": true}}')
+    {'log': Delivery(ok=True, attempts=1, error=None)}
+    """
+    raw: dict[str, Any] = json.loads(text) if text else {}
+    return {name: Delivery.from_json(state) for name, state in raw.items()}
 
 
 @dataclass

@@ -7,13 +7,11 @@ transactions keep an undo log and roll back on error, like the SQL backends.
 from __future__ import annotations
 
 import builtins
-import json
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any
 
 from qualityflow.errors import NotFoundError, RowProblem, RowsRefused, StorageError
 from qualityflow.models import Notification, Quantity
@@ -31,9 +29,11 @@ from qualityflow.storage.base import (
     StoredRow,
     check_page,
     check_where,
+    decode_deliveries,
     edge_columns,
     edge_digest,
     edge_key,
+    encode_deliveries,
     given_twice,
     index_entries_of_json,
     index_value,
@@ -398,15 +398,14 @@ class MemoryStorage:
         self, notification: Notification, deliveries: Mapping[str, Delivery]
     ) -> int | None:
         """Queue a notification already delivered (``DeliveredStorage``)."""
-        encoded = json.dumps({n: d.to_json() for n, d in deliveries.items()})
-        return self._enqueue_row(notification, encoded, delivered=True)
+        return self._enqueue_row(notification, deliveries, delivered=True)
 
     def enqueue(self, notification: Notification) -> int | None:
         """Queue a notification; a repeated ``notification.id`` is ignored."""
-        return self._enqueue_row(notification, "{}", delivered=False)
+        return self._enqueue_row(notification, {}, delivered=False)
 
     def _enqueue_row(
-        self, notification: Notification, deliveries: str, *, delivered: bool
+        self, notification: Notification, deliveries: Mapping[str, Delivery], *, delivered: bool
     ) -> int | None:
         with self.transaction():
             key = notification.id
@@ -414,7 +413,12 @@ class MemoryStorage:
                 return None
             self._seq += 1
             seq = self._seq
-            self._outbox[seq] = (notification.model_dump_json(), key, deliveries, delivered)
+            self._outbox[seq] = (
+                notification.model_dump_json(),
+                key,
+                encode_deliveries(deliveries),
+                delivered,
+            )
             if key is not None:
                 self._keys[key] = seq
 
@@ -445,7 +449,7 @@ class MemoryStorage:
             row = self._outbox.get(entry_id)
             if row is None:
                 raise NotFoundError("outbox entry", str(entry_id))
-            encoded = json.dumps({n: d.to_json() for n, d in deliveries.items()})
+            encoded = encode_deliveries(deliveries)
             self._outbox[entry_id] = (row[0], row[1], encoded, delivered)
 
             def undo() -> None:
@@ -558,10 +562,9 @@ def _now() -> str:
 
 
 def _entry(seq: int, data: str, deliveries: str, delivered: bool) -> OutboxEntry:
-    raw: dict[str, Any] = json.loads(deliveries) if deliveries else {}
     return OutboxEntry(
         id=seq,
         notification=Notification.model_validate_json(data),
-        deliveries={name: Delivery.from_json(state) for name, state in raw.items()},
+        deliveries=decode_deliveries(deliveries),
         delivered=delivered,
     )

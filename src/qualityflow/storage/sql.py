@@ -51,9 +51,11 @@ from qualityflow.storage.base import (
     StoredRow,
     check_page,
     check_where,
+    decode_deliveries,
     edge_columns,
     edge_digest,
     edge_key,
+    encode_deliveries,
     fields_signature,
     given_twice,
     index_entries,
@@ -1513,8 +1515,7 @@ class SQLStorage:
         self, notification: Notification, deliveries: Mapping[str, Delivery]
     ) -> int | None:
         """Queue a notification already delivered (``DeliveredStorage``): one insert."""
-        encoded = json.dumps({n: d.to_json() for n, d in deliveries.items()})
-        return self._enqueue_row(notification, encoded, delivered=True)
+        return self._enqueue_row(notification, deliveries, delivered=True)
 
     def enqueue(self, notification: Notification) -> int | None:
         """Queue a notification; a repeated ``notification.id`` is ignored.
@@ -1525,17 +1526,17 @@ class SQLStorage:
         "already queued". A concurrent enqueue of the same id waits for the first
         transaction, then adds nothing.
         """
-        return self._enqueue_row(notification, "{}", delivered=False)
+        return self._enqueue_row(notification, {}, delivered=False)
 
     def _enqueue_row(
-        self, notification: Notification, deliveries: str, *, delivered: bool
+        self, notification: Notification, deliveries: Mapping[str, Delivery], *, delivered: bool
     ) -> int | None:
         row = {
             "key": None if notification.id is None else outbox_key(notification.id),
             "subject_kind": notification.subject_kind,
             "subject_id": notification.subject_id,
             "notification": notification.model_dump_json(),
-            "deliveries": deliveries,
+            "deliveries": encode_deliveries(deliveries),
             "delivered": delivered,
         }
         with self._conn() as conn:
@@ -1575,10 +1576,7 @@ class SQLStorage:
             OutboxEntry(
                 id=int(row.seq),
                 notification=Notification.model_validate_json(row.notification),
-                deliveries={
-                    name: Delivery.from_json(state)
-                    for name, state in json.loads(row.deliveries or "{}").items()
-                },
+                deliveries=decode_deliveries(row.deliveries),
                 delivered=bool(row.delivered),
             )
             for row in rows
@@ -1594,7 +1592,7 @@ class SQLStorage:
                 _UPDATE_DELIVERY,
                 {
                     "w_seq": entry_id,
-                    "n_deliveries": json.dumps({n: d.to_json() for n, d in deliveries.items()}),
+                    "n_deliveries": encode_deliveries(deliveries),
                     "n_delivered": delivered,
                 },
             )
