@@ -57,6 +57,7 @@ class Outbox:
     storage: Storage
     plugins: Plugins
     _collector: threading.local
+    _delivered_check: tuple[Storage, DeliveredStorage | None]
 
     def _enqueue(self, notification: Notification) -> Queued:
         """Queue ``notification`` in the current transaction (one of its own if none).
@@ -66,14 +67,28 @@ class Outbox:
         """
         storage = self.storage
         names = self.plugins.notifiers_recorded_with_change()
-        if names is not None and isinstance(storage, DeliveredStorage):
+        delivered = self._delivered_storage() if names is not None else None
+        if names is not None and delivered is not None:
             # Queued with its deliveries in one write (the change needs no update after).
             with storage.transaction():
-                seq = storage.enqueue_delivered(notification, dict.fromkeys(names, _TOOK_IT))
+                seq = delivered.enqueue_delivered(notification, dict.fromkeys(names, _TOOK_IT))
             return Queued(seq, notification, recorded=seq is not None)
         with storage.transaction():
-            [queued] = self._recorded([storage.enqueue(notification)], [notification])
+            [queued] = self._recorded([storage.enqueue(notification)], [notification], names)
         return queued
+
+    def _delivered_storage(self) -> DeliveredStorage | None:
+        """Return the storage when it is a ``DeliveredStorage``, asked once per storage.
+
+        A runtime protocol check inspects every member of the protocol (about 20 µs), too
+        much to repeat on every ``fire``.
+        """
+        known = getattr(self, "_delivered_check", None)
+        if known is None or known[0] is not self.storage:
+            storage = self.storage
+            known = (storage, storage if isinstance(storage, DeliveredStorage) else None)
+            self._delivered_check = known
+        return known[1]
 
     def _enqueue_many(self, notifications: Sequence[Notification]) -> list[Queued]:
         """Queue ``notifications`` in one transaction, set-based where the storage can.
@@ -87,13 +102,21 @@ class Outbox:
                 seqs = storage.enqueue_many(notifications)
             else:
                 seqs = [storage.enqueue(n) for n in notifications]
-            return self._recorded(seqs, notifications)
+            return self._recorded(
+                seqs, notifications, self.plugins.notifiers_recorded_with_change()
+            )
 
     def _recorded(
-        self, seqs: Sequence[int | None], notifications: Sequence[Notification]
+        self,
+        seqs: Sequence[int | None],
+        notifications: Sequence[Notification],
+        names: Sequence[str] | None,
     ) -> list[Queued]:
-        """Record, in the open transaction, the deliveries that go with the change."""
-        names = self.plugins.notifiers_recorded_with_change()
+        """Record, in the open transaction, the deliveries that go with the change.
+
+        ``names`` are the notifiers that record with the change (``None``: not all of
+        them do, so nothing is recorded here).
+        """
         if names is not None:
             took = dict.fromkeys(names, _TOOK_IT)
             for seq in seqs:
