@@ -13,6 +13,7 @@ plugin. Credentials are never part of the stored URI.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlparse
 
 from qualityflow.errors import NotFoundError, StorageError
 
@@ -54,7 +55,7 @@ class FsspecBlobStore:
     """
 
     def __init__(self, url: str, **storage_options: Any) -> None:
-        scheme = url.split("://", 1)[0] if "://" in url else ""
+        scheme = urlparse(url).scheme
         try:
             from fsspec.core import url_to_fs
         except ImportError as exc:  # pragma: no cover - the extra is part of dev

@@ -284,11 +284,6 @@ _ASSESSMENT_FIELD_NAMES = {
 }
 
 
-def _assessment_field(name: str) -> str:
-    known = _ASSESSMENT_FIELD_NAMES.get(name)
-    return f"assessment.{name}" if known is None else _(known)
-
-
 def _empty(value: Any) -> bool:
     if value is None:
         return True
@@ -320,7 +315,7 @@ def _assessment_complete(
         _(ASSESSMENT_INCOMPLETE).format(
             severity=label(severity),
             incident_id=subject.id,
-            missing=_(", ").join(_assessment_field(f) for f in missing),
+            missing=_(", ").join(_(_ASSESSMENT_FIELD_NAMES[f]) for f in missing),
         )
     ]
 
