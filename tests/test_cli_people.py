@@ -9,18 +9,18 @@ variable, never a traceback.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 import qualityflow as qf
+from jam_plant import T0, jam_incident, jam_lot, steps_to_verifying
 from qualityflow.cli import app
 from qualityflow.models import Signature
 from qualityflow.people import Actor, policies
 
-T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
 DANA = Actor(id="dana", name="Dana Weber", roles=frozenset({"qa_manager"}))
 LENA = Actor(id="lena", name="Lena Ortiz", roles=frozenset({"quality_engineer"}))
 PEOPLE = [
@@ -37,57 +37,11 @@ def _plant(path: Path) -> None:
     with qf.QualityFlow(
         f"sqlite:///{path}", policy=policies.STRICT, actors=[DANA, LENA], clock=lambda: now
     ) as qms:
-        qms.batches.add(
-            qf.Batch(
-                id="JAM-1",
-                kind="finished",
-                product="strawberry jam",
-                quantity=qf.Quantity(amount=400, unit="kg"),
-            )
+        qms.batches.add(jam_lot())
+        qms.incidents.add(jam_incident())
+        steps = steps_to_verifying(
+            done_at=T0 + timedelta(hours=4), signature=Signature(meaning="actions done")
         )
-        qms.incidents.add(
-            qf.Incident(id="INC-1", title="Glass in jam", severity="critical", reported_at=T0)
-        )
-        team = qf.EmergencyTeam(
-            leader=qf.TeamMember(name="Dana Weber", role="leader", department="quality"),
-            members=[
-                qf.TeamMember(name="Tom Berg", role="head", department="production"),
-                qf.TeamMember(name="Ana Silva", role="head", department="technical"),
-                qf.TeamMember(name="Sam Roy", role="head", department="sales"),
-            ],
-        )
-        assessment = qf.ImpactAssessment(
-            severity="critical",
-            batch_ids=["JAM-1"],
-            regions=["CN-31"],
-            risk="cuts",
-            rationale="on shelves",
-        )
-        done = qf.CorrectiveAction(
-            id="CA-1",
-            description="guard the capper",
-            owner="Ana Silva",
-            department="maintenance",
-            due=date(2026, 3, 9),
-            status="done",
-            done_at=T0 + timedelta(hours=4),
-        )
-        rca = qf.RootCauseAnalysis(
-            method="five_why",
-            problem="glass",
-            whys=["jar chipped at the capper"],
-            root_cause="capper misaligned",
-            category="machine",
-            confirmed=True,
-        )
-        hold = qf.ContainmentAction(batch_id="JAM-1", action="hold", by="Lena", at=T0)
-        steps = [
-            ("assess", {"team": team, "assessment": assessment}),
-            ("contain", {"containment": [hold]}),
-            ("investigate", {}),
-            ("correct", {"root_cause": rca, "actions": [done]}),
-            ("verify", {"signature": Signature(meaning="actions done")}),
-        ]
         for hour, (trigger, data) in enumerate(steps, start=1):
             qms.incidents.fire("INC-1", trigger, actor=LENA, at=T0 + timedelta(hours=hour), **data)
 

@@ -10,15 +10,15 @@ one refuses.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 import qualityflow as qf
+from jam_plant import T0, jam_assessment, jam_incident, jam_lot, jam_team, steps_to_verifying
 from qualityflow.people import Actor, RolePolicy, policies
 
-T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
 DANA = Actor(id="dana", name="Dana Weber", roles=frozenset({"qa_manager"}))
 LENA = Actor(id="lena", name="Lena Ortiz", roles=frozenset({"quality_engineer"}))
 ANA = Actor(id="ana", name="Ana Silva", roles=frozenset({"quality_engineer"}))
@@ -38,19 +38,6 @@ def service(backend_url: str) -> Iterator[Any]:
         qms.close()
 
 
-def _team(members: bool = True) -> qf.EmergencyTeam:
-    return qf.EmergencyTeam(
-        leader=qf.TeamMember(name="Dana Weber", role="leader", department="quality"),
-        members=[
-            qf.TeamMember(name="Tom Berg", role="head", department="production"),
-            qf.TeamMember(name="Ana Silva", role="head", department="technical"),
-            qf.TeamMember(name="Sam Roy", role="head", department="sales"),
-        ]
-        if members
-        else [],
-    )
-
-
 def _closed_elsewhere(
     *, by: dict[str, Any], team: qf.EmergencyTeam, assessment: qf.ImpactAssessment
 ) -> qf.Incident:
@@ -58,41 +45,10 @@ def _closed_elsewhere(
     lax = qf.QualityFlow(
         load_entry_points=False, policy=RolePolicy(emergency_team=None, assessment_fields=None)
     )
-    lax.batches.add(
-        qf.Batch(
-            id="JAM-1",
-            kind="finished",
-            product="strawberry jam",
-            quantity=qf.Quantity(amount=400, unit="kg"),
-        )
-    )
-    lax.incidents.add(
-        qf.Incident(id="INC-1", title="Glass in jam", severity="critical", reported_at=T0)
-    )
-    hold = qf.ContainmentAction(batch_id="JAM-1", action="hold", by="Lena", at=T0)
-    done = qf.CorrectiveAction(
-        id="CA-1",
-        description="guard the capper",
-        owner="Ana Silva",
-        department="maintenance",
-        due=date(2026, 3, 9),
-        status="done",
-        done_at=T0 + timedelta(hours=5),
-    )
-    rca = qf.RootCauseAnalysis(
-        method="five_why",
-        problem="glass",
-        whys=["jar chipped at the capper"],
-        root_cause="capper misaligned",
-        category="machine",
-        confirmed=True,
-    )
-    steps: list[tuple[str, dict[str, Any]]] = [
-        ("assess", {"team": team, "assessment": assessment}),
-        ("contain", {"containment": [hold]}),
-        ("investigate", {}),
-        ("correct", {"root_cause": rca, "actions": [done]}),
-        ("verify", {}),
+    lax.batches.add(jam_lot())
+    lax.incidents.add(jam_incident())
+    steps = steps_to_verifying(done_at=T0 + timedelta(hours=5), team=team, assessment=assessment)
+    steps.append(
         (
             "close",
             {
@@ -104,8 +60,8 @@ def _closed_elsewhere(
                 ),
                 "lessons": ["align cappers weekly"],
             },
-        ),
-    ]
+        )
+    )
     at = T0
     for trigger, data in steps:
         at += timedelta(hours=1)
@@ -113,21 +69,16 @@ def _closed_elsewhere(
     return lax.incidents.get("INC-1")
 
 
-FULL = qf.ImpactAssessment(
-    severity="critical",
-    batch_ids=["JAM-1"],
-    regions=["CN-31"],
-    risk="cuts",
-    rationale="two lots on shelves",
-)
+FULL = jam_assessment()
 
 
 def test_an_imported_critical_incident_needs_its_team_and_a_complete_assessment(
     service: Any,
 ) -> None:
     # Under the open default: the assessment and the team are content rules of today.
-    blank = qf.ImpactAssessment(severity="critical", batch_ids=["JAM-1"])
-    old = _closed_elsewhere(by={"close": "Dana Weber"}, team=_team(members=False), assessment=blank)
+    blank = jam_assessment(regions=[], risk="", rationale="")
+    solo = qf.EmergencyTeam(leader=jam_team().leader)
+    old = _closed_elsewhere(by={"close": "Dana Weber"}, team=solo, assessment=blank)
     qms = service()
     with pytest.raises(qf.PermissionDenied) as denied:
         qms.incidents.import_case(old, imported_by="IT migration")
@@ -136,7 +87,7 @@ def test_an_imported_critical_incident_needs_its_team_and_a_complete_assessment(
     assert "assessment.regions" in text and "leader 'Dana Weber' alone" in text
     with pytest.raises(qf.NotFoundError):
         qms.incidents.get("INC-1")  # nothing stored
-    good = _closed_elsewhere(by={"close": "Dana Weber"}, team=_team(), assessment=FULL)
+    good = _closed_elsewhere(by={"close": "Dana Weber"}, team=jam_team(), assessment=FULL)
     assert qms.incidents.import_case(good, imported_by="IT migration").status.value == "closed"
     assert qms.audit.verify().ok
 
@@ -144,7 +95,7 @@ def test_an_imported_critical_incident_needs_its_team_and_a_complete_assessment(
 def test_an_imported_verification_by_the_owner_of_the_action_is_refused(service: Any) -> None:
     # Ana owns CA-1; in the old system she also recorded the verification.
     old = _closed_elsewhere(
-        by={"close": "Dana Weber", "verified_by": "Ana Silva"}, team=_team(), assessment=FULL
+        by={"close": "Dana Weber", "verified_by": "Ana Silva"}, team=jam_team(), assessment=FULL
     )
     qms = service(policy=RolePolicy({}, segregation_of_duties=True))
     with pytest.raises(qf.PermissionDenied, match=r"step 5 of 6.*'verify'.*owns corrective"):
@@ -154,7 +105,7 @@ def test_an_imported_verification_by_the_owner_of_the_action_is_refused(service:
 
 
 def test_an_incident_closed_by_its_only_actor_is_not_imported_closed(service: Any) -> None:
-    old = _closed_elsewhere(by={}, team=_team(), assessment=FULL)  # Lena did every step
+    old = _closed_elsewhere(by={}, team=jam_team(), assessment=FULL)  # Lena did every step
     qms = service(policy=RolePolicy({}, segregation_of_duties=["closer_not_sole_actor"]))
     with pytest.raises(qf.PermissionDenied, match="second person closes it"):
         qms.incidents.import_case(old, imported_by="IT migration")
@@ -166,7 +117,7 @@ def test_under_strict_the_importer_needs_the_role_and_each_step_its_actor_s(
     # The old QMS knew its users: each record keeps the actor's id beside the name.
     steps = ("assess", "contain", "investigate", "correct", "verify")
     old = _closed_elsewhere(
-        by={"close": DANA, **dict.fromkeys(steps, LENA)}, team=_team(), assessment=FULL
+        by={"close": DANA, **dict.fromkeys(steps, LENA)}, team=jam_team(), assessment=FULL
     )
     assert old.history[0].actor == "Lena Ortiz" and old.history[0].actor_id == "lena"
     qms = service(policy=policies.STRICT, actors=[DANA, LENA, ANA])

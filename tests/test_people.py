@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import qualityflow as qf
+from jam_plant import jam_assessment, jam_incident, jam_lot, steps_to_verifying
 from qualityflow.errors import PermissionDenied
 from qualityflow.i18n import using
 from qualityflow.lifecycle.audit import chain, record_hash
@@ -53,67 +54,9 @@ def _team() -> qf.EmergencyTeam:
 
 def _to_verifying(qms: qf.QualityFlow, by: dict[str, Any]) -> None:
     """Take INC-1 to ``verifying``; ``by`` names who fires each step (default Lena)."""
-    qms.batches.add(
-        qf.Batch(
-            id="JAM-1",
-            kind="finished",
-            product="strawberry jam",
-            quantity=qf.Quantity(amount=400, unit="kg"),
-        )
-    )
-    qms.incidents.add(
-        qf.Incident(id="INC-1", title="Glass in jam", severity="critical", reported_at=T0)
-    )
-    done = qf.CorrectiveAction(
-        id="CA-1",
-        description="guard the capper",
-        owner="Ana Silva",
-        department="maintenance",
-        due=date(2026, 3, 9),
-        status="done",
-        done_at=T0 + timedelta(hours=5),
-    )
-    steps: list[tuple[str, dict[str, Any]]] = [
-        (
-            "assess",
-            {
-                "assessment": qf.ImpactAssessment(
-                    severity="critical",
-                    batch_ids=["JAM-1"],
-                    regions=["CN-31"],
-                    risk="injury to consumers",
-                    rationale="the affected lots reached the market",
-                ),
-                "team": _team(),
-            },
-        ),
-        (
-            "contain",
-            {
-                "containment": [
-                    qf.ContainmentAction(
-                        batch_id="JAM-1", action="hold", by="Lena", at=T0 + timedelta(hours=2)
-                    )
-                ]
-            },
-        ),
-        ("investigate", {}),
-        (
-            "correct",
-            {
-                "root_cause": qf.RootCauseAnalysis(
-                    method="five_why",
-                    problem="glass",
-                    whys=["jar chipped at the capper"],
-                    root_cause="capper misaligned",
-                    category="machine",
-                    confirmed=True,
-                ),
-                "actions": [done],
-            },
-        ),
-        ("verify", {}),
-    ]
+    qms.batches.add(jam_lot())
+    qms.incidents.add(jam_incident())
+    steps = steps_to_verifying(done_at=T0 + timedelta(hours=5), team=_team())
     at = T0
     for trigger, data in steps:
         at += timedelta(hours=1)
@@ -296,13 +239,7 @@ def test_strict_refuses_each_role_rule_naming_who_and_what(url: str) -> None:
                 actor=TOM,
                 at=T0 + timedelta(hours=1),
                 team=_team(),
-                assessment=qf.ImpactAssessment(
-                    severity="critical",
-                    batch_ids=["JAM-1"],
-                    regions=["CN-31"],
-                    risk="injury to consumers",
-                    rationale="the affected lots reached the market",
-                ),
+                assessment=jam_assessment(),
             )
         with pytest.raises(PermissionDenied, match=r"'incident.cancel'"):
             qms.incidents.fire("INC-1", "cancel", actor=LENA, note="duplicate")
@@ -336,13 +273,7 @@ def test_a_critical_incident_is_not_assessed_by_a_leader_alone(
                 actor=DANA,
                 at=T0 + timedelta(hours=1),
                 team=solo,
-                assessment=qf.ImpactAssessment(
-                    severity="critical",
-                    batch_ids=["JAM-1"],
-                    regions=["CN-31"],
-                    risk="injury to consumers",
-                    rationale="the affected lots reached the market",
-                ),
+                assessment=jam_assessment(),
             )
         text = str(err.value)
         assert "leader 'Dana Weber' alone" in text
@@ -354,13 +285,7 @@ def test_a_critical_incident_is_not_assessed_by_a_leader_alone(
             actor=DANA,
             at=T0 + timedelta(hours=1),
             team=_team(),
-            assessment=qf.ImpactAssessment(
-                severity="critical",
-                batch_ids=["JAM-1"],
-                regions=["CN-31"],
-                risk="injury to consumers",
-                rationale="the affected lots reached the market",
-            ),
+            assessment=jam_assessment(),
         )
         assert assessed.status.value == "assessed"
 
@@ -523,13 +448,7 @@ def test_under_the_default_policy_a_leader_alone_cannot_assess_a_critical_incide
                 actor="Dana",
                 at=T0 + timedelta(hours=1),
                 team=solo,
-                assessment=qf.ImpactAssessment(
-                    severity="critical",
-                    batch_ids=["JAM-1"],
-                    regions=["CN-31"],
-                    risk="injury to consumers",
-                    rationale="the affected lots reached the market",
-                ),
+                assessment=jam_assessment(),
             )
         assert "is its leader" in str(err.value) and "production, technical" in str(err.value)
         assert qms.incidents.get("INC-2").status is qf.IncidentStatus.REPORTED  # nothing written
