@@ -17,6 +17,7 @@ import pytest
 
 import qualityflow as qf
 from qualityflow.evidence.remote import FsspecBlobStore
+from qualityflow.i18n import using
 
 fsspec = pytest.importorskip("fsspec", reason="the s3 extra (fsspec) is not installed")
 pytest.importorskip("s3fs", reason="the s3 extra (s3fs) is not installed")
@@ -115,6 +116,8 @@ def test_a_bad_store_url_or_an_unreachable_endpoint_is_a_clear_storage_error(
     s3: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with pytest.raises(qf.StorageError, match="name a bucket"):
+        FsspecBlobStore("s3://")
+    with using("zh_CN"), pytest.raises(qf.StorageError, match="存储桶"):
         FsspecBlobStore("s3://")
     if importlib.util.find_spec("gcsfs") is None:
         with pytest.raises(qf.StorageError, match="needs its fsspec backend: pip install gcsfs"):

@@ -19,9 +19,16 @@ from urllib.parse import unquote, urlparse
 
 from qualityflow.errors import NotFoundError, StorageError
 from qualityflow.evidence.remote import REMOTE_SCHEMES, FsspecBlobStore
+from qualityflow.i18n import N_, _
 from qualityflow.plugins import hookimpl
 
 __all__ = ["BlobStore", "FileBlobStore", "FsspecBlobStore", "builtin"]
+
+
+NOT_A_FILE_URL = N_("blob store {url!r}: give file:///absolute/dir")
+CANNOT_WRITE_FILE = N_(
+    "blob store {url!r}: cannot write {path}: {error}; check the directory and its permissions"
+)
 
 
 class BlobStore(Protocol):
@@ -55,7 +62,7 @@ class FileBlobStore:
     def __init__(self, url: str) -> None:
         parsed = urlparse(url)
         if parsed.scheme != "file" or not (parsed.path or parsed.netloc):
-            raise StorageError(f"blob store {url!r}: give file:///absolute/dir")
+            raise StorageError(_(NOT_A_FILE_URL).format(url=url))
         self.root = Path(unquote(parsed.netloc + parsed.path))
         self.url = url
 
@@ -74,8 +81,7 @@ class FileBlobStore:
                 os.replace(tmp, path)
             except OSError as exc:
                 raise StorageError(
-                    f"blob store {self.url!r}: cannot write {path}: {exc.strerror or exc}; "
-                    "check the directory and its permissions"
+                    _(CANNOT_WRITE_FILE).format(url=self.url, path=path, error=exc.strerror or exc)
                 ) from exc
         return path.as_uri()
 

@@ -16,11 +16,24 @@ from typing import Any
 from urllib.parse import urlparse
 
 from qualityflow.errors import NotFoundError, StorageError
+from qualityflow.i18n import N_, _
 
 __all__ = ["REMOTE_SCHEMES", "FsspecBlobStore"]
 
 REMOTE_SCHEMES: tuple[str, ...] = ("s3", "s3a", "gs", "gcs", "az", "abfs", "abfss")
 """The object-store schemes registered as blob stores (each needs its fsspec backend)."""
+
+NEEDS_FSSPEC = N_("blob store {url!r} needs fsspec: pip install 'qualityflow[s3]'")
+NEEDS_BACKEND = N_("blob store {url!r} needs its fsspec backend: pip install {package}")
+BAD_STORE_URL = N_("blob store {url!r}: {error}")
+NO_BUCKET = N_("blob store {url!r}: name a bucket (and a prefix) in the URL")
+CANNOT_WRITE = N_(
+    "blob store {url!r}: cannot write {uri}: {error}; check the bucket, the endpoint and the "
+    "credentials (fsspec's configuration)"
+)
+CANNOT_READ = N_(
+    "blob store {url!r}: cannot read {uri}: {error}; check the endpoint and the credentials"
+)
 
 _BACKENDS = {
     "s3": "'qualityflow[s3]'",
@@ -59,21 +72,17 @@ class FsspecBlobStore:
         try:
             from fsspec.core import url_to_fs
         except ImportError as exc:  # pragma: no cover - the extra is part of dev
-            raise StorageError(
-                f"blob store {url!r} needs fsspec: pip install 'qualityflow[s3]'"
-            ) from exc
+            raise StorageError(_(NEEDS_FSSPEC).format(url=url)) from exc
         try:
             self._fs, root = url_to_fs(url, **storage_options)
         except ImportError as exc:
             package = _BACKENDS.get(scheme, f"the fsspec backend for {scheme}://")
-            raise StorageError(
-                f"blob store {url!r} needs its fsspec backend: pip install {package}"
-            ) from exc
+            raise StorageError(_(NEEDS_BACKEND).format(url=url, package=package)) from exc
         except (ValueError, TypeError) as exc:
-            raise StorageError(f"blob store {url!r}: {exc}") from exc
+            raise StorageError(_(BAD_STORE_URL).format(url=url, error=exc)) from exc
         self._root = str(root).rstrip("/")
         if not self._root:
-            raise StorageError(f"blob store {url!r}: name a bucket (and a prefix) in the URL")
+            raise StorageError(_(NO_BUCKET).format(url=url))
         self.url = url
 
     def _path(self, sha256: str) -> str:
@@ -90,8 +99,7 @@ class FsspecBlobStore:
                 self._fs.pipe_file(path, data)
         except Exception as exc:  # any backend's failure (botocore's are not OSErrors)
             raise StorageError(
-                f"blob store {self.url!r}: cannot write {self._uri(path)}: {exc}; check the "
-                "bucket, the endpoint and the credentials (fsspec's configuration)"
+                _(CANNOT_WRITE).format(url=self.url, uri=self._uri(path), error=exc)
             ) from exc
         return self._uri(path)
 
@@ -102,7 +110,4 @@ class FsspecBlobStore:
         except FileNotFoundError as exc:
             raise NotFoundError("evidence file", uri) from exc
         except Exception as exc:  # any backend's failure (botocore's are not OSErrors)
-            raise StorageError(
-                f"blob store {self.url!r}: cannot read {uri}: {exc}; check the endpoint and "
-                "the credentials"
-            ) from exc
+            raise StorageError(_(CANNOT_READ).format(url=self.url, uri=uri, error=exc)) from exc
